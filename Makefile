@@ -1,0 +1,116 @@
+# slope -- an embeddable scripting DSL for optimization experiments.
+#
+#   make            libslope.a, libslope.so, slope.so (Lua module) and the slope binary
+#   make test       build and run every test; ends with "N passed, N failed"
+#   make bench      time slope against hand-written C, print ratios
+#   make demo       run examples/flagship.lua
+#   make deps       install the Debian packages the build needs (as root)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make SANITIZE=address,undefined ...   build with sanitizers
+#   make V=1        show the commands
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+B := build
+
+CC ?= cc
+OPT ?= -O2
+WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+LUA_PKG := lua5.4
+LUA_CFLAGS = $(shell pkg-config --cflags $(LUA_PKG) 2>/dev/null)
+LUA_LIBS = $(shell pkg-config --libs $(LUA_PKG) 2>/dev/null)
+SLOPE_CFLAGS := $(WARN) $(OPT) -g -fPIC -D_POSIX_C_SOURCE=200809L -Isrc -I$(B)/gen
+ifneq ($(SANITIZE),)
+SLOPE_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+SLOPE_LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+ALL_CFLAGS = $(SLOPE_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SLOPE_LDFLAGS) $(LDFLAGS)
+
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-7s %s\n' $(1) $(2)
+endif
+
+# ---- dependencies: name what is missing, with the exact command -------------
+DEB_PACKAGES := build-essential pkg-config liblua5.4-dev lua5.4 re2c lemon libedit-dev
+define need
+$(if $(shell command -v $(1) 2>/dev/null),,$(1))
+endef
+MISSING := $(strip $(call need,re2c) $(call need,lemon) $(call need,pkg-config) \
+  $(if $(shell pkg-config --exists $(LUA_PKG) 2>/dev/null && echo y),,liblua5.4-dev))
+
+# ---- sources ------------------------------------------------------------------
+CORE_SRC := $(filter-out src/main.c src/repl.c src/lua_%.c,$(wildcard src/*.c))
+LUA_SRC := $(wildcard src/lua_*.c)
+GEN_C := $(B)/gen/lexer.c $(B)/gen/grammar.c
+CORE_OBJ := $(CORE_SRC:src/%.c=$(B)/%.o) $(B)/gen/lexer.o $(B)/gen/grammar.o
+LUA_OBJ := $(LUA_SRC:src/%.c=$(B)/%.o)
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
+
+.PHONY: all check-deps deps test bench demo clean install uninstall
+all: check-deps $(B)/libslope.a
+
+check-deps:
+ifneq ($(MISSING),)
+	@echo "slope: missing $(MISSING); install with: apt-get install -y $(DEB_PACKAGES)  (or: make deps, as root)"; exit 1
+endif
+
+deps:
+	apt-get install -y $(DEB_PACKAGES)
+
+# ---- generated lexer and parser (build folder only) ----------------------------
+$(B)/gen/grammar.c $(B)/gen/grammar.h: grammar/expr.y | $(B)/gen
+	$(call say,LEMON,$<)
+	$(Q)cp grammar/expr.y $(B)/gen/grammar.y
+	$(Q)lemon -q -T/usr/share/lemon/lempar.c -d$(B)/gen $(B)/gen/grammar.y
+
+$(B)/gen/lexer.c: grammar/lexer.re $(B)/gen/grammar.h | $(B)/gen
+	$(call say,RE2C,$<)
+	$(Q)re2c -W --no-generation-date -o $@ $<
+
+# generated code gets relaxed warnings; nothing else does
+$(B)/gen/%.o: $(B)/gen/%.c
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-unused-variable -Wno-unused-but-set-variable -Wno-sign-compare -c -o $@ $<
+
+$(B)/%.o: src/%.c src/*.h | $(B)/gen/grammar.h
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) -MMD -c -o $@ $<
+
+$(B)/libslope.a: $(CORE_OBJ)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/gen $(B)/tests $(B)/bench:
+	$(Q)mkdir -p $@
+
+# ---- tests -------------------------------------------------------------------
+$(B)/tests/%: tests/%.c tests/check.h $(B)/libslope.a | $(B)/tests
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(B)/libslope.a $(ALL_LDFLAGS) -lm
+
+test: all $(TEST_BIN)
+	$(Q)sh tests/run.sh $(TEST_BIN)
+
+# ---- benchmarks ----------------------------------------------------------------
+BENCH_SRC := $(wildcard tests/bench/bench_*.c)
+BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
+$(B)/bench/%: tests/bench/%.c tests/bench/*.h $(B)/libslope.a | $(B)/bench
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/bench -o $@ $< $(B)/libslope.a $(ALL_LDFLAGS) -lm
+
+bench: all $(BENCH_BIN)
+	$(Q)for b in $(BENCH_BIN); do $$b || exit 1; done
+
+clean:
+	rm -rf $(B)
+
+-include $(wildcard $(B)/*.d)

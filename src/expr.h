@@ -1,0 +1,131 @@
+/*
+** expr.h -- the hash-consed expression DAG and its simplifying constructors
+** (internal).
+**
+** Canonical form (the one every constructor returns, so equal expressions are
+** one node and equality is id equality):
+**   - subtraction is a + (-1)*b, division is a * b^-1, sqrt(a) is a^0.5,
+**     pow(a, b) is a^b;
+**   - ADD is n-ary, flattened, like terms collected (3*x + x -> 4*x), at most
+**     one numeric term, terms ordered by 'sx_order_add' (polynomial degree
+**     descending, then structure), so "x^2 - 4*x + 1" keeps that order;
+**   - MUL is n-ary, flattened, powers of one base collected (x*x^2 -> x^3),
+**     the numeric coefficient (if not 1) is the first child, the others ordered
+**     by 'sx_order_mul'; a number times a sum is distributed (2*(x+1) -> 2*x + 2);
+**   - POW folds x^0, x^1, 1^x, (x^a)^n and (x*y)^n for integer n;
+**   - a function of numbers is folded when the result is finite.
+** Numbers are always finite: a fold that would give Inf or NaN is not done.
+*/
+#ifndef SLOPE_EXPR_H
+#define SLOPE_EXPR_H
+
+#include "ctx.h"
+
+typedef uint32_t sx_id;
+#define SX_NIL 0u            /* no node: construction failed, see the context error */
+
+enum sx_kind {
+  SX_NUM, SX_VAR,
+  SX_ADD, SX_MUL, SX_POW,
+  /* unary functions (sqrt is POW 0.5) */
+  SX_SIN, SX_COS, SX_TAN, SX_ASIN, SX_ACOS, SX_ATAN,
+  SX_SINH, SX_COSH, SX_TANH,
+  SX_EXP, SX_LOG, SX_LOG2, SX_LOG10, SX_CBRT,
+  SX_ABS, SX_SIGN, SX_STEP, SX_SIGMOID, SX_RELU, SX_SOFTPLUS, SX_ERF,
+  /* binary functions (pow is POW) */
+  SX_ATAN2, SX_HYPOT, SX_MIN, SX_MAX,
+  /* reductions over data rows */
+  SX_SUM, SX_MEAN,
+  SX_NKINDS
+};
+#define SX_FIRST_FN1 SX_SIN
+#define SX_LAST_FN1  SX_ERF
+#define SX_FIRST_FN2 SX_ATAN2
+#define SX_LAST_FN2  SX_MAX
+#define sx_is_fn1(k)   ((k) >= SX_FIRST_FN1 && (k) <= SX_LAST_FN1)
+#define sx_is_fn2(k)   ((k) >= SX_FIRST_FN2 && (k) <= SX_LAST_FN2)
+#define sx_is_reduce(k) ((k) == SX_SUM || (k) == SX_MEAN)
+
+/* Limits that keep hostile input from exhausting memory or the C stack. */
+#define SX_MAX_DEPTH   200       /* parser nesting depth */
+#define SX_MAX_SOURCE  (1u << 20) /* bytes of expression text */
+#define SX_MAX_NODES   (1u << 24) /* nodes in one context */
+#define SX_MAX_EXPR_DEPTH 5000   /* depth of any expression (bounds every recursion) */
+
+/* ---- reading nodes ---- */
+static inline const sx_node *sx_node_of(const slope_ctx *S, sx_id e) { return &S->nodes[e]; }
+static inline int sx_kind(const slope_ctx *S, sx_id e) { return S->nodes[e].kind; }
+static inline uint32_t sx_nkids(const slope_ctx *S, sx_id e) { return S->nodes[e].nkids; }
+static inline sx_id sx_kid(const slope_ctx *S, sx_id e, uint32_t i) { return S->kids[S->nodes[e].kids + i]; }
+static inline double sx_num(const slope_ctx *S, sx_id e) { return S->nodes[e].num; }
+static inline const char *sx_name(const slope_ctx *S, sx_id e) { return S->names + S->nodes[e].kids; }
+int sx_is_num(const slope_ctx *S, sx_id e, double v);   /* e is the number v */
+
+/* ---- the function table ---- */
+typedef struct sx_fninfo {
+  const char *name;   /* as written in the language */
+  int kind;           /* enum sx_kind it builds (SX_POW for sqrt and pow) */
+  int arity;
+} sx_fninfo;
+/* Look up a function name of the language; NULL if unknown. */
+const sx_fninfo *sx_fn_lookup(const char *name, size_t len);
+/* Every function of the language, terminated by a NULL name. */
+extern const sx_fninfo sx_functions[];
+/* The language name of a function kind ("sin"), or NULL. */
+const char *sx_kind_name(int kind);
+
+/* ---- constructors (all return SX_NIL if an argument is SX_NIL or on error) ---- */
+sx_id sx_mknum(slope_ctx *S, double v);          /* SLOPE_ERRARG if not finite */
+sx_id sx_mkvar(slope_ctx *S, const char *name, size_t len);
+sx_id sx_add(slope_ctx *S, sx_id a, sx_id b);
+sx_id sx_sub(slope_ctx *S, sx_id a, sx_id b);
+sx_id sx_mul(slope_ctx *S, sx_id a, sx_id b);
+sx_id sx_div(slope_ctx *S, sx_id a, sx_id b);
+sx_id sx_pow(slope_ctx *S, sx_id a, sx_id b);
+sx_id sx_neg(slope_ctx *S, sx_id a);
+sx_id sx_addn(slope_ctx *S, const sx_id *terms, uint32_t n);
+sx_id sx_muln(slope_ctx *S, const sx_id *factors, uint32_t n);
+/* Apply a function or reduction kind to its arguments (arity must match). */
+sx_id sx_apply(slope_ctx *S, int kind, const sx_id *args, uint32_t n);
+/* The raw node (kind, kids) without simplification: for constructors only. */
+sx_id sx_intern(slope_ctx *S, int kind, const sx_id *kids, uint32_t n);
+/* Rebuild node 'e' with new children through the simplifying constructors. */
+sx_id sx_rebuild(slope_ctx *S, sx_id e, const sx_id *kids);
+
+/* ---- canonical order ---- */
+/* Total structural orders (never by id), <0, 0 (same node), >0. */
+int sx_compare(const slope_ctx *S, sx_id a, sx_id b);
+/* Polynomial degree used to order sum terms (functions count as degree 1). */
+double sx_degree(const slope_ctx *S, sx_id e);
+
+/* Numeric value of function or operator 'kind' at (a, b) (b unused for unary
+** kinds): the one definition of what each function means, shared by folding,
+** evaluation and the tape's reference tests. */
+double sx_fn_eval(int kind, double a, double b);
+
+/* ---- walking the DAG without recursion ---- */
+/* Mark every node reachable from 'e' in S->memo[0..e] (1 = reachable).
+** Returns SLOPE_OK or SLOPE_ERRMEM.  Ids ascend in topological order, so a
+** loop from 1 to e over marked nodes visits children before parents. */
+int sx_reach(slope_ctx *S, sx_id e);
+
+/* ---- transformations ---- */
+sx_id sx_diff(slope_ctx *S, sx_id e, sx_id var);
+sx_id sx_subs(slope_ctx *S, sx_id e, sx_id var, sx_id by);
+/* Nonzero if 'var' occurs in 'e'. */
+int sx_has(slope_ctx *S, sx_id e, sx_id var);
+
+/* ---- printers (append to 'b') ---- */
+void sx_print(const slope_ctx *S, sx_id e, sx_buf *b);
+void sx_print_latex(const slope_ctx *S, sx_id e, sx_buf *b);
+/* C source of a value-and-gradient function; SLOPE_ERR* if 'e' has reductions
+** or names outside 'params'. */
+int sx_print_c(slope_ctx *S, sx_id e, const char *name, const sx_id *params,
+               int nparams, sx_buf *b);
+
+/* ---- parser ---- */
+/* Parse a program (let-bindings then an expression); SX_NIL on error with the
+** error (line, col, caret) recorded in the context. */
+sx_id sx_parse(slope_ctx *S, const char *src, size_t len);
+
+#endif

@@ -1,0 +1,231 @@
+/*
+** slope.h -- the public C API of slope.
+**
+** Everything hangs off one opaque context ('slope_ctx'); there is no global
+** state, so two contexts may be used from two threads at once.  Expressions are
+** handles ('slope_expr') into the context's hash-consed DAG: equal expressions
+** have equal handles, and a handle stays valid until the context is freed.
+** A function that fails returns 0 (or NULL, or an error code) and records the
+** first error in the context; 'slope_error' reads it.  Strings returned by the
+** library are borrowed: valid until the next call on the same context.
+*/
+#ifndef SLOPE_H
+#define SLOPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SLOPE_VERSION_MAJOR 0
+#define SLOPE_VERSION_MINOR 1
+#define SLOPE_VERSION_PATCH 0
+#define SLOPE_VERSION "0.1.0"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Result codes. */
+enum {
+  SLOPE_OK = 0,      /* success */
+  SLOPE_ERRSYNTAX,   /* malformed expression text */
+  SLOPE_ERRNAME,     /* unknown function, variable or column name */
+  SLOPE_ERRARG,      /* an argument is of the wrong kind or out of range */
+  SLOPE_ERRLIMIT,    /* nesting, size or count limit exceeded */
+  SLOPE_ERRMEM,      /* out of memory */
+  SLOPE_ERRDATA,     /* bad or missing data */
+  SLOPE_ERRIO        /* a file could not be read or written */
+};
+
+typedef struct slope_ctx slope_ctx;
+typedef uint32_t slope_expr;          /* 0 means "no expression" (an error) */
+
+/* The first error recorded since the last 'slope_clear_error'. */
+typedef struct slope_error {
+  int code;           /* SLOPE_OK when there is no error */
+  int line, col;      /* 1-based position in parsed text, 0 when not a parse error */
+  size_t offset;      /* byte offset of the error in parsed text */
+  const char *message;  /* "line:col: what went wrong", then the source line and a caret */
+} slope_error;
+
+/* Library version as "major.minor.patch". */
+const char *slope_version(void);
+
+/* Create a context; NULL when out of memory.  Free it with 'slope_free'. */
+slope_ctx *slope_new(void);
+/* Free a context and everything it owns (expressions, tapes stay invalid after). */
+void slope_free(slope_ctx *S);
+/* The first error since the last clear; code is SLOPE_OK if none. */
+slope_error slope_error_get(const slope_ctx *S);
+/* Forget the recorded error so the next failure is reported. */
+void slope_clear_error(slope_ctx *S);
+
+/* ---- building expressions ---------------------------------------------- */
+
+/* Parse 'len' bytes of expression-language text (with let-bindings). */
+slope_expr slope_parse(slope_ctx *S, const char *src, size_t len);
+slope_expr slope_num(slope_ctx *S, double v);     /* a finite constant */
+slope_expr slope_var(slope_ctx *S, const char *name);  /* a name, [A-Za-z_][A-Za-z0-9_]* */
+slope_expr slope_add(slope_ctx *S, slope_expr a, slope_expr b);
+slope_expr slope_sub(slope_ctx *S, slope_expr a, slope_expr b);
+slope_expr slope_mul(slope_ctx *S, slope_expr a, slope_expr b);
+slope_expr slope_div(slope_ctx *S, slope_expr a, slope_expr b);
+slope_expr slope_pow(slope_ctx *S, slope_expr a, slope_expr b);
+slope_expr slope_neg(slope_ctx *S, slope_expr a);
+/* Apply a function of the language by name ("sin", "atan2", "mean", ...). */
+slope_expr slope_call(slope_ctx *S, const char *fn, const slope_expr *args, int nargs);
+
+/* ---- inspecting and transforming ---------------------------------------- */
+
+/* Derivative of 'e' with respect to variable 'var', simplified. */
+slope_expr slope_diff(slope_ctx *S, slope_expr e, const char *var);
+/* Replace every occurrence of variable 'var' by 'by'. */
+slope_expr slope_subs(slope_ctx *S, slope_expr e, const char *var, slope_expr by);
+/* Number of distinct DAG nodes reachable from 'e'. */
+size_t slope_size(slope_ctx *S, slope_expr e);
+/* Free variable names of 'e', sorted; returns the count and stores up to 'max'
+** borrowed names in 'out'. */
+int slope_vars(slope_ctx *S, slope_expr e, const char **out, int max);
+/* Value of 'e' with the named variables bound; SLOPE_ERRNAME for an unbound
+** one.  Reductions need data and fail here (use a tape). */
+int slope_eval(slope_ctx *S, slope_expr e, const char *const *names,
+               const double *values, int n, double *result);
+
+/* Infix text that parses back to the same expression (borrowed string). */
+const char *slope_print(slope_ctx *S, slope_expr e);
+/* LaTeX math-mode text (borrowed string). */
+const char *slope_latex(slope_ctx *S, slope_expr e);
+/* C99 source of 'double NAME(const double *x, double *grad)' returning the value
+** and storing the gradient with respect to 'params' in order (borrowed string). */
+const char *slope_ccode(slope_ctx *S, slope_expr e, const char *name,
+                        const char *const *params, int nparams);
+
+/* ---- compiled tapes ----------------------------------------------------- */
+
+typedef struct slope_tape slope_tape;
+
+/* Compile 'e' for the ordered parameters 'params' and the data columns 'cols'.
+** Every free name must be one or the other; a column may appear only inside
+** mean/sum.  Free the tape with 'slope_tape_free' (before its context). */
+slope_tape *slope_compile(slope_ctx *S, slope_expr e,
+                          const char *const *params, int nparams,
+                          const char *const *cols, int ncols);
+void slope_tape_free(slope_tape *T);
+int slope_tape_nparams(const slope_tape *T);
+/* Bind data: 'cols[j]' points at 'nrows' doubles for column j (same order as
+** at compile time).  The memory is borrowed and must outlive the evaluations. */
+int slope_tape_bind(slope_tape *T, const double *const *cols, size_t nrows);
+/* Value and full gradient by reverse mode.  'rows' selects a mini-batch of
+** 'nsel' row indices (NULL: every bound row).  'grad' may be NULL,
+** and then only the value is computed.  Returns SLOPE_OK or an error code. */
+int slope_tape_grad(slope_tape *T, const double *x, const size_t *rows,
+                    size_t nsel, double *f, double *grad);
+
+
+/* ---- random numbers ---------------------------------------------------- */
+
+/* xoshiro256** seeded through splitmix64: the one generator behind every
+** random choice of a run, so equal seeds give equal runs bit for bit.
+** The fields are public only so the struct can live on the stack. */
+typedef struct slope_rng {
+  uint64_t s[4];
+  double spare;       /* second normal deviate of the last pair */
+  int has_spare;
+} slope_rng;
+
+void slope_rng_seed(slope_rng *r, uint64_t seed);
+uint64_t slope_rng_next(slope_rng *r);          /* 64 uniform bits */
+double slope_rng_uniform(slope_rng *r);         /* uniform in [0, 1), 53 bits */
+double slope_rng_normal(slope_rng *r);          /* standard normal deviate */
+uint64_t slope_rng_below(slope_rng *r, uint64_t n);  /* uniform in [0, n), unbiased */
+
+/* ---- objectives as seen by optimizers ------------------------------------ */
+
+/* What an optimizer may ask of the objective.  'fg' stores f(x) and, when 'g'
+** is not NULL, the gradient; 'hess' stores the row-major n*n Hessian (NULL
+** when unavailable).  Both return SLOPE_OK or an error code, which stops the
+** step and is passed up. */
+typedef struct slope_objective {
+  int (*fg)(void *ud, const double *x, double *f, double *g);
+  int (*hess)(void *ud, const double *x, double *H);
+  void *ud;
+} slope_objective;
+
+/* ---- optimizers ------------------------------------------------------- */
+
+typedef struct slope_optim slope_optim;
+
+/* A new optimizer of the given kind ("sgd", "adam", "adamw", "rmsprop",
+** "adagrad", "adadelta", "adamax", "nadam", "radam", "rprop", "asgd",
+** "lbfgs", "newton", "anneal") for 'nparams' parameters, with PyTorch's
+** defaults.  NULL with SLOPE_ERRNAME for an unknown kind. */
+slope_optim *slope_optim_new(slope_ctx *S, const char *kind, int nparams);
+void slope_optim_free(slope_optim *o);
+const char *slope_optim_kind(const slope_optim *o);
+/* Set a hyperparameter by its PyTorch name: 'n' values (2 for "betas",
+** "etas", "step_sizes"; booleans are 0 or 1).  SLOPE_ERRNAME for a name the
+** kind does not have, SLOPE_ERRARG for a value out of range; the message names
+** the parameter and the allowed range. */
+int slope_optim_set(slope_optim *o, const char *name, const double *v, int n);
+/* Set a string hyperparameter (lbfgs "line_search": "strong_wolfe" or "none"). */
+int slope_optim_set_string(slope_optim *o, const char *name, const char *value);
+/* Read a hyperparameter into 'v' (room for 'n'); returns the number of values,
+** or -1 for an unknown name. */
+int slope_optim_get(const slope_optim *o, const char *name, double *v, int n);
+/* The hyperparameter names of the kind, NULL-terminated (static storage). */
+const char *const *slope_optim_hypers(const slope_optim *o);
+/* Forget the optimizer's state (moments, step count, history). */
+void slope_optim_reset(slope_optim *o);
+/* One update of 'x' in place.  On entry 'f' and 'g' hold the objective and its
+** gradient at 'x' (after any clipping or gradient noise); 'lr' holds this
+** step's learning rate per parameter (NULL: the "lr" hyperparameter for all).
+** Line-search, second-order and derivative-free kinds call 'obj' for more
+** evaluations; 'rng' is used by "anneal".  Returns SLOPE_OK or an error code. */
+int slope_optim_step(slope_optim *o, double *x, double f, const double *g,
+                     const double *lr, const slope_objective *obj, slope_rng *rng);
+/* Number of objective evaluations the last step made through 'obj'. */
+long slope_optim_evals(const slope_optim *o);
+
+/* ---- learning-rate schedules -------------------------------------------- */
+
+typedef struct slope_schedule slope_schedule;
+
+/* A schedule of the given kind with torch.optim.lr_scheduler's defaults:
+** "constant", "step", "multistep", "exponential", "inverse", "cosine",
+** "cosine_restarts", "linear", "poly", "onecycle", "cyclic", "plateau". */
+slope_schedule *slope_schedule_new(slope_ctx *S, const char *kind);
+/* A schedule that runs 'parts[i]' from milestone i-1 on (SequentialLR); it
+** takes ownership of the parts. */
+slope_schedule *slope_schedule_sequential(slope_ctx *S, slope_schedule **parts,
+                                          int nparts, const long *milestones,
+                                          int nmilestones);
+/* A schedule computed by a host function of (t, base learning rate). */
+slope_schedule *slope_schedule_fn(slope_ctx *S,
+                                  double (*fn)(void *ud, long t, double base),
+                                  void *ud);
+void slope_schedule_free(slope_schedule *s);
+/* Set a numeric argument by its PyTorch name ('n' values, e.g. milestones). */
+int slope_schedule_set(slope_schedule *s, const char *name, const double *v, int n);
+/* Set a string argument ("mode", "anneal_strategy", "scale_mode", "threshold_mode"). */
+int slope_schedule_set_string(slope_schedule *s, const char *name, const char *value);
+/* Learning rate at step count 't' (0-based) for base learning rate 'base'. */
+double slope_schedule_lr(slope_schedule *s, long t, double base);
+/* Momentum (or Adam's beta1) at 't' for cycling schedules; returns 0 and
+** leaves 'm' alone when the schedule does not drive momentum. */
+int slope_schedule_momentum(slope_schedule *s, long t, double *m);
+/* Feed the monitored metric to a "plateau" schedule (once per epoch or step). */
+void slope_schedule_observe(slope_schedule *s, double metric);
+
+/* ---- gradient and parameter noise, clipping ------------------------------ */
+
+/* Scale 'g' so its Euclidean norm is at most 'max_norm' (PyTorch's
+** clip_grad_norm_: g *= max_norm / (norm + 1e-6) when norm > max_norm).
+** Returns the norm before clipping. */
+double slope_clip_norm(double *g, int n, double max_norm);
+/* Clamp every component of 'g' to [-limit, limit]. */
+void slope_clip_value(double *g, int n, double limit);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
