@@ -51,12 +51,15 @@ CORE_SRC := $(filter-out src/main.c src/repl.c src/lua_%.c,$(wildcard src/*.c))
 LUA_SRC := $(wildcard src/lua_*.c)
 GEN_C := $(B)/gen/lexer.c $(B)/gen/grammar.c
 CORE_OBJ := $(CORE_SRC:src/%.c=$(B)/%.o) $(B)/gen/lexer.o $(B)/gen/grammar.o
-LUA_OBJ := $(LUA_SRC:src/%.c=$(B)/%.o)
+LUA_OBJ := $(LUA_SRC:src/%.c=$(B)/%.o) $(B)/gen/lua_embedded.o
+CLI_OBJ := $(B)/main.o $(B)/repl.o
+LUA_FILES := $(sort $(wildcard lua/*.lua))
+EDIT_LIBS := -ledit
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 
 .PHONY: all check-deps deps test bench demo clean install uninstall
-all: check-deps $(B)/libslope.a
+all: check-deps $(B)/libslope.a $(B)/slope
 
 check-deps:
 ifneq ($(MISSING),)
@@ -89,6 +92,22 @@ $(B)/libslope.a: $(CORE_OBJ)
 	$(call say,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# lua/*.lua are compiled into the binding as byte arrays (od is in coreutils)
+$(B)/gen/lua_embedded.c: $(LUA_FILES) Makefile | $(B)/gen
+	$(call say,EMBED,lua/)
+	$(Q){ echo '/* generated from lua/*.lua by make */'; echo '#include <stddef.h>'; \
+	  i=0; for f in $(LUA_FILES); do \
+	    echo "static const unsigned char f$$i[] = {"; \
+	    od -An -v -tx1 $$f | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	    echo "0x0a};"; i=$$((i+1)); done; \
+	  echo 'const struct { const char *name; const unsigned char *src; size_t len; } ls_embedded[] = {'; \
+	  i=0; for f in $(LUA_FILES); do echo "  {\"$$(basename $$f .lua)\", f$$i, sizeof f$$i},"; i=$$((i+1)); done; \
+	  echo '  {NULL, NULL, 0}};'; } > $@
+
+$(B)/slope: $(CLI_OBJ) $(LUA_OBJ) $(B)/libslope.a
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(LUA_OBJ) $(B)/libslope.a $(ALL_LDFLAGS) $(LUA_LIBS) $(EDIT_LIBS) -lm
+
 $(B)/gen $(B)/tests $(B)/bench:
 	$(Q)mkdir -p $@
 
@@ -97,8 +116,9 @@ $(B)/tests/%: tests/%.c tests/check.h $(B)/libslope.a | $(B)/tests
 	$(call say,CC,$<)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(B)/libslope.a $(ALL_LDFLAGS) -lm
 
+LUA_TESTS := $(sort $(wildcard tests/test_*.lua))
 test: all $(TEST_BIN)
-	$(Q)sh tests/run.sh $(TEST_BIN)
+	$(Q)sh tests/run.sh $(TEST_BIN) $(LUA_TESTS:%=lua:%)
 
 # ---- benchmarks ----------------------------------------------------------------
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)

@@ -224,6 +224,150 @@ double slope_clip_norm(double *g, int n, double max_norm);
 /* Clamp every component of 'g' to [-limit, limit]. */
 void slope_clip_value(double *g, int n, double limit);
 
+/* ---- data sets -------------------------------------------------------- */
+
+/* Named columns of doubles, all of one length.  The data set owns copies. */
+typedef struct slope_data slope_data;
+
+/* An empty data set; add columns with 'slope_data_add'. */
+slope_data *slope_data_new(slope_ctx *S);
+void slope_data_free(slope_data *d);
+/* Add column 'name' as a copy of 'n' values; every column must have the same
+** number of rows (SLOPE_ERRDATA otherwise), names are unique (SLOPE_ERRNAME). */
+int slope_data_add(slope_data *d, const char *name, const double *v, size_t n);
+/* Read a CSV file whose header row names the columns; every other row holds
+** numbers.  A bad row is an error naming the file, line and column. */
+slope_data *slope_data_csv(slope_ctx *S, const char *path);
+/* Synthetic linear-regression data: x ~ N(0, 1) per feature, y = w.x + b +
+** noise*N(0, 1), from 'seed'.  One weight gives columns x, y; k weights give
+** x1..xk, y. */
+slope_data *slope_data_regression(slope_ctx *S, size_t n, const double *w, int nw,
+                                  double b, double noise, uint64_t seed);
+/* Shuffle the rows with 'seed' and cut them into the first 'fraction' (train)
+** and the rest (test), both new data sets. */
+int slope_data_split(const slope_data *d, double fraction, uint64_t seed,
+                     slope_data **train, slope_data **test);
+size_t slope_data_rows(const slope_data *d);
+int slope_data_ncols(const slope_data *d);
+const char *slope_data_name(const slope_data *d, int j);      /* NULL past the end */
+/* The values of column j or of the named column (NULL if there is none). */
+const double *slope_data_column(const slope_data *d, int j);
+const double *slope_data_find(const slope_data *d, const char *name);
+
+/* ---- problems: what a run minimizes --------------------------------------- */
+
+/* An objective with its parameters and current point: a compiled expression
+** (with optional data and batching) or host callbacks. */
+typedef struct slope_problem slope_problem;
+
+/* Compile 'f' for the parameters 'params' (in order) starting at 'x0', with
+** the columns of 'data' (may be NULL) available inside mean/sum.  The data
+** set is borrowed and must outlive the problem. */
+slope_problem *slope_problem_new(slope_ctx *S, slope_expr f, const char *const *params,
+                                 const double *x0, int nparams, const slope_data *data);
+/* A problem over a host objective (callbacks in 'obj'); 'names' may be NULL. */
+slope_problem *slope_problem_callback(slope_ctx *S, int nparams, const char *const *names,
+                                      const double *x0, slope_objective obj);
+void slope_problem_free(slope_problem *p);
+/* Batching: 'batch' rows per step (0 = full batch), reshuffled every epoch
+** when 'shuffle', from 'seed'.  Resets the epoch position. */
+int slope_problem_batch(slope_problem *p, size_t batch, int shuffle, uint64_t seed);
+int slope_problem_nparams(const slope_problem *p);
+const char *slope_problem_name(const slope_problem *p, int i);
+/* The current point (n doubles, writable). */
+double *slope_problem_x(slope_problem *p);
+/* Objective and gradient ('g' may be NULL) at 'x' over all rows. */
+int slope_problem_eval(slope_problem *p, const double *x, double *f, double *g);
+
+/* ---- runs ---------------------------------------------------------------- */
+
+enum { SLOPE_MAX_STEPS, SLOPE_CONVERGED, SLOPE_DIVERGED, SLOPE_STOPPED };
+
+/* What an on_step callback sees. */
+typedef struct slope_step_info {
+  long step, epoch;        /* updates done, epochs completed */
+  double f, lr, grad_norm; /* as computed during the step (before its update) */
+  const double *x;         /* the point after the update */
+  int n;
+} slope_step_info;
+
+typedef enum { SLOPE_NOISE_NONE, SLOPE_NOISE_GAUSSIAN, SLOPE_NOISE_LANGEVIN,
+               SLOPE_NOISE_GRADIENT } slope_noise_kind;
+
+/* Annealing noise (see DESIGN.md): gaussian adds N(0, s_t^2) to the
+** parameters after the update with s_t = schedule(t, std); langevin adds
+** N(0, 2*lr_t*T_t) with T_t = schedule(t, temperature); gradient adds
+** N(0, eta/(1+t)^gamma) to the gradient before the update. */
+typedef struct slope_noise {
+  slope_noise_kind kind;
+  double std, temperature, eta, gamma;
+  slope_schedule *schedule;     /* borrowed; NULL: constant */
+} slope_noise;
+
+typedef struct slope_run_opts {
+  long steps;                /* updates to make; 0: from epochs */
+  long epochs;               /* passes over the data (with data); 0: from steps */
+  int maximize;              /* gradient ascent (sets the optimizer's maximize) */
+  const double *lr;          /* per-parameter base learning rates, or NULL */
+  slope_schedule *schedule;  /* borrowed; NULL: constant learning rate */
+  int schedule_per_epoch;    /* t counts epochs instead of steps */
+  slope_noise noise;
+  double clip_norm, clip_value;  /* 0: off */
+  double tol_grad, tol_f;    /* converged when |g| <= tol_grad or |df| <= tol_f; 0: off */
+  double max_seconds;        /* wall-time limit; 0: none */
+  uint64_t seed;             /* drives batching, noise and anneal */
+  long log_every;            /* print a progress line every k steps (epochs with epochs); 0: off */
+  void *log_file;            /* FILE * for progress lines (NULL: stdout) */
+  long trace_every;          /* record every k-th step; 0: no trace */
+  long every;                /* call on_step every k steps */
+  int (*on_step)(void *ud, const slope_step_info *s);  /* nonzero stops the run */
+  void *ud;
+  volatile int *interrupt;   /* set (e.g. by a SIGINT handler) to stop the run */
+} slope_run_opts;
+
+/* Defaults: 100 steps, no schedule, noise, clipping or tolerances, trace every step. */
+void slope_run_defaults(slope_run_opts *o);
+
+typedef struct slope_trace slope_trace;
+
+typedef struct slope_result {
+  int status;               /* SLOPE_MAX_STEPS, SLOPE_CONVERGED, SLOPE_DIVERGED, SLOPE_STOPPED */
+  long steps, epochs;
+  double f;                 /* objective at x (over all rows), always finite */
+  double grad_norm;
+  char message[256];        /* what happened, and what to try when it went wrong */
+} slope_result;
+
+/* The status as a word: "max_steps", "converged", "diverged", "stopped". */
+const char *slope_status_name(int status);
+/* Run 'o' on 'p' from p's current point; the point is updated in place (the
+** last finite point on divergence).  '*trace' (if not NULL) receives a new
+** trace to free with slope_trace_free.  Returns SLOPE_OK or an error code (an
+** error is not a divergence: bad options, a failing callback). */
+int slope_run(slope_problem *p, slope_optim *o, const slope_run_opts *opts,
+              slope_result *r, slope_trace **trace);
+
+/* ---- traces --------------------------------------------------------------- */
+
+/* Row 0 is the start point and f there; row k the state after k updates
+** with f, lr and grad_norm as computed during step k. */
+void slope_trace_free(slope_trace *t);
+size_t slope_trace_rows(const slope_trace *t);
+int slope_trace_nparams(const slope_trace *t);
+/* One row: its step number, f, lr, grad_norm and the point (n doubles). */
+int slope_trace_row(const slope_trace *t, size_t row, long *step, double *f,
+                    double *lr, double *grad_norm, double *x);
+/* Write the trace as CSV (step,f,lr,grad_norm,<names>) or JSON. */
+int slope_trace_csv(const slope_trace *t, const char *path, const char *const *names);
+int slope_trace_json(const slope_trace *t, const char *path, const char *const *names);
+
+/* ---- Lua ------------------------------------------------------------------ */
+
+struct lua_State;
+/* Open the Lua binding in any lua_State (what 'require "slope"' calls);
+** pushes the module table.  Defined in the Lua binding, not in libslope. */
+int luaopen_slope(struct lua_State *L);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,411 @@
+/*
+** lua_expr.c -- Expr values in Lua: parsing, operators, the functions of the
+** language as slope.sin etc., and the methods diff, grad, hessian, vars,
+** size, eval, subs, latex, ccode (compile lives in lua_function.c).
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "lua_slope.h"
+#include "expr.h"
+
+/* ---- shared helpers ---------------------------------------------------------- */
+
+int ls_raise(lua_State *L, slope_ctx *S) {
+  slope_error e = slope_error_get(S);
+  lua_pushstring(L, e.code ? e.message : "unknown error");
+  slope_clear_error(S);
+  luaL_where(L, 1);
+  lua_insert(L, -2);
+  lua_concat(L, 2);
+  return lua_error(L);
+}
+
+void ls_push_expr(lua_State *L, slope_ctx *S, slope_expr e) {
+  if (!e) ls_raise(L, S);
+  slope_expr *u = lua_newuserdatauv(L, sizeof *u, 0);
+  *u = e;
+  luaL_setmetatable(L, LS_EXPR);
+}
+
+slope_expr ls_to_expr(lua_State *L, slope_ctx *S, int idx) {
+  if (lua_type(L, idx) == LUA_TNUMBER) {
+    slope_expr e = slope_num(S, lua_tonumber(L, idx));
+    if (!e) ls_raise(L, S);
+    return e;
+  }
+  slope_expr *u = luaL_testudata(L, idx, LS_EXPR);
+  return u ? *u : 0;
+}
+
+slope_expr ls_check_expr(lua_State *L, slope_ctx *S, int idx) {
+  slope_expr e = ls_to_expr(L, S, idx);
+  if (!e) luaL_typeerror(L, idx, "Expr or number");
+  return e;
+}
+
+void ls_setfuncs(lua_State *L, slope_ctx *S, const luaL_Reg *fns) {
+  lua_pushlightuserdata(L, S);
+  luaL_setfuncs(L, fns, 1);
+}
+
+void ls_check_options(lua_State *L, int idx, const char *what, const char *const *allowed, int array_ok) {
+  idx = lua_absindex(L, idx);
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pop(L, 1);
+    if (lua_type(L, -1) == LUA_TSTRING) {
+      const char *k = lua_tostring(L, -1);
+      int ok = 0;
+      for (const char *const *a = allowed; *a && !ok; a++) ok = strcmp(*a, k) == 0;
+      if (ok) continue;
+      luaL_Buffer b;
+      luaL_buffinit(L, &b);
+      for (const char *const *a = allowed; *a; a++) {
+        if (a != allowed) luaL_addstring(&b, ", ");
+        luaL_addstring(&b, *a);
+      }
+      luaL_pushresult(&b);
+      luaL_error(L, "%s: unknown option '%s' (options: %s)", what, k, lua_tostring(L, -1));
+    } else if (!(array_ok && lua_isinteger(L, -1))) {
+      luaL_error(L, "%s: unexpected %s key in the options table", what, luaL_typename(L, -1));
+    }
+  }
+}
+
+/* The name of a variable given as a string or as an Expr that is a name. */
+static const char *check_varname(lua_State *L, slope_ctx *S, int idx) {
+  if (lua_type(L, idx) == LUA_TSTRING) return lua_tostring(L, idx);
+  slope_expr *u = luaL_testudata(L, idx, LS_EXPR);
+  if (u && sx_kind(S, *u) == SX_VAR) return sx_name(S, *u);
+  luaL_typeerror(L, idx, "variable name (string or slope.var)");
+  return NULL;
+}
+
+/* ---- constructors -------------------------------------------------------------- */
+
+static int l_expr(lua_State *L) {
+  slope_ctx *S = ls_ctx(L);
+  if (luaL_testudata(L, 1, LS_EXPR) || lua_type(L, 1) == LUA_TNUMBER) {
+    ls_push_expr(L, S, ls_check_expr(L, S, 1));
+    return 1;
+  }
+  size_t len;
+  const char *src = luaL_checklstring(L, 1, &len);
+  ls_push_expr(L, S, slope_parse(S, src, len));
+  return 1;
+}
+
+static int l_var(lua_State *L) {
+  slope_ctx *S = ls_ctx(L);
+  ls_push_expr(L, S, slope_var(S, luaL_checkstring(L, 1)));
+  return 1;
+}
+
+static int l_vars(lua_State *L) {
+  slope_ctx *S = ls_ctx(L);
+  int n = lua_gettop(L);
+  if (n == 1 && lua_istable(L, 1)) {   /* slope.vars{"x", "y"} */
+    n = (int)luaL_len(L, 1);
+    luaL_checkstack(L, n, "too many variables");
+    for (int i = 1; i <= n; i++) {
+      lua_geti(L, 1, i);
+      ls_push_expr(L, S, slope_var(S, luaL_checkstring(L, -1)));
+      lua_remove(L, -2);
+    }
+    return n;
+  }
+  luaL_checkstack(L, n, "too many variables");
+  for (int i = 1; i <= n; i++) ls_push_expr(L, S, slope_var(S, luaL_checkstring(L, i)));
+  return n;
+}
+
+/* slope.sin etc.: upvalue 2 is the function's index in the table. */
+static int l_function(lua_State *L) {
+  slope_ctx *S = ls_ctx(L);
+  const sx_fninfo *f = &sx_functions[lua_tointeger(L, lua_upvalueindex(2))];
+  int n = lua_gettop(L);
+  if (n != f->arity)
+    return luaL_error(L, "slope.%s takes %d argument%s, got %d", f->name, f->arity,
+                      f->arity == 1 ? "" : "s", n);
+  int numeric = !sx_is_reduce(f->kind);
+  for (int i = 1; i <= n; i++) numeric &= lua_type(L, i) == LUA_TNUMBER;
+  if (numeric) {   /* plain numbers in, a plain number out, as math.sin does */
+    double a = lua_tonumber(L, 1), b = n > 1 ? lua_tonumber(L, 2) : 0;
+    lua_pushnumber(L, strcmp(f->name, "sqrt") == 0 ? sx_fn_eval(SX_POW, a, 0.5) : sx_fn_eval(f->kind, a, b));
+    return 1;
+  }
+  slope_expr args[2];
+  for (int i = 0; i < n; i++) args[i] = ls_check_expr(L, S, i + 1);
+  ls_push_expr(L, S, slope_call(S, f->name, args, n));
+  return 1;
+}
+
+/* ---- operators ------------------------------------------------------------------- */
+
+static slope_expr operand(lua_State *L, slope_ctx *S, int idx, const char *op) {
+  slope_expr e = ls_to_expr(L, S, idx);
+  if (!e) luaL_error(L, "cannot apply '%s' to a %s and an Expr (expected Expr or number)", op,
+                     luaL_typename(L, idx));
+  return e;
+}
+
+#define ARITH(cname, op, fn) \
+  static int cname(lua_State *L) { \
+    slope_ctx *S = ls_ctx(L); \
+    slope_expr a = operand(L, S, 1, op), b = operand(L, S, 2, op); \
+    ls_push_expr(L, S, fn(S, a, b)); \
+    return 1; \
+  }
+ARITH(m_add, "+", slope_add)
+ARITH(m_sub, "-", slope_sub)
+ARITH(m_mul, "*", slope_mul)
+ARITH(m_div, "/", slope_div)
+ARITH(m_pow, "^", slope_pow)
+
+static int m_unm(lua_State *L) {
+  slope_ctx *S = ls_ctx(L);
+  ls_push_expr(L, S, slope_neg(S, operand(L, S, 1, "-")));
+  return 1;
+}
+
+static int m_eq(lua_State *L) {
+  slope_expr *a = luaL_testudata(L, 1, LS_EXPR), *b = luaL_testudata(L, 2, LS_EXPR);
+  lua_pushboolean(L, a && b && *a == *b);
+  return 1;
+}
+
+static int m_tostring(lua_State *L) {
+  slope_ctx *S = ls_ctx(L);
+  const char *s = slope_print(S, *(slope_expr *)luaL_checkudata(L, 1, LS_EXPR));
+  if (!s) ls_raise(L, S);
+  lua_pushstring(L, s);
+  return 1;
+}
+
+static int m_concat(lua_State *L) {
+  for (int i = 1; i <= 2; i++) luaL_tolstring(L, i, NULL);
+  lua_concat(L, 2);
+  return 1;
+}
+
+/* ---- methods --------------------------------------------------------------------- */
+
+static slope_expr self(lua_State *L) { return *(slope_expr *)luaL_checkudata(L, 1, LS_EXPR); }
+
+/* Push the variable names of 'e' (sorted) as a new table; returns the count. */
+static int push_vars(lua_State *L, slope_ctx *S, slope_expr e) {
+  int n = slope_vars(S, e, NULL, 0);
+  const char **names = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *names, 0);
+  slope_vars(S, e, names, n);
+  lua_createtable(L, n, 0);
+  for (int i = 0; i < n; i++) {
+    lua_pushstring(L, names[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  lua_remove(L, -2);
+  return n;
+}
+
+/* The variables to differentiate by: the given list (arg 2) or all, sorted. */
+static int diff_vars(lua_State *L, slope_ctx *S, slope_expr e) {
+  if (lua_isnoneornil(L, 2)) return push_vars(L, S, e);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  int n = (int)luaL_len(L, 2);
+  lua_createtable(L, n, 0);
+  for (int i = 1; i <= n; i++) {
+    lua_geti(L, 2, i);
+    lua_pushstring(L, check_varname(L, S, lua_gettop(L)));
+    lua_rawseti(L, -3, i);
+    lua_pop(L, 1);
+  }
+  return n;
+}
+
+static int m_diff(lua_State *L) {
+  slope_ctx *S = ls_ctx(L);
+  slope_expr e = self(L);
+  const char *v = check_varname(L, S, 2);
+  lua_Integer order = luaL_optinteger(L, 3, 1);
+  luaL_argcheck(L, order >= 0 && order <= 64, 3, "order must be in [0, 64]");
+  for (lua_Integer k = 0; k < order && e; k++) e = slope_diff(S, e, v);
+  ls_push_expr(L, S, e);
+  return 1;
+}
+
+static int m_grad(lua_State *L) {
+  slope_ctx *S = ls_ctx(L);
+  slope_expr e = self(L);
+  int n = diff_vars(L, S, e), names = lua_gettop(L);
+  lua_createtable(L, n, 0);
+  for (int i = 1; i <= n; i++) {
+    lua_geti(L, names, i);
+    ls_push_expr(L, S, slope_diff(S, e, lua_tostring(L, -1)));
+    lua_rawseti(L, -3, i);
+    lua_pop(L, 1);
+  }
+  return 1;
+}
+
+static int m_hessian(lua_State *L) {
+  slope_ctx *S = ls_ctx(L);
+  slope_expr e = self(L);
+  int n = diff_vars(L, S, e), names = lua_gettop(L);
+  lua_createtable(L, n, 0);
+  int H = lua_gettop(L);
+  for (int i = 1; i <= n; i++) {
+    lua_geti(L, names, i);
+    slope_expr di = slope_diff(S, e, lua_tostring(L, -1));
+    lua_pop(L, 1);
+    if (!di) ls_raise(L, S);
+    lua_createtable(L, n, 0);
+    for (int j = 1; j <= n; j++) {
+      if (j < i) {   /* symmetric: reuse the entry above the diagonal */
+        lua_geti(L, H, j);
+        lua_geti(L, -1, i);
+        lua_remove(L, -2);
+      } else {
+        lua_geti(L, names, j);
+        ls_push_expr(L, S, slope_diff(S, di, lua_tostring(L, -1)));
+        lua_remove(L, -2);
+      }
+      lua_rawseti(L, -2, j);
+    }
+    lua_rawseti(L, H, i);
+  }
+  return 1;
+}
+
+static int m_vars(lua_State *L) {
+  push_vars(L, ls_ctx(L), self(L));
+  return 1;
+}
+
+static int m_size(lua_State *L) {
+  lua_pushinteger(L, (lua_Integer)slope_size(ls_ctx(L), self(L)));
+  return 1;
+}
+
+static int m_eval(lua_State *L) {
+  slope_ctx *S = ls_ctx(L);
+  slope_expr e = self(L);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  int n = push_vars(L, S, e), vars = lua_gettop(L);
+  const char **names = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *names, 0);
+  double *values = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *values, 0);
+  for (int i = 0; i < n; i++) {
+    lua_geti(L, vars, i + 1);
+    names[i] = lua_tostring(L, -1);
+    lua_pop(L, 1);   /* the string stays alive in 'vars' */
+    if (lua_getfield(L, 2, names[i]) != LUA_TNUMBER)
+      return luaL_error(L, lua_isnil(L, -1) ? "eval: no value given for variable '%s'"
+                                            : "eval: the value of '%s' must be a number", names[i]);
+    values[i] = lua_tonumber(L, -1);
+    lua_pop(L, 1);
+  }
+  lua_pushnil(L);   /* a name that is not a variable is a mistake worth reporting */
+  while (lua_next(L, 2)) {
+    lua_pop(L, 1);
+    int found = 0;
+    for (int i = 0; i < n && !found; i++)
+      found = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), names[i]) == 0;
+    if (!found)
+      return luaL_error(L, "eval: '%s' is not a variable of the expression", luaL_tolstring(L, -1, NULL));
+  }
+  double r;
+  if (slope_eval(S, e, names, values, n, &r) != SLOPE_OK) ls_raise(L, S);
+  lua_pushnumber(L, r);
+  return 1;
+}
+
+static int m_subs(lua_State *L) {
+  slope_ctx *S = ls_ctx(L);
+  slope_expr e = self(L);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_pushnil(L);
+  while (lua_next(L, 2)) {
+    if (lua_type(L, -2) != LUA_TSTRING) return luaL_error(L, "subs: keys must be variable names");
+    slope_expr by = ls_to_expr(L, S, -1);
+    if (!by) return luaL_error(L, "subs: the value for '%s' must be an Expr or a number", lua_tostring(L, -2));
+    e = slope_subs(S, e, lua_tostring(L, -2), by);
+    if (!e) ls_raise(L, S);
+    lua_pop(L, 1);
+  }
+  ls_push_expr(L, S, e);
+  return 1;
+}
+
+static int m_latex(lua_State *L) {
+  slope_ctx *S = ls_ctx(L);
+  const char *s = slope_latex(S, self(L));
+  if (!s) ls_raise(L, S);
+  lua_pushstring(L, s);
+  return 1;
+}
+
+static int m_ccode(lua_State *L) {
+  slope_ctx *S = ls_ctx(L);
+  slope_expr e = self(L);
+  const char *name = "f";
+  int n, params;
+  if (lua_istable(L, 2)) {
+    static const char *const opts[] = {"name", "params", NULL};
+    ls_check_options(L, 2, "ccode", opts, 0);
+    if (lua_getfield(L, 2, "name") != LUA_TNIL) name = luaL_checkstring(L, -1);
+    if (lua_getfield(L, 2, "params") == LUA_TTABLE) {
+      lua_replace(L, 2);
+      n = diff_vars(L, S, e);
+    } else n = push_vars(L, S, e);
+  } else n = push_vars(L, S, e);
+  params = lua_gettop(L);
+  const char **p = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *p, 0);
+  for (int i = 0; i < n; i++) {
+    lua_geti(L, params, i + 1);
+    p[i] = lua_tostring(L, -1);
+    lua_pop(L, 1);
+  }
+  const char *s = slope_ccode(S, e, name, p, n);
+  if (!s) ls_raise(L, S);
+  lua_pushstring(L, s);
+  return 1;
+}
+
+static int l_diff(lua_State *L) {   /* slope.diff("x^2", "x") */
+  slope_ctx *S = ls_ctx(L);
+  size_t len;
+  const char *src = lua_type(L, 1) == LUA_TSTRING ? lua_tolstring(L, 1, &len) : NULL;
+  ls_push_expr(L, S, src ? slope_parse(S, src, len) : ls_check_expr(L, S, 1));
+  lua_replace(L, 1);
+  return m_diff(L);
+}
+
+void ls_open_expr(lua_State *L, slope_ctx *S) {
+  static const luaL_Reg meta[] = {
+    {"__add", m_add}, {"__sub", m_sub}, {"__mul", m_mul}, {"__div", m_div},
+    {"__pow", m_pow}, {"__unm", m_unm}, {"__eq", m_eq}, {"__tostring", m_tostring},
+    {"__concat", m_concat}, {NULL, NULL}
+  };
+  static const luaL_Reg methods[] = {
+    {"diff", m_diff}, {"grad", m_grad}, {"hessian", m_hessian}, {"vars", m_vars},
+    {"size", m_size}, {"eval", m_eval}, {"subs", m_subs}, {"latex", m_latex},
+    {"ccode", m_ccode}, {NULL, NULL}
+  };
+  static const luaL_Reg module[] = {
+    {"expr", l_expr}, {"var", l_var}, {"vars", l_vars}, {"diff", l_diff}, {NULL, NULL}
+  };
+  luaL_newmetatable(L, LS_EXPR);
+  ls_setfuncs(L, S, meta);
+  lua_newtable(L);
+  ls_setfuncs(L, S, methods);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+  ls_setfuncs(L, S, module);
+  for (int i = 0; sx_functions[i].name; i++) {
+    lua_pushlightuserdata(L, S);
+    lua_pushinteger(L, i);
+    lua_pushcclosure(L, l_function, 2);
+    lua_setfield(L, -2, sx_functions[i].name);
+  }
+  lua_pushnumber(L, 3.14159265358979323846);
+  lua_setfield(L, -2, "pi");
+}

@@ -1,0 +1,181 @@
+/*
+** lua_function.c -- compiled functions in Lua: f:compile{ "x", "y" } returns a
+** callable Function; fn(1, 2) is the value, fn:grad(1, 2) the value and the
+** gradient, both computed by the tape in C.
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "lua_slope.h"
+#include "expr.h"
+
+typedef struct ls_function {
+  slope_tape *T;
+  int n, ncols;
+  size_t nrows;
+  double *mem;        /* x[n], g[n], then the column data, one block */
+  const char **names; /* parameter names, borrowed from the uservalue table */
+} ls_function;
+
+static int fn_gc(lua_State *L) {
+  ls_function *F = luaL_checkudata(L, 1, LS_FUNCTION);
+  slope_tape_free(F->T);
+  free(F->mem);
+  free(F->names);
+  F->T = NULL;
+  F->mem = NULL;
+  F->names = NULL;
+  return 0;
+}
+
+/* Read the parameter values: fn(1, 2), fn{1, 2} or fn{ x = 1, y = 2 }. */
+static void read_point(lua_State *L, ls_function *F, double *x) {
+  int top = lua_gettop(L);
+  if (top == 2 && lua_istable(L, 2)) {
+    for (int i = 0; i < F->n; i++) {
+      int t = lua_geti(L, 2, i + 1);
+      if (t == LUA_TNIL) { lua_pop(L, 1); t = lua_getfield(L, 2, F->names[i]); }
+      if (t != LUA_TNUMBER) luaL_error(L, "no number given for parameter '%s'", F->names[i]);
+      x[i] = lua_tonumber(L, -1);
+      lua_pop(L, 1);
+    }
+    return;
+  }
+  if (top - 1 != F->n)
+    luaL_error(L, "the function takes %d parameter%s, got %d", F->n, F->n == 1 ? "" : "s", top - 1);
+  for (int i = 0; i < F->n; i++) x[i] = luaL_checknumber(L, i + 2);
+}
+
+static int eval(lua_State *L, int want_grad) {
+  ls_function *F = luaL_checkudata(L, 1, LS_FUNCTION);
+  if (!F->T) return luaL_error(L, "the function has been freed");
+  double *x = F->mem, *g = F->mem + F->n, f;
+  read_point(L, F, x);
+  slope_ctx *S = ls_ctx(L);
+  if (slope_tape_grad(F->T, x, NULL, 0, &f, want_grad ? g : NULL) != SLOPE_OK) ls_raise(L, S);
+  lua_pushnumber(L, f);
+  if (!want_grad) return 1;
+  lua_createtable(L, F->n, 0);
+  for (int i = 0; i < F->n; i++) {
+    lua_pushnumber(L, g[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  return 2;
+}
+
+static int fn_call(lua_State *L) { return eval(L, 0); }
+static int fn_grad(lua_State *L) { return eval(L, 1); }
+
+static int fn_tostring(lua_State *L) {
+  ls_function *F = luaL_checkudata(L, 1, LS_FUNCTION);
+  lua_pushfstring(L, "slope.Function(%d parameter%s, %d data column%s)", F->n,
+                  F->n == 1 ? "" : "s", F->ncols, F->ncols == 1 ? "" : "s");
+  return 1;
+}
+
+/* Count the data columns of a plain table { x = {...}, y = {...} } and check
+** that they are arrays of numbers of one length. */
+static int count_columns(lua_State *L, int idx, size_t *nrows) {
+  int ncols = 0;
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    if (lua_type(L, -2) != LUA_TSTRING || !lua_istable(L, -1))
+      luaL_error(L, "compile: data must map column names to arrays of numbers");
+    size_t len = (size_t)luaL_len(L, -1);
+    if (ncols > 0 && len != *nrows)
+      luaL_error(L, "compile: data column '%s' has %d rows, the others %d", lua_tostring(L, -2),
+                 (int)len, (int)*nrows);
+    *nrows = len;
+    ncols++;
+    lua_pop(L, 1);
+  }
+  return ncols;
+}
+
+/* f:compile{ "x", "y" } or f:compile({ "w", "b" }, { x = {...}, y = {...} })
+** or f:compile{ "w", "b", data = { x = {...}, y = {...} } }. */
+static int m_compile(lua_State *L) {
+  slope_ctx *S = ls_ctx(L);
+  slope_expr e = *(slope_expr *)luaL_checkudata(L, 1, LS_EXPR);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  static const char *const opts[] = {"data", NULL};
+  ls_check_options(L, 2, "compile", opts, 1);
+  if (lua_isnoneornil(L, 3)) lua_getfield(L, 2, "data");
+  else lua_pushvalue(L, 3);
+  int data = lua_gettop(L);
+  if (!lua_isnil(L, data)) luaL_checktype(L, data, LUA_TTABLE);
+  int n = (int)luaL_len(L, 2);
+  size_t nrows = 0;
+  int ncols = lua_isnil(L, data) ? 0 : count_columns(L, data, &nrows);
+
+  ls_function *F = lua_newuserdatauv(L, sizeof *F, 1);
+  memset(F, 0, sizeof *F);
+  luaL_setmetatable(L, LS_FUNCTION);
+  lua_createtable(L, n + ncols, 0);   /* keeps the names alive */
+  lua_setiuservalue(L, -2, 1);
+  F->n = n;
+  F->ncols = ncols;
+  F->nrows = nrows;
+  F->names = calloc((size_t)(n + ncols + 1), sizeof *F->names);
+  F->mem = malloc((2 * (size_t)n + (size_t)ncols * nrows + 1) * sizeof *F->mem);
+  if (!F->names || !F->mem) return luaL_error(L, "compile: out of memory");
+  lua_getiuservalue(L, -1, 1);
+  int keep = lua_gettop(L);
+  for (int i = 0; i < n; i++) {
+    lua_geti(L, 2, i + 1);
+    if (lua_type(L, -1) != LUA_TSTRING) return luaL_error(L, "compile: parameter %d must be a name", i + 1);
+    F->names[i] = lua_tostring(L, -1);
+    lua_rawseti(L, keep, i + 1);
+  }
+  const double **cols = malloc((size_t)(ncols + 1) * sizeof *cols);
+  if (!cols) return luaL_error(L, "compile: out of memory");
+  int j = 0;
+  lua_pushnil(L);
+  while (ncols && lua_next(L, data)) {
+    double *col = F->mem + 2 * n + (size_t)j * nrows;
+    for (size_t r = 0; r < nrows; r++) {
+      if (lua_geti(L, -1, (lua_Integer)r + 1) != LUA_TNUMBER) {
+        free(cols);
+        return luaL_error(L, "compile: row %d of data column '%s' is not a number", (int)r + 1,
+                          lua_tostring(L, -3));
+      }
+      col[r] = lua_tonumber(L, -1);
+      lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    lua_pushvalue(L, -1);
+    F->names[n + j] = lua_tostring(L, -1);
+    lua_rawseti(L, keep, n + j + 1);
+    cols[j++] = col;
+  }
+  lua_pop(L, 1);   /* the names table */
+  F->T = slope_compile(S, e, F->names, n, F->names + n, ncols);
+  if (F->T && ncols && slope_tape_bind(F->T, cols, nrows) != SLOPE_OK) {
+    slope_tape_free(F->T);
+    F->T = NULL;
+  }
+  free(cols);
+  if (!F->T) ls_raise(L, S);
+  return 1;
+}
+
+void ls_open_function(lua_State *L, slope_ctx *S) {
+  static const luaL_Reg meta[] = {
+    {"__call", fn_call}, {"__gc", fn_gc}, {"__close", fn_gc},
+    {"__tostring", fn_tostring}, {NULL, NULL}
+  };
+  static const luaL_Reg methods[] = {{"grad", fn_grad}, {NULL, NULL}};
+  luaL_newmetatable(L, LS_FUNCTION);
+  ls_setfuncs(L, S, meta);
+  lua_newtable(L);
+  ls_setfuncs(L, S, methods);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+  /* compile is a method of Expr */
+  luaL_getmetatable(L, LS_EXPR);
+  lua_getfield(L, -1, "__index");
+  lua_pushlightuserdata(L, S);
+  lua_pushcclosure(L, m_compile, 1);
+  lua_setfield(L, -2, "compile");
+  lua_pop(L, 2);
+}

@@ -1,0 +1,42 @@
+/*
+** lua_slope.h -- pieces shared by the files of the Lua binding (internal).
+**
+** Every function of the binding gets the module's context as upvalue 1 (a
+** light userdata); the context itself is owned by a full userdata kept in the
+** registry whose __gc frees it when the Lua state closes.
+*/
+#ifndef SLOPE_LUA_H
+#define SLOPE_LUA_H
+
+#include <lua.h>
+#include <lauxlib.h>
+
+#include "slope.h"
+
+#define LS_EXPR "slope.Expr"
+#define LS_FUNCTION "slope.Function"
+
+/* The context of the running binding function. */
+#define ls_ctx(L) ((slope_ctx *)lua_touserdata((L), lua_upvalueindex(1)))
+
+/* Raise the context's error as a Lua error (clearing it); never returns. */
+int ls_raise(lua_State *L, slope_ctx *S);
+/* Raise if 'e' is 0, else push it as an Expr. */
+void ls_push_expr(lua_State *L, slope_ctx *S, slope_expr e);
+/* The Expr at 'idx'; a number there becomes a constant; anything else raises
+** an error naming argument 'idx' and the types allowed. */
+slope_expr ls_check_expr(lua_State *L, slope_ctx *S, int idx);
+/* 0 if the value at 'idx' is not an Expr (or number). */
+slope_expr ls_to_expr(lua_State *L, slope_ctx *S, int idx);
+/* Register 'fns' into the table at the top with the context as upvalue. */
+void ls_setfuncs(lua_State *L, slope_ctx *S, const luaL_Reg *fns);
+/* Check that every key of the table at 'idx' is one of 'allowed' (NULL-terminated,
+** string keys) and that integer keys 1..n are allowed when 'array_ok'; raise
+** "WHAT: unknown option 'NAME' (options: a, b, c)" otherwise. */
+void ls_check_options(lua_State *L, int idx, const char *what, const char *const *allowed, int array_ok);
+
+/* Open the parts: each adds its functions to the module table at the top. */
+void ls_open_expr(lua_State *L, slope_ctx *S);
+void ls_open_function(lua_State *L, slope_ctx *S);
+
+#endif

@@ -1,0 +1,183 @@
+/*
+** problem.c -- what a run minimizes: a compiled objective (or host
+** callbacks), the current point, and the batching of data rows into steps.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "problem.h"
+#include "expr.h"
+
+/* Columns of the data set in the order the tape was compiled with. */
+static int bind_data(slope_problem *p, slope_tape *T) {
+  int nc = slope_data_ncols(p->data);
+  const double **cols = malloc((size_t)(nc ? nc : 1) * sizeof *cols);
+  if (!cols) return sx_error(p->S, SLOPE_ERRMEM, "out of memory");
+  for (int j = 0; j < nc; j++) cols[j] = slope_data_column(p->data, j);
+  int rc = slope_tape_bind(T, cols, slope_data_rows(p->data));
+  free(cols);
+  return rc;
+}
+
+static slope_tape *compile(slope_problem *p, slope_expr e) {
+  int nc = p->data ? slope_data_ncols(p->data) : 0;
+  const char **cols = malloc((size_t)(nc ? nc : 1) * sizeof *cols);
+  if (!cols) return sx_error(p->S, SLOPE_ERRMEM, "out of memory"), NULL;
+  for (int j = 0; j < nc; j++) cols[j] = slope_data_name(p->data, j);
+  slope_tape *T = slope_compile(p->S, e, (const char *const *)p->names, p->n, cols, nc);
+  free(cols);
+  if (T && p->data && bind_data(p, T) != SLOPE_OK) {
+    slope_tape_free(T);
+    T = NULL;
+  }
+  return T;
+}
+
+static slope_problem *alloc_problem(slope_ctx *S, int n, const char *const *names, const double *x0) {
+  if (n < 1) return sx_error(S, SLOPE_ERRARG, "a problem needs at least one parameter"), NULL;
+  slope_problem *p = calloc(1, sizeof *p);
+  if (!p) return sx_error(S, SLOPE_ERRMEM, "out of memory"), NULL;
+  p->S = S;
+  p->n = n;
+  p->x = calloc((size_t)n, sizeof *p->x);
+  p->names = calloc((size_t)n, sizeof *p->names);
+  if (!p->x || !p->names) goto oom;
+  for (int i = 0; i < n; i++) {
+    char tmp[32];
+    const char *nm = names && names[i] ? names[i] : (snprintf(tmp, sizeof tmp, "x%d", i + 1), tmp);
+    if (!(p->names[i] = strdup(nm))) goto oom;
+    p->x[i] = x0 ? x0[i] : 0;
+  }
+  return p;
+oom:
+  slope_problem_free(p);
+  return sx_error(S, SLOPE_ERRMEM, "out of memory"), NULL;
+}
+
+slope_problem *slope_problem_new(slope_ctx *S, slope_expr f, const char *const *params,
+                                 const double *x0, int nparams, const slope_data *data) {
+  slope_problem *p = alloc_problem(S, nparams, params, x0);
+  if (!p) return NULL;
+  p->f = f;
+  p->data = data;
+  if (!(p->tape = compile(p, f))) {
+    slope_problem_free(p);
+    return NULL;
+  }
+  if (slope_problem_batch(p, 0, 0, 0) != SLOPE_OK) {
+    slope_problem_free(p);
+    return NULL;
+  }
+  return p;
+}
+
+slope_problem *slope_problem_callback(slope_ctx *S, int nparams, const char *const *names,
+                                      const double *x0, slope_objective obj) {
+  if (!obj.fg) return sx_error(S, SLOPE_ERRARG, "the objective callback 'fg' is NULL"), NULL;
+  slope_problem *p = alloc_problem(S, nparams, names, x0);
+  if (p) p->host = obj;
+  return p;
+}
+
+void slope_problem_free(slope_problem *p) {
+  if (!p) return;
+  slope_tape_free(p->tape);
+  if (p->hess) for (int i = 0; i < p->n; i++) slope_tape_free(p->hess[i]);
+  free(p->hess);
+  if (p->names) for (int i = 0; i < p->n; i++) free(p->names[i]);
+  free(p->names);
+  free(p->x);
+  free(p->perm);
+  free(p);
+}
+
+int slope_problem_nparams(const slope_problem *p) { return p->n; }
+const char *slope_problem_name(const slope_problem *p, int i) { return i >= 0 && i < p->n ? p->names[i] : NULL; }
+double *slope_problem_x(slope_problem *p) { return p->x; }
+
+int slope_problem_batch(slope_problem *p, size_t batch, int shuffle, uint64_t seed) {
+  size_t rows = p->data ? slope_data_rows(p->data) : 0;
+  if (batch > rows && rows > 0)
+    return sx_error(p->S, SLOPE_ERRARG, "batch must be in [1, %zu] (the number of rows), got %zu",
+                    rows, batch);
+  p->batch = batch == rows ? 0 : batch;
+  p->shuffle = shuffle;
+  p->pos = 0;
+  slope_rng_seed(&p->rng, seed);
+  free(p->perm);
+  p->perm = NULL;
+  if (p->batch) {
+    if (!(p->perm = malloc(rows * sizeof *p->perm))) return sx_error(p->S, SLOPE_ERRMEM, "out of memory");
+    for (size_t i = 0; i < rows; i++) p->perm[i] = i;
+  }
+  return SLOPE_OK;
+}
+
+size_t sx_problem_steps_per_epoch(const slope_problem *p) {
+  if (!p->batch) return 1;
+  size_t rows = slope_data_rows(p->data);
+  return (rows + p->batch - 1) / p->batch;
+}
+
+/* Fisher-Yates with the problem's generator, so batches follow the seed. */
+static void shuffle_rows(slope_problem *p) {
+  size_t rows = slope_data_rows(p->data);
+  for (size_t i = rows; i > 1; i--) {
+    size_t j = (size_t)slope_rng_below(&p->rng, i);
+    size_t t = p->perm[i - 1];
+    p->perm[i - 1] = p->perm[j];
+    p->perm[j] = t;
+  }
+}
+
+int sx_problem_next_batch(slope_problem *p) {
+  if (!p->batch) return 1;   /* full batch: every step is a whole epoch */
+  size_t rows = slope_data_rows(p->data);
+  if (p->pos == 0 && p->shuffle) shuffle_rows(p);
+  p->sel = p->perm + p->pos;
+  p->nsel = rows - p->pos < p->batch ? rows - p->pos : p->batch;
+  p->pos += p->nsel;
+  if (p->pos < rows) return 0;
+  p->pos = 0;
+  return 1;
+}
+
+int sx_problem_eval_batch(slope_problem *p, const double *x, double *f, double *g) {
+  if (p->tape) {
+    if (p->batch) return slope_tape_grad(p->tape, x, p->sel, p->nsel, f, g);
+    return slope_tape_grad(p->tape, x, NULL, 0, f, g);
+  }
+  int rc = p->host.fg(p->host.ud, x, f, g);
+  if (rc != SLOPE_OK && !sx_failed(p->S))
+    sx_error(p->S, rc, "the objective callback failed with code %d", rc);
+  return rc;
+}
+
+int slope_problem_eval(slope_problem *p, const double *x, double *f, double *g) {
+  if (p->tape) return slope_tape_grad(p->tape, x, NULL, 0, f, g);
+  return sx_problem_eval_batch(p, x, f, g);
+}
+
+/* Hessian rows are the gradients of the gradient's components, each compiled
+** once on first use. */
+int sx_problem_hessian(slope_problem *p, const double *x, double *H) {
+  if (!p->tape) {
+    if (!p->host.hess) return sx_error(p->S, SLOPE_ERRARG, "this objective has no Hessian callback");
+    return p->host.hess(p->host.ud, x, H);
+  }
+  if (!p->hess) {
+    if (!(p->hess = calloc((size_t)p->n, sizeof *p->hess))) return sx_error(p->S, SLOPE_ERRMEM, "out of memory");
+    for (int i = 0; i < p->n; i++) {
+      slope_expr gi = slope_diff(p->S, p->f, p->names[i]);
+      if (!gi || !(p->hess[i] = compile(p, gi))) return p->S->errcode;
+    }
+  }
+  double fi;
+  for (int i = 0; i < p->n; i++) {
+    int rc = p->batch ? slope_tape_grad(p->hess[i], x, p->sel, p->nsel, &fi, H + (size_t)i * p->n)
+                      : slope_tape_grad(p->hess[i], x, NULL, 0, &fi, H + (size_t)i * p->n);
+    if (rc != SLOPE_OK) return rc;
+  }
+  return SLOPE_OK;
+}

@@ -1,0 +1,39 @@
+/*
+** problem.h -- the problem a run works on (internal): objective, point, and
+** the batching state that decides which rows the next step sees.
+*/
+#ifndef SLOPE_PROBLEM_H
+#define SLOPE_PROBLEM_H
+
+#include "ctx.h"
+
+struct slope_problem {
+  slope_ctx *S;
+  int n;
+  char **names;            /* parameter names (owned copies) */
+  double *x;               /* current point */
+  slope_expr f;            /* the objective, when compiled */
+  slope_tape *tape;        /* value and gradient; NULL for host callbacks */
+  slope_tape **hess;       /* per-component gradient tapes, built for newton */
+  slope_objective host;    /* host callbacks when there is no tape */
+  const slope_data *data;  /* borrowed */
+  /* batching */
+  size_t batch;            /* rows per step, 0 = full batch */
+  int shuffle;
+  size_t *perm;            /* row order of the current epoch */
+  size_t pos;              /* next row of the epoch */
+  const size_t *sel;       /* the current batch: 'nsel' rows */
+  size_t nsel;
+  slope_rng rng;           /* reshuffles, from the run's seed */
+};
+
+/* Steps that make one epoch (1 without data or with full batches). */
+size_t sx_problem_steps_per_epoch(const slope_problem *p);
+/* Select the rows of the next step; returns 1 when the step ends an epoch. */
+int sx_problem_next_batch(slope_problem *p);
+/* Objective and gradient over the current batch. */
+int sx_problem_eval_batch(slope_problem *p, const double *x, double *f, double *g);
+/* Row-major Hessian over the current batch. */
+int sx_problem_hessian(slope_problem *p, const double *x, double *H);
+
+#endif

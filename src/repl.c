@@ -1,0 +1,173 @@
+/*
+** repl.c -- the interactive loop of the slope command, after lua.c: each
+** line is tried as 'return LINE' first so expressions print their value;
+** input the parser calls incomplete (it ends in <eof>) asks for more lines;
+** Ctrl-C interrupts the running code, not the REPL.
+**
+** Line editing and history come from libedit (BSD licence), chosen over GNU
+** readline (GPL) so the slope binary stays under a permissive licence.
+*/
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <editline/readline.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#include "repl.h"
+
+#define PROMPT "slope> "
+#define PROMPT2 "    >> "
+
+/*
+** The one piece of process state: the Lua state to interrupt on SIGINT.
+** A signal handler can reach nothing else (lua.c does the same).
+*/
+static lua_State *interrupted_state;
+
+static void stop_hook(lua_State *L, lua_Debug *ar) {
+  (void)ar;
+  lua_sethook(L, NULL, 0, 0);
+  luaL_error(L, "interrupted");
+}
+
+static void on_sigint(int sig) {
+  signal(sig, SIG_DFL);   /* a second Ctrl-C kills the process */
+  lua_sethook(interrupted_state, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+}
+
+static int traceback(lua_State *L) {
+  const char *msg = lua_tostring(L, 1);
+  if (msg == NULL) {
+    if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
+    msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+  }
+  luaL_traceback(L, L, msg, 1);
+  return 1;
+}
+
+int slope_lua_call(lua_State *L, int nargs, int nresults) {
+  int base = lua_gettop(L) - nargs;
+  lua_pushcfunction(L, traceback);
+  lua_insert(L, base);
+  interrupted_state = L;
+  void (*old)(int) = signal(SIGINT, on_sigint);
+  int status = lua_pcall(L, nargs, nresults, base);
+  signal(SIGINT, old);
+  lua_remove(L, base);
+  return status;
+}
+
+/* ---- reading input ---- */
+
+static char *read_line(int first) {
+  if (isatty(STDIN_FILENO)) return readline(first ? PROMPT : PROMPT2);
+  /* piped input behaves like a terminal session, without the prompts */
+  size_t cap = 0;
+  char *line = NULL;
+  ssize_t n = getline(&line, &cap, stdin);
+  if (n < 0) { free(line); return NULL; }
+  if (n > 0 && line[n - 1] == '\n') line[n - 1] = '\0';
+  return line;
+}
+
+/* Compile 'return LINE' so bare expressions print; fails quietly if not one. */
+static int load_as_expression(lua_State *L, const char *line) {
+  const char *code = lua_pushfstring(L, "return %s", line);
+  int status = luaL_loadbuffer(L, code, strlen(code), "=stdin");
+  lua_remove(L, -2);
+  if (status != LUA_OK) lua_pop(L, 1);
+  return status;
+}
+
+/* The parser stopped at the end of the text: the statement goes on. */
+static int incomplete(lua_State *L, int status) {
+  if (status != LUA_ERRSYNTAX) return 0;
+  size_t len;
+  const char *msg = lua_tolstring(L, -1, &len);
+  return len >= 5 && strcmp(msg + len - 5, "<eof>") == 0;
+}
+
+/* Read one statement (several lines when incomplete) and compile it. */
+static int load_statement(lua_State *L, int *eof) {
+  char *line = read_line(1);
+  if (!line) { *eof = 1; return -1; }
+  const char *text = line[0] == '=' ? line + 1 : line;   /* '= expr' as in Lua 5.1 */
+  if (*line) add_history(line);
+  lua_pushstring(L, text);
+  free(line);
+  if (load_as_expression(L, lua_tostring(L, -1)) == LUA_OK) {
+    lua_remove(L, -2);
+    return LUA_OK;
+  }
+  for (;;) {
+    size_t len;
+    const char *buf = lua_tolstring(L, -1, &len);
+    int status = luaL_loadbuffer(L, buf, len, "=stdin");
+    if (!incomplete(L, status)) {
+      lua_remove(L, -2);
+      return status;
+    }
+    lua_pop(L, 1);
+    char *more = read_line(0);
+    if (!more) return status;   /* the chunk text is still on the stack: report as is */
+    if (*more) add_history(more);
+    lua_pushstring(L, "\n");
+    lua_pushstring(L, more);
+    free(more);
+    lua_concat(L, 3);
+  }
+}
+
+/* Print the results on the stack through slope.show (tables and Exprs readable). */
+static void print_results(lua_State *L, int n) {
+  for (int i = lua_gettop(L) - n + 1; n > 0 && i <= lua_gettop(L); i++) {
+    lua_getglobal(L, "slope");
+    if (lua_istable(L, -1) && lua_getfield(L, -1, "show") == LUA_TFUNCTION) {
+      lua_pushvalue(L, i);
+      if (lua_pcall(L, 1, 1, 0) != LUA_OK || !lua_isstring(L, -1)) {
+        lua_pop(L, 1);
+        luaL_tolstring(L, i, NULL);
+      }
+    } else {
+      lua_pop(L, 1);
+      luaL_tolstring(L, i, NULL);
+    }
+    puts(lua_tostring(L, -1));
+    lua_pop(L, 2);
+  }
+}
+
+static const char *history_file(char *buf, size_t n) {
+  const char *home = getenv("HOME");
+  if (!home) return NULL;
+  snprintf(buf, n, "%s/.slope_history", home);
+  return buf;
+}
+
+int slope_repl(lua_State *L) {
+  char hist[4096];
+  int tty = isatty(STDIN_FILENO), eof = 0;
+  const char *hf = tty ? history_file(hist, sizeof hist) : NULL;
+  if (hf) read_history(hf);
+  if (tty) printf("slope %s -- help() for a tour, Ctrl-D to leave\n", LUA_RELEASE);
+  while (!eof) {
+    int top = lua_gettop(L);
+    int status = load_statement(L, &eof);
+    if (eof) break;
+    if (status == LUA_OK) status = slope_lua_call(L, 0, LUA_MULTRET);
+    if (status == LUA_OK) print_results(L, lua_gettop(L) - top);
+    else {
+      fprintf(stderr, "%s\n", lua_tostring(L, -1));
+      fflush(stderr);
+    }
+    lua_settop(L, top);
+  }
+  if (tty) putchar('\n');
+  if (hf) write_history(hf);
+  return 0;
+}

@@ -1,0 +1,291 @@
+/*
+** run.c -- the run loop: batches, schedules, clipping, noise, the optimizer
+** step, divergence checks, logging, tracing and callbacks, all in C.
+**
+** Order of one step k (t = k-1):
+**   select the batch; f, g at x; stop if either is not finite (diverged) or
+**   |g| <= tol_grad (converged); lr_t from the schedule; clip g; add gradient
+**   noise; update x; add parameter noise; stop if x is not finite (the point
+**   before the update is kept); record, log, call back; stop if |df| <= tol_f.
+** Nothing is allocated inside the loop.
+*/
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "problem.h"
+#include "trace.h"
+
+void slope_run_defaults(slope_run_opts *o) {
+  memset(o, 0, sizeof *o);
+  o->steps = 100;
+  o->trace_every = 1;
+  o->every = 1;
+}
+
+const char *slope_status_name(int status) {
+  switch (status) {
+  case SLOPE_MAX_STEPS: return "max_steps";
+  case SLOPE_CONVERGED: return "converged";
+  case SLOPE_DIVERGED: return "diverged";
+  case SLOPE_STOPPED: return "stopped";
+  default: return "unknown";
+  }
+}
+
+/* Everything one run needs, allocated once before the loop. */
+typedef struct run {
+  slope_problem *p;
+  slope_optim *o;
+  const slope_run_opts *opt;
+  slope_result *r;
+  slope_trace *trace;
+  int n;
+  double *g, *xprev, *lr, *base;
+  double f, fprev, gnorm, lr0;
+  long step, epoch;
+  double epoch_fsum;
+  long epoch_steps;
+  slope_rng rng;
+  struct timespec start;
+} run;
+
+static int fg_batch(void *ud, const double *x, double *f, double *g) {
+  return sx_problem_eval_batch(ud, x, f, g);
+}
+
+static int hess_batch(void *ud, const double *x, double *H) {
+  return sx_problem_hessian(ud, x, H);
+}
+
+static double elapsed(const run *R) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (double)(now.tv_sec - R->start.tv_sec) + 1e-9 * (double)(now.tv_nsec - R->start.tv_nsec);
+}
+
+static int all_finite(const double *v, int n) {
+  for (int i = 0; i < n; i++) if (!isfinite(v[i])) return 0;
+  return 1;
+}
+
+static double norm2(const double *v, int n) {
+  double s = 0;
+  for (int i = 0; i < n; i++) s += v[i] * v[i];
+  return sqrt(s);
+}
+
+static int check_opts(slope_ctx *S, const slope_run_opts *o, const slope_problem *p) {
+  if (o->steps < 0) return sx_error(S, SLOPE_ERRARG, "steps must be >= 0, got %ld", o->steps);
+  if (o->epochs < 0) return sx_error(S, SLOPE_ERRARG, "epochs must be >= 0, got %ld", o->epochs);
+  if (o->steps && o->epochs) return sx_error(S, SLOPE_ERRARG, "give steps or epochs, not both");
+  if (o->clip_norm < 0 || o->clip_value < 0)
+    return sx_error(S, SLOPE_ERRARG, "clip norm and value must be > 0");
+  if (o->tol_grad < 0 || o->tol_f < 0) return sx_error(S, SLOPE_ERRARG, "tolerances must be >= 0");
+  if (o->trace_every < 0 || o->log_every < 0 || o->every < 0)
+    return sx_error(S, SLOPE_ERRARG, "trace, log and every must be >= 0");
+  if (o->lr) for (int i = 0; i < p->n; i++)
+    if (!(o->lr[i] >= 0)) return sx_error(S, SLOPE_ERRARG, "lr for '%s' must be >= 0, got %g", p->names[i], o->lr[i]);
+  const slope_noise *z = &o->noise;
+  if (z->std < 0 || z->temperature < 0 || z->eta < 0 || z->gamma < 0)
+    return sx_error(S, SLOPE_ERRARG, "noise std, temperature, eta and gamma must be >= 0");
+  return SLOPE_OK;
+}
+
+/* The learning rate of each parameter at t; cycling schedules also set momentum. */
+static void set_rates(run *R, long t) {
+  const slope_run_opts *o = R->opt;
+  for (int i = 0; i < R->n; i++)
+    R->lr[i] = o->schedule ? slope_schedule_lr(o->schedule, t, R->base[i]) : R->base[i];
+  double m;
+  if (o->schedule && slope_schedule_momentum(o->schedule, t, &m)) {
+    double betas[2];
+    if (slope_optim_get(R->o, "momentum", betas, 1) == 1) slope_optim_set(R->o, "momentum", &m, 1);
+    else if (slope_optim_get(R->o, "betas", betas, 2) == 2) {
+      betas[0] = m;
+      slope_optim_set(R->o, "betas", betas, 2);
+    }
+  }
+}
+
+static void add_gradient_noise(run *R, long t) {
+  const slope_noise *z = &R->opt->noise;
+  if (z->kind != SLOPE_NOISE_GRADIENT) return;
+  double sd = sqrt(z->eta / pow(1.0 + (double)t, z->gamma));
+  for (int i = 0; i < R->n; i++) R->g[i] += sd * slope_rng_normal(&R->rng);
+}
+
+static void add_parameter_noise(run *R, long t) {
+  const slope_noise *z = &R->opt->noise;
+  double sd;
+  if (z->kind == SLOPE_NOISE_GAUSSIAN)
+    sd = z->schedule ? slope_schedule_lr(z->schedule, t, z->std) : z->std;
+  else if (z->kind == SLOPE_NOISE_LANGEVIN) {
+    double T = z->schedule ? slope_schedule_lr(z->schedule, t, z->temperature) : z->temperature;
+    sd = sqrt(2 * R->lr[0] * T);
+  } else return;
+  for (int i = 0; i < R->n; i++) R->p->x[i] += sd * slope_rng_normal(&R->rng);
+}
+
+static void log_line(run *R, const char *unit, long k) {
+  FILE *fp = R->opt->log_file ? R->opt->log_file : stdout;
+  fprintf(fp, "%s %ld  f = %.5g", unit, k, R->f);
+  for (int i = 0; i < R->n; i++) fprintf(fp, "  %s = %.4g", R->p->names[i], R->p->x[i]);
+  fputc('\n', fp);
+}
+
+static int stop(run *R, int status, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(R->r->message, sizeof R->r->message, fmt, ap);
+  va_end(ap);
+  R->r->status = status;
+  return 1;
+}
+
+/* Stop as diverged at the last point where f was finite: with 'revert' the
+** point before the previous update (f or g is not finite at the current one). */
+static int diverged(run *R, const char *what, int revert) {
+  if (revert && R->step > 1) {
+    memcpy(R->p->x, R->xprev, (size_t)R->n * sizeof *R->xprev);
+    R->step--;
+  }
+  if (R->step <= 1 && revert)
+    return stop(R, SLOPE_DIVERGED, "%s is not finite at the start point", what);
+  return stop(R, SLOPE_DIVERGED,
+              "diverged at step %ld: %s is not finite; the last finite point is kept. "
+              "Try a smaller learning rate (lr = %g now) or clipping", R->step, what, R->lr[0]);
+}
+
+/* Record, log and call back after the update of step R->step. */
+static int after_update(run *R, int end_epoch) {
+  const slope_run_opts *o = R->opt;
+  long k = R->step;
+  if (R->trace && o->trace_every && k % o->trace_every == 0 &&
+      sx_trace_add(R->trace, k, R->f, R->lr[0], R->gnorm, R->p->x) != SLOPE_OK) return -1;
+  if (o->log_every) {
+    if (o->epochs) { if (end_epoch && R->epoch % o->log_every == 0) log_line(R, "epoch", R->epoch); }
+    else if (k % o->log_every == 0) log_line(R, "step", k);
+  }
+  if (o->on_step && o->every && k % o->every == 0) {
+    slope_step_info s = {k, R->epoch, R->f, R->lr[0], R->gnorm, R->p->x, R->n};
+    if (o->on_step(o->ud, &s)) return stop(R, SLOPE_STOPPED, "stopped by on_step at step %ld", k);
+    if (sx_failed(R->p->S)) return -1;
+  }
+  return 0;
+}
+
+/* One step; returns 1 when the run ends, -1 on error. */
+static int step(run *R) {
+  const slope_run_opts *o = R->opt;
+  slope_problem *p = R->p;
+  int n = R->n;
+  long t = R->step;   /* 0-based index of this step */
+  if (o->interrupt && *o->interrupt) return stop(R, SLOPE_STOPPED, "interrupted at step %ld", t);
+  if (o->max_seconds > 0 && (t & 63) == 0 && elapsed(R) > o->max_seconds)
+    return stop(R, SLOPE_STOPPED, "time limit of %g s reached at step %ld", o->max_seconds, t);
+  int end_epoch = sx_problem_next_batch(p);
+  R->step++;
+  if (sx_problem_eval_batch(p, p->x, &R->f, R->g) != SLOPE_OK) return -1;
+  if (!isfinite(R->f)) return diverged(R, "f", 1);
+  if (!all_finite(R->g, n)) return diverged(R, "the gradient", 1);
+  R->gnorm = norm2(R->g, n);
+  if (o->tol_grad > 0 && R->gnorm <= o->tol_grad) {
+    R->step--;
+    return stop(R, SLOPE_CONVERGED, "converged: gradient norm %.3g <= tol.grad %g", R->gnorm, o->tol_grad);
+  }
+  set_rates(R, o->schedule_per_epoch ? R->epoch : t);
+  if (o->clip_norm > 0) slope_clip_norm(R->g, n, o->clip_norm);
+  if (o->clip_value > 0) slope_clip_value(R->g, n, o->clip_value);
+  add_gradient_noise(R, t);
+  memcpy(R->xprev, p->x, (size_t)n * sizeof *p->x);
+  slope_objective obj = {fg_batch, hess_batch, p};
+  if (slope_optim_step(R->o, p->x, R->f, R->g, o->lr || o->schedule ? R->lr : NULL, &obj, &R->rng) != SLOPE_OK)
+    return -1;
+  add_parameter_noise(R, t);
+  if (!all_finite(p->x, n)) {
+    memcpy(p->x, R->xprev, (size_t)n * sizeof *p->x);
+    return diverged(R, "the point after the update", 0);
+  }
+  R->epoch_fsum += R->f;
+  R->epoch_steps++;
+  if (end_epoch) {
+    R->epoch++;
+    if (o->schedule) slope_schedule_observe(o->schedule, R->epoch_fsum / (double)R->epoch_steps);
+    R->epoch_fsum = 0;
+    R->epoch_steps = 0;
+  }
+  int rc = after_update(R, end_epoch);
+  if (rc) return rc;
+  if (o->tol_f > 0 && R->step > 1 && fabs(R->f - R->fprev) <= o->tol_f)
+    return stop(R, SLOPE_CONVERGED, "converged: |change in f| %.3g <= tol.f %g", fabs(R->f - R->fprev), o->tol_f);
+  R->fprev = R->f;
+  return 0;
+}
+
+static int setup(run *R) {
+  slope_ctx *S = R->p->S;
+  int n = R->n;
+  R->g = malloc(4 * (size_t)n * sizeof *R->g);
+  if (!R->g) return sx_error(S, SLOPE_ERRMEM, "out of memory");
+  R->xprev = R->g + n;
+  R->lr = R->g + 2 * n;
+  R->base = R->g + 3 * n;
+  double lr0 = 0;
+  slope_optim_get(R->o, "lr", &lr0, 1);
+  for (int i = 0; i < n; i++) R->base[i] = R->opt->lr ? R->opt->lr[i] : lr0;
+  set_rates(R, 0);
+  slope_rng_seed(&R->rng, R->opt->seed ^ 0x5deece66dULL);
+  clock_gettime(CLOCK_MONOTONIC, &R->start);
+  return SLOPE_OK;
+}
+
+int slope_run(slope_problem *p, slope_optim *o, const slope_run_opts *opts,
+              slope_result *r, slope_trace **trace) {
+  slope_ctx *S = p->S;
+  memset(r, 0, sizeof *r);
+  if (trace) *trace = NULL;
+  if (check_opts(S, opts, p) != SLOPE_OK) return S->errcode;
+  long total = opts->epochs ? opts->epochs * (long)sx_problem_steps_per_epoch(p) : opts->steps;
+  double was_max = 0, want_max = opts->maximize;
+  int has_max = slope_optim_get(o, "maximize", &was_max, 1) == 1;
+  if (opts->maximize && !has_max)
+    return sx_error(S, SLOPE_ERRARG, "%s cannot maximize", slope_optim_kind(o));
+  if (has_max && slope_optim_set(o, "maximize", &want_max, 1) != SLOPE_OK) return S->errcode;
+
+  run R = {0};
+  R.p = p, R.o = o, R.opt = opts, R.r = r, R.n = p->n;
+  int rc = setup(&R);
+  if (rc == SLOPE_OK && trace && opts->trace_every)
+    if (!(R.trace = sx_trace_new(S, R.n, (size_t)(total / opts->trace_every) + 2))) rc = S->errcode;
+  if (rc == SLOPE_OK) rc = slope_problem_eval(p, p->x, &R.f, R.g);
+  R.fprev = R.f;
+  if (rc == SLOPE_OK && R.trace) rc = sx_trace_add(R.trace, 0, R.f, R.lr[0], norm2(R.g, R.n), p->x);
+  r->status = SLOPE_MAX_STEPS;
+  int end = 0;
+  while (rc == SLOPE_OK && !end && R.step < total) {
+    end = step(&R);
+    if (end < 0) rc = S->errcode ? S->errcode : SLOPE_ERRARG;
+  }
+  if (rc == SLOPE_OK && r->status == SLOPE_MAX_STEPS)
+    snprintf(r->message, sizeof r->message, "reached the step limit (%ld steps)", R.step);
+  if (rc == SLOPE_OK && opts->log_every && r->status != SLOPE_MAX_STEPS)
+    fprintf(opts->log_file ? opts->log_file : stdout, "%s\n", r->message);
+  /* report f and |g| at the final point over all rows, keeping them finite */
+  double f = R.f;
+  if (rc == SLOPE_OK && slope_problem_eval(p, p->x, &f, R.g) == SLOPE_OK && isfinite(f)) {
+    r->f = f;
+    r->grad_norm = norm2(R.g, R.n);
+  } else r->f = isfinite(R.f) ? R.f : R.fprev;
+  if (!isfinite(r->grad_norm)) r->grad_norm = 0;
+  r->steps = R.step;
+  r->epochs = R.epoch;
+  if (has_max) slope_optim_set(o, "maximize", &was_max, 1);
+  free(R.g);
+  if (rc == SLOPE_OK && trace) *trace = R.trace;
+  else slope_trace_free(R.trace);
+  return rc;
+}

@@ -1,0 +1,128 @@
+/*
+** trace.c -- the record of a run, kept compactly in C: one row of doubles
+** per recorded step (step, f, lr, grad_norm, x[0..n)), written out as CSV
+** or JSON on request.
+*/
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace.h"
+
+slope_trace *sx_trace_new(slope_ctx *S, int n, size_t expect) {
+  slope_trace *t = calloc(1, sizeof *t);
+  if (!t) return sx_error(S, SLOPE_ERRMEM, "out of memory"), NULL;
+  t->S = S;
+  t->n = n;
+  t->stride = 4 + (size_t)n;
+  t->cap = expect ? expect : 16;
+  if (!(t->rows = malloc(t->cap * t->stride * sizeof *t->rows))) {
+    free(t);
+    return sx_error(S, SLOPE_ERRMEM, "out of memory"), NULL;
+  }
+  return t;
+}
+
+void slope_trace_free(slope_trace *t) {
+  if (!t) return;
+  free(t->rows);
+  free(t);
+}
+
+int sx_trace_add(slope_trace *t, long step, double f, double lr, double gnorm, const double *x) {
+  if (t->nrows == t->cap) {
+    double *r = realloc(t->rows, 2 * t->cap * t->stride * sizeof *r);
+    if (!r) return sx_error(t->S, SLOPE_ERRMEM, "out of memory recording the trace");
+    t->rows = r;
+    t->cap *= 2;
+  }
+  double *row = t->rows + t->nrows++ * t->stride;
+  row[0] = (double)step;
+  row[1] = f;
+  row[2] = lr;
+  row[3] = gnorm;
+  memcpy(row + 4, x, (size_t)t->n * sizeof *x);
+  return SLOPE_OK;
+}
+
+size_t slope_trace_rows(const slope_trace *t) { return t ? t->nrows : 0; }
+int slope_trace_nparams(const slope_trace *t) { return t ? t->n : 0; }
+
+int slope_trace_row(const slope_trace *t, size_t k, long *step, double *f, double *lr,
+                    double *gnorm, double *x) {
+  if (k >= t->nrows) return SLOPE_ERRARG;
+  const double *row = t->rows + k * t->stride;
+  if (step) *step = (long)row[0];
+  if (f) *f = row[1];
+  if (lr) *lr = row[2];
+  if (gnorm) *gnorm = row[3];
+  if (x) memcpy(x, row + 4, (size_t)t->n * sizeof *x);
+  return SLOPE_OK;
+}
+
+static FILE *open_out(const slope_trace *t, const char *path) {
+  FILE *fp = fopen(path, "w");
+  if (!fp) sx_error(t->S, SLOPE_ERRIO, "cannot write '%s': %s", path, strerror(errno));
+  return fp;
+}
+
+static int close_out(const slope_trace *t, FILE *fp, const char *path) {
+  int bad = ferror(fp);
+  if (fclose(fp) != 0 || bad) return sx_error(t->S, SLOPE_ERRIO, "error writing '%s'", path);
+  return SLOPE_OK;
+}
+
+static const char *param_name(const char *const *names, int i, char *tmp, size_t n) {
+  if (names && names[i]) return names[i];
+  snprintf(tmp, n, "x%d", i + 1);
+  return tmp;
+}
+
+int slope_trace_csv(const slope_trace *t, const char *path, const char *const *names) {
+  FILE *fp = open_out(t, path);
+  if (!fp) return t->S->errcode;
+  char tmp[32];
+  fputs("step,f,lr,grad_norm", fp);
+  for (int i = 0; i < t->n; i++) fprintf(fp, ",%s", param_name(names, i, tmp, sizeof tmp));
+  fputc('\n', fp);
+  for (size_t k = 0; k < t->nrows; k++) {
+    const double *row = t->rows + k * t->stride;
+    fprintf(fp, "%ld", (long)row[0]);
+    for (size_t j = 1; j < t->stride; j++) fprintf(fp, ",%.17g", row[j]);
+    fputc('\n', fp);
+  }
+  return close_out(t, fp, path);
+}
+
+/* JSON has no NaN or Inf: write them as null. */
+static void json_num(FILE *fp, double v) {
+  if (v != v || v - v != 0) fputs("null", fp);
+  else fprintf(fp, "%.17g", v);
+}
+
+int slope_trace_json(const slope_trace *t, const char *path, const char *const *names) {
+  FILE *fp = open_out(t, path);
+  if (!fp) return t->S->errcode;
+  char tmp[32];
+  fputs("{\"params\": [", fp);
+  for (int i = 0; i < t->n; i++) fprintf(fp, "%s\"%s\"", i ? ", " : "", param_name(names, i, tmp, sizeof tmp));
+  fputs("],\n \"rows\": [\n", fp);
+  for (size_t k = 0; k < t->nrows; k++) {
+    const double *row = t->rows + k * t->stride;
+    fprintf(fp, "  {\"step\": %ld, \"f\": ", (long)row[0]);
+    json_num(fp, row[1]);
+    fputs(", \"lr\": ", fp);
+    json_num(fp, row[2]);
+    fputs(", \"grad_norm\": ", fp);
+    json_num(fp, row[3]);
+    fputs(", \"x\": [", fp);
+    for (int i = 0; i < t->n; i++) {
+      if (i) fputs(", ", fp);
+      json_num(fp, row[4 + i]);
+    }
+    fprintf(fp, "]}%s\n", k + 1 < t->nrows ? "," : "");
+  }
+  fputs(" ]}\n", fp);
+  return close_out(t, fp, path);
+}

@@ -1,0 +1,21 @@
+/*
+** trace.h -- recording a run (internal).
+*/
+#ifndef SLOPE_TRACE_H
+#define SLOPE_TRACE_H
+
+#include "ctx.h"
+
+struct slope_trace {
+  slope_ctx *S;
+  int n;
+  size_t stride;   /* doubles per row: step, f, lr, grad_norm, x[n] */
+  size_t nrows, cap;
+  double *rows;
+};
+
+/* A trace for 'n' parameters with room for 'expect' rows before it grows. */
+slope_trace *sx_trace_new(slope_ctx *S, int n, size_t expect);
+int sx_trace_add(slope_trace *t, long step, double f, double lr, double gnorm, const double *x);
+
+#endif
