@@ -22,11 +22,24 @@ static void open_lua_parts(lua_State *L) {
   }
 }
 
+/* The registry's context holder: the context and the runs' interrupt flag. */
+typedef struct holder {
+  slope_ctx *S;
+  volatile int interrupt;
+} holder;
+
 static int ctx_gc(lua_State *L) {
-  slope_ctx **p = luaL_checkudata(L, 1, LS_CONTEXT);
-  slope_free(*p);
-  *p = NULL;
+  holder *h = luaL_checkudata(L, 1, LS_CONTEXT);
+  slope_free(h->S);
+  h->S = NULL;
   return 0;
+}
+
+volatile int *ls_interrupt_flag(lua_State *L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, LS_CONTEXT);
+  holder *h = lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  return h ? &h->interrupt : NULL;
 }
 
 /*
@@ -36,21 +49,22 @@ static int ctx_gc(lua_State *L) {
 */
 static slope_ctx *state_context(lua_State *L) {
   if (lua_getfield(L, LUA_REGISTRYINDEX, LS_CONTEXT) == LUA_TUSERDATA) {
-    slope_ctx *S = *(slope_ctx **)lua_touserdata(L, -1);
+    slope_ctx *S = ((holder *)lua_touserdata(L, -1))->S;
     lua_pop(L, 1);
     return S;
   }
   lua_pop(L, 1);
-  slope_ctx **p = lua_newuserdatauv(L, sizeof *p, 0);
-  *p = NULL;
+  holder *p = lua_newuserdatauv(L, sizeof *p, 0);
+  p->S = NULL;
+  p->interrupt = 0;
   luaL_newmetatable(L, LS_CONTEXT);
   lua_pushcfunction(L, ctx_gc);
   lua_setfield(L, -2, "__gc");
   lua_setmetatable(L, -2);
-  *p = slope_new();
-  if (!*p) luaL_error(L, "slope: out of memory");
+  slope_ctx *S = p->S = slope_new();
+  if (!S) luaL_error(L, "slope: out of memory");
   lua_setfield(L, LUA_REGISTRYINDEX, LS_CONTEXT);
-  return *p;
+  return S;
 }
 
 int luaopen_slope(lua_State *L) {
@@ -58,6 +72,8 @@ int luaopen_slope(lua_State *L) {
   lua_newtable(L);
   ls_open_expr(L, S);
   ls_open_function(L, S);
+  ls_open_optim(L, S);
+  ls_open_run(L, S);
   lua_pushstring(L, slope_version());
   lua_setfield(L, -2, "version");
   open_lua_parts(L);

@@ -15,6 +15,34 @@
 
 #define LS_EXPR "slope.Expr"
 #define LS_FUNCTION "slope.Function"
+#define LS_OPTIMIZER "slope.Optimizer"
+#define LS_SCHEDULE "slope.Schedule"
+#define LS_PROBLEM "slope.Problem"
+#define LS_TRACE "slope.Trace"
+
+/* An Optimizer: the C optimizer (rebuilt for the problem size on use). */
+typedef struct ls_optimizer {
+  slope_optim *o;
+  char kind[16];
+  char line_search[16];
+} ls_optimizer;
+
+/* A Lua function used as a schedule. */
+typedef struct ls_schedule_fn {
+  lua_State *L;
+  int ref;        /* the function in the registry */
+  int failed;     /* it raised an error, kept in the registry */
+} ls_schedule_fn;
+
+typedef struct ls_schedule {
+  slope_schedule *s;
+  ls_schedule_fn *fn;   /* non-NULL for Lua functions */
+  char kind[24];
+  int per_epoch;        /* per = "epoch": t counts epochs */
+} ls_schedule;
+
+/* The interrupt flag runs of this Lua state watch (set it to stop them). */
+volatile int *ls_interrupt_flag(lua_State *L);
 
 /* The context of the running binding function. */
 #define ls_ctx(L) ((slope_ctx *)lua_touserdata((L), lua_upvalueindex(1)))
@@ -35,8 +63,19 @@ void ls_setfuncs(lua_State *L, slope_ctx *S, const luaL_Reg *fns);
 ** "WHAT: unknown option 'NAME' (options: a, b, c)" otherwise. */
 void ls_check_options(lua_State *L, int idx, const char *what, const char *const *allowed, int array_ok);
 
+ls_optimizer *ls_check_optimizer(lua_State *L, int idx);
+/* The C optimizer of 'O' sized for 'n' parameters (rebuilt if needed). */
+slope_optim *ls_optimizer_for(lua_State *L, slope_ctx *S, ls_optimizer *O, int n);
+/* The Schedule at 'idx'; a Lua function there is wrapped (and replaced in
+** the stack by its Schedule, which keeps it alive). */
+ls_schedule *ls_to_schedule(lua_State *L, slope_ctx *S, int idx);
+/* Raise the error a Lua schedule function raised during a run, if any. */
+void ls_schedule_check_error(lua_State *L, ls_schedule *H);
+
 /* Open the parts: each adds its functions to the module table at the top. */
 void ls_open_expr(lua_State *L, slope_ctx *S);
 void ls_open_function(lua_State *L, slope_ctx *S);
+void ls_open_optim(lua_State *L, slope_ctx *S);
+void ls_open_run(lua_State *L, slope_ctx *S);
 
 #endif

@@ -89,6 +89,7 @@ void slope_problem_free(slope_problem *p) {
   free(p->names);
   free(p->x);
   free(p->perm);
+  free(p->g);
   free(p);
 }
 
@@ -180,4 +181,29 @@ int sx_problem_hessian(slope_problem *p, const double *x, double *H) {
     if (rc != SLOPE_OK) return rc;
   }
   return SLOPE_OK;
+}
+
+static int fg_batch(void *ud, const double *x, double *f, double *g) {
+  return sx_problem_eval_batch(ud, x, f, g);
+}
+
+static int hess_batch(void *ud, const double *x, double *H) {
+  return sx_problem_hessian(ud, x, H);
+}
+
+slope_objective sx_problem_objective(slope_problem *p) {
+  slope_objective obj = {fg_batch, hess_batch, p};
+  return obj;
+}
+
+int slope_problem_step(slope_problem *p, slope_optim *o, double *f) {
+  if (slope_optim_nparams(o) != p->n)
+    return sx_error(p->S, SLOPE_ERRARG, "the optimizer is for %d parameters, the problem has %d",
+                    slope_optim_nparams(o), p->n);
+  if (!p->g && !(p->g = malloc((size_t)p->n * sizeof *p->g))) return sx_error(p->S, SLOPE_ERRMEM, "out of memory");
+  sx_problem_next_batch(p);
+  int rc = sx_problem_eval_batch(p, p->x, f, p->g);
+  if (rc != SLOPE_OK) return rc;
+  slope_objective obj = sx_problem_objective(p);
+  return slope_optim_step(o, p->x, *f, p->g, NULL, &obj, &p->rng);
 }

@@ -25,6 +25,7 @@ struct slope_problem {
   const size_t *sel;       /* the current batch: 'nsel' rows */
   size_t nsel;
   slope_rng rng;           /* reshuffles, from the run's seed */
+  double *g;               /* gradient scratch for slope_problem_step */
 };
 
 /* Steps that make one epoch (1 without data or with full batches). */
@@ -33,6 +34,8 @@ size_t sx_problem_steps_per_epoch(const slope_problem *p);
 int sx_problem_next_batch(slope_problem *p);
 /* Objective and gradient over the current batch. */
 int sx_problem_eval_batch(slope_problem *p, const double *x, double *f, double *g);
+/* The objective over the current batch, as optimizers call it. */
+slope_objective sx_problem_objective(slope_problem *p);
 /* Row-major Hessian over the current batch. */
 int sx_problem_hessian(slope_problem *p, const double *x, double *H);
 

@@ -19,6 +19,7 @@
 #include <lualib.h>
 
 #include "repl.h"
+#include "lua_slope.h"
 
 #define PROMPT "slope> "
 #define PROMPT2 "    >> "
@@ -28,6 +29,7 @@
 ** A signal handler can reach nothing else (lua.c does the same).
 */
 static lua_State *interrupted_state;
+static volatile int *interrupt_flag;   /* stops a run looping in C */
 
 static void stop_hook(lua_State *L, lua_Debug *ar) {
   (void)ar;
@@ -37,6 +39,7 @@ static void stop_hook(lua_State *L, lua_Debug *ar) {
 
 static void on_sigint(int sig) {
   signal(sig, SIG_DFL);   /* a second Ctrl-C kills the process */
+  if (interrupt_flag) *interrupt_flag = 1;
   lua_sethook(interrupted_state, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
 }
 
@@ -55,6 +58,7 @@ int slope_lua_call(lua_State *L, int nargs, int nresults) {
   lua_pushcfunction(L, traceback);
   lua_insert(L, base);
   interrupted_state = L;
+  interrupt_flag = ls_interrupt_flag(L);
   void (*old)(int) = signal(SIGINT, on_sigint);
   int status = lua_pcall(L, nargs, nresults, base);
   signal(SIGINT, old);

@@ -53,14 +53,6 @@ typedef struct run {
   struct timespec start;
 } run;
 
-static int fg_batch(void *ud, const double *x, double *f, double *g) {
-  return sx_problem_eval_batch(ud, x, f, g);
-}
-
-static int hess_batch(void *ud, const double *x, double *H) {
-  return sx_problem_hessian(ud, x, H);
-}
-
 static double elapsed(const run *R) {
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
@@ -202,7 +194,7 @@ static int step(run *R) {
   if (o->clip_value > 0) slope_clip_value(R->g, n, o->clip_value);
   add_gradient_noise(R, t);
   memcpy(R->xprev, p->x, (size_t)n * sizeof *p->x);
-  slope_objective obj = {fg_batch, hess_batch, p};
+  slope_objective obj = sx_problem_objective(p);
   if (slope_optim_step(R->o, p->x, R->f, R->g, o->lr || o->schedule ? R->lr : NULL, &obj, &R->rng) != SLOPE_OK)
     return -1;
   add_parameter_noise(R, t);

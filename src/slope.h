@@ -161,6 +161,8 @@ typedef struct slope_optim slope_optim;
 slope_optim *slope_optim_new(slope_ctx *S, const char *kind, int nparams);
 void slope_optim_free(slope_optim *o);
 const char *slope_optim_kind(const slope_optim *o);
+/* The number of parameters the optimizer was made for. */
+int slope_optim_nparams(const slope_optim *o);
 /* Set a hyperparameter by its PyTorch name: 'n' values (2 for "betas",
 ** "etas", "step_sizes"; booleans are 0 or 1).  SLOPE_ERRNAME for a name the
 ** kind does not have, SLOPE_ERRARG for a value out of range; the message names
@@ -193,8 +195,8 @@ typedef struct slope_schedule slope_schedule;
 ** "constant", "step", "multistep", "exponential", "inverse", "cosine",
 ** "cosine_restarts", "linear", "poly", "onecycle", "cyclic", "plateau". */
 slope_schedule *slope_schedule_new(slope_ctx *S, const char *kind);
-/* A schedule that runs 'parts[i]' from milestone i-1 on (SequentialLR); it
-** takes ownership of the parts. */
+/* A schedule that runs 'parts[i]' from milestone i-1 on (SequentialLR).  The
+** parts are borrowed: they must outlive the sequential schedule. */
 slope_schedule *slope_schedule_sequential(slope_ctx *S, slope_schedule **parts,
                                           int nparts, const long *milestones,
                                           int nmilestones);
@@ -278,6 +280,10 @@ const char *slope_problem_name(const slope_problem *p, int i);
 double *slope_problem_x(slope_problem *p);
 /* Objective and gradient ('g' may be NULL) at 'x' over all rows. */
 int slope_problem_eval(slope_problem *p, const double *x, double *f, double *g);
+/* One optimizer step on the next batch, for hand-written loops (PyTorch's
+** loss = closure(); opt.step()): stores f before the update in '*f'.
+** No schedule, noise or clipping: the caller does those. */
+int slope_problem_step(slope_problem *p, slope_optim *o, double *f);
 
 /* ---- runs ---------------------------------------------------------------- */
 
