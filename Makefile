@@ -74,6 +74,7 @@ $(B)/gen/grammar.c $(B)/gen/grammar.h: grammar/expr.y | $(B)/gen
 	$(call say,LEMON,$<)
 	$(Q)cp grammar/expr.y $(B)/gen/grammar.y
 	$(Q)lemon -q -T/usr/share/lemon/lempar.c -d$(B)/gen $(B)/gen/grammar.y
+	$(Q)sed -i 's|"$(B)/gen/grammar.y"|"grammar/expr.y"|' $(B)/gen/grammar.c
 
 $(B)/gen/lexer.c: grammar/lexer.re $(B)/gen/grammar.h | $(B)/gen
 	$(call say,RE2C,$<)
@@ -95,7 +96,7 @@ $(B)/libslope.a: $(CORE_OBJ)
 # lua/*.lua are compiled into the binding as byte arrays (od is in coreutils)
 $(B)/gen/lua_embedded.c: $(LUA_FILES) Makefile | $(B)/gen
 	$(call say,EMBED,lua/)
-	$(Q){ echo '/* generated from lua/*.lua by make */'; echo '#include <stddef.h>'; \
+	$(Q){ echo '/* generated from the files in lua/ by make */'; echo '#include <stddef.h>'; \
 	  i=0; for f in $(LUA_FILES); do \
 	    echo "static const unsigned char f$$i[] = {"; \
 	    od -An -v -tx1 $$f | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \

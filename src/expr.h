@@ -11,7 +11,8 @@
 **     descending, then structure), so "x^2 - 4*x + 1" keeps that order;
 **   - MUL is n-ary, flattened, powers of one base collected (x*x^2 -> x^3),
 **     the numeric coefficient (if not 1) is the first child, the others ordered
-**     by 'sx_order_mul'; a number times a sum is distributed (2*(x+1) -> 2*x + 2);
+**     by 'sx_compare' of their bases; products never distribute, so they
+**     group freely, but a term c*(a + b) of a sum is spread into c*a + c*b;
 **   - POW folds x^0, x^1, 1^x, (x^a)^n and (x*y)^n for integer n;
 **   - a function of numbers is folded when the result is finite.
 ** Numbers are always finite: a fold that would give Inf or NaN is not done.

@@ -4,7 +4,8 @@
 */
 #include "lua_slope.h"
 
-#define LS_CONTEXT "slope.Context"
+#define LS_CONTEXT "slope.Context"      /* the metatable */
+#define LS_HOLDER "slope.context"       /* the registry key of the holder */
 
 /* The files lua/NAME.lua, compiled in by make (build/gen/lua_embedded.c). */
 extern const struct { const char *name; const unsigned char *src; size_t len; } ls_embedded[];
@@ -36,7 +37,7 @@ static int ctx_gc(lua_State *L) {
 }
 
 volatile int *ls_interrupt_flag(lua_State *L) {
-  lua_getfield(L, LUA_REGISTRYINDEX, LS_CONTEXT);
+  lua_getfield(L, LUA_REGISTRYINDEX, LS_HOLDER);
   holder *h = lua_touserdata(L, -1);
   lua_pop(L, 1);
   return h ? &h->interrupt : NULL;
@@ -48,7 +49,7 @@ volatile int *ls_interrupt_flag(lua_State *L) {
 ** finalizers in the reverse order of their marking.
 */
 static slope_ctx *state_context(lua_State *L) {
-  if (lua_getfield(L, LUA_REGISTRYINDEX, LS_CONTEXT) == LUA_TUSERDATA) {
+  if (lua_getfield(L, LUA_REGISTRYINDEX, LS_HOLDER) == LUA_TUSERDATA) {
     slope_ctx *S = ((holder *)lua_touserdata(L, -1))->S;
     lua_pop(L, 1);
     return S;
@@ -63,7 +64,7 @@ static slope_ctx *state_context(lua_State *L) {
   lua_setmetatable(L, -2);
   slope_ctx *S = p->S = slope_new();
   if (!S) luaL_error(L, "slope: out of memory");
-  lua_setfield(L, LUA_REGISTRYINDEX, LS_CONTEXT);
+  lua_setfield(L, LUA_REGISTRYINDEX, LS_HOLDER);
   return S;
 }
 
@@ -72,6 +73,7 @@ int luaopen_slope(lua_State *L) {
   lua_newtable(L);
   ls_open_expr(L, S);
   ls_open_function(L, S);
+  ls_open_data(L, S);
   ls_open_optim(L, S);
   ls_open_run(L, S);
   lua_pushstring(L, slope_version());

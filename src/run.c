@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "problem.h"
+#include "schedule.h"
 #include "trace.h"
 
 void slope_run_defaults(slope_run_opts *o) {
@@ -81,7 +82,9 @@ static int check_opts(slope_ctx *S, const slope_run_opts *o, const slope_problem
     return sx_error(S, SLOPE_ERRARG, "trace, log and every must be >= 0");
   if (o->lr) for (int i = 0; i < p->n; i++)
     if (!(o->lr[i] >= 0)) return sx_error(S, SLOPE_ERRARG, "lr for '%s' must be >= 0, got %g", p->names[i], o->lr[i]);
+  if (o->schedule && sx_schedule_check(o->schedule) != SLOPE_OK) return S->errcode;
   const slope_noise *z = &o->noise;
+  if (z->schedule && sx_schedule_check(z->schedule) != SLOPE_OK) return S->errcode;
   if (z->std < 0 || z->temperature < 0 || z->eta < 0 || z->gamma < 0)
     return sx_error(S, SLOPE_ERRARG, "noise std, temperature, eta and gamma must be >= 0");
   return SLOPE_OK;

@@ -184,15 +184,33 @@ static int mul_const(slope_ctx *S, double *acc, double v) {
   return 1;
 }
 
-/* Flatten the terms into coefficient*rest pairs and a constant. */
-static int collect_terms(slope_ctx *S, const sx_id *t, uint32_t n, pairs *v, double *c) {
+/* A product of a number and one sum, c*(a + b): inside a sum it is spread
+** into c*a + c*b, so sums group freely ((a + 2*(x+1)) + c is a + 2*x + 2 + c). */
+static int is_scaled_sum(const slope_ctx *S, sx_id t) {
+  return sx_kind(S, t) == SX_MUL && sx_nkids(S, t) == 2 &&
+         sx_kind(S, sx_kid(S, t, 0)) == SX_NUM && sx_kind(S, sx_kid(S, t, 1)) == SX_ADD;
+}
+
+/* Flatten the terms, each scaled by 'scale', into coefficient*rest pairs and a constant. */
+static int collect_terms(slope_ctx *S, const sx_id *t, uint32_t n, double scale, pairs *v, double *c) {
   for (uint32_t i = 0; i < n; i++) {
     int k = sx_kind(S, t[i]);
-    if (k == SX_NUM) { if (!add_const(S, c, sx_num(S, t[i]))) return 0; }
-    else if (k == SX_ADD) {
+    if (k == SX_NUM) {
+      double term = sx_num(S, t[i]);
+      if (!mul_const(S, &term, scale) || !add_const(S, c, term)) return 0;
+    } else if (k == SX_ADD) {
       const sx_node *nd = sx_node_of(S, t[i]);
-      if (!collect_terms(S, S->kids + nd->kids, nd->nkids, v, c)) return 0;
-    } else if (!pairs_push(S, v, split_term(S, t[i]))) return 0;
+      if (!collect_terms(S, S->kids + nd->kids, nd->nkids, scale, v, c)) return 0;
+    } else if (is_scaled_sum(S, t[i])) {
+      double inner = scale;
+      sx_id sum = sx_kid(S, t[i], 1);
+      const sx_node *nd = sx_node_of(S, sum);
+      if (!mul_const(S, &inner, sx_num(S, sx_kid(S, t[i], 0)))) return 0;
+      if (!collect_terms(S, S->kids + nd->kids, nd->nkids, inner, v, c)) return 0;
+    } else {
+      pair p = split_term(S, t[i]);
+      if (!mul_const(S, &p.c, scale) || !pairs_push(S, v, p)) return 0;
+    }
   }
   return !sx_failed(S);
 }
@@ -203,7 +221,7 @@ sx_id sx_addn(slope_ctx *S, const sx_id *t, uint32_t n) {
   pairs_init(&v);
   double c = 0;
   sx_id r = SX_NIL;
-  if (!collect_terms(S, t, n, &v, &c) || !sort_pairs(S, &v, cmp_terms)) goto done;
+  if (!collect_terms(S, t, n, 1, &v, &c) || !sort_pairs(S, &v, cmp_terms)) goto done;
   uint32_t m = 0;   /* merge like terms in place, dropping zero coefficients */
   for (uint32_t i = 0; i < v.n; i++) {
     if (m > 0 && v.p[m - 1].a == v.p[i].a) v.p[m - 1].c += v.p[i].c;
@@ -250,18 +268,6 @@ static int collect_factors(slope_ctx *S, const sx_id *f, uint32_t n, pairs *v, d
   return !sx_failed(S);
 }
 
-/* c * (a + b + ...) distributed, so 2*(x + 1) is 2*x + 2 and -(a - b) is b - a. */
-static sx_id distribute(slope_ctx *S, double c, sx_id sum) {
-  uint32_t n = sx_nkids(S, sum);
-  sx_id local[32], *t = n <= 32 ? local : malloc(n * sizeof *t);
-  if (!t) return sx_error(S, SLOPE_ERRMEM, "out of memory"), SX_NIL;
-  sx_id k = sx_mknum(S, c);
-  for (uint32_t i = 0; i < n; i++) t[i] = sx_mul(S, k, sx_kid(S, sum, i));
-  sx_id r = sx_addn(S, t, n);
-  if (t != local) free(t);
-  return r;
-}
-
 sx_id sx_muln(slope_ctx *S, const sx_id *f, uint32_t n) {
   if (any_nil(f, n) || sx_failed(S)) return SX_NIL;
   pairs v;
@@ -295,7 +301,6 @@ sx_id sx_muln(slope_ctx *S, const sx_id *f, uint32_t n) {
   if (sx_failed(S)) r = SX_NIL;
   else if (again) r = sx_muln(S, ids, j);
   else if (j == 1) r = ids[0];
-  else if (j == 2 && c != 1 && sx_kind(S, ids[1]) == SX_ADD) r = distribute(S, c, ids[1]);
   else {
     /* powers may order differently from their bases ((x^2)^0.5 * ...), so sort the result */
     pairs w;

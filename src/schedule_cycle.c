@@ -1,0 +1,174 @@
+/*
+** schedule_cycle.c -- the cycling schedules, onecycle (OneCycleLR) and
+** cyclic (CyclicLR), which also drive momentum (or Adam's beta1).
+**
+** Both set the rate themselves and ignore the optimizer's: torch's
+** OneCycleLR starts from max_lr/div_factor and CyclicLR from base_lr, so the
+** 'base' argument of 'slope_schedule_lr' plays no part here.  Formulas
+** follow torch 1.13 operation for operation, so values agree to the last
+** bit where the C library's cos and pow agree with Python's (same libm).
+*/
+#include <math.h>
+
+#include "schedule.h"
+
+static const double pi = 3.141592653589793;   /* Python's math.pi */
+
+static const char *const strategies[] = {"cos", "linear", NULL};
+static const char *const cyclic_modes[] = {"triangular", "triangular2", "exp_range", NULL};
+static const char *const scale_modes[] = {"cycle", "iterations", NULL};
+
+#define ARG(name, type, req, def, lo, lo_open, hi, hi_open) \
+  { name, type, req, def, lo, hi, lo_open, hi_open, NULL }
+#define BOOL(name, def) ARG(name, SX_SA_BOOL, 0, def, 0, 0, 1, 0)
+#define CHOICE(name, def, list) { name, SX_SA_CHOICE, 0, def, 0, 0, 0, 0, list }
+
+/* ---- onecycle ------------------------------------------------------------------ */
+
+/* onecycle{max_lr, total_steps, pct_start=0.3, anneal_strategy="cos",
+** cycle_momentum=true, base_momentum=0.85, max_momentum=0.95,
+** div_factor=25, final_div_factor=1e4, three_phase=false} */
+enum { OC_MAXLR, OC_TOTAL, OC_PCT, OC_STRATEGY, OC_CYCLE_M, OC_BASE_M, OC_MAX_M, OC_DIV,
+       OC_FINAL_DIV, OC_THREE };
+static const sx_sarg onecycle_args[] = {
+  [OC_MAXLR] = ARG("max_lr", SX_SA_REAL, 1, NAN, 0, 1, INFINITY, 0),
+  [OC_TOTAL] = ARG("total_steps", SX_SA_INT, 1, NAN, 1, 0, 0x1p53, 0),
+  [OC_PCT] = ARG("pct_start", SX_SA_REAL, 0, 0.3, 0, 0, 1, 0),
+  [OC_STRATEGY] = CHOICE("anneal_strategy", 0, strategies),
+  [OC_CYCLE_M] = BOOL("cycle_momentum", 1),
+  [OC_BASE_M] = ARG("base_momentum", SX_SA_REAL, 0, 0.85, 0, 0, 1, 0),
+  [OC_MAX_M] = ARG("max_momentum", SX_SA_REAL, 0, 0.95, 0, 0, 1, 0),
+  [OC_DIV] = ARG("div_factor", SX_SA_REAL, 0, 25, 0, 1, INFINITY, 0),
+  [OC_FINAL_DIV] = ARG("final_div_factor", SX_SA_REAL, 0, 1e4, 0, 1, INFINITY, 0),
+  [OC_THREE] = BOOL("three_phase", 0),
+};
+
+/* torch's _annealing_cos and _annealing_linear: from 'a' at pct 0 to 'b' at 1. */
+static double anneal(const slope_schedule *s, double a, double b, double pct) {
+  if (s->v[OC_STRATEGY] == 0) return b + (a - b) / 2.0 * (cos(pi * pct) + 1);
+  return (b - a) * pct + a;
+}
+
+/*
+** The phase holding step t and how far into it t is.  Phase ends are
+** torch's floats (pct_start*total_steps - 1, ...), compared with t the same
+** way.  Past the last step (where torch raises) the schedule holds its final
+** value.  A phase of length zero (pct_start*total_steps = 1, where torch
+** divides by zero) counts as finished.
+*/
+static int onecycle_phase(const slope_schedule *s, long t, double *pct) {
+  double total = s->v[OC_TOTAL], p = s->v[OC_PCT];
+  double ends[3];
+  int n;
+  if (s->v[OC_THREE] != 0) {
+    ends[0] = p * total - 1;
+    ends[1] = 2 * p * total - 2;
+    ends[2] = total - 1;
+    n = 3;
+  } else {
+    ends[0] = p * total - 1;
+    ends[1] = total - 1;
+    n = 2;
+  }
+  double step = (double)t < total - 1 ? (double)t : total - 1, start = 0;
+  int i = 0;
+  while (i < n - 1 && !(step <= ends[i])) start = ends[i++];
+  *pct = ends[i] == start ? 1.0 : (step - start) / (ends[i] - start);
+  return n == 3 ? i : 2 * i;  /* phase numbers of the three-phase layout below */
+}
+
+/* Each phase anneals between two of these: {start, end} for lr and momentum.
+** Two-phase runs use phases 0 and 2 (warm up, then anneal down to min_lr). */
+static void onecycle_at(const slope_schedule *s, long t, double *lr, double *m) {
+  double initial = s->v[OC_MAXLR] / s->v[OC_DIV];
+  double min_lr = initial / s->v[OC_FINAL_DIV];
+  double max_lr = s->v[OC_MAXLR], bm = s->v[OC_BASE_M], mm = s->v[OC_MAX_M];
+  double pct;
+  int ph = onecycle_phase(s, t, &pct);
+  int three = s->v[OC_THREE] != 0;
+  const double lrs[3][2] = {{initial, max_lr}, {max_lr, initial}, {three ? initial : max_lr, min_lr}};
+  const double ms[3][2] = {{mm, bm}, {bm, mm}, {three ? mm : bm, mm}};
+  if (lr) *lr = anneal(s, lrs[ph][0], lrs[ph][1], pct);
+  if (m) *m = anneal(s, ms[ph][0], ms[ph][1], pct);
+}
+
+static double onecycle_lr(const slope_schedule *s, long t, double base) {
+  double lr;
+  (void)base;
+  onecycle_at(s, t, &lr, NULL);
+  return lr;
+}
+
+static int onecycle_momentum(const slope_schedule *s, long t, double *m) {
+  if (s->v[OC_CYCLE_M] == 0) return 0;
+  onecycle_at(s, t, NULL, m);
+  return 1;
+}
+
+const sx_skind sx_sched_onecycle = {
+  "onecycle", onecycle_args, (int)(sizeof onecycle_args / sizeof onecycle_args[0]),
+  onecycle_lr, onecycle_momentum
+};
+
+/* ---- cyclic ------------------------------------------------------------------------ */
+
+/* cyclic{base_lr, max_lr, step_size_up=2000, step_size_down=None,
+** mode="triangular", gamma=1, scale_mode=by mode, cycle_momentum=true,
+** base_momentum=0.8, max_momentum=0.9} */
+enum { CY_BASE, CY_MAX, CY_UP, CY_DOWN, CY_MODE, CY_GAMMA, CY_SCALE_MODE, CY_CYCLE_M,
+       CY_BASE_M, CY_MAX_M };
+static const sx_sarg cyclic_args[] = {
+  [CY_BASE] = ARG("base_lr", SX_SA_REAL, 1, NAN, 0, 0, INFINITY, 0),
+  [CY_MAX] = ARG("max_lr", SX_SA_REAL, 1, NAN, 0, 0, INFINITY, 0),
+  [CY_UP] = ARG("step_size_up", SX_SA_REAL, 0, 2000, 0, 1, INFINITY, 0),
+  [CY_DOWN] = ARG("step_size_down", SX_SA_REAL, 0, NAN, 0, 1, INFINITY, 0),
+  [CY_MODE] = CHOICE("mode", 0, cyclic_modes),
+  [CY_GAMMA] = ARG("gamma", SX_SA_REAL, 0, 1, 0, 1, INFINITY, 0),
+  [CY_SCALE_MODE] = CHOICE("scale_mode", 0, scale_modes),
+  [CY_CYCLE_M] = BOOL("cycle_momentum", 1),
+  [CY_BASE_M] = ARG("base_momentum", SX_SA_REAL, 0, 0.8, 0, 0, 1, 0),
+  [CY_MAX_M] = ARG("max_momentum", SX_SA_REAL, 0, 0.9, 0, 0, 1, 0),
+};
+
+/*
+** Where t is in its cycle, as torch computes it: the height factor in [0, 1]
+** (0 at the base, 1 at the peak) and the mode's amplitude scale.  torch takes
+** scale_mode from the mode unless a custom scale_fn is given; slope has no
+** scale_fn, so an explicit scale_mode applies to the mode's own function.
+*/
+static void cyclic_at(const slope_schedule *s, long t, double *factor, double *scale) {
+  double up = s->v[CY_UP];
+  double down = sx_sched_given(s, CY_DOWN) ? s->v[CY_DOWN] : up;
+  double total = up + down, ratio = up / total;
+  double cycle = floor(1 + (double)t / total);
+  double x = 1. + (double)t / total - cycle;
+  *factor = x <= ratio ? x / ratio : (x - 1) / (ratio - 1);
+  int mode = (int)s->v[CY_MODE];
+  int by_cycle = sx_sched_given(s, CY_SCALE_MODE) ? s->v[CY_SCALE_MODE] == 0 : mode != 2;
+  double arg = by_cycle ? cycle : (double)t;
+  *scale = mode == 0 ? 1. : mode == 1 ? 1 / pow(2., arg - 1) : pow(s->v[CY_GAMMA], arg);
+}
+
+/* Grouped as torch groups it: base + ((max - base)*factor)*scale. */
+static double cyclic_lr(const slope_schedule *s, long t, double base) {
+  double factor, scale;
+  (void)base;
+  cyclic_at(s, t, &factor, &scale);
+  double height = (s->v[CY_MAX] - s->v[CY_BASE]) * factor;
+  return s->v[CY_BASE] + height * scale;
+}
+
+/* Momentum moves against the rate: max_momentum at base_lr, base at the peak. */
+static int cyclic_momentum(const slope_schedule *s, long t, double *m) {
+  double factor, scale;
+  if (s->v[CY_CYCLE_M] == 0) return 0;
+  cyclic_at(s, t, &factor, &scale);
+  double height = (s->v[CY_MAX_M] - s->v[CY_BASE_M]) * factor;
+  *m = s->v[CY_MAX_M] - height * scale;
+  return 1;
+}
+
+const sx_skind sx_sched_cyclic = {
+  "cyclic", cyclic_args, (int)(sizeof cyclic_args / sizeof cyclic_args[0]),
+  cyclic_lr, cyclic_momentum
+};
