@@ -187,6 +187,15 @@ static sx_id intern(slope_ctx *S, int kind, const sx_id *kids, uint32_t nk,
     return sx_error(S, SLOPE_ERRLIMIT, "too many expression nodes (limit %u)",
                     (unsigned)S->maxnodes), SX_NIL;
   if (!grow(S, (void **)&S->nodes, &S->capnodes, S->nnodes + 1, sizeof *S->nodes)) return SX_NIL;
+  if (nk && kids >= S->kids && kids < S->kids + S->capkids && S->nkids + nk > S->capkids) {
+    /* 'kids' points into the child array that is about to move: copy it first */
+    sx_id local[16], *copy = nk <= 16 ? local : malloc(nk * sizeof *copy);
+    if (!copy) return sx_error(S, SLOPE_ERRMEM, "out of memory"), SX_NIL;
+    memcpy(copy, kids, nk * sizeof *copy);
+    sx_id r = intern(S, kind, copy, nk, num, name, len);
+    if (copy != local) free(copy);
+    return r;
+  }
   sx_node *n = &S->nodes[S->nnodes];
   memset(n, 0, sizeof *n);
   n->kind = (uint8_t)kind;

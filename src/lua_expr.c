@@ -303,15 +303,6 @@ static int m_eval(lua_State *L) {
     values[i] = lua_tonumber(L, -1);
     lua_pop(L, 1);
   }
-  lua_pushnil(L);   /* a name that is not a variable is a mistake worth reporting */
-  while (lua_next(L, 2)) {
-    lua_pop(L, 1);
-    int found = 0;
-    for (int i = 0; i < n && !found; i++)
-      found = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), names[i]) == 0;
-    if (!found)
-      return luaL_error(L, "eval: '%s' is not a variable of the expression", luaL_tolstring(L, -1, NULL));
-  }
   double r;
   if (slope_eval(S, e, names, values, n, &r) != SLOPE_OK) ls_raise(L, S);
   lua_pushnumber(L, r);

@@ -130,7 +130,7 @@ static int m_compile(lua_State *L) {
   const double **cols = malloc((size_t)(ncols + 1) * sizeof *cols);
   if (!cols) return luaL_error(L, "compile: out of memory");
   int j = 0;
-  lua_pushnil(L);
+  if (ncols) lua_pushnil(L);
   while (ncols && lua_next(L, data)) {
     double *col = F->mem + 2 * n + (size_t)j * nrows;
     for (size_t r = 0; r < nrows; r++) {

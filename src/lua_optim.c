@@ -107,10 +107,11 @@ static int l_optimizer(lua_State *L) {
   strncpy(O->kind, kind, sizeof O->kind - 1);
   if (!(O->o = slope_optim_new(S, kind, 1))) ls_raise(L, S);
   if (lua_istable(L, 1)) {
-    lua_pushnil(L);
-    while (lua_next(L, 1)) {
-      if (lua_type(L, -2) != LUA_TSTRING) luaL_error(L, "%s: hyperparameters are named (lr = 0.1, ...)", kind);
-      set_hyper(L, S, O, lua_tostring(L, -2), -1);
+    /* in the kind's own order, so momentum is known before nesterov is checked */
+    const char *const *hypers = slope_optim_hypers(O->o);
+    ls_check_options(L, 1, kind, hypers, 0);
+    for (const char *const *h = hypers; *h; h++) {
+      if (lua_getfield(L, 1, *h) != LUA_TNIL) set_hyper(L, S, O, *h, -1);
       lua_pop(L, 1);
     }
   }
@@ -298,8 +299,9 @@ static void set_schedule_arg(lua_State *L, slope_ctx *S, ls_schedule *H, const c
     rc = slope_schedule_set(H->s, name, v, n);
     lua_pop(L, 1);
   } else {
-    return (void)luaL_error(L, "%s: %s must be a number, a string or a list, got %s", H->kind, name,
-                            luaL_typename(L, idx));
+    luaL_error(L, "%s: %s must be a number, a string or a list, got %s", H->kind, name,
+               luaL_typename(L, idx));
+    return;
   }
   if (rc != SLOPE_OK) ls_raise(L, S);
 }

@@ -19,6 +19,12 @@
 #define LS_SCHEDULE "slope.Schedule"
 #define LS_PROBLEM "slope.Problem"
 #define LS_TRACE "slope.Trace"
+#define LS_DATA "slope.Data"
+
+/* The Data at 'idx' (a userdata holding a 'slope_data *', freed by __gc). */
+slope_data *ls_check_data(lua_State *L, int idx);
+/* Add slope.data (callable, with .csv and .regression) to the module table at the top. */
+void ls_open_data(lua_State *L, slope_ctx *S);
 
 /* An Optimizer: the C optimizer (rebuilt for the problem size on use). */
 typedef struct ls_optimizer {

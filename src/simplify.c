@@ -234,7 +234,10 @@ sx_id sx_addn(slope_ctx *S, const sx_id *t, uint32_t n) {
     v.p[k].b = scale_term(S, v.p[i].c, v.p[i].a);
     k++;
   }
-  if (c != 0) v.p[k++].b = sx_mknum(S, c);
+  if (c != 0) {
+    if (k == v.n && !pairs_push(S, &v, (pair){SX_NIL, 0, SX_NIL})) goto done;
+    v.p[k++].b = sx_mknum(S, c);
+  }
   if (sx_failed(S)) goto done;
   if (k == 0) { r = sx_mknum(S, 0); goto done; }
   if (k == 1) { r = v.p[0].b; goto done; }

@@ -173,7 +173,8 @@ int slope_optim_set_string(slope_optim *o, const char *name, const char *value);
 /* Read a hyperparameter into 'v' (room for 'n'); returns the number of values,
 ** or -1 for an unknown name. */
 int slope_optim_get(const slope_optim *o, const char *name, double *v, int n);
-/* The hyperparameter names of the kind, NULL-terminated (static storage). */
+/* The hyperparameter names of the kind, NULL-terminated; valid until
+** slope_optim_free. */
 const char *const *slope_optim_hypers(const slope_optim *o);
 /* Forget the optimizer's state (moments, step count, history). */
 void slope_optim_reset(slope_optim *o);

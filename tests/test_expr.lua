@@ -21,7 +21,7 @@ local f = (1 - x)^2 + 100*(y - x^2)^2
 check.near(f:eval{ x = 0.5, y = 2 }, 0.25 + 100*(2 - 0.25)^2, 1e-15, "rosenbrock value")
 check.eq(tostring(f:subs{ y = 1 }:subs{ x = 1 }), "0", "subs to the minimum")
 check.err(function() return f:eval{ x = 1 } end, "no value given for variable 'y'", "eval names the missing variable")
-check.err(function() return f:eval{ x = 1, y = 2, z = 3 } end, "'z' is not a variable", "eval reports extra names")
+check.eq(f:eval{ x = 1, y = 1, z = 3 }, 0, "eval ignores names the expression does not use")
 
 -- gradient and Hessian against finite differences and closed forms
 local g = f:grad()

@@ -1,0 +1,293 @@
+/*
+** ccode.c -- C99 source of a value-and-gradient function.
+**
+** The emitted function is straight-line code over the DAG: the gradient is
+** differentiated symbolically (sx_diff), and every node reachable from the
+** value or from a gradient entry becomes one 'const double tN' in increasing
+** id order, which is a topological order, so shared subexpressions are
+** computed once.  Nodes only the gradient needs come after an early return,
+** so a call with grad == NULL pays for the value alone.  Numbers and
+** parameters are written in place rather than given temporaries.
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "expr.h"
+
+/* Helpers for the functions <math.h> lacks, written exactly as sx_fn_eval
+** computes them.  The guard lets several generated functions share a file. */
+static const char helpers[] =
+  "#include <math.h>\n"
+  "\n"
+  "#ifndef SLOPE_CCODE_HELPERS\n"
+  "#define SLOPE_CCODE_HELPERS\n"
+  "static inline double slope_sigmoid(double a) {\n"
+  "  if (a >= 0) return 1 / (1 + exp(-a));\n"
+  "  double e = exp(a);\n"
+  "  return e / (1 + e);\n"
+  "}\n"
+  "static inline double slope_softplus(double a) {\n"
+  "  return a > 0 ? a + log1p(exp(-a)) : log1p(exp(a));\n"
+  "}\n"
+  "#endif\n\n";
+
+/* Reachability flags of a node. */
+enum { IN_VALUE = 1, IN_GRAD = 2 };
+
+typedef struct cgen {
+  slope_ctx *S;
+  const sx_id *params;
+  int nparams;
+  sx_buf *b;
+} cgen;
+
+static int param_index(const cgen *g, sx_id v) {
+  for (int i = 0; i < g->nparams; i++) if (g->params[i] == v) return i;
+  return -1;
+}
+
+/* A double literal that stays a double in C ('2' would be an int). */
+static void c_num(sx_buf *b, double v) {
+  size_t at = b->n;
+  if (v < 0) sx_buf_puts(b, "(");
+  sx_buf_num(b, v);
+  if (!b->oom && !strpbrk(b->p + at, ".e")) sx_buf_puts(b, ".0");
+  if (v < 0) sx_buf_puts(b, ")");
+}
+
+/* How node 'e' is named as an operand: a literal, x[i] or its temporary. */
+static void c_ref(const cgen *g, sx_id e) {
+  switch (sx_kind(g->S, e)) {
+  case SX_NUM: c_num(g->b, sx_num(g->S, e)); break;
+  case SX_VAR: sx_buf_printf(g->b, "x[%d]", param_index(g, e)); break;
+  default: sx_buf_printf(g->b, "t%u", (unsigned)e); break;
+  }
+}
+
+/* C function or expression template of a function kind ('#' is the argument). */
+static const char *c_fn(int kind) {
+  switch (kind) {
+  case SX_SIN: return "sin";     case SX_COS: return "cos";     case SX_TAN: return "tan";
+  case SX_ASIN: return "asin";   case SX_ACOS: return "acos";   case SX_ATAN: return "atan";
+  case SX_SINH: return "sinh";   case SX_COSH: return "cosh";   case SX_TANH: return "tanh";
+  case SX_EXP: return "exp";     case SX_LOG: return "log";     case SX_LOG2: return "log2";
+  case SX_LOG10: return "log10"; case SX_CBRT: return "cbrt";   case SX_ABS: return "fabs";
+  case SX_ERF: return "erf";     case SX_SIGMOID: return "slope_sigmoid";
+  case SX_SOFTPLUS: return "slope_softplus";
+  case SX_ATAN2: return "atan2"; case SX_HYPOT: return "hypot";
+  default: return NULL;
+  }
+}
+
+static void c_pow(const cgen *g, sx_id base, sx_id x) {
+  sx_buf *b = g->b;
+  if (sx_kind(g->S, x) == SX_NUM) {
+    double k = sx_num(g->S, x);
+    /* the cases where the cheap form rounds exactly like pow() */
+    if (k == 2) { c_ref(g, base); sx_buf_puts(b, " * "); c_ref(g, base); return; }
+    if (k == -1) { sx_buf_puts(b, "1.0 / "); c_ref(g, base); return; }
+    if (k == 0.5) { sx_buf_puts(b, "sqrt("); c_ref(g, base); sx_buf_puts(b, ")"); return; }
+  }
+  sx_buf_puts(b, "pow(");
+  c_ref(g, base);
+  sx_buf_puts(b, ", ");
+  c_ref(g, x);
+  sx_buf_puts(b, ")");
+}
+
+/* The right-hand side of node 'e'. */
+static void c_rhs(const cgen *g, sx_id e) {
+  slope_ctx *S = g->S;
+  sx_buf *b = g->b;
+  int kind = sx_kind(S, e);
+  uint32_t n = sx_nkids(S, e);
+  sx_id a = n > 0 ? sx_kid(S, e, 0) : SX_NIL, c = n > 1 ? sx_kid(S, e, 1) : SX_NIL;
+  switch (kind) {
+  case SX_ADD:
+    for (uint32_t i = 0; i < n; i++) {
+      sx_id t = sx_kid(S, e, i);
+      if (i && sx_kind(S, t) == SX_NUM && sx_num(S, t) < 0) {
+        sx_buf_puts(b, " - ");
+        c_num(b, -sx_num(S, t));
+        continue;
+      }
+      if (i) sx_buf_puts(b, " + ");
+      c_ref(g, t);
+    }
+    return;
+  case SX_MUL: {
+    uint32_t i = 0;
+    if (sx_is_num(S, a, -1)) { sx_buf_puts(b, "-"); i = 1; }
+    for (uint32_t j = i; j < n; j++) {
+      if (j > i) sx_buf_puts(b, " * ");
+      c_ref(g, sx_kid(S, e, j));
+    }
+    return;
+  }
+  case SX_POW: c_pow(g, a, c); return;
+  case SX_SIGN:
+    sx_buf_puts(b, "(double)((");
+    c_ref(g, a); sx_buf_puts(b, " > 0) - (");
+    c_ref(g, a); sx_buf_puts(b, " < 0))");
+    return;
+  case SX_STEP: sx_buf_puts(b, "("); c_ref(g, a); sx_buf_puts(b, " > 0 ? 1.0 : 0.0)"); return;
+  case SX_RELU:
+    sx_buf_puts(b, "("); c_ref(g, a); sx_buf_puts(b, " > 0 ? ");
+    c_ref(g, a); sx_buf_puts(b, " : 0.0)");
+    return;
+  case SX_MIN: case SX_MAX:   /* as sx_fn_eval, not fmin/fmax, which treat NaN apart */
+    sx_buf_puts(b, "(");
+    c_ref(g, a); sx_buf_puts(b, kind == SX_MIN ? " < " : " > "); c_ref(g, c);
+    sx_buf_puts(b, " ? "); c_ref(g, a); sx_buf_puts(b, " : "); c_ref(g, c);
+    sx_buf_puts(b, ")");
+    return;
+  default:
+    sx_buf_puts(b, c_fn(kind));
+    sx_buf_puts(b, "(");
+    for (uint32_t i = 0; i < n; i++) {
+      if (i) sx_buf_puts(b, ", ");
+      c_ref(g, sx_kid(S, e, i));
+    }
+    sx_buf_puts(b, ")");
+  }
+}
+
+/*
+** Emit 'const double tN = ...;' for every node whose flags satisfy
+** 'flags & mask == want', in id order, so every operand is defined first.
+*/
+static void c_temps(const cgen *g, const uint8_t *mark, sx_id top, int mask, int want) {
+  for (sx_id id = 1; id <= top; id++) {
+    int k = sx_kind(g->S, id);
+    if ((mark[id] & mask) != want || k == SX_NUM || k == SX_VAR) continue;
+    sx_buf_printf(g->b, "  const double t%u = ", (unsigned)id);
+    c_rhs(g, id);
+    sx_buf_puts(g->b, ";\n");
+  }
+}
+
+/* Propagate the flags of the roots to everything below them. */
+static void c_mark(const slope_ctx *S, uint8_t *mark, sx_id top) {
+  for (sx_id id = top; id > 0; id--) {
+    if (!mark[id] || sx_kind(S, id) == SX_VAR) continue;
+    for (uint32_t i = 0; i < sx_nkids(S, id); i++) mark[sx_kid(S, id, i)] |= mark[id];
+  }
+}
+
+/* The value expression may use only parameters, and no reductions. */
+static int c_check(const cgen *g, const uint8_t *mark, sx_id top) {
+  for (sx_id id = 1; id <= top; id++) {
+    if (!mark[id]) continue;
+    int k = sx_kind(g->S, id);
+    if (sx_is_reduce(k))
+      return sx_error(g->S, SLOPE_ERRARG, "ccode does not support data reductions (mean/sum)");
+    if (k == SX_VAR && param_index(g, id) < 0)
+      return sx_error(g->S, SLOPE_ERRNAME, "variable '%s' is not a parameter", sx_name(g->S, id));
+  }
+  return SLOPE_OK;
+}
+
+static int c_ident(const char *s) {
+  static const char *const reserved[] = {
+    "auto", "break", "case", "char", "const", "continue", "default", "do", "double",
+    "else", "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long",
+    "register", "restrict", "return", "short", "signed", "sizeof", "static", "struct",
+    "switch", "typedef", "union", "unsigned", "void", "volatile", "while", "x", "grad",
+    NULL
+  };
+  if (!s || !(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z'))) return 0;
+  for (const char *p = s; *p; p++)
+    if (!(*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+          (*p >= '0' && *p <= '9')) || p - s > 200) return 0;
+  for (int i = 0; reserved[i]; i++) if (strcmp(s, reserved[i]) == 0) return 0;
+  return 1;
+}
+
+static int c_args(slope_ctx *S, sx_id e, const char *name, const sx_id *params, int nparams) {
+  if (e == SX_NIL || e >= S->nnodes)
+    return sx_error(S, SLOPE_ERRARG, "ccode: no expression");
+  if (!c_ident(name))
+    return sx_error(S, SLOPE_ERRARG, "ccode: function name '%.64s' is not a C identifier "
+                    "(letters, digits and _, not a keyword, 'x' or 'grad')", name ? name : "");
+  if (nparams < 0 || (nparams > 0 && !params))
+    return sx_error(S, SLOPE_ERRARG, "ccode: parameter count %d is negative", nparams);
+  for (int i = 0; i < nparams; i++) {
+    if (params[i] == SX_NIL || params[i] >= S->nnodes || sx_kind(S, params[i]) != SX_VAR)
+      return sx_error(S, SLOPE_ERRARG, "ccode: parameter %d is not a variable", i + 1);
+    for (int j = 0; j < i; j++)
+      if (params[j] == params[i])
+        return sx_error(S, SLOPE_ERRARG, "ccode: parameter '%s' is listed twice",
+                        sx_name(S, params[i]));
+  }
+  return SLOPE_OK;
+}
+
+/* The comment above the function: what it computes, and the meaning of x[i]. */
+static void c_header(const cgen *g, sx_id e, const char *name) {
+  sx_buf t = {0};
+  sx_print(g->S, e, &t);
+  sx_buf_printf(g->b, "/* %s: value and gradient of", name);
+  if (!t.oom && t.p && t.n <= 200) sx_buf_printf(g->b, "\n**   %s", t.p);
+  else sx_buf_puts(g->b, " a long expression");
+  sx_buf_free(&t);
+  for (int i = 0; i < g->nparams; i++)
+    sx_buf_printf(g->b, "%sx[%d] = %s", i ? ", " : "\n** with ", i, sx_name(g->S, g->params[i]));
+  sx_buf_puts(g->b, "\n*/\n");
+}
+
+static void c_body(const cgen *g, const uint8_t *mark, sx_id e, const sx_id *grads, sx_id top) {
+  sx_buf *b = g->b;
+  int uses_x = 0;
+  for (int i = 0; i < g->nparams; i++)   /* a parameter not in 'e' may be newer than it */
+    uses_x |= g->params[i] <= top && mark[g->params[i]] != 0;
+  if (!uses_x) sx_buf_puts(b, "  (void)x;\n");
+  c_temps(g, mark, top, IN_VALUE, IN_VALUE);
+  sx_buf_puts(b, "  if (!grad) return ");
+  c_ref(g, e);
+  sx_buf_puts(b, ";\n");
+  c_temps(g, mark, top, IN_VALUE | IN_GRAD, IN_GRAD);
+  for (int i = 0; i < g->nparams; i++) {
+    sx_buf_printf(b, "  grad[%d] = ", i);
+    c_ref(g, grads[i]);
+    sx_buf_puts(b, ";\n");
+  }
+  sx_buf_puts(b, "  return ");
+  c_ref(g, e);
+  sx_buf_puts(b, ";\n}\n");
+}
+
+int sx_print_c(slope_ctx *S, sx_id e, const char *name, const sx_id *params,
+               int nparams, sx_buf *b) {
+  if (sx_failed(S)) return S->errcode;
+  int rc = c_args(S, e, name, params, nparams);
+  if (rc != SLOPE_OK) return rc;
+  cgen g = {S, params, nparams, b};
+  sx_id *grads = malloc((size_t)(nparams > 0 ? nparams : 1) * sizeof *grads);
+  uint8_t *mark = calloc((size_t)e + 1, 1);
+  if (!grads || !mark) { rc = sx_error(S, SLOPE_ERRMEM, "out of memory"); goto done; }
+  mark[e] = IN_VALUE;
+  c_mark(S, mark, e);
+  if ((rc = c_check(&g, mark, e)) != SLOPE_OK) goto done;
+  sx_id top = e;
+  for (int i = 0; i < nparams; i++) {
+    grads[i] = sx_diff(S, e, params[i]);
+    if (grads[i] == SX_NIL) { rc = S->errcode; goto done; }
+    if (grads[i] > top) top = grads[i];
+  }
+  uint8_t *m = realloc(mark, (size_t)top + 1);
+  if (!m) { rc = sx_error(S, SLOPE_ERRMEM, "out of memory"); goto done; }
+  mark = m;
+  memset(mark, 0, (size_t)top + 1);
+  mark[e] = IN_VALUE;
+  for (int i = 0; i < nparams; i++) mark[grads[i]] |= IN_GRAD;
+  c_mark(S, mark, top);
+  sx_buf_puts(b, helpers);
+  c_header(&g, e, name);
+  sx_buf_printf(b, "double %s(const double *x, double *grad) {\n", name);
+  c_body(&g, mark, e, grads, top);
+  if (b->oom) rc = sx_error(S, SLOPE_ERRMEM, "out of memory");
+done:
+  free(grads);
+  free(mark);
+  return rc;
+}

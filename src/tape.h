@@ -1,0 +1,114 @@
+/*
+** tape.h -- the compiled tape: value and reverse-mode gradient over a flat
+** instruction array (internal).
+**
+** A tape has three sections.  'pre' holds scalar instructions that depend
+** only on parameters and constants; 'row' holds the instructions inside
+** mean/sum, run over blocks of up to 'bs' data rows (each instruction loops
+** over the block, so interpretation costs once per block, not once per row);
+** 'post' holds scalar instructions that use reduction results.  Every value
+** has its own register (static single assignment), because the backward
+** sweep needs every forward value.
+**
+** Scalar registers: [0, nparams) are the parameters, 'nparams' is the number
+** of selected rows (for sum of a row-independent term), then constants, then
+** computed values.  Row registers are blocks of 'bs' doubles; a data column's
+** register points straight into the bound column (or a gather buffer).
+*/
+#ifndef SLOPE_TAPE_H
+#define SLOPE_TAPE_H
+
+#include "expr.h"
+
+/* Operations.  Binary ones first; unary ones take an immediate 'k'. */
+enum tp_op {
+  TP_ADD, TP_SUB, TP_MUL, TP_DIV, TP_POW, TP_ATAN2, TP_HYPOT, TP_MIN, TP_MAX,
+  TP_NEG, TP_SQR, TP_SQRT, TP_RECIP, TP_POWI, TP_POWK,
+  TP_SIN, TP_COS, TP_TAN, TP_ASIN, TP_ACOS, TP_ATAN, TP_SINH, TP_COSH, TP_TANH,
+  TP_EXP, TP_LOG, TP_LOG2, TP_LOG10, TP_CBRT, TP_ABS, TP_SIGN, TP_STEP,
+  TP_SIGMOID, TP_RELU, TP_SOFTPLUS, TP_ERF,
+  TP_NOPS
+};
+#define tp_is_binary(op) ((op) <= TP_MAX)
+
+/* Shape of a row instruction: which operands are block vectors (the others
+** are scalar registers, broadcast over the block). */
+enum { TP_AV = 1, TP_BV = 2, TP_VV = 3, TP_VS = TP_AV, TP_SV = TP_BV };
+
+/* Instruction flags. */
+enum {
+  TP_DOA = 1,    /* operand a needs an adjoint */
+  TP_DOB = 2,    /* operand b needs an adjoint */
+  TP_SETA = 4,   /* (backward steps) first write of a's adjoint: assign, not add */
+  TP_SETB = 8
+};
+
+typedef struct tp_ins {
+  uint8_t op;
+  uint8_t shape;   /* row section only */
+  uint8_t flags;   /* TP_DOA, TP_DOB */
+  uint32_t out, a, b;   /* registers; a unary op has b == a */
+  double k;        /* POWI/POWK exponent */
+} tp_ins;
+
+/* One step of a reduction's backward sweep over the row section: the
+** instruction and the adjoint buffers it reads and writes.  A scalar
+** operand's adjoint is its register in the reduction's partial array. */
+typedef struct tp_bwd {
+  uint32_t ins;
+  uint32_t go, ga, gb;
+  uint32_t flags;  /* TP_DOA | TP_DOB | TP_SETA | TP_SETB */
+} tp_bwd;
+
+/* A reduction: its row argument, its scalar result, its backward sweep. */
+typedef struct tp_red {
+  uint32_t arg, out;
+  int mean;
+  uint32_t bwd0, nbwd;   /* steps in T->bwd; nbwd == 0 when no gradient flows */
+  double *part;          /* d(reduction)/d(scalar register), summed over rows */
+  double acc;            /* running sum of the argument */
+} tp_red;
+
+struct slope_tape {
+  slope_ctx *S;               /* for errors */
+  int nparams, ncols;
+  int has_reduce;             /* needs bound data */
+  uint32_t root;              /* scalar register of the result */
+  uint32_t nsreg;
+  double *sv, *sg;            /* scalar values and adjoints */
+  tp_ins *ins;                /* pre, then row, then post */
+  uint32_t npre, nrow, npost;
+  /* row section */
+  uint32_t nrreg, bs;         /* row registers, block size */
+  const double **rv;          /* row register -> block of values */
+  double **rw;                /* the same for computed registers (NULL for columns) */
+  uint32_t ncolreg;
+  uint32_t *colreg, *colidx;  /* column registers and their column index */
+  double *gather;             /* ncolreg blocks: mini-batch rows, ragged tails */
+  double **gb;                /* adjoint buffers; gb[0] is all ones (the seed) */
+  uint32_t ngb;
+  tp_red *red;
+  uint32_t nred;
+  tp_bwd *bwd;
+  uint32_t nbwd;
+  uint32_t *rread;            /* scalar registers the row section feeds adjoints to */
+  uint32_t nrread;
+  /* bound data */
+  const double **cols;
+  size_t nrows;
+  int bound;
+  double *pool;               /* one allocation behind the value and adjoint blocks */
+};
+
+/* The evaluator (tape_eval.c). */
+void tp_forward(const tp_ins *p, uint32_t n, double *v);
+void tp_backward(const tp_ins *p, uint32_t n, const double *v, double *g);
+/* Forward pass of the row section over one block of 'n' rows ('m' is n
+** rounded up to a multiple of 4; rows past n are padding). */
+void tp_row_forward(slope_tape *T, size_t m);
+/* One reduction's backward sweep over the block, adding into its partials. */
+void tp_row_backward(slope_tape *T, const tp_red *r, size_t n, size_t m);
+/* Sum of the first 'n' values of 'x'. */
+double tp_sum(const double *x, size_t n);
+
+#endif

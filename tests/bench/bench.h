@@ -1,0 +1,30 @@
+/*
+** bench.h -- timing helpers for slope's benchmarks.
+**
+** Times are the best of several repetitions (the least disturbed run), read
+** from the monotonic clock, so ratios printed in one run compare like with
+** like.
+*/
+#ifndef SLOPE_BENCH_H
+#define SLOPE_BENCH_H
+
+#include <time.h>
+
+static inline double bench_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Best time in seconds of 'reps' runs of the statement 'body'. */
+#define BENCH_BEST(reps, best, body) do { \
+    (best) = 1e300; \
+    for (int bench_r_ = 0; bench_r_ < (reps); bench_r_++) { \
+      double bench_t0_ = bench_now(); \
+      body; \
+      double bench_dt_ = bench_now() - bench_t0_; \
+      if (bench_dt_ < (best)) (best) = bench_dt_; \
+    } \
+  } while (0)
+
+#endif

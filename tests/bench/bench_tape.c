@@ -1,0 +1,191 @@
+/*
+** bench_tape.c -- the tape against hand-written C doing the same work,
+** compiled with the same flags in the same run; prints the ratios.
+**
+**   mse:        value and gradient of mean((w*x + b - y)^2) over 10^6 rows
+**   rosenbrock: value and gradient of (1-x)^2 + 100*(y-x^2)^2, 10^6 calls
+**   diff:       symbolic gradient (with simplification) of a ~1000-node expression
+*/
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "expr.h"
+
+static double sink;   /* results go here so nothing is optimized away */
+
+static sx_id var(slope_ctx *S, const char *n) { return sx_mkvar(S, n, strlen(n)); }
+
+/* ---- mean squared error --------------------------------------------------- */
+
+/* The fused loop a person would write: one pass, three accumulators. */
+static double mse_hand(const double *x, const double *y, size_t n, double w, double b,
+                       double *g) {
+  double s = 0, gw = 0, gb = 0;
+  for (size_t i = 0; i < n; i++) {
+    double r = w * x[i] + b - y[i];
+    s += r * r;
+    gw += r * x[i];
+    gb += r;
+  }
+  g[0] = 2 * gw / (double)n;
+  g[1] = 2 * gb / (double)n;
+  return s / (double)n;
+}
+
+static int bench_mse(void) {
+  enum { N = 1000000, REPS = 15 };
+  slope_ctx *S = slope_new();
+  double *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y);
+  if (!S || !x || !y) return 1;
+  for (size_t i = 0; i < N; i++) {
+    x[i] = sin(0.001 * (double)i);
+    y[i] = 3 * x[i] + 1 + 0.01 * cos(0.37 * (double)i);
+  }
+  sx_id r = sx_sub(S, sx_add(S, sx_mul(S, var(S, "w"), var(S, "x")), var(S, "b")), var(S, "y"));
+  sx_id e = sx_apply(S, SX_MEAN, (sx_id[]){sx_pow(S, r, sx_mknum(S, 2))}, 1);
+  const char *params[] = {"w", "b"}, *cols[] = {"x", "y"};
+  const double *data[] = {x, y};
+  slope_tape *T = slope_compile(S, e, params, 2, cols, 2);
+  if (!T || slope_tape_bind(T, data, N) != SLOPE_OK) {
+    fprintf(stderr, "mse: %s\n", slope_error_get(S).message);
+    return 1;
+  }
+  double p[2] = {2.9, 1.1}, f = 0, g[2], fh = 0, gh[2], ts, th;
+  BENCH_BEST(REPS, ts, slope_tape_grad(T, p, NULL, 0, &f, g); sink += f + g[0]);
+  BENCH_BEST(REPS, th, fh = mse_hand(x, y, N, p[0], p[1], gh); sink += fh + gh[0]);
+  printf("mse 1e6 rows: slope %.2f ms, hand %.2f ms, ratio %.2f (target <= 1.5)  "
+         "[%.2f vs %.2f ns/row; |df| %.1e]\n", ts * 1e3, th * 1e3, ts / th, ts * 1e9 / N,
+         th * 1e9 / N, fabs(f - fh) / fh);
+  slope_tape_free(T);
+  slope_free(S);
+  free(x);
+  free(y);
+  return 0;
+}
+
+/* ---- Rosenbrock ------------------------------------------------------------------ */
+
+static double rosen_hand(const double *x, double *g) {
+  double a = 1 - x[0], b = x[1] - x[0] * x[0];
+  g[0] = -2 * a - 400 * x[0] * b;
+  g[1] = 200 * b;
+  return a * a + 100 * b * b;
+}
+
+static int bench_rosenbrock(void) {
+  enum { CALLS = 1000000, REPS = 7 };
+  slope_ctx *S = slope_new();
+  sx_id x = var(S, "x"), y = var(S, "y");
+  sx_id a = sx_pow(S, sx_sub(S, sx_mknum(S, 1), x), sx_mknum(S, 2));
+  sx_id b = sx_pow(S, sx_sub(S, y, sx_pow(S, x, sx_mknum(S, 2))), sx_mknum(S, 2));
+  sx_id e = sx_add(S, a, sx_mul(S, sx_mknum(S, 100), b));
+  const char *params[] = {"x", "y"};
+  slope_tape *T = slope_compile(S, e, params, 2, NULL, 0);
+  if (!T) {
+    fprintf(stderr, "rosenbrock: %s\n", slope_error_get(S).message);
+    return 1;
+  }
+  /* called through a volatile pointer so the hand version is not inlined
+  ** into the loop, as the tape cannot be */
+  double (*volatile hand)(const double *, double *) = rosen_hand;
+  double p[2] = {-1.2, 1}, f, g[2], ts, th;
+  BENCH_BEST(REPS, ts, for (int i = 0; i < CALLS; i++) {
+    p[0] += 1e-9;
+    slope_tape_grad(T, p, NULL, 0, &f, g);
+    sink += f + g[0];
+  });
+  BENCH_BEST(REPS, th, for (int i = 0; i < CALLS; i++) {
+    p[0] += 1e-9;
+    f = hand(p, g);
+    sink += f + g[0];
+  });
+  printf("rosenbrock 1e6 calls: slope %.1f ns/call, hand %.1f ns/call, ratio %.2f "
+         "(target <= 10)\n", ts * 1e9 / CALLS, th * 1e9 / CALLS, ts / th);
+  slope_tape_free(T);
+  slope_free(S);
+  return 0;
+}
+
+/* ---- symbolic differentiation ------------------------------------------------------ */
+
+static uint64_t rs;
+static uint64_t rnext(void) {
+  rs ^= rs >> 12; rs ^= rs << 25; rs ^= rs >> 27;
+  return rs * 2685821657736338717ull;
+}
+
+/* A random expression over x, y, z, like the ones in tests/test_tape.c. */
+static sx_id gen(slope_ctx *S, int depth) {
+  static const char *const names[] = {"x", "y", "z"};
+  if (depth == 0 || rnext() % 5 == 0) {
+    if (rnext() % 4) return var(S, names[rnext() % 3]);
+    return sx_mknum(S, (double)(rnext() % 7) - 2.5);
+  }
+  sx_id a = gen(S, depth - 1);
+  switch (rnext() % 10) {
+  case 0: case 1: return sx_add(S, a, gen(S, depth - 1));
+  case 2: return sx_sub(S, a, gen(S, depth - 1));
+  case 3: case 4: return sx_mul(S, a, gen(S, depth - 1));
+  case 5: return sx_div(S, a, sx_add(S, sx_mknum(S, 2), sx_pow(S, gen(S, depth - 1), sx_mknum(S, 2))));
+  case 6: return sx_pow(S, a, sx_mknum(S, (double)(rnext() % 3) + 2));
+  case 7: return sx_apply(S, SX_SIN, &a, 1);
+  case 8: return sx_apply(S, SX_EXP, (sx_id[]){sx_apply(S, SX_TANH, &a, 1)}, 1);
+  default: return sx_apply(S, SX_LOG, (sx_id[]){sx_add(S, sx_mknum(S, 1), sx_pow(S, a, sx_mknum(S, 2)))}, 1);
+  }
+}
+
+/* The first expression of the seeded sequence with about 1000 nodes. */
+static sx_id big_expr(slope_ctx *S, uint64_t *seed) {
+  for (;;) {
+    rs = *seed;
+    sx_id e = sx_add(S, gen(S, 9), gen(S, 9));
+    size_t n = slope_size(S, e);
+    if (n >= 900 && n <= 1100) return e;
+    (*seed)++;
+  }
+}
+
+static int bench_diff(void) {
+  enum { REPS = 20 };
+  uint64_t seed = 12345;
+  double t1 = 1e300, t3 = 1e300;
+  size_t size = 0, dsize = 0;
+  for (int r = 0; r < REPS; r++) {
+    /* a fresh context each time, so nothing is found already interned */
+    slope_ctx *S = slope_new();
+    sx_id e = big_expr(S, &seed), x = var(S, "x"), y = var(S, "y"), z = var(S, "z");
+    size = slope_size(S, e);
+    double t0 = bench_now();
+    sx_id d = sx_diff(S, e, x);
+    double dt = bench_now() - t0;
+    if (dt < t1) t1 = dt;
+    dsize = slope_size(S, d);
+    slope_free(S);
+    S = slope_new();
+    e = big_expr(S, &seed);
+    x = var(S, "x"); y = var(S, "y"); z = var(S, "z");
+    t0 = bench_now();
+    d = sx_diff(S, e, x);
+    d = sx_diff(S, e, y);
+    d = sx_diff(S, e, z);
+    dt = bench_now() - t0;
+    if (dt < t3) t3 = dt;
+    if (d == SX_NIL) return fprintf(stderr, "diff: %s\n", slope_error_get(S).message), 1;
+    slope_free(S);
+  }
+  printf("diff of a %zu-node expression: d/dx %.0f us (%zu nodes), gradient (3 vars) %.0f us "
+         "(target < 1000 us)\n", size, t1 * 1e6, dsize, t3 * 1e6);
+  return 0;
+}
+
+int main(void) {
+  int rc = bench_mse();
+  rc |= bench_rosenbrock();
+  rc |= bench_diff();
+  if (sink == 12345.678) printf("%g\n", sink);
+  return rc;
+}
