@@ -148,8 +148,11 @@ static void p_negated(const slope_ctx *S, sx_id t, sx_buf *b) {
 }
 
 static void p_sum(const slope_ctx *S, sx_id e, sx_buf *b) {
-  for (uint32_t i = 0; i < sx_nkids(S, e); i++) {
-    sx_id t = sx_kid(S, e, i);
+  uint32_t n = sx_nkids(S, e);
+  /* a difference of two terms reads positive first: 1 - x, y - x^2 */
+  int swap = n == 2 && starts_neg(S, sx_kid(S, e, 0)) && !starts_neg(S, sx_kid(S, e, 1));
+  for (uint32_t i = 0; i < n; i++) {
+    sx_id t = sx_kid(S, e, swap ? 1 - i : i);
     int neg = sx_kind(S, t) != SX_ADD && starts_neg(S, t);
     if (i > 0 && neg) {
       sx_buf_puts(b, " - ");
