@@ -22,10 +22,8 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include "ctx.h"
+#include "expr.h"
 
-#define CSV_MAX_COLS 4096
-#define CSV_MAX_NAME 255
 #define CSV_SHOW 40        /* longest field text quoted in an error message */
 
 typedef struct csv_reader {
@@ -101,19 +99,12 @@ static char *next_field(char **p) {
 static int count_fields(const char *s) {
   long n = 1;
   for (; *s; s++) n += *s == ',';
-  return n > CSV_MAX_COLS + 1 ? CSV_MAX_COLS + 1 : (int)n;
+  return n > SX_MAX_COLS + 1 ? SX_MAX_COLS + 1 : (int)n;
 }
 
 /* "'text'" or, for long text, "'first 40 characters...'" */
 static const char *ellipsis(const char *s) { return strlen(s) > CSV_SHOW ? "..." : ""; }
 
-static int valid_name(const char *s) {
-  if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_')) return 0;
-  for (s++; *s; s++)
-    if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
-      return 0;
-  return 1;
-}
 
 /* ---- the header ------------------------------------------------------------ */
 
@@ -121,10 +112,10 @@ static int check_name(csv_reader *R, int j, const char *name) {
   const char *path = R->path;
   long ln = R->lineno;
   if (!*name) return sx_error(R->S, SLOPE_ERRDATA, "%s:%ld: column %d has no name", path, ln, j + 1);
-  if (strlen(name) > CSV_MAX_NAME)
+  if (strlen(name) > SX_MAX_NAME)
     return sx_error(R->S, SLOPE_ERRLIMIT, "%s:%ld: column %d: name '%.*s...' is longer than %d characters",
-                    path, ln, j + 1, CSV_SHOW, name, CSV_MAX_NAME);
-  if (!valid_name(name))
+                    path, ln, j + 1, CSV_SHOW, name, SX_MAX_NAME);
+  if (!sx_valid_name(name, strlen(name)))
     return sx_error(R->S, SLOPE_ERRDATA,
                     "%s:%ld: column %d: '%.*s%s' is not a valid name "
                     "(letters, digits and '_', not starting with a digit)",
@@ -138,8 +129,8 @@ static int check_name(csv_reader *R, int j, const char *name) {
 
 static int read_header(csv_reader *R) {
   int n = count_fields(R->line);
-  if (n > CSV_MAX_COLS)
-    return sx_error(R->S, SLOPE_ERRLIMIT, "%s:%ld: more than %d columns", R->path, R->lineno, CSV_MAX_COLS);
+  if (n > SX_MAX_COLS)
+    return sx_error(R->S, SLOPE_ERRLIMIT, "%s:%ld: more than %d columns", R->path, R->lineno, SX_MAX_COLS);
   R->header = malloc(R->len + 1);
   R->names = calloc((size_t)n, sizeof *R->names);
   R->cols = calloc((size_t)n, sizeof *R->cols);
@@ -196,7 +187,7 @@ static int read_row(csv_reader *R) {
   int n = count_fields(R->line);
   if (n != R->ncols)
     return sx_error(R->S, SLOPE_ERRDATA, "%s:%ld: expected %d field%s, found %d%s", R->path,
-                    R->lineno, R->ncols, R->ncols == 1 ? "" : "s", n, n > CSV_MAX_COLS ? " or more" : "");
+                    R->lineno, R->ncols, R->ncols == 1 ? "" : "s", n, n > SX_MAX_COLS ? " or more" : "");
   int rc = grow_rows(R);
   if (rc != SLOPE_OK) return rc;
   char *p = R->line;

@@ -12,10 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctx.h"
+#include "expr.h"
 
-#define DATA_MAX_COLS 4096
-#define DATA_MAX_NAME 255
 
 struct slope_data {
   slope_ctx *S;       /* where errors go */
@@ -47,22 +45,14 @@ void slope_data_free(slope_data *d) {
   free(d);
 }
 
-/* [A-Za-z_][A-Za-z0-9_]*: the names the expression language can refer to. */
-static int valid_name(const char *s) {
-  if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_')) return 0;
-  for (s++; *s; s++)
-    if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
-      return 0;
-  return 1;
-}
 
 /* Room for one more column; SLOPE_ERRMEM or SLOPE_ERRLIMIT recorded otherwise. */
 static int grow_cols(slope_data *d) {
   if (d->ncols < d->capcols) return SLOPE_OK;
-  if (d->ncols >= DATA_MAX_COLS)
-    return sx_error(d->S, SLOPE_ERRLIMIT, "data: more than %d columns", DATA_MAX_COLS);
+  if (d->ncols >= SX_MAX_COLS)
+    return sx_error(d->S, SLOPE_ERRLIMIT, "data: more than %d columns", SX_MAX_COLS);
   int cap = d->capcols ? d->capcols * 2 : 4;
-  if (cap > DATA_MAX_COLS) cap = DATA_MAX_COLS;
+  if (cap > SX_MAX_COLS) cap = SX_MAX_COLS;
   char **names = realloc(d->names, (size_t)cap * sizeof *names);
   if (names) d->names = names;
   double **cols = names ? realloc(d->cols, (size_t)cap * sizeof *cols) : NULL;
@@ -75,10 +65,10 @@ static int grow_cols(slope_data *d) {
 /* Check 'name' as a new column name of 'd'. */
 static int check_new_name(slope_data *d, const char *name) {
   if (!name) return sx_error(d->S, SLOPE_ERRARG, "data: column name is NULL");
-  if (strlen(name) > DATA_MAX_NAME)
+  if (strlen(name) > SX_MAX_NAME)
     return sx_error(d->S, SLOPE_ERRLIMIT, "data: column name '%.40s...' is longer than %d characters",
-                    name, DATA_MAX_NAME);
-  if (!valid_name(name))
+                    name, SX_MAX_NAME);
+  if (!sx_valid_name(name, strlen(name)))
     return sx_error(d->S, SLOPE_ERRARG,
                     "data: column name '%s' is not a name (letters, digits and '_', not starting with a digit)",
                     name);
@@ -170,9 +160,9 @@ static double *new_column(slope_data *d, const char *name, size_t n) {
 static int check_regression_args(slope_ctx *S, size_t n, const double *w, int nw,
                                  double b, double noise) {
   if (n < 1) return sx_error(S, SLOPE_ERRARG, "regression: 'n' must be at least 1, got 0");
-  if (nw < 1 || nw >= DATA_MAX_COLS || !w)
+  if (nw < 1 || nw >= SX_MAX_COLS || !w)
     return sx_error(S, SLOPE_ERRARG, "regression: the number of weights must be in [1, %d], got %d",
-                    DATA_MAX_COLS - 1, w ? nw : 0);
+                    SX_MAX_COLS - 1, w ? nw : 0);
   for (int j = 0; j < nw; j++)
     if (!isfinite(w[j]))
       return sx_error(S, SLOPE_ERRARG, "regression: weight %d must be finite, got %g", j + 1, w[j]);

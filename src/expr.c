@@ -235,8 +235,8 @@ sx_id sx_mknum(slope_ctx *S, double v) {
   return intern(S, SX_NUM, NULL, 0, v, NULL, 0);
 }
 
-static int valid_name(const char *s, size_t len) {
-  if (len == 0 || len > 255) return 0;
+int sx_valid_name(const char *s, size_t len) {
+  if (len == 0 || len > SX_MAX_NAME) return 0;
   if (!(s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z'))) return 0;
   for (size_t i = 1; i < len; i++) {
     char c = s[i];
@@ -247,7 +247,7 @@ static int valid_name(const char *s, size_t len) {
 }
 
 sx_id sx_mkvar(slope_ctx *S, const char *name, size_t len) {
-  if (!valid_name(name, len))
+  if (!sx_valid_name(name, len))
     return sx_error(S, SLOPE_ERRARG,
                     "'%.*s' is not a valid variable name (letters, digits and _, "
                     "not starting with a digit, at most 255 characters)",

@@ -52,6 +52,11 @@ enum sx_kind {
 #define SX_MAX_SOURCE  (1u << 20) /* bytes of expression text */
 #define SX_MAX_NODES   (1u << 24) /* nodes in one context */
 #define SX_MAX_EXPR_DEPTH 5000   /* depth of any expression (bounds every recursion) */
+#define SX_MAX_NAME    255       /* characters in a variable or column name */
+#define SX_MAX_COLS    4096      /* columns in a data set */
+
+/* [A-Za-z_][A-Za-z0-9_]* of at most SX_MAX_NAME bytes: the names the language can refer to. */
+int sx_valid_name(const char *s, size_t len);
 
 /* ---- reading nodes ---- */
 static inline const sx_node *sx_node_of(const slope_ctx *S, sx_id e) { return &S->nodes[e]; }
@@ -117,6 +122,12 @@ sx_id sx_subs(slope_ctx *S, sx_id e, sx_id var, sx_id by);
 int sx_has(slope_ctx *S, sx_id e, sx_id var);
 
 /* ---- printers (append to 'b') ---- */
+/* Shared reading of canonical form by the printers: 'f' is a power with a
+** negative numeric exponent -k (a denominator factor); a product's numeric
+** coefficient (1 if none); whether the printed text starts with a minus. */
+int sx_is_den(const slope_ctx *S, sx_id f, double *k);
+double sx_coef_of(const slope_ctx *S, sx_id e);
+int sx_starts_neg(const slope_ctx *S, sx_id e);
 void sx_print(const slope_ctx *S, sx_id e, sx_buf *b);
 void sx_print_latex(const slope_ctx *S, sx_id e, sx_buf *b);
 /* C source of a value-and-gradient function; SLOPE_ERR* if 'e' has reductions

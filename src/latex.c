@@ -22,27 +22,6 @@ static void l_expr(const slope_ctx *S, sx_id e, sx_buf *b);
 static int is_pi(double v) { return v == 3.14159265358979323846; }
 
 /* A factor that belongs in a denominator: base^-k with a numeric k > 0. */
-static int is_den(const slope_ctx *S, sx_id f, double *k) {
-  if (sx_kind(S, f) != SX_POW || sx_kind(S, sx_kid(S, f, 1)) != SX_NUM) return 0;
-  if (sx_kind(S, sx_kid(S, f, 0)) == SX_NUM) return 0;   /* as print.c */
-  double e = sx_num(S, sx_kid(S, f, 1));
-  if (!(e < 0)) return 0;
-  if (k) *k = -e;
-  return 1;
-}
-
-static double coef_of(const slope_ctx *S, sx_id e) {
-  if (sx_kind(S, e) != SX_MUL) return 1;
-  sx_id c = sx_kid(S, e, 0);
-  return sx_kind(S, c) == SX_NUM ? sx_num(S, c) : 1;
-}
-
-static int starts_neg(const slope_ctx *S, sx_id e) {
-  int k = sx_kind(S, e);
-  if (k == SX_NUM) return sx_num(S, e) < 0;
-  if (k == SX_MUL) return coef_of(S, e) < 0;
-  return 0;
-}
 
 /* Insert 's' at byte 'at' of 'b' (to choose a separator after the fact). */
 static void buf_insert(sx_buf *b, size_t at, const char *s) {
@@ -138,7 +117,7 @@ static void l_name(sx_buf *b, const char *s) {
 /* Needs \left( \right) as a factor of a product with other factors? */
 static int paren_factor(const slope_ctx *S, sx_id f) {
   int k = sx_kind(S, f);
-  return k == SX_ADD || (k == SX_MUL) || starts_neg(S, f);
+  return k == SX_ADD || (k == SX_MUL) || sx_starts_neg(S, f);
 }
 
 /* Needs \left( \right) as the base of a power? */
@@ -186,10 +165,10 @@ static void l_juxt(sx_buf *b, int *first, int prev_num, size_t at) {
 /* Coefficient and the factors selected by 'den' (0 numerator, 1 denominator). */
 static void l_factors(const slope_ctx *S, sx_id e, double c, int den, sx_buf *b) {
   uint32_t n = sx_kind(S, e) == SX_MUL ? sx_nkids(S, e) : 1;
-  uint32_t first = coef_of(S, e) != 1, count = 0;
+  uint32_t first = sx_coef_of(S, e) != 1, count = 0;
   double k;
   for (uint32_t i = first; i < n; i++)
-    count += is_den(S, n == 1 ? e : sx_kid(S, e, i), NULL) == den;
+    count += sx_is_den(S, n == 1 ? e : sx_kid(S, e, i), NULL) == den;
   int first_item = 1, prev_num = 0;
   if (!den && (c != 1 || count == 0)) {
     l_abs_num(b, c);
@@ -199,7 +178,7 @@ static void l_factors(const slope_ctx *S, sx_id e, double c, int den, sx_buf *b)
   }
   for (uint32_t i = first; i < n; i++) {
     sx_id f = n == 1 ? e : sx_kid(S, e, i);
-    if (is_den(S, f, &k) != den) continue;
+    if (sx_is_den(S, f, &k) != den) continue;
     size_t at = b->n;
     if (den) l_den(S, f, k, count == 1, b);
     else l_group(S, f, count > 1 && paren_factor(S, f), b);
@@ -212,7 +191,7 @@ static void l_factors(const slope_ctx *S, sx_id e, double c, int den, sx_buf *b)
 static void l_product(const slope_ctx *S, sx_id e, double c, sx_buf *b) {
   uint32_t n = sx_kind(S, e) == SX_MUL ? sx_nkids(S, e) : 1;
   int has_den = 0;
-  for (uint32_t i = 0; i < n; i++) has_den |= is_den(S, n == 1 ? e : sx_kid(S, e, i), NULL);
+  for (uint32_t i = 0; i < n; i++) has_den |= sx_is_den(S, n == 1 ? e : sx_kid(S, e, i), NULL);
   if (c < 0) { sx_buf_puts(b, "-"); c = -c; }
   if (!has_den) { l_factors(S, e, c, 0, b); return; }
   sx_buf_puts(b, "\\frac{");
@@ -225,10 +204,10 @@ static void l_product(const slope_ctx *S, sx_id e, double c, sx_buf *b) {
 static void l_sum(const slope_ctx *S, sx_id e, sx_buf *b) {
   for (uint32_t i = 0; i < sx_nkids(S, e); i++) {
     sx_id t = sx_kid(S, e, i);
-    if (i > 0 && starts_neg(S, t)) {
+    if (i > 0 && sx_starts_neg(S, t)) {
       sx_buf_puts(b, " - ");
       if (sx_kind(S, t) == SX_NUM) l_abs_num(b, -sx_num(S, t));
-      else l_product(S, t, -coef_of(S, t), b);
+      else l_product(S, t, -sx_coef_of(S, t), b);
       continue;
     }
     if (i > 0) sx_buf_puts(b, " + ");
@@ -238,7 +217,7 @@ static void l_sum(const slope_ctx *S, sx_id e, sx_buf *b) {
 
 static void l_pow(const slope_ctx *S, sx_id e, sx_buf *b) {
   sx_id base = sx_kid(S, e, 0), x = sx_kid(S, e, 1);
-  if (is_den(S, e, NULL)) { l_product(S, e, 1, b); return; }
+  if (sx_is_den(S, e, NULL)) { l_product(S, e, 1, b); return; }
   if (sx_is_num(S, x, 0.5)) {
     sx_buf_puts(b, "\\sqrt{");
     l_expr(S, base, b);
@@ -303,7 +282,7 @@ static void l_expr(const slope_ctx *S, sx_id e, sx_buf *b) {
     break;
   case SX_VAR: l_name(b, sx_name(S, e)); break;
   case SX_ADD: l_sum(S, e, b); break;
-  case SX_MUL: l_product(S, e, coef_of(S, e), b); break;
+  case SX_MUL: l_product(S, e, sx_coef_of(S, e), b); break;
   case SX_POW: l_pow(S, e, b); break;
   default: l_call(S, e, b); break;
   }

@@ -34,7 +34,7 @@ static int is_pi(double v) { return v == 3.14159265358979323846; }
 ** when the base is a number: such a power survived only because folding it
 ** failed (1e-300^-2 is Inf), and 1/1e-300^2 would read back as 1/0.
 */
-static int is_den(const slope_ctx *S, sx_id f, double *k) {
+int sx_is_den(const slope_ctx *S, sx_id f, double *k) {
   if (sx_kind(S, f) != SX_POW || sx_kind(S, sx_kid(S, f, 1)) != SX_NUM) return 0;
   if (sx_kind(S, sx_kid(S, f, 0)) == SX_NUM) return 0;
   double e = sx_num(S, sx_kid(S, f, 1));
@@ -44,18 +44,18 @@ static int is_den(const slope_ctx *S, sx_id f, double *k) {
 }
 
 /* Numeric coefficient of a product (1 if none). */
-static double coef_of(const slope_ctx *S, sx_id e) {
+double sx_coef_of(const slope_ctx *S, sx_id e) {
   if (sx_kind(S, e) != SX_MUL) return 1;
   sx_id c = sx_kid(S, e, 0);
   return sx_kind(S, c) == SX_NUM ? sx_num(S, c) : 1;
 }
 
 /* Does the printed text start with a minus sign? */
-static int starts_neg(const slope_ctx *S, sx_id e) {
+int sx_starts_neg(const slope_ctx *S, sx_id e) {
   int k = sx_kind(S, e);
   if (k == SX_NUM) return sx_num(S, e) < 0;
-  if (k == SX_MUL) return coef_of(S, e) < 0;
-  if (k == SX_ADD) return starts_neg(S, sx_kid(S, e, 0));
+  if (k == SX_MUL) return sx_coef_of(S, e) < 0;
+  if (k == SX_ADD) return sx_starts_neg(S, sx_kid(S, e, 0));
   return 0;
 }
 
@@ -65,7 +65,7 @@ static int prec_of(const slope_ctx *S, sx_id e) {
   case SX_ADD: return P_SUM;
   case SX_MUL: return P_PROD;
   case SX_POW:
-    if (is_den(S, e, NULL)) return P_PROD;
+    if (sx_is_den(S, e, NULL)) return P_PROD;
     if (sx_is_num(S, sx_kid(S, e, 1), 0.5)) return P_ATOM;   /* sqrt(...) */
     return P_POW;
   default: return P_ATOM;   /* names and function calls */
@@ -92,15 +92,16 @@ static void p_wrap(const slope_ctx *S, sx_id e, int need, sx_buf *b) {
 }
 
 /* One factor under the '/': base^k with k > 0. */
+static void p_sqrt(const slope_ctx *S, sx_id base, sx_buf *b) {
+  sx_buf_puts(b, "sqrt(");
+  p_expr(S, base, b);
+  sx_buf_puts(b, ")");
+}
+
 static void p_den(const slope_ctx *S, sx_id f, double k, sx_buf *b) {
   sx_id base = sx_kid(S, f, 0);
   if (k == 1) { p_wrap(S, base, P_POW, b); return; }
-  if (k == 0.5) {
-    sx_buf_puts(b, "sqrt(");
-    p_expr(S, base, b);
-    sx_buf_puts(b, ")");
-    return;
-  }
+  if (k == 0.5) { p_sqrt(S, base, b); return; }
   p_wrap(S, base, P_ATOM, b);
   sx_buf_puts(b, "^");
   p_abs_num(b, k);
@@ -113,11 +114,11 @@ static void p_den(const slope_ctx *S, sx_id f, double k, sx_buf *b) {
 */
 static void p_product(const slope_ctx *S, sx_id e, double c, sx_buf *b) {
   uint32_t n = sx_kind(S, e) == SX_MUL ? sx_nkids(S, e) : 1;
-  uint32_t first = coef_of(S, e) != 1, nnum = 0, nden = 0;
+  uint32_t first = sx_coef_of(S, e) != 1, nnum = 0, nden = 0;
   double k;
   for (uint32_t i = first; i < n; i++) {
     sx_id f = n == 1 ? e : sx_kid(S, e, i);
-    if (is_den(S, f, &k)) nden++;
+    if (sx_is_den(S, f, &k)) nden++;
   }
   /* '-(x + 1)*y' reads back as (-(x + 1))*y, the same product: products
   ** never distribute (expr.h), so a leading unary minus is always safe */
@@ -125,7 +126,7 @@ static void p_product(const slope_ctx *S, sx_id e, double c, sx_buf *b) {
   if (c != 1 || (nden && nden == n - first)) { p_abs_num(b, c); nnum++; }
   for (uint32_t i = first; i < n; i++) {
     sx_id f = n == 1 ? e : sx_kid(S, e, i);
-    if (is_den(S, f, NULL)) continue;
+    if (sx_is_den(S, f, NULL)) continue;
     if (nnum++) sx_buf_puts(b, "*");
     p_wrap(S, f, P_POW, b);
   }
@@ -134,7 +135,7 @@ static void p_product(const slope_ctx *S, sx_id e, double c, sx_buf *b) {
   uint32_t j = 0;
   for (uint32_t i = first; i < n; i++) {
     sx_id f = n == 1 ? e : sx_kid(S, e, i);
-    if (!is_den(S, f, &k)) continue;
+    if (!sx_is_den(S, f, &k)) continue;
     if (j++) sx_buf_puts(b, "*");
     p_den(S, f, k, b);
   }
@@ -144,16 +145,16 @@ static void p_product(const slope_ctx *S, sx_id e, double c, sx_buf *b) {
 /* A term of a sum after its sign was printed as " - ": the term negated. */
 static void p_negated(const slope_ctx *S, sx_id t, sx_buf *b) {
   if (sx_kind(S, t) == SX_NUM) p_num(b, -sx_num(S, t));
-  else p_product(S, t, -coef_of(S, t), b);
+  else p_product(S, t, -sx_coef_of(S, t), b);
 }
 
 static void p_sum(const slope_ctx *S, sx_id e, sx_buf *b) {
   uint32_t n = sx_nkids(S, e);
   /* a difference of two terms reads positive first: 1 - x, y - x^2 */
-  int swap = n == 2 && starts_neg(S, sx_kid(S, e, 0)) && !starts_neg(S, sx_kid(S, e, 1));
+  int swap = n == 2 && sx_starts_neg(S, sx_kid(S, e, 0)) && !sx_starts_neg(S, sx_kid(S, e, 1));
   for (uint32_t i = 0; i < n; i++) {
     sx_id t = sx_kid(S, e, swap ? 1 - i : i);
-    int neg = sx_kind(S, t) != SX_ADD && starts_neg(S, t);
+    int neg = sx_kind(S, t) != SX_ADD && sx_starts_neg(S, t);
     if (i > 0 && neg) {
       sx_buf_puts(b, " - ");
       p_negated(S, t, b);
@@ -166,17 +167,12 @@ static void p_sum(const slope_ctx *S, sx_id e, sx_buf *b) {
 
 static void p_pow(const slope_ctx *S, sx_id e, sx_buf *b) {
   sx_id base = sx_kid(S, e, 0), x = sx_kid(S, e, 1);
-  if (is_den(S, e, NULL)) { p_product(S, e, 1, b); return; }
-  if (sx_is_num(S, x, 0.5)) {
-    sx_buf_puts(b, "sqrt(");
-    p_expr(S, base, b);
-    sx_buf_puts(b, ")");
-    return;
-  }
+  if (sx_is_den(S, e, NULL)) { p_product(S, e, 1, b); return; }
+  if (sx_is_num(S, x, 0.5)) { p_sqrt(S, base, b); return; }
   p_wrap(S, base, P_ATOM, b);
   sx_buf_puts(b, "^");
   /* '2^-x' would parse, but '2^(-x)' is how people write it */
-  if (starts_neg(S, x)) {
+  if (sx_starts_neg(S, x)) {
     sx_buf_puts(b, "(");
     p_expr(S, x, b);
     sx_buf_puts(b, ")");
@@ -201,7 +197,7 @@ static void p_expr(const slope_ctx *S, sx_id e, sx_buf *b) {
   case SX_NUM: p_num(b, sx_num(S, e)); break;
   case SX_VAR: sx_buf_puts(b, sx_name(S, e)); break;
   case SX_ADD: p_sum(S, e, b); break;
-  case SX_MUL: p_product(S, e, coef_of(S, e), b); break;
+  case SX_MUL: p_product(S, e, sx_coef_of(S, e), b); break;
   case SX_POW: p_pow(S, e, b); break;
   default: p_call(S, e, b); break;
   }
