@@ -12,6 +12,16 @@
 PREFIX ?= /usr/local
 DESTDIR ?=
 B := build
+VERSION := $(shell sed -n 's/^\#define SLOPE_VERSION "\(.*\)"/\1/p' src/slope.h)
+SOVERSION := $(firstword $(subst ., ,$(VERSION)))
+SONAME := libslope.so.$(SOVERSION)
+SONAME_FULL := libslope.so.$(VERSION)
+BINDIR = $(PREFIX)/bin
+INCDIR = $(PREFIX)/include
+LIBDIR = $(PREFIX)/lib
+LUA_CMOD = $(PREFIX)/lib/lua/5.4
+PCDIR = $(LIBDIR)/pkgconfig
+MANDIR = $(PREFIX)/share/man/man1
 
 CC ?= cc
 OPT ?= -O2
@@ -59,7 +69,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 
 .PHONY: all check-deps deps test bench demo clean install uninstall
-all: check-deps $(B)/libslope.a $(B)/slope
+all: check-deps $(B)/libslope.a $(B)/$(SONAME_FULL) $(B)/slope.so $(B)/slope
 
 check-deps:
 ifneq ($(MISSING),)
@@ -109,6 +119,39 @@ $(B)/slope: $(CLI_OBJ) $(LUA_OBJ) $(B)/libslope.a
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(LUA_OBJ) $(B)/libslope.a $(ALL_LDFLAGS) $(LUA_LIBS) $(EDIT_LIBS) -lm
 
+# the shared library, with a versioned soname
+$(B)/$(SONAME_FULL): $(CORE_OBJ)
+	$(call say,LINK,$@)
+	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) $(ALL_LDFLAGS) -o $@ $^ -lm
+	$(Q)ln -sf $(SONAME_FULL) $(B)/$(SONAME) && ln -sf $(SONAME_FULL) $(B)/libslope.so
+
+# the Lua module: require "slope" from a stock lua5.4 (Lua's symbols come from the host)
+$(B)/slope.so: $(LUA_OBJ) $(CORE_OBJ)
+	$(call say,LINK,$@)
+	$(Q)$(CC) -shared $(ALL_LDFLAGS) -o $@ $^ -lm
+
+$(B)/slope.pc: Makefile src/slope.h | $(B)/gen
+	$(Q)printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$(LIBDIR)' '' \
+	  'Name: slope' 'Description: symbolic differentiation, compiled gradients and PyTorch-exact optimizers' \
+	  'Version: $(VERSION)' 'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lslope' 'Libs.private: -lm' > $@
+
+install: all $(B)/slope.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LUA_CMOD) $(DESTDIR)$(PCDIR) $(DESTDIR)$(MANDIR)
+	install -m 755 $(B)/slope $(DESTDIR)$(BINDIR)/slope
+	install -m 644 src/slope.h $(DESTDIR)$(INCDIR)/slope.h
+	install -m 644 $(B)/libslope.a $(DESTDIR)$(LIBDIR)/libslope.a
+	install -m 755 $(B)/$(SONAME_FULL) $(DESTDIR)$(LIBDIR)/$(SONAME_FULL)
+	ln -sf $(SONAME_FULL) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME_FULL) $(DESTDIR)$(LIBDIR)/libslope.so
+	install -m 755 $(B)/slope.so $(DESTDIR)$(LUA_CMOD)/slope.so
+	install -m 644 $(B)/slope.pc $(DESTDIR)$(PCDIR)/slope.pc
+	install -m 644 docs/slope.1 $(DESTDIR)$(MANDIR)/slope.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/slope $(DESTDIR)$(INCDIR)/slope.h $(DESTDIR)$(LIBDIR)/libslope.a \
+	  $(DESTDIR)$(LIBDIR)/$(SONAME_FULL) $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libslope.so \
+	  $(DESTDIR)$(LUA_CMOD)/slope.so $(DESTDIR)$(PCDIR)/slope.pc $(DESTDIR)$(MANDIR)/slope.1
+
 $(B)/gen $(B)/tests $(B)/bench:
 	$(Q)mkdir -p $@
 
@@ -128,8 +171,16 @@ $(B)/bench/%: tests/bench/%.c tests/bench/*.h $(B)/libslope.a | $(B)/bench
 	$(call say,CC,$<)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/bench -o $@ $< $(B)/libslope.a $(ALL_LDFLAGS) -lm
 
+# bench_lua embeds the Lua binding, as a host program would
+$(B)/bench/bench_lua: tests/bench/bench_lua.c tests/bench/*.h $(LUA_OBJ) $(B)/libslope.a | $(B)/bench
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) -Itests/bench -o $@ $< $(LUA_OBJ) $(B)/libslope.a $(ALL_LDFLAGS) $(LUA_LIBS) $(EDIT_LIBS) -lm
+
 bench: all $(BENCH_BIN)
 	$(Q)for b in $(BENCH_BIN); do $$b || exit 1; done
+
+demo: all
+	$(Q)$(B)/slope examples/flagship.lua $(B)
 
 clean:
 	rm -rf $(B)

@@ -127,6 +127,9 @@ static int push_hyper(lua_State *L, const ls_optimizer *O, const char *name) {
   }
   int n = slope_optim_get(O->o, name, v, 2);
   if (n < 0) return 0;
+  static const char *const bools[] = {"nesterov", "amsgrad", "maximize", "centered", NULL};
+  for (int i = 0; bools[i]; i++)
+    if (strcmp(name, bools[i]) == 0) { lua_pushboolean(L, v[0] != 0); return 1; }
   if (n == 1) lua_pushnumber(L, v[0]);
   else {
     lua_createtable(L, 2, 0);
@@ -143,13 +146,7 @@ static int opt_index(lua_State *L) {
     lua_pop(L, 2);
   }
   if (strcmp(k, "kind") == 0) { lua_pushstring(L, O->kind); return 1; }
-  if (push_hyper(L, O, k)) {
-    /* booleans read back as booleans */
-    const char *const bools[] = {"nesterov", "amsgrad", "maximize", "centered", NULL};
-    for (int i = 0; bools[i]; i++)
-      if (strcmp(k, bools[i]) == 0) { lua_pushboolean(L, lua_tonumber(L, -1) != 0); return 1; }
-    return 1;
-  }
+  if (push_hyper(L, O, k)) return 1;
   return luaL_error(L, "%s has no field '%s'", O->kind, k);
 }
 
@@ -177,6 +174,7 @@ static int opt_tostring(lua_State *L) {
       lua_pop(L, 2);
     } else if (lua_isnil(L, -1)) item[0] = '\0';
     else if (lua_type(L, -1) == LUA_TSTRING) snprintf(item, sizeof item, "%s = \"%s\"", *h, lua_tostring(L, -1));
+    else if (lua_isboolean(L, -1)) snprintf(item, sizeof item, "%s = %s", *h, lua_toboolean(L, -1) ? "true" : "false");
     else snprintf(item, sizeof item, "%s = %.6g", *h, lua_tonumber(L, -1));
     lua_pop(L, 1);
     if (!item[0]) continue;

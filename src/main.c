@@ -87,6 +87,8 @@ static int pmain(lua_State *L) {
   char **argv = a->argv;
   luaL_openlibs(L);
   luaL_requiref(L, "slope", luaopen_slope, 1);   /* also preloaded as a global */
+  lua_getfield(L, -1, "help");                    /* and help() for the REPL */
+  lua_setglobal(L, "help");
   lua_pop(L, 1);
   int interactive = 0, ran = 0, script = 0;
   if (argc >= 2 && strcmp(argv[1], "diff") == 0) {

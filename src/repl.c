@@ -66,6 +66,68 @@ int slope_lua_call(lua_State *L, int nargs, int nresults) {
   return status;
 }
 
+/* ---- tab completion: names in tables reachable from the globals ---- */
+
+static lua_State *completion_state;   /* readline's callbacks carry no user pointer */
+
+/* Push the table that 'path' (like "slope.optim") names, or nil. */
+static void push_path(lua_State *L, const char *path, size_t len) {
+  lua_pushglobaltable(L);
+  const char *p = path, *end = path + len;
+  while (p < end && lua_istable(L, -1)) {
+    const char *dot = memchr(p, '.', (size_t)(end - p));
+    size_t n = dot ? (size_t)(dot - p) : (size_t)(end - p);
+    lua_pushlstring(L, p, n);
+    lua_rawget(L, -2);
+    lua_remove(L, -2);
+    p += n + 1;
+  }
+  if (!lua_istable(L, -1)) { lua_pop(L, 1); lua_pushnil(L); }
+}
+
+/* readline calls this with state 0, 1, 2, ... until it returns NULL. */
+static char *complete_name(const char *text, int state) {
+  lua_State *L = completion_state;
+  static int iter_ref = LUA_NOREF;   /* the sorted candidate list of this completion */
+  static int next;
+  if (state == 0) {
+    const char *dot = strrchr(text, '.');
+    size_t plen = dot ? (size_t)(dot - text) : 0;
+    const char *word = dot ? dot + 1 : text;
+    luaL_unref(L, LUA_REGISTRYINDEX, iter_ref);
+    lua_newtable(L);
+    int list = lua_gettop(L), n = 0;
+    push_path(L, text, plen);
+    if (lua_istable(L, -1)) {
+      lua_pushnil(L);
+      while (lua_next(L, -2)) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) == LUA_TSTRING && strncmp(lua_tostring(L, -1), word, strlen(word)) == 0) {
+          lua_pushlstring(L, text, dot ? plen + 1 : 0);   /* "slope." */
+          lua_pushvalue(L, -2);
+          lua_concat(L, 2);
+          lua_rawseti(L, list, ++n);
+        }
+      }
+    }
+    lua_pop(L, 1);
+    iter_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    next = 1;
+  }
+  lua_rawgeti(L, LUA_REGISTRYINDEX, iter_ref);
+  lua_rawgeti(L, -1, next++);
+  char *r = lua_isstring(L, -1) ? strdup(lua_tostring(L, -1)) : NULL;
+  lua_pop(L, 2);
+  return r;
+}
+
+static char **complete(const char *text, int start, int end) {
+  (void)start; (void)end;
+  rl_attempted_completion_over = 1;   /* never fall back to file names */
+  rl_completion_append_character = '\0';   /* "slope.optim" goes on with ".adam" */
+  return rl_completion_matches(text, complete_name);
+}
+
 /* ---- reading input ---- */
 
 static char *read_line(int first) {
@@ -158,6 +220,11 @@ int slope_repl(lua_State *L) {
   int tty = isatty(STDIN_FILENO), eof = 0;
   const char *hf = tty ? history_file(hist, sizeof hist) : NULL;
   if (hf) read_history(hf);
+  if (tty) {
+    completion_state = L;
+    rl_basic_word_break_characters = " \t\n\"'`@$><=;|&{(,+-*/^%~#[]";
+    rl_attempted_completion_function = complete;
+  }
   if (tty) printf("slope %s -- help() for a tour, Ctrl-D to leave\n", LUA_RELEASE);
   while (!eof) {
     int top = lua_gettop(L);

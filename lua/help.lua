@@ -1,0 +1,121 @@
+-- help.lua -- help() and help(thing): a short usage for everything in slope,
+-- for people exploring at the REPL. Optimizer and schedule entries show the
+-- defaults read from the objects themselves, so they cannot go stale.
+local slope = ...
+
+local tour = [[
+slope: declare a function, differentiate it, minimize it.
+
+  f = slope.expr "x^2 - 4*x + 1"        -- or build with x = slope.var "x"
+  f:diff "x"                            --> 2*x - 4
+  r = slope.minimize(f, { x = 10 }, { lr = 0.1, steps = 50 })
+  r.x, r.f, r.status, r.trace
+
+  slope.optim.*      sgd adam adamw rmsprop adagrad adadelta adamax nadam radam
+                     rprop asgd lbfgs newton anneal
+  slope.schedule.*   constant step multistep exponential inverse cosine cosine_restarts
+                     linear poly onecycle cyclic plateau sequential (or any function(t, base))
+  slope.noise.*      gaussian langevin gradient
+  slope.data{...}    slope.data.csv "file.csv"   slope.data.regression{ n = 100, w = 3, b = 1 }
+  slope.plot.*       curve fn1d contour fit   (SVG files, or term = true)
+  slope.testfn.*     rosenbrock himmelblau beale booth rastrigin ackley sphere ...
+
+help(slope.minimize), help(slope.optim.adam), help "schedule" ... say more.]]
+
+local docs = {
+  expr = "slope.expr \"text\" -> Expr. Parse the expression language: numbers, names, + - * / ^,\n"
+    .. "functions (sin cos tan asin acos atan atan2 sinh cosh tanh exp log log2 log10 sqrt cbrt abs\n"
+    .. "sign step min max pow hypot sigmoid relu softplus erf), mean/sum over data rows, pi,\n"
+    .. "and let-bindings: \"r2 = x^2 + y^2; exp(-r2)\".",
+  var = "slope.var \"x\" -> Expr; slope.vars(\"x\", \"y\") -> several.",
+  diff = "slope.diff(f, \"x\") or f:diff(\"x\" [, order]) -> the simplified derivative.\n"
+    .. "Also f:grad() (list in f:vars() order), f:hessian(), f:eval{ x = 1 }, f:subs{ x = 2 },\n"
+    .. "f:latex(), f:ccode{ name = \"f\" }, f:compile{ \"x\", \"y\" } -> fn(1, 2), fn:grad(1, 2).",
+  minimize = "slope.minimize(f, start, options) -> result   (slope.maximize: gradient ascent)\n"
+    .. "  f        Expr or text; every free name is a parameter (in start) or a data column\n"
+    .. "  start    { x = 10, ... } the starting point\n"
+    .. "  options  optimizer = slope.optim.adam{ lr = 0.01 } (or lr = 0.1 for plain descent),\n"
+    .. "           steps = 100 | epochs = 10 (with data), data = ds, batch = \"full\" | n,\n"
+    .. "           shuffle = true, seed = 42, schedule = ..., noise = ..., clip = { norm = 1 },\n"
+    .. "           tol = { grad = 1e-10, f = 1e-14 }, time = seconds, log = 10, trace = 1,\n"
+    .. "           every = 10, on_step = function(s) ... end (return false to stop)\n"
+    .. "  result   r.x, r.f, r.steps, r.epochs, r.status (max_steps|converged|diverged|stopped),\n"
+    .. "           r.message, r.trace (#trace, trace[k], trace:column \"f\", trace:csv(path))",
+  problem = "slope.problem(f, start, { data = ds, batch = 4 }) -> p, for hand-written loops:\n"
+    .. "  local opt = slope.optim.sgd{ lr = 0.1 }\n"
+    .. "  for step = 1, 100 do local loss = opt:step(p) end   -- p.x is the current point",
+  compare = "slope.compare{ f = f, start = {...}, optimizers = { sgd = a, adam = b }, steps = 50 }\n"
+    .. "  -> results by name (tostring gives a table of final f, steps and status)",
+  data = "slope.data{ x = {...}, y = {...} }, slope.data.csv \"file.csv\",\n"
+    .. "slope.data.regression{ n = 100, w = 3, b = 1, noise = 0.1, seed = 0 };\n"
+    .. "ds:split(0.8, seed) -> train, test; #ds; ds:columns(); ds:column \"x\"; ds:head(5)",
+  noise = "slope.noise.gaussian{ std = 0.5, schedule = slope.schedule.inverse{ rate = 0.01 } }\n"
+    .. "  adds N(0, s_t^2) to the parameters after each update, s_t = schedule(t, std)\n"
+    .. "slope.noise.langevin{ temperature = T, schedule = ... }: adds N(0, 2 lr_t T_t)\n"
+    .. "slope.noise.gradient{ eta = 0.01, gamma = 0.55 }: adds N(0, eta/(1+t)^gamma) to the gradient",
+  schedule = "slope.schedule.KIND{ ... } with torch.optim.lr_scheduler's names and defaults, a pure\n"
+    .. "function of the step t (per = \"epoch\" counts epochs); s(t, base) evaluates it.\n"
+    .. "  step{ step_size, gamma = 0.1 }  multistep{ milestones, gamma }  exponential{ gamma }\n"
+    .. "  inverse{ rate }  cosine{ T_max, eta_min = 0 }  cosine_restarts{ T_0, T_mult, eta_min }\n"
+    .. "  linear{ start_factor, end_factor, total_iters }  poly{ total_iters, power }\n"
+    .. "  constant{ factor, total_iters }  onecycle{ max_lr, total_steps, ... }\n"
+    .. "  cyclic{ base_lr, max_lr, step_size_up, mode, ... }  plateau{ factor, patience, ... }\n"
+    .. "  sequential{ schedules = { a, b }, milestones = { 10 } }, or function(t, base) ... end",
+  plot = "slope.plot.curve{ series = { r1, r2 }, log = true, file = \"loss.svg\" }\n"
+    .. "slope.plot.fn1d{ f = f, range = { -5, 5 }, path = r, file = \"path.svg\" }\n"
+    .. "slope.plot.contour{ f = f, x = { -2, 2 }, y = { -1, 3 }, paths = { r }, file = \"c.svg\" }\n"
+    .. "slope.plot.fit{ data = ds, f = \"w*x + b\", params = r.x, file = \"fit.svg\" }\n"
+    .. "term = true draws in the terminal instead.",
+}
+
+local optim_docs = {
+  sgd = "stochastic gradient descent, with momentum, dampening and Nesterov momentum",
+  adam = "Adam (Kingma & Ba 2015): per-parameter steps from running moments, amsgrad variant",
+  adamw = "Adam with decoupled weight decay (Loshchilov & Hutter 2019)",
+  rmsprop = "RMSprop (Hinton): steps scaled by a running mean of squared gradients",
+  adagrad = "Adagrad (Duchi et al. 2011): steps scaled by accumulated squared gradients",
+  adadelta = "Adadelta (Zeiler 2012): step sizes from running averages, no learning rate needed",
+  adamax = "Adamax: Adam with the infinity norm",
+  nadam = "NAdam: Adam with Nesterov momentum (PyTorch 2.0 momentum product)",
+  radam = "RAdam: Adam with a rectified adaptive learning rate",
+  rprop = "Rprop: per-parameter steps grown or shrunk by the sign of the gradient",
+  asgd = "averaged stochastic gradient descent",
+  lbfgs = "L-BFGS, one step = up to max_iter iterations (PyTorch LBFGS.step(closure))",
+  newton = "Newton's method with the exact Hessian, damped: (H + damping I) d = g",
+  anneal = "classical simulated annealing: Gaussian proposals, Metropolis acceptance, T = T0 cooling^t",
+}
+
+local by_function = {}
+local function register()
+  for name, text in pairs(docs) do
+    local v = slope[name]
+    if type(v) == "function" then by_function[v] = text end
+  end
+  by_function[slope.maximize or 0] = docs.minimize
+  for kind, text in pairs(optim_docs) do
+    local ctor = slope.optim[kind]
+    by_function[ctor] = function()
+      local ok, opt = pcall(ctor, {})
+      local usage = ok and tostring(opt) or ("slope.optim." .. kind .. "{ ... }")
+      return usage .. "\n  " .. text
+    end
+  end
+  for kind, ctor in pairs(slope.schedule) do
+    by_function[ctor] = function() return docs.schedule end
+  end
+end
+
+function slope.help(thing)
+  if next(by_function) == nil then register() end
+  local text
+  if thing == nil then text = tour
+  elseif type(thing) == "string" then text = docs[thing] or (slope.optim[thing] and by_function[slope.optim[thing]]())
+  else
+    local entry = by_function[thing]
+    text = type(entry) == "function" and entry() or entry
+    if not text and type(thing) == "table" and getmetatable(thing) == nil then
+      for name, v in pairs(slope) do if v == thing then text = docs[name] end end
+    end
+  end
+  print(text or "no help for that; help() lists what there is")
+end
