@@ -36,7 +36,7 @@ static char *show(const slope_ctx *S, sx_id e, int latex) {
 
 static const struct { const char *src, *want; } infix_cases[] = {
   {"x^2 - 4*x + 1", "x^2 - 4*x + 1"},
-  {"-x + y", "-x + y"},
+  {"-x + y", "y - x"},
   {"-2*x - 4", "-2*x - 4"},
   {"a + -2", "a - 2"},
   {"x/y", "x/y"},
@@ -131,7 +131,7 @@ static void test_infix_built(void) {
      "-(x + y)/w"},
     {sx_muln(S, (sx_id[]){sx_mknum(S, -1), sx_add(S, x, y), w}, 3), "-w*(x + y)"},
     {sx_sub(S, b, sx_muln(S, (sx_id[]){sx_add(S, x, y), sx_add(S, w, b)}, 2)),
-     "-(b + w)*(x + y) + b"},
+     "b - (b + w)*(x + y)"},
     {sx_neg(S, sx_add(S, x, y)), "-(x + y)"},
     {sx_neg(S, sx_div(S, x, y)), "-x/y"},
     {sx_sub(S, w, sx_div(S, sx_mknum(S, 2), b)), "w - 2/b"},

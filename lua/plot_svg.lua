@@ -1,0 +1,333 @@
+-- plot_svg.lua -- renders a figure (the table plot.lua builds: axes, layers,
+-- legend) as a standalone SVG document: nice ticks and a light grid, axis
+-- labels, title, a legend placed where it hides the least data, and for
+-- contour plots a colour bar of the levels.  Everything is plain SVG 1.1
+-- attributes (no CSS, no scripts) so any viewer or converter shows it alike.
+local slope = ...
+local P = slope._plot or {}
+slope._plot = P
+
+local FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
+local SIZE = { title = 16, label = 14, tick = 12, legend = 12 }
+local INK, GREY, GRID = "#222222", "#444444", "#e8e8e8"
+local CHAR = 0.62           -- average advance of a DejaVu Sans glyph, in em (a little over)
+
+-- Text made safe for XML: markup characters escaped, control characters
+-- (which XML 1.0 forbids) dropped.
+function P.xml(s)
+  s = tostring(s):gsub("[%z\1-\8\11\12\14-\31]", "")
+  return (s:gsub("[&<>\"']", { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;",
+                                ['"'] = "&quot;", ["'"] = "&apos;" }))
+end
+local xml = P.xml
+
+-- a coordinate with two decimals at most ("12.5", not "12.500000")
+local function num(v)
+  local s = string.format("%.2f", v):gsub("0+$", ""):gsub("%.$", "")
+  if s == "-0" then s = "0" end
+  return s
+end
+P.num = num
+
+local function text_width(s, size)
+  return utf8.len(s) and utf8.len(s) * size * CHAR or #s * size * CHAR
+end
+
+-- A tick label as SVG text content and its estimated width: powers of ten
+-- set as 10 with a raised exponent, minus signs as U+2212 as in print.
+local function tick_label(t, size)
+  local v, pow, step = t[1], t[2], t.step
+  if pow then
+    local e = tostring(pow):gsub("%-", "\u{2212}")
+    if pow == 0 then return "1", size * CHAR end
+    if pow == 1 then return "10", 2 * size * CHAR end
+    return '10<tspan dy="-0.45em" font-size="0.75em">' .. e .. '</tspan>',
+      (2 + 0.75 * utf8.len(e)) * size * CHAR
+  end
+  local s = P.fmt(v, step, t.sci):gsub("^%-", "\u{2212}")
+  return xml(s), text_width(s, size)
+end
+
+-- The ticks of one axis: { {value, pow, step = }, ... } and minor values.
+local function axis_ticks(lim, log, n)
+  if log then return P.logticks(lim[1], lim[2], n) end
+  local list, step = P.ticks(lim[1], lim[2], n)
+  local sci = P.sci(list, step)
+  local out = {}
+  for i, v in ipairs(list) do out[i] = { v, nil, step = step, sci = sci } end
+  return out, {}
+end
+
+-- Pixel positions of a run of unit-square points, as "x,y" strings.
+local function pixels(run, X, Y)
+  local out = {}
+  for i = 1, #run, 2 do out[#out + 1] = num(X(run[i])) .. "," .. num(Y(run[i + 1])) end
+  return out
+end
+
+local function star(cx, cy, r)
+  local pts = {}
+  for k = 0, 9 do
+    local a = -math.pi / 2 + k * math.pi / 5
+    local rr = (k % 2 == 0) and r or r * 0.45
+    pts[#pts + 1] = num(cx + rr * math.cos(a)) .. "," .. num(cy + rr * math.sin(a))
+  end
+  return table.concat(pts, " ")
+end
+
+-- start and end markers of a path, also drawn in the legend
+local function marker(out, kind, x, y, color)
+  if kind == "start" then
+    out[#out + 1] = ('<circle cx="%s" cy="%s" r="5" fill="white" stroke="%s" stroke-width="2"/>')
+      :format(num(x), num(y), color)
+  elseif kind == "end" then
+    out[#out + 1] = ('<polygon points="%s" fill="%s" stroke="white" stroke-width="0.8" stroke-linejoin="round"/>')
+      :format(star(x, y, 8), color)
+  elseif kind == "dot" then
+    out[#out + 1] = ('<circle cx="%s" cy="%s" r="2.6" fill="%s"/>'):format(num(x), num(y), color)
+  elseif kind == "cross" then
+    local d = 5.5
+    local path = ("M%s %sL%s %sM%s %sL%s %s"):format(num(x - d), num(y - d), num(x + d), num(y + d),
+      num(x - d), num(y + d), num(x + d), num(y - d))
+    out[#out + 1] = ('<path d="%s" stroke="white" stroke-width="4.5" stroke-linecap="round"/>'):format(path)
+    out[#out + 1] = ('<path d="%s" stroke="%s" stroke-width="2.2" stroke-linecap="round"/>'):format(path, color)
+  elseif kind == "scatter" then
+    out[#out + 1] = ('<circle cx="%s" cy="%s" r="3.5" fill="%s" fill-opacity="0.75" stroke="white" stroke-width="0.6"/>')
+      :format(num(x), num(y), color)
+  end
+end
+
+local function polyline(out, pts, color, width, class, extra)
+  if #pts < 2 then return end
+  out[#out + 1] = ('<polyline%s points="%s" fill="none" stroke="%s" stroke-width="%s" stroke-linejoin="round" stroke-linecap="round"%s/>')
+    :format(class and (' class="' .. class .. '"') or "", table.concat(pts, " "), color, num(width), extra or "")
+end
+
+-- Where the legend goes: the corner whose box covers the fewest data points
+-- (matplotlib's loc="best", restricted to the four corners).
+local function legend_corner(fig, box_u, box_v, S)
+  local corners = { { 1 - box_u, 1 - box_v }, { 0, 1 - box_v }, { 0, 0 }, { 1 - box_u, 0 } }
+  local best, best_count
+  for _, c in ipairs(corners) do
+    local count = 0
+    for _, layer in ipairs(fig.layers) do
+      if layer.kind ~= "contour" then
+        local pts = P.points(layer.x, layer.y, S.x, S.y)
+        for i = 1, #pts, 2 do
+          if pts[i] >= c[1] and pts[i] <= c[1] + box_u and pts[i + 1] >= c[2] and pts[i + 1] <= c[2] + box_v then
+            count = count + 1
+          end
+        end
+      end
+    end
+    if not best_count or count < best_count then best, best_count = c, count end
+  end
+  return best
+end
+
+local function draw_legend(out, fig, A, S)
+  local entries = fig.legend
+  if not entries or #entries == 0 then return end
+  local size, row, sample = SIZE.legend, 20, 30
+  local w = 0
+  for _, e in ipairs(entries) do w = math.max(w, text_width(e.name, size)) end
+  w = w + sample + 36
+  local h = #entries * row + 10
+  local c = legend_corner(fig, (w + 16) / A.w, (h + 16) / A.h, S)
+  local x = A.x + c[1] * A.w + 8
+  local y = A.y + (1 - c[2]) * A.h - (h + 16) + 8
+  out[#out + 1] = '<g class="legend">'
+  out[#out + 1] = ('<rect x="%s" y="%s" width="%s" height="%s" rx="3" fill="white" fill-opacity="0.88" stroke="#cccccc"/>')
+    :format(num(x), num(y), num(w), num(h))
+  for k, e in ipairs(entries) do
+    local cy = y + 5 + (k - 0.5) * row
+    local sx = x + 10
+    if e.style == "line" or e.style == "path" or e.style == "contour" then
+      out[#out + 1] = ('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="%s" stroke-linecap="round"/>')
+        :format(num(sx), num(cy), num(sx + sample - 4), num(cy), e.color, e.style == "contour" and "1.2" or "2")
+      if e.style == "path" then marker(out, "dot", sx + (sample - 4) / 2, cy, e.color) end
+    else
+      marker(out, e.style, sx + (sample - 4) / 2, cy, e.color)
+    end
+    out[#out + 1] = ('<text x="%s" y="%s" font-size="%d" fill="%s" dy="0.35em">%s</text>')
+      :format(num(sx + sample + 4), num(cy), size, INK, xml(e.name))
+  end
+  out[#out + 1] = '</g>'
+end
+
+-- A discrete colour bar of the contour levels, right of the axes.
+local function draw_colorbar(out, bar, A, right)
+  local n = #bar
+  if n == 0 then return end
+  local x, w = A.x + A.w + 18, 14
+  local h = A.h / n
+  out[#out + 1] = '<g class="colorbar">'
+  for k, e in ipairs(bar) do
+    out[#out + 1] = ('<rect x="%s" y="%s" width="%s" height="%s" fill="%s"/>')
+      :format(num(x), num(A.y + A.h - k * h), num(w), num(h + 0.3), e[2])
+  end
+  out[#out + 1] = ('<rect x="%s" y="%s" width="%s" height="%s" fill="none" stroke="%s" stroke-width="0.8"/>')
+    :format(num(x), num(A.y), num(w), num(A.h), GREY)
+  local every = math.max(1, math.ceil(n * 18 / A.h))
+  for k, e in ipairs(bar) do
+    if (k - 1) % every == 0 then
+      local cy = A.y + A.h - (k - 0.5) * h
+      local s = P.short(e[1]):gsub("^%-", "\u{2212}")
+      out[#out + 1] = ('<text x="%s" y="%s" font-size="%d" fill="%s" dy="0.35em">%s</text>')
+        :format(num(x + w + 5), num(cy), SIZE.tick - 1, INK, xml(s))
+    end
+  end
+  if right then
+    out[#out + 1] = ('<text x="%s" y="%s" font-size="%d" fill="%s" text-anchor="middle">%s</text>')
+      :format(num(x + w / 2), num(A.y - 8), SIZE.tick, INK, xml(right))
+  end
+  out[#out + 1] = '</g>'
+end
+
+local function draw_layers(out, fig, A, S)
+  local X = function(u) return A.x + u * A.w end
+  local Y = function(v) return A.y + (1 - v) * A.h end
+  for _, layer in ipairs(fig.layers) do
+    if layer.kind == "contour" then
+      out[#out + 1] = '<g class="contour" fill="none" stroke-width="1.1" stroke-opacity="0.95">'
+      for _, lv in ipairs(layer.levels) do
+        for _, line in ipairs(lv.lines) do
+          local xs, ys = {}, {}
+          for i = 1, #line, 2 do xs[#xs + 1], ys[#ys + 1] = line[i], line[i + 1] end
+          for _, run in ipairs(P.runs(xs, ys, S.x, S.y)) do
+            local pts = pixels(run, X, Y)
+            out[#out + 1] = ('<polyline points="%s" stroke="%s"/>'):format(table.concat(pts, " "), lv.color)
+          end
+        end
+      end
+      out[#out + 1] = '</g>'
+    elseif layer.kind == "line" or layer.kind == "path" then
+      local class = layer.kind == "path" and "path" or "line"
+      local extra = layer.name and (' data-name="' .. xml(layer.name) .. '"') or ""
+      for _, run in ipairs(P.runs(layer.x, layer.y, S.x, S.y)) do
+        polyline(out, pixels(run, X, Y), layer.color,
+          layer.width or (layer.kind == "path" and 1.6 or 2.2), class, extra)
+      end
+      if layer.kind == "path" then
+        local pts = P.points(layer.x, layer.y, S.x, S.y)
+        if layer.dots then
+          for i = 1, #pts, 2 do marker(out, "dot", X(pts[i]), Y(pts[i + 1]), layer.color) end
+        end
+        -- start and end: the first and last finite points, when in view
+        local n = math.min(#layer.x, #layer.y)
+        local first, last
+        for i = 1, n do
+          if P.finite(S.x(layer.x[i])) and P.finite(S.y(layer.y[i])) then first = first or i; last = i end
+        end
+        for _, m in ipairs { { "start", first }, { "end", last } } do
+          if m[2] then
+            local u, v = S.x(layer.x[m[2]]), S.y(layer.y[m[2]])
+            if u >= 0 and u <= 1 and v >= 0 and v <= 1 then marker(out, m[1], X(u), Y(v), layer.color) end
+          end
+        end
+      end
+    elseif layer.kind == "scatter" or layer.kind == "cross" then
+      local pts = P.points(layer.x, layer.y, S.x, S.y)
+      for i = 1, #pts, 2 do marker(out, layer.kind, X(pts[i]), Y(pts[i + 1]), layer.color) end
+    end
+  end
+end
+
+-- The whole document.
+function P.svg(fig)
+  local W, H = fig.width or 720, fig.height or 480
+  local xlim = P.widen(fig.xlim, fig.xpad, fig.xlog)
+  local ylim = P.widen(fig.ylim, fig.ypad, fig.ylog)
+  local xt, xminor = axis_ticks(xlim, fig.xlog, math.max(3, math.floor(W / 110)))
+  local yt, yminor = axis_ticks(ylim, fig.ylog, math.max(3, math.floor(H / 80)))
+  local ylab_w = 0
+  for _, t in ipairs(yt) do
+    local _, w = tick_label(t, SIZE.tick)
+    ylab_w = math.max(ylab_w, w)
+  end
+  local top = fig.title and 44 or 18
+  local left = 14 + (fig.ylabel and SIZE.label + 10 or 0) + ylab_w + 10
+  local bottom = 10 + SIZE.tick + 8 + (fig.xlabel and SIZE.label + 12 or 0)
+  local right = 24
+  if fig.colorbar and #fig.colorbar > 0 then
+    local lw = 0
+    for _, e in ipairs(fig.colorbar) do lw = math.max(lw, text_width(P.short(e[1]), SIZE.tick - 1)) end
+    right = 18 + 14 + 5 + lw + 14
+  end
+  local A = { x = left, y = top, w = math.max(10, W - left - right), h = math.max(10, H - top - bottom) }
+  local S = { x = P.scale(xlim[1], xlim[2], fig.xlog), y = P.scale(ylim[1], ylim[2], fig.ylog) }
+  local X = function(v) return A.x + S.x(v) * A.w end
+  local Y = function(v) return A.y + (1 - S.y(v)) * A.h end
+  fig = P.thinned(fig, S, A.w)
+
+  local out = {}
+  out[#out + 1] = ('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="%s">')
+    :format(W, H, W, H, FONT)
+  if fig.title then out[#out + 1] = "<title>" .. xml(fig.title) .. "</title>" end
+  out[#out + 1] = ('<rect width="%d" height="%d" fill="white"/>'):format(W, H)
+
+  -- grid under everything
+  out[#out + 1] = ('<g class="grid" stroke="%s" stroke-width="1">'):format(GRID)
+  for _, t in ipairs(xt) do
+    out[#out + 1] = ('<line x1="%s" y1="%s" x2="%s" y2="%s"/>'):format(num(X(t[1])), num(A.y), num(X(t[1])), num(A.y + A.h))
+  end
+  for _, t in ipairs(yt) do
+    out[#out + 1] = ('<line x1="%s" y1="%s" x2="%s" y2="%s"/>'):format(num(A.x), num(Y(t[1])), num(A.x + A.w), num(Y(t[1])))
+  end
+  out[#out + 1] = '</g>'
+
+  draw_layers(out, fig, A, S)
+
+  out[#out + 1] = ('<rect class="frame" x="%s" y="%s" width="%s" height="%s" fill="none" stroke="%s" stroke-width="1"/>')
+    :format(num(A.x), num(A.y), num(A.w), num(A.h), GREY)
+
+  -- ticks and their labels
+  out[#out + 1] = ('<g class="ticks" stroke="%s" stroke-width="1">'):format(GREY)
+  for _, t in ipairs(xt) do
+    out[#out + 1] = ('<line x1="%s" y1="%s" x2="%s" y2="%s"/>'):format(num(X(t[1])), num(A.y + A.h), num(X(t[1])), num(A.y + A.h + 5))
+  end
+  for _, v in ipairs(xminor) do
+    out[#out + 1] = ('<line x1="%s" y1="%s" x2="%s" y2="%s"/>'):format(num(X(v)), num(A.y + A.h), num(X(v)), num(A.y + A.h + 3))
+  end
+  for _, t in ipairs(yt) do
+    out[#out + 1] = ('<line x1="%s" y1="%s" x2="%s" y2="%s"/>'):format(num(A.x - 5), num(Y(t[1])), num(A.x), num(Y(t[1])))
+  end
+  for _, v in ipairs(yminor) do
+    out[#out + 1] = ('<line x1="%s" y1="%s" x2="%s" y2="%s"/>'):format(num(A.x - 3), num(Y(v)), num(A.x), num(Y(v)))
+  end
+  out[#out + 1] = '</g>'
+  out[#out + 1] = ('<g class="tick-labels" font-size="%d" fill="%s">'):format(SIZE.tick, INK)
+  for _, t in ipairs(xt) do
+    out[#out + 1] = ('<text x="%s" y="%s" text-anchor="middle">%s</text>')
+      :format(num(X(t[1])), num(A.y + A.h + 9 + SIZE.tick), (tick_label(t, SIZE.tick)))
+  end
+  for _, t in ipairs(yt) do
+    out[#out + 1] = ('<text x="%s" y="%s" text-anchor="end" dy="0.35em">%s</text>')
+      :format(num(A.x - 8), num(Y(t[1])), (tick_label(t, SIZE.tick)))
+  end
+  out[#out + 1] = '</g>'
+
+  if fig.xlabel then
+    out[#out + 1] = ('<text x="%s" y="%s" font-size="%d" fill="%s" text-anchor="middle">%s</text>')
+      :format(num(A.x + A.w / 2), num(H - 10), SIZE.label, INK, xml(fig.xlabel))
+  end
+  if fig.ylabel then
+    local x, y = 14 + SIZE.label * 0.8, A.y + A.h / 2
+    out[#out + 1] = ('<text x="%s" y="%s" font-size="%d" fill="%s" text-anchor="middle" transform="rotate(-90 %s %s)">%s</text>')
+      :format(num(x), num(y), SIZE.label, INK, num(x), num(y), xml(fig.ylabel))
+  end
+  if fig.title then
+    -- centred over the axes, shifted (and at worst cut) to stay in the picture
+    local t, em = fig.title, SIZE.title * (CHAR + 0.05)
+    local fit = math.floor((W - 24) / em)
+    if utf8.len(t) > fit then t = t:sub(1, utf8.offset(t, fit) - 1) .. "\u{2026}" end
+    local half = utf8.len(t) * em / 2
+    local cx = math.max(12 + half, math.min(W - 12 - half, A.x + A.w / 2))
+    out[#out + 1] = ('<text x="%s" y="%s" font-size="%d" font-weight="600" fill="%s" text-anchor="middle">%s</text>')
+      :format(num(cx), 27, SIZE.title, INK, xml(t))
+  end
+  draw_legend(out, fig, A, S)
+  if fig.colorbar then draw_colorbar(out, fig.colorbar, A, fig.colorbar_title) end
+  out[#out + 1] = "</svg>\n"
+  return table.concat(out, "\n")
+end
