@@ -322,7 +322,8 @@ typedef struct slope_run_opts {
   double clip_norm, clip_value;  /* 0: off */
   double tol_grad, tol_f;    /* converged when |g| <= tol_grad or |df| <= tol_f; 0: off */
   double max_seconds;        /* wall-time limit; 0: none */
-  uint64_t seed;             /* drives batching, noise and anneal */
+  uint64_t seed;             /* drives noise and anneal; batches follow the seed given to
+                             ** slope_problem_batch (the Lua binding passes the same one) */
   long log_every;            /* print a progress line every k steps (epochs with epochs); 0: off */
   void *log_file;            /* FILE * for progress lines (NULL: stdout) */
   long trace_every;          /* record every k-th step; 0: no trace */
