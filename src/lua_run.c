@@ -35,6 +35,17 @@ static long word_pos(const char *text, const char *name) {
   return -1;
 }
 
+/* Whether 'name' is a free variable of f: the printed text is not enough,
+** since it also holds function names ("sin" in sin(x)). */
+static int is_var(lua_State *L, slope_ctx *S, slope_expr f, const char *name) {
+  int n = slope_vars(S, f, NULL, 0), found = 0;
+  const char **v = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *v, 0);
+  n = slope_vars(S, f, v, n);
+  for (int i = 0; i < n && !found; i++) found = strcmp(v[i], name) == 0;
+  lua_pop(L, 1);
+  return found;
+}
+
 /*
 ** Push the parameter names of a run as a list: 'params' when given, else
 ** the keys of 'start' in order of first appearance in f as printed, which
@@ -80,7 +91,7 @@ static int push_params(lua_State *L, slope_ctx *S, slope_expr f, int start, int 
   for (int i = 1; i <= n; i++) {
     lua_geti(L, list, i);
     const char *name = lua_tostring(L, -1);
-    if (word_pos(text, name) < 0) luaL_error(L, "%s: '%s' is not a variable of f", what, name);
+    if (!is_var(L, S, f, name)) luaL_error(L, "%s: '%s' is not a variable of f", what, name);
     if (lua_getfield(L, start, name) != LUA_TNUMBER)
       luaL_error(L, "%s: the start value of '%s' must be a number", what, name);
     lua_pop(L, 2);
@@ -180,8 +191,11 @@ static double opt_number(lua_State *L, int t, const char *key, double def, const
 
 static long opt_count(lua_State *L, int t, const char *key, long def, const char *what) {
   double v = opt_number(L, t, key, (double)def, what);
-  if (v < 0 || v != floor(v) || v > 1e15)
-    luaL_error(L, "%s: %s must be a whole number >= 0, got %g", what, key, v);
+  if (v < 0 || v != floor(v) || v > 1e15) {
+    char got[32];   /* lua_pushfstring has no %g */
+    snprintf(got, sizeof got, "%g", v);
+    luaL_error(L, "%s: %s must be a whole number >= 0, got %s", what, key, got);
+  }
   return (long)v;
 }
 
@@ -213,7 +227,12 @@ static int call_on_step(void *ud, const slope_step_info *s) {
 
 /* The optimizer of a run: 'optimizer', or plain gradient descent with 'lr'. */
 static ls_optimizer *run_optimizer(lua_State *L, slope_ctx *S, int opts, const char *what) {
-  if (lua_getfield(L, opts, "optimizer") != LUA_TNIL) return ls_check_optimizer(L, -1);
+  if (lua_getfield(L, opts, "optimizer") != LUA_TNIL) {
+    if (!luaL_testudata(L, -1, LS_OPTIMIZER))
+      luaL_error(L, "%s: optimizer must be an optimizer (slope.optim.adam{ lr = 0.01 }), got %s", what,
+                 luaL_typename(L, -1));
+    return ls_check_optimizer(L, -1);
+  }
   lua_pop(L, 1);
   if (lua_getfield(L, opts, "lr") == LUA_TNIL)
     luaL_error(L, "%s: give an optimizer (optimizer = slope.optim.adam{ lr = 0.01 }) or a learning rate (lr = 0.1)", what);
@@ -254,8 +273,11 @@ static const double *run_rates(lua_State *L, int opts, slope_problem *p, ls_opti
   return lr;
 }
 
-static ls_schedule *run_schedule(lua_State *L, slope_ctx *S, int t, const char *key) {
+static ls_schedule *run_schedule(lua_State *L, slope_ctx *S, int t, const char *key, const char *label) {
   if (lua_getfield(L, t, key) == LUA_TNIL) { lua_pop(L, 1); return NULL; }
+  if (!lua_isfunction(L, -1) && !luaL_testudata(L, -1, LS_SCHEDULE))
+    luaL_error(L, "%s must be a schedule (slope.schedule.cosine{ T_max = 100 }) or a function(t, base), got %s",
+               label, luaL_typename(L, -1));
   ls_schedule *H = ls_to_schedule(L, S, -1);
   if (H->fn) H->fn->L = L;   /* call back on the thread running now */
   return H;   /* stays on the stack */
@@ -276,7 +298,7 @@ static void read_noise(lua_State *L, slope_ctx *S, int opts, slope_run_opts *o, 
   o->noise.temperature = opt_number(L, z, "temperature", 0, "noise");
   o->noise.eta = opt_number(L, z, "eta", 0, "noise");
   o->noise.gamma = opt_number(L, z, "gamma", 0.55, "noise");
-  *nh = run_schedule(L, S, z, "schedule");
+  *nh = run_schedule(L, S, z, "schedule", "noise.schedule");
   if (*nh) o->noise.schedule = (*nh)->s;
 }
 
@@ -362,6 +384,9 @@ static ls_problem *new_problem_udata(lua_State *L) {
   return P;
 }
 
+/* A Lua schedule function raised an error during the run. */
+static int fn_failed(const ls_schedule *H) { return H && H->fn && H->fn->failed; }
+
 static int run(lua_State *L, int maximize) {
   slope_ctx *S = ls_ctx(L);
   const char *what = maximize ? "maximize" : "minimize";
@@ -381,7 +406,7 @@ static int run(lua_State *L, int maximize) {
   if (o.epochs && !P->p->data) luaL_error(L, "%s: epochs needs data (use steps)", what);
   ls_optimizer *O = run_optimizer(L, S, 3, what);
   o.lr = run_rates(L, 3, P->p, O, what);
-  ls_schedule *H = run_schedule(L, S, 3, "schedule"), *NH = NULL;
+  ls_schedule *H = run_schedule(L, S, 3, "schedule", "schedule"), *NH = NULL;
   if (H) { o.schedule = H->s; o.schedule_per_epoch = H->per_epoch; }
   read_noise(L, S, 3, &o, &NH, what);
   callback cb = {L, 0, P->p, 0};
@@ -398,10 +423,13 @@ static int run(lua_State *L, int maximize) {
   slope_result r;
   slope_trace *t = NULL;
   int rc = slope_run(P->p, opt, &o, &r, o.trace_every ? &t : NULL);
-  if (cb.failed) { slope_trace_free(t); return lua_error(L); }
-  ls_schedule_check_error(L, H);
-  ls_schedule_check_error(L, NH);
-  if (rc != SLOPE_OK) { slope_trace_free(t); ls_raise(L, S); }
+  if (cb.failed || rc != SLOPE_OK || fn_failed(H) || fn_failed(NH)) {
+    slope_trace_free(t);   /* every branch below raises */
+    if (cb.failed) return lua_error(L);
+    ls_schedule_check_error(L, H);
+    ls_schedule_check_error(L, NH);
+    ls_raise(L, S);
+  }
   int names = push_names(L, P->p);
   push_result(L, P->p, &r, t, names);
   return 1;

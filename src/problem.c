@@ -99,6 +99,8 @@ double *slope_problem_x(slope_problem *p) { return p->x; }
 
 int slope_problem_batch(slope_problem *p, size_t batch, int shuffle, uint64_t seed) {
   size_t rows = p->data ? slope_data_rows(p->data) : 0;
+  if (batch && !p->data)
+    return sx_error(p->S, SLOPE_ERRARG, "batch needs data: this problem has no data rows to batch");
   if (batch > rows && rows > 0)
     return sx_error(p->S, SLOPE_ERRARG, "batch must be in [1, %zu] (the number of rows), got %zu",
                     rows, batch);

@@ -115,14 +115,14 @@ static void add_gradient_noise(run *R, long t) {
 
 static void add_parameter_noise(run *R, long t) {
   const slope_noise *z = &R->opt->noise;
-  double sd;
-  if (z->kind == SLOPE_NOISE_GAUSSIAN)
-    sd = z->schedule ? slope_schedule_lr(z->schedule, t, z->std) : z->std;
-  else if (z->kind == SLOPE_NOISE_LANGEVIN) {
+  if (z->kind == SLOPE_NOISE_GAUSSIAN) {
+    double sd = z->schedule ? slope_schedule_lr(z->schedule, t, z->std) : z->std;
+    for (int i = 0; i < R->n; i++) R->p->x[i] += sd * slope_rng_normal(&R->rng);
+  } else if (z->kind == SLOPE_NOISE_LANGEVIN) {
+    /* SGLD's variance follows each parameter's own step size */
     double T = z->schedule ? slope_schedule_lr(z->schedule, t, z->temperature) : z->temperature;
-    sd = sqrt(2 * R->lr[0] * T);
-  } else return;
-  for (int i = 0; i < R->n; i++) R->p->x[i] += sd * slope_rng_normal(&R->rng);
+    for (int i = 0; i < R->n; i++) R->p->x[i] += sqrt(2 * R->lr[i] * T) * slope_rng_normal(&R->rng);
+  }
 }
 
 static void log_line(run *R, const char *unit, long k) {
@@ -144,12 +144,14 @@ static int stop(run *R, int status, const char *fmt, ...) {
 /* Stop as diverged at the last point where f was finite: with 'revert' the
 ** point before the previous update (f or g is not finite at the current one). */
 static int diverged(run *R, const char *what, int revert) {
-  if (revert && R->step > 1) {
+  if (revert && R->step == 1) {   /* nothing finite to go back to: no step was made */
+    R->step = 0;
+    return stop(R, SLOPE_DIVERGED, "%s is not finite at the start point", what);
+  }
+  if (revert) {
     memcpy(R->p->x, R->xprev, (size_t)R->n * sizeof *R->xprev);
     R->step--;
   }
-  if (R->step <= 1 && revert)
-    return stop(R, SLOPE_DIVERGED, "%s is not finite at the start point", what);
   return stop(R, SLOPE_DIVERGED,
               "diverged at step %ld: %s is not finite; the last finite point is kept. "
               "Try a smaller learning rate (lr = %g now) or clipping", R->step, what, R->lr[0]);
@@ -221,6 +223,15 @@ static int step(run *R) {
   return 0;
 }
 
+/* A plateau schedule's state belongs to the run that fed it: every run
+** counts t from 0, so it starts from no observations too (else a second run
+** with the same schedule would begin at the first one's reduced rate). */
+static void restart_schedule(slope_schedule *s) {
+  if (!s || s->form != SX_SCHED_TABLE) return;
+  s->best = NAN;
+  s->bad = s->cooldown = s->reductions = 0;
+}
+
 static int setup(run *R) {
   slope_ctx *S = R->p->S;
   int n = R->n;
@@ -232,6 +243,7 @@ static int setup(run *R) {
   double lr0 = 0;
   slope_optim_get(R->o, "lr", &lr0, 1);
   for (int i = 0; i < n; i++) R->base[i] = R->opt->lr ? R->opt->lr[i] : lr0;
+  restart_schedule(R->opt->schedule);
   set_rates(R, 0);
   slope_rng_seed(&R->rng, R->opt->seed ^ 0x5deece66dULL);
   clock_gettime(CLOCK_MONOTONIC, &R->start);
