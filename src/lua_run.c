@@ -256,7 +256,9 @@ static const double *run_rates(lua_State *L, int opts, slope_problem *p, ls_opti
   double def = 0;
   slope_optim_get(O->o, "lr", &def, 1);
   if (t == LUA_TNUMBER) def = lua_tonumber(L, -1);
-  for (int i = 0; i < n; i++) lr[i] = def;
+  int given_optimizer = lua_getfield(L, opts, "optimizer") != LUA_TNIL;
+  lua_pop(L, 1);
+  for (int i = 0; i < n; i++) lr[i] = t == LUA_TTABLE && !given_optimizer ? NAN : def;
   if (t == LUA_TTABLE) {
     lua_pushnil(L);
     while (lua_next(L, -2)) {
@@ -269,6 +271,10 @@ static const double *run_rates(lua_State *L, int opts, slope_problem *p, ls_opti
       lua_pop(L, 1);
     }
   } else if (t != LUA_TNUMBER) luaL_error(L, "%s: lr must be a number or a table by parameter name", what);
+  for (int i = 0; i < n; i++)   /* without an optimizer there is no rate to fall back on */
+    if (isnan(lr[i]))
+      luaL_error(L, "%s: lr gives no rate for '%s' (give every parameter one, or an optimizer with its own lr)",
+                 what, slope_problem_name(p, i));
   lua_pop(L, 1);   /* the lr value; the array stays on the stack */
   return lr;
 }

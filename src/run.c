@@ -223,15 +223,6 @@ static int step(run *R) {
   return 0;
 }
 
-/* A plateau schedule's state belongs to the run that fed it: every run
-** counts t from 0, so it starts from no observations too (else a second run
-** with the same schedule would begin at the first one's reduced rate). */
-static void restart_schedule(slope_schedule *s) {
-  if (!s || s->form != SX_SCHED_TABLE) return;
-  s->best = NAN;
-  s->bad = s->cooldown = s->reductions = 0;
-}
-
 static int setup(run *R) {
   slope_ctx *S = R->p->S;
   int n = R->n;
@@ -243,7 +234,7 @@ static int setup(run *R) {
   double lr0 = 0;
   slope_optim_get(R->o, "lr", &lr0, 1);
   for (int i = 0; i < n; i++) R->base[i] = R->opt->lr ? R->opt->lr[i] : lr0;
-  restart_schedule(R->opt->schedule);
+  sx_schedule_restart(R->opt->schedule);
   set_rates(R, 0);
   slope_rng_seed(&R->rng, R->opt->seed ^ 0x5deece66dULL);
   clock_gettime(CLOCK_MONOTONIC, &R->start);

@@ -524,3 +524,9 @@ void slope_schedule_observe(slope_schedule *s, double metric) {
     s->bad = 0;
   }
 }
+
+void sx_schedule_restart(slope_schedule *s) {
+  if (!s || s->form != SX_SCHED_TABLE) return;
+  s->best = NAN;
+  s->bad = s->cooldown = s->reductions = 0;
+}

@@ -64,6 +64,10 @@ struct slope_schedule {
 ** part of a sequential schedule) was never set; SLOPE_OK otherwise.  Call
 ** after the last 'slope_schedule_set' and before the first use. */
 int sx_schedule_check(slope_schedule *s);
+/* Forget what a plateau schedule has observed: every run counts t from 0, so
+** it starts from no observations too (else a second run with the same
+** schedule would begin at the first one's reduced rate). */
+void sx_schedule_restart(slope_schedule *s);
 
 /* Whether argument i was given (for defaults that depend on others). */
 #define sx_sched_given(s, i) (((s)->set >> (i)) & 1u)

@@ -84,6 +84,7 @@ static uint32_t emit(build *b, int sec, int op, uint32_t a, uint32_t bb, double 
   I.op = (uint8_t)op;
   I.a = a;
   I.b = tp_is_binary(op) ? bb : a;
+  I.c = a;
   I.k = k;
   I.out = sec == ROW ? new_rreg(b, -1) : new_sreg(b);
   v->p[v->n++] = I;
@@ -180,7 +181,12 @@ static uint32_t split_chain(build *b, int sec, item *main, uint32_t nm, item *lo
     low[0] = (item){r, 0, PRE};
     nl = 1;
   }
-  if (nl) main[nm++] = low[0];
+  if (nl) {   /* second, so that 'w*x + b' can become one multiply-add */
+    uint32_t at = nm ? 1 : 0;
+    memmove(main + at + 1, main + at, (nm - at) * sizeof *main);
+    main[at] = low[0];
+    nm++;
+  }
   uint32_t acc = chain(b, sec, main, nm, add);
   return neg ? emit(b, sec, TP_NEG, acc, 0, 0) : acc;
 }
@@ -306,8 +312,8 @@ static uint32_t lower_node(build *b, sx_id id) {
 /* ---- pruning ------------------------------------------------------------- */
 
 static void mark_operands(const tp_ins *I, uint8_t *slive, uint8_t *rlive) {
-  uint32_t ops[2] = {I->a, I->b};
-  for (int j = 0; j < 2; j++) {
+  uint32_t ops[3] = {I->a, I->b, I->c};
+  for (int j = 0; j < 3; j++) {
     if (ops[j] & RB) rlive[ops[j] & ~RB] = 1;
     else slive[ops[j]] = 1;
   }
@@ -359,19 +365,118 @@ static int prune(build *b) {
       if (I->out & RB) I->out = rmap[I->out & ~RB] | RB;
       if (I->a & RB) I->a = rmap[I->a & ~RB] | RB;
       if (I->b & RB) I->b = rmap[I->b & ~RB] | RB;
+      if (I->c & RB) I->c = rmap[I->c & ~RB] | RB;
     }
   for (uint32_t r = 0; r < b->nred; r++) b->red[r].arg = rmap[b->red[r].arg & ~RB] | RB;
   free(slive); free(rlive); free(rmap);
   return SLOPE_OK;
 }
 
+/* ---- fusion ----------------------------------------------------------------- */
+
+/*
+** A few pairs are so common that one instruction for both pays: in the row
+** section each instruction is a pass over the block, in the scalar sections a
+** step of the dependency chain through memory.  (a - b)^2 and (a + b)^2 from
+** least squares, a*b + c, a*b - c and c - a*b from linear models and chains.
+** The inner result must have no other reader; it is then dead and pruned.
+*/
+typedef struct fusion {
+  tp_ins **sdef, **rdef;     /* defining instruction of each register */
+  uint8_t *ssec;             /* section of a scalar register's definition */
+  uint32_t *suse, *ruse;     /* readers of each register */
+} fusion;
+
+static int nops_of(int op) { return tp_is_unary(op) ? 1 : tp_is_binary(op) ? 2 : 3; }
+
+/* The instruction of section 'sec' defining 'reg' as op1 or op2, if 'reg'
+** has no other reader. */
+static tp_ins *only_use(const fusion *z, uint32_t reg, int sec, int op1, int op2) {
+  int row = (reg & RB) != 0;
+  uint32_t r = reg & ~RB;
+  tp_ins *D = row ? z->rdef[r] : z->sdef[r];
+  if (!D || (!row && z->ssec[r] != sec) || (row ? z->ruse[r] : z->suse[r]) != 1) return NULL;
+  return D->op == op1 || D->op == op2 ? D : NULL;
+}
+
+static void fuse_one(const fusion *z, tp_ins *I, int sec) {
+  tp_ins *D;
+  uint32_t c;
+  switch (I->op) {
+  case TP_SQR:
+    if (!(D = only_use(z, I->a, sec, TP_SUB, TP_ADD))) return;
+    I->op = D->op == TP_SUB ? TP_SQDIFF : TP_SQSUM;
+    I->a = D->a;
+    I->b = D->b;
+    I->c = D->a;   /* unused operands repeat 'a' */
+    return;
+  case TP_ADD:
+    if ((D = only_use(z, I->b, sec, TP_MUL, TP_MUL))) c = I->a;
+    else if ((D = only_use(z, I->a, sec, TP_MUL, TP_MUL))) c = I->b;
+    else return;
+    I->op = TP_FMA;
+    break;
+  case TP_SUB:
+    if ((D = only_use(z, I->a, sec, TP_MUL, TP_MUL))) { c = I->b; I->op = TP_FMS; }
+    else if ((D = only_use(z, I->b, sec, TP_MUL, TP_MUL))) { c = I->a; I->op = TP_FNMA; }
+    else return;
+    break;
+  default:
+    return;
+  }
+  /* a vector first, so row kernels need only the shapes with a vector 'a' */
+  int swap = !(D->a & RB) && (D->b & RB);
+  I->a = swap ? D->b : D->a;
+  I->b = swap ? D->a : D->b;
+  I->c = c;
+}
+
+static int fuse(build *b) {
+  fusion z;
+  size_t ns = b->nsreg + 1, nr = b->nrreg + 1;
+  z.sdef = calloc(ns + nr, sizeof *z.sdef);
+  z.suse = calloc(ns + nr, sizeof *z.suse);
+  z.ssec = calloc(ns, 1);
+  if (!z.sdef || !z.suse || !z.ssec) {
+    free(z.sdef); free(z.suse); free(z.ssec);
+    return oom(b);
+  }
+  z.rdef = z.sdef + ns;
+  z.ruse = z.suse + ns;
+  for (int s = PRE; s <= POST; s++)
+    for (uint32_t i = 0; i < b->sec[s].n; i++) {
+      tp_ins *I = &b->sec[s].p[i];
+      uint32_t opnd[3] = {I->a, I->b, I->c};
+      if (I->out & RB) z.rdef[I->out & ~RB] = I;
+      else { z.sdef[I->out] = I; z.ssec[I->out] = (uint8_t)s; }
+      for (int j = 0; j < nops_of(I->op); j++) {
+        if (opnd[j] & RB) z.ruse[opnd[j] & ~RB]++; else z.suse[opnd[j]]++;
+      }
+    }
+  for (uint32_t r = 0; r < b->nred; r++) z.ruse[b->red[r].arg & ~RB]++;
+  z.suse[b->reg[b->root]]++;
+  for (int s = PRE; s <= POST; s++)
+    for (uint32_t i = 0; i < b->sec[s].n; i++) fuse_one(&z, &b->sec[s].p[i], s);
+  free(z.sdef);
+  free(z.suse);
+  free(z.ssec);
+  return SLOPE_OK;
+}
+
 /* ---- finishing: adjoint flags, backward sweeps, memory ---------------------- */
+
+static const uint32_t DO[3] = {TP_DOA, TP_DOB, TP_DOC};
+static const uint32_t SET[3] = {TP_SETA, TP_SETB, TP_SETC};
+static const uint32_t VEC[3] = {TP_AV, TP_BV, TP_CV};
 
 /* Flags of one instruction from which operands carry a derivative. */
 static int set_flags(tp_ins *I, int row, const uint8_t *sng, const uint8_t *rng) {
-  int ga = row && (I->shape & TP_AV) ? rng[I->a] : sng[I->a];
-  int gb = row && (I->shape & TP_BV) ? rng[I->b] : sng[I->b];
-  I->flags = (uint8_t)((ga ? TP_DOA : 0) | (tp_is_binary(I->op) && gb ? TP_DOB : 0));
+  uint32_t opnd[3] = {I->a, I->b, I->c};
+  I->flags = 0;
+  for (int j = 0; j < nops_of(I->op); j++) {
+    int g = row && (I->shape & VEC[j]) ? rng[opnd[j]] : sng[opnd[j]];
+    if (g) I->flags |= (uint8_t)DO[j];
+  }
   return I->flags != 0;
 }
 
@@ -405,6 +510,15 @@ static uint32_t vec_adjoint(sweep *w, uint32_t x, uint32_t go, int share, uint32
   return w->buf[x];
 }
 
+/* Whether operand j's adjoint is exactly the output's (a + b, a - b, a*b + c, c - a*b). */
+static int passes_adjoint(int op, int j) {
+  switch (j) {
+  case 0: return op == TP_ADD || op == TP_SUB;
+  case 1: return op == TP_ADD;
+  default: return op == TP_FMA || op == TP_FNMA;
+  }
+}
+
 /* The backward sweep of reduction 'R' over the row section: the
 ** instructions its argument depends on, with adjoint buffers assigned. */
 static int build_sweep(build *b, slope_tape *T, tp_red *R, sweep *w) {
@@ -416,24 +530,25 @@ static int build_sweep(build *b, slope_tape *T, tp_red *R, sweep *w) {
     const tp_ins *I = &row[i];
     if (!w->mark[I->out] || !I->flags) continue;
     w->mark[I->out] = 2;   /* in the sweep */
-    if ((I->flags & TP_DOA) && (I->shape & TP_AV)) { w->mark[I->a] = 1; w->uses[I->a]++; }
-    if ((I->flags & TP_DOB) && (I->shape & TP_BV)) { w->mark[I->b] = 1; w->uses[I->b]++; }
+    uint32_t opnd[3] = {I->a, I->b, I->c};
+    for (int j = 0; j < 3; j++)
+      if ((I->flags & DO[j]) && (I->shape & VEC[j])) { w->mark[opnd[j]] = 1; w->uses[opnd[j]]++; }
   }
   w->buf[R->arg] = 0;   /* the seed: all ones */
   for (uint32_t i = T->nrow; i-- > 0; ) {
     const tp_ins *I = &row[i];
     if (w->mark[I->out] != 2) continue;
-    tp_bwd s = {i, w->buf[I->out], 0, 0, 0};
-    int add = I->op == TP_ADD, sub = I->op == TP_SUB;
-    if (I->flags & TP_DOA) {
-      if (I->shape & TP_AV)
-        s.ga = vec_adjoint(w, I->a, s.go, add || sub, &nbuf, &s.flags, TP_DOA, TP_SETA);
-      else { s.ga = I->a; s.flags |= TP_DOA; w->inread[I->a] = 1; }
-    }
-    if (I->flags & TP_DOB) {
-      if (I->shape & TP_BV)
-        s.gb = vec_adjoint(w, I->b, s.go, add, &nbuf, &s.flags, TP_DOB, TP_SETB);
-      else { s.gb = I->b; s.flags |= TP_DOB; w->inread[I->b] = 1; }
+    tp_bwd s = {i, w->buf[I->out], 0, 0, 0, 0};
+    uint32_t opnd[3] = {I->a, I->b, I->c}, *g[3] = {&s.ga, &s.gb, &s.gc};
+    for (int j = 0; j < 3; j++) {
+      if (!(I->flags & DO[j])) continue;
+      if (I->shape & VEC[j]) {
+        *g[j] = vec_adjoint(w, opnd[j], s.go, passes_adjoint(I->op, j), &nbuf, &s.flags, DO[j], SET[j]);
+      } else {
+        *g[j] = opnd[j];
+        s.flags |= DO[j];
+        w->inread[opnd[j]] = 1;
+      }
     }
     if (!s.flags) continue;
     if (!grow(b, (void **)&w->steps, &w->capsteps, w->nsteps + 1, sizeof *w->steps)) return SLOPE_ERRMEM;
@@ -538,10 +653,12 @@ static int pack(build *b, slope_tape *T) {
   for (int s = PRE; s <= POST; s++)
     for (uint32_t i = 0; i < b->sec[s].n; i++) {
       tp_ins I = b->sec[s].p[i];
-      I.shape = (uint8_t)((I.a & RB ? TP_AV : 0) | (tp_is_binary(I.op) && (I.b & RB) ? TP_BV : 0));
-      if (s == ROW && !I.shape)
-        return sx_error(b->S, SLOPE_ERRARG, "internal error: scalar instruction in the row section");
-      I.out &= ~RB; I.a &= ~RB; I.b &= ~RB;
+      int nops = tp_is_unary(I.op) ? 1 : tp_is_binary(I.op) ? 2 : 3;
+      I.shape = (uint8_t)((I.a & RB ? TP_AV : 0) | (nops > 1 && (I.b & RB) ? TP_BV : 0) |
+                          (nops > 2 && (I.c & RB) ? TP_CV : 0));
+      if (s == ROW && (!I.shape || (nops == 3 && !(I.shape & TP_AV))))
+        return sx_error(b->S, SLOPE_ERRARG, "internal error: bad operand shape in the row section");
+      I.out &= ~RB; I.a &= ~RB; I.b &= ~RB; I.c &= ~RB;
       T->ins[j++] = I;
     }
   T->nsreg = b->nsreg;
@@ -557,6 +674,41 @@ static int pack(build *b, slope_tape *T) {
   return SLOPE_OK;
 }
 
+/*
+** The scalar backward sweeps assign an adjoint on its first write and add
+** on later ones, so no adjoint needs clearing per call, except those first
+** written by the row section's partials and parameters nobody writes.
+** Order of writes: root, post (last instruction first), partials, pre.
+*/
+static int scalar_sets(build *b, slope_tape *T) {
+  uint8_t *done = calloc(T->nsreg + 1, 1);
+  T->zero = malloc(((size_t)T->nrread + (size_t)T->nparams + 1) * sizeof *T->zero);
+  if (!done || !T->zero) { free(done); return oom(b); }
+  done[T->root] = 1;
+  tp_ins *pre = T->ins, *post = T->ins + T->npre + T->nrow;
+  for (int sec = 0; sec < 2; sec++) {
+    tp_ins *p = sec ? pre : post;
+    for (uint32_t i = sec ? T->npre : T->npost; i-- > 0; ) {
+      tp_ins *I = &p[i];
+      uint32_t opnd[3] = {I->a, I->b, I->c};
+      for (int j = 0; j < 3; j++) {
+        if (!(I->flags & DO[j])) continue;
+        if (!done[opnd[j]]) I->flags |= (uint8_t)SET[j];
+        done[opnd[j]] = 1;
+      }
+    }
+    if (sec) break;
+    for (uint32_t j = 0; j < T->nrread; j++) {   /* partials add into these */
+      uint32_t k = T->rread[j];
+      if (!done[k]) T->zero[T->nzero++] = k;
+      done[k] = 1;
+    }
+  }
+  for (int i = 0; i < T->nparams; i++) if (!done[i]) T->zero[T->nzero++] = (uint32_t)i;
+  free(done);
+  return SLOPE_OK;
+}
+
 static int finish(build *b, slope_tape *T) {
   int rc = pack(b, T);
   if (rc != SLOPE_OK) return rc;
@@ -566,6 +718,7 @@ static int finish(build *b, slope_tape *T) {
     need_grad(T, sng, rng);
     rc = build_sweeps(b, T, rng);
   }
+  if (rc == SLOPE_OK) rc = scalar_sets(b, T);
   if (rc == SLOPE_OK) rc = layout(b, T);
   free(sng);
   free(rng);
@@ -623,7 +776,9 @@ static int compile(build *b, slope_tape *T) {
   for (sx_id id = 1; id <= b->root && !sx_failed(S); id++)
     if (b->reach[id]) b->reg[id] = lower_node(b, id);
   if (sx_failed(S)) return S->errcode;
-  if ((rc = prune(b)) != SLOPE_OK) return rc;
+  /* prune, fuse pairs, prune what fusion left dead */
+  if ((rc = prune(b)) != SLOPE_OK || (rc = fuse(b)) != SLOPE_OK || (rc = prune(b)) != SLOPE_OK)
+    return rc;
   return finish(b, T);
 }
 
@@ -669,6 +824,7 @@ void slope_tape_free(slope_tape *T) {
   free(T->red);
   free(T->bwd);
   free(T->rread);
+  free(T->zero);
   free(T->cols);
   free(T->pool);
   free(T);

@@ -20,34 +20,42 @@
 
 #include "expr.h"
 
-/* Operations.  Binary ones first; unary ones take an immediate 'k'. */
+/* Operations: binary, ternary (fused multiply-add, made by the peephole
+** pass), then unary ones, which take an immediate 'k'. */
 enum tp_op {
   TP_ADD, TP_SUB, TP_MUL, TP_DIV, TP_POW, TP_ATAN2, TP_HYPOT, TP_MIN, TP_MAX,
+  TP_SQDIFF, TP_SQSUM,          /* (a - b)^2, (a + b)^2 */
+  TP_FMA, TP_FMS, TP_FNMA,      /* a*b + c, a*b - c, c - a*b */
   TP_NEG, TP_SQR, TP_SQRT, TP_RECIP, TP_POWI, TP_POWK,
   TP_SIN, TP_COS, TP_TAN, TP_ASIN, TP_ACOS, TP_ATAN, TP_SINH, TP_COSH, TP_TANH,
   TP_EXP, TP_LOG, TP_LOG2, TP_LOG10, TP_CBRT, TP_ABS, TP_SIGN, TP_STEP,
   TP_SIGMOID, TP_RELU, TP_SOFTPLUS, TP_ERF,
   TP_NOPS
 };
-#define tp_is_binary(op) ((op) <= TP_MAX)
+#define tp_is_binary(op) ((op) <= TP_SQSUM)
+#define tp_is_ternary(op) ((op) >= TP_FMA && (op) <= TP_FNMA)
+#define tp_is_unary(op) ((op) >= TP_NEG)
 
 /* Shape of a row instruction: which operands are block vectors (the others
-** are scalar registers, broadcast over the block). */
-enum { TP_AV = 1, TP_BV = 2, TP_VV = 3, TP_VS = TP_AV, TP_SV = TP_BV };
+** are scalar registers, broadcast over the block).  A ternary row
+** instruction always has a vector 'a'. */
+enum { TP_AV = 1, TP_BV = 2, TP_CV = 4, TP_VV = 3, TP_VS = TP_AV, TP_SV = TP_BV };
 
 /* Instruction flags. */
 enum {
   TP_DOA = 1,    /* operand a needs an adjoint */
   TP_DOB = 2,    /* operand b needs an adjoint */
-  TP_SETA = 4,   /* (backward steps) first write of a's adjoint: assign, not add */
-  TP_SETB = 8
+  TP_DOC = 4,
+  TP_SETA = 8,   /* first write of a's adjoint in the backward sweep: assign, not add */
+  TP_SETB = 16,
+  TP_SETC = 32
 };
 
 typedef struct tp_ins {
   uint8_t op;
   uint8_t shape;   /* row section only */
-  uint8_t flags;   /* TP_DOA, TP_DOB */
-  uint32_t out, a, b;   /* registers; a unary op has b == a */
+  uint8_t flags;   /* TP_DOA, TP_DOB, TP_DOC */
+  uint32_t out, a, b, c;   /* registers; unused operands repeat 'a' */
   double k;        /* POWI/POWK exponent */
 } tp_ins;
 
@@ -56,8 +64,8 @@ typedef struct tp_ins {
 ** operand's adjoint is its register in the reduction's partial array. */
 typedef struct tp_bwd {
   uint32_t ins;
-  uint32_t go, ga, gb;
-  uint32_t flags;  /* TP_DOA | TP_DOB | TP_SETA | TP_SETB */
+  uint32_t go, ga, gb, gc;
+  uint32_t flags;  /* TP_DO* | TP_SET* */
 } tp_bwd;
 
 /* A reduction: its row argument, its scalar result, its backward sweep. */
@@ -93,6 +101,9 @@ struct slope_tape {
   uint32_t nbwd;
   uint32_t *rread;            /* scalar registers the row section feeds adjoints to */
   uint32_t nrread;
+  uint32_t *zero;             /* scalar adjoints to clear after the post sweep (the
+                              ** others are assigned before they are read) */
+  uint32_t nzero;
   /* bound data */
   const double **cols;
   size_t nrows;

@@ -56,7 +56,15 @@ static inline double tp_powi(double x, int n) {
   X(ATAN2, atan2(a, b),    g * b / (a * a + b * b),  -g * a / (a * a + b * b)) \
   X(HYPOT, hypot(a, b),    g * a / o,                g * b / o) \
   X(MIN,   a < b ? a : b,  b > a ? g : 0,            b > a ? 0 : g) \
-  X(MAX,   a > b ? a : b,  a > b ? g : 0,            a > b ? 0 : g)
+  X(MAX,   a > b ? a : b,  a > b ? g : 0,            a > b ? 0 : g) \
+  X(SQDIFF, (a - b) * (a - b), 2 * (a - b) * g,      -2 * (a - b) * g) \
+  X(SQSUM, (a + b) * (a + b), 2 * (a + b) * g,       2 * (a + b) * g)
+
+/* Ternary operations o = PA*(a*b) + PC*c: name, PA, PC. */
+#define TP_TERNARY(X) \
+  X(FMA,  1,  1) \
+  X(FMS,  1, -1) \
+  X(FNMA, -1, 1)
 
 /* Unary operations: name, forward, adjoint of a ('k' is the immediate). */
 #define TP_UNARY(X) \
@@ -64,7 +72,7 @@ static inline double tp_powi(double x, int n) {
   X(SQR,      a * a,            2 * a * g) \
   X(SQRT,     sqrt(a),          0.5 * g / o) \
   X(RECIP,    1 / a,            -g * o * o) \
-  X(POWI,     tp_powi(a, ki),   g * k * tp_powi(a, ki - 1)) \
+  X(POWI,     tp_powi(a, tp_ki(k)),   g * k * tp_powi(a, tp_ki(k) - 1)) \
   X(POWK,     pow(a, k),        g * k * pow(a, k - 1)) \
   X(SIN,      sin(a),           g * cos(a)) \
   X(COS,      cos(a),           -g * sin(a)) \
@@ -92,36 +100,61 @@ static inline double tp_powi(double x, int n) {
 
 /* ---- the scalar interpreter (pre and post sections) ---------------------- */
 
+/* Operands are loaded inside each case, so an instruction reads only what
+** its rule uses: this loop runs millions of times a second for optimizers. */
 void tp_forward(const tp_ins *p, uint32_t n, double *v) {
   for (const tp_ins *I = p, *E = p + n; I < E; I++) {
-    double a = v[I->a], b = v[I->b], k = I->k;
-    int ki = tp_ki(k);
-    (void)b; (void)k; (void)ki;
     switch (I->op) {
-#define X(NAME, F, DA, DB) case TP_##NAME: v[I->out] = (F); break;
+#define X(NAME, F, DA, DB) case TP_##NAME: { \
+      double a = v[I->a], b = v[I->b]; \
+      v[I->out] = (F); \
+      break; }
       TP_BINARY(X)
 #undef X
-#define X(NAME, F, DA) case TP_##NAME: v[I->out] = (F); break;
+#define X(NAME, PA, PC) case TP_##NAME: \
+      v[I->out] = PA * (v[I->a] * v[I->b]) + PC * v[I->c]; \
+      break;
+      TP_TERNARY(X)
+#undef X
+#define X(NAME, F, DA) case TP_##NAME: { \
+      double a = v[I->a], k = I->k; \
+      (void)k; \
+      v[I->out] = (F); \
+      break; }
       TP_UNARY(X)
 #undef X
     }
   }
 }
 
+/* Adjoint contribution: the first write assigns (see scalar_sets in tape.c). */
+#define ADJ(DO, SET, dst, val) \
+  if (I->flags & (DO)) { if (I->flags & (SET)) dst = (val); else dst += (val); }
+
 void tp_backward(const tp_ins *p, uint32_t n, const double *v, double *gv) {
   for (const tp_ins *I = p + n; I-- > p; ) {
-    if (!I->flags) continue;
-    double a = v[I->a], b = v[I->b], o = v[I->out], g = gv[I->out], k = I->k;
-    int ki = tp_ki(k);
-    UNUSED4; (void)k; (void)ki;
     switch (I->op) {
-#define X(NAME, F, DA, DB) case TP_##NAME: \
-      if (I->flags & TP_DOA) gv[I->a] += (DA); \
-      if (I->flags & TP_DOB) gv[I->b] += (DB); \
-      break;
+#define X(NAME, F, DA, DB) case TP_##NAME: { \
+      double a = v[I->a], b = v[I->b], o = v[I->out], g = gv[I->out]; \
+      UNUSED4; \
+      ADJ(TP_DOA, TP_SETA, gv[I->a], (DA)); \
+      ADJ(TP_DOB, TP_SETB, gv[I->b], (DB)); \
+      break; }
       TP_BINARY(X)
 #undef X
-#define X(NAME, F, DA) case TP_##NAME: gv[I->a] += (DA); break;
+#define X(NAME, PA, PC) case TP_##NAME: { \
+      double g = gv[I->out]; \
+      ADJ(TP_DOA, TP_SETA, gv[I->a], PA * g * v[I->b]); \
+      ADJ(TP_DOB, TP_SETB, gv[I->b], PA * g * v[I->a]); \
+      ADJ(TP_DOC, TP_SETC, gv[I->c], PC * g); \
+      break; }
+      TP_TERNARY(X)
+#undef X
+#define X(NAME, F, DA) case TP_##NAME: { \
+      double a = v[I->a], b = 0, o = v[I->out], g = gv[I->out], k = I->k; \
+      UNUSED4; (void)k; \
+      ADJ(TP_DOA, TP_SETA, gv[I->a], (DA)); \
+      break; }
       TP_UNARY(X)
 #undef X
     }
@@ -130,18 +163,29 @@ void tp_backward(const tp_ins *p, uint32_t n, const double *v, double *gv) {
 
 /* ---- block kernels (row section) ----------------------------------------- */
 
-/* 'm' is a multiple of 4 by contract; saying so lets gcc -O2 vectorize. */
-#define LOOP(m) for (size_t i = 0, m4_ = (m) & ~(size_t)3; i < m4_; i++)
+/*
+** 'm' is a multiple of 4 by contract.  The body is written out four times
+** per trip because gcc -O2 (whose cost model assumes an epilogue for a loop
+** of unknown length) vectorizes four grouped statements but not a plain loop.
+*/
+#define LOOP4(m, BODY) \
+  for (size_t j_ = 0; j_ < (m); j_ += 4) { \
+    { size_t i = j_; BODY; } { size_t i = j_ + 1; BODY; } \
+    { size_t i = j_ + 2; BODY; } { size_t i = j_ + 3; BODY; } \
+  }
 
-/* Sum of EXPR over rows [0, n) (never the padding), with four accumulators
-** so the adds do not wait on each other. */
+/* Sum of EXPR over rows [0, n) (never the padding), with eight accumulators
+** written out, so the adds do not wait on each other and pair up in vectors. */
+#define SUM1(k, LOAD, EXPR) { size_t i = j_ + k; LOAD; s##k += (EXPR); }
 #define SUMROWS(n, LOAD, EXPR, RESULT) do { \
-    double s_[4] = {0, 0, 0, 0}; \
-    size_t n4_ = (n) & ~(size_t)3, j_ = 0; \
-    for (; j_ < n4_; j_ += 4) \
-      for (size_t l_ = 0; l_ < 4; l_++) { size_t i = j_ + l_; LOAD; s_[l_] += (EXPR); } \
-    for (; j_ < (n); j_++) { size_t i = j_; LOAD; s_[0] += (EXPR); } \
-    RESULT = (s_[0] + s_[1]) + (s_[2] + s_[3]); \
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0; \
+    size_t n8_ = (n) & ~(size_t)7, j_ = 0; \
+    for (; j_ < n8_; j_ += 8) { \
+      SUM1(0, LOAD, EXPR) SUM1(1, LOAD, EXPR) SUM1(2, LOAD, EXPR) SUM1(3, LOAD, EXPR) \
+      SUM1(4, LOAD, EXPR) SUM1(5, LOAD, EXPR) SUM1(6, LOAD, EXPR) SUM1(7, LOAD, EXPR) \
+    } \
+    for (; j_ < (n); j_++) SUM1(0, LOAD, EXPR) \
+    RESULT = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)); \
   } while (0)
 
 double tp_sum(const double *x, size_t n) {
@@ -150,24 +194,29 @@ double tp_sum(const double *x, size_t n) {
   return s;
 }
 
+/* Loads of the operands and results of an instruction at row i. */
+#define LD_A double a = A[i]
+#define LD_B double b = B[i]
+#define LD_OG double o = O[i]; double g = G[i]; UNUSED4
+
 #define KERNELS2(NAME, F, DA, DB) \
 static void fw_##NAME(size_t m, int shape, double *restrict O, const double *restrict A, \
                       const double *restrict B, double sa, double sb) { \
-  if (shape == TP_VV) { LOOP(m) { double a = A[i], b = B[i]; O[i] = (F); } } \
-  else if (shape == TP_VS) { double b = sb; LOOP(m) { double a = A[i]; O[i] = (F); } } \
-  else { double a = sa; LOOP(m) { double b = B[i]; O[i] = (F); } } \
+  if (shape == TP_VV) { LOOP4(m, LD_A; LD_B; O[i] = (F)); } \
+  else if (shape == TP_VS) { double b = sb; LOOP4(m, LD_A; O[i] = (F)); } \
+  else { double a = sa; LOOP4(m, LD_B; O[i] = (F)); } \
 } \
 /* adjoint of a vector operand a (shape VV or VS) */ \
 static void bwa_##NAME(size_t m, int shape, int set, const double *restrict G, \
                        const double *restrict O, const double *restrict A, \
                        const double *restrict B, double sb, double *restrict GA) { \
   if (shape == TP_VV) { \
-    if (set) { LOOP(m) { double a = A[i], b = B[i], o = O[i], g = G[i]; UNUSED4; GA[i] = (DA); } } \
-    else { LOOP(m) { double a = A[i], b = B[i], o = O[i], g = G[i]; UNUSED4; GA[i] += (DA); } } \
+    if (set) { LOOP4(m, LD_A; LD_B; LD_OG; GA[i] = (DA)); } \
+    else { LOOP4(m, LD_A; LD_B; LD_OG; GA[i] += (DA)); } \
   } else { \
     double b = sb; \
-    if (set) { LOOP(m) { double a = A[i], o = O[i], g = G[i]; UNUSED4; GA[i] = (DA); } } \
-    else { LOOP(m) { double a = A[i], o = O[i], g = G[i]; UNUSED4; GA[i] += (DA); } } \
+    if (set) { LOOP4(m, LD_A; LD_OG; GA[i] = (DA)); } \
+    else { LOOP4(m, LD_A; LD_OG; GA[i] += (DA)); } \
   } \
 } \
 /* adjoint of a vector operand b (shape VV or SV) */ \
@@ -175,23 +224,23 @@ static void bwb_##NAME(size_t m, int shape, int set, const double *restrict G, \
                        const double *restrict O, const double *restrict A, \
                        const double *restrict B, double sa, double *restrict GB) { \
   if (shape == TP_VV) { \
-    if (set) { LOOP(m) { double a = A[i], b = B[i], o = O[i], g = G[i]; UNUSED4; GB[i] = (DB); } } \
-    else { LOOP(m) { double a = A[i], b = B[i], o = O[i], g = G[i]; UNUSED4; GB[i] += (DB); } } \
+    if (set) { LOOP4(m, LD_A; LD_B; LD_OG; GB[i] = (DB)); } \
+    else { LOOP4(m, LD_A; LD_B; LD_OG; GB[i] += (DB)); } \
   } else { \
     double a = sa; \
-    if (set) { LOOP(m) { double b = B[i], o = O[i], g = G[i]; UNUSED4; GB[i] = (DB); } } \
-    else { LOOP(m) { double b = B[i], o = O[i], g = G[i]; UNUSED4; GB[i] += (DB); } } \
+    if (set) { LOOP4(m, LD_B; LD_OG; GB[i] = (DB)); } \
+    else { LOOP4(m, LD_B; LD_OG; GB[i] += (DB)); } \
   } \
 } \
 /* adjoint of a scalar operand: the sum over the block's rows */ \
 static double sa_##NAME(size_t n, const double *G, const double *O, double a, const double *B) { \
   double s; \
-  SUMROWS(n, double b = B[i]; double o = O[i]; double g = G[i]; UNUSED4, (DA), s); \
+  SUMROWS(n, LD_B; LD_OG, (DA), s); \
   return s; \
 } \
 static double sb_##NAME(size_t n, const double *G, const double *O, const double *A, double b) { \
   double s; \
-  SUMROWS(n, double a = A[i]; double o = O[i]; double g = G[i]; UNUSED4, (DB), s); \
+  SUMROWS(n, LD_A; LD_OG, (DB), s); \
   return s; \
 }
 TP_BINARY(KERNELS2)
@@ -199,71 +248,187 @@ TP_BINARY(KERNELS2)
 
 #define KERNELS1(NAME, F, DA) \
 static void fw_##NAME(size_t m, double *restrict O, const double *restrict A, double k) { \
-  int ki = tp_ki(k); (void)ki; (void)k; \
-  LOOP(m) { double a = A[i]; O[i] = (F); } \
+  (void)k; \
+  LOOP4(m, LD_A; O[i] = (F)); \
 } \
 static void bw_##NAME(size_t m, int set, const double *restrict G, const double *restrict O, \
                       const double *restrict A, double k, double *restrict GA) { \
-  int ki = tp_ki(k); (void)ki; (void)k; \
+  (void)k; \
   double b = 0; \
-  if (set) { LOOP(m) { double a = A[i], o = O[i], g = G[i]; UNUSED4; GA[i] = (DA); } } \
-  else { LOOP(m) { double a = A[i], o = O[i], g = G[i]; UNUSED4; GA[i] += (DA); } } \
+  if (set) { LOOP4(m, LD_A; LD_OG; GA[i] = (DA)); } \
+  else { LOOP4(m, LD_A; LD_OG; GA[i] += (DA)); } \
 }
 TP_UNARY(KERNELS1)
 #undef KERNELS1
+
+/*
+** Ternary kernels.  The forward rule per op and shape ('a' is always a
+** vector); the adjoints are products and copies shared by all three ops,
+** with the sign passed in.
+*/
+#define KERNELS3(NAME, PA, PC) \
+static void fw_##NAME(size_t m, int shape, double *restrict O, const double *restrict A, \
+                      const double *restrict B, const double *restrict C, double sb, double sc) { \
+  switch (shape) { \
+  case TP_AV | TP_BV | TP_CV: LOOP4(m, O[i] = PA * (A[i] * B[i]) + PC * C[i]); break; \
+  case TP_AV | TP_BV: LOOP4(m, O[i] = PA * (A[i] * B[i]) + PC * sc); break; \
+  case TP_AV | TP_CV: LOOP4(m, O[i] = PA * (A[i] * sb) + PC * C[i]); break; \
+  default: LOOP4(m, O[i] = PA * (A[i] * sb) + PC * sc); break; \
+  } \
+}
+TP_TERNARY(KERNELS3)
+#undef KERNELS3
+
+/* GX (=|+=) s*G*Y for a vector Y (or the scalar y when Y is NULL). */
+static void adj_mul(size_t m, int set, double s, const double *restrict G,
+                    const double *restrict Y, double y, double *restrict GX) {
+  if (Y) {
+    if (set) { LOOP4(m, GX[i] = s * G[i] * Y[i]); }
+    else { LOOP4(m, GX[i] += s * G[i] * Y[i]); }
+  } else {
+    if (set) { LOOP4(m, GX[i] = s * G[i] * y); }
+    else { LOOP4(m, GX[i] += s * G[i] * y); }
+  }
+}
+
+/* GX (=|+=) s*G. */
+static void adj_copy(size_t m, int set, double s, const double *restrict G, double *restrict GX) {
+  if (set) { LOOP4(m, GX[i] = s * G[i]); }
+  else { LOOP4(m, GX[i] += s * G[i]); }
+}
+
+/* Sum of G*Y (Y a vector) or of G over rows [0, n). */
+static double sum_mul(size_t n, const double *G, const double *Y) {
+  double s;
+  if (Y) SUMROWS(n, (void)0, G[i] * Y[i], s);
+  else SUMROWS(n, (void)0, G[i], s);
+  return s;
+}
+
+/* Sums of G*A and of G over rows [0, n) in one pass. */
+static void sum_mul2(size_t n, const double *G, const double *A, double *sga, double *sg) {
+  double t0 = 0, t1 = 0, t2 = 0, t3 = 0, u0 = 0, u1 = 0, u2 = 0, u3 = 0;
+  size_t n4 = n & ~(size_t)3, i = 0;
+  for (; i < n4; i += 4) {
+    t0 += G[i] * A[i]; t1 += G[i + 1] * A[i + 1];
+    t2 += G[i + 2] * A[i + 2]; t3 += G[i + 3] * A[i + 3];
+    u0 += G[i]; u1 += G[i + 1]; u2 += G[i + 2]; u3 += G[i + 3];
+  }
+  for (; i < n; i++) { t0 += G[i] * A[i]; u0 += G[i]; }
+  *sga = (t0 + t1) + (t2 + t3);
+  *sg = (u0 + u1) + (u2 + u3);
+}
+
+static void back3(slope_tape *T, const tp_ins *I, const tp_bwd *s, double *part,
+                  size_t n, size_t m) {
+  double pa = I->op == TP_FNMA ? -1 : 1, pc = I->op == TP_FMS ? -1 : 1;
+  const double *G = T->gb[s->go], *A = T->rv[I->a];
+  const double *B = I->shape & TP_BV ? T->rv[I->b] : NULL;
+  double sb = B ? 0 : T->sv[I->b];
+  if (s->flags & TP_DOA) adj_mul(m, s->flags & TP_SETA, pa, G, B, sb, T->gb[s->ga]);
+  if ((s->flags & TP_DOB) && (s->flags & TP_DOC) && !B && !(I->shape & TP_CV)) {
+    /* w*x + b: both sums in one pass */
+    double sga, sg;
+    sum_mul2(n, G, A, &sga, &sg);
+    part[s->gb] += pa * sga;
+    part[s->gc] += pc * sg;
+    return;
+  }
+  if (s->flags & TP_DOB) {
+    if (B) adj_mul(m, s->flags & TP_SETB, pa, G, A, 0, T->gb[s->gb]);
+    else part[s->gb] += pa * sum_mul(n, G, A);
+  }
+  if (s->flags & TP_DOC) {
+    if (I->shape & TP_CV) adj_copy(m, s->flags & TP_SETC, pc, G, T->gb[s->gc]);
+    else part[s->gc] += pc * sum_mul(n, G, NULL);
+  }
+}
+
+/*
+** Dispatch tables.  Calling the kernels through pointers keeps each one a
+** separate function whose restrict parameters the vectorizer trusts (inlined
+** into one big switch, gcc -O2 leaves the loops scalar).
+*/
+typedef void fw2_fn(size_t, int, double *restrict, const double *restrict,
+                    const double *restrict, double, double);
+typedef void bw2_fn(size_t, int, int, const double *restrict, const double *restrict,
+                    const double *restrict, const double *restrict, double, double *restrict);
+typedef double sa_fn(size_t, const double *, const double *, double, const double *);
+typedef double sb_fn(size_t, const double *, const double *, const double *, double);
+typedef void fw1_fn(size_t, double *restrict, const double *restrict, double);
+typedef void bw1_fn(size_t, int, const double *restrict, const double *restrict,
+                    const double *restrict, double, double *restrict);
+
+#define X(NAME, F, DA, DB) [TP_##NAME] = fw_##NAME,
+static fw2_fn *const fw2[TP_NOPS] = { TP_BINARY(X) };
+#undef X
+#define X(NAME, F, DA, DB) [TP_##NAME] = bwa_##NAME,
+static bw2_fn *const bwa[TP_NOPS] = { TP_BINARY(X) };
+#undef X
+#define X(NAME, F, DA, DB) [TP_##NAME] = bwb_##NAME,
+static bw2_fn *const bwb[TP_NOPS] = { TP_BINARY(X) };
+#undef X
+#define X(NAME, F, DA, DB) [TP_##NAME] = sa_##NAME,
+static sa_fn *const suma[TP_NOPS] = { TP_BINARY(X) };
+#undef X
+#define X(NAME, F, DA, DB) [TP_##NAME] = sb_##NAME,
+static sb_fn *const sumb[TP_NOPS] = { TP_BINARY(X) };
+#undef X
+#define X(NAME, F, DA) [TP_##NAME] = fw_##NAME,
+static fw1_fn *const fw1[TP_NOPS] = { TP_UNARY(X) };
+#undef X
+typedef void fw3_fn(size_t, int, double *restrict, const double *restrict,
+                    const double *restrict, const double *restrict, double, double);
+#define X(NAME, PA, PC) [TP_##NAME] = fw_##NAME,
+static fw3_fn *const fw3[TP_NOPS] = { TP_TERNARY(X) };
+#undef X
+#define X(NAME, F, DA) [TP_##NAME] = bw_##NAME,
+static bw1_fn *const bw1[TP_NOPS] = { TP_UNARY(X) };
+#undef X
 
 /* Operand value of a row instruction: a block, or a broadcast scalar. */
 #define VEC(T, I, x, bit) (((I)->shape & (bit)) ? (T)->rv[(I)->x] : NULL)
 #define SCA(T, I, x, bit) (((I)->shape & (bit)) ? 0.0 : (T)->sv[(I)->x])
 
 void tp_row_forward(slope_tape *T, size_t m) {
-  const tp_ins *I = T->ins + T->npre, *E = I + T->nrow;
-  for (; I < E; I++) {
-    double *O = T->rw[I->out];
+  for (const tp_ins *I = T->ins + T->npre, *E = I + T->nrow; I < E; I++) {
     const double *A = VEC(T, I, a, TP_AV);
-    switch (I->op) {
-#define X(NAME, F, DA, DB) case TP_##NAME: \
-      fw_##NAME(m, I->shape, O, A, VEC(T, I, b, TP_BV), SCA(T, I, a, TP_AV), SCA(T, I, b, TP_BV)); \
-      break;
-      TP_BINARY(X)
-#undef X
-#define X(NAME, F, DA) case TP_##NAME: fw_##NAME(m, O, A, I->k); break;
-      TP_UNARY(X)
-#undef X
-    }
+    if (tp_is_binary(I->op))
+      fw2[I->op](m, I->shape, T->rw[I->out], A, VEC(T, I, b, TP_BV),
+                 SCA(T, I, a, TP_AV), SCA(T, I, b, TP_BV));
+    else if (tp_is_ternary(I->op))
+      fw3[I->op](m, I->shape, T->rw[I->out], A, VEC(T, I, b, TP_BV), VEC(T, I, c, TP_CV),
+                 SCA(T, I, b, TP_BV), SCA(T, I, c, TP_CV));
+    else
+      fw1[I->op](m, T->rw[I->out], A, I->k);
   }
 }
 
-/* One backward step of a binary instruction: each operand's adjoint is a
-** block (vector operand) or a sum added to the reduction's partials. */
-#define BACK2(NAME) do { \
-    const double *B = VEC(T, I, b, TP_BV); \
-    double sa = SCA(T, I, a, TP_AV), sb = SCA(T, I, b, TP_BV); \
-    if (s->flags & TP_DOA) { \
-      if (I->shape & TP_AV) bwa_##NAME(m, I->shape, s->flags & TP_SETA, G, O, A, B, sb, T->gb[s->ga]); \
-      else part[s->ga] += sa_##NAME(n, G, O, sa, B); \
-    } \
-    if (s->flags & TP_DOB) { \
-      if (I->shape & TP_BV) bwb_##NAME(m, I->shape, s->flags & TP_SETB, G, O, A, B, sa, T->gb[s->gb]); \
-      else part[s->gb] += sb_##NAME(n, G, O, A, sb); \
-    } \
-  } while (0)
-
+/* One reduction's sweep: each operand's adjoint is a block (vector operand)
+** or a sum over the block's rows added to the partials (scalar operand). */
 void tp_row_backward(slope_tape *T, const tp_red *r, size_t n, size_t m) {
   const tp_ins *row = T->ins + T->npre;
   double *part = r->part;
   for (const tp_bwd *s = T->bwd + r->bwd0 + r->nbwd; s-- > T->bwd + r->bwd0; ) {
     const tp_ins *I = row + s->ins;
     const double *G = T->gb[s->go], *O = T->rv[I->out], *A = VEC(T, I, a, TP_AV);
-    switch (I->op) {
-#define X(NAME, F, DA, DB) case TP_##NAME: BACK2(NAME); break;
-      TP_BINARY(X)
-#undef X
-#define X(NAME, F, DA) case TP_##NAME: \
-      bw_##NAME(m, s->flags & TP_SETA, G, O, A, I->k, T->gb[s->ga]); \
-      break;
-      TP_UNARY(X)
-#undef X
+    if (tp_is_unary(I->op)) {
+      bw1[I->op](m, s->flags & TP_SETA, G, O, A, I->k, T->gb[s->ga]);
+      continue;
+    }
+    if (tp_is_ternary(I->op)) {
+      back3(T, I, s, part, n, m);
+      continue;
+    }
+    const double *B = VEC(T, I, b, TP_BV);
+    double sa = SCA(T, I, a, TP_AV), sb = SCA(T, I, b, TP_BV);
+    if (s->flags & TP_DOA) {
+      if (I->shape & TP_AV) bwa[I->op](m, I->shape, s->flags & TP_SETA, G, O, A, B, sb, T->gb[s->ga]);
+      else part[s->ga] += suma[I->op](n, G, O, sa, B);
+    }
+    if (s->flags & TP_DOB) {
+      if (I->shape & TP_BV) bwb[I->op](m, I->shape, s->flags & TP_SETB, G, O, A, B, sa, T->gb[s->gb]);
+      else part[s->gb] += sumb[I->op](n, G, O, A, sb);
     }
   }
 }
@@ -366,18 +531,18 @@ int slope_tape_grad(slope_tape *T, const double *x, const size_t *rows,
     if (rc != SLOPE_OK) return rc;
     T->sv[T->nparams] = (double)count;
   }
-  if (T->nparams) memcpy(T->sv, x, (size_t)T->nparams * sizeof *x);
+  for (int i = 0; i < T->nparams; i++) T->sv[i] = x[i];   /* no call for a few doubles */
   tp_forward(T->ins, T->npre, T->sv);
   if (T->nred) run_rows(T, rows, count, grad != NULL);
   const tp_ins *post = T->ins + T->npre + T->nrow;
   tp_forward(post, T->npost, T->sv);
   if (f) *f = T->sv[T->root];
   if (!grad) return SLOPE_OK;
-  memset(T->sg, 0, T->nsreg * sizeof *T->sg);
   T->sg[T->root] = 1;
   tp_backward(post, T->npost, T->sv, T->sg);
+  for (uint32_t i = 0; i < T->nzero; i++) T->sg[T->zero[i]] = 0;
   if (T->nred) combine(T, count);
   tp_backward(T->ins, T->npre, T->sv, T->sg);
-  if (T->nparams) memcpy(grad, T->sg, (size_t)T->nparams * sizeof *grad);
+  for (int i = 0; i < T->nparams; i++) grad[i] = T->sg[i];
   return SLOPE_OK;
 }
