@@ -137,9 +137,16 @@ sx_id sx_diff(slope_ctx *S, sx_id e, sx_id var) {
     return sx_error(S, SLOPE_ERRARG, "can only differentiate with respect to a variable"), SX_NIL;
   if (sx_reach(S, e) != SLOPE_OK) return SX_NIL;
   uint32_t *mark = S->memo, *d = S->memo + e + 1;
+  sx_id zero = NUM(0);
   for (sx_id id = 1; id <= e; id++) {
     if (!mark[id]) continue;
-    /* nodes that do not contain 'var' have derivative 0 without any work */
+    /* a node without 'var' below it has derivative 0 without any work;
+    ** mark 2 says 'var' is below */
+    const sx_node *n = sx_node_of(S, id);
+    int has = id == var;
+    for (uint32_t i = 0; i < n->nkids && !has && n->kind != SX_VAR; i++) has = mark[S->kids[n->kids + i]] == 2;
+    if (!has) { d[id] = zero; continue; }
+    mark[id] = 2;
     d[id] = dnode(S, id, var, d);
     if (d[id] == SX_NIL) return SX_NIL;
   }

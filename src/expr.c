@@ -87,22 +87,33 @@ static uint32_t mix(uint32_t h, uint32_t v) {
   return h;
 }
 
+/* MurmurHash3's finalizer: every input bit affects every output bit, so
+** linear probing sees no clusters (small integers differ only in high bits). */
+static uint32_t fmix(uint32_t h) {
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35u;
+  h ^= h >> 16;
+  return h;
+}
+
 static uint32_t hash_num(double v) {
   uint64_t bits;
   memcpy(&bits, &v, sizeof bits);
-  return mix(mix(SX_NUM, (uint32_t)bits), (uint32_t)(bits >> 32));
+  return fmix(mix(mix(SX_NUM, (uint32_t)bits), (uint32_t)(bits >> 32)));
 }
 
 static uint32_t hash_name(const char *s, size_t len) {
   uint32_t h = 2166136261u;
   for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
-  return mix(SX_VAR, h);
+  return fmix(mix(SX_VAR, h));
 }
 
 static uint32_t hash_kids(int kind, const sx_id *kids, uint32_t n) {
   uint32_t h = mix((uint32_t)kind, n);
   for (uint32_t i = 0; i < n; i++) h = mix(h, kids[i]);
-  return h;
+  return fmix(h);
 }
 
 static int grow(slope_ctx *S, void **p, uint32_t *cap, uint32_t need, size_t elem) {

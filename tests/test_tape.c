@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "expr.h"
+#include "tape.h"
 
 static slope_ctx *S;
 
@@ -230,6 +230,14 @@ static const fcase fcases[] = {
   {"pow", SX_POW, 0.2, 3, -2, 2, r_pow},
 };
 
+/* A fixed pseudo-random number in [0, 1) for index i. */
+static double runif_det(int i) {
+  uint64_t z = (uint64_t)i * 0x9e3779b97f4a7c15ull + 1;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return (double)((z ^ (z >> 31)) >> 11) / 9007199254740992.0;
+}
+
 /* A point inside [lo, hi], away from its ends. */
 static double at(double lo, double hi, double t) { return lo + (hi - lo) * (0.1 + 0.8 * t); }
 
@@ -359,6 +367,51 @@ static void test_forms(void) {
   T = compile(N(2.5), NULL, 0, NULL, 0);
   CHECK_INT(slope_tape_grad(T, NULL, NULL, 0, &f, NULL), SLOPE_OK);
   CHECK(f == 2.5);
+  slope_tape_free(T);
+}
+
+/*
+** Fused instructions in the row section, on each operand shape, with and
+** without a shared adjoint buffer; and the lowering the benchmarks rely on.
+*/
+static void test_fused(void) {
+  enum { NR = 257 };
+  static const char *const names[] = {"a", "c"};
+  static const char *const cols[] = {"t", "s"};
+  static double t[NR], s[NR];
+  for (int i = 0; i < NR; i++) { t[i] = 2 * runif_det(i) - 1; s[i] = 2 * runif_det(i + NR) - 1; }
+  const double *data[2] = {t, s};
+  sx_id at_ = MUL(V("a"), V("t")), cs = MUL(V("c"), V("s"));
+  sx_id sn = F1(SX_SIN, at_), cn = F1(SX_COS, cs);
+  sx_id forms[] = {
+    MEAN(ADD(MUL(sn, cn), F1(SX_TANH, MUL(V("a"), V("s"))))),        /* a*b + c, all vectors */
+    MEAN(ADD(MUL(sn, cn), POWN(V("c"), 2))),                           /* vector*vector + scalar */
+    MEAN(ADD(MUL(V("a"), F1(SX_SIN, MUL(V("t"), V("c")))), cn)),       /* vector*scalar + vector */
+    MEAN(SUB(MUL(sn, V("c")), cn)),                                    /* a*b - c */
+    MEAN(SUB(cn, MUL(V("c"), sn))),                                    /* c - a*b */
+    MEAN(ADD(MUL(sn, V("t")), sn)),                                    /* an operand twice */
+    SUM(POWN(ADD(sn, cn), 2)),                                         /* (a + b)^2 */
+    SUM(POWN(SUB(sn, F1(SX_EXP, cs)), 2)),                             /* (a - b)^2 */
+    MEAN(POWN(ADD(sn, V("c")), 2)),                                    /* (vector + scalar)^2 */
+  };
+  const double x[2] = {0.8, -1.3};
+  for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+    slope_tape *T = compile(forms[i], names, 2, cols, 2);
+    CHECK(T != NULL);
+    if (!T) continue;
+    slope_tape_bind(T, data, NR);
+    env E = {names, x, 2, cols, data, 2, NR, NULL, 0};
+    check_tape(T, forms[i], &E, NULL, 1e-6, 1e-12);
+    slope_tape_free(T);
+  }
+  /* mean((w*x + b - y)^2) is two passes per block; Rosenbrock four instructions */
+  static const char *const wb[] = {"w", "b"}, *const xy[] = {"x", "y"};
+  slope_tape *T = compile(MEAN(POWN(SUB(ADD(MUL(V("w"), V("x")), V("b")), V("y")), 2)), wb, 2, xy, 2);
+  CHECK(T && T->nrow == 2 && T->ins[T->npre].op == TP_FMA && T->ins[T->npre + 1].op == TP_SQDIFF);
+  slope_tape_free(T);
+  T = compile(ADD(POWN(SUB(N(1), V("x")), 2), MUL(N(100), POWN(SUB(V("y"), POWN(V("x"), 2)), 2))),
+              xy, 2, NULL, 0);
+  CHECK(T && T->npre == 4 && T->nrow == 0 && T->npost == 0);
   slope_tape_free(T);
 }
 
@@ -597,6 +650,38 @@ static void test_mse(void) {
   slope_tape_free(T);
 }
 
+/* A row section too big for 256-row blocks: smaller blocks, same sums. */
+static void test_big_rows(void) {
+  enum { NR = 1000, K = 150 };
+  static const char *const names[] = {"a", "c"};
+  static const char *const cols[] = {"t"};
+  static double t[NR];
+  for (int i = 0; i < NR; i++) t[i] = 2 * runif_det(i + 7) - 1;
+  const double *data[1] = {t};
+  sx_id terms[K];
+  for (int k = 0; k < K; k++)   /* sum of sin(k*a*t + c/k) */
+    terms[k] = F1(SX_SIN, ADD(MUL(N(k + 1), MUL(V("a"), V("t"))), DIV(V("c"), N(k + 1))));
+  sx_id e = MEAN(sx_addn(S, terms, K));
+  slope_tape *T = compile(e, names, 2, cols, 1);
+  CHECK(T && T->bs < 256);
+  if (!T) return;
+  slope_tape_bind(T, data, NR);
+  const double x[2] = {0.3, 0.2};
+  double f = 0, da = 0, dc = 0, ft, g[2];
+  for (int i = 0; i < NR; i++)
+    for (int k = 1; k <= K; k++) {
+      double u = k * x[0] * t[i] + x[1] / k;
+      f += sin(u);
+      da += cos(u) * k * t[i];
+      dc += cos(u) / k;
+    }
+  CHECK_INT(slope_tape_grad(T, x, NULL, 0, &ft, g), SLOPE_OK);
+  CHECK_NEAR(ft, f / NR, 1e-12);
+  CHECK_NEAR(g[0], da / NR, 1e-12);
+  CHECK_NEAR(g[1], dc / NR, 1e-12);
+  slope_tape_free(T);
+}
+
 /* ---- errors ----------------------------------------------------------------------- */
 
 static void expect_error(int code, const char *msg) {
@@ -650,11 +735,13 @@ static void test_errors(void) {
 int main(void) {
   S = slope_new();
   test_forms();
+  test_fused();
   test_functions_scalar();
   test_functions_rows();
   test_random_scalar();
   test_random_rows();
   test_mse();
+  test_big_rows();
   test_errors();
   slope_free(S);
   free(memo_v);

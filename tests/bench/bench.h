@@ -27,4 +27,19 @@ static inline double bench_now(void) {
     } \
   } while (0)
 
+/* Best times of two statements run alternately, so a burst of load on the
+** machine hits both alike and their ratio stays meaningful. */
+#define BENCH_PAIR(reps, best_a, body_a, best_b, body_b) do { \
+    (best_a) = (best_b) = 1e300; \
+    for (int bench_r_ = 0; bench_r_ < (reps); bench_r_++) { \
+      double bench_t0_ = bench_now(); \
+      body_a; \
+      double bench_t1_ = bench_now(); \
+      body_b; \
+      double bench_t2_ = bench_now(); \
+      if (bench_t1_ - bench_t0_ < (best_a)) (best_a) = bench_t1_ - bench_t0_; \
+      if (bench_t2_ - bench_t1_ < (best_b)) (best_b) = bench_t2_ - bench_t1_; \
+    } \
+  } while (0)
+
 #endif
