@@ -128,6 +128,9 @@ int sx_has(slope_ctx *S, sx_id e, sx_id var);
 int sx_is_den(const slope_ctx *S, sx_id f, double *k);
 double sx_coef_of(const slope_ctx *S, sx_id e);
 int sx_starts_neg(const slope_ctx *S, sx_id e);
+/* The i-th term of sum 'e' in printed order (a two-term difference reads
+** positive first: 1 - x, not -x + 1). */
+sx_id sx_sum_term(const slope_ctx *S, sx_id e, uint32_t i);
 void sx_print(const slope_ctx *S, sx_id e, sx_buf *b);
 void sx_print_latex(const slope_ctx *S, sx_id e, sx_buf *b);
 /* C source of a value-and-gradient function; SLOPE_ERR* if 'e' has reductions

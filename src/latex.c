@@ -203,7 +203,7 @@ static void l_product(const slope_ctx *S, sx_id e, double c, sx_buf *b) {
 
 static void l_sum(const slope_ctx *S, sx_id e, sx_buf *b) {
   for (uint32_t i = 0; i < sx_nkids(S, e); i++) {
-    sx_id t = sx_kid(S, e, i);
+    sx_id t = sx_sum_term(S, e, i);
     if (i > 0 && sx_starts_neg(S, t)) {
       sx_buf_puts(b, " - ");
       if (sx_kind(S, t) == SX_NUM) l_abs_num(b, -sx_num(S, t));

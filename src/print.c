@@ -148,12 +148,16 @@ static void p_negated(const slope_ctx *S, sx_id t, sx_buf *b) {
   else p_product(S, t, -sx_coef_of(S, t), b);
 }
 
+sx_id sx_sum_term(const slope_ctx *S, sx_id e, uint32_t i) {
+  /* a difference of two terms reads positive first: 1 - x, y - x^2 */
+  int swap = sx_nkids(S, e) == 2 && sx_starts_neg(S, sx_kid(S, e, 0)) && !sx_starts_neg(S, sx_kid(S, e, 1));
+  return sx_kid(S, e, swap ? 1 - i : i);
+}
+
 static void p_sum(const slope_ctx *S, sx_id e, sx_buf *b) {
   uint32_t n = sx_nkids(S, e);
-  /* a difference of two terms reads positive first: 1 - x, y - x^2 */
-  int swap = n == 2 && sx_starts_neg(S, sx_kid(S, e, 0)) && !sx_starts_neg(S, sx_kid(S, e, 1));
   for (uint32_t i = 0; i < n; i++) {
-    sx_id t = sx_kid(S, e, swap ? 1 - i : i);
+    sx_id t = sx_sum_term(S, e, i);
     int neg = sx_kind(S, t) != SX_ADD && sx_starts_neg(S, t);
     if (i > 0 && neg) {
       sx_buf_puts(b, " - ");

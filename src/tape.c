@@ -1,14 +1,15 @@
 /*
 ** tape.c -- compiling an expression DAG to a tape (see tape.h).
 **
-** Four steps.  'classify' puts every reachable node in a section (pre, row or
-** post) and reports misplaced columns, unknown names and nested reductions.
-** 'lower' walks the nodes in id order (children first) and emits binary
-** instructions: n-ary sums and products become chains, a term -1*t becomes
-** SUB, a factor b^-1 becomes DIV, numeric powers become SQR, SQRT, RECIP,
-** POWI or POWK, and the row-independent operands of a row sum or product are
-** combined once per call in 'pre' instead of once per row.  Lowering is
-** greedy, so 'prune' then drops instructions nobody reads.  'finish' decides
+** 'classify' puts every reachable node in a section (pre, row or post) and
+** reports misplaced columns, unknown names and nested reductions.  'lower'
+** walks the nodes in id order (children first) and emits instructions: n-ary
+** sums and products become chains, a term -1*t becomes SUB, a factor b^-1
+** becomes DIV, numeric powers become SQR, SQRT, RECIP, POWI or POWK, and the
+** row-independent operands of a row sum or product are combined once per
+** call in 'pre' instead of once per row.  Lowering is greedy, so 'prune'
+** drops what nobody reads; 'fuse' merges a few common pairs into one
+** instruction, and a second prune drops their leftovers.  'finish' decides
 ** which registers need adjoints, builds each reduction's backward sweep over
 ** the row section and lays out the memory; nothing is allocated per call.
 */

@@ -114,8 +114,9 @@ struct slope_tape {
 /* The evaluator (tape_eval.c). */
 void tp_forward(const tp_ins *p, uint32_t n, double *v);
 void tp_backward(const tp_ins *p, uint32_t n, const double *v, double *g);
-/* Forward pass of the row section over one block of 'n' rows ('m' is n
-** rounded up to a multiple of 4; rows past n are padding). */
+/* Forward pass of the row section over one block of 'm' rows: the block's
+** rows rounded up to a multiple of 4 (the extra rows are padding, computed
+** on but never summed). */
 void tp_row_forward(slope_tape *T, size_t m);
 /* One reduction's backward sweep over the block, adding into its partials. */
 void tp_row_backward(slope_tape *T, const tp_red *r, size_t n, size_t m);

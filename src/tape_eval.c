@@ -1,12 +1,13 @@
 /*
 ** tape_eval.c -- the tape's evaluator: value and gradient in one call.
 **
-** Each operation is written once, as a forward rule F(a, b) and the two
+** Each operation is written once, as a forward rule F(a, b) and the
 ** derivative rules DA, DB (the adjoint contributions to a and b, given the
 ** output adjoint g and the output value o), in the tables below.  From them
 ** the macros generate the scalar interpreter and the block kernels of the row
-** section.  Block kernels are separate small functions with restrict pointers
-** and a trip count that is a multiple of 4, so gcc -O2 vectorizes them.
+** section.  Block kernels are separate small functions with restrict
+** pointers, called through tables, whose loops gcc -O2 vectorizes (see
+** LOOP4); the interpreter's cost is then one call per instruction per block.
 */
 #include <math.h>
 #include <string.h>
@@ -164,15 +165,20 @@ void tp_backward(const tp_ins *p, uint32_t n, const double *v, double *gv) {
 /* ---- block kernels (row section) ----------------------------------------- */
 
 /*
-** 'm' is a multiple of 4 by contract.  The body is written out four times
-** per trip because gcc -O2 (whose cost model assumes an epilogue for a loop
-** of unknown length) vectorizes four grouped statements but not a plain loop.
+** 'm' is a multiple of 4 by contract.  For gcc the body is written out four
+** times per trip: gcc -O2 (whose cost model assumes an epilogue for a loop of
+** unknown length) vectorizes four grouped statements but not a plain loop.
+** clang vectorizes the plain loop, and shuffles needlessly on the grouped one.
 */
+#if defined(__clang__)
+#define LOOP4(m, BODY) for (size_t i = 0; i < (m); i++) { BODY; }
+#else
 #define LOOP4(m, BODY) \
   for (size_t j_ = 0; j_ < (m); j_ += 4) { \
     { size_t i = j_; BODY; } { size_t i = j_ + 1; BODY; } \
     { size_t i = j_ + 2; BODY; } { size_t i = j_ + 3; BODY; } \
   }
+#endif
 
 /* Sum of EXPR over rows [0, n) (never the padding), with eight accumulators
 ** written out, so the adds do not wait on each other and pair up in vectors. */
