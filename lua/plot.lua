@@ -10,6 +10,10 @@
 -- plot_contour.lua.
 local slope = ...
 local P = slope._plot or {}
+
+-- Colours of runs, the same in every kind of plot so one run keeps its colour
+-- from a contour to a loss curve; chosen to stand out over viridis contours.
+local PATH_COLORS = { "#d62728", "#ff7f0e", "#e377c2", "#1f77b4", "#2ca02c", "#8c564b", "#17becf", "#7f7f7f" }
 slope._plot = P
 
 local COMMON = { "title", "xlabel", "ylabel", "file", "term", "width", "height", "color" }
@@ -222,7 +226,7 @@ function plot.curve(o)
 
   local layers, legend, xs, ys = {}, {}, {}, {}
   for i, ser in ipairs(list) do
-    local color = P.color(i)
+    local color = PATH_COLORS[(i - 1) % #PATH_COLORS + 1]
     layers[i] = { kind = "line", x = ser.x, y = ser.y, color = color, name = ser.name }
     legend[i] = { name = cut(ser.name), color = color, style = "line" }
     xs[i], ys[i] = ser.x, ser.y
@@ -320,8 +324,6 @@ end
 ------------------------------------------------------------------------
 -- contour: a function of two variables, with descent paths over it
 ------------------------------------------------------------------------
-
-local PATH_COLORS = { "#d62728", "#ff7f0e", "#e377c2", "#1f77b4", "#2ca02c", "#8c564b", "#17becf", "#7f7f7f" }
 
 function plot.contour(o)
   options("contour", o, { "f", "x", "y", "paths", "levels", "log", "grid", "minimum" })
@@ -514,6 +516,7 @@ function plot.fit(o)
     local inside = {}
     for i = 1, #mx do if mx[i] >= xlo and mx[i] <= xhi then inside[#inside + 1] = my[i] end end
     ys[2] = inside
+    layers[1], layers[2] = layers[2], layers[1]   -- the points go on top of the line
   end
   local ylo, yhi = P.limits(ys, false)
   if not ylo then fail("fit", "data.%s has no finite values", yname) end
