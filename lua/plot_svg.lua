@@ -92,7 +92,7 @@ local function marker(out, kind, x, y, color)
     out[#out + 1] = ('<path d="%s" stroke="white" stroke-width="4.5" stroke-linecap="round"/>'):format(path)
     out[#out + 1] = ('<path d="%s" stroke="%s" stroke-width="2.2" stroke-linecap="round"/>'):format(path, color)
   elseif kind == "scatter" then
-    out[#out + 1] = ('<circle cx="%s" cy="%s" r="3.5" fill="%s" fill-opacity="0.75" stroke="white" stroke-width="0.6"/>')
+    out[#out + 1] = ('<circle cx="%s" cy="%s" r="5" fill="%s" fill-opacity="0.85" stroke="white" stroke-width="0.6"/>')
       :format(num(x), num(y), color)
   end
 end
