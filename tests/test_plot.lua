@@ -364,7 +364,7 @@ do
   local fr = attrs(svg, '<rect class="frame"')
   local line = points_of(svg:match('class="line" points="([^"]*)"'))
   local circles = {}
-  for cx, cy in body:gmatch('<circle cx="([^"]*)" cy="([^"]*)" r="3.5"') do circles[#circles + 1] = { tonumber(cx), tonumber(cy) } end
+  for cx, cy in body:gmatch('<circle cx="([^"]*)" cy="([^"]*)" r="5"') do circles[#circles + 1] = { tonumber(cx), tonumber(cy) } end
   local a, b = line[1], line[#line]
   local worst = 0
   for _, c in ipairs(circles) do
@@ -380,7 +380,7 @@ do
     model = function(x) return x > 1 and "oops" or x end }
   local body3 = s3:gsub('<g class="legend">.-</g>', "")
   local n3 = 0
-  for _ in body3:gmatch('r="3.5"') do n3 = n3 + 1 end
+  for _ in body3:gmatch('r="5"') do n3 = n3 + 1 end
   check.eq(n3, 2, "fit: rows with NaN or inf skipped")
   check.ok(wellformed(s3) and not s3:find("%f[%a]nan%f[%A]"), "fit: a model returning junk leaves a gap")
   check.err(function() slope.plot.fit { data = ds, f = "w*x + b" } end,
