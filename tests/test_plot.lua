@@ -357,7 +357,7 @@ do
   check.ok(wellformed(svg), "fit SVG well-formed")
   local body = svg:gsub('<g class="legend">.-</g>', "")
   local dots = 0
-  for _ in body:gmatch('fill%-opacity="0.75"') do dots = dots + 1 end
+  for _ in body:gmatch('fill%-opacity="0.85"') do dots = dots + 1 end
   check.eq(dots, 4, "four data points")
   check.ok(svg:find("fit: 2*x + 1", 1, true) ~= nil, "legend names the fitted model")
   -- the line passes through the data: y pixel of the line at each data x
