@@ -68,7 +68,7 @@ EDIT_LIBS := -ledit
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 
-.PHONY: all check-deps deps test bench demo clean install uninstall
+.PHONY: all check-deps deps test bench demo clean install uninstall FORCE
 all: check-deps $(B)/libslope.a $(B)/$(SONAME_FULL) $(B)/slope.so $(B)/slope
 
 check-deps:
@@ -80,11 +80,13 @@ deps:
 	apt-get install -y $(DEB_PACKAGES)
 
 # ---- generated lexer and parser (build folder only) ----------------------------
-$(B)/gen/grammar.c $(B)/gen/grammar.h: grammar/expr.y | $(B)/gen
+# one lemon run makes both files; lemon leaves an unchanged header alone, so touch it
+$(B)/gen/grammar.c $(B)/gen/grammar.h &: grammar/expr.y | $(B)/gen
 	$(call say,LEMON,$<)
 	$(Q)cp grammar/expr.y $(B)/gen/grammar.y
 	$(Q)lemon -q -T/usr/share/lemon/lempar.c -d$(B)/gen $(B)/gen/grammar.y
 	$(Q)sed -i 's|"$(B)/gen/grammar.y"|"grammar/expr.y"|' $(B)/gen/grammar.c
+	$(Q)touch $(B)/gen/grammar.c $(B)/gen/grammar.h
 
 $(B)/gen/lexer.c: grammar/lexer.re $(B)/gen/grammar.h | $(B)/gen
 	$(call say,RE2C,$<)
@@ -120,9 +122,10 @@ $(B)/slope: $(CLI_OBJ) $(LUA_OBJ) $(B)/libslope.a
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(LUA_OBJ) $(B)/libslope.a $(ALL_LDFLAGS) $(LUA_LIBS) $(EDIT_LIBS) -lm
 
 # the shared library, with a versioned soname
-$(B)/$(SONAME_FULL): $(CORE_OBJ)
+# only the public slope_ names are exported (src/slope.map)
+$(B)/$(SONAME_FULL): $(CORE_OBJ) src/slope.map
 	$(call say,LINK,$@)
-	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) $(ALL_LDFLAGS) -o $@ $^ -lm
+	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/slope.map $(ALL_LDFLAGS) -o $@ $(CORE_OBJ) -lm
 	$(Q)ln -sf $(SONAME_FULL) $(B)/$(SONAME) && ln -sf $(SONAME_FULL) $(B)/libslope.so
 
 # the Lua module: require "slope" from a stock lua5.4 (Lua's symbols come from the host)
@@ -130,12 +133,29 @@ $(B)/slope.so: $(LUA_OBJ) $(CORE_OBJ)
 	$(call say,LINK,$@)
 	$(Q)$(CC) -shared $(ALL_LDFLAGS) -o $@ $^ -lm
 
-$(B)/slope.pc: Makefile src/slope.h | $(B)/gen
+# the Lua binding with the core, for hosts with their own lua_State (luaopen_slope);
+# self-contained because the binding uses internals libslope.so does not export
+$(B)/libslope_lua.a: $(LUA_OBJ) $(CORE_OBJ)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# the .pc files record PREFIX: remake them whenever it changes
+$(B)/prefix.stamp: FORCE | $(B)/gen
+	@echo '$(PREFIX) $(LIBDIR)' | cmp -s - $@ || echo '$(PREFIX) $(LIBDIR)' > $@
+FORCE:
+
+$(B)/slope.pc: $(B)/prefix.stamp src/slope.h
 	$(Q)printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$(LIBDIR)' '' \
 	  'Name: slope' 'Description: symbolic differentiation, compiled gradients and PyTorch-exact optimizers' \
 	  'Version: $(VERSION)' 'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lslope' 'Libs.private: -lm' > $@
 
-install: all $(B)/slope.pc
+$(B)/slope-lua.pc: $(B)/prefix.stamp src/slope.h
+	$(Q)printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$(LIBDIR)' '' \
+	  'Name: slope-lua' 'Description: the Lua binding of slope (luaopen_slope) for host programs' \
+	  'Version: $(VERSION)' 'Requires: lua5.4' 'Cflags: -I$${includedir}' \
+	  'Libs: -L$${libdir} -lslope_lua -lm' > $@
+
+install: all $(B)/slope.pc $(B)/slope-lua.pc $(B)/libslope_lua.a
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LUA_CMOD) $(DESTDIR)$(PCDIR) $(DESTDIR)$(MANDIR)
 	install -m 755 $(B)/slope $(DESTDIR)$(BINDIR)/slope
 	install -m 644 src/slope.h $(DESTDIR)$(INCDIR)/slope.h
@@ -145,12 +165,15 @@ install: all $(B)/slope.pc
 	ln -sf $(SONAME_FULL) $(DESTDIR)$(LIBDIR)/libslope.so
 	install -m 755 $(B)/slope.so $(DESTDIR)$(LUA_CMOD)/slope.so
 	install -m 644 $(B)/slope.pc $(DESTDIR)$(PCDIR)/slope.pc
+	install -m 644 $(B)/slope-lua.pc $(DESTDIR)$(PCDIR)/slope-lua.pc
+	install -m 644 $(B)/libslope_lua.a $(DESTDIR)$(LIBDIR)/libslope_lua.a
 	install -m 644 docs/slope.1 $(DESTDIR)$(MANDIR)/slope.1
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/slope $(DESTDIR)$(INCDIR)/slope.h $(DESTDIR)$(LIBDIR)/libslope.a \
 	  $(DESTDIR)$(LIBDIR)/$(SONAME_FULL) $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libslope.so \
-	  $(DESTDIR)$(LUA_CMOD)/slope.so $(DESTDIR)$(PCDIR)/slope.pc $(DESTDIR)$(MANDIR)/slope.1
+	  $(DESTDIR)$(LUA_CMOD)/slope.so $(DESTDIR)$(PCDIR)/slope.pc $(DESTDIR)$(MANDIR)/slope.1 \
+	  $(DESTDIR)$(PCDIR)/slope-lua.pc $(DESTDIR)$(LIBDIR)/libslope_lua.a
 
 $(B)/gen $(B)/tests $(B)/bench:
 	$(Q)mkdir -p $@
@@ -158,11 +181,17 @@ $(B)/gen $(B)/tests $(B)/bench:
 # ---- tests -------------------------------------------------------------------
 $(B)/tests/%: tests/%.c tests/check.h $(B)/libslope.a | $(B)/tests
 	$(call say,CC,$<)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(B)/libslope.a $(ALL_LDFLAGS) -lm
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(B)/libslope.a $(ALL_LDFLAGS) -lm $(TEST_LIBS)
 
+# extra libraries of single test programs
+$(B)/tests/test_threads: TEST_LIBS := -pthread
+
+# shell tests: test_embed.sh installs into a temporary folder and builds the
+# embedding examples against what was installed
 LUA_TESTS := $(sort $(wildcard tests/test_*.lua))
+SH_TESTS := $(sort $(wildcard tests/test_*.sh))
 test: all $(TEST_BIN)
-	$(Q)sh tests/run.sh $(TEST_BIN) $(LUA_TESTS:%=lua:%)
+	$(Q)sh tests/run.sh $(TEST_BIN) $(LUA_TESTS:%=lua:%) $(SH_TESTS:%=sh:%)
 
 # ---- benchmarks ----------------------------------------------------------------
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)

@@ -71,10 +71,10 @@ static int quick_diff(lua_State *L, const char *src, const char *var) {
   lua_getfield(L, -1, "diff");
   lua_pushstring(L, src);
   lua_pushstring(L, var);
-  int status = docall(L, 2);
+  int status = slope_lua_call(L, 2, 1);
   if (status == LUA_OK) {
     printf("%s\n", luaL_tolstring(L, -1, NULL));
-    lua_pop(L, 2);
+    lua_pop(L, 3);   /* the string, the derivative, the module */
   }
   return report(L, status);
 }

@@ -6,8 +6,15 @@
 ** handles ('slope_expr') into the context's hash-consed DAG: equal expressions
 ** have equal handles, and a handle stays valid until the context is freed.
 ** A function that fails returns 0 (or NULL, or an error code) and records the
-** first error in the context; 'slope_error' reads it.  Strings returned by the
-** library are borrowed: valid until the next call on the same context.
+** first error in the context; 'slope_error_get' reads it.  Strings returned by
+** the library are borrowed: printed text is valid until the next call on the
+** same context; names (slope_optim_kind, slope_problem_name, slope_data_name)
+** live as long as their object.
+**
+** Objects made from a context (tapes, optimizers, schedules, data sets,
+** problems, traces) keep a pointer to it and report errors into it; free each
+** with its *_free function (NULL is accepted) before 'slope_free'.  Use a
+** context and its objects from one thread at a time.
 */
 #ifndef SLOPE_H
 #define SLOPE_H
@@ -44,7 +51,8 @@ typedef struct slope_error {
   int code;           /* SLOPE_OK when there is no error */
   int line, col;      /* 1-based position in parsed text, 0 when not a parse error */
   size_t offset;      /* byte offset of the error in parsed text */
-  const char *message;  /* "line:col: what went wrong", then the source line and a caret */
+  const char *message;  /* "line:col: what went wrong", then the source line and a caret;
+                        ** borrowed: valid until slope_clear_error or slope_free */
 } slope_error;
 
 /* Library version as "major.minor.patch". */
@@ -141,7 +149,7 @@ uint64_t slope_rng_below(slope_rng *r, uint64_t n);  /* uniform in [0, n), unbia
 /* ---- objectives as seen by optimizers ------------------------------------ */
 
 /* What an optimizer may ask of the objective.  'fg' stores f(x) and, when 'g'
-** is not NULL, the gradient; 'hess' stores the row-major n*n Hessian (NULL
+** is not NULL, the gradient (it must accept g == NULL: "anneal" asks for values only); 'hess' stores the row-major n*n Hessian (NULL
 ** when unavailable).  Both return SLOPE_OK or an error code, which stops the
 ** step and is passed up. */
 typedef struct slope_objective {
@@ -268,7 +276,9 @@ typedef struct slope_problem slope_problem;
 ** set is borrowed and must outlive the problem. */
 slope_problem *slope_problem_new(slope_ctx *S, slope_expr f, const char *const *params,
                                  const double *x0, int nparams, const slope_data *data);
-/* A problem over a host objective (callbacks in 'obj'); 'names' may be NULL. */
+/* A problem over a host objective (callbacks in 'obj'); 'names' may be NULL.
+** 'obj.ud' is borrowed and must outlive the problem.  A callback returning a
+** code other than SLOPE_OK stops the run; slope_run returns that code. */
 slope_problem *slope_problem_callback(slope_ctx *S, int nparams, const char *const *names,
                                       const double *x0, slope_objective obj);
 void slope_problem_free(slope_problem *p);
@@ -331,6 +341,10 @@ typedef struct slope_run_opts {
   int (*on_step)(void *ud, const slope_step_info *s);  /* nonzero stops the run */
   void *ud;
   volatile int *interrupt;   /* set (e.g. by a SIGINT handler) to stop the run */
+  const char *checkpoint_path;  /* write a checkpoint here every 'checkpoint_every' steps */
+  long checkpoint_every;        /* 0: no checkpoints */
+  const char *resume_path;      /* continue the run saved in this checkpoint: from its step to
+                                ** the same 'steps'/'epochs' total, bit for bit; NULL: afresh */
 } slope_run_opts;
 
 /* Defaults: 100 steps, no schedule, noise, clipping or tolerances, trace every step. */
@@ -362,12 +376,29 @@ int slope_run(slope_problem *p, slope_optim *o, const slope_run_opts *opts,
 void slope_trace_free(slope_trace *t);
 size_t slope_trace_rows(const slope_trace *t);
 int slope_trace_nparams(const slope_trace *t);
-/* One row: its step number, f, lr, grad_norm and the point (n doubles). */
+/* One row: its step number, f, lr, grad_norm and the point ('x' has room for
+** slope_trace_nparams values).  Any output pointer may be NULL; SLOPE_ERRARG
+** when 'row' >= slope_trace_rows. */
 int slope_trace_row(const slope_trace *t, size_t row, long *step, double *f,
                     double *lr, double *grad_norm, double *x);
 /* Write the trace as CSV (step,f,lr,grad_norm,<names>) or JSON. */
 int slope_trace_csv(const slope_trace *t, const char *path, const char *const *names);
 int slope_trace_json(const slope_trace *t, const char *path, const char *const *names);
+
+/* ---- checkpoints ---------------------------------------------------------- */
+
+/* A checkpoint file holds what is needed to continue exactly: a problem's
+** point and batching state, an optimizer's kind, hyperparameters and state,
+** and when a run wrote it (slope_run_opts.checkpoint_path) the run's step,
+** generator and plateau schedule state.  The format is versioned, stores
+** doubles bit for bit and is checksummed; files are replaced atomically. */
+
+/* Write the state of 'p' and/or 'o' (either may be NULL) to 'path' atomically
+** (through 'path.tmp' and a rename). */
+int slope_checkpoint_save(slope_ctx *S, const char *path, const slope_problem *p, const slope_optim *o);
+/* Restore 'p' and/or 'o' from any checkpoint; the parameter names, data rows,
+** batching and optimizer kind must match.  On an error nothing changes. */
+int slope_checkpoint_load(slope_ctx *S, const char *path, slope_problem *p, slope_optim *o);
 
 /* ---- Lua ------------------------------------------------------------------ */
 

@@ -1,12 +1,13 @@
 #!/bin/sh
-# Run every test program given (C test binaries, or "lua:FILE" run by the
-# slope binary), show their output, and finish with one line that adds up
-# every program's closing "N passed, N failed".
+# Run every test program given (C test binaries, "lua:FILE" run by the
+# slope binary, or "sh:FILE" run by sh), show their output, and finish with
+# one line that adds up every program's closing "N passed, N failed".
 pass=0 fail=0
 for t in "$@"; do
   printf '== %s\n' "$t"
   case $t in
     lua:*) out=$(build/slope "${t#lua:}" 2>&1) ;;
+    sh:*) out=$(sh "${t#sh:}" 2>&1) ;;
     *) out=$("$t" 2>&1) ;;
   esac
   rc=$?

@@ -1,0 +1,31 @@
+#!/bin/sh
+# test_cli.sh -- the slope command as a user types it: each case runs the
+# binary and compares its output (and exit status) with what it must print.
+pass=0 fail=0
+S=build/slope
+check() {   # check NAME EXPECTED-STATUS EXPECTED-OUTPUT-SUBSTRING command...
+  name=$1 want_rc=$2 want=$3; shift 3
+  out=$("$@" 2>&1); rc=$?
+  if [ "$rc" -eq "$want_rc" ] && printf '%s' "$out" | grep -qF -- "$want"; then
+    pass=$((pass + 1)); echo "ok   $name"
+  else
+    fail=$((fail + 1)); echo "FAIL $name: status $rc (want $want_rc), output:"; printf '%s\n' "$out" | sed 's/^/     | /'
+  fi
+}
+check "slope diff" 0 "x^2*cos(x) + 2*x*sin(x)" $S diff 'x^2*sin(x)' x
+check "slope diff of a residual" 0 "2*x*(w*x + b - y)" $S diff '(w*x + b - y)^2' w
+check "slope diff with a syntax error" 1 "1:5: expected an expression after '*'" $S diff 'x^2*' x
+check "slope diff needs two arguments" 1 "usage: slope diff" $S diff 'x^2'
+check "-e prints the derivative" 0 "2*x - 4" $S -e 'print(slope.expr "x^2 - 4*x + 1":diff "x")'
+check "-v names the version" 0 "slope 0.1.0" $S -v
+check "--help shows usage" 0 "usage: slope" $S --help
+check "an unknown option is reported" 1 "unknown option '--frobnicate'" $S --frobnicate
+check "-e without code" 1 "'-e' needs an argument" $S -e
+check "a missing script" 1 "cannot open nosuchfile.lua" $S nosuchfile.lua
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+printf 'print(arg[0], arg[1], ...)\n' > "$tmp/args.lua"
+check "script arguments as in lua" 0 "args.lua	one	one	two" $S "$tmp/args.lua" one two
+check "piped input runs as a script" 0 "42" sh -c "echo 'print(6*7)' | $S"
+check "a runtime error exits 1 with the message" 1 "boom" $S -e 'error("boom")'
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
