@@ -363,12 +363,7 @@ void ls_open_data(lua_State *L, slope_ctx *S) {
   };
   static const luaL_Reg fns[] = {{"csv", data_csv}, {"regression", data_regression}, {NULL, NULL}};
   static const luaL_Reg call[] = {{"__call", data_call}, {NULL, NULL}};
-  luaL_newmetatable(L, LS_DATA);
-  ls_setfuncs(L, S, meta);
-  lua_newtable(L);
-  ls_setfuncs(L, S, methods);
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);
+  ls_newclass(L, S, LS_DATA, meta, methods);
   /* slope.data: a table of the constructors that can itself be called */
   lua_newtable(L);
   ls_setfuncs(L, S, fns);

@@ -49,6 +49,21 @@ void ls_setfuncs(lua_State *L, slope_ctx *S, const luaL_Reg *fns) {
   luaL_setfuncs(L, fns, 1);
 }
 
+void ls_newclass(lua_State *L, slope_ctx *S, const char *name, const luaL_Reg *meta,
+                 const luaL_Reg *methods) {
+  luaL_newmetatable(L, name);
+  ls_setfuncs(L, S, meta);
+  if (methods) {
+    /* with an __index function of its own, the class finds methods in 'methods' */
+    int has_index = lua_getfield(L, -1, "__index") != LUA_TNIL;
+    lua_pop(L, 1);
+    lua_newtable(L);
+    ls_setfuncs(L, S, methods);
+    lua_setfield(L, -2, has_index ? "methods" : "__index");
+  }
+  lua_pop(L, 1);
+}
+
 void ls_check_options(lua_State *L, int idx, const char *what, const char *const *allowed, int array_ok) {
   idx = lua_absindex(L, idx);
   lua_pushnil(L);
@@ -384,12 +399,7 @@ void ls_open_expr(lua_State *L, slope_ctx *S) {
   static const luaL_Reg module[] = {
     {"expr", l_expr}, {"var", l_var}, {"vars", l_vars}, {"diff", l_diff}, {NULL, NULL}
   };
-  luaL_newmetatable(L, LS_EXPR);
-  ls_setfuncs(L, S, meta);
-  lua_newtable(L);
-  ls_setfuncs(L, S, methods);
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);
+  ls_newclass(L, S, LS_EXPR, meta, methods);
   ls_setfuncs(L, S, module);
   for (int i = 0; sx_functions[i].name; i++) {
     lua_pushlightuserdata(L, S);

@@ -165,12 +165,7 @@ void ls_open_function(lua_State *L, slope_ctx *S) {
     {"__tostring", fn_tostring}, {NULL, NULL}
   };
   static const luaL_Reg methods[] = {{"grad", fn_grad}, {NULL, NULL}};
-  luaL_newmetatable(L, LS_FUNCTION);
-  ls_setfuncs(L, S, meta);
-  lua_newtable(L);
-  ls_setfuncs(L, S, methods);
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);
+  ls_newclass(L, S, LS_FUNCTION, meta, methods);
   /* compile is a method of Expr */
   luaL_getmetatable(L, LS_EXPR);
   lua_getfield(L, -1, "__index");

@@ -390,15 +390,8 @@ void ls_open_optim(lua_State *L, slope_ctx *S) {
   static const luaL_Reg smeta[] = {
     {"__gc", sched_gc}, {"__call", sched_call}, {"__tostring", sched_tostring}, {NULL, NULL}
   };
-  luaL_newmetatable(L, LS_OPTIMIZER);
-  ls_setfuncs(L, S, ometa);
-  lua_newtable(L);
-  ls_setfuncs(L, S, omethods);
-  lua_setfield(L, -2, "methods");
-  lua_pop(L, 1);
-  luaL_newmetatable(L, LS_SCHEDULE);
-  ls_setfuncs(L, S, smeta);
-  lua_pop(L, 1);
+  ls_newclass(L, S, LS_OPTIMIZER, ometa, omethods);
+  ls_newclass(L, S, LS_SCHEDULE, smeta, NULL);
 
   lua_newtable(L);
   for (int i = 0; optimizer_kinds[i]; i++) {

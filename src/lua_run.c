@@ -642,15 +642,8 @@ void ls_open_run(lua_State *L, slope_ctx *S) {
   static const luaL_Reg tmethods[] = {
     {"column", trace_column}, {"csv", trace_csv}, {"json", trace_json}, {NULL, NULL}
   };
-  luaL_newmetatable(L, LS_PROBLEM);
-  ls_setfuncs(L, S, pmeta);
-  lua_pop(L, 1);
-  luaL_newmetatable(L, LS_TRACE);
-  ls_setfuncs(L, S, tmeta);
-  lua_newtable(L);
-  ls_setfuncs(L, S, tmethods);
-  lua_setfield(L, -2, "methods");
-  lua_pop(L, 1);
+  ls_newclass(L, S, LS_PROBLEM, pmeta, NULL);
+  ls_newclass(L, S, LS_TRACE, tmeta, tmethods);
   /* opt:step(p) */
   luaL_getmetatable(L, LS_OPTIMIZER);
   lua_getfield(L, -1, "methods");

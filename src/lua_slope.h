@@ -64,6 +64,11 @@ slope_expr ls_check_expr(lua_State *L, slope_ctx *S, int idx);
 slope_expr ls_to_expr(lua_State *L, slope_ctx *S, int idx);
 /* Register 'fns' into the table at the top with the context as upvalue. */
 void ls_setfuncs(lua_State *L, slope_ctx *S, const luaL_Reg *fns);
+/* Register metatable 'name' with metamethods 'meta' and, when not NULL, the
+** methods 'methods' (as __index, or as field "methods" when 'meta' has its own
+** __index function, which then looks there first). */
+void ls_newclass(lua_State *L, slope_ctx *S, const char *name, const luaL_Reg *meta,
+                 const luaL_Reg *methods);
 /* Check that every key of the table at 'idx' is one of 'allowed' (NULL-terminated,
 ** string keys) and that integer keys 1..n are allowed when 'array_ok'; raise
 ** "WHAT: unknown option 'NAME' (options: a, b, c)" otherwise. */
