@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "expr.h"
 
@@ -157,6 +158,12 @@ static double *new_column(slope_data *d, const char *name, size_t n) {
   return v;
 }
 
+/* Bytes of physical memory, or 0 when the system does not say. */
+static double physical_memory(void) {
+  long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+  return pages > 0 && size > 0 ? (double)pages * (double)size : 0;
+}
+
 static int check_regression_args(slope_ctx *S, size_t n, const double *w, int nw,
                                  double b, double noise) {
   if (n < 1) return sx_error(S, SLOPE_ERRARG, "regression: 'n' must be at least 1, got 0");
@@ -169,6 +176,15 @@ static int check_regression_args(slope_ctx *S, size_t n, const double *w, int nw
   if (!isfinite(b)) return sx_error(S, SLOPE_ERRARG, "regression: 'b' must be finite, got %g", b);
   if (!(noise >= 0) || !isfinite(noise))
     return sx_error(S, SLOPE_ERRARG, "regression: 'noise' must be finite and >= 0, got %g", noise);
+  /* refuse what cannot fit rather than let the kernel's overcommit hand out
+  ** memory that filling the columns then runs out of */
+  size_t cols = (size_t)nw + 1;
+  if (n > SIZE_MAX / sizeof(double) / cols)
+    return sx_error(S, SLOPE_ERRLIMIT, "regression: %zu rows are too many", n);
+  double need = (double)n * (double)cols * sizeof(double), ram = physical_memory();
+  if (ram > 0 && need > ram)
+    return sx_error(S, SLOPE_ERRLIMIT, "regression: %zu columns of %zu rows need %.0f MB, "
+                    "more than this machine's memory (%.0f MB)", cols, n, need / 1e6, ram / 1e6);
   return SLOPE_OK;
 }
 

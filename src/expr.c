@@ -294,6 +294,9 @@ int sx_compare(const slope_ctx *S, sx_id a, sx_id b) {
   const sx_node *x = &S->nodes[a], *y = &S->nodes[b];
   if (rank(x->kind) != rank(y->kind)) return rank(x->kind) - rank(y->kind);
   if (x->kind != y->kind) return x->kind - y->kind;
+  /* shallower first: two deep chains then differ at once instead of after
+  ** a walk down both (differentiating sin(sin(...(x)))) was cubic in depth) */
+  if (x->depth != y->depth) return x->depth < y->depth ? -1 : 1;
   if (x->kind == SX_NUM) return x->num < y->num ? -1 : 1;
   if (x->kind == SX_VAR) return strcmp(S->names + x->kids, S->names + y->kids);
   uint32_t n = x->nkids < y->nkids ? x->nkids : y->nkids;

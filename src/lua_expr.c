@@ -354,14 +354,19 @@ static int m_ccode(lua_State *L) {
   slope_expr e = self(L);
   const char *name = "f";
   int n, params;
+  if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TTABLE);
   if (lua_istable(L, 2)) {
     static const char *const opts[] = {"name", "params", NULL};
     ls_check_options(L, 2, "ccode", opts, 0);
-    if (lua_getfield(L, 2, "name") != LUA_TNIL) name = luaL_checkstring(L, -1);
-    if (lua_getfield(L, 2, "params") == LUA_TTABLE) {
+    int t = lua_getfield(L, 2, "name");
+    if (t == LUA_TSTRING) name = lua_tostring(L, -1);
+    else if (t != LUA_TNIL) luaL_error(L, "ccode: name must be a string, got %s", luaL_typename(L, -1));
+    t = lua_getfield(L, 2, "params");
+    if (t == LUA_TTABLE) {
       lua_replace(L, 2);
       n = diff_vars(L, S, e);
-    } else n = push_vars(L, S, e);
+    } else if (t == LUA_TNIL) n = push_vars(L, S, e);
+    else return luaL_error(L, "ccode: params must be a list of names, got %s", luaL_typename(L, -1));
   } else n = push_vars(L, S, e);
   params = lua_gettop(L);
   const char **p = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *p, 0);

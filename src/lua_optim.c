@@ -233,6 +233,11 @@ static double call_lua_schedule(void *ud, long t, double base) {
   lua_pushinteger(L, t);
   lua_pushnumber(L, base);
   if (lua_pcall(L, 2, 1, 0) != LUA_OK) {
+    volatile int *stop = ls_interrupt_flag(L);
+    if (stop && *stop) {   /* Ctrl-C landed here: the run stops at its next step */
+      lua_pop(L, 1);
+      return base;
+    }
     F->failed = 1;
     lua_setfield(L, LUA_REGISTRYINDEX, "slope.schedule_error");
     return base;

@@ -1,15 +1,17 @@
 /*
-** lua_run.c -- slope.minimize, slope.maximize, slope.problem, opt:step(p)
-** and traces in Lua.  Lua reads and checks the options; the run itself is
+** lua_run.c -- slope.minimize, slope.maximize, slope.problem, opt:step(p),
+** opt:save and slope.load, and traces in Lua.  Lua reads and checks the options; the run itself is
 ** slope_run in C, calling back into Lua only for on_step and Lua schedules.
 */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lua_slope.h"
 #include "expr.h"
+#include "optim.h"
 #include "problem.h"
 
 typedef struct ls_problem {
@@ -94,6 +96,9 @@ static int push_params(lua_State *L, slope_ctx *S, slope_expr f, int start, int 
     if (!is_var(L, S, f, name)) luaL_error(L, "%s: '%s' is not a variable of f", what, name);
     if (lua_getfield(L, start, name) != LUA_TNUMBER)
       luaL_error(L, "%s: the start value of '%s' must be a number", what, name);
+    lua_Number v = lua_tonumber(L, -1);
+    if (v != v || v == HUGE_VAL || v == -HUGE_VAL)
+      luaL_error(L, "%s: the start value of '%s' must be finite, got %s", what, name, v != v ? "nan" : v > 0 ? "inf" : "-inf");
     lua_pop(L, 2);
   }
   lua_remove(L, list - 1);
@@ -131,6 +136,13 @@ static slope_expr check_objective(lua_State *L, slope_ctx *S, int idx) {
   return ls_check_expr(L, S, idx);
 }
 
+/* The option at the top of the stack must be of type 't': an error naming the
+** option otherwise ("bad argument #-1" would say nothing to the user). */
+static void check_option_type(lua_State *L, int t, const char *what, const char *key, const char *expected) {
+  if (lua_type(L, -1) != t)
+    luaL_error(L, "%s: %s must be %s, got %s", what, key, expected, luaL_typename(L, -1));
+}
+
 /* Build the problem of f, start and the data/batch options of table 'opts'. */
 static slope_problem *make_problem(lua_State *L, slope_ctx *S, int opts, const char *what) {
   int top = lua_gettop(L);
@@ -138,7 +150,7 @@ static slope_problem *make_problem(lua_State *L, slope_ctx *S, int opts, const c
   luaL_checktype(L, 2, LUA_TTABLE);
   int params = 0;
   if (opts && lua_getfield(L, opts, "params") != LUA_TNIL) {
-    luaL_checktype(L, -1, LUA_TTABLE);
+    check_option_type(L, LUA_TTABLE, what, "params", "a list of parameter names");
     params = lua_gettop(L);
   } else if (opts) lua_pop(L, 1);
   int n = push_params(L, S, f, 2, params, what), list = lua_gettop(L);
@@ -146,7 +158,11 @@ static slope_problem *make_problem(lua_State *L, slope_ctx *S, int opts, const c
   double *x0 = lua_newuserdatauv(L, (size_t)n * sizeof *x0, 0);
   read_start(L, list, 2, n, names, x0);
   const slope_data *data = NULL;
-  if (opts && lua_getfield(L, opts, "data") != LUA_TNIL) data = ls_check_data(L, lua_gettop(L));
+  if (opts && lua_getfield(L, opts, "data") != LUA_TNIL) {
+    if (!luaL_testudata(L, -1, LS_DATA))
+      luaL_error(L, "%s: data must be a data set (slope.data{ x = {...} }), got %s", what, luaL_typename(L, -1));
+    data = ls_check_data(L, lua_gettop(L));
+  }
   slope_problem *p = slope_problem_new(S, f, names, x0, n, data);
   if (!p) ls_raise(L, S);
   lua_settop(L, top);
@@ -177,7 +193,8 @@ static void apply_batching(lua_State *L, slope_ctx *S, slope_problem *p, int opt
 
 static const char *const run_options[] = {
   "optimizer", "steps", "epochs", "data", "batch", "shuffle", "seed", "schedule",
-  "noise", "clip", "tol", "log", "trace", "every", "on_step", "lr", "params", "time", NULL
+  "noise", "clip", "tol", "log", "trace", "every", "on_step", "lr", "params", "time",
+  "checkpoint", "resume", NULL
 };
 
 static double opt_number(lua_State *L, int t, const char *key, double def, const char *what) {
@@ -219,7 +236,15 @@ static int call_on_step(void *ud, const slope_step_info *s) {
   lua_pushnumber(L, s->grad_norm); lua_setfield(L, -2, "grad_norm");
   push_point(L, c->p, s->x);
   lua_setfield(L, -2, "x");
-  if (lua_pcall(L, 1, 1, 0) != LUA_OK) { c->failed = 1; return 1; }
+  if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+    volatile int *stop = ls_interrupt_flag(L);
+    if (stop && *stop) {   /* Ctrl-C landed in the callback: stop the run, keep its results */
+      lua_pop(L, 1);
+      return 1;
+    }
+    c->failed = 1;
+    return 1;
+  }
   int stop = lua_isboolean(L, -1) && !lua_toboolean(L, -1);
   lua_pop(L, 1);
   return stop;
@@ -311,7 +336,7 @@ static void read_noise(lua_State *L, slope_ctx *S, int opts, slope_run_opts *o, 
 static void read_limits(lua_State *L, int opts, slope_run_opts *o, const char *what) {
   if (lua_getfield(L, opts, "clip") != LUA_TNIL) {
     static const char *const keys[] = {"norm", "value", NULL};
-    luaL_checktype(L, -1, LUA_TTABLE);
+    check_option_type(L, LUA_TTABLE, what, "clip", "a table { norm = 1 } or { value = 0.5 }");
     ls_check_options(L, -1, "clip", keys, 0);
     o->clip_norm = opt_number(L, lua_gettop(L), "norm", 0, "clip");
     o->clip_value = opt_number(L, lua_gettop(L), "value", 0, "clip");
@@ -320,7 +345,7 @@ static void read_limits(lua_State *L, int opts, slope_run_opts *o, const char *w
   lua_pop(L, 1);
   if (lua_getfield(L, opts, "tol") != LUA_TNIL) {
     static const char *const keys[] = {"grad", "f", NULL};
-    luaL_checktype(L, -1, LUA_TTABLE);
+    check_option_type(L, LUA_TTABLE, what, "tol", "a table { grad = 1e-8, f = 1e-12 }");
     ls_check_options(L, -1, "tol", keys, 0);
     o->tol_grad = opt_number(L, lua_gettop(L), "grad", 0, "tol");
     o->tol_f = opt_number(L, lua_gettop(L), "f", 0, "tol");
@@ -330,12 +355,39 @@ static void read_limits(lua_State *L, int opts, slope_run_opts *o, const char *w
   o->epochs = opt_count(L, opts, "epochs", 0, what);
   if (!o->steps && !o->epochs) o->steps = 100;
   o->max_seconds = opt_number(L, opts, "time", 0, what);
+  if (!(o->max_seconds >= 0))
+    luaL_error(L, "%s: time must be a number of seconds >= 0 (0: no limit)", what);
   o->log_every = opt_count(L, opts, "log", 0, what);
   if (lua_getfield(L, opts, "trace") == LUA_TBOOLEAN) o->trace_every = lua_toboolean(L, -1);
   else o->trace_every = opt_count(L, opts, "trace", 1, what);
   lua_pop(L, 1);
   o->every = opt_count(L, opts, "every", 1, what);
   o->seed = (uint64_t)opt_count(L, opts, "seed", 0, what);
+}
+
+/* checkpoint = { path = "run.ck", every = 100 } and resume = "run.ck".  The
+** path strings stay on the stack, so they live as long as the run. */
+static void read_checkpoint(lua_State *L, int opts, slope_run_opts *o, const char *what) {
+  if (lua_getfield(L, opts, "checkpoint") != LUA_TNIL) {
+    static const char *const keys[] = {"path", "every", NULL};
+    int t = lua_gettop(L);
+    if (!lua_istable(L, t))
+      luaL_error(L, "%s: checkpoint must be a table { path = \"run.ck\", every = 100 }, got %s", what,
+                 luaL_typename(L, t));
+    ls_check_options(L, t, "checkpoint", keys, 0);
+    if (lua_getfield(L, t, "path") != LUA_TSTRING || lua_rawlen(L, -1) == 0)
+      luaL_error(L, "%s: checkpoint.path must be a file name (a non-empty string), got %s", what,
+                 luaL_typename(L, -1));
+    o->checkpoint_path = lua_tostring(L, -1);
+    o->checkpoint_every = opt_count(L, t, "every", 0, "checkpoint");
+    if (o->checkpoint_every < 1)
+      luaL_error(L, "%s: checkpoint.every must be a whole number >= 1 (steps between checkpoints)", what);
+  }
+  int t = lua_getfield(L, opts, "resume");
+  if (t == LUA_TSTRING && lua_rawlen(L, -1) > 0) o->resume_path = lua_tostring(L, -1);
+  else if (t != LUA_TNIL)
+    luaL_error(L, "%s: resume must be the path of a checkpoint file (a non-empty string), got %s", what,
+               luaL_typename(L, -1));
 }
 
 /* ---- results --------------------------------------------------------------- */
@@ -409,6 +461,7 @@ static int run(lua_State *L, int maximize) {
   slope_run_defaults(&o);
   o.maximize = maximize;
   read_limits(L, 3, &o, what);
+  read_checkpoint(L, 3, &o, what);
   if (o.epochs && !P->p->data) luaL_error(L, "%s: epochs needs data (use steps)", what);
   ls_optimizer *O = run_optimizer(L, S, 3, what);
   o.lr = run_rates(L, 3, P->p, O, what);
@@ -417,18 +470,26 @@ static int run(lua_State *L, int maximize) {
   read_noise(L, S, 3, &o, &NH, what);
   callback cb = {L, 0, P->p, 0};
   if (lua_getfield(L, 3, "on_step") != LUA_TNIL) {
-    luaL_checktype(L, -1, LUA_TFUNCTION);
+    check_option_type(L, LUA_TFUNCTION, what, "on_step", "a function(s)");
     cb.fn = lua_gettop(L);
     o.on_step = call_on_step;
     o.ud = &cb;
   }
   o.interrupt = ls_interrupt_flag(L);
+  /* a progress bar when someone watches stderr and no log lines are printed */
+  o.progress = !o.log_every && isatty(STDERR_FILENO);
   *o.interrupt = 0;
   slope_optim *opt = ls_optimizer_for(L, S, O, slope_problem_nparams(P->p));
   slope_optim_reset(opt);   /* every run starts fresh, so runs repeat exactly */
   slope_result r;
   slope_trace *t = NULL;
   int rc = slope_run(P->p, opt, &o, &r, o.trace_every ? &t : NULL);
+  if (*o.interrupt) {
+    /* the run took the Ctrl-C and stopped with its results: the hook the
+    ** signal handler set would raise it again in the caller's next line */
+    *o.interrupt = 0;
+    lua_sethook(L, NULL, 0, 0);
+  }
   if (cb.failed || rc != SLOPE_OK || fn_failed(H) || fn_failed(NH)) {
     slope_trace_free(t);   /* every branch below raises */
     if (cb.failed) return lua_error(L);
@@ -518,6 +579,36 @@ static int opt_step(lua_State *L) {
   double f;
   if (slope_problem_step(P->p, o, &f) != SLOPE_OK) ls_raise(L, S);
   lua_pushnumber(L, f);
+  return 1;
+}
+
+/* ---- saving and loading optimizers ----------------------------------------------- */
+
+/* opt:save(path [, p]): the optimizer's state (kind, hyperparameters, moments,
+** history), and p's point and batching when given; returns opt. */
+static int opt_save(lua_State *L) {
+  slope_ctx *S = ls_ctx(L);
+  ls_optimizer *O = ls_check_optimizer(L, 1);
+  const char *path = luaL_checkstring(L, 2);
+  slope_problem *p = lua_isnoneornil(L, 3) ? NULL : check_problem(L, 3)->p;
+  slope_optim *o = p ? ls_optimizer_for(L, S, O, slope_problem_nparams(p)) : O->o;
+  if (slope_checkpoint_save(S, path, p, o) != SLOPE_OK) ls_raise(L, S);
+  lua_settop(L, 1);
+  return 1;
+}
+
+/* slope.load(path [, p]): a new optimizer as saved (by opt:save or a run's
+** checkpoint), restoring p's point and batching too when given. */
+static int l_load(lua_State *L) {
+  slope_ctx *S = ls_ctx(L);
+  const char *path = luaL_checkstring(L, 1);
+  slope_problem *p = lua_isnoneornil(L, 2) ? NULL : check_problem(L, 2)->p;
+  ls_optimizer *O = lua_newuserdatauv(L, sizeof *O, 0);
+  memset(O, 0, sizeof *O);
+  luaL_setmetatable(L, LS_OPTIMIZER);
+  if (!(O->o = slope_checkpoint_optim(S, path, p))) ls_raise(L, S);
+  snprintf(O->kind, sizeof O->kind, "%s", slope_optim_kind(O->o));
+  snprintf(O->line_search, sizeof O->line_search, "%s", O->o->line_search);
   return 1;
 }
 
@@ -650,6 +741,9 @@ void ls_open_run(lua_State *L, slope_ctx *S) {
   lua_pushlightuserdata(L, S);
   lua_pushcclosure(L, opt_step, 1);
   lua_setfield(L, -2, "step");
+  lua_pushlightuserdata(L, S);
+  lua_pushcclosure(L, opt_save, 1);
+  lua_setfield(L, -2, "save");
   lua_pop(L, 2);
   /* minimize and maximize see slope.optim as upvalue 2 (for the default sgd) */
   lua_getfield(L, -1, "optim");
@@ -663,4 +757,7 @@ void ls_open_run(lua_State *L, slope_ctx *S) {
   lua_pushlightuserdata(L, S);
   lua_pushcclosure(L, l_problem, 1);
   lua_setfield(L, -2, "problem");
+  lua_pushlightuserdata(L, S);
+  lua_pushcclosure(L, l_load, 1);
+  lua_setfield(L, -2, "load");
 }

@@ -14,6 +14,13 @@
 
 #include "optim.h"
 
+/* The most parameters a problem, tape or optimizer takes: far beyond what
+** scalar parameters are used for, and a clear error instead of a host's
+** stray count allocating gigabytes (belongs in expr.h with the other limits). */
+#ifndef SX_MAX_PARAMS
+#define SX_MAX_PARAMS (1 << 20)
+#endif
+
 static const sx_optim_class *const classes[] = {
   &sx_optim_sgd, &sx_optim_adam, &sx_optim_adamw, &sx_optim_rmsprop,
   &sx_optim_adagrad, &sx_optim_adadelta, &sx_optim_adamax, &sx_optim_nadam,
@@ -125,6 +132,10 @@ slope_optim *slope_optim_new(slope_ctx *S, const char *kind, int nparams) {
     sx_error(S, SLOPE_ERRARG, "%s: the number of parameters must be >= 1, got %d", c->name, nparams);
     return NULL;
   }
+  if (nparams > SX_MAX_PARAMS) {
+    sx_error(S, SLOPE_ERRLIMIT, "%s: at most %d parameters, got %d", c->name, SX_MAX_PARAMS, nparams);
+    return NULL;
+  }
   size_t nstate = (size_t)nparams * (size_t)c->state_per_param + (size_t)c->state_extra;
   size_t nwork = 4 * (size_t)nparams;
   slope_optim *o = calloc(1, sizeof *o + (size_t)(nhypers(c) + 2) * sizeof(const char *));
@@ -198,10 +209,15 @@ static int check_value(slope_optim *o, const sx_hyper *h, int k, double v) {
                     o->cls->name, what, got);
   }
   range r = range_of(h, k);
-  if (in_range(r, v) && (!h->is_int || v == floor(v))) return SLOPE_OK;
+  /* open-ended ranges still mean finite values: lr = inf would only make NaNs */
+  if (isfinite(v) && in_range(r, v) && (!h->is_int || v == floor(v))) return SLOPE_OK;
   range_text(allowed, sizeof allowed, r);
-  return sx_error(o->S, SLOPE_ERRARG, "%s: %s must be %s%s, got %s", o->cls->name, what,
-                  h->is_int ? "an integer " : "", allowed, got);
+  const char *kind = h->is_int ? "an integer " : isinf(v) ? "finite and " : "";
+  if (isinf(v) && !(r.lo > -INFINITY || r.hi < INFINITY)) {
+    kind = "";
+    snprintf(allowed, sizeof allowed, "a finite number");
+  }
+  return sx_error(o->S, SLOPE_ERRARG, "%s: %s must be %s%s, got %s", o->cls->name, what, kind, allowed, got);
 }
 
 /*

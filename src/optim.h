@@ -37,6 +37,14 @@ typedef struct sx_optim_class {
               const double *lr, const slope_objective *obj, slope_rng *rng);
   /* Optional: extra cleanup (e.g. L-BFGS history), called by reset and free. */
   void (*reset)(slope_optim *o);
+  /* Optional: class-private state that must survive a checkpoint (L-BFGS's
+  ** history in 'o->extra'), as doubles.  'save_extra' stores it in 'out' and
+  ** returns the count; with 'out' NULL it returns the most it may ever need,
+  ** so a run can size its checkpoint buffer once.  'load_extra' restores
+  ** 'count' doubles saved by the same class for the same 'o->n' and 'o->h',
+  ** checking them first: on an error (recorded in o->S) nothing changes. */
+  size_t (*save_extra)(const slope_optim *o, double *out);
+  int (*load_extra)(slope_optim *o, const double *in, size_t count);
 } sx_optim_class;
 
 struct slope_optim {

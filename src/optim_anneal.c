@@ -54,5 +54,5 @@ static int anneal_step(slope_optim *o, double *x, double f, const double *g,
 }
 
 const sx_optim_class sx_optim_anneal = {
-  "anneal", anneal_hypers, 0, 0, anneal_step, NULL
+  "anneal", anneal_hypers, 0, 0, anneal_step, NULL, NULL, NULL
 };

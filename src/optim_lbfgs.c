@@ -92,14 +92,10 @@ static void lbfgs_reset(slope_optim *o) {
   o->extra = NULL;
 }
 
-/* The state for this step: allocated on the first step (one block). */
-static lb_state *lb_get(slope_optim *o) {
-  int n = o->n, m = (int)o->h[HISTORY];
-  lb_state *L = o->extra;
-  if (L && L->n == n && L->m == m) return L;
-  lbfgs_reset(o);
+/* A zeroed state for n parameters and m pairs (one block). */
+static lb_state *lb_alloc(int n, int m) {
   size_t nd = (size_t)(2 * m + 11) * (size_t)n + 2 * (size_t)m;
-  L = calloc(1, sizeof *L + nd * sizeof(double));
+  lb_state *L = calloc(1, sizeof *L + nd * sizeof(double));
   if (!L) return NULL;
   double *p = (double *)(L + 1);
   L->n = n; L->m = m;
@@ -118,8 +114,71 @@ static lb_state *lb_get(slope_optim *o) {
   L->bg[1] = p; p += n;
   L->y = p; p += n;
   L->s = p;
-  o->extra = L;
   return L;
+}
+
+/* The state for this step: allocated on the first step. */
+static lb_state *lb_get(slope_optim *o) {
+  int n = o->n, m = (int)o->h[HISTORY];
+  lb_state *L = o->extra;
+  if (L && L->n == n && L->m == m) return L;
+  lbfgs_reset(o);
+  return o->extra = lb_alloc(n, m);
+}
+
+/* ---- checkpoints ------------------------------------------------------------ */
+
+/*
+** What outlives a step, as doubles: n_iter, num_old, head, t, H_diag,
+** prev_loss, then d, prev_g, the pairs (ring order kept, with 'head') and
+** ro, which lie in one run from 'd'.  'al' and the rest are scratch.
+*/
+enum { LB_SCALARS = 6 };
+
+static size_t lb_saved(int n, int m) {
+  return LB_SCALARS + (size_t)(2 * m + 2) * (size_t)n + (size_t)m;
+}
+
+static size_t lbfgs_save(const slope_optim *o, double *out) {
+  const lb_state *L = o->extra;
+  if (!out) return lb_saved(o->n, (int)o->h[HISTORY]);
+  /* no step yet, or a history the next step drops (history_size changed) */
+  if (!L || L->m != (int)o->h[HISTORY]) return 0;
+  double head[LB_SCALARS] = {(double)L->n_iter, L->num_old, L->head, L->t, L->H_diag, L->prev_loss};
+  memcpy(out, head, sizeof head);
+  size_t count = lb_saved(L->n, L->m);
+  memcpy(out + LB_SCALARS, L->d, (count - LB_SCALARS) * sizeof *out);
+  return count;
+}
+
+static int whole_in(double v, double lo, double hi) {
+  return v >= lo && v <= hi && v == floor(v);
+}
+
+static int lbfgs_load(slope_optim *o, const double *in, size_t count) {
+  int n = o->n, m = (int)o->h[HISTORY];
+  if (count == 0) {
+    lbfgs_reset(o);
+    return SLOPE_OK;
+  }
+  if (count != lb_saved(n, m))
+    return sx_error(o->S, SLOPE_ERRDATA, "lbfgs: the saved history holds %zu numbers; %zu expected "
+                    "for %d parameters and history_size %d", count, lb_saved(n, m), n, m);
+  if (!whole_in(in[0], 0, 9e15) || !whole_in(in[1], 0, m) || !whole_in(in[2], 0, m - 1))
+    return sx_error(o->S, SLOPE_ERRDATA, "lbfgs: the saved history is inconsistent "
+                    "(iterations %g, pairs %g, ring start %g)", in[0], in[1], in[2]);
+  lb_state *L = lb_alloc(n, m);
+  if (!L) return sx_error(o->S, SLOPE_ERRMEM, "out of memory for the lbfgs history");
+  L->n_iter = (long)in[0];
+  L->num_old = (int)in[1];
+  L->head = (int)in[2];
+  L->t = in[3];
+  L->H_diag = in[4];
+  L->prev_loss = in[5];
+  memcpy(L->d, in + LB_SCALARS, (count - LB_SCALARS) * sizeof *in);
+  lbfgs_reset(o);
+  o->extra = L;
+  return SLOPE_OK;
 }
 
 /* ---- one evaluation -------------------------------------------------------- */
@@ -407,5 +466,5 @@ static int lbfgs_step(slope_optim *o, double *x, double f, const double *g,
 }
 
 const sx_optim_class sx_optim_lbfgs = {
-  "lbfgs", lbfgs_hypers, 0, 0, lbfgs_step, lbfgs_reset
+  "lbfgs", lbfgs_hypers, 0, 0, lbfgs_step, lbfgs_reset, lbfgs_save, lbfgs_load
 };

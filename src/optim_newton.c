@@ -127,5 +127,5 @@ static int newton_step(slope_optim *o, double *x, double f, const double *g,
 }
 
 const sx_optim_class sx_optim_newton = {
-  "newton", newton_hypers, 0, 0, newton_step, newton_reset
+  "newton", newton_hypers, 0, 0, newton_step, newton_reset, NULL, NULL   /* o->extra is scratch */
 };

@@ -9,6 +9,13 @@
 #include "problem.h"
 #include "expr.h"
 
+/* The most parameters a problem, tape or optimizer takes: far beyond what
+** scalar parameters are used for, and a clear error instead of a host's
+** stray count allocating gigabytes (belongs in expr.h with the other limits). */
+#ifndef SX_MAX_PARAMS
+#define SX_MAX_PARAMS (1 << 20)
+#endif
+
 /* Columns of the data set in the order the tape was compiled with. */
 static int bind_data(slope_problem *p, slope_tape *T) {
   int nc = slope_data_ncols(p->data);
@@ -36,6 +43,8 @@ static slope_tape *compile(slope_problem *p, slope_expr e) {
 
 static slope_problem *alloc_problem(slope_ctx *S, int n, const char *const *names, const double *x0) {
   if (n < 1) return sx_error(S, SLOPE_ERRARG, "a problem needs at least one parameter"), NULL;
+  if (n > SX_MAX_PARAMS)
+    return sx_error(S, SLOPE_ERRLIMIT, "a problem has at most %d parameters, got %d", SX_MAX_PARAMS, n), NULL;
   slope_problem *p = calloc(1, sizeof *p);
   if (!p) return sx_error(S, SLOPE_ERRMEM, "out of memory"), NULL;
   p->S = S;

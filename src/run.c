@@ -8,6 +8,11 @@
 **   noise; update x; add parameter noise; stop if x is not finite (the point
 **   before the update is kept); record, log, call back; stop if |df| <= tol_f.
 ** Nothing is allocated inside the loop.
+**
+** Checkpoints are written after every k-th completed step, and a resumed run
+** restores what the loop carries from step to step (position, generator,
+** last f, epoch sums, batching, optimizer, plateau state) so that it goes
+** on exactly as the interrupted run would have.
 */
 #include <math.h>
 #include <stdarg.h>
@@ -16,8 +21,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "problem.h"
-#include "schedule.h"
+#include "progress.h"
+#include "checkpoint.h"
 #include "trace.h"
 
 void slope_run_defaults(slope_run_opts *o) {
@@ -52,6 +57,10 @@ typedef struct run {
   long epoch_steps;
   slope_rng rng;
   struct timespec start;
+  sx_ckpt ck;          /* the checkpoint writer, when checkpointing */
+  int stepped;         /* the last call of 'step' completed an update */
+  int resumed;         /* the run continues a checkpoint */
+  sx_progress bar;
 } run;
 
 static double elapsed(const run *R) {
@@ -68,7 +77,15 @@ static int all_finite(const double *v, int n) {
 static double norm2(const double *v, int n) {
   double s = 0;
   for (int i = 0; i < n; i++) s += v[i] * v[i];
-  return sqrt(s);
+  if (isfinite(s)) return sqrt(s);
+  /* the squares overflowed though the entries may be finite (|g| ~ 1e200):
+  ** rescale by the largest magnitude, as clip.c does */
+  double big = 0;
+  for (int i = 0; i < n; i++) big = fmax(big, fabs(v[i]));
+  if (!isfinite(big)) return big;
+  s = 0;
+  for (int i = 0; i < n; i++) s += (v[i] / big) * (v[i] / big);
+  return big * sqrt(s);
 }
 
 static int check_opts(slope_ctx *S, const slope_run_opts *o, const slope_problem *p) {
@@ -83,6 +100,8 @@ static int check_opts(slope_ctx *S, const slope_run_opts *o, const slope_problem
   if (o->lr) for (int i = 0; i < p->n; i++)
     if (!(o->lr[i] >= 0)) return sx_error(S, SLOPE_ERRARG, "lr for '%s' must be >= 0, got %g", p->names[i], o->lr[i]);
   if (o->schedule && sx_schedule_check(o->schedule) != SLOPE_OK) return S->errcode;
+  if (o->checkpoint_every < 0 || (o->checkpoint_every > 0) != (o->checkpoint_path != NULL))
+    return sx_error(S, SLOPE_ERRARG, "checkpoints need both a path and every >= 1 (steps between them)");
   const slope_noise *z = &o->noise;
   if (z->schedule && sx_schedule_check(z->schedule) != SLOPE_OK) return S->errcode;
   if (z->std < 0 || z->temperature < 0 || z->eta < 0 || z->gamma < 0)
@@ -141,20 +160,79 @@ static int stop(run *R, int status, const char *fmt, ...) {
   return 1;
 }
 
+/* Index of the first entry of 'v' that is not finite, or -1. */
+static int first_bad(const double *v, int n) {
+  for (int i = 0; i < n; i++) if (!isfinite(v[i])) return i;
+  return -1;
+}
+
+/* "x = -0.65, y = 2" for the first few parameters of 'x'. */
+static void point_text(const run *R, const double *x, char *out, size_t cap) {
+  size_t k = 0;
+  out[0] = '\0';
+  for (int i = 0; i < R->n && i < 3 && k < cap; i++)
+    k += (size_t)snprintf(out + k, cap - k, "%s%s = %.4g", i ? ", " : "", R->p->names[i], x[i]);
+  if (R->n > 3 && k < cap) snprintf(out + k, cap - k, ", ...");
+}
+
+/* "; f = log(x) + x" (shortened to about 60 characters), or nothing for
+** host callbacks.  Printing must not leave an error behind in the context. */
+static void objective_text(const run *R, char *out, size_t cap) {
+  slope_ctx *S = R->p->S;
+  out[0] = '\0';
+  if (!R->p->f || sx_failed(S)) return;
+  const char *t = slope_print(S, R->p->f);
+  if (!t) { slope_clear_error(S); return; }
+  if (strlen(t) > 60) snprintf(out, cap, "; f = %.57s...", t);
+  else snprintf(out, cap, "; f = %s", t);
+}
+
+/* What went wrong, for the message: f, one gradient entry or one parameter
+** that is not finite, where, and the objective's text. */
+enum { BAD_F, BAD_GRAD, BAD_X };
+
+/* "nan", "inf" or "-inf" ("-nan" would only confuse). */
+static const char *bad_word(double v) { return isnan(v) ? "nan" : v > 0 ? "inf" : "-inf"; }
+
+static void what_text(const run *R, int bad, char *out, size_t cap) {
+  char at[96], fn[80];
+  int i;
+  point_text(R, R->p->x, at, sizeof at);
+  objective_text(R, fn, sizeof fn);
+  switch (bad) {
+  case BAD_F:
+    snprintf(out, cap, "f is not finite (%s at %s%s)", bad_word(R->f), at, fn);
+    break;
+  case BAD_GRAD:
+    i = first_bad(R->g, R->n);
+    if (i < 0) i = 0;
+    snprintf(out, cap, "the gradient is not finite (d/d%s = %s at %s%s)", R->p->names[i], bad_word(R->g[i]), at, fn);
+    break;
+  default:
+    i = first_bad(R->p->x, R->n);
+    if (i < 0) i = 0;
+    snprintf(out, cap, "the update made %s %s", R->p->names[i], bad_word(R->p->x[i]));
+    break;
+  }
+}
+
 /* Stop as diverged at the last point where f was finite: with 'revert' the
-** point before the previous update (f or g is not finite at the current one). */
-static int diverged(run *R, const char *what, int revert) {
+** point before the previous update (f or g is not finite at the current
+** one), else the point before this update (the update itself went bad). */
+static int diverged(run *R, int bad, int revert) {
+  char what[200], advice[96];
+  what_text(R, bad, what, sizeof what);
   if (revert && R->step == 1) {   /* nothing finite to go back to: no step was made */
     R->step = 0;
-    return stop(R, SLOPE_DIVERGED, "%s is not finite at the start point", what);
+    return stop(R, SLOPE_DIVERGED, "diverged at the start point: %s; no step was made", what);
   }
-  if (revert) {
-    memcpy(R->p->x, R->xprev, (size_t)R->n * sizeof *R->xprev);
-    R->step--;
-  }
-  return stop(R, SLOPE_DIVERGED,
-              "diverged at step %ld: %s is not finite; the last finite point is kept. "
-              "Try a smaller learning rate (lr = %g now) or clipping", R->step, what, R->lr[0]);
+  memcpy(R->p->x, R->xprev, (size_t)R->n * sizeof *R->xprev);
+  if (revert) R->step--;
+  /* the advice goes in whole: long names shorten the description instead */
+  int len = snprintf(advice, sizeof advice, "; the last finite point is kept. "
+                     "Try a smaller learning rate (lr = %g now) or clipping", R->lr[0]);
+  int room = (int)sizeof R->r->message - len - 32;
+  return stop(R, SLOPE_DIVERGED, "diverged at step %ld: %.*s%s", R->step, room > 0 ? room : 0, what, advice);
 }
 
 /* Record, log and call back after the update of step R->step. */
@@ -162,14 +240,22 @@ static int after_update(run *R, int end_epoch) {
   const slope_run_opts *o = R->opt;
   long k = R->step;
   if (R->trace && o->trace_every && k % o->trace_every == 0 &&
-      sx_trace_add(R->trace, k, R->f, R->lr[0], R->gnorm, R->p->x) != SLOPE_OK) return -1;
+      sx_trace_add(R->trace, k, R->f, R->lr[0], R->gnorm, R->p->x) != SLOPE_OK) {
+    /* keep the run's results: stop where memory for the trace ran out */
+    slope_clear_error(R->p->S);
+    return stop(R, SLOPE_STOPPED, "stopped at step %ld: no memory left for the trace "
+                "(record every k-th step with trace = k)", k);
+  }
   if (o->log_every) {
     if (o->epochs) { if (end_epoch && R->epoch % o->log_every == 0) log_line(R, "epoch", R->epoch); }
     else if (k % o->log_every == 0) log_line(R, "step", k);
   }
   if (o->on_step && o->every && k % o->every == 0) {
     slope_step_info s = {k, R->epoch, R->f, R->lr[0], R->gnorm, R->p->x, R->n};
-    if (o->on_step(o->ud, &s)) return stop(R, SLOPE_STOPPED, "stopped by on_step at step %ld", k);
+    if (o->on_step(o->ud, &s)) {
+      if (o->interrupt && *o->interrupt) return stop(R, SLOPE_STOPPED, "interrupted at step %ld", k);
+      return stop(R, SLOPE_STOPPED, "stopped by on_step at step %ld", k);
+    }
     if (sx_failed(R->p->S)) return -1;
   }
   return 0;
@@ -181,14 +267,15 @@ static int step(run *R) {
   slope_problem *p = R->p;
   int n = R->n;
   long t = R->step;   /* 0-based index of this step */
+  R->stepped = 0;
   if (o->interrupt && *o->interrupt) return stop(R, SLOPE_STOPPED, "interrupted at step %ld", t);
   if (o->max_seconds > 0 && (t & 63) == 0 && elapsed(R) > o->max_seconds)
     return stop(R, SLOPE_STOPPED, "time limit of %g s reached at step %ld", o->max_seconds, t);
   int end_epoch = sx_problem_next_batch(p);
   R->step++;
   if (sx_problem_eval_batch(p, p->x, &R->f, R->g) != SLOPE_OK) return -1;
-  if (!isfinite(R->f)) return diverged(R, "f", 1);
-  if (!all_finite(R->g, n)) return diverged(R, "the gradient", 1);
+  if (!isfinite(R->f)) return diverged(R, BAD_F, 1);
+  if (!all_finite(R->g, n)) return diverged(R, BAD_GRAD, 1);
   R->gnorm = norm2(R->g, n);
   if (o->tol_grad > 0 && R->gnorm <= o->tol_grad) {
     R->step--;
@@ -203,10 +290,7 @@ static int step(run *R) {
   if (slope_optim_step(R->o, p->x, R->f, R->g, o->lr || o->schedule ? R->lr : NULL, &obj, &R->rng) != SLOPE_OK)
     return -1;
   add_parameter_noise(R, t);
-  if (!all_finite(p->x, n)) {
-    memcpy(p->x, R->xprev, (size_t)n * sizeof *p->x);
-    return diverged(R, "the point after the update", 0);
-  }
+  if (!all_finite(p->x, n)) return diverged(R, BAD_X, 0);
   R->epoch_fsum += R->f;
   R->epoch_steps++;
   if (end_epoch) {
@@ -215,12 +299,48 @@ static int step(run *R) {
     R->epoch_fsum = 0;
     R->epoch_steps = 0;
   }
+  R->stepped = 1;
   int rc = after_update(R, end_epoch);
   if (rc) return rc;
   if (o->tol_f > 0 && R->step > 1 && fabs(R->f - R->fprev) <= o->tol_f)
     return stop(R, SLOPE_CONVERGED, "converged: |change in f| %.3g <= tol.f %g", fabs(R->f - R->fprev), o->tol_f);
   R->fprev = R->f;
   return 0;
+}
+
+/* Base rates: per parameter, or the optimizer's lr for all. */
+static void set_base(run *R) {
+  double lr0 = 0;
+  slope_optim_get(R->o, "lr", &lr0, 1);
+  for (int i = 0; i < R->n; i++) R->base[i] = R->opt->lr ? R->opt->lr[i] : lr0;
+}
+
+/* Continue from a checkpoint: its hyperparameters replace the optimizer's
+** (as torch's load_state_dict does), except maximize, which the run sets. */
+static int resume(run *R, int has_max, double want_max) {
+  slope_ctx *S = R->p->S;
+  sx_run_pos pos = {0};
+  pos.lr = R->lr;
+  if (sx_ckpt_read(S, R->opt->resume_path, &pos, R->p, R->o, R->opt->schedule) != SLOPE_OK) return S->errcode;
+  if (has_max && slope_optim_set(R->o, "maximize", &want_max, 1) != SLOPE_OK) return S->errcode;
+  R->step = pos.step;
+  R->epoch = pos.epoch;
+  R->epoch_fsum = pos.epoch_fsum;
+  R->epoch_steps = pos.epoch_steps;
+  R->f = R->fprev = pos.f;   /* a completed step leaves fprev == f */
+  R->gnorm = pos.grad_norm;
+  R->rng = pos.rng;
+  R->resumed = 1;
+  set_base(R);
+  return SLOPE_OK;
+}
+
+/* After step R->step completed: a checkpoint when one is due. */
+static int checkpoint(run *R) {
+  long every = R->opt->checkpoint_every;
+  if (!every || !R->stepped || R->step % every != 0) return SLOPE_OK;
+  sx_run_pos pos = {R->step, R->epoch, R->epoch_fsum, R->epoch_steps, R->f, R->gnorm, R->lr, R->rng};
+  return sx_ckpt_write(&R->ck, &pos, R->p, R->o, R->opt->schedule);
 }
 
 static int setup(run *R) {
@@ -231,9 +351,7 @@ static int setup(run *R) {
   R->xprev = R->g + n;
   R->lr = R->g + 2 * n;
   R->base = R->g + 3 * n;
-  double lr0 = 0;
-  slope_optim_get(R->o, "lr", &lr0, 1);
-  for (int i = 0; i < n; i++) R->base[i] = R->opt->lr ? R->opt->lr[i] : lr0;
+  set_base(R);
   sx_schedule_restart(R->opt->schedule);
   set_rates(R, 0);
   slope_rng_seed(&R->rng, R->opt->seed ^ 0x5deece66dULL);
@@ -257,17 +375,30 @@ int slope_run(slope_problem *p, slope_optim *o, const slope_run_opts *opts,
   run R = {0};
   R.p = p, R.o = o, R.opt = opts, R.r = r, R.n = p->n;
   int rc = setup(&R);
+  if (rc == SLOPE_OK && opts->resume_path) rc = resume(&R, has_max, want_max);
+  if (rc == SLOPE_OK && opts->checkpoint_every)
+    rc = sx_ckpt_init(&R.ck, S, opts->checkpoint_path, p, o, opts->schedule, 1);
   if (rc == SLOPE_OK && trace && opts->trace_every)
-    if (!(R.trace = sx_trace_new(S, R.n, (size_t)(total / opts->trace_every) + 2))) rc = S->errcode;
-  if (rc == SLOPE_OK) rc = slope_problem_eval(p, p->x, &R.f, R.g);
-  R.fprev = R.f;
-  if (rc == SLOPE_OK && R.trace) rc = sx_trace_add(R.trace, 0, R.f, R.lr[0], norm2(R.g, R.n), p->x);
+    /* room for the whole run up to a point; a longer one grows the trace as it goes */
+    if (!(R.trace = sx_trace_new(S, R.n, (size_t)(total / opts->trace_every < 65536 ? total / opts->trace_every + 2 : 65536))))
+      rc = S->errcode;
+  if (rc == SLOPE_OK && !R.resumed) {
+    rc = slope_problem_eval(p, p->x, &R.f, R.g);
+    R.fprev = R.f;
+    R.gnorm = norm2(R.g, R.n);
+  }
+  /* a resumed trace starts with the row of the checkpoint's step, as recorded before */
+  if (rc == SLOPE_OK && R.trace) rc = sx_trace_add(R.trace, R.step, R.f, R.lr[0], R.gnorm, p->x);
   r->status = SLOPE_MAX_STEPS;
   int end = 0;
+  sx_progress_start(&R.bar, opts->progress, total);
   while (rc == SLOPE_OK && !end && R.step < total) {
     end = step(&R);
+    if ((R.step & 1023) == 0) sx_progress_update(&R.bar, R.step, R.f);
     if (end < 0) rc = S->errcode ? S->errcode : SLOPE_ERRARG;
+    else rc = checkpoint(&R);
   }
+  sx_progress_end(&R.bar);
   if (rc == SLOPE_OK && r->status == SLOPE_MAX_STEPS)
     snprintf(r->message, sizeof r->message, "reached the step limit (%ld steps)", R.step);
   if (rc == SLOPE_OK && opts->log_every && r->status != SLOPE_MAX_STEPS)
@@ -282,6 +413,7 @@ int slope_run(slope_problem *p, slope_optim *o, const slope_run_opts *opts,
   r->steps = R.step;
   r->epochs = R.epoch;
   if (has_max) slope_optim_set(o, "maximize", &was_max, 1);
+  sx_ckpt_free(&R.ck);
   free(R.g);
   if (rc == SLOPE_OK && trace) *trace = R.trace;
   else slope_trace_free(R.trace);

@@ -345,6 +345,7 @@ typedef struct slope_run_opts {
   long checkpoint_every;        /* 0: no checkpoints */
   const char *resume_path;      /* continue the run saved in this checkpoint: from its step to
                                 ** the same 'steps'/'epochs' total, bit for bit; NULL: afresh */
+  int progress;                 /* draw a progress bar on stderr during long runs */
 } slope_run_opts;
 
 /* Defaults: 100 steps, no schedule, noise, clipping or tolerances, trace every step. */
@@ -399,6 +400,9 @@ int slope_checkpoint_save(slope_ctx *S, const char *path, const slope_problem *p
 /* Restore 'p' and/or 'o' from any checkpoint; the parameter names, data rows,
 ** batching and optimizer kind must match.  On an error nothing changes. */
 int slope_checkpoint_load(slope_ctx *S, const char *path, slope_problem *p, slope_optim *o);
+/* A new optimizer of the kind, size, hyperparameters and state saved at 'path',
+** restoring 'p' as well when not NULL; NULL on an error. */
+slope_optim *slope_checkpoint_optim(slope_ctx *S, const char *path, slope_problem *p);
 
 /* ---- Lua ------------------------------------------------------------------ */
 

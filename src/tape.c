@@ -19,6 +19,11 @@
 
 #include "tape.h"
 
+/* The most parameters a tape takes (belongs in expr.h with the other limits). */
+#ifndef SX_MAX_PARAMS
+#define SX_MAX_PARAMS (1 << 20)
+#endif
+
 enum { PRE, ROW, POST, MIXED };          /* node classes; MIXED is an error */
 #define RB 0x80000000u                   /* register bit: a row register */
 #define NONE 0xffffffffu
@@ -728,25 +733,55 @@ static int finish(build *b, slope_tape *T) {
 
 /* ---- the public entry points ------------------------------------------------ */
 
+/* A name of the parameter and column lists with its position, for sorting. */
+typedef struct tp_named { const char *s; int i; } tp_named;
+
+static int cmp_named(const void *a, const void *b) {
+  const tp_named *x = a, *y = b;
+  int c = strcmp(x->s, y->s);
+  return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/*
+** Counts within the limits, no NULL, no name twice.  Repeats are found by
+** sorting, so a million parameters cost n log n, not n^2; the one reported
+** is the one a scan in list order meets first (the earliest second use).
+*/
 static int check_names(slope_ctx *S, const char *const *params, int np,
                        const char *const *cols, int nc) {
   if (np < 0 || nc < 0 || (np && !params) || (nc && !cols))
     return sx_error(S, SLOPE_ERRARG, "slope_compile: bad parameter or column list "
                     "(counts must be >= 0 and lists non-NULL)");
-  for (int i = 0; i < np + nc; i++) {
-    const char *x = i < np ? params[i] : cols[i - np];
-    if (!x) return sx_error(S, SLOPE_ERRARG, "slope_compile: %s %d is NULL",
-                            i < np ? "parameter" : "data column", i < np ? i + 1 : i - np + 1);
-    for (int j = 0; j < i; j++) {
-      const char *y = j < np ? params[j] : cols[j - np];
-      if (strcmp(x, y) != 0) continue;
-      if (j < np && i >= np)
-        return sx_error(S, SLOPE_ERRARG, "'%s' is both a parameter and a data column", x);
-      return sx_error(S, SLOPE_ERRARG, "%s '%s' is listed twice",
-                      i < np ? "parameter" : "data column", x);
+  if (np > SX_MAX_PARAMS)
+    return sx_error(S, SLOPE_ERRLIMIT, "slope_compile: at most %d parameters, got %d", SX_MAX_PARAMS, np);
+  if (nc > SX_MAX_COLS)
+    return sx_error(S, SLOPE_ERRLIMIT, "slope_compile: at most %d data columns, got %d", SX_MAX_COLS, nc);
+  int n = np + nc;
+  tp_named *v = malloc((size_t)(n ? n : 1) * sizeof *v);
+  if (!v) return sx_error(S, SLOPE_ERRMEM, "out of memory");
+  for (int i = 0; i < n; i++) {
+    v[i].s = i < np ? params[i] : cols[i - np];
+    v[i].i = i;
+    if (!v[i].s) {
+      free(v);
+      return sx_error(S, SLOPE_ERRARG, "slope_compile: %s %d is NULL",
+                      i < np ? "parameter" : "data column", i < np ? i + 1 : i - np + 1);
     }
   }
-  return SLOPE_OK;
+  qsort(v, (size_t)n, sizeof *v, cmp_named);
+  int i = -1, j = -1;   /* the earliest second use and the first use of its name */
+  for (int k = 1; k < n; k++)
+    if (strcmp(v[k].s, v[k - 1].s) == 0 && (k < 2 || strcmp(v[k - 1].s, v[k - 2].s) != 0) &&
+        (i < 0 || v[k].i < i)) {
+      i = v[k].i;
+      j = v[k - 1].i;
+    }
+  free(v);
+  if (i < 0) return SLOPE_OK;
+  const char *x = i < np ? params[i] : cols[i - np];
+  if (j < np && i >= np)
+    return sx_error(S, SLOPE_ERRARG, "'%s' is both a parameter and a data column", x);
+  return sx_error(S, SLOPE_ERRARG, "%s '%s' is listed twice", i < np ? "parameter" : "data column", x);
 }
 
 static void build_free(build *b) {

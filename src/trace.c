@@ -1,12 +1,17 @@
 /*
 ** trace.c -- the record of a run, kept compactly in C: one row of doubles
 ** per recorded step (step, f, lr, grad_norm, x[0..n)), written out as CSV
-** or JSON on request.
+** or JSON on request.  A file is written to 'path.tmp' and renamed over
+** 'path' once complete, so a reader (or a run killed mid-write) never sees
+** half a trace; a path that is not a regular file (a pipe, /dev/stdout) is
+** written in place.
 */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "trace.h"
 
@@ -61,15 +66,40 @@ int slope_trace_row(const slope_trace *t, size_t k, long *step, double *f, doubl
   return SLOPE_OK;
 }
 
-static FILE *open_out(const slope_trace *t, const char *path) {
-  FILE *fp = fopen(path, "w");
-  if (!fp) sx_error(t->S, SLOPE_ERRIO, "cannot write '%s': %s", path, strerror(errno));
-  return fp;
+/* An output file in the making: 'tmp' is NULL when written in place. */
+typedef struct out {
+  FILE *fp;
+  char *tmp;
+} out;
+
+static int open_out(const slope_trace *t, const char *path, out *o) {
+  struct stat st;
+  const char *target = path;
+  o->tmp = NULL;
+  if (stat(path, &st) != 0 || S_ISREG(st.st_mode)) {
+    size_t len = strlen(path);
+    if (!(o->tmp = malloc(len + 5))) return sx_error(t->S, SLOPE_ERRMEM, "out of memory");
+    memcpy(o->tmp, path, len);
+    memcpy(o->tmp + len, ".tmp", 5);
+    target = o->tmp;
+  }
+  if (!(o->fp = fopen(target, "w"))) {
+    int e = errno;
+    free(o->tmp);
+    return sx_error(t->S, SLOPE_ERRIO, "cannot write '%s': %s", path, strerror(e));
+  }
+  return SLOPE_OK;
 }
 
-static int close_out(const slope_trace *t, FILE *fp, const char *path) {
-  int bad = ferror(fp);
-  if (fclose(fp) != 0 || bad) return sx_error(t->S, SLOPE_ERRIO, "error writing '%s'", path);
+static int close_out(const slope_trace *t, out *o, const char *path) {
+  int bad = fflush(o->fp) != 0 || ferror(o->fp);
+  if (!bad && o->tmp && fsync(fileno(o->fp)) != 0) bad = 1;
+  if (fclose(o->fp) != 0) bad = 1;
+  if (!bad && o->tmp && rename(o->tmp, path) != 0) bad = 1;
+  int e = errno;
+  if (bad && o->tmp) unlink(o->tmp);
+  free(o->tmp);
+  if (bad) return sx_error(t->S, SLOPE_ERRIO, "error writing '%s': %s", path, strerror(e));
   return SLOPE_OK;
 }
 
@@ -80,8 +110,9 @@ static const char *param_name(const char *const *names, int i, char *tmp, size_t
 }
 
 int slope_trace_csv(const slope_trace *t, const char *path, const char *const *names) {
-  FILE *fp = open_out(t, path);
-  if (!fp) return t->S->errcode;
+  out o;
+  if (open_out(t, path, &o) != SLOPE_OK) return t->S->errcode;
+  FILE *fp = o.fp;
   char tmp[32];
   fputs("step,f,lr,grad_norm", fp);
   for (int i = 0; i < t->n; i++) fprintf(fp, ",%s", param_name(names, i, tmp, sizeof tmp));
@@ -92,7 +123,7 @@ int slope_trace_csv(const slope_trace *t, const char *path, const char *const *n
     for (size_t j = 1; j < t->stride; j++) fprintf(fp, ",%.17g", row[j]);
     fputc('\n', fp);
   }
-  return close_out(t, fp, path);
+  return close_out(t, &o, path);
 }
 
 /* JSON has no NaN or Inf: write them as null. */
@@ -102,8 +133,9 @@ static void json_num(FILE *fp, double v) {
 }
 
 int slope_trace_json(const slope_trace *t, const char *path, const char *const *names) {
-  FILE *fp = open_out(t, path);
-  if (!fp) return t->S->errcode;
+  out o;
+  if (open_out(t, path, &o) != SLOPE_OK) return t->S->errcode;
+  FILE *fp = o.fp;
   char tmp[32];
   fputs("{\"params\": [", fp);
   for (int i = 0; i < t->n; i++) fprintf(fp, "%s\"%s\"", i ? ", " : "", param_name(names, i, tmp, sizeof tmp));
@@ -124,5 +156,5 @@ int slope_trace_json(const slope_trace *t, const char *path, const char *const *
     fprintf(fp, "]}%s\n", k + 1 < t->nrows ? "," : "");
   }
   fputs(" ]}\n", fp);
-  return close_out(t, fp, path);
+  return close_out(t, &o, path);
 }

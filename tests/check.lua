@@ -93,6 +93,22 @@ function check.plain(s)
   return (s:gsub("[%^%$%(%)%%%.%[%]%*%+%-%?]", "%%%0"))
 end
 
+-- Every number in a value (tables deeply, traces row by row) is finite.
+function check.all_finite(v, seen)
+  seen = seen or {}
+  if type(v) == "number" then return v == v and v ~= math.huge and v ~= -math.huge end
+  if type(v) == "table" then
+    if seen[v] then return true end
+    seen[v] = true
+    for _, x in pairs(v) do if not check.all_finite(x, seen) then return false end end
+    return true
+  end
+  if type(v) == "userdata" and tostring(v):match("^slope%.Trace") then
+    for k = 0, #v do if not check.all_finite(v[k], seen) then return false end end
+  end
+  return true
+end
+
 function check.done()
   print(string.format("%d passed, %d failed", check.passed, check.failed))
   os.exit(check.failed == 0, true)   -- close the state, so finalizers run (clean under valgrind)

@@ -8,21 +8,7 @@ local plain = check.plain
 
 -- ---- helpers ----------------------------------------------------------------------------
 
--- Every number in a value (tables deeply, traces row by row) is finite.
-local function all_finite(v, seen)
-  seen = seen or {}
-  if type(v) == "number" then return v == v and v ~= math.huge and v ~= -math.huge end
-  if type(v) == "table" then
-    if seen[v] then return true end
-    seen[v] = true
-    for _, x in pairs(v) do if not all_finite(x, seen) then return false end end
-    return true
-  end
-  if type(v) == "userdata" and tostring(v):match("^slope%.Trace") then
-    for k = 0, #v do if not all_finite(v[k], seen) then return false end end
-  end
-  return true
-end
+local all_finite = check.all_finite
 
 -- ---- 1. tutorial scenarios -------------------------------------------------------------
 

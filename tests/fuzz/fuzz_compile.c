@@ -1,0 +1,125 @@
+/*
+** fuzz_compile.c -- libFuzzer target: parse -> diff -> simplify -> compile
+** -> evaluate.
+**
+** The input is expression text.  Its free names starting with 'c' become
+** data columns (three rows), the others parameters.  The target
+** differentiates with respect to each parameter (the constructors simplify
+** as they build), compiles the expression and evaluates value and gradient
+** at a fixed point, with every row and with a mini-batch.  Properties that
+** must hold, so a broken one is a finding:
+**   - every failure leaves an error code and a message;
+**   - without reductions the tape's value agrees with 'slope_eval' of the
+**     DAG, and each gradient entry with 'slope_eval' of the symbolic
+**     derivative, where both are finite and moderate;
+**   - the derivative prints to text that parses back to the same node.
+** Build and run with tests/fuzz/run.sh.
+*/
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "slope.h"
+
+#define MAXP 8
+#define MAXC 4
+#define ROWS 3
+
+static void broken(const char *what, const char *detail, double a, double b) {
+  fprintf(stderr, "fuzz_compile: %s (%s): %.17g vs %.17g\n", what, detail ? detail : "", a, b);
+  abort();
+}
+
+static void expect_error(slope_ctx *S, const char *where) {
+  slope_error err = slope_error_get(S);
+  if (err.code == SLOPE_OK || !err.message || !err.message[0]) broken("failure without an error", where, 0, 0);
+}
+
+/* Tape and tree evaluation may round differently (fused multiply-add,
+** reordered sums), so only a clear disagreement is a finding. */
+static int agree(double a, double b) {
+  if (!isfinite(a) || !isfinite(b)) return 1;
+  double s = fabs(a) > fabs(b) ? fabs(a) : fabs(b);
+  if (s > 1e6) return 1;
+  return fabs(a - b) <= 1e-6 * (s > 1 ? s : 1);
+}
+
+/* The point: a few ordinary values, none a common singularity. */
+static const double point[MAXP] = {0.75, -1.25, 2.5, 0.3, -0.6, 1.7, 3.1, -2.2};
+static const double rows[MAXC][ROWS] = {
+  {1, 2, 3}, {-0.5, 0.25, 4}, {0.1, 0.2, 0.3}, {5, -5, 2},
+};
+
+/* Derivative of 'e' in 'v': it prints and reparses to itself, and agrees
+** with the tape's gradient entry 'g' at the point. */
+static void check_derivative(slope_ctx *S, slope_expr e, const char *v, const char *const *names,
+                             int np, double g, int reduces) {
+  slope_expr d = slope_diff(S, e, v);
+  if (!d) { expect_error(S, "diff"); slope_clear_error(S); return; }
+  const char *p = slope_print(S, d);
+  if (!p) { slope_clear_error(S); return; }
+  char *text = strdup(p);
+  if (!text) return;
+  slope_expr d2 = slope_parse(S, text, strlen(text));
+  if (!d2) {
+    slope_error err = slope_error_get(S);
+    if (err.code != SLOPE_ERRLIMIT && err.code != SLOPE_ERRMEM) broken("derivative does not reparse", text, 0, 0);
+    slope_clear_error(S);
+  } else if (d2 != d) broken("derivative reparses to another expression", text, d, d2);
+  if (!reduces) {
+    double dv;
+    if (slope_eval(S, d, names, point, np, &dv) == SLOPE_OK) {
+      if (!agree(dv, g)) broken("tape gradient differs from the symbolic derivative", text, g, dv);
+    } else slope_clear_error(S);
+  }
+  free(text);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  slope_ctx *S = slope_new();
+  if (!S) return 0;
+  slope_expr e = slope_parse(S, (const char *)data, size);
+  if (!e) { expect_error(S, "parse"); slope_free(S); return 0; }
+  const char *vars[MAXP + MAXC + 1];
+  int nv = slope_vars(S, e, vars, MAXP + MAXC + 1);
+  if (nv > MAXP + MAXC) { slope_free(S); return 0; }
+  const char *params[MAXP], *cols[MAXC];
+  int np = 0, nc = 0;
+  for (int i = 0; i < nv; i++) {
+    if (vars[i][0] == 'c') { if (nc == MAXC) { slope_free(S); return 0; } cols[nc++] = vars[i]; }
+    else { if (np == MAXP) { slope_free(S); return 0; } params[np++] = vars[i]; }
+  }
+  const char *text = slope_print(S, e);
+  char p[200];
+  snprintf(p, sizeof p, "%s", text ? text : "");   /* borrowed until the next call */
+  int reduces = !text || strstr(text, "mean(") || strstr(text, "sum(");
+  slope_tape *T = slope_compile(S, e, params, np, cols, nc);
+  if (!T) { expect_error(S, "compile"); slope_free(S); return 0; }
+  if (slope_tape_nparams(T) != np) broken("tape has the wrong parameter count", "", slope_tape_nparams(T), np);
+  const double *colp[MAXC];
+  for (int j = 0; j < nc; j++) colp[j] = rows[j];
+  if (nc && slope_tape_bind(T, colp, ROWS) != SLOPE_OK) broken("binding data failed", "", 0, 0);
+  double f = 0, g[MAXP], fv = 0;
+  if (slope_tape_grad(T, point, NULL, 0, &f, g) != SLOPE_OK) { expect_error(S, "tape"); slope_clear_error(S); }
+  else {
+    if (slope_tape_grad(T, point, NULL, 0, &fv, NULL) != SLOPE_OK) broken("value-only call failed", "", 0, 0);
+    if (!(fv == f || (isnan(fv) && isnan(f)))) broken("value differs with and without the gradient", "", f, fv);
+    if (nc) {   /* a mini-batch of rows 2 and 0 */
+      size_t sel[2] = {2, 0};
+      double fb, gb[MAXP];
+      if (slope_tape_grad(T, point, sel, 2, &fb, gb) != SLOPE_OK) { expect_error(S, "batch"); slope_clear_error(S); }
+    }
+    if (!reduces) {
+      double ev;
+      if (slope_eval(S, e, params, point, np, &ev) == SLOPE_OK) {
+        if (!agree(ev, f)) broken("tape value differs from slope_eval", p, f, ev);
+      } else slope_clear_error(S);
+    }
+    for (int i = 0; i < np; i++) check_derivative(S, e, params[i], params, np, g[i], reduces || nc);
+  }
+  slope_tape_free(T);
+  slope_free(S);
+  return 0;
+}

@@ -1,0 +1,72 @@
+/*
+** fuzz_parse.c -- libFuzzer target: the parser and the printers.
+**
+** Any input must parse or fail with a positioned message, never crash or
+** hang.  When it parses, the infix text must parse back to the same node
+** (DESIGN.md: "infix with minimal parentheses that parses back to the same
+** DAG") and print to the same text again; LaTeX and C source must come out
+** without error for an expression that has no reductions.
+** Build and run with tests/fuzz/run.sh.
+*/
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "slope.h"
+
+/* A property the code promised does not hold: report it as a crash, which
+** is how libFuzzer records an input. */
+static void broken(const char *what, const char *a, const char *b) {
+  fprintf(stderr, "fuzz_parse: %s\n  first:  %s\n  second: %s\n", what, a ? a : "(null)",
+          b ? b : "(null)");
+  abort();
+}
+
+static void check_message(slope_ctx *S) {
+  slope_error err = slope_error_get(S);
+  if (err.code == SLOPE_OK || !err.message || !err.message[0])
+    broken("a failed parse left no error message", err.message, "");
+  if (err.code == SLOPE_ERRSYNTAX && (err.line < 1 || err.col < 1))
+    broken("a syntax error without a position", err.message, "");
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  slope_ctx *S = slope_new();
+  if (!S) return 0;
+  slope_expr e = slope_parse(S, (const char *)data, size);
+  if (!e) {
+    check_message(S);
+    slope_free(S);
+    return 0;
+  }
+  const char *p = slope_print(S, e);
+  if (!p) { slope_free(S); return 0; }   /* out of memory is allowed */
+  char *text = strdup(p);
+  if (!text) { slope_free(S); return 0; }
+  slope_expr e2 = slope_parse(S, text, strlen(text));
+  if (!e2) {
+    slope_error err = slope_error_get(S);
+    if (err.code != SLOPE_ERRMEM && err.code != SLOPE_ERRLIMIT)
+      broken("printed text does not parse", text, err.message);
+  } else {
+    const char *p2 = slope_print(S, e2);
+    if (e2 != e) broken("printed text parses to another expression", text, p2);
+    if (p2 && strcmp(p2, text) != 0) broken("printing is not stable", text, p2);
+    /* the other printers must cope with anything the parser built */
+    slope_clear_error(S);
+    if (!slope_latex(S, e)) {
+      slope_error err = slope_error_get(S);
+      if (err.code != SLOPE_ERRMEM && err.code != SLOPE_ERRLIMIT) broken("latex failed", text, err.message);
+    }
+    slope_clear_error(S);
+    const char *vars[8];
+    int nv = slope_vars(S, e, vars, 8);
+    if (nv > 8) nv = 8;
+    (void)slope_ccode(S, e, "f", vars, nv);   /* may refuse reductions or extra names */
+    (void)slope_size(S, e);
+  }
+  free(text);
+  slope_free(S);
+  return 0;
+}

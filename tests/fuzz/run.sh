@@ -1,0 +1,76 @@
+#!/bin/sh
+# run.sh -- build the libFuzzer targets with clang and run each one.
+#
+#   sh tests/fuzz/run.sh                 every target for FUZZ_SECONDS (default 30)
+#   sh tests/fuzz/run.sh parse csv       only those targets
+#   FUZZ_SECONDS=20 sh tests/fuzz/run.sh
+#
+# Needs clang with its runtime (Debian: clang libclang-rt-14-dev) and the
+# generated lexer and parser in build/gen, which 'make' writes.  The library
+# sources are compiled here again, instrumented for coverage, into
+# build/fuzz; each target starts from its seed corpus tests/fuzz/corpus/NAME
+# and keeps what it learns in build/fuzz/corpus/NAME, so later runs go on
+# from there.  A finding is written to build/fuzz/crash-* and fails the
+# target: reduce it, fix the code, and keep the input as a regression test
+# (tests/test_hostile.c or the seed corpus).
+# One check per target; ends with "N passed, N failed".
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+SECONDS_EACH=${FUZZ_SECONDS:-30}
+CC=${FUZZ_CC:-clang}
+B=build/fuzz
+targets=${*:-parse compile csv}
+pass=0 fail=0
+
+if ! command -v "$CC" >/dev/null 2>&1; then
+  echo "fuzz: $CC not found; apt-get install clang libclang-rt-14-dev"
+  echo "0 passed, 1 failed"; exit 1
+fi
+if [ ! -f build/gen/lexer.c ] || [ ! -f build/gen/grammar.c ]; then
+  echo "fuzz: build/gen/lexer.c and grammar.c are missing; run 'make' first"
+  echo "0 passed, 1 failed"; exit 1
+fi
+
+mkdir -p "$B/obj"
+SAN=-fsanitize=address,undefined
+# the flags of the main build, plus coverage instrumentation; warnings are the
+# main build's business, so library sources compile quietly here
+CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer -D_POSIX_C_SOURCE=200809L -Isrc -Ibuild/gen"
+objs=
+build_failed=0
+for s in $(ls src/*.c | grep -v -e '/main\.c$' -e '/repl\.c$' -e '/lua_') build/gen/lexer.c build/gen/grammar.c; do
+  o=$B/obj/$(basename "$s" .c).o
+  objs="$objs $o"
+  if [ ! -f "$o" ] || [ "$s" -nt "$o" ] || [ -n "$(find src build/gen -name '*.h' -newer "$o")" ]; then
+    # shellcheck disable=SC2086
+    $CC $CFLAGS -w -fsanitize=fuzzer-no-link $SAN -c -o "$o" "$s" || build_failed=1
+  fi
+done
+if [ $build_failed -ne 0 ]; then echo "fuzz: the library did not compile"; echo "0 passed, 1 failed"; exit 1; fi
+
+for t in $targets; do
+  src=tests/fuzz/fuzz_$t.c bin=$B/fuzz_$t
+  printf '== fuzz_%s (%s s)\n' "$t" "$SECONDS_EACH"
+  # shellcheck disable=SC2086
+  if ! $CC $CFLAGS -Wall -Wextra -Wpedantic -Wshadow -fsanitize=fuzzer $SAN -o "$bin" "$src" $objs -lm; then
+    echo "FAIL fuzz_$t does not build"; fail=$((fail + 1)); continue
+  fi
+  mkdir -p "$B/corpus/$t"
+  # parse inputs are short programs; CSV files get room for a few long lines
+  case $t in csv) maxlen=16384 ;; *) maxlen=4096 ;; esac
+  log=$B/fuzz_$t.log
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    "$bin" -max_total_time="$SECONDS_EACH" -max_len=$maxlen -rss_limit_mb=2048 -timeout=10 \
+      -artifact_prefix="$B/" -print_final_stats=1 "$B/corpus/$t" "tests/fuzz/corpus/$t" >"$log" 2>&1
+  rc=$?
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+  if [ $rc -eq 0 ]; then
+    echo "ok   fuzz_$t: ${runs:-?} inputs, no finding"; pass=$((pass + 1))
+  else
+    echo "FAIL fuzz_$t (status $rc); the end of $log:"
+    grep -v -e '^#[0-9]' -e '^INFO:' "$log" | tail -n 40 | sed 's/^/     | /'
+    fail=$((fail + 1))
+  fi
+done
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
