@@ -3,6 +3,10 @@
 #   make            libslope.a, libslope.so, slope.so (Lua module) and the slope binary
 #   make test       build and run every test; ends with "N passed, N failed"
 #   make bench      time slope against hand-written C, print ratios
+#   make test QUICK=1   only the plain test suite (no sanitizers, fuzzing, valgrind)
+#   make sanitize   the test suite under AddressSanitizer + UBSan (build-asan/)
+#   make fuzz       the libFuzzer targets, FUZZ_SECONDS each (default 60)
+#   make valgrind   examples and tests under valgrind: no errors, no definite leaks
 #   make demo       run examples/flagship.lua
 #   make deps       install the Debian packages the build needs (as root)
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -50,6 +54,8 @@ endif
 
 # ---- dependencies: name what is missing, with the exact command -------------
 DEB_PACKAGES := build-essential pkg-config liblua5.4-dev lua5.4 re2c lemon libedit-dev
+# what 'make test' needs beyond the build: sanitizers, libFuzzer, valgrind
+TEST_PACKAGES := clang libclang-rt-14-dev valgrind
 define need
 $(if $(shell command -v $(1) 2>/dev/null),,$(1))
 endef
@@ -68,7 +74,7 @@ EDIT_LIBS := -ledit
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 
-.PHONY: all check-deps deps test bench demo clean install uninstall FORCE
+.PHONY: all check-deps deps test sanitize fuzz valgrind bench demo clean install uninstall FORCE
 all: check-deps $(B)/libslope.a $(B)/$(SONAME_FULL) $(B)/slope.so $(B)/slope
 
 check-deps:
@@ -77,7 +83,7 @@ ifneq ($(MISSING),)
 endif
 
 deps:
-	apt-get install -y $(DEB_PACKAGES)
+	apt-get install -y $(DEB_PACKAGES) $(TEST_PACKAGES)
 
 # ---- generated lexer and parser (build folder only) ----------------------------
 # one lemon run makes both files; lemon leaves an unchanged header alone, so touch it
@@ -190,8 +196,26 @@ $(B)/tests/test_threads: TEST_LIBS := -pthread
 # embedding examples against what was installed
 LUA_TESTS := $(sort $(wildcard tests/test_*.lua))
 SH_TESTS := $(sort $(wildcard tests/test_*.sh))
+# 'make test' also runs the suite under sanitizers, a short fuzz run of every
+# target and valgrind, all adding up into the one closing line
+FUZZ_SECONDS ?= 60
+export FUZZ_SECONDS
+ifeq ($(QUICK),1)
+HEAVY_TESTS :=
+else
+HEAVY_TESTS := sh:tests/sanitize.sh sh:tests/fuzz/run.sh sh:tests/valgrind.sh
+endif
 test: all $(TEST_BIN)
-	$(Q)sh tests/run.sh $(TEST_BIN) $(LUA_TESTS:%=lua:%) $(SH_TESTS:%=sh:%)
+	$(Q)sh tests/run.sh $(TEST_BIN) $(LUA_TESTS:%=lua:%) $(SH_TESTS:%=sh:%) $(HEAVY_TESTS)
+
+sanitize:
+	$(Q)sh tests/sanitize.sh
+
+fuzz: all
+	$(Q)sh tests/fuzz/run.sh
+
+valgrind: all $(TEST_BIN)
+	$(Q)sh tests/valgrind.sh
 
 # ---- benchmarks ----------------------------------------------------------------
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)

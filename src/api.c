@@ -105,16 +105,12 @@ int slope_eval(slope_ctx *S, slope_expr e, const char *const *names,
       else v[id] = values[j];
       break;
     }
-    case SX_ADD: case SX_MUL:
-      v[id] = v[sx_kid(S, id, 0)];
-      for (uint32_t i = 1; i < nd->nkids; i++) v[id] = sx_fn_eval(nd->kind, v[id], v[sx_kid(S, id, i)]);
-      break;
     case SX_SUM: case SX_MEAN:
       rc = sx_error(S, SLOPE_ERRDATA, "'%s' needs data: compile the expression with data columns",
                     sx_kind_name(nd->kind));
       break;
     default:
-      v[id] = sx_fn_eval(nd->kind, v[sx_kid(S, id, 0)], nd->nkids > 1 ? v[sx_kid(S, id, 1)] : 0);
+      v[id] = sx_eval_node(S, id, v);
     }
   }
   if (rc == SLOPE_OK) *result = v[e];

@@ -309,6 +309,16 @@ int sx_compare(const slope_ctx *S, sx_id a, sx_id b) {
 
 double sx_degree(const slope_ctx *S, sx_id e) { return S->nodes[e].deg; }
 
+double sx_eval_node(const slope_ctx *S, sx_id id, const double *v) {
+  const sx_node *nd = sx_node_of(S, id);
+  if (nd->kind == SX_ADD || nd->kind == SX_MUL) {
+    double r = v[sx_kid(S, id, 0)];
+    for (uint32_t i = 1; i < nd->nkids; i++) r = sx_fn_eval(nd->kind, r, v[sx_kid(S, id, i)]);
+    return r;
+  }
+  return sx_fn_eval(nd->kind, v[sx_kid(S, id, 0)], nd->nkids > 1 ? v[sx_kid(S, id, 1)] : 0);
+}
+
 /* ---- walking -------------------------------------------------------------- */
 
 int sx_reach(slope_ctx *S, sx_id e) {

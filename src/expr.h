@@ -108,6 +108,9 @@ double sx_degree(const slope_ctx *S, sx_id e);
 ** kinds): the one definition of what each function means, shared by folding,
 ** evaluation and the tape's reference tests. */
 double sx_fn_eval(int kind, double a, double b);
+/* Value of operator or function node 'id' from its children's values in
+** v[] (indexed by node id); not for numbers, variables or reductions. */
+double sx_eval_node(const slope_ctx *S, sx_id id, const double *v);
 
 /* ---- walking the DAG without recursion ---- */
 /* Mark every node reachable from 'e' in S->memo[0..e] (1 = reachable).

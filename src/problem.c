@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "problem.h"
+#include "explain.h"
 #include "expr.h"
 
 /* The most parameters a problem, tape or optimizer takes: far beyond what
@@ -153,6 +154,19 @@ int sx_problem_next_batch(slope_problem *p) {
   if (p->pos < rows) return 0;
   p->pos = 0;
   return 1;
+}
+
+int sx_problem_explain(slope_problem *p, const double *x, int i, char *out, size_t cap) {
+  slope_ctx *S = p->S;
+  if (!p->f || sx_failed(S)) return 0;
+  sx_id e = p->f;
+  if (i >= 0) {   /* the derivative the gradient entry came from */
+    sx_id v = sx_mkvar(S, p->names[i], strlen(p->names[i]));
+    e = v ? sx_diff(S, p->f, v) : SX_NIL;
+    if (!e) { slope_clear_error(S); return 0; }
+  }
+  const size_t *sel = p->batch ? p->sel : NULL;
+  return sx_explain(S, e, (const char *const *)p->names, x, p->n, p->data, sel, p->batch ? p->nsel : 0, out, cap);
 }
 
 int sx_problem_eval_batch(slope_problem *p, const double *x, double *f, double *g) {

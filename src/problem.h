@@ -32,6 +32,10 @@ struct slope_problem {
 size_t sx_problem_steps_per_epoch(const slope_problem *p);
 /* Select the rows of the next step; returns 1 when the step ends an epoch. */
 int sx_problem_next_batch(slope_problem *p);
+/* Which operation of the objective (i < 0) or of its derivative in
+** parameter i made the value at 'x' over the current batch NaN or infinite:
+** see sx_explain.  Returns 1 when 'out' holds an explanation. */
+int sx_problem_explain(slope_problem *p, const double *x, int i, char *out, size_t cap);
 /* Objective and gradient over the current batch. */
 int sx_problem_eval_batch(slope_problem *p, const double *x, double *f, double *g);
 /* The objective over the current batch, as optimizers call it. */

@@ -195,32 +195,30 @@ enum { BAD_F, BAD_GRAD, BAD_X };
 static const char *bad_word(double v) { return isnan(v) ? "nan" : v > 0 ? "inf" : "-inf"; }
 
 static void what_text(const run *R, int bad, char *out, size_t cap) {
-  char at[96], fn[80];
-  int i;
+  char at[96], fn[80], why[200];
+  int i = bad == BAD_GRAD ? first_bad(R->g, R->n) : bad == BAD_X ? first_bad(R->p->x, R->n) : -1;
+  if (bad != BAD_F && i < 0) i = 0;
   point_text(R, R->p->x, at, sizeof at);
-  objective_text(R, fn, sizeof fn);
-  switch (bad) {
-  case BAD_F:
-    snprintf(out, cap, "f is not finite (%s at %s%s)", bad_word(R->f), at, fn);
-    break;
-  case BAD_GRAD:
-    i = first_bad(R->g, R->n);
-    if (i < 0) i = 0;
-    snprintf(out, cap, "the gradient is not finite (d/d%s = %s at %s%s)", R->p->names[i], bad_word(R->g[i]), at, fn);
-    break;
-  default:
-    i = first_bad(R->p->x, R->n);
-    if (i < 0) i = 0;
+  if (bad == BAD_X) {
     snprintf(out, cap, "the update made %s %s", R->p->names[i], bad_word(R->p->x[i]));
-    break;
+    return;
   }
+  char value[80];
+  if (bad == BAD_F) snprintf(value, sizeof value, "f = %s", bad_word(R->f));
+  else snprintf(value, sizeof value, "the gradient is not finite: d/d%s = %s", R->p->names[i], bad_word(R->g[i]));
+  if (sx_problem_explain(R->p, R->p->x, i, why, sizeof why)) {
+    snprintf(out, cap, "%s at %s, where %s", value, at, why);
+    return;
+  }
+  objective_text(R, fn, sizeof fn);
+  snprintf(out, cap, "%s at %s%s", value, at, fn);
 }
 
 /* Stop as diverged at the last point where f was finite: with 'revert' the
 ** point before the previous update (f or g is not finite at the current
 ** one), else the point before this update (the update itself went bad). */
 static int diverged(run *R, int bad, int revert) {
-  char what[200], advice[96];
+  char what[320], advice[96];
   what_text(R, bad, what, sizeof what);
   if (revert && R->step == 1) {   /* nothing finite to go back to: no step was made */
     R->step = 0;

@@ -358,7 +358,7 @@ typedef struct slope_result {
   long steps, epochs;
   double f;                 /* objective at x (over all rows), always finite */
   double grad_norm;
-  char message[256];        /* what happened, and what to try when it went wrong */
+  char message[512];        /* what happened, and what to try when it went wrong */
 } slope_result;
 
 /* The status as a word: "max_steps", "converged", "diverged", "stopped". */

@@ -441,9 +441,7 @@ static void test_domain(void) {
   CHECK(isfinite(r.f));
   CHECK_NEAR(r.f, log(0.4) + 0.4, 1e-15);
   CHECK(strstr(r.message, "diverged at step 2: ") != NULL);   /* the update that went too far */
-  CHECK(strstr(r.message, "f is not finite") != NULL);
-  CHECK(strstr(r.message, "f = x + log(x)") != NULL);
-  CHECK(strstr(r.message, "x = -0.65") != NULL);
+  CHECK(strstr(r.message, "f = nan at x = -0.65, where log(x) = nan for x = -0.65 (outside its domain)") != NULL);
   if (!CHECK(strstr(r.message, "smaller learning rate") != NULL)) fprintf(stderr, "    %s\n", r.message);
   slope_problem_free(p);
   slope_optim_free(o);
