@@ -55,7 +55,7 @@ endif
 # ---- dependencies: name what is missing, with the exact command -------------
 DEB_PACKAGES := build-essential pkg-config liblua5.4-dev lua5.4 re2c lemon libedit-dev
 # what 'make test' needs beyond the build: sanitizers, libFuzzer, valgrind
-TEST_PACKAGES := clang libclang-rt-14-dev valgrind
+TEST_PACKAGES := clang libclang-rt-14-dev valgrind luarocks
 define need
 $(if $(shell command -v $(1) 2>/dev/null),,$(1))
 endef
