@@ -38,12 +38,17 @@ local docs = {
     .. "           steps = 100 | epochs = 10 (with data), data = ds, batch = \"full\" | n,\n"
     .. "           shuffle = true, seed = 42, schedule = ..., noise = ..., clip = { norm = 1 },\n"
     .. "           tol = { grad = 1e-10, f = 1e-14 }, time = seconds, log = 10, trace = 1,\n"
-    .. "           every = 10, on_step = function(s) ... end (return false to stop)\n"
+    .. "           every = 10, on_step = function(s) ... end (return false to stop),\n"
+    .. "           checkpoint = { path = \"run.ck\", every = 1000 }, resume = \"run.ck\"\n"
     .. "  result   r.x, r.f, r.steps, r.epochs, r.status (max_steps|converged|diverged|stopped),\n"
     .. "           r.message, r.trace (#trace, trace[k], trace:column \"f\", trace:csv(path))",
   problem = "slope.problem(f, start, { data = ds, batch = 4 }) -> p, for hand-written loops:\n"
     .. "  local opt = slope.optim.sgd{ lr = 0.1 }\n"
     .. "  for step = 1, 100 do local loss = opt:step(p) end   -- p.x is the current point",
+  load = "opt:save(path [, p]) writes the optimizer's state (and p's point and batching);\n"
+    .. "slope.load(path [, p]) -> the optimizer as saved, p restored: the loop goes on bit for bit.\n"
+    .. "A run saves the same with checkpoint = { path = \"run.ck\", every = 1000 } and goes on\n"
+    .. "from one with resume = \"run.ck\" (help(slope.minimize)).",
   compare = "slope.compare{ f = f, start = {...}, optimizers = { sgd = a, adam = b }, steps = 50 }\n"
     .. "  -> results by name (tostring gives a table of final f, steps and status)",
   data = "slope.data{ x = {...}, y = {...} }, slope.data.csv \"file.csv\",\n"
@@ -67,6 +72,8 @@ local docs = {
     .. "slope.plot.fit{ data = ds, f = \"w*x + b\", params = r.x, file = \"fit.svg\" }\n"
     .. "term = true draws in the terminal instead.",
 }
+
+docs.save, docs.checkpoint = docs.load, docs.load
 
 local optim_docs = {
   sgd = "stochastic gradient descent, with momentum, dampening and Nesterov momentum",

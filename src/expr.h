@@ -54,6 +54,7 @@ enum sx_kind {
 #define SX_MAX_EXPR_DEPTH 5000   /* depth of any expression (bounds every recursion) */
 #define SX_MAX_NAME    255       /* characters in a variable or column name */
 #define SX_MAX_COLS    4096      /* columns in a data set */
+#define SX_MAX_PARAMS  (1 << 20) /* parameters of a tape, problem or optimizer */
 
 /* [A-Za-z_][A-Za-z0-9_]* of at most SX_MAX_NAME bytes: the names the language can refer to. */
 int sx_valid_name(const char *s, size_t len);

@@ -8,6 +8,7 @@
 
 #include "lua_slope.h"
 #include "expr.h"
+#include "suggest.h"
 
 /* ---- shared helpers ---------------------------------------------------------- */
 
@@ -74,6 +75,7 @@ void ls_check_options(lua_State *L, int idx, const char *what, const char *const
       int ok = 0;
       for (const char *const *a = allowed; *a && !ok; a++) ok = strcmp(*a, k) == 0;
       if (ok) continue;
+      const char *near = sx_nearest(k, strlen(k), allowed);
       luaL_Buffer b;
       luaL_buffinit(L, &b);
       for (const char *const *a = allowed; *a; a++) {
@@ -81,7 +83,8 @@ void ls_check_options(lua_State *L, int idx, const char *what, const char *const
         luaL_addstring(&b, *a);
       }
       luaL_pushresult(&b);
-      luaL_error(L, "%s: unknown option '%s' (options: %s)", what, k, lua_tostring(L, -1));
+      luaL_error(L, "%s: unknown option '%s' (options: %s)%s%s%s", what, k, lua_tostring(L, -1),
+                 near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
     } else if (!(array_ok && lua_isinteger(L, -1))) {
       luaL_error(L, "%s: unexpected %s key in the options table", what, luaL_typename(L, -1));
     }

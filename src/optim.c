@@ -12,14 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "expr.h"
 #include "optim.h"
-
-/* The most parameters a problem, tape or optimizer takes: far beyond what
-** scalar parameters are used for, and a clear error instead of a host's
-** stray count allocating gigabytes (belongs in expr.h with the other limits). */
-#ifndef SX_MAX_PARAMS
-#define SX_MAX_PARAMS (1 << 20)
-#endif
+#include "suggest.h"
 
 static const sx_optim_class *const classes[] = {
   &sx_optim_sgd, &sx_optim_adam, &sx_optim_adamw, &sx_optim_rmsprop,
@@ -188,13 +183,15 @@ static int unknown_hyper(slope_optim *o, const char *name) {
     if (p != slope_optim_hypers(o)) strncat(list, ", ", sizeof list - strlen(list) - 1);
     strncat(list, *p, sizeof list - strlen(list) - 1);
   }
-  return sx_error(o->S, SLOPE_ERRNAME, "%s has no hyperparameter '%s' (it has: %s)",
-                  o->cls->name, name ? name : "(null)", list);
+  const char *near = name ? sx_nearest(name, strlen(name), slope_optim_hypers(o)) : NULL;
+  return sx_error(o->S, SLOPE_ERRNAME, "%s has no hyperparameter '%s' (it has: %s)%s%s%s",
+                  o->cls->name, name ? name : "(null)", list,
+                  near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
 }
 
 /* 'name' or 'name[k]' for messages about one value of a pair. */
 static void value_name(char *out, size_t size, const sx_hyper *h, int k) {
-  if (h->n > 1) snprintf(out, size, "%s[%d]", h->name, k);
+  if (h->n > 1) snprintf(out, size, "%s[%d]", h->name, k + 1);   /* betas[1] is beta1, as in Lua */
   else snprintf(out, size, "%s", h->name);
 }
 
@@ -233,7 +230,7 @@ static int check_together(slope_optim *o, const double *h) {
       num_text(a, sizeof a, h[s->slot]);
       num_text(b, sizeof b, h[s->slot + 1]);
       return sx_error(o->S, SLOPE_ERRARG,
-                      "rprop: step_sizes must satisfy step_sizes[0] <= step_sizes[1], got %s, %s", a, b);
+                      "rprop: step_sizes must satisfy step_sizes[1] <= step_sizes[2], got %s, %s", a, b);
     }
   }
   if (o->cls == &sx_optim_sgd) {

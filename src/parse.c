@@ -22,6 +22,7 @@
 
 #include "expr.h"
 #include "grammar.h"
+#include "suggest.h"
 
 #define SX_PI 3.14159265358979323846
 
@@ -430,27 +431,7 @@ uint32_t sx_p_name(struct sx_parser *P, const char *z, uint32_t n) {
 
 /* ---- calls ----------------------------------------------------------------- */
 
-/* Optimal string alignment distance (an adjacent swap costs 1), for
-** suggestions; 'a' and 'b' are at most 10 bytes long. */
-static int edit_distance(const char *a, size_t na, const char *b, size_t nb) {
-  int d[11][11];
-  for (size_t i = 0; i <= na; i++) d[i][0] = (int)i;
-  for (size_t j = 0; j <= nb; j++) d[0][j] = (int)j;
-  for (size_t i = 1; i <= na; i++)
-    for (size_t j = 1; j <= nb; j++) {
-      int cost = a[i - 1] != b[j - 1];
-      int best = d[i - 1][j - 1] + cost;
-      if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
-      if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
-        best = d[i - 2][j - 2] + 1;
-      d[i][j] = best;
-    }
-  return d[na][nb];
-}
-
-/* The function a mistyped name most likely meant: within edit distance 2,
-** and not more than half the name changed (so 'x' does not suggest 'exp'). */
+/* The function a mistyped name most likely meant (sx_nearer), or NULL. */
 static const char *suggest(const char *z, size_t n) {
   static const char *const alias[][2] = {
     {"ln", "log"}, {"sgn", "sign"}, {"arcsin", "asin"}, {"arccos", "acos"},
@@ -458,15 +439,10 @@ static const char *suggest(const char *z, size_t n) {
   };
   for (size_t i = 0; i < sizeof alias / sizeof alias[0]; i++)
     if (strlen(alias[i][0]) == n && memcmp(alias[i][0], z, n) == 0) return alias[i][1];
-  if (n > 10) return NULL;
   const char *best = NULL;
-  int bestd = 3;
-  for (const sx_fninfo *f = sx_functions; f->name; f++) {
-    size_t m = strlen(f->name);
-    if (m > 10) continue;
-    int d = edit_distance(z, n, f->name, m);
-    if (d < bestd && 2 * (size_t)d <= n) { best = f->name; bestd = d; }
-  }
+  int d = SX_SUGGEST_START;
+  for (const sx_fninfo *f = sx_functions; f->name; f++)
+    if (sx_nearer(z, n, f->name, &d)) best = f->name;
   return best;
 }
 

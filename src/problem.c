@@ -10,13 +10,6 @@
 #include "explain.h"
 #include "expr.h"
 
-/* The most parameters a problem, tape or optimizer takes: far beyond what
-** scalar parameters are used for, and a clear error instead of a host's
-** stray count allocating gigabytes (belongs in expr.h with the other limits). */
-#ifndef SX_MAX_PARAMS
-#define SX_MAX_PARAMS (1 << 20)
-#endif
-
 /* Columns of the data set in the order the tape was compiled with. */
 static int bind_data(slope_problem *p, slope_tape *T) {
   int nc = slope_data_ncols(p->data);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "schedule.h"
+#include "suggest.h"
 
 static const double pi = 3.141592653589793;   /* Python's math.pi */
 #define INT_MAX_ARG 0x1p53   /* integers stay exact in a double up to here */
@@ -330,16 +331,21 @@ static const char *kind_name(const slope_schedule *s) {
                                                                                 : s->kind->name;
 }
 
-/* "step has no argument 'gama' (it has: step_size, gamma)" */
+/* "step has no argument 'gama' (it has: step_size, gamma); did you mean 'gamma'?" */
 static int unknown_arg(slope_schedule *s, const char *name) {
   char list[256] = "";
   size_t n = 0;
+  const char *near = NULL;
+  int best = SX_SUGGEST_START;
   if (s->kind)
-    for (int i = 0; i < s->kind->nargs && n < sizeof list; i++)
-      n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "",
-                            s->kind->args[i].name);
-  return sx_error(s->S, SLOPE_ERRNAME, "%s has no argument '%s' (it has: %s)", kind_name(s),
-                  name ? name : "(null)", s->kind ? list : "none");
+    for (int i = 0; i < s->kind->nargs && n < sizeof list; i++) {
+      const char *a = s->kind->args[i].name;
+      n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", a);
+      if (name && sx_nearer(name, strlen(name), a, &best)) near = a;
+    }
+  return sx_error(s->S, SLOPE_ERRNAME, "%s has no argument '%s' (it has: %s)%s%s%s", kind_name(s),
+                  name ? name : "(null)", s->kind ? list : "none",
+                  near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
 }
 
 static int find_arg(slope_schedule *s, const char *name) {

@@ -19,11 +19,6 @@
 
 #include "tape.h"
 
-/* The most parameters a tape takes (belongs in expr.h with the other limits). */
-#ifndef SX_MAX_PARAMS
-#define SX_MAX_PARAMS (1 << 20)
-#endif
-
 enum { PRE, ROW, POST, MIXED };          /* node classes; MIXED is an error */
 #define RB 0x80000000u                   /* register bit: a row register */
 #define NONE 0xffffffffu

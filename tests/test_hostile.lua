@@ -146,22 +146,23 @@ check.err(function() slope.minimize(x) end, "^[^:]*:%d+: bad argument #2 to '[%w
 -- ---- 2. typos in option names ------------------------------------------------------------
 
 local typo_cases = {
-  { function() slope.optim.sgd{ lr = 0.1, momentun = 0.9 } end, "sgd: unknown option 'momentun' (options: lr, momentum, dampening, weight_decay, nesterov, maximize)" },
+  { function() slope.optim.sgd{ lr = 0.1, momentun = 0.9 } end, "sgd: unknown option 'momentun' (options: lr, momentum, dampening, weight_decay, nesterov, maximize); did you mean 'momentum'?" },
   { function() slope.optim.adam{ beta = { 0.9, 0.99 } } end, "adam: unknown option 'beta'" },
   { function() slope.optim.sgd{ lr = 0.1, 0.9 } end, "sgd: unexpected number key in the options table" },
   { function() opt.momentun = 0.9 end, "adam has no hyperparameter 'momentun' (it has: lr, betas, eps, weight_decay, amsgrad, maximize)" },
+  { function() opt.bettas = { 0.9, 0.99 } end, "adam has no hyperparameter 'bettas' (it has: lr, betas, eps, weight_decay, amsgrad, maximize); did you mean 'betas'?" },
   { function() slope.minimize(x, { x = 1 }, { lr = 0.1, momentun = 0.9 }) end, "minimize: unknown option 'momentun' (options: optimizer, steps," },
   { function() slope.minimize(x, { x = 1 }, { lr = 0.1, step = 10 }) end, "minimize: unknown option 'step'" },
   { function() slope.maximize(x, { x = 1 }, { lr = 0.1, ephocs = 10 }) end, "maximize: unknown option 'ephocs'" },
-  { function() slope.minimize(x, { x = 1 }, { lr = 0.1, clip = { nrom = 1 } }) end, "clip: unknown option 'nrom' (options: norm, value)" },
-  { function() slope.minimize(x, { x = 1 }, { lr = 0.1, tol = { gard = 1 } }) end, "tol: unknown option 'gard' (options: grad, f)" },
+  { function() slope.minimize(x, { x = 1 }, { lr = 0.1, clip = { nrom = 1 } }) end, "clip: unknown option 'nrom' (options: norm, value); did you mean 'norm'?" },
+  { function() slope.minimize(x, { x = 1 }, { lr = 0.1, tol = { gard = 1 } }) end, "tol: unknown option 'gard' (options: grad, f); did you mean 'grad'?" },
   { function() slope.problem(x, { x = 1 }, { dat = ds }) end, "problem: unknown option 'dat'" },
   { function() slope.data.regression{ nn = 5 } end, "regression: unknown option 'nn' (options: n, w, b, noise, seed)" },
-  { function() slope.schedule.cosine{ Tmax = 10 } end, "cosine has no argument 'Tmax' (it has: T_max, eta_min)" },
+  { function() slope.schedule.cosine{ Tmax = 10 } end, "cosine has no argument 'Tmax' (it has: T_max, eta_min); did you mean 'T_max'?" },
   { function() slope.schedule.sequential{ schedules = {}, milestones = {}, extra = 1 } end, "sequential: unknown option 'extra'" },
   { function() slope.noise.gaussian{ sdt = 1 } end, "slope.noise.gaussian: unknown option 'sdt'" },
   { function() x:compile{ "x", dtaa = ds } end, "compile: unknown option 'dtaa' (options: data)" },
-  { function() x:ccode{ nmae = "f" } end, "ccode: unknown option 'nmae' (options: name, params)" },
+  { function() x:ccode{ nmae = "f" } end, "ccode: unknown option 'nmae' (options: name, params); did you mean 'name'?" },
   { function() slope.plot.curve{ titel = "t" } end, "slope.plot.curve: unknown option 'titel'" },
   { function() slope.testfn.rosenbrock{ m = 2 } end, "slope.testfn.rosenbrock: unknown option 'm' (options: n)" },
   { function() slope.compare{ f = x^2, start = { x = 1 }, optimizers = { a = slope.optim.sgd{ lr = 0.1 } }, setps = 5 } end, "unknown option 'setps'" },
@@ -169,6 +170,10 @@ local typo_cases = {
 for i, c in ipairs(typo_cases) do
   check.err(c[1], P(c[2]), "typo case " .. i)
 end
+-- a name far from every option gets the list and no guess
+check.err(function() slope.optim.sgd{ lr = 0.1, zzz = 1 } end,
+          P("sgd: unknown option 'zzz' (options: lr, momentum, dampening, weight_decay, nesterov, maximize)") .. "$",
+          "no guess for a name far from every option")
 
 -- ---- 3. values out of range: the message says what is allowed ----------------------------
 
@@ -176,15 +181,15 @@ local range_cases = {
   { function() slope.optim.adam{ lr = -1 } end, "adam: lr must be >= 0, got -1" },
   { function() slope.optim.adam{ lr = 0 / 0 } end, "adam: lr must be >= 0, got nan" },
   { function() slope.optim.adam{ lr = math.huge } end, "adam: lr must be finite and >= 0, got inf" },
-  { function() slope.optim.adam{ betas = { 1, 0.999 } } end, "adam: betas[0] must be in [0, 1), got 1" },
-  { function() slope.optim.adam{ betas = { 0.9, -0.1 } } end, "adam: betas[1] must be in [0, 1), got -0.1" },
+  { function() slope.optim.adam{ betas = { 1, 0.999 } } end, "adam: betas[1] must be in [0, 1), got 1" },
+  { function() slope.optim.adam{ betas = { 0.9, -0.1 } } end, "adam: betas[2] must be in [0, 1), got -0.1" },
   { function() slope.optim.adam{ betas = 0.9 } end, "adam: betas takes 2 values, got 1" },
   { function() slope.optim.adam{ eps = -1e-8 } end, "adam: eps must be >= 0, got -1e-08" },
   { function() slope.optim.sgd{ lr = 0.1, momentum = -0.5 } end, "sgd: momentum must be >= 0, got -0.5" },
   { function() slope.optim.sgd{ lr = 0.1, nesterov = true } end, "sgd: nesterov requires momentum > 0 and dampening = 0, got momentum 0, dampening 0" },
-  { function() slope.optim.rprop{ etas = { 2, 0.5 } } end, "rprop: etas[0] must be in (0, 1), got 2" },
-  { function() slope.optim.rprop{ etas = { 0.5, 0.9 } } end, "rprop: etas[1] must be > 1, got 0.9" },
-  { function() slope.optim.rprop{ step_sizes = { 1, 0.1 } } end, "rprop: step_sizes must satisfy step_sizes[0] <= step_sizes[1], got 1, 0.1" },
+  { function() slope.optim.rprop{ etas = { 2, 0.5 } } end, "rprop: etas[1] must be in (0, 1), got 2" },
+  { function() slope.optim.rprop{ etas = { 0.5, 0.9 } } end, "rprop: etas[2] must be > 1, got 0.9" },
+  { function() slope.optim.rprop{ step_sizes = { 1, 0.1 } } end, "rprop: step_sizes must satisfy step_sizes[1] <= step_sizes[2], got 1, 0.1" },
   { function() slope.optim.lbfgs{ max_iter = 0.5 } end, "lbfgs: max_iter must be an integer in [1, 1000000000], got 0.5" },
   { function() slope.optim.lbfgs{ line_search = "armijo" } end, "lbfgs: line_search must be \"strong_wolfe\" or \"none\", got \"armijo\"" },
   { function() slope.optim.anneal{ T0 = 0 } end, "anneal: T0 must be > 0, got 0" },

@@ -189,9 +189,9 @@ static const struct {
   int code;
   const char *message;
 } bad[] = {
-  {"adam", "betas", 2, {0.9, 1.5}, SLOPE_ERRARG, "adam: betas[1] must be in [0, 1), got 1.5"},
-  {"adam", "betas", 2, {1, 0.5}, SLOPE_ERRARG, "adam: betas[0] must be in [0, 1), got 1"},
-  {"nadam", "betas", 2, {-0.1, 0.5}, SLOPE_ERRARG, "nadam: betas[0] must be in [0, 1), got -0.1"},
+  {"adam", "betas", 2, {0.9, 1.5}, SLOPE_ERRARG, "adam: betas[2] must be in [0, 1), got 1.5"},
+  {"adam", "betas", 2, {1, 0.5}, SLOPE_ERRARG, "adam: betas[1] must be in [0, 1), got 1"},
+  {"nadam", "betas", 2, {-0.1, 0.5}, SLOPE_ERRARG, "nadam: betas[1] must be in [0, 1), got -0.1"},
   {"adam", "momentum", 1, {0.9}, SLOPE_ERRNAME,
    "adam has no hyperparameter 'momentum' (it has: lr, betas, eps, weight_decay, amsgrad, maximize)"},
   {"rprop", "weight_decay", 1, {0.1}, SLOPE_ERRNAME,
@@ -213,12 +213,12 @@ static const struct {
    "adagrad: initial_accumulator_value must be >= 0, got -1"},
   {"adadelta", "rho", 1, {1.5}, SLOPE_ERRARG, "adadelta: rho must be in [0, 1], got 1.5"},
   {"nadam", "momentum_decay", 1, {-0.004}, SLOPE_ERRARG, "nadam: momentum_decay must be >= 0, got -0.004"},
-  {"rprop", "etas", 2, {1, 1.2}, SLOPE_ERRARG, "rprop: etas[0] must be in (0, 1), got 1"},
-  {"rprop", "etas", 2, {0, 1.2}, SLOPE_ERRARG, "rprop: etas[0] must be in (0, 1), got 0"},
-  {"rprop", "etas", 2, {0.5, 0.9}, SLOPE_ERRARG, "rprop: etas[1] must be > 1, got 0.9"},
-  {"rprop", "step_sizes", 2, {-1, 50}, SLOPE_ERRARG, "rprop: step_sizes[0] must be >= 0, got -1"},
+  {"rprop", "etas", 2, {1, 1.2}, SLOPE_ERRARG, "rprop: etas[1] must be in (0, 1), got 1"},
+  {"rprop", "etas", 2, {0, 1.2}, SLOPE_ERRARG, "rprop: etas[1] must be in (0, 1), got 0"},
+  {"rprop", "etas", 2, {0.5, 0.9}, SLOPE_ERRARG, "rprop: etas[2] must be > 1, got 0.9"},
+  {"rprop", "step_sizes", 2, {-1, 50}, SLOPE_ERRARG, "rprop: step_sizes[1] must be >= 0, got -1"},
   {"rprop", "step_sizes", 2, {1, 0.5}, SLOPE_ERRARG,
-   "rprop: step_sizes must satisfy step_sizes[0] <= step_sizes[1], got 1, 0.5"},
+   "rprop: step_sizes must satisfy step_sizes[1] <= step_sizes[2], got 1, 0.5"},
   {"asgd", "weight_decay", 1, {-1}, SLOPE_ERRARG, "asgd: weight_decay must be >= 0, got -1"},
   {"asgd", "t0", 1, {NAN}, SLOPE_ERRARG, "asgd: t0 must be a number, got nan"},
 };

@@ -353,8 +353,8 @@ typedef struct err_case {
 } err_case;
 
 static const err_case err_cases[] = {
-  {"step", "gama=0.5", SLOPE_ERRNAME, "step has no argument 'gama' (it has: step_size, gamma)"},
-  {"cosine", "Tmax=5", SLOPE_ERRNAME, "cosine has no argument 'Tmax' (it has: T_max, eta_min)"},
+  {"step", "gama=0.5", SLOPE_ERRNAME, "step has no argument 'gama' (it has: step_size, gamma); did you mean 'gamma'?"},
+  {"cosine", "Tmax=5", SLOPE_ERRNAME, "cosine has no argument 'Tmax' (it has: T_max, eta_min); did you mean 'T_max'?"},
   {"step", "gamma=-1", SLOPE_ERRARG, "step: gamma must be > 0, got -1"},
   {"step", "gamma=0", SLOPE_ERRARG, "step: gamma must be > 0, got 0"},
   {"step", "step_size=0", SLOPE_ERRARG, "step: step_size must be an integer >= 1, got 0"},
