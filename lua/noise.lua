@@ -1,10 +1,10 @@
 -- noise.lua -- slope.noise.*: the annealing noise of gradient methods, as
 -- option tables the run loop in C reads (DESIGN.md, "Noise").
-local slope = ...
+local slope, private = ...
 
 local function checked(kind, opts, allowed, required)
   if type(opts) ~= "table" then
-    error(("slope.noise.%s: expected a table of options"):format(kind), 3)
+    private.fail(("slope.noise.%s: expected a table of options"):format(kind))
   end
   local spec = { kind = kind }
   for k, v in pairs(opts) do
@@ -12,17 +12,16 @@ local function checked(kind, opts, allowed, required)
       local names = {}
       for name in pairs(allowed) do names[#names + 1] = name end
       table.sort(names)
-      error(("slope.noise.%s: unknown option '%s' (options: %s)"):format(kind, tostring(k),
-        table.concat(names, ", ")), 3)
+      private.fail(("slope.noise.%s: %s"):format(kind, private.unknown_option(k, names)))
     end
     if allowed[k] == "number" and (type(v) ~= "number" or v < 0 or v ~= v) then
-      error(("slope.noise.%s: %s must be a number >= 0, got %s"):format(kind, k, tostring(v)), 3)
+      private.fail(("slope.noise.%s: %s must be a number >= 0, got %s"):format(kind, k, tostring(v)))
     end
     spec[k] = v
   end
   for _, k in ipairs(required) do
     if spec[k] == nil then
-      error(("slope.noise.%s: missing option '%s'"):format(kind, k), 3)
+      private.fail(("slope.noise.%s: missing option '%s'"):format(kind, k))
     end
   end
   return setmetatable(spec, { __name = "slope.Noise",

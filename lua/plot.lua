@@ -8,7 +8,7 @@
 -- and hands that to a renderer: P.svg (plot_svg.lua) or P.term
 -- (plot_term.lua).  The arithmetic both share is in plot_scale.lua and
 -- plot_contour.lua.
-local slope = ...
+local slope, private = ...
 local P = slope._plot or {}
 
 -- Colours of runs, the same in every kind of plot so one run keeps its colour
@@ -18,16 +18,9 @@ slope._plot = P
 
 local COMMON = { "title", "xlabel", "ylabel", "file", "term", "width", "height", "color" }
 
--- Raises the error at the user's line: the first caller outside the plot
--- files (checks run a few helpers deep).
+-- Raises the error at the user's line (private.fail skips the module's own files).
 local function fail(fname, fmt, ...)
-  local msg = ("slope.plot.%s: " .. fmt):format(fname, ...)
-  for level = 2, 40 do
-    local info = debug.getinfo(level, "S")
-    if not info then break end
-    if info.what ~= "C" and not info.source:find("^=%[slope plot") then error(msg, level) end
-  end
-  error(msg, 0)
+  private.fail(("slope.plot.%s: " .. fmt):format(fname, ...))
 end
 
 -- The options table checked against the names 'fname' takes: a misspelled
@@ -42,7 +35,7 @@ local function options(fname, o, names)
       local list = {}
       for name in pairs(known) do list[#list + 1] = name end
       table.sort(list)
-      fail(fname, "unknown option '%s' (options: %s)", tostring(k), table.concat(list, ", "))
+      fail(fname, "%s", private.unknown_option(k, list))
     end
   end
   for _, k in ipairs { "title", "xlabel", "ylabel", "file" } do

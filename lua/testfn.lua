@@ -1,7 +1,7 @@
 -- testfn.lua -- slope.testfn.*: the classic optimization test functions, each
 -- as { expr, minimum, fmin, domain } (minimum as a table by variable name,
 -- domain as { {lo, hi}, ... } per variable, for plots and start points).
-local slope = ...
+local slope, private = ...
 
 local function names(n)
   if n == 1 then return { "x" } end
@@ -14,13 +14,13 @@ end
 local function dims(o, fixed, fname)
   o = o or {}
   for k in pairs(o) do
-    if k ~= "n" then error(("slope.testfn.%s: unknown option '%s' (options: n)"):format(fname, tostring(k)), 3) end
+    if k ~= "n" then private.fail(("slope.testfn.%s: %s"):format(fname, private.unknown_option(k, { "n" }))) end
   end
   local n = o.n or fixed or 2
   if math.type(n) ~= "integer" or n < 1 or n > 100 then
-    error(("slope.testfn.%s: n must be an integer in [1, 100], got %s"):format(fname, tostring(n)), 3)
+    private.fail(("slope.testfn.%s: n must be an integer in [1, 100], got %s"):format(fname, tostring(n)))
   end
-  if fixed and n ~= fixed then error(("slope.testfn.%s is defined for n = %d only"):format(fname, fixed), 3) end
+  if fixed and n ~= fixed then private.fail(("slope.testfn.%s is defined for n = %d only"):format(fname, fixed)) end
   return n, names(n)
 end
 
@@ -49,7 +49,7 @@ local defs = {
   end,
   rosenbrock = function(o)
     local n, v = dims(o, nil, "rosenbrock")
-    if n < 2 then error("slope.testfn.rosenbrock needs n >= 2", 3) end
+    if n < 2 then private.fail("slope.testfn.rosenbrock needs n >= 2") end
     return sum_over(n - 1, function(i)
       return ("100*(%s - %s^2)^2 + (1 - %s)^2"):format(v[i + 1], v[i], v[i])
     end), point(v, 1), 0, box(v, -2, 2)

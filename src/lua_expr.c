@@ -65,6 +65,27 @@ void ls_newclass(lua_State *L, slope_ctx *S, const char *name, const luaL_Reg *m
   lua_pop(L, 1);
 }
 
+/* Push "unknown option 'KEY' (options: a, b); did you mean 'b'?". */
+static void push_unknown_option(lua_State *L, const char *key, const char *const *allowed) {
+  const char *near = sx_nearest(key, strlen(key), allowed);
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  luaL_addstring(&b, "unknown option '");
+  luaL_addstring(&b, key);
+  luaL_addstring(&b, "' (options: ");
+  for (const char *const *a = allowed; *a; a++) {
+    if (a != allowed) luaL_addstring(&b, ", ");
+    luaL_addstring(&b, *a);
+  }
+  luaL_addstring(&b, ")");
+  if (near) {
+    luaL_addstring(&b, "; did you mean '");
+    luaL_addstring(&b, near);
+    luaL_addstring(&b, "'?");
+  }
+  luaL_pushresult(&b);
+}
+
 void ls_check_options(lua_State *L, int idx, const char *what, const char *const *allowed, int array_ok) {
   idx = lua_absindex(L, idx);
   lua_pushnil(L);
@@ -75,20 +96,32 @@ void ls_check_options(lua_State *L, int idx, const char *what, const char *const
       int ok = 0;
       for (const char *const *a = allowed; *a && !ok; a++) ok = strcmp(*a, k) == 0;
       if (ok) continue;
-      const char *near = sx_nearest(k, strlen(k), allowed);
-      luaL_Buffer b;
-      luaL_buffinit(L, &b);
-      for (const char *const *a = allowed; *a; a++) {
-        if (a != allowed) luaL_addstring(&b, ", ");
-        luaL_addstring(&b, *a);
-      }
-      luaL_pushresult(&b);
-      luaL_error(L, "%s: unknown option '%s' (options: %s)%s%s%s", what, k, lua_tostring(L, -1),
-                 near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+      luaL_where(L, 1);
+      lua_pushfstring(L, "%s: ", what);
+      push_unknown_option(L, k, allowed);
+      lua_concat(L, 3);
+      lua_error(L);
     } else if (!(array_ok && lua_isinteger(L, -1))) {
       luaL_error(L, "%s: unexpected %s key in the options table", what, luaL_typename(L, -1));
     }
   }
+}
+
+/* unknown_option(key, names): the same message for the Lua parts of the
+** module (plots, noise, test functions), which raise it themselves. */
+int ls_unknown_option(lua_State *L) {
+  const char *key = luaL_tolstring(L, 1, NULL);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_Integer n = luaL_len(L, 2);
+  const char **names = lua_newuserdatauv(L, (size_t)(n + 1) * sizeof *names, 0);
+  for (lua_Integer i = 0; i < n; i++) {
+    lua_geti(L, 2, i + 1);
+    names[i] = luaL_checkstring(L, -1);   /* kept alive by the table */
+    lua_pop(L, 1);
+  }
+  names[n] = NULL;
+  push_unknown_option(L, key, names);
+  return 1;
 }
 
 /* The name of a variable given as a string or as an Expr that is a name. */

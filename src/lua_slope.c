@@ -2,6 +2,8 @@
 ** lua_slope.c -- luaopen_slope: the module table, and the context that every
 ** function of the binding shares, owned by the Lua state.
 */
+#include <string.h>
+
 #include "lua_slope.h"
 
 #define LS_CONTEXT "slope.Context"      /* the metatable */
@@ -10,17 +12,43 @@
 /* The files lua/NAME.lua, compiled in by make (build/gen/lua_embedded.c). */
 extern const struct { const char *name; const unsigned char *src; size_t len; } ls_embedded[];
 
-/* Run each embedded chunk with the module table as its argument: the Lua
-** half of the module (show, plots, test functions, ...) adds itself to it. */
+/* fail(msg): raise 'msg' at the line of the user's code that called into
+** slope: the first Lua frame that is not one of the module's own files. */
+static int private_fail(lua_State *L) {
+  luaL_checkstring(L, 1);
+  lua_Debug ar;
+  for (int level = 1; lua_getstack(L, level, &ar); level++) {
+    lua_getinfo(L, "Sl", &ar);
+    if (strcmp(ar.what, "C") != 0 && strncmp(ar.source, "=[slope ", 8) != 0) {
+      if (ar.currentline > 0) lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+      else lua_pushliteral(L, "");
+      lua_insert(L, 1);
+      lua_concat(L, 2);
+      break;
+    }
+  }
+  return lua_error(L);
+}
+
+/* Run each embedded chunk with the module table and a table of private
+** helpers as its arguments: the Lua half of the module (show, plots, test
+** functions, ...) adds itself to the module. */
 static void open_lua_parts(lua_State *L) {
+  lua_newtable(L);   /* the private helpers */
+  lua_pushcfunction(L, ls_unknown_option);
+  lua_setfield(L, -2, "unknown_option");
+  lua_pushcfunction(L, private_fail);
+  lua_setfield(L, -2, "fail");
   for (int i = 0; ls_embedded[i].name; i++) {
     const char *name = lua_pushfstring(L, "=[slope %s.lua]", ls_embedded[i].name);
     if (luaL_loadbuffer(L, (const char *)ls_embedded[i].src, ls_embedded[i].len, name) != LUA_OK)
       lua_error(L);
     lua_remove(L, -2);
-    lua_pushvalue(L, -2);
-    lua_call(L, 1, 0);
+    lua_pushvalue(L, -3);
+    lua_pushvalue(L, -3);
+    lua_call(L, 2, 0);
   }
+  lua_pop(L, 1);
 }
 
 /* The registry's context holder: the context and the runs' interrupt flag. */

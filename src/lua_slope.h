@@ -73,6 +73,8 @@ void ls_newclass(lua_State *L, slope_ctx *S, const char *name, const luaL_Reg *m
 ** string keys) and that integer keys 1..n are allowed when 'array_ok'; raise
 ** "WHAT: unknown option 'NAME' (options: a, b, c)" otherwise. */
 void ls_check_options(lua_State *L, int idx, const char *what, const char *const *allowed, int array_ok);
+/* Lua: unknown_option(key, names) -> "unknown option 'key' (options: ...)" as ls_check_options says it. */
+int ls_unknown_option(lua_State *L);
 
 ls_optimizer *ls_check_optimizer(lua_State *L, int idx);
 /* The C optimizer of 'O' sized for 'n' parameters (rebuilt if needed). */

@@ -170,6 +170,17 @@ local typo_cases = {
 for i, c in ipairs(typo_cases) do
   check.err(c[1], P(c[2]), "typo case " .. i)
 end
+-- the Lua parts of the module say it the same way, at the caller's line
+for _, c in ipairs {
+  { function() slope.noise.gaussian{ sdt = 1 } end,
+    "slope.noise.gaussian: unknown option 'sdt' (options: schedule, std); did you mean 'std'?" },
+  { function() slope.plot.curve{ serie = {} } end, "slope.plot.curve: unknown option 'serie' (options: color, file, "
+    .. "height, log, series, term, title, width, x, xlabel, ylabel); did you mean 'series'?" },
+  { function() slope.testfn.rosenbrock{ m = 2 } end, "slope.testfn.rosenbrock: unknown option 'm' (options: n)" },
+  { function() slope.testfn.rosenbrock{ n = 1 } end, "slope.testfn.rosenbrock needs n >= 2" },
+} do
+  check.err(c[1], "^tests/test_hostile%.lua:%d+: " .. P(c[2]) .. "$", "at the caller's line: " .. c[2])
+end
 -- a name far from every option gets the list and no guess
 check.err(function() slope.optim.sgd{ lr = 0.1, zzz = 1 } end,
           P("sgd: unknown option 'zzz' (options: lr, momentum, dampening, weight_decay, nesterov, maximize)") .. "$",
