@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "expr.h"
 
@@ -14,6 +15,7 @@ slope_ctx *slope_new(void) {
   slope_ctx *S = calloc(1, sizeof *S);
   if (!S) return NULL;
   S->maxnodes = SX_MAX_NODES;
+  S->maxtrace = sx_physical_memory() / 2;
   /* id 0 is reserved as SX_NIL so a failed construction can never alias a node */
   S->capnodes = 256;
   S->nodes = malloc(S->capnodes * sizeof *S->nodes);
@@ -139,4 +141,9 @@ void sx_buf_num(sx_buf *b, double v) {
     if (strtod(tmp, NULL) == v) break;
   }
   sx_buf_puts(b, tmp);
+}
+
+double sx_physical_memory(void) {
+  long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+  return pages > 0 && size > 0 ? (double)pages * (double)size : 0;
 }

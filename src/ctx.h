@@ -51,6 +51,7 @@ struct slope_ctx {
   uint32_t *memo;  uint32_t capmemo;
   /* limits */
   uint32_t maxnodes;   /* expression store limit (SLOPE_ERRLIMIT beyond) */
+  double maxtrace;     /* bytes one trace's rows may take (half the machine's memory) */
 };
 
 /* Record an error (first one wins).  Returns 'code' for convenience. */
@@ -58,6 +59,11 @@ int sx_error(slope_ctx *S, int code, const char *fmt, ...);
 int sx_verror(slope_ctx *S, int code, const char *fmt, va_list ap);
 /* Nonzero when an error is recorded. */
 #define sx_failed(S) ((S)->errcode != SLOPE_OK)
+
+/* Bytes of physical memory, or 0 when the system does not say: the bound
+** for allocations that Linux's overcommit would otherwise grant and then
+** kill the process for touching. */
+double sx_physical_memory(void);
 
 /* Growable buffer helpers; appends past an allocation failure are dropped. */
 void sx_buf_reset(sx_buf *b);

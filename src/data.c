@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "expr.h"
 
@@ -158,12 +157,6 @@ static double *new_column(slope_data *d, const char *name, size_t n) {
   return v;
 }
 
-/* Bytes of physical memory, or 0 when the system does not say. */
-static double physical_memory(void) {
-  long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
-  return pages > 0 && size > 0 ? (double)pages * (double)size : 0;
-}
-
 static int check_regression_args(slope_ctx *S, size_t n, const double *w, int nw,
                                  double b, double noise) {
   if (n < 1) return sx_error(S, SLOPE_ERRARG, "regression: 'n' must be at least 1, got 0");
@@ -181,7 +174,7 @@ static int check_regression_args(slope_ctx *S, size_t n, const double *w, int nw
   size_t cols = (size_t)nw + 1;
   if (n > SIZE_MAX / sizeof(double) / cols)
     return sx_error(S, SLOPE_ERRLIMIT, "regression: %zu rows are too many", n);
-  double need = (double)n * (double)cols * sizeof(double), ram = physical_memory();
+  double need = (double)n * (double)cols * sizeof(double), ram = sx_physical_memory();
   if (ram > 0 && need > ram)
     return sx_error(S, SLOPE_ERRLIMIT, "regression: %zu columns of %zu rows need %.0f MB, "
                     "more than this machine's memory (%.0f MB)", cols, n, need / 1e6, ram / 1e6);

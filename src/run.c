@@ -377,8 +377,7 @@ int slope_run(slope_problem *p, slope_optim *o, const slope_run_opts *opts,
   if (rc == SLOPE_OK && opts->checkpoint_every)
     rc = sx_ckpt_init(&R.ck, S, opts->checkpoint_path, p, o, opts->schedule, 1);
   if (rc == SLOPE_OK && trace && opts->trace_every)
-    /* room for the whole run up to a point; a longer one grows the trace as it goes */
-    if (!(R.trace = sx_trace_new(S, R.n, (size_t)(total / opts->trace_every < 65536 ? total / opts->trace_every + 2 : 65536))))
+    if (!(R.trace = sx_trace_new(S, R.n, (size_t)(total / opts->trace_every) + 2)))
       rc = S->errcode;
   if (rc == SLOPE_OK && !R.resumed) {
     rc = slope_problem_eval(p, p->x, &R.f, R.g);

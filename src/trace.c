@@ -21,7 +21,10 @@ slope_trace *sx_trace_new(slope_ctx *S, int n, size_t expect) {
   t->S = S;
   t->n = n;
   t->stride = 4 + (size_t)n;
-  t->cap = expect ? expect : 16;
+  /* room for 'expect' rows, up to 16 MB at first (and the bound): a longer trace grows */
+  double first = S->maxtrace > 0 && S->maxtrace < (double)(16 << 20) ? S->maxtrace : (double)(16 << 20);
+  size_t most = (size_t)(first / (double)(t->stride * sizeof(double)));
+  t->cap = expect < 16 ? 16 : expect < most ? expect : most < 16 ? 16 : most;
   if (!(t->rows = malloc(t->cap * t->stride * sizeof *t->rows))) {
     free(t);
     return sx_error(S, SLOPE_ERRMEM, "out of memory"), NULL;
@@ -37,6 +40,10 @@ void slope_trace_free(slope_trace *t) {
 
 int sx_trace_add(slope_trace *t, long step, double f, double lr, double gnorm, const double *x) {
   if (t->nrows == t->cap) {
+    double bytes = 2.0 * (double)t->cap * (double)t->stride * sizeof(double);
+    if (t->S->maxtrace > 0 && bytes > t->S->maxtrace)
+      return sx_error(t->S, SLOPE_ERRMEM, "the trace would take %.0f MB, more than half this machine's "
+                      "memory", bytes / 1e6);
     double *r = realloc(t->rows, 2 * t->cap * t->stride * sizeof *r);
     if (!r) return sx_error(t->S, SLOPE_ERRMEM, "out of memory recording the trace");
     t->rows = r;

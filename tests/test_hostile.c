@@ -448,6 +448,42 @@ static void test_domain(void) {
   slope_free(S);
 }
 
+/* ---- runs: a trace that would outgrow the machine ------------------------------- */
+
+/* A long run whose trace reaches the context's bound (half the machine's
+** memory; lowered here) stops there with its results, instead of growing
+** until the kernel kills the process. */
+static void test_trace_memory(void) {
+  slope_ctx *S = slope_new();
+  slope_expr f = slope_parse(S, "x^2", 3);
+  const char *names[] = {"x"};
+  slope_problem *p = slope_problem_new(S, f, names, (double[]){10.0}, 1, NULL);
+  slope_optim *o = slope_optim_new(S, "sgd", 1);
+  if (!CHECK(p && o)) { slope_free(S); return; }
+  slope_optim_set(o, "lr", (double[]){1e-6}, 1);
+  S->maxtrace = 40000.0 * 5 * sizeof(double);   /* 40000 rows of step, f, lr, |g|, x */
+  slope_run_opts opts;
+  slope_run_defaults(&opts);
+  opts.steps = 1000000000;   /* 10^9 rows would take 40 GB */
+  opts.trace_every = 1;
+  slope_result r;
+  slope_trace *tr = NULL;
+  CHECK_INT(slope_run(p, o, &opts, &r, &tr), SLOPE_OK);
+  CHECK_INT(r.status, SLOPE_STOPPED);
+  /* rows 0..39999 fill the bound; recording step 40000 would double it */
+  CHECK_INT(r.steps, 40000);
+  CHECK_STR(r.message, "stopped at step 40000: no memory left for the trace (record every k-th step with trace = k)");
+  CHECK_INT(slope_error_get(S).code, SLOPE_OK);   /* a result, not an error */
+  CHECK(tr != NULL && slope_trace_rows(tr) == 40000);
+  double x = 10;
+  for (int k = 0; k < 40000; k++) x -= 1e-6 * (2 * x);   /* the same 40000 updates by hand */
+  CHECK(slope_problem_x(p)[0] == x);
+  slope_trace_free(tr);
+  slope_problem_free(p);
+  slope_optim_free(o);
+  slope_free(S);
+}
+
 int main(void) {
   snprintf(tmpdir, sizeof tmpdir, "/tmp/slope_hostile.XXXXXX");
   if (!mkdtemp(tmpdir)) { perror("mkdtemp"); return 1; }
@@ -457,6 +493,7 @@ int main(void) {
   test_parameter_limit();
   test_csv();
   test_domain();
+  test_trace_memory();
   char path[128];
   snprintf(path, sizeof path, "%s/h.csv", tmpdir);
   remove(path);
