@@ -155,6 +155,10 @@ static int grow_rows(csv_reader *R) {
   size_t cap = R->caprows ? R->caprows * 2 : 64;
   if (cap < R->caprows || cap > SIZE_MAX / sizeof(double))
     return sx_error(R->S, SLOPE_ERRLIMIT, "%s:%ld: too many rows", R->path, R->lineno);
+  double bytes = (double)cap * (double)R->ncols * sizeof(double);
+  if (R->S->maxmem > 0 && bytes > R->S->maxmem)
+    return sx_error(R->S, SLOPE_ERRLIMIT, "%s:%ld: the data would take %.0f MB, more than half this "
+                    "machine's memory", R->path, R->lineno, bytes / 1e6);
   for (int j = 0; j < R->ncols; j++) {
     double *v = realloc(R->cols[j], cap * sizeof *v);
     if (!v)

@@ -15,7 +15,7 @@ slope_ctx *slope_new(void) {
   slope_ctx *S = calloc(1, sizeof *S);
   if (!S) return NULL;
   S->maxnodes = SX_MAX_NODES;
-  S->maxtrace = sx_physical_memory() / 2;
+  S->maxmem = sx_physical_memory() / 2;
   /* id 0 is reserved as SX_NIL so a failed construction can never alias a node */
   S->capnodes = 256;
   S->nodes = malloc(S->capnodes * sizeof *S->nodes);

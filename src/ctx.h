@@ -51,7 +51,7 @@ struct slope_ctx {
   uint32_t *memo;  uint32_t capmemo;
   /* limits */
   uint32_t maxnodes;   /* expression store limit (SLOPE_ERRLIMIT beyond) */
-  double maxtrace;     /* bytes one trace's rows may take (half the machine's memory) */
+  double maxmem;       /* bytes one trace or data set may take (half the machine's memory) */
 };
 
 /* Record an error (first one wins).  Returns 'code' for convenience. */

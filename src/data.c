@@ -174,10 +174,10 @@ static int check_regression_args(slope_ctx *S, size_t n, const double *w, int nw
   size_t cols = (size_t)nw + 1;
   if (n > SIZE_MAX / sizeof(double) / cols)
     return sx_error(S, SLOPE_ERRLIMIT, "regression: %zu rows are too many", n);
-  double need = (double)n * (double)cols * sizeof(double), ram = sx_physical_memory();
-  if (ram > 0 && need > ram)
+  double need = (double)n * (double)cols * sizeof(double);
+  if (S->maxmem > 0 && need > S->maxmem)
     return sx_error(S, SLOPE_ERRLIMIT, "regression: %zu columns of %zu rows need %.0f MB, "
-                    "more than this machine's memory (%.0f MB)", cols, n, need / 1e6, ram / 1e6);
+                    "more than half this machine's memory", cols, n, need / 1e6);
   return SLOPE_OK;
 }
 

@@ -22,7 +22,7 @@ slope_trace *sx_trace_new(slope_ctx *S, int n, size_t expect) {
   t->n = n;
   t->stride = 4 + (size_t)n;
   /* room for 'expect' rows, up to 16 MB at first (and the bound): a longer trace grows */
-  double first = S->maxtrace > 0 && S->maxtrace < (double)(16 << 20) ? S->maxtrace : (double)(16 << 20);
+  double first = S->maxmem > 0 && S->maxmem < (double)(16 << 20) ? S->maxmem : (double)(16 << 20);
   size_t most = (size_t)(first / (double)(t->stride * sizeof(double)));
   t->cap = expect < 16 ? 16 : expect < most ? expect : most < 16 ? 16 : most;
   if (!(t->rows = malloc(t->cap * t->stride * sizeof *t->rows))) {
@@ -41,7 +41,7 @@ void slope_trace_free(slope_trace *t) {
 int sx_trace_add(slope_trace *t, long step, double f, double lr, double gnorm, const double *x) {
   if (t->nrows == t->cap) {
     double bytes = 2.0 * (double)t->cap * (double)t->stride * sizeof(double);
-    if (t->S->maxtrace > 0 && bytes > t->S->maxtrace)
+    if (t->S->maxmem > 0 && bytes > t->S->maxmem)
       return sx_error(t->S, SLOPE_ERRMEM, "the trace would take %.0f MB, more than half this machine's "
                       "memory", bytes / 1e6);
     double *r = realloc(t->rows, 2 * t->cap * t->stride * sizeof *r);

@@ -381,6 +381,22 @@ static void test_csv(void) {
   csv_fails(buf, big, SLOPE_ERRLIMIT, "1: more than 4096 columns");
   free(buf);
 
+  /* a CSV file whose rows outgrow the context's bound (half the machine's
+  ** memory; lowered here) stops at the line that needed more */
+  {
+    char rows[1024] = "x,y\n";
+    for (int i = 0; i < 100; i++) strcat(rows, "1,2\n");
+    slope_ctx *S = slope_new();
+    S->maxmem = 64 * 2 * sizeof(double);   /* 64 rows of two columns */
+    const char *path = write_file("h.csv", rows, strlen(rows));
+    CHECK(slope_data_csv(S, path) == NULL);
+    CHECK_INT(slope_error_get(S).code, SLOPE_ERRLIMIT);
+    char want[300];
+    snprintf(want, sizeof want, "%s:66: the data would take 0 MB, more than half this machine's memory", path);
+    CHECK_STR(slope_error_get(S).message, want);
+    slope_free(S);
+  }
+
   /* data sets larger than the machine's memory are refused up front */
   slope_ctx *S = slope_new();
   double w[2] = {1, 2};
@@ -392,7 +408,7 @@ static void test_csv(void) {
   slope_data_free(d);
   CHECK_INT(slope_error_get(S).code, SLOPE_ERRLIMIT);
   CHECK(has(S, "regression: 3 columns of"));
-  CHECK(has(S, "more than this machine's memory"));
+  CHECK(has(S, "more than half this machine's memory"));
   slope_clear_error(S);
   d = slope_data_regression(S, SIZE_MAX, w, 1, 0, 0, 1);
   CHECK(d == NULL);
@@ -461,7 +477,7 @@ static void test_trace_memory(void) {
   slope_optim *o = slope_optim_new(S, "sgd", 1);
   if (!CHECK(p && o)) { slope_free(S); return; }
   slope_optim_set(o, "lr", (double[]){1e-6}, 1);
-  S->maxtrace = 40000.0 * 5 * sizeof(double);   /* 40000 rows of step, f, lr, |g|, x */
+  S->maxmem = 40000.0 * 5 * sizeof(double);   /* 40000 rows of step, f, lr, |g|, x */
   slope_run_opts opts;
   slope_run_defaults(&opts);
   opts.steps = 1000000000;   /* 10^9 rows would take 40 GB */
