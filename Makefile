@@ -191,6 +191,8 @@ $(B)/tests/%: tests/%.c tests/check.h $(B)/libslope.a | $(B)/tests
 
 # extra libraries of single test programs
 $(B)/tests/test_threads: TEST_LIBS := -pthread
+# test_oom makes slope's allocations fail one by one
+$(B)/tests/test_oom: TEST_LIBS := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 
 # shell tests: test_embed.sh installs into a temporary folder and builds the
 # embedding examples against what was installed

@@ -472,10 +472,12 @@ static const char *batch_text(char *out, size_t size, uint64_t batch) {
   return out;
 }
 
-/* A permutation of 0..n-1 (so batches never index past the data). */
-static int is_permutation(rd r, uint64_t n) {
+/* A permutation of 0..n-1 (so batches never index past the data): 1 or 0,
+** or -1 with an error recorded when memory ran out. */
+static int is_permutation(ck *c, rd r, uint64_t n) {
   unsigned char *seen = calloc(n ? n : 1, 1);
-  int ok = seen != NULL;
+  if (!seen) return sx_error(c->S, SLOPE_ERRMEM, "checkpoint '%s': out of memory", c->path), -1;
+  int ok = 1;
   for (uint64_t i = 0; ok && i < n; i++) {
     uint64_t v = get_u64(&r);
     ok = !r.bad && v < n && !seen[v];
@@ -520,8 +522,9 @@ static int load_problem(ck *c, slope_problem *p, int apply) {
                     "this problem has batch = %s, shuffle = %s", c->path, batch_text(a, sizeof a, batch),
                     shuffle ? "true" : "false", batch_text(b, sizeof b, p->batch), p->shuffle ? "true" : "false");
   }
-  if (nperm != (batch ? rows : 0) || (batch && pos >= rows) || (!batch && pos != 0) || !is_permutation(perm, nperm))
-    return corrupt(c, "the batching state is inconsistent");
+  int perm_ok = nperm == (batch ? rows : 0) && (batch ? pos < rows : pos == 0) ? is_permutation(c, perm, nperm) : 0;
+  if (perm_ok < 0) return c->S->errcode;
+  if (!perm_ok) return corrupt(c, "the batching state is inconsistent");
   if (!apply) return SLOPE_OK;
   for (int i = 0; i < p->n; i++) p->x[i] = get_f64(&x);
   p->pos = (size_t)pos;

@@ -199,8 +199,9 @@ static int is_recip(const slope_ctx *S, sx_id f) {
 /* The product of 'n' factors in section 'sec'; a -1 coefficient becomes NEG. */
 static uint32_t lower_product(build *b, int sec, const sx_id *f, uint32_t n) {
   slope_ctx *S = b->S;
-  item *main = malloc(2 * (size_t)n * sizeof *main), *low = main + n;
+  item *main = malloc(2 * (size_t)n * sizeof *main);
   if (!main) return oom(b), 0;
+  item *low = main + n;
   uint32_t nm = 0, nl = 0;
   int neg = 0;
   for (uint32_t i = 0; i < n; i++) {
@@ -222,8 +223,9 @@ static uint32_t lower_sum(build *b, sx_id id) {
   slope_ctx *S = b->S;
   uint32_t n = sx_nkids(S, id);
   int sec = b->cls[id];
-  item *main = malloc(2 * (size_t)n * sizeof *main), *low = main + n;
+  item *main = malloc(2 * (size_t)n * sizeof *main);
   if (!main) return oom(b), 0;
+  item *low = main + n;
   uint32_t nm = 0, nl = 0;
   for (uint32_t i = 0; i < n; i++) {
     sx_id t = sx_kid(S, id, i);
