@@ -191,8 +191,14 @@ $(B)/tests/%: tests/%.c tests/check.h $(B)/libslope.a | $(B)/tests
 
 # extra libraries of single test programs
 $(B)/tests/test_threads: TEST_LIBS := -pthread
-# test_oom makes slope's allocations fail one by one
-$(B)/tests/test_oom: TEST_LIBS := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+# test_oom and test_oom_lua make allocations fail one by one
+WRAP_ALLOC := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+$(B)/tests/test_oom: TEST_LIBS := $(WRAP_ALLOC)
+
+# test_oom_lua runs the Lua binding in its own lua_State
+$(B)/tests/test_oom_lua: tests/test_oom_lua.c tests/check.h $(LUA_OBJ) $(B)/libslope.a | $(B)/tests
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) -Itests -o $@ $< $(LUA_OBJ) $(B)/libslope.a $(ALL_LDFLAGS) $(LUA_LIBS) -lm $(WRAP_ALLOC)
 
 # shell tests: test_embed.sh installs into a temporary folder and builds the
 # embedding examples against what was installed

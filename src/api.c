@@ -75,7 +75,7 @@ static int cmp_names(const void *a, const void *b) {
 }
 
 int slope_vars(slope_ctx *S, slope_expr e, const char **out, int max) {
-  if (!valid(S, e) || sx_reach(S, e) != SLOPE_OK) return 0;
+  if (!valid(S, e) || sx_reach(S, e) != SLOPE_OK) return -1;
   int n = 0;
   for (sx_id id = 1; id <= e; id++) {
     if (!S->memo[id] || sx_kind(S, id) != SX_VAR) continue;
@@ -120,6 +120,9 @@ int slope_eval(slope_ctx *S, slope_expr e, const char *const *names,
 
 /* Print into the context's result buffer and hand out the borrowed text. */
 static const char *result_text(slope_ctx *S) {
+  if (S->out.oom == SX_BUF_LONG)
+    return sx_error(S, SLOPE_ERRLIMIT, "the text would be longer than %zu MB: shared subexpressions "
+                    "print again at every use (print a part, or compile it)", SX_MAX_TEXT >> 20), NULL;
   if (S->out.oom) return sx_error(S, SLOPE_ERRMEM, "out of memory"), NULL;
   return S->out.p ? S->out.p : "";
 }

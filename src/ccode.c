@@ -227,8 +227,8 @@ static void c_header(const cgen *g, sx_id e, const char *name) {
   sx_buf t = {0};
   sx_print(g->S, e, &t);
   sx_buf_printf(g->b, "/* %s: value and gradient of", name);
-  if (t.oom) g->b->oom = 1;   /* the whole text fails, not just the comment */
-  else if (t.p && t.n <= 200) sx_buf_printf(g->b, "\n**   %s", t.p);
+  if (t.oom == SX_BUF_OOM) g->b->oom = SX_BUF_OOM;   /* the whole text fails, not just the comment */
+  else if (!t.oom && t.p && t.n <= 200) sx_buf_printf(g->b, "\n**   %s", t.p);
   else sx_buf_puts(g->b, " a long expression");
   sx_buf_free(&t);
   for (int i = 0; i < g->nparams; i++)

@@ -101,7 +101,7 @@ void sx_buf_add(sx_buf *b, const char *s, size_t n) {
     size_t cap = b->cap ? b->cap : 64;
     while (cap < b->n + n + 1) cap *= 2;
     char *p = realloc(b->p, cap);
-    if (!p) { b->oom = 1; return; }
+    if (!p) { b->oom = SX_BUF_OOM; return; }
     b->p = p;
     b->cap = cap;
   }
@@ -121,7 +121,7 @@ void sx_buf_printf(sx_buf *b, const char *fmt, ...) {
   if (n < 0) return;
   if ((size_t)n < sizeof tmp) { sx_buf_add(b, tmp, (size_t)n); return; }
   char *big = malloc((size_t)n + 1);
-  if (!big) { b->oom = 1; return; }
+  if (!big) { b->oom = SX_BUF_OOM; return; }
   va_start(ap, fmt);
   vsnprintf(big, (size_t)n + 1, fmt, ap);
   va_end(ap);

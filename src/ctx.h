@@ -31,8 +31,14 @@ typedef struct sx_node {
 typedef struct sx_buf {
   char *p;
   size_t n, cap;
-  int oom;             /* set once an append failed; the text is then truncated */
+  int oom;             /* SX_BUF_OOM or SX_BUF_LONG once the text is truncated */
 } sx_buf;
+enum { SX_BUF_OOM = 1, SX_BUF_LONG = 2 };   /* an append failed; the text passed SX_MAX_TEXT */
+
+/* A DAG with shared subexpressions can print exponentially long text; the
+** printers stop past this size (SX_BUF_LONG), so a hostile expression costs
+** bounded time and memory. */
+#define SX_MAX_TEXT ((size_t)1 << 24)
 
 struct slope_ctx {
   /* expression store */

@@ -14,9 +14,6 @@
 
 #include "expr.h"
 
-/* See print.c: a bound on the text a shared DAG can expand to. */
-#define PRINT_LIMIT ((size_t)1 << 24)
-
 static void l_expr(const slope_ctx *S, sx_id e, sx_buf *b);
 
 static int is_pi(double v) { return v == 3.14159265358979323846; }
@@ -39,7 +36,7 @@ static void l_abs_num(sx_buf *b, double v) {
   if (is_pi(v)) { sx_buf_puts(b, "\\pi"); return; }
   sx_buf t = {0};
   sx_buf_num(&t, v);
-  if (t.oom || !t.p) { b->oom = 1; sx_buf_free(&t); return; }
+  if (t.oom || !t.p) { b->oom = SX_BUF_OOM; sx_buf_free(&t); return; }
   char *e = strchr(t.p, 'e');
   if (!e) sx_buf_puts(b, t.p);
   else {
@@ -273,7 +270,7 @@ static void l_call(const slope_ctx *S, sx_id e, sx_buf *b) {
 }
 
 static void l_expr(const slope_ctx *S, sx_id e, sx_buf *b) {
-  if (b->n > PRINT_LIMIT) b->oom = 1;
+  if (b->n > SX_MAX_TEXT) b->oom = SX_BUF_LONG;
   if (b->oom) return;
   switch (sx_kind(S, e)) {
   case SX_NUM:

@@ -244,11 +244,18 @@ static int m_concat(lua_State *L) {
 
 static slope_expr self(lua_State *L) { return *(slope_expr *)luaL_checkudata(L, 1, LS_EXPR); }
 
+const char **ls_vars(lua_State *L, slope_ctx *S, slope_expr e, int *n) {
+  *n = slope_vars(S, e, NULL, 0);
+  if (*n < 0) ls_raise(L, S);
+  const char **names = lua_newuserdatauv(L, (size_t)(*n ? *n : 1) * sizeof *names, 0);
+  if (slope_vars(S, e, names, *n) != *n) ls_raise(L, S);
+  return names;
+}
+
 /* Push the variable names of 'e' (sorted) as a new table; returns the count. */
 static int push_vars(lua_State *L, slope_ctx *S, slope_expr e) {
-  int n = slope_vars(S, e, NULL, 0);
-  const char **names = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *names, 0);
-  slope_vars(S, e, names, n);
+  int n;
+  const char **names = ls_vars(L, S, e, &n);
   lua_createtable(L, n, 0);
   for (int i = 0; i < n; i++) {
     lua_pushstring(L, names[i]);

@@ -40,9 +40,8 @@ static long word_pos(const char *text, const char *name) {
 /* Whether 'name' is a free variable of f: the printed text is not enough,
 ** since it also holds function names ("sin" in sin(x)). */
 static int is_var(lua_State *L, slope_ctx *S, slope_expr f, const char *name) {
-  int n = slope_vars(S, f, NULL, 0), found = 0;
-  const char **v = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *v, 0);
-  n = slope_vars(S, f, v, n);
+  int n, found = 0;
+  const char **v = ls_vars(L, S, f, &n);
   for (int i = 0; i < n && !found; i++) found = strcmp(v[i], name) == 0;
   lua_pop(L, 1);
   return found;

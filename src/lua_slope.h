@@ -72,6 +72,9 @@ void ls_newclass(lua_State *L, slope_ctx *S, const char *name, const luaL_Reg *m
 /* Check that every key of the table at 'idx' is one of 'allowed' (NULL-terminated,
 ** string keys) and that integer keys 1..n are allowed when 'array_ok'; raise
 ** "WHAT: unknown option 'NAME' (options: a, b, c)" otherwise. */
+/* The free variables of 'e', sorted, in a userdata left on the stack; '*n'
+** gets their count.  Raises the context's error when there is one. */
+const char **ls_vars(lua_State *L, slope_ctx *S, slope_expr e, int *n);
 void ls_check_options(lua_State *L, int idx, const char *what, const char *const *allowed, int array_ok);
 /* Lua: unknown_option(key, names) -> "unknown option 'key' (options: ...)" as ls_check_options says it. */
 int ls_unknown_option(lua_State *L);

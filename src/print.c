@@ -18,13 +18,6 @@
 /* Binding strength of the text printed for a node. */
 enum { P_SUM = 1, P_PROD, P_POW, P_ATOM };
 
-/*
-** A DAG with shared subexpressions can print exponentially long text;
-** past this size the buffer is marked failed ('oom') and printing stops, so
-** a hostile expression costs bounded time and memory.
-*/
-#define PRINT_LIMIT ((size_t)1 << 24)
-
 static void p_expr(const slope_ctx *S, sx_id e, sx_buf *b);
 
 static int is_pi(double v) { return v == 3.14159265358979323846; }
@@ -195,7 +188,7 @@ static void p_call(const slope_ctx *S, sx_id e, sx_buf *b) {
 }
 
 static void p_expr(const slope_ctx *S, sx_id e, sx_buf *b) {
-  if (b->n > PRINT_LIMIT) b->oom = 1;
+  if (b->n > SX_MAX_TEXT) b->oom = SX_BUF_LONG;
   if (b->oom) return;
   switch (sx_kind(S, e)) {
   case SX_NUM: p_num(b, sx_num(S, e)); break;

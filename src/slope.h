@@ -90,8 +90,9 @@ slope_expr slope_diff(slope_ctx *S, slope_expr e, const char *var);
 slope_expr slope_subs(slope_ctx *S, slope_expr e, const char *var, slope_expr by);
 /* Number of distinct DAG nodes reachable from 'e'. */
 size_t slope_size(slope_ctx *S, slope_expr e);
-/* Free variable names of 'e', sorted; returns the count and stores up to 'max'
-** borrowed names in 'out'. */
+/* Free variable names of 'e', sorted; returns how many there are (which may
+** be more than 'max') and stores up to 'max' borrowed names in 'out'; -1 on
+** an error (out of memory, or 'e' failed), recorded in the context. */
 int slope_vars(slope_ctx *S, slope_expr e, const char **out, int max);
 /* Value of 'e' with the named variables bound; SLOPE_ERRNAME for an unbound
 ** one.  Reductions need data and fail here (use a tape). */

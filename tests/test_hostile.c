@@ -197,6 +197,40 @@ static void test_expression_limits(void) {
   slope_clear_error(S);
   slope_free(S);
 
+  /* 40 nested squares share each level: 122 nodes whose text is 2^40 long;
+  ** printing stops at the limit and says why, the C printer (one line per
+  ** node) and the tape do not care, and the value is the recurrence's */
+  S = slope_new();
+  char deep[4096] = "a0 = x;";
+  for (int i = 0; i < 40; i++)
+    snprintf(deep + strlen(deep), sizeof deep - strlen(deep), " a%d = a%d*a%d + sin(a%d);", i + 1, i, i, i);
+  strcat(deep, " a40");
+  e = slope_parse(S, deep, strlen(deep));
+  CHECK(e != 0);
+  const char *want = "the text would be longer than 16 MB: shared subexpressions print again at every use "
+                     "(print a part, or compile it)";
+  CHECK(slope_print(S, e) == NULL);
+  CHECK_INT(slope_error_get(S).code, SLOPE_ERRLIMIT);
+  CHECK_STR(slope_error_get(S).message, want);
+  slope_clear_error(S);
+  CHECK(slope_latex(S, e) == NULL);
+  CHECK_STR(slope_error_get(S).message, want);
+  slope_clear_error(S);
+  const char *c = slope_ccode(S, e, "f", params, 1);
+  CHECK(c != NULL && strstr(c, "value and gradient of a long expression") != NULL);
+  slope_clear_error(S);
+  T = slope_compile(S, e, params, 1, NULL, 0);
+  CHECK(T != NULL);
+  if (T) {
+    double a = -0.5, da = 1;   /* a_{k+1} = a_k^2 + sin(a_k) and its derivative, by hand */
+    for (int i = 0; i < 40; i++) { da *= 2 * a + cos(a); a = a * a + sin(a); }
+    CHECK_INT(slope_tape_grad(T, (double[]){-0.5}, NULL, 0, &f, &g), SLOPE_OK);
+    CHECK_NEAR(f, a, 1e-12);
+    CHECK_NEAR(g, da, 1e-12);
+  }
+  slope_tape_free(T);
+  slope_free(S);
+
   /* the number of nodes: a context with a small limit says so */
   S = slope_new();
   S->maxnodes = 1000;

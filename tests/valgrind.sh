@@ -10,7 +10,7 @@
 # SLOPE_TEST_QUICK=1, which shrinks the few inputs sized for speed (the
 # 100 MB hostile lines become 8 MB); everything else runs as in 'make test'.
 # Takes about 2-3 minutes here; $VALGRIND_JOBS programs run at a time
-# (default 1); $VALGRIND_FLAGS adds options (e.g. --track-origins=yes).
+# (default: the number of processors); $VALGRIND_FLAGS adds options (e.g. --track-origins=yes).
 #
 # One check per program: clean under valgrind and, for tests, its own
 # "N passed, N failed" line says 0 failed.  Ends with "N passed, N failed".
@@ -47,7 +47,7 @@ run_one() {
   fi
 }
 
-jobs=${VALGRIND_JOBS:-1}
+jobs=${VALGRIND_JOBS:-$(nproc 2>/dev/null || echo 1)}
 running=0 n=0
 spawn() {
   n=$((n + 1))

@@ -63,6 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *vars[8];
     int nv = slope_vars(S, e, vars, 8);
     if (nv > 8) nv = 8;
+    if (nv < 0) nv = 0;   /* out of memory: ccode gets no parameters */
     (void)slope_ccode(S, e, "f", vars, nv);   /* may refuse reductions or extra names */
     (void)slope_size(S, e);
   }
