@@ -95,7 +95,7 @@ local optim_docs = {
 local by_function = {}
 local function register()
   for name, text in pairs(docs) do
-    local v = slope[name]
+    local v = rawget(slope, name)
     if type(v) == "function" then by_function[v] = text end
   end
   by_function[slope.maximize or 0] = docs.minimize
@@ -116,7 +116,7 @@ function slope.help(thing)
   if next(by_function) == nil then register() end
   local text
   if thing == nil then text = tour
-  elseif type(thing) == "string" then text = docs[thing] or (slope.optim[thing] and by_function[slope.optim[thing]]())
+  elseif type(thing) == "string" then text = docs[thing] or (rawget(slope.optim, thing) and by_function[slope.optim[thing]]())
   else
     local entry = by_function[thing]
     text = type(entry) == "function" and entry() or entry

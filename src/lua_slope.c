@@ -2,9 +2,11 @@
 ** lua_slope.c -- luaopen_slope: the module table, and the context that every
 ** function of the binding shares, owned by the Lua state.
 */
+#include <stdio.h>
 #include <string.h>
 
 #include "lua_slope.h"
+#include "suggest.h"
 
 #define LS_CONTEXT "slope.Context"      /* the metatable */
 #define LS_HOLDER "slope.context"       /* the registry key of the holder */
@@ -96,6 +98,34 @@ static slope_ctx *state_context(lua_State *L) {
   return S;
 }
 
+/* __index of the module's tables (upvalue: the table's name): a name that
+** is not there is a typo, reported with a guess, instead of a nil that fails
+** later as "attempt to call a nil value (field 'adma')". */
+static int strict_index(lua_State *L) {
+  if (lua_type(L, 2) != LUA_TSTRING) return 0;
+  const char *key = lua_tostring(L, 2);
+  int n = 0;
+  for (lua_pushnil(L); lua_next(L, 1); lua_pop(L, 1)) n += lua_type(L, -2) == LUA_TSTRING;
+  const char **names = lua_newuserdatauv(L, (size_t)(n + 1) * sizeof *names, 0);
+  int i = 0;
+  for (lua_pushnil(L); lua_next(L, 1); lua_pop(L, 1))   /* the table keeps the strings alive */
+    if (lua_type(L, -2) == LUA_TSTRING && i < n) names[i++] = lua_tostring(L, -2);
+  names[i] = NULL;
+  const char *near = sx_nearest(key, strlen(key), names);
+  return luaL_error(L, "%s has no '%s'%s%s%s", lua_tostring(L, lua_upvalueindex(1)), key,
+                    near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+}
+
+/* Make the table at 'idx' report unknown names (see strict_index). */
+static void make_strict(lua_State *L, int idx, const char *name) {
+  idx = lua_absindex(L, idx);
+  if (!lua_getmetatable(L, idx)) lua_newtable(L);
+  lua_pushstring(L, name);
+  lua_pushcclosure(L, strict_index, 1);
+  lua_setfield(L, -2, "__index");
+  lua_setmetatable(L, idx);
+}
+
 int luaopen_slope(lua_State *L) {
   slope_ctx *S = state_context(L);
   lua_newtable(L);
@@ -107,5 +137,14 @@ int luaopen_slope(lua_State *L) {
   lua_pushstring(L, slope_version());
   lua_setfield(L, -2, "version");
   open_lua_parts(L);
+  static const char *const spaces[] = {"optim", "schedule", "noise", "testfn", "plot", "data", NULL};
+  for (const char *const *sp = spaces; *sp; sp++) {
+    char name[32];
+    snprintf(name, sizeof name, "slope.%s", *sp);
+    lua_getfield(L, -1, *sp);
+    make_strict(L, -1, name);
+    lua_pop(L, 1);
+  }
+  make_strict(L, -1, "slope");
   return 1;
 }

@@ -181,6 +181,21 @@ for _, c in ipairs {
 } do
   check.err(c[1], "^tests/test_hostile%.lua:%d+: " .. P(c[2]) .. "$", "at the caller's line: " .. c[2])
 end
+-- misspelled names in the module's tables are errors with a guess, not nils that fail later
+for _, c in ipairs {
+  { function() return slope.optim.adma end, "slope.optim has no 'adma'; did you mean 'adam'?" },
+  { function() return slope.minimze end, "slope has no 'minimze'; did you mean 'minimize'?" },
+  { function() return slope.schedule.cosin end, "slope.schedule has no 'cosin'; did you mean 'cosine'?" },
+  { function() return slope.data.cvs end, "slope.data has no 'cvs'; did you mean 'csv'?" },
+  { function() return slope.noise.gauss end, "slope.noise has no 'gauss'" },
+  { function() return slope.testfn.rosenbruck end, "slope.testfn has no 'rosenbruck'; did you mean 'rosenbrock'?" },
+  { function() return slope.plot.contur end, "slope.plot has no 'contur'; did you mean 'contour'?" },
+  { function() return slope.zzz end, "slope has no 'zzz'" },
+} do
+  check.err(c[1], "^tests/test_hostile%.lua:%d+: " .. P(c[2]) .. "$", "strict name: " .. c[2])
+end
+check.eq({ rawget(slope, "zzz"), slope.optim[1], type(slope.optim.adam) }, { nil, nil, "function" },
+         "rawget and non-string keys are untouched")
 -- a name far from every option gets the list and no guess
 check.err(function() slope.optim.sgd{ lr = 0.1, zzz = 1 } end,
           P("sgd: unknown option 'zzz' (options: lr, momentum, dampening, weight_decay, nesterov, maximize)") .. "$",
