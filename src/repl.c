@@ -189,23 +189,31 @@ static int load_statement(lua_State *L, int *eof) {
   }
 }
 
-/* Print the results on the stack through slope.show (tables and Exprs readable). */
-static void print_results(lua_State *L, int n) {
-  for (int i = lua_gettop(L) - n + 1; n > 0 && i <= lua_gettop(L); i++) {
-    lua_getglobal(L, "slope");
-    if (lua_istable(L, -1) && lua_getfield(L, -1, "show") == LUA_TFUNCTION) {
-      lua_pushvalue(L, i);
-      if (lua_pcall(L, 1, 1, 0) != LUA_OK || !lua_isstring(L, -1)) {
-        lua_pop(L, 1);
-        luaL_tolstring(L, i, NULL);
-      }
-    } else {
-      lua_pop(L, 1);
-      luaL_tolstring(L, i, NULL);
+/* The text of stack value 'i' through slope.show (tables and Exprs readable),
+** pushed on the stack. */
+static const char *show(lua_State *L, int i) {
+  int top = lua_gettop(L);
+  if (lua_getglobal(L, "slope") == LUA_TTABLE && lua_getfield(L, -1, "show") == LUA_TFUNCTION) {
+    lua_pushvalue(L, i);
+    if (lua_pcall(L, 1, 1, 0) == LUA_OK && lua_isstring(L, -1)) {
+      lua_remove(L, -2);
+      return lua_tostring(L, -1);
     }
-    puts(lua_tostring(L, -1));
-    lua_pop(L, 2);
   }
+  lua_settop(L, top);
+  return luaL_tolstring(L, i, NULL);
+}
+
+/* Print the results on the stack: on one line separated by tabs, as lua
+** does, unless one of them takes several lines. */
+static void print_results(lua_State *L, int n) {
+  int first = lua_gettop(L) - n + 1, multiline = 0;
+  for (int i = first; i < first + n; i++) multiline |= strchr(show(L, i), '\n') != NULL;
+  for (int i = 0; i < n; i++) {
+    fputs(lua_tostring(L, first + n + i), stdout);
+    fputs(i == n - 1 ? "\n" : multiline ? "\n" : "\t", stdout);
+  }
+  lua_pop(L, n);
 }
 
 static const char *history_file(char *buf, size_t n) {
