@@ -348,6 +348,17 @@ static int corrupt(ck *c, const char *what) {
   return sx_error(c->S, SLOPE_ERRDATA, "checkpoint '%s' is corrupt: %s", c->path, what);
 }
 
+/* Say which file the error just recorded (by a public constructor or setter
+** checking a value read from it) came from. */
+static int in_file(ck *c) {
+  slope_ctx *S = c->S;
+  int code = S->errcode;
+  char what[sizeof S->errmsg];
+  snprintf(what, sizeof what, "%s", S->errmsg);
+  slope_clear_error(S);
+  return sx_error(S, code, "checkpoint '%s': %s", c->path, what);
+}
+
 static int read_file(ck *c) {
   FILE *fp = fopen(c->path, "rb");
   if (!fp) return sx_error(c->S, SLOPE_ERRIO, "cannot read checkpoint '%s': %s", c->path, strerror(errno));
@@ -566,7 +577,7 @@ static slope_optim *load_optim(ck *c, const slope_optim *o) {
   if (t < 0 || ns != state_size(o) || llen >= sizeof o->line_search || (nx && !o->cls->load_extra))
     return corrupt(c, "the optimizer state is inconsistent"), NULL;
   slope_optim *q = slope_optim_new(c->S, o->cls->name, o->n);
-  if (!q) return NULL;
+  if (!q) return in_file(c), NULL;
   /* in the class's order, so momentum is set before nesterov is checked */
   for (const sx_hyper *hp = o->cls->hypers; hp->name; hp++)
     if (hp->n > 0 && slope_optim_set(q, hp->name, h + hp->slot, hp->n) != SLOPE_OK) goto fail;
@@ -588,6 +599,7 @@ static slope_optim *load_optim(ck *c, const slope_optim *o) {
   }
   return q;
 fail:
+  if (!strstr(c->S->errmsg, c->path)) in_file(c);
   slope_optim_free(q);
   return NULL;
 }
@@ -720,7 +732,9 @@ static slope_optim *saved_optim(ck *c) {
   if (r.bad || len >= sizeof kind || n < 1 || n > (1u << 30)) return corrupt(c, "section 'OPTM' is malformed"), NULL;
   memcpy(kind, k, len);
   kind[len] = '\0';
-  return slope_optim_new(c->S, kind, (int)n);
+  slope_optim *o = slope_optim_new(c->S, kind, (int)n);
+  if (!o) in_file(c);
+  return o;
 }
 
 slope_optim *slope_checkpoint_optim(slope_ctx *S, const char *path, slope_problem *p) {

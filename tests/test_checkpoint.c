@@ -496,6 +496,24 @@ static void test_broken(const slope_data *d) {
   CHECK_INT(try_resume(d, bad, &msg), SLOPE_ERRDATA);
   CHECK(strstr(msg, "format version 2") != NULL);
   b[8] = 1;
+  /* an optimizer kind the library does not know (found by fuzz_checkpoint):
+  ** the constructor's message, said to come from the file */
+  unsigned char *kind = NULL;
+  for (size_t k = 0; k + 4 <= n && !kind; k++)
+    if (memcmp(b + k, "asgd", 4) == 0) kind = b + k;
+  if (CHECK(kind != NULL)) {
+    kind[3] = 'x';
+    reseal(b, n);
+    write_all(bad, b, n);
+    CHECK(slope_checkpoint_optim(S, bad, NULL) == NULL);
+    char want[400];
+    snprintf(want, sizeof want, "checkpoint '%s': unknown optimizer 'asgx' (known: sgd, adam, adamw, rmsprop, "
+             "adagrad, adadelta, adamax, nadam, radam, rprop, asgd, lbfgs, newton, anneal)", bad);
+    CHECK_STR(slope_error_get(S).message, want);
+    slope_clear_error(S);
+    kind[3] = 'd';
+    reseal(b, n);
+  }
   /* random edits past the checksum: an error or a run, never a crash */
   uint64_t state = 12345;
   int errors = 0, trials = 600;

@@ -2,7 +2,7 @@
 # run.sh -- build the libFuzzer targets with clang and run each one.
 #
 #   sh tests/fuzz/run.sh                 every target for FUZZ_SECONDS (default 30)
-#   sh tests/fuzz/run.sh parse csv       only those targets
+#   sh tests/fuzz/run.sh parse csv       only those targets (parse compile csv checkpoint)
 #   FUZZ_SECONDS=20 sh tests/fuzz/run.sh
 #
 # Needs clang with its runtime (Debian: clang libclang-rt-14-dev) and the
@@ -19,7 +19,7 @@ cd "$(dirname "$0")/../.." || exit 1
 SECONDS_EACH=${FUZZ_SECONDS:-30}
 CC=${FUZZ_CC:-clang}
 B=build/fuzz
-targets=${*:-parse compile csv}
+targets=${*:-parse compile csv checkpoint}
 pass=0 fail=0
 
 if ! command -v "$CC" >/dev/null 2>&1; then
