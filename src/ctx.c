@@ -93,6 +93,7 @@ void sx_buf_free(sx_buf *b) {
   free(b->p);
   b->p = NULL;
   b->n = b->cap = 0;
+  b->oom = 0;
 }
 
 void sx_buf_add(sx_buf *b, const char *s, size_t n) {

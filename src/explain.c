@@ -60,12 +60,14 @@ static int to_blame(const explainer *X, sx_id id) {
   return 1;
 }
 
-/* The printed node, shortened to about 'max' characters. */
-static void node_text(slope_ctx *S, sx_id id, char *out, size_t cap, int max) {
+/* The printed node, shortened to about 'max' characters; 0 if it could not
+** be printed (no memory), and then there is no explanation. */
+static int node_text(slope_ctx *S, sx_id id, char *out, size_t cap, int max) {
   const char *t = slope_print(S, id);
-  if (!t) { slope_clear_error(S); snprintf(out, cap, "?"); return; }
+  if (!t) { slope_clear_error(S); return 0; }
   if ((int)strlen(t) > max) snprintf(out, cap, "%.*s...", max - 3, t);
   else snprintf(out, cap, "%s", t);
+  return 1;
 }
 
 static const char *reason(const explainer *X, sx_id id) {
@@ -78,23 +80,25 @@ static const char *reason(const explainer *X, sx_id id) {
   return "overflow";
 }
 
-/* "log(x) = nan for x = -2 in row 3 (outside its domain)" */
-static void describe(explainer *X, sx_id id, long row, char *out, size_t cap) {
+/* "log(x) = nan for x = -2 in row 3 (outside its domain)"; 0 if it could
+** not be written. */
+static int describe(explainer *X, sx_id id, long row, char *out, size_t cap) {
   slope_ctx *S = X->S;
   char node[64], arg[48];
   size_t k = 0;
-  node_text(S, id, node, sizeof node, 48);
+  if (!node_text(S, id, node, sizeof node, 48)) return 0;
   double v = X->v[id];
   k += (size_t)snprintf(out, cap, "%s = %s", node, isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
   int shown = sx_is_reduce(sx_kind(S, id)) ? 2 : 0;   /* a sum has a value per row: none shown */
   for (uint32_t i = 0; i < sx_nkids(S, id) && shown < 2 && k < cap; i++) {
     sx_id a = sx_kid(S, id, i);
     if (sx_kind(S, a) == SX_NUM) continue;
-    node_text(S, a, arg, sizeof arg, 32);
+    if (!node_text(S, a, arg, sizeof arg, 32)) return 0;
     k += (size_t)snprintf(out + k, cap - k, "%s%s = %.6g", shown++ ? ", " : " for ", arg, X->v[a]);
   }
   if (row >= 0 && k < cap) k += (size_t)snprintf(out + k, cap - k, " in row %ld", row + 1);
   if (k < cap) snprintf(out + k, cap - k, " (%s)", reason(X, id));
+  return 1;
 }
 
 /* Evaluate the nodes of section 'sec'; the first to blame, or SX_NIL. */
@@ -149,7 +153,7 @@ int sx_explain(slope_ctx *S, sx_id e, const char *const *names, const double *x,
       if (!bad && nsel) bad = sweep_rows(&X, sel, nsel, &row);
       if (!bad) bad = sweep(&X, POST, 0);
     }
-    if (bad) { describe(&X, bad, row, out, cap); found = 1; }
+    found = bad && describe(&X, bad, row, out, cap);
   }
   free(X.v); free(X.live); free(X.sec); free(X.col);
   return found;

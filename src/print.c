@@ -9,8 +9,17 @@
 ** precedence needs them:
 **
 **   sum  <  product, unary minus  <  power ('^', right-associative)  <  atom
+**
+** A DAG can share a subexpression many times, and text repeats it at every
+** use: 40 nested "a = a*a + sin(a)" are 122 nodes but 2^40 characters.  So
+** when the plain text would be long, shared subexpressions are printed once
+** as let-bindings, which the parser reads back to the same node:
+**
+**   _1 = x^2 + sin(x); _2 = _1^2 + sin(_1); _2^2 + sin(_2)
 */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "expr.h"
@@ -18,7 +27,22 @@
 /* Binding strength of the text printed for a node. */
 enum { P_SUM = 1, P_PROD, P_POW, P_ATOM };
 
-static void p_expr(const slope_ctx *S, sx_id e, sx_buf *b);
+/* Plain text longer than this (estimated) gets let-bindings. */
+#define LET_TEXT 2000
+/* Shared subexpressions shorter than this stay in place. */
+#define LET_MIN 12
+
+typedef struct printer {
+  const slope_ctx *S;
+  sx_buf *b;
+  const uint32_t *let;   /* let[id]: the number of the binding printed for id, or 0 */
+  const char *prefix;    /* of the bindings' names: "_1", "_2", ... */
+} printer;
+
+static void p_expr(printer *P, sx_id e);
+
+/* Node 'e' is printed as the name of its binding. */
+static int bound(const printer *P, sx_id e) { return P->let && P->let[e]; }
 
 static int is_pi(double v) { return v == 3.14159265358979323846; }
 
@@ -52,7 +76,9 @@ int sx_starts_neg(const slope_ctx *S, sx_id e) {
   return 0;
 }
 
-static int prec_of(const slope_ctx *S, sx_id e) {
+static int prec_of(const printer *P, sx_id e) {
+  const slope_ctx *S = P->S;
+  if (bound(P, e)) return P_ATOM;
   switch (sx_kind(S, e)) {
   case SX_NUM: return sx_num(S, e) < 0 ? P_PROD : P_ATOM;
   case SX_ADD: return P_SUM;
@@ -63,6 +89,15 @@ static int prec_of(const slope_ctx *S, sx_id e) {
     return P_POW;
   default: return P_ATOM;   /* names and function calls */
   }
+}
+
+/* The printed text starts with a minus (a binding's name does not). */
+static int neg_text(const printer *P, sx_id e) { return !bound(P, e) && sx_starts_neg(P->S, e); }
+
+/* Factor 'f' of product 'e' goes under the '/' (a binding's name does not;
+** 'f' is 'e' itself when 'e' is a lone power such as x^-1). */
+static int den(const printer *P, sx_id e, sx_id f, double *k) {
+  return (f == e || !bound(P, f)) && sx_is_den(P->S, f, k);
 }
 
 /* A non-negative number; pi by name. */
@@ -77,27 +112,27 @@ static void p_num(sx_buf *b, double v) {
 }
 
 /* 'e', in parentheses when it binds looser than 'need'. */
-static void p_wrap(const slope_ctx *S, sx_id e, int need, sx_buf *b) {
-  if (prec_of(S, e) >= need) { p_expr(S, e, b); return; }
-  sx_buf_puts(b, "(");
-  p_expr(S, e, b);
-  sx_buf_puts(b, ")");
+static void p_wrap(printer *P, sx_id e, int need) {
+  if (prec_of(P, e) >= need) { p_expr(P, e); return; }
+  sx_buf_puts(P->b, "(");
+  p_expr(P, e);
+  sx_buf_puts(P->b, ")");
+}
+
+static void p_sqrt(printer *P, sx_id base) {
+  sx_buf_puts(P->b, "sqrt(");
+  p_expr(P, base);
+  sx_buf_puts(P->b, ")");
 }
 
 /* One factor under the '/': base^k with k > 0. */
-static void p_sqrt(const slope_ctx *S, sx_id base, sx_buf *b) {
-  sx_buf_puts(b, "sqrt(");
-  p_expr(S, base, b);
-  sx_buf_puts(b, ")");
-}
-
-static void p_den(const slope_ctx *S, sx_id f, double k, sx_buf *b) {
-  sx_id base = sx_kid(S, f, 0);
-  if (k == 1) { p_wrap(S, base, P_POW, b); return; }
-  if (k == 0.5) { p_sqrt(S, base, b); return; }
-  p_wrap(S, base, P_ATOM, b);
-  sx_buf_puts(b, "^");
-  p_abs_num(b, k);
+static void p_den(printer *P, sx_id f, double k) {
+  sx_id base = sx_kid(P->S, f, 0);
+  if (k == 1) { p_wrap(P, base, P_POW); return; }
+  if (k == 0.5) { p_sqrt(P, base); return; }
+  p_wrap(P, base, P_ATOM);
+  sx_buf_puts(P->b, "^");
+  p_abs_num(P->b, k);
 }
 
 /*
@@ -105,102 +140,189 @@ static void p_den(const slope_ctx *S, sx_id f, double k, sx_buf *b) {
 ** negated coefficient after printing " - "): [-][c*]num*num/(den*den).
 ** 'e' may also be a lone power with a negative exponent (1/x).
 */
-static void p_product(const slope_ctx *S, sx_id e, double c, sx_buf *b) {
+static void p_product(printer *P, sx_id e, double c) {
+  const slope_ctx *S = P->S;
+  sx_buf *b = P->b;
   uint32_t n = sx_kind(S, e) == SX_MUL ? sx_nkids(S, e) : 1;
   uint32_t first = sx_coef_of(S, e) != 1, nnum = 0, nden = 0;
   double k;
-  for (uint32_t i = first; i < n; i++) {
-    sx_id f = n == 1 ? e : sx_kid(S, e, i);
-    if (sx_is_den(S, f, &k)) nden++;
-  }
+  for (uint32_t i = first; i < n; i++) nden += den(P, e, n == 1 ? e : sx_kid(S, e, i), NULL);
   /* '-(x + 1)*y' reads back as (-(x + 1))*y, the same product: products
   ** never distribute (expr.h), so a leading unary minus is always safe */
   if (c < 0) { sx_buf_puts(b, "-"); c = -c; }
   if (c != 1 || (nden && nden == n - first)) { p_abs_num(b, c); nnum++; }
   for (uint32_t i = first; i < n; i++) {
     sx_id f = n == 1 ? e : sx_kid(S, e, i);
-    if (sx_is_den(S, f, NULL)) continue;
+    if (den(P, e, f, NULL)) continue;
     if (nnum++) sx_buf_puts(b, "*");
-    p_wrap(S, f, P_POW, b);
+    p_wrap(P, f, P_POW);
   }
   if (!nden) return;
   sx_buf_puts(b, nden > 1 ? "/(" : "/");
   uint32_t j = 0;
   for (uint32_t i = first; i < n; i++) {
     sx_id f = n == 1 ? e : sx_kid(S, e, i);
-    if (!sx_is_den(S, f, &k)) continue;
+    if (!den(P, e, f, &k)) continue;
     if (j++) sx_buf_puts(b, "*");
-    p_den(S, f, k, b);
+    p_den(P, f, k);
   }
   if (nden > 1) sx_buf_puts(b, ")");
 }
 
 /* A term of a sum after its sign was printed as " - ": the term negated. */
-static void p_negated(const slope_ctx *S, sx_id t, sx_buf *b) {
-  if (sx_kind(S, t) == SX_NUM) p_num(b, -sx_num(S, t));
-  else p_product(S, t, -sx_coef_of(S, t), b);
+static void p_negated(printer *P, sx_id t) {
+  if (sx_kind(P->S, t) == SX_NUM) p_num(P->b, -sx_num(P->S, t));
+  else p_product(P, t, -sx_coef_of(P->S, t));
 }
 
-sx_id sx_sum_term(const slope_ctx *S, sx_id e, uint32_t i) {
-  /* a difference of two terms reads positive first: 1 - x, y - x^2 */
-  int swap = sx_nkids(S, e) == 2 && sx_starts_neg(S, sx_kid(S, e, 0)) && !sx_starts_neg(S, sx_kid(S, e, 1));
+/* The i-th term of sum 'e' in printed order: a difference of two terms reads
+** positive first (1 - x, y - x^2). */
+static sx_id sum_term(const printer *P, sx_id e, uint32_t i) {
+  const slope_ctx *S = P->S;
+  int swap = sx_nkids(S, e) == 2 && neg_text(P, sx_kid(S, e, 0)) && !neg_text(P, sx_kid(S, e, 1));
   return sx_kid(S, e, swap ? 1 - i : i);
 }
 
-static void p_sum(const slope_ctx *S, sx_id e, sx_buf *b) {
-  uint32_t n = sx_nkids(S, e);
+sx_id sx_sum_term(const slope_ctx *S, sx_id e, uint32_t i) {
+  printer P = {S, NULL, NULL, NULL};
+  return sum_term(&P, e, i);
+}
+
+static void p_sum(printer *P, sx_id e) {
+  uint32_t n = sx_nkids(P->S, e);
   for (uint32_t i = 0; i < n; i++) {
-    sx_id t = sx_sum_term(S, e, i);
-    int neg = sx_kind(S, t) != SX_ADD && sx_starts_neg(S, t);
+    sx_id t = sum_term(P, e, i);
+    int neg = sx_kind(P->S, t) != SX_ADD && neg_text(P, t);
     if (i > 0 && neg) {
-      sx_buf_puts(b, " - ");
-      p_negated(S, t, b);
+      sx_buf_puts(P->b, " - ");
+      p_negated(P, t);
       continue;
     }
-    if (i > 0) sx_buf_puts(b, " + ");
-    p_wrap(S, t, P_PROD, b);
+    if (i > 0) sx_buf_puts(P->b, " + ");
+    p_wrap(P, t, P_PROD);
   }
 }
 
-static void p_pow(const slope_ctx *S, sx_id e, sx_buf *b) {
+static void p_pow(printer *P, sx_id e) {
+  const slope_ctx *S = P->S;
   sx_id base = sx_kid(S, e, 0), x = sx_kid(S, e, 1);
-  if (sx_is_den(S, e, NULL)) { p_product(S, e, 1, b); return; }
-  if (sx_is_num(S, x, 0.5)) { p_sqrt(S, base, b); return; }
-  p_wrap(S, base, P_ATOM, b);
-  sx_buf_puts(b, "^");
+  if (sx_is_den(S, e, NULL)) { p_product(P, e, 1); return; }
+  if (sx_is_num(S, x, 0.5)) { p_sqrt(P, base); return; }
+  p_wrap(P, base, P_ATOM);
+  sx_buf_puts(P->b, "^");
   /* '2^-x' would parse, but '2^(-x)' is how people write it */
-  if (sx_starts_neg(S, x)) {
-    sx_buf_puts(b, "(");
-    p_expr(S, x, b);
-    sx_buf_puts(b, ")");
-  } else p_wrap(S, x, P_POW, b);
+  if (neg_text(P, x)) {
+    sx_buf_puts(P->b, "(");
+    p_expr(P, x);
+    sx_buf_puts(P->b, ")");
+  } else p_wrap(P, x, P_POW);
 }
 
-static void p_call(const slope_ctx *S, sx_id e, sx_buf *b) {
-  const char *name = sx_kind_name(sx_kind(S, e));
-  sx_buf_puts(b, name ? name : "?");
-  sx_buf_puts(b, "(");
-  for (uint32_t i = 0; i < sx_nkids(S, e); i++) {
-    if (i) sx_buf_puts(b, ", ");
-    p_expr(S, sx_kid(S, e, i), b);
+static void p_call(printer *P, sx_id e) {
+  const char *name = sx_kind_name(sx_kind(P->S, e));
+  sx_buf_puts(P->b, name ? name : "?");
+  sx_buf_puts(P->b, "(");
+  for (uint32_t i = 0; i < sx_nkids(P->S, e); i++) {
+    if (i) sx_buf_puts(P->b, ", ");
+    p_expr(P, sx_kid(P->S, e, i));
   }
-  sx_buf_puts(b, ")");
+  sx_buf_puts(P->b, ")");
 }
 
-static void p_expr(const slope_ctx *S, sx_id e, sx_buf *b) {
-  if (b->n > SX_MAX_TEXT) b->oom = SX_BUF_LONG;
-  if (b->oom) return;
+/* Node 'e' itself, whether or not it has a binding. */
+static void p_node(printer *P, sx_id e) {
+  const slope_ctx *S = P->S;
+  if (P->b->n > SX_MAX_TEXT) P->b->oom = SX_BUF_LONG;
+  if (P->b->oom) return;
   switch (sx_kind(S, e)) {
-  case SX_NUM: p_num(b, sx_num(S, e)); break;
-  case SX_VAR: sx_buf_puts(b, sx_name(S, e)); break;
-  case SX_ADD: p_sum(S, e, b); break;
-  case SX_MUL: p_product(S, e, sx_coef_of(S, e), b); break;
-  case SX_POW: p_pow(S, e, b); break;
-  default: p_call(S, e, b); break;
+  case SX_NUM: p_num(P->b, sx_num(S, e)); break;
+  case SX_VAR: sx_buf_puts(P->b, sx_name(S, e)); break;
+  case SX_ADD: p_sum(P, e); break;
+  case SX_MUL: p_product(P, e, sx_coef_of(S, e)); break;
+  case SX_POW: p_pow(P, e); break;
+  default: p_call(P, e); break;
+  }
+}
+
+static void p_expr(printer *P, sx_id e) {
+  if (bound(P, e)) sx_buf_printf(P->b, "%s%u", P->prefix, (unsigned)P->let[e]);
+  else p_node(P, e);
+}
+
+/* ---- choosing the let-bindings ---------------------------------------------------- */
+
+/* Estimated length of a node's text from its children's (exact enough to
+** tell 2000 characters from 2^40). */
+static double text_length(const slope_ctx *S, sx_id id, const double *len) {
+  int k = sx_kind(S, id);
+  if (k == SX_NUM) return 6;
+  if (k == SX_VAR) return (double)strlen(sx_name(S, id));
+  double n = 6;
+  for (uint32_t i = 0; i < sx_nkids(S, id); i++) n += len[sx_kid(S, id, i)] + 3;
+  return n < 1e300 ? n : 1e300;
+}
+
+/*
+** Number the shared subexpressions of 'e' worth a binding, in id order (so a
+** binding's own bindings come first): used at least twice, not a number or
+** a name, and at least LET_MIN characters with its own bindings in place.
+** Returns how many; 0 (no bindings) when the plain text is short anyway.
+*/
+static uint32_t choose_lets(const slope_ctx *S, sx_id e, uint32_t *let, uint32_t *uses, double *len) {
+  memset(uses, 0, (size_t)(e + 1) * sizeof *uses);
+  uses[e] = 1;
+  for (sx_id id = e; id > 0; id--)   /* uses by reachable parents: children are older */
+    if (uses[id] && sx_kind(S, id) != SX_VAR)
+      for (uint32_t i = 0; i < sx_nkids(S, id); i++) uses[sx_kid(S, id, i)]++;
+  for (sx_id id = 1; id <= e; id++) if (uses[id]) len[id] = text_length(S, id, len);
+  if (len[e] <= LET_TEXT) return 0;
+  uint32_t n = 0;
+  for (sx_id id = 1; id <= e; id++) {
+    let[id] = 0;
+    if (!uses[id]) continue;
+    len[id] = text_length(S, id, len);
+    int k = sx_kind(S, id);
+    if (id != e && uses[id] >= 2 && k != SX_NUM && k != SX_VAR && len[id] >= LET_MIN) {
+      let[id] = ++n;
+      len[id] = 4;   /* its name, where it is used */
+    }
+  }
+  return n;
+}
+
+/* "_", or more underscores when a variable of 'e' could meet a binding's name. */
+static void let_prefix(const slope_ctx *S, sx_id e, const uint32_t *uses, char *prefix, size_t cap) {
+  snprintf(prefix, cap, "_");
+  for (int clash = 1; clash && strlen(prefix) + 2 < cap;) {
+    clash = 0;
+    size_t n = strlen(prefix);
+    for (sx_id id = 1; id <= e && !clash; id++) {
+      const char *name = uses[id] && sx_kind(S, id) == SX_VAR ? sx_name(S, id) : NULL;
+      clash = name && strncmp(name, prefix, n) == 0 && name[n] >= '0' && name[n] <= '9';
+    }
+    if (clash) strcat(prefix, "_");
   }
 }
 
 void sx_print(const slope_ctx *S, sx_id e, sx_buf *b) {
   if (e == SX_NIL || e >= S->nnodes) { sx_buf_puts(b, "nil"); return; }
-  p_expr(S, e, b);
+  uint32_t *let = malloc((size_t)(e + 1) * sizeof *let), *uses = malloc((size_t)(e + 1) * sizeof *uses);
+  double *len = malloc((size_t)(e + 1) * sizeof *len);
+  char prefix[16];
+  printer P = {S, b, NULL, prefix};
+  if (!let || !uses || !len) b->oom = SX_BUF_OOM;
+  else if (choose_lets(S, e, let, uses, len)) {
+    let_prefix(S, e, uses, prefix, sizeof prefix);
+    P.let = let;
+    for (sx_id id = 1; id < e && !b->oom; id++) {
+      if (!let[id]) continue;
+      sx_buf_printf(b, "%s%u = ", prefix, (unsigned)let[id]);
+      p_node(&P, id);
+      sx_buf_puts(b, "; ");
+    }
+  }
+  if (!b->oom) p_expr(&P, e);
+  free(let);
+  free(uses);
+  free(len);
 }

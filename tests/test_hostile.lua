@@ -363,15 +363,20 @@ check.err(function() slope.expr(string.rep("(", 100000) .. "x") end, P"1:201: ex
 check.err(function() slope.expr(string.rep("x+", 1500000) .. "x") end, P"1:1: input is too long (3000001 bytes, limit 1048576)", "3 MB of text")
 check.err(function() slope.expr("x\0y") end, P"1:2: unexpected character '\\x00'", "a NUL byte")
 check.err(function() slope.expr("x + \xff") end, P"1:5: unexpected character '\\xff'", "invalid UTF-8")
-do -- 40 nested squares: 122 nodes whose text would be 2^40 long
+do -- 40 nested squares: 122 nodes whose plain text would be 2^40 long
   local src = { "a0 = x;" }
   for i = 1, 40 do src[#src + 1] = ("a%d = a%d*a%d + sin(a%d);"):format(i, i - 1, i - 1, i - 1) end
   src[#src + 1] = "a40"
   local f = slope.expr(table.concat(src, " "))
   check.eq(f:size(), 122, "a shared DAG of 122 nodes")
-  check.err(function() return tostring(f) end,
+  local want = { "_1 = x^2 + sin(x);" }
+  for i = 2, 39 do want[#want + 1] = ("_%d = _%d^2 + sin(_%d);"):format(i, i - 1, i - 1) end
+  want[#want + 1] = "_39^2 + sin(_39)"
+  check.eq(tostring(f), table.concat(want, " "), "tostring writes the shared levels once, as let-bindings")
+  check.ok(slope.expr(tostring(f)) == f, "which read back to the same node")
+  check.err(function() return f:latex() end,
             P"the text would be longer than 16 MB: shared subexpressions print again at every use (print a part, or compile it)",
-            "tostring stops at the text limit")
+            "LaTeX stops at the text limit")
   local a, da = -0.5, 1
   for _ = 1, 40 do da = da * (2 * a + math.cos(a)); a = a * a + math.sin(a) end
   local v, g = f:compile{ "x" }:grad(-0.5)

@@ -165,22 +165,16 @@ static const char *const gen_vars[] = {"x", "y", "z", "w_1", "alpha"};
 
 #define COUNT(a) (uint32_t)(sizeof (a) / sizeof *(a))
 
-/* A random expression through the constructors: every operator, every
-** function, negative numbers, nested powers and quotients. */
-static sx_id gen(slope_ctx *S, rng *r, int depth) {
-  if (depth == 0 || rnd(r, 5) == 0) {
-    if (rnd(r, 5) < 3) return var(S, gen_vars[rnd(r, COUNT(gen_vars))]);
-    return sx_mknum(S, gen_nums[rnd(r, COUNT(gen_nums))]);
-  }
-  sx_id a = gen(S, r, depth - 1), b;
+/* A random operation on 'a' and 'b' through the constructors: every
+** operator, every function, nested powers and quotients. */
+static sx_id combine(slope_ctx *S, rng *r, sx_id a, sx_id b) {
   switch (rnd(r, 12)) {
-  case 0: return sx_add(S, a, gen(S, r, depth - 1));
-  case 1: return sx_sub(S, a, gen(S, r, depth - 1));
-  case 2: return sx_mul(S, a, gen(S, r, depth - 1));
-  case 3: b = gen(S, r, depth - 1);
-    return sx_is_num(S, b, 0) ? a : sx_div(S, a, b);
+  case 0: return sx_add(S, a, b);
+  case 1: return sx_sub(S, a, b);
+  case 2: return sx_mul(S, a, b);
+  case 3: return sx_is_num(S, b, 0) ? a : sx_div(S, a, b);
   case 4: return sx_pow(S, a, sx_mknum(S, gen_exps[rnd(r, COUNT(gen_exps))]));
-  case 5: return sx_pow(S, a, gen(S, r, depth - 1));
+  case 5: return sx_pow(S, a, b);
   case 6: return sx_neg(S, a);
   case 7: case 8: {
     int k = SX_FIRST_FN1 + (int)rnd(r, SX_LAST_FN1 - SX_FIRST_FN1 + 2);
@@ -188,12 +182,35 @@ static sx_id gen(slope_ctx *S, rng *r, int depth) {
     return sx_apply(S, k, &a, 1);
   }
   case 9: case 10: {
-    sx_id args[2] = {a, gen(S, r, depth - 1)};
+    sx_id args[2] = {a, b};
     return sx_apply(S, SX_FIRST_FN2 + (int)rnd(r, SX_LAST_FN2 - SX_FIRST_FN2 + 1), args, 2);
   }
   default:
     return sx_apply(S, rnd(r, 2) ? SX_MEAN : SX_SUM, &a, 1);
   }
+}
+
+/* A random expression: negative numbers, names, and 'combine' all the way up. */
+static sx_id gen(slope_ctx *S, rng *r, int depth) {
+  if (depth == 0 || rnd(r, 5) == 0) {
+    if (rnd(r, 5) < 3) return var(S, gen_vars[rnd(r, COUNT(gen_vars))]);
+    return sx_mknum(S, gen_nums[rnd(r, COUNT(gen_nums))]);
+  }
+  sx_id a = gen(S, r, depth - 1);
+  return combine(S, r, a, gen(S, r, depth - 1));
+}
+
+/* Print 'e', parse the text back and check it is the same node. */
+static char *round_trip(slope_ctx *S, sx_id e, int *shown) {
+  char *t = show(S, e, 0);
+  sx_id back = sx_parse(S, t, strlen(t));
+  if (!CHECK(back == e) && (*shown)++ < 10) {
+    char *u = back ? show(S, back, 0) : NULL;
+    fprintf(stderr, "    printed  %.2000s\n    reparsed %.2000s%s\n", t, u ? u : "(error) ", u ? "" : S->errmsg);
+    free(u);
+  }
+  slope_clear_error(S);
+  return t;
 }
 
 static void test_round_trip(void) {
@@ -204,22 +221,40 @@ static void test_round_trip(void) {
     sx_id e = gen(S, &r, 1 + i % 5);
     if (e == SX_NIL) { slope_clear_error(S); continue; }   /* e.g. a constant overflowed */
     tried++;
-    char *t = show(S, e, 0);
-    sx_id back = sx_parse(S, t, strlen(t));
-    if (!CHECK(back == e) && shown++ < 10) {
-      char *u = back ? show(S, back, 0) : NULL;
-      fprintf(stderr, "    printed  %s\n    reparsed %s%s\n", t, u ? u : "(error) ",
-              u ? "" : S->errmsg);
-      free(u);
-    }
-    slope_clear_error(S);
-    free(t);
+    free(round_trip(S, e, &shown));
   }
   CHECK(tried > 700);
   slope_free(S);
 }
 
-/* A DAG whose tree is exponentially large stops printing at the size limit. */
+/* DAGs that share: each node combines two earlier ones, so long ones print
+** with let-bindings, which must read back to the same node too. */
+static void test_shared_round_trip(void) {
+  rng r = {20261122u};
+  int tried = 0, with_lets = 0, shown = 0;
+  for (int i = 0; i < 200; i++) {
+    slope_ctx *S = slope_new();
+    sx_id pool[96];
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < COUNT(gen_vars); k++) pool[n++] = var(S, gen_vars[k]);
+    while (n < 96) {
+      sx_id a = pool[n - 1 - rnd(&r, n < 8 ? n : 8)], b = pool[rnd(&r, n)];   /* mostly recent ones */
+      sx_id c = combine(S, &r, a, b);
+      if (c == SX_NIL) { slope_clear_error(S); continue; }
+      pool[n++] = c;
+    }
+    tried++;
+    char *t = round_trip(S, pool[95], &shown);
+    with_lets += strstr(t, "_1 = ") == t;
+    free(t);
+    slope_free(S);
+  }
+  CHECK(tried == 200);
+  CHECK(with_lets > 100);   /* the bindings were exercised (127 of 200 here) */
+}
+
+/* A DAG whose tree is exponentially large: infix text binds the shared
+** levels once and reads back to the same node; LaTeX stops at the size limit. */
 static void test_huge(void) {
   slope_ctx *S = slope_new();
   sx_id e = var(S, "x");
@@ -227,13 +262,20 @@ static void test_huge(void) {
     sx_id s = sx_apply(S, SX_SIN, &e, 1), c = sx_apply(S, SX_COS, &e, 1);
     e = sx_add(S, s, c);
   }
-  for (int latex = 0; latex < 2; latex++) {
-    sx_buf b = {0};
-    if (latex) sx_print_latex(S, e, &b);
-    else sx_print(S, e, &b);
-    CHECK(b.oom);
-    sx_buf_free(&b);
-  }
+  sx_buf b = {0};
+  sx_print(S, e, &b);
+  CHECK(!b.oom && b.p && b.n < 3000);
+  CHECK(b.p && strncmp(b.p, "_1 = sin(x) + cos(x); _2 = sin(_1) + cos(_1); ", 46) == 0);
+  CHECK(b.p && parse(S, b.p) == e);
+  sx_buf_free(&b);
+  sx_print_latex(S, e, &b);
+  CHECK_INT(b.oom, SX_BUF_LONG);
+  sx_buf_free(&b);
+  /* below the threshold, shared parts print in place as before */
+  sx_id r2 = parse(S, "r2 = x^2 + y^2; exp(-r2)*sin(r2) + r2");
+  char *t = show(S, r2, 0);
+  CHECK_STR(t, "x^2 + y^2 + sin(x^2 + y^2)*exp(-(x^2 + y^2))");
+  free(t);
   /* the deepest expression the store allows prints without exhausting the stack */
   sx_id x = var(S, "x"), d = x, prev = x;
   for (int i = 0; d != SX_NIL; i++) {
@@ -243,7 +285,6 @@ static void test_huge(void) {
   CHECK(sx_failed(S));
   slope_clear_error(S);
   for (int latex = 0; latex < 2; latex++) {
-    sx_buf b = {0};
     if (latex) sx_print_latex(S, prev, &b);
     else sx_print(S, prev, &b);
     CHECK(!b.oom && b.n > 10000);
@@ -511,6 +552,7 @@ int main(void) {
   test_infix_table();
   test_infix_built();
   test_round_trip();
+  test_shared_round_trip();
   test_huge();
   test_latex_table();
   test_ccode_text();
