@@ -208,13 +208,16 @@ SH_TESTS := $(sort $(wildcard tests/test_*.sh))
 # target and valgrind, all adding up into the one closing line
 FUZZ_SECONDS ?= 60
 export FUZZ_SECONDS
+# the fuzz run inside 'make test' is repeatable (a fixed seed, the seed
+# corpus only); 'make fuzz' explores with a new seed each time
+FUZZ_TEST_SEED ?= 1
 ifeq ($(QUICK),1)
 HEAVY_TESTS :=
 else
 HEAVY_TESTS := sh:tests/sanitize.sh sh:tests/fuzz/run.sh sh:tests/valgrind.sh
 endif
 test: all $(TEST_BIN)
-	$(Q)sh tests/run.sh $(TEST_BIN) $(LUA_TESTS:%=lua:%) $(SH_TESTS:%=sh:%) $(HEAVY_TESTS)
+	$(Q)FUZZ_SEED=$(FUZZ_TEST_SEED) sh tests/run.sh $(TEST_BIN) $(LUA_TESTS:%=lua:%) $(SH_TESTS:%=sh:%) $(HEAVY_TESTS)
 
 sanitize:
 	$(Q)sh tests/sanitize.sh

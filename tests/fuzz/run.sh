@@ -4,6 +4,7 @@
 #   sh tests/fuzz/run.sh                 every target for FUZZ_SECONDS (default 30)
 #   sh tests/fuzz/run.sh parse csv       only those targets (parse compile csv checkpoint)
 #   FUZZ_SECONDS=20 sh tests/fuzz/run.sh
+#   FUZZ_SEED=1 sh tests/fuzz/run.sh     a repeatable run, as 'make test' does
 #
 # Needs clang with its runtime (Debian: clang libclang-rt-14-dev) and the
 # generated lexer and parser in build/gen, which 'make' writes.  The library
@@ -13,10 +14,14 @@
 # from there.  A finding is written to build/fuzz/crash-* and fails the
 # target: reduce it, fix the code, and keep the input as a regression test
 # (tests/test_hostile.c or the seed corpus).
+# With FUZZ_SEED set (not 0) a run is repeatable: that seed, the seed corpus
+# only (what earlier runs learned is left aside), so the gate in 'make test'
+# replays inputs that already passed here, while 'make fuzz' explores anew.
 # One check per target; ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 SECONDS_EACH=${FUZZ_SECONDS:-30}
+SEED=${FUZZ_SEED:-0}
 CC=${FUZZ_CC:-clang}
 B=build/fuzz
 targets=${*:-parse compile csv checkpoint}
@@ -55,14 +60,19 @@ for t in $targets; do
   if ! $CC $CFLAGS -Wall -Wextra -Wpedantic -Wshadow -fsanitize=fuzzer $SAN -o "$bin" "$src" $objs -lm; then
     echo "FAIL fuzz_$t does not build"; fail=$((fail + 1)); continue
   fi
-  mkdir -p "$B/corpus/$t"
+  # what the run learns goes to the first folder: the kept one, or a fresh one
+  # for a repeatable run
+  learned=$B/corpus/$t
+  [ "$SEED" != 0 ] && learned=$B/corpus/$t.seed$SEED && rm -rf "$learned"
+  mkdir -p "$learned"
   # parse inputs are short programs; CSV files get room for a few long lines
   case $t in csv) maxlen=16384 ;; *) maxlen=4096 ;; esac
   log=$B/fuzz_$t.log
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    "$bin" -max_total_time="$SECONDS_EACH" -max_len=$maxlen -rss_limit_mb=2048 -timeout=10 \
-      -artifact_prefix="$B/" -print_final_stats=1 "$B/corpus/$t" "tests/fuzz/corpus/$t" >"$log" 2>&1
+    "$bin" -seed="$SEED" -max_total_time="$SECONDS_EACH" -max_len=$maxlen -rss_limit_mb=2048 -timeout=10 \
+      -artifact_prefix="$B/" -print_final_stats=1 "$learned" "tests/fuzz/corpus/$t" >"$log" 2>&1
   rc=$?
+  [ "$SEED" != 0 ] && rm -rf "$learned"
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   if [ $rc -eq 0 ]; then
     echo "ok   fuzz_$t: ${runs:-?} inputs, no finding"; pass=$((pass + 1))
