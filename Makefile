@@ -194,9 +194,10 @@ $(B)/tests/test_threads: TEST_LIBS := -pthread
 # test_oom and test_oom_lua make allocations fail one by one
 WRAP_ALLOC := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 $(B)/tests/test_oom: TEST_LIBS := $(WRAP_ALLOC)
+$(B)/tests/test_oom: tests/fail_alloc.h
 
 # test_oom_lua runs the Lua binding in its own lua_State
-$(B)/tests/test_oom_lua: tests/test_oom_lua.c tests/check.h $(LUA_OBJ) $(B)/libslope.a | $(B)/tests
+$(B)/tests/test_oom_lua: tests/test_oom_lua.c tests/check.h tests/fail_alloc.h $(LUA_OBJ) $(B)/libslope.a | $(B)/tests
 	$(call say,CC,$<)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) -Itests -o $@ $< $(LUA_OBJ) $(B)/libslope.a $(ALL_LDFLAGS) $(LUA_LIBS) -lm $(WRAP_ALLOC)
 

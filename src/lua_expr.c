@@ -67,7 +67,8 @@ void ls_newclass(lua_State *L, slope_ctx *S, const char *name, const luaL_Reg *m
 
 /* Push "unknown option 'KEY' (options: a, b); did you mean 'b'?". */
 static void push_unknown_option(lua_State *L, const char *key, const char *const *allowed) {
-  const char *near = sx_nearest(key, strlen(key), allowed);
+  char hint[SX_HINT_CAP];
+  sx_hint(hint, sx_nearest(key, strlen(key), allowed));
   luaL_Buffer b;
   luaL_buffinit(L, &b);
   luaL_addstring(&b, "unknown option '");
@@ -78,11 +79,7 @@ static void push_unknown_option(lua_State *L, const char *key, const char *const
     luaL_addstring(&b, *a);
   }
   luaL_addstring(&b, ")");
-  if (near) {
-    luaL_addstring(&b, "; did you mean '");
-    luaL_addstring(&b, near);
-    luaL_addstring(&b, "'?");
-  }
+  luaL_addstring(&b, hint);
   luaL_pushresult(&b);
 }
 

@@ -37,14 +37,10 @@ static long word_pos(const char *text, const char *name) {
   return -1;
 }
 
-/* Whether 'name' is a free variable of f: the printed text is not enough,
-** since it also holds function names ("sin" in sin(x)). */
-static int is_var(lua_State *L, slope_ctx *S, slope_expr f, const char *name) {
-  int n, found = 0;
-  const char **v = ls_vars(L, S, f, &n);
-  for (int i = 0; i < n && !found; i++) found = strcmp(v[i], name) == 0;
-  lua_pop(L, 1);
-  return found;
+/* Whether 'name' is one of the n names in 'v'. */
+static int listed(const char *const *v, int n, const char *name) {
+  for (int i = 0; i < n; i++) if (strcmp(v[i], name) == 0) return 1;
+  return 0;
 }
 
 /*
@@ -89,10 +85,14 @@ static int push_params(lua_State *L, slope_ctx *S, slope_expr f, int start, int 
     }
   }
   if (n == 0) luaL_error(L, "%s: give a start value for at least one parameter", what);
+  /* the free variables of f: its printed text is not enough, since it also
+  ** holds function names ("sin" in sin(x)) */
+  int nv;
+  const char **vars = ls_vars(L, S, f, &nv);
   for (int i = 1; i <= n; i++) {
     lua_geti(L, list, i);
     const char *name = lua_tostring(L, -1);
-    if (!is_var(L, S, f, name)) luaL_error(L, "%s: '%s' is not a variable of f", what, name);
+    if (!listed(vars, nv, name)) luaL_error(L, "%s: '%s' is not a variable of f", what, name);
     if (lua_getfield(L, start, name) != LUA_TNUMBER)
       luaL_error(L, "%s: the start value of '%s' must be a number", what, name);
     lua_Number v = lua_tonumber(L, -1);
@@ -100,6 +100,7 @@ static int push_params(lua_State *L, slope_ctx *S, slope_expr f, int start, int 
       luaL_error(L, "%s: the start value of '%s' must be finite, got %s", what, name, v != v ? "nan" : v > 0 ? "inf" : "-inf");
     lua_pop(L, 2);
   }
+  lua_pop(L, 1);   /* the variables */
   lua_remove(L, list - 1);
   return n;
 }

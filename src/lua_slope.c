@@ -111,9 +111,9 @@ static int strict_index(lua_State *L) {
   for (lua_pushnil(L); lua_next(L, 1); lua_pop(L, 1))   /* the table keeps the strings alive */
     if (lua_type(L, -2) == LUA_TSTRING && i < n) names[i++] = lua_tostring(L, -2);
   names[i] = NULL;
-  const char *near = sx_nearest(key, strlen(key), names);
-  return luaL_error(L, "%s has no '%s'%s%s%s", lua_tostring(L, lua_upvalueindex(1)), key,
-                    near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+  char hint[SX_HINT_CAP];
+  return luaL_error(L, "%s has no '%s'%s", lua_tostring(L, lua_upvalueindex(1)), key,
+                    sx_hint(hint, sx_nearest(key, strlen(key), names)));
 }
 
 /* Make the table at 'idx' report unknown names (see strict_index). */

@@ -184,9 +184,9 @@ static int unknown_hyper(slope_optim *o, const char *name) {
     strncat(list, *p, sizeof list - strlen(list) - 1);
   }
   const char *near = name ? sx_nearest(name, strlen(name), slope_optim_hypers(o)) : NULL;
-  return sx_error(o->S, SLOPE_ERRNAME, "%s has no hyperparameter '%s' (it has: %s)%s%s%s",
-                  o->cls->name, name ? name : "(null)", list,
-                  near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+  char hint[SX_HINT_CAP];
+  return sx_error(o->S, SLOPE_ERRNAME, "%s has no hyperparameter '%s' (it has: %s)%s",
+                  o->cls->name, name ? name : "(null)", list, sx_hint(hint, near));
 }
 
 /* 'name' or 'name[k]' for messages about one value of a pair. */

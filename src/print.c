@@ -27,7 +27,7 @@
 /* Binding strength of the text printed for a node. */
 enum { P_SUM = 1, P_PROD, P_POW, P_ATOM };
 
-/* Plain text longer than this (estimated) gets let-bindings. */
+/* Plain text longer than this gets let-bindings. */
 #define LET_TEXT 2000
 /* Shared subexpressions shorter than this stay in place. */
 #define LET_MIN 12
@@ -37,6 +37,7 @@ typedef struct printer {
   sx_buf *b;
   const uint32_t *let;   /* let[id]: the number of the binding printed for id, or 0 */
   const char *prefix;    /* of the bindings' names: "_1", "_2", ... */
+  size_t limit;          /* printing stops (SX_BUF_LONG) once b->n passes this */
 } printer;
 
 static void p_expr(printer *P, sx_id e);
@@ -184,7 +185,7 @@ static sx_id sum_term(const printer *P, sx_id e, uint32_t i) {
 }
 
 sx_id sx_sum_term(const slope_ctx *S, sx_id e, uint32_t i) {
-  printer P = {S, NULL, NULL, NULL};
+  printer P = {S, NULL, NULL, NULL, 0};
   return sum_term(&P, e, i);
 }
 
@@ -232,7 +233,7 @@ static void p_call(printer *P, sx_id e) {
 /* Node 'e' itself, whether or not it has a binding. */
 static void p_node(printer *P, sx_id e) {
   const slope_ctx *S = P->S;
-  if (P->b->n > SX_MAX_TEXT) P->b->oom = SX_BUF_LONG;
+  if (P->b->n > P->limit) P->b->oom = SX_BUF_LONG;
   if (P->b->oom) return;
   switch (sx_kind(S, e)) {
   case SX_NUM: p_num(P->b, sx_num(S, e)); break;
@@ -251,8 +252,7 @@ static void p_expr(printer *P, sx_id e) {
 
 /* ---- choosing the let-bindings ---------------------------------------------------- */
 
-/* Estimated length of a node's text from its children's (exact enough to
-** tell 2000 characters from 2^40). */
+/* Estimated length of a node's text from its children's. */
 static double text_length(const slope_ctx *S, sx_id id, const double *len) {
   int k = sx_kind(S, id);
   if (k == SX_NUM) return 6;
@@ -266,7 +266,7 @@ static double text_length(const slope_ctx *S, sx_id id, const double *len) {
 ** Number the shared subexpressions of 'e' worth a binding, in id order (so a
 ** binding's own bindings come first): used at least twice, not a number or
 ** a name, and at least LET_MIN characters with its own bindings in place.
-** Returns how many; 0 (no bindings) when the plain text is short anyway.
+** Returns how many.
 */
 static uint32_t choose_lets(const slope_ctx *S, sx_id e, uint32_t *let, uint32_t *uses, double *len) {
   memset(uses, 0, (size_t)(e + 1) * sizeof *uses);
@@ -274,8 +274,6 @@ static uint32_t choose_lets(const slope_ctx *S, sx_id e, uint32_t *let, uint32_t
   for (sx_id id = e; id > 0; id--)   /* uses by reachable parents: children are older */
     if (uses[id] && sx_kind(S, id) != SX_VAR)
       for (uint32_t i = 0; i < sx_nkids(S, id); i++) uses[sx_kid(S, id, i)]++;
-  for (sx_id id = 1; id <= e; id++) if (uses[id]) len[id] = text_length(S, id, len);
-  if (len[e] <= LET_TEXT) return 0;
   uint32_t n = 0;
   for (sx_id id = 1; id <= e; id++) {
     let[id] = 0;
@@ -304,25 +302,43 @@ static void let_prefix(const slope_ctx *S, sx_id e, const uint32_t *uses, char *
   }
 }
 
-void sx_print(const slope_ctx *S, sx_id e, sx_buf *b) {
-  if (e == SX_NIL || e >= S->nnodes) { sx_buf_puts(b, "nil"); return; }
+/* 'e' with its shared subexpressions as bindings: "_1 = ...; _2 = ...; e". */
+static void print_with_lets(printer *P, sx_id e) {
+  const slope_ctx *S = P->S;
+  sx_buf *b = P->b;
   uint32_t *let = malloc((size_t)(e + 1) * sizeof *let), *uses = malloc((size_t)(e + 1) * sizeof *uses);
   double *len = malloc((size_t)(e + 1) * sizeof *len);
   char prefix[16];
-  printer P = {S, b, NULL, prefix};
   if (!let || !uses || !len) b->oom = SX_BUF_OOM;
   else if (choose_lets(S, e, let, uses, len)) {
     let_prefix(S, e, uses, prefix, sizeof prefix);
-    P.let = let;
+    P->let = let;
+    P->prefix = prefix;
     for (sx_id id = 1; id < e && !b->oom; id++) {
       if (!let[id]) continue;
       sx_buf_printf(b, "%s%u = ", prefix, (unsigned)let[id]);
-      p_node(&P, id);
+      p_node(P, id);
       sx_buf_puts(b, "; ");
     }
   }
-  if (!b->oom) p_expr(&P, e);
+  if (!b->oom) p_expr(P, e);
+  P->let = NULL;
   free(let);
   free(uses);
   free(len);
+}
+
+/* Plain text first, which costs only its length; past LET_TEXT characters
+** it starts again with bindings, which costs a walk of the DAG. */
+void sx_print(const slope_ctx *S, sx_id e, sx_buf *b) {
+  if (e == SX_NIL || e >= S->nnodes) { sx_buf_puts(b, "nil"); return; }
+  size_t start = b->n;
+  printer P = {S, b, NULL, NULL, start + LET_TEXT < SX_MAX_TEXT ? start + LET_TEXT : SX_MAX_TEXT};
+  p_expr(&P, e);
+  if (b->oom != SX_BUF_LONG || P.limit == SX_MAX_TEXT) return;
+  b->oom = 0;
+  b->n = start;
+  b->p[start] = '\0';
+  P.limit = SX_MAX_TEXT;
+  print_with_lets(&P, e);
 }

@@ -343,9 +343,9 @@ static int unknown_arg(slope_schedule *s, const char *name) {
       n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", a);
       if (name && sx_nearer(name, strlen(name), a, &best)) near = a;
     }
-  return sx_error(s->S, SLOPE_ERRNAME, "%s has no argument '%s' (it has: %s)%s%s%s", kind_name(s),
-                  name ? name : "(null)", s->kind ? list : "none",
-                  near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+  char hint[SX_HINT_CAP];
+  return sx_error(s->S, SLOPE_ERRNAME, "%s has no argument '%s' (it has: %s)%s", kind_name(s),
+                  name ? name : "(null)", s->kind ? list : "none", sx_hint(hint, near));
 }
 
 static int find_arg(slope_schedule *s, const char *name) {

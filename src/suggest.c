@@ -1,6 +1,7 @@
 /*
 ** suggest.c -- the nearest known name to a typo, for error messages.
 */
+#include <stdio.h>
 #include <string.h>
 
 #include "suggest.h"
@@ -41,4 +42,10 @@ const char *sx_nearest(const char *z, size_t n, const char *const *names) {
   for (; *names; names++)
     if (sx_nearer(z, n, *names, &best)) found = *names;
   return found;
+}
+
+const char *sx_hint(char *out, const char *near) {
+  if (near) snprintf(out, SX_HINT_CAP, "; did you mean '%s'?", near);
+  else out[0] = '\0';
+  return out;
 }

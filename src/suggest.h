@@ -17,4 +17,9 @@ int sx_nearer(const char *z, size_t n, const char *name, int *best);
 /* The nearest of the NULL-terminated 'names' to z[0..n), or NULL. */
 const char *sx_nearest(const char *z, size_t n, const char *const *names);
 
+/* "; did you mean 'NEAR'?" in 'out' (SX_HINT_CAP bytes), or "" when 'near'
+** is NULL; returns 'out', for the end of an error message. */
+#define SX_HINT_CAP 64
+const char *sx_hint(char *out, const char *near);
+
 #endif

@@ -21,10 +21,12 @@ slope_trace *sx_trace_new(slope_ctx *S, int n, size_t expect) {
   t->S = S;
   t->n = n;
   t->stride = 4 + (size_t)n;
-  /* room for 'expect' rows, up to 16 MB at first (and the bound): a longer trace grows */
+  /* room for 'expect' rows, at most 16 MB (or the bound) at first and at
+  ** least 16 rows: a longer trace grows */
   double first = S->maxmem > 0 && S->maxmem < (double)(16 << 20) ? S->maxmem : (double)(16 << 20);
   size_t most = (size_t)(first / (double)(t->stride * sizeof(double)));
-  t->cap = expect < 16 ? 16 : expect < most ? expect : most < 16 ? 16 : most;
+  t->cap = expect < most ? expect : most;
+  if (t->cap < 16) t->cap = 16;
   if (!(t->rows = malloc(t->cap * t->stride * sizeof *t->rows))) {
     free(t);
     return sx_error(S, SLOPE_ERRMEM, "out of memory"), NULL;

@@ -10,8 +10,9 @@
 # gcc-12); $SANITIZE_CC picks one.  Nothing is installed here.
 #
 # Runs build-asan/tests/test_*, every tests/test_*.lua under the sanitized
-# slope binary, and tests/test_interrupt.sh against it.  Prints each test's
-# own summary and ends with one line "N passed, N failed" adding them up.
+# slope binary, and tests/test_interrupt.sh against it, through tests/run.sh
+# (which fails a program on any sanitizer report), so it ends with one line
+# "N passed, N failed" adding them up.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 B=${B:-build-asan}
@@ -41,8 +42,8 @@ fi
 jobs=$(nproc 2>/dev/null || echo 2)
 tests=$(for t in tests/test_*.c; do n=${t#tests/}; printf '%s/tests/%s ' "$B" "${n%.c}"; done)
 echo "== make B=$B SANITIZE=address,undefined CC=$cc"
-# shellcheck disable=SC2086
 mkdir -p "$B"
+# shellcheck disable=SC2086
 if ! make -j"$jobs" B="$B" SANITIZE=address,undefined CC="$cc" all $tests >"$B/make.log" 2>&1; then
   tail -n 30 "$B/make.log"
   echo "0 passed, 1 failed"
@@ -53,32 +54,6 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1:detec
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export LSAN_OPTIONS=print_suppressions=0
 
-pass=0 fail=0
-run_one() {
-  label=$1; shift
-  printf '== %s\n' "$label"
-  out=$("$@" 2>&1)
-  rc=$?
-  printf '%s\n' "$out" | grep -v '^[0-9]* passed, [0-9]* failed$'
-  line=$(printf '%s\n' "$out" | grep '^[0-9]* passed, [0-9]* failed$' | tail -n 1)
-  f=0
-  if [ -n "$line" ]; then
-    p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}
-    pass=$((pass + p)); fail=$((fail + f))
-    printf '   %s\n' "$line"
-  fi
-  # a sanitizer report fails the test even when its own checks all passed
-  if printf '%s\n' "$out" | grep -q -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' -e 'runtime error:'; then
-    echo "   $label: sanitizer report above"; fail=$((fail + 1))
-  elif [ $rc -ne 0 ] && { [ -z "$line" ] || [ "$f" -eq 0 ]; }; then
-    echo "   $label exited with status $rc"; fail=$((fail + 1))
-  fi
-}
-
-for t in $tests; do run_one "$t" "$t"; done
-for t in tests/test_*.lua; do run_one "lua:$t" "$B/slope" "$t"; done
-if [ -f tests/test_interrupt.sh ]; then
-  run_one "sh:tests/test_interrupt.sh" env SLOPE="$B/slope" sh tests/test_interrupt.sh
-fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+lua=$(for t in tests/test_*.lua; do printf 'lua:%s ' "$t"; done)
+# shellcheck disable=SC2086
+SLOPE=$B/slope exec sh tests/run.sh $tests $lua sh:tests/test_interrupt.sh

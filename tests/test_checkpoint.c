@@ -264,6 +264,20 @@ static void test_case(const ccase *c, const slope_data *d) {
   free_setup(&r);
 }
 
+/* Case 'c' run for 'steps' steps (without its schedule when 'plain'),
+** writing a checkpoint to 'ck' every 'every' steps. */
+static setup run_checkpointed(const ccase *c, const slope_data *d, const char *ck, long steps, long every,
+                              int plain) {
+  setup b = make_setup(c, d);
+  if (plain) b.opts.schedule = NULL;
+  b.opts.steps = steps;
+  b.opts.checkpoint_path = ck;
+  b.opts.checkpoint_every = every;
+  slope_result rb;
+  CHECK_INT(slope_run(b.p, b.o, &b.opts, &rb, NULL), SLOPE_OK);
+  return b;
+}
+
 /* Restoring the point alone (a fresh optimizer) gives another trajectory:
 ** the state the checkpoint carries is what makes the runs equal. */
 static void test_state_matters(const slope_data *d) {
@@ -273,15 +287,11 @@ static void test_state_matters(const slope_data *d) {
   setup a = make_setup(c, d);
   slope_result ra;
   CHECK_INT(slope_run(a.p, a.o, &a.opts, &ra, NULL), SLOPE_OK);
-  setup b = make_setup(c, d);
-  b.opts.checkpoint_path = ck;
-  b.opts.checkpoint_every = c->every;
-  b.opts.steps = c->stop_at;
-  slope_result rb;
-  CHECK_INT(slope_run(b.p, b.o, &b.opts, &rb, NULL), SLOPE_OK);
+  long K = c->stop_at / c->every * c->every;
+  setup b = run_checkpointed(c, d, ck, K, c->every, 0);
   setup r = make_setup(c, d);
   CHECK_INT(slope_checkpoint_load(S, ck, r.p, NULL), SLOPE_OK);   /* the point only */
-  long K = c->stop_at / c->every * c->every;
+  CHECK(memcmp(slope_problem_x(b.p), slope_problem_x(r.p), 2 * sizeof(double)) == 0);
   r.opts.steps = c->steps - K;
   slope_result rr;
   CHECK_INT(slope_run(r.p, r.o, &r.opts, &rr, NULL), SLOPE_OK);
@@ -302,13 +312,7 @@ static void test_extend(const slope_data *d) {
   a.opts.steps = 120;
   slope_result ra;
   CHECK_INT(slope_run(a.p, a.o, &a.opts, &ra, NULL), SLOPE_OK);
-  setup b = make_setup(c, d);
-  b.opts.schedule = NULL;
-  b.opts.steps = 80;
-  b.opts.checkpoint_path = ck;
-  b.opts.checkpoint_every = 80;
-  slope_result rb;
-  CHECK_INT(slope_run(b.p, b.o, &b.opts, &rb, NULL), SLOPE_OK);
+  setup b = run_checkpointed(c, d, ck, 80, 80, 1);
   /* resuming at the end: nothing to do, the point is the checkpoint's */
   setup e = make_setup(c, d);
   e.opts.schedule = NULL;

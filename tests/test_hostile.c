@@ -468,20 +468,39 @@ static void test_csv(void) {
   slope_free(S);
 }
 
-/* ---- runs: divergence and out-of-domain values ---------------------------------- */
+/* ---- runs: divergence, and a trace that would outgrow the machine -------------- */
+
+/* Plain gradient descent on 'src', a function of x alone, from x0. */
+typedef struct sgd_run { slope_ctx *S; slope_problem *p; slope_optim *o; } sgd_run;
+
+static int sgd_on(sgd_run *g, const char *src, double x0, double lr) {
+  const char *names[] = {"x"};
+  g->S = slope_new();
+  g->p = slope_problem_new(g->S, slope_parse(g->S, src, strlen(src)), names, &x0, 1, NULL);
+  g->o = slope_optim_new(g->S, "sgd", 1);
+  if (!CHECK(g->p && g->o && slope_optim_set(g->o, "lr", &lr, 1) == SLOPE_OK)) {
+    slope_problem_free(g->p);
+    slope_optim_free(g->o);
+    slope_free(g->S);
+    return 0;
+  }
+  return 1;
+}
+
+static void sgd_free(sgd_run *g) {
+  slope_problem_free(g->p);
+  slope_optim_free(g->o);
+  slope_free(g->S);
+}
 
 static void test_domain(void) {
   /* log of a value that the run drives negative: diverged at the step it
-  ** happened, with the expression, and the last finite point kept */
-  slope_ctx *S = slope_new();
-  slope_expr f = slope_parse(S, "log(x) + x", 10);
-  const char *names[] = {"x"};
-  slope_problem *p = slope_problem_new(S, f, names, (double[]){1.0}, 1, NULL);
-  slope_optim *o = slope_optim_new(S, "sgd", 1);
-  CHECK(p && o);
-  if (!p || !o) { slope_free(S); return; }
-  /* x1 = 1 - 0.3*(1/1 + 1) = 0.4, x2 = 0.4 - 0.3*(2.5 + 1) = -0.65 */
-  slope_optim_set(o, "lr", (double[]){0.3}, 1);
+  ** happened, with the expression, and the last finite point kept;
+  ** x1 = 1 - 0.3*(1/1 + 1) = 0.4, x2 = 0.4 - 0.3*(2.5 + 1) = -0.65 */
+  sgd_run g;
+  if (!sgd_on(&g, "log(x) + x", 1.0, 0.3)) return;
+  slope_problem *p = g.p;
+  slope_optim *o = g.o;
   slope_run_opts opts;
   slope_run_defaults(&opts);
   opts.steps = 10;
@@ -495,24 +514,18 @@ static void test_domain(void) {
   CHECK(strstr(r.message, "diverged at step 2: ") != NULL);   /* the update that went too far */
   CHECK(strstr(r.message, "f = nan at x = -0.65, where log(x) = nan for x = -0.65 (outside its domain)") != NULL);
   if (!CHECK(strstr(r.message, "smaller learning rate") != NULL)) fprintf(stderr, "    %s\n", r.message);
-  slope_problem_free(p);
-  slope_optim_free(o);
-  slope_free(S);
+  sgd_free(&g);
 }
-
-/* ---- runs: a trace that would outgrow the machine ------------------------------- */
 
 /* A long run whose trace reaches the context's bound (half the machine's
 ** memory; lowered here) stops there with its results, instead of growing
 ** until the kernel kills the process. */
 static void test_trace_memory(void) {
-  slope_ctx *S = slope_new();
-  slope_expr f = slope_parse(S, "x^2", 3);
-  const char *names[] = {"x"};
-  slope_problem *p = slope_problem_new(S, f, names, (double[]){10.0}, 1, NULL);
-  slope_optim *o = slope_optim_new(S, "sgd", 1);
-  if (!CHECK(p && o)) { slope_free(S); return; }
-  slope_optim_set(o, "lr", (double[]){1e-6}, 1);
+  sgd_run g;
+  if (!sgd_on(&g, "x^2", 10.0, 1e-6)) return;
+  slope_ctx *S = g.S;
+  slope_problem *p = g.p;
+  slope_optim *o = g.o;
   S->maxmem = 40000.0 * 5 * sizeof(double);   /* 40000 rows of step, f, lr, |g|, x */
   slope_run_opts opts;
   slope_run_defaults(&opts);
@@ -531,9 +544,7 @@ static void test_trace_memory(void) {
   for (int k = 0; k < 40000; k++) x -= 1e-6 * (2 * x);   /* the same 40000 updates by hand */
   CHECK(slope_problem_x(p)[0] == x);
   slope_trace_free(tr);
-  slope_problem_free(p);
-  slope_optim_free(o);
-  slope_free(S);
+  sgd_free(&g);
 }
 
 int main(void) {

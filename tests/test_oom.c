@@ -24,21 +24,8 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fail_alloc.h"
 #include "slope.h"
-
-/* ---- failing allocations (linked with -Wl,--wrap=malloc,...) ------------------- */
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t k, size_t n);
-void *__real_realloc(void *p, size_t n);
-
-static long allocs;    /* allocations since the counter was reset */
-static long fail_at;   /* the one that fails (0: none) */
-
-static int failing(void) { return ++allocs == fail_at; }
-void *__wrap_malloc(size_t n) { return failing() ? NULL : __real_malloc(n); }
-void *__wrap_calloc(size_t k, size_t n) { return failing() ? NULL : __real_calloc(k, n); }
-void *__wrap_realloc(void *p, size_t n) { return failing() ? NULL : __real_realloc(p, n); }
 
 /* ---- the experiment ---------------------------------------------------------------- */
 

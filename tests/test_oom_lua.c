@@ -27,20 +27,10 @@
 #include <lauxlib.h>
 
 #include "check.h"
+#include "fail_alloc.h"
 #include "slope.h"
 
 /* ---- one counter for every allocation ------------------------------------------ */
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t k, size_t n);
-void *__real_realloc(void *p, size_t n);
-
-static long allocs, fail_at;
-
-static int failing(void) { return ++allocs == fail_at; }
-void *__wrap_malloc(size_t n) { return failing() ? NULL : __real_malloc(n); }
-void *__wrap_calloc(size_t k, size_t n) { return failing() ? NULL : __real_calloc(k, n); }
-void *__wrap_realloc(void *p, size_t n) { return failing() ? NULL : __real_realloc(p, n); }
 
 /* Lua's allocator: freeing never fails, growing counts like everything else. */
 static void *lua_alloc(void *ud, void *p, size_t old, size_t n) {
