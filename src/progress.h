@@ -6,7 +6,7 @@
 
 typedef struct sx_progress {
   int on;            /* draw at all (the caller decides: a terminal, a long run) */
-  int shown;         /* something is on the line and must be cleared at the end */
+  int shown;         /* columns on the line that must be cleared at the end */
   long total;        /* steps the run will make at most */
   double start, last;
 } sx_progress;

@@ -2,16 +2,20 @@
 ** repl.c -- the interactive loop of the slope command, after lua.c: each
 ** line is tried as 'return LINE' first so expressions print their value;
 ** input the parser calls incomplete (it ends in <eof>) asks for more lines;
-** Ctrl-C interrupts the running code, not the REPL.
+** Ctrl-C interrupts the running code, not the REPL; at the prompt it drops
+** the statement being typed, as in Python and bash.
 **
 ** Line editing and history come from libedit (BSD licence), chosen over GNU
 ** readline (GPL) so the slope binary stays under a permissive licence.
 */
+#include <errno.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include <editline/readline.h>
 #include <lauxlib.h>
@@ -59,11 +63,61 @@ int slope_lua_call(lua_State *L, int nargs, int nresults) {
   lua_insert(L, base);
   interrupted_state = L;
   interrupt_flag = ls_interrupt_flag(L);
-  void (*old)(int) = signal(SIGINT, on_sigint);
+  struct sigaction running = {.sa_handler = on_sigint}, waiting;
+  sigemptyset(&running.sa_mask);
+  sigaction(SIGINT, &running, &waiting);
   int status = lua_pcall(L, nargs, nresults, base);
-  signal(SIGINT, old);
+  sigaction(SIGINT, &waiting, NULL);
   lua_remove(L, base);
   return status;
+}
+
+/*
+** ---- signals at the prompt ----
+** libedit's own handlers would re-send Ctrl-C to the whole process group
+** and end the REPL, so the REPL takes SIGINT and SIGWINCH itself and reads
+** the keys for libedit: a read cut short by Ctrl-C ends the line, which is
+** then dropped; one cut short by a resize tells libedit the new width.
+*/
+static volatile sig_atomic_t prompt_interrupted, terminal_resized;
+
+static void on_prompt_signal(int sig) {
+  if (sig == SIGINT) prompt_interrupted = 1;
+  else terminal_resized = 1;
+}
+
+/* libedit's rl_getc_function: one character, decoded as the locale says. */
+static int read_key(FILE *in) {
+  mbstate_t state;
+  memset(&state, 0, sizeof state);
+  for (;;) {
+    if (prompt_interrupted) return '\n';
+    if (terminal_resized) { terminal_resized = 0; rl_resize_terminal(); }
+    char byte;
+    ssize_t n = read(fileno(in), &byte, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n != 1) return EOF;
+    wchar_t wc;
+    size_t used = mbrtowc(&wc, &byte, 1, &state);
+    if (used == (size_t)-2) continue;   /* more bytes of the character to come */
+    if (used == (size_t)-1) return (unsigned char)byte;   /* not in the locale's code: as is */
+    return (int)wc;
+  }
+}
+
+/* Take the signals and the keys from libedit; 'restore' puts back what was. */
+static void catch_prompt_signals(struct sigaction *saved_int, struct sigaction *saved_winch) {
+  struct sigaction sa = {.sa_handler = on_prompt_signal};   /* no SA_RESTART: read returns */
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, saved_int);
+  sigaction(SIGWINCH, &sa, saved_winch);
+  rl_catch_signals = 0;
+  rl_getc_function = read_key;
+}
+
+static void restore_signals(const struct sigaction *saved_int, const struct sigaction *saved_winch) {
+  sigaction(SIGINT, saved_int, NULL);
+  sigaction(SIGWINCH, saved_winch, NULL);
 }
 
 /* ---- tab completion: names in tables reachable from the globals ---- */
@@ -130,8 +184,13 @@ static char **complete(const char *text, int start, int end) {
 
 /* ---- reading input ---- */
 
+/* One line of input, NULL at the end; a line cut short by Ctrl-C is
+** returned with 'prompt_interrupted' set. */
 static char *read_line(int first) {
-  if (isatty(STDIN_FILENO)) return readline(first ? PROMPT : PROMPT2);
+  if (isatty(STDIN_FILENO)) {
+    if (first) prompt_interrupted = 0;   /* a Ctrl-C that came as a run ended is spent */
+    return readline(first ? PROMPT : PROMPT2);
+  }
   /* piped input behaves like a terminal session, without the prompts */
   size_t cap = 0;
   char *line = NULL;
@@ -158,9 +217,12 @@ static int incomplete(lua_State *L, int status) {
   return len >= 5 && strcmp(msg + len - 5, "<eof>") == 0;
 }
 
+#define DROPPED (-2)   /* load_statement: Ctrl-C at the prompt, nothing to run */
+
 /* Read one statement (several lines when incomplete) and compile it. */
 static int load_statement(lua_State *L, int *eof) {
   char *line = read_line(1);
+  if (prompt_interrupted) { free(line); return DROPPED; }
   if (!line) { *eof = 1; return -1; }
   const char *text = line[0] == '=' ? line + 1 : line;   /* '= expr' as in Lua 5.1 */
   if (*line) add_history(line);
@@ -180,6 +242,7 @@ static int load_statement(lua_State *L, int *eof) {
     }
     lua_pop(L, 1);
     char *more = read_line(0);
+    if (prompt_interrupted) { free(more); return DROPPED; }
     if (!more) return status;   /* the chunk text is still on the stack: report as is */
     if (*more) add_history(more);
     lua_pushstring(L, "\n");
@@ -226,6 +289,11 @@ static const char *history_file(char *buf, size_t n) {
 int slope_repl(lua_State *L) {
   char hist[4096];
   int tty = isatty(STDIN_FILENO), eof = 0;
+  struct sigaction saved_int, saved_winch;
+  if (tty) {
+    setlocale(LC_CTYPE, "");   /* keys typed in UTF-8 are characters, not dropped bytes */
+    catch_prompt_signals(&saved_int, &saved_winch);
+  }
   const char *hf = tty ? history_file(hist, sizeof hist) : NULL;
   if (hf) read_history(hf);
   if (tty) {
@@ -238,6 +306,7 @@ int slope_repl(lua_State *L) {
     int top = lua_gettop(L);
     int status = load_statement(L, &eof);
     if (eof) break;
+    if (status == DROPPED) { lua_settop(L, top); continue; }
     if (status == LUA_OK) status = slope_lua_call(L, 0, LUA_MULTRET);
     if (status == LUA_OK) print_results(L, lua_gettop(L) - top);
     else {
@@ -248,5 +317,6 @@ int slope_repl(lua_State *L) {
   }
   if (tty) putchar('\n');
   if (hf) write_history(hf);
+  if (tty) restore_signals(&saved_int, &saved_winch);
   return 0;
 }

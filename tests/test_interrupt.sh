@@ -92,7 +92,10 @@ if ! command -v script >/dev/null 2>&1; then
   echo "skip the REPL: script(1) (util-linux) is not installed"
 else
   # ^C (\003) typed on the terminal is SIGINT for the running code; the
-  # sleeps let each statement start before the key arrives.
+  # sleeps let each statement start before the key arrives.  script(1) starts
+  # its command through $SHELL -c: 'exec' makes slope the only process on the
+  # terminal, or a shell that stays (dash does) takes each ^C as well and
+  # dies of it once slope has left.
   {
     sleep 1
     printf 'r = slope.minimize("(x - 3)^2", { x = 0 }, { lr = 1e-9, steps = 1e12, trace = false })\n'
@@ -103,8 +106,13 @@ else
     sleep 1; printf '\003'; sleep 0.5
     printf 'print("still", 1 + 1)\n'
     sleep 0.5
+    # at the prompt: the half-typed statement is dropped, the REPL stays
+    printf 'x = 1 +'; sleep 0.5; printf '\003'; sleep 0.5
+    printf 'function f()\n'; sleep 0.5; printf '\003'; sleep 0.5
+    printf 'print("dropped", x, f)\n'
+    sleep 0.5
     printf '\004'
-  } | TERM=dumb HOME="$tmp" script -qfec "$SLOPE" /dev/null >"$tmp/repl.out" 2>&1
+  } | TERM=dumb HOME="$tmp" script -qfec "exec $SLOPE" /dev/null >"$tmp/repl.out" 2>&1
   rc=$?
   out=$(tr -d '\r' <"$tmp/repl.out")
   if printf '%s\n' "$out" | grep -q "^result	stopped	true"; then
@@ -116,6 +124,15 @@ else
   if printf '%s\n' "$out" | grep -q "^still	2"; then
     ok "REPL: back at the prompt, taking input"
   else bad "REPL: back at the prompt" "$out"; fi
+  # the progress bar of the long minimize redraws in place: every drawing
+  # fits the 80 columns script(1)'s terminal reports as unknown size
+  if awk 'BEGIN { RS = "\r" } /steps\/s/ { n++; sub(/\^C$/, ""); if (length($0) > 79 || $0 !~ /^(\[\.+\] )?  0%  step [0-9]+\/1000000000000  f = [0-9]\./) bad++ }
+          END { exit !(n > 0 && bad == 0) }' "$tmp/repl.out"; then
+    ok "REPL: the progress bar fits the terminal"
+  else bad "REPL: progress bar within 79 columns" "$(tr "\r" "\n" <"$tmp/repl.out" | grep -a "steps/s" | cat -A)"; fi
+  if printf '%s\n' "$out" | grep -q "^dropped	nil	nil"; then
+    ok "REPL: Ctrl-C at the prompt drops the statement being typed"
+  else bad "REPL: Ctrl-C at the prompt drops the statement" "$out"; fi
   if [ "$rc" -eq 0 ]; then ok "REPL: Ctrl-D leaves with status 0"; else bad "REPL: exit status $rc" "$out"; fi
 fi
 
