@@ -22,6 +22,7 @@ value and gradient to a native tape, and run gradient descent or ascent in C
 with PyTorch's optimizers, learning-rate schedules, annealing noise and
 clipping.  require "slope" gives the same module as the slope command.]],
   labels = { "math", "optimization", "autodiff" },
+  license = "MIT",
 }
 dependencies = {
   "lua >= 5.4, < 5.5",

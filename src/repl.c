@@ -77,7 +77,7 @@ int slope_lua_call(lua_State *L, int nargs, int nresults) {
 ** libedit's own handlers would re-send Ctrl-C to the whole process group
 ** and end the REPL, so the REPL takes SIGINT and SIGWINCH itself and reads
 ** the keys for libedit: a read cut short by Ctrl-C ends the line, which is
-** then dropped; one cut short by a resize tells libedit the new width.
+** then dropped; after a resize, the next key tells libedit the new width.
 */
 static volatile sig_atomic_t prompt_interrupted, terminal_resized;
 
@@ -92,9 +92,9 @@ static int read_key(FILE *in) {
   memset(&state, 0, sizeof state);
   for (;;) {
     if (prompt_interrupted) return '\n';
-    if (terminal_resized) { terminal_resized = 0; rl_resize_terminal(); }
     char byte;
     ssize_t n = read(fileno(in), &byte, 1);
+    if (terminal_resized) { terminal_resized = 0; rl_resize_terminal(); }   /* before the key acts */
     if (n < 0 && errno == EINTR) continue;
     if (n != 1) return EOF;
     wchar_t wc;
@@ -110,6 +110,9 @@ static void catch_prompt_signals(struct sigaction *saved_int, struct sigaction *
   struct sigaction sa = {.sa_handler = on_prompt_signal};   /* no SA_RESTART: read returns */
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, saved_int);
+  /* a resize comes at any time, also while Lua code reads or writes: it
+  ** must not cut a system call short, and waits for the next key */
+  sa.sa_flags = SA_RESTART;
   sigaction(SIGWINCH, &sa, saved_winch);
   rl_catch_signals = 0;
   rl_getc_function = read_key;

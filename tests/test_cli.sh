@@ -34,7 +34,7 @@ if command -v script >/dev/null 2>&1; then
   out=$(printf '%s\n' 'r = slope.minimize("x^2", { x = 1 }, { lr = 0.1, steps = 3 })' \
           'r.status, r.x.x, 42' 'slope.expr "x^2 - 4*x + 1":diff "x", { 1, 2 }' '= { a = { 1, 2 }, b = 3 }' \
           'slope.optim.adma' 'print("é σ", #"é σ")' |
-        TERM=dumb LC_ALL=C.UTF-8 HOME="$tmp" script -qfec "exec $S" /dev/null 2>&1 | tr -d '\r')
+        TERM=dumb LC_ALL=C.UTF-8 HOME="$tmp" timeout 60 script -qfec "exec $S" /dev/null 2>&1 | tr -d '\r')
   for want in "max_steps	0.512	42" "2*x - 4	{ 1, 2 }" "{ a = { 1, 2 }, b = 3 }" \
               "slope.optim has no 'adma'; did you mean 'adam'?" "é σ	5"; do
     if printf '%s\n' "$out" | grep -qF -- "$want"; then pass=$((pass + 1)); echo "ok   REPL shows: $want"

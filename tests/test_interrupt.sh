@@ -112,7 +112,7 @@ else
     printf 'print("dropped", x, f)\n'
     sleep 0.5
     printf '\004'
-  } | TERM=dumb HOME="$tmp" script -qfec "exec $SLOPE" /dev/null >"$tmp/repl.out" 2>&1
+  } | TERM=dumb HOME="$tmp" timeout 120 script -qfec "exec $SLOPE" /dev/null >"$tmp/repl.out" 2>&1
   rc=$?
   out=$(tr -d '\r' <"$tmp/repl.out")
   if printf '%s\n' "$out" | grep -q "^result	stopped	true"; then
