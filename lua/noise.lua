@@ -12,7 +12,7 @@ local function checked(kind, opts, allowed, required)
       local names = {}
       for name in pairs(allowed) do names[#names + 1] = name end
       table.sort(names)
-      private.fail(("slope.noise.%s: %s"):format(kind, private.unknown_option(k, names)))
+      private.fail(("slope.noise.%s: %s"):format(kind, private.unknown_option(k, names, v)))
     end
     if allowed[k] == "number" and (type(v) ~= "number" or v < 0 or v ~= v) then
       private.fail(("slope.noise.%s: %s must be a number >= 0, got %s"):format(kind, k, tostring(v)))

@@ -35,7 +35,7 @@ local function options(fname, o, names)
       local list = {}
       for name in pairs(known) do list[#list + 1] = name end
       table.sort(list)
-      fail(fname, "%s", private.unknown_option(k, list))
+      fail(fname, "%s", private.unknown_option(k, list, o[k]))
     end
   end
   for _, k in ipairs { "title", "xlabel", "ylabel", "file" } do

@@ -13,8 +13,8 @@ end
 
 local function dims(o, fixed, fname)
   o = o or {}
-  for k in pairs(o) do
-    if k ~= "n" then private.fail(("slope.testfn.%s: %s"):format(fname, private.unknown_option(k, { "n" }))) end
+  for k, v in pairs(o) do
+    if k ~= "n" then private.fail(("slope.testfn.%s: %s"):format(fname, private.unknown_option(k, { "n" }, v))) end
   end
   local n = o.n or fixed or 2
   if math.type(n) ~= "integer" or n < 1 or n > 100 then

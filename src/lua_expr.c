@@ -65,6 +65,15 @@ void ls_newclass(lua_State *L, slope_ctx *S, const char *name, const luaL_Reg *m
   lua_pop(L, 1);
 }
 
+static void add_option_list(luaL_Buffer *b, const char *const *allowed) {
+  luaL_addstring(b, " (options: ");
+  for (const char *const *a = allowed; *a; a++) {
+    if (a != allowed) luaL_addstring(b, ", ");
+    luaL_addstring(b, *a);
+  }
+  luaL_addstring(b, ")");
+}
+
 /* Push "unknown option 'KEY' (options: a, b); did you mean 'b'?". */
 static void push_unknown_option(lua_State *L, const char *key, const char *const *allowed) {
   char hint[SX_HINT_CAP];
@@ -73,13 +82,35 @@ static void push_unknown_option(lua_State *L, const char *key, const char *const
   luaL_buffinit(L, &b);
   luaL_addstring(&b, "unknown option '");
   luaL_addstring(&b, key);
-  luaL_addstring(&b, "' (options: ");
-  for (const char *const *a = allowed; *a; a++) {
-    if (a != allowed) luaL_addstring(&b, ", ");
-    luaL_addstring(&b, *a);
-  }
-  luaL_addstring(&b, ")");
+  luaL_addstring(&b, "'");
+  add_option_list(&b, allowed);
   luaL_addstring(&b, hint);
+  luaL_pushresult(&b);
+}
+
+/* Push "the value 0.1 has no name: options are written name = value
+** (options: a, b)" for a value at a number key, as in adam{ 0.1 };
+** 'allowed' may be NULL. */
+void ls_push_unnamed(lua_State *L, int value, const char *const *allowed) {
+  value = lua_absindex(L, value);
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  switch (lua_type(L, value)) {
+  case LUA_TNUMBER: case LUA_TBOOLEAN:
+    luaL_addstring(&b, "the value ");
+    luaL_addstring(&b, luaL_tolstring(L, value, NULL));
+    lua_pop(L, 1);
+    break;
+  case LUA_TSTRING:
+    lua_pushfstring(L, "the value '%s'", lua_tostring(L, value));
+    luaL_addvalue(&b);
+    break;
+  default:
+    lua_pushfstring(L, "a %s", luaL_typename(L, value));
+    luaL_addvalue(&b);
+  }
+  luaL_addstring(&b, " has no name: options are written name = value");
+  if (allowed) add_option_list(&b, allowed);
   luaL_pushresult(&b);
 }
 
@@ -99,14 +130,23 @@ void ls_check_options(lua_State *L, int idx, const char *what, const char *const
       lua_concat(L, 3);
       lua_error(L);
     } else if (!(array_ok && lua_isinteger(L, -1))) {
-      luaL_error(L, "%s: unexpected %s key in the options table", what, luaL_typename(L, -1));
+      luaL_where(L, 1);
+      lua_pushfstring(L, "%s: ", what);
+      lua_pushvalue(L, -3);
+      lua_gettable(L, idx);
+      ls_push_unnamed(L, -1, allowed);
+      lua_remove(L, -2);
+      lua_concat(L, 3);
+      lua_error(L);
     }
   }
 }
 
-/* unknown_option(key, names): the same message for the Lua parts of the
-** module (plots, noise, test functions), which raise it themselves. */
+/* unknown_option(key, names [, value]): the same message for the Lua parts
+** of the module (plots, noise, test functions), which raise it themselves;
+** the value is needed when the key is not a name. */
 int ls_unknown_option(lua_State *L) {
+  int named = lua_type(L, 1) == LUA_TSTRING;
   const char *key = luaL_tolstring(L, 1, NULL);
   luaL_checktype(L, 2, LUA_TTABLE);
   lua_Integer n = luaL_len(L, 2);
@@ -117,7 +157,8 @@ int ls_unknown_option(lua_State *L) {
     lua_pop(L, 1);
   }
   names[n] = NULL;
-  push_unknown_option(L, key, names);
+  if (named) push_unknown_option(L, key, names);
+  else ls_push_unnamed(L, 3, names);
   return 1;
 }
 

@@ -320,7 +320,13 @@ static int l_schedule(lua_State *L) {
   if (lua_istable(L, 1)) {
     lua_pushnil(L);
     while (lua_next(L, 1)) {
-      if (lua_type(L, -2) != LUA_TSTRING) luaL_error(L, "%s: arguments are named (gamma = 0.9, ...)", kind);
+      if (lua_type(L, -2) != LUA_TSTRING) {
+        luaL_where(L, 1);
+        lua_pushfstring(L, "%s: ", kind);
+        ls_push_unnamed(L, -3, NULL);
+        lua_concat(L, 3);
+        return lua_error(L);
+      }
       if (strcmp(lua_tostring(L, -2), "per") == 0) {
         const char *per = lua_tostring(L, -1);
         if (!per || (strcmp(per, "epoch") != 0 && strcmp(per, "step") != 0))

@@ -76,7 +76,11 @@ void ls_newclass(lua_State *L, slope_ctx *S, const char *name, const luaL_Reg *m
 ** gets their count.  Raises the context's error when there is one. */
 const char **ls_vars(lua_State *L, slope_ctx *S, slope_expr e, int *n);
 void ls_check_options(lua_State *L, int idx, const char *what, const char *const *allowed, int array_ok);
-/* Lua: unknown_option(key, names) -> "unknown option 'key' (options: ...)" as ls_check_options says it. */
+/* Push "the value V has no name: options are written name = value (options: ...)"
+** for the value at 'value', found at a number key; 'allowed' may be NULL. */
+void ls_push_unnamed(lua_State *L, int value, const char *const *allowed);
+/* Lua: unknown_option(key, names [, value]) -> "unknown option 'key' (options: ...)"
+** as ls_check_options says it (the value's message when key is not a string). */
 int ls_unknown_option(lua_State *L);
 
 ls_optimizer *ls_check_optimizer(lua_State *L, int idx);

@@ -148,7 +148,7 @@ check.err(function() slope.minimize(x) end, "^[^:]*:%d+: bad argument #2 to '[%w
 local typo_cases = {
   { function() slope.optim.sgd{ lr = 0.1, momentun = 0.9 } end, "sgd: unknown option 'momentun' (options: lr, momentum, dampening, weight_decay, nesterov, maximize); did you mean 'momentum'?" },
   { function() slope.optim.adam{ beta = { 0.9, 0.99 } } end, "adam: unknown option 'beta'" },
-  { function() slope.optim.sgd{ lr = 0.1, 0.9 } end, "sgd: unexpected number key in the options table" },
+  { function() slope.optim.sgd{ lr = 0.1, 0.9 } end, "sgd: the value 0.9 has no name: options are written name = value (options: lr, momentum," },
   { function() opt.momentun = 0.9 end, "adam has no hyperparameter 'momentun' (it has: lr, betas, eps, weight_decay, amsgrad, maximize)" },
   { function() opt.bettas = { 0.9, 0.99 } end, "adam has no hyperparameter 'bettas' (it has: lr, betas, eps, weight_decay, amsgrad, maximize); did you mean 'betas'?" },
   { function() slope.minimize(x, { x = 1 }, { lr = 0.1, momentun = 0.9 }) end, "minimize: unknown option 'momentun' (options: optimizer, steps," },
@@ -180,6 +180,21 @@ for _, c in ipairs {
   { function() slope.testfn.rosenbrock{ n = 1 } end, "slope.testfn.rosenbrock needs n >= 2" },
 } do
   check.err(c[1], "^tests/test_hostile%.lua:%d+: " .. P(c[2]) .. "$", "at the caller's line: " .. c[2])
+end
+-- a value without a name (adam{ 0.1 }, as torch.optim.Adam(params, 0.1) would
+-- have it) says so, the same way in the C and the Lua parts, at the caller's line
+for _, c in ipairs {
+  { function() slope.optim.adam{ 0.1 } end,
+    "adam: the value 0.1 has no name: options are written name = value (options: lr, betas, eps, weight_decay, amsgrad, maximize)" },
+  { function() slope.minimize(x, { x = 1 }, { 0.1 }) end, "minimize: the value 0.1 has no name: options are written name = value (options: optimizer," },
+  { function() slope.schedule.step{ 10 } end, "step: the value 10 has no name: options are written name = value" },
+  { function() slope.schedule.sequential{ true } end, "sequential: the value true has no name: options are written name = value (options: schedules, milestones)" },
+  { function() slope.data.regression{ 100 } end, "regression: the value 100 has no name: options are written name = value (options: n, w, b, noise, seed)" },
+  { function() slope.noise.gaussian{ 0.5 } end, "slope.noise.gaussian: the value 0.5 has no name: options are written name = value (options: schedule, std)" },
+  { function() slope.plot.curve{ {}, term = true } end, "slope.plot.curve: a table has no name: options are written name = value (options: color," },
+  { function() slope.testfn.rosenbrock{ "x" } end, "slope.testfn.rosenbrock: the value 'x' has no name: options are written name = value (options: n)" },
+} do
+  check.err(c[1], "^tests/test_hostile%.lua:%d+: " .. P(c[2]), "a value without a name: " .. c[2])
 end
 -- misspelled names in the module's tables are errors with a guess, not nils that fail later
 for _, c in ipairs {
