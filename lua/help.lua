@@ -29,8 +29,9 @@ local docs = {
     .. "and let-bindings: \"r2 = x^2 + y^2; exp(-r2)\".",
   var = "slope.var \"x\" -> Expr; slope.vars(\"x\", \"y\") -> several.",
   diff = "slope.diff(f, \"x\") or f:diff(\"x\" [, order]) -> the simplified derivative.\n"
-    .. "Also f:grad() (list in f:vars() order), f:hessian(), f:eval{ x = 1 }, f:subs{ x = 2 },\n"
-    .. "f:latex(), f:ccode{ name = \"f\" }, f:compile{ \"x\", \"y\" } -> fn(1, 2), fn:grad(1, 2).",
+    .. "Also f:grad() (list in f:vars() order), f:hessian(), f:eval{ x = 1 } (f:eval(1) with one\n"
+    .. "variable), f:subs{ x = 2 }, f:latex(), f:ccode{ name = \"f\" },\n"
+    .. "f:compile{ \"x\", \"y\" } -> fn(1, 2), fn:grad(1, 2).",
   minimize = "slope.minimize(f, start, options) -> result   (slope.maximize: gradient ascent)\n"
     .. "  f        Expr or text; every free name is a parameter (in start) or a data column\n"
     .. "  start    { x = 10, ... } the starting point\n"

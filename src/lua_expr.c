@@ -382,17 +382,27 @@ static int m_size(lua_State *L) {
   return 1;
 }
 
+/* f:eval{ x = 1, y = 2 }; f:eval(3) when f has one variable, f:eval() when none. */
 static int m_eval(lua_State *L) {
   slope_ctx *S = ls_ctx(L);
   slope_expr e = self(L);
-  luaL_checktype(L, 2, LUA_TTABLE);
+  int given = lua_type(L, 2);
+  if (given != LUA_TNUMBER && given != LUA_TNONE && given != LUA_TNIL) luaL_checktype(L, 2, LUA_TTABLE);
+  lua_settop(L, 2);
   int n = push_vars(L, S, e), vars = lua_gettop(L);
+  int single = n <= 1 && given == LUA_TNUMBER;   /* a constant ignores it, as eval{} ignores names */
+  if (given == LUA_TNUMBER && !single)
+    return luaL_argerror(L, 2, lua_pushfstring(L, "the expression has %d variables: give a table "
+                                               "of their values, as in { x = 1, y = 2 }", n));
+  if (n > 0 && !single && given != LUA_TTABLE)
+    return luaL_argerror(L, 2, given == LUA_TNONE ? "table expected, got no value" : "table expected, got nil");
   const char **names = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *names, 0);
   double *values = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *values, 0);
   for (int i = 0; i < n; i++) {
     lua_geti(L, vars, i + 1);
     names[i] = lua_tostring(L, -1);
     lua_pop(L, 1);   /* the string stays alive in 'vars' */
+    if (single) { values[i] = lua_tonumber(L, 2); continue; }
     if (lua_getfield(L, 2, names[i]) != LUA_TNUMBER)
       return luaL_error(L, lua_isnil(L, -1) ? "eval: no value given for variable '%s'"
                                             : "eval: the value of '%s' must be a number", names[i]);

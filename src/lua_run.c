@@ -133,7 +133,12 @@ static slope_expr check_objective(lua_State *L, slope_ctx *S, int idx) {
     if (!e) ls_raise(L, S);
     return e;
   }
-  return ls_check_expr(L, S, idx);
+  if (lua_isfunction(L, idx))
+    luaL_argerror(L, idx, "an expression such as \"x^2 - 4*x\" expected, got function: slope "
+                  "differentiates expressions, not Lua functions");
+  slope_expr e = ls_to_expr(L, S, idx);
+  if (!e) luaL_typeerror(L, idx, "Expr or expression text");
+  return e;
 }
 
 /* The option at the top of the stack must be of type 't': an error naming the

@@ -22,6 +22,15 @@ check.near(f:eval{ x = 0.5, y = 2 }, 0.25 + 100*(2 - 0.25)^2, 1e-15, "rosenbrock
 check.eq(tostring(f:subs{ y = 1 }:subs{ x = 1 }), "0", "subs to the minimum")
 check.err(function() return f:eval{ x = 1 } end, "no value given for variable 'y'", "eval names the missing variable")
 check.eq(f:eval{ x = 1, y = 1, z = 3 }, 0, "eval ignores names the expression does not use")
+-- one variable takes its value as a number, none takes nothing
+local q = slope.expr "x^3 - 2*x"
+check.eq(q:eval(1.5), 1.5^3 - 2*1.5, "eval(number) with one variable")
+check.eq(q:eval(1.5), q:eval{ x = 1.5 }, "eval(number) is eval{ x = number }")
+check.eq(slope.expr("2*pi + 1"):eval(), 2*math.pi + 1, "eval() of a constant")
+check.err(function() return f:eval(1) end, "bad argument #1 to 'eval' %(the expression has 2 variables: give a table",
+          "eval(number) with two variables")
+check.err(function() return q:eval() end, "bad argument #1 to 'eval' %(table expected", "eval() with a variable")
+check.err(function() return q:eval "1" end, "bad argument #1 to 'eval' %(table expected, got string%)", "eval(string)")
 
 -- gradient and Hessian against finite differences and closed forms
 local g = f:grad()

@@ -47,11 +47,11 @@ local argument_cases = {
   { function() slope.sin() end, "slope.sin takes 1 argument, got 0" },
   { function() slope.atan2(x) end, "slope.atan2 takes 2 arguments, got 1" },
   { function() slope.mean() end, "slope.mean takes 1 argument, got 0" },
-  { function() slope.minimize() end, badarg(1, "minimize", "Expr or number", "nil") },
+  { function() slope.minimize() end, badarg(1, "minimize", "Expr or expression text", "nil") },
   { function() slope.minimize(x) end, badarg(2, "minimize", "table", "nil") },
   { function() slope.minimize(x, { x = 1 }, 5) end, badarg(3, "minimize", "table", "number") },
   { function() slope.maximize(x, "x") end, badarg(2, "maximize", "table", "string") },
-  { function() slope.problem({}, { x = 1 }) end, badarg(1, "problem", "Expr or number", "table") },
+  { function() slope.problem({}, { x = 1 }) end, badarg(1, "problem", "Expr or expression text", "table") },
   { function() slope.load() end, badarg(1, "load", "string", "no value") },
   { function() slope.data() end, "slope.data: expected a table of columns" },
   { function() slope.data(5) end, "slope.data: expected a table of columns" },
@@ -139,6 +139,12 @@ for i, c in ipairs(argument_cases) do
   e = tostring(e)
   check.ok(not ok and e:find(c[2]) ~= nil, ("argument case %d: %s"):format(i, ok and "no error" or e))
 end
+-- an objective written as a Lua function is turned back with the reason
+check.err(function() slope.minimize(function(v) return v^2 end, { x = 1 }, { lr = 0.1 }) end,
+          P"bad argument #1 to 'minimize' (an expression such as \"x^2 - 4*x\" expected, got function: slope differentiates expressions, not Lua functions)",
+          "minimize(function)")
+check.err(function() slope.maximize(true, { x = 1 }, { lr = 0.1 }) end,
+          P"bad argument #1 to 'maximize' (Expr or expression text expected, got boolean)", "maximize(true)")
 -- Lua's own message format, word for word, for the issue's example
 check.err(function() slope.minimize(x) end, "^[^:]*:%d+: bad argument #2 to '[%w%.]*minimize' %(table expected, got nil%)$",
           "minimize(f) without a start table")
