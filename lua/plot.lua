@@ -153,6 +153,7 @@ local function finish(fname, o, fig)
   if o.color == nil then
     local term = os.getenv("TERM")
     fig.color = os.getenv("NO_COLOR") == nil and term ~= nil and term ~= "" and term ~= "dumb"
+      and private.stdout_is_terminal()
   else
     fig.color = o.color
   end

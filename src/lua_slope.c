@@ -4,6 +4,7 @@
 */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lua_slope.h"
 #include "suggest.h"
@@ -32,6 +33,12 @@ static int private_fail(lua_State *L) {
   return lua_error(L);
 }
 
+/* private.stdout_is_terminal(): colours only where a person looks, not into files. */
+static int private_stdout_is_terminal(lua_State *L) {
+  lua_pushboolean(L, isatty(STDOUT_FILENO));
+  return 1;
+}
+
 /* Run each embedded chunk with the module table and a table of private
 ** helpers as its arguments: the Lua half of the module (show, plots, test
 ** functions, ...) adds itself to the module. */
@@ -41,6 +48,8 @@ static void open_lua_parts(lua_State *L) {
   lua_setfield(L, -2, "unknown_option");
   lua_pushcfunction(L, private_fail);
   lua_setfield(L, -2, "fail");
+  lua_pushcfunction(L, private_stdout_is_terminal);
+  lua_setfield(L, -2, "stdout_is_terminal");
   for (int i = 0; ls_embedded[i].name; i++) {
     const char *name = lua_pushfstring(L, "=[slope %s.lua]", ls_embedded[i].name);
     if (luaL_loadbuffer(L, (const char *)ls_embedded[i].src, ls_embedded[i].len, name) != LUA_OK)

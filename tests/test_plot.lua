@@ -503,6 +503,13 @@ do
   check.ok(lines[15]:find("sgd", 1, true) and lines[15]:find("adam", 1, true), "term: legend")
   check.ok(text:find("[\u{2801}-\u{28ff}]") ~= nil, "term: braille dots")
   check.ok(not text:find("\27", 1, true), "term: color = false has no escapes")
+  -- without color = ..., colours go only to a terminal: output sent into a
+  -- pipe or a file stays plain even when TERM names a colour terminal
+  local pipe = io.popen("TERM=xterm-256color " .. (os.getenv("SLOPE") or "build/slope")
+    .. [[ -e 'slope.plot.curve{ series = { 3, 1, 2 }, term = true, width = 20, height = 5 }']])
+  local piped = pipe:read("a")
+  pipe:close()
+  check.ok(piped:find("\u{2502}", 1, true) and not piped:find("\27", 1, true), "term: no escapes into a pipe")
 
   local coloured = quiet(function()
     return slope.plot.contour { f = bowl, x = { -1, 1 }, y = { -1, 1 }, paths = { r }, term = true, color = true }
