@@ -101,11 +101,9 @@ local function expr(fname, what, f)
   return f
 end
 
--- a long label cut to 'n' characters
+-- a long label cut to 'n' columns
 local function cut(s, n)
-  n = n or 48
-  if utf8.len(s) and utf8.len(s) > n then return s:sub(1, utf8.offset(s, n) - 1) .. "\u{2026}" end
-  return s
+  return P.fit(P.clean(s), n or 48)
 end
 
 -- Entries of 'list' (an array, or a table by name as slope.compare returns)

@@ -342,6 +342,36 @@ function P.clean(s)
   return table.concat(out)
 end
 
+-- East Asian wide characters (CJK, Hangul, full-width forms, most emoji)
+-- take two columns of a terminal and about twice the width of a Latin
+-- letter in a proportional font.
+local function is_wide(cp)
+  return (cp >= 0x1100 and cp <= 0x115F) or (cp >= 0x2E80 and cp <= 0xA4CF and cp ~= 0x303F)
+    or (cp >= 0xAC00 and cp <= 0xD7A3) or (cp >= 0xF900 and cp <= 0xFAFF)
+    or (cp >= 0xFE30 and cp <= 0xFE4F) or (cp >= 0xFF00 and cp <= 0xFF60)
+    or (cp >= 0xFFE0 and cp <= 0xFFE6) or (cp >= 0x1F300 and cp <= 0x1F64F)
+    or (cp >= 0x1F900 and cp <= 0x1F9FF) or (cp >= 0x20000 and cp <= 0x3FFFD)
+end
+
+-- Columns that cleaned text 's' (see P.clean) takes.
+function P.columns(s)
+  local n = 0
+  for _, cp in utf8.codes(s) do n = n + (is_wide(cp) and 2 or 1) end
+  return n
+end
+
+-- Cleaned text 's' cut to at most 'w' columns, an ellipsis marking the cut.
+function P.fit(s, w)
+  if P.columns(s) <= w then return s end
+  local n, last = 0, 0
+  for pos, cp in utf8.codes(s) do
+    n = n + (is_wide(cp) and 2 or 1)
+    if n > w - 1 then break end
+    last = utf8.offset(s, 2, pos) - 1
+  end
+  return s:sub(1, last) .. "\u{2026}"
+end
+
 -- Colours: the Tableau 10 set for series (what matplotlib uses by default),
 -- and viridis for ordered things such as contour levels.
 P.palette = { "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",

@@ -30,7 +30,7 @@ end
 P.num = num
 
 local function text_width(s, size)
-  return utf8.len(s) and utf8.len(s) * size * CHAR or #s * size * CHAR
+  return P.columns(s) * size * CHAR
 end
 
 -- A tick label as SVG text content and its estimated width: powers of ten
@@ -319,9 +319,8 @@ function P.svg(fig)
   if fig.title then
     -- centred over the axes, shifted (and at worst cut) to stay in the picture
     local t, em = fig.title, SIZE.title * (CHAR + 0.05)
-    local fit = math.floor((W - 24) / em)
-    if utf8.len(t) > fit then t = t:sub(1, utf8.offset(t, fit) - 1) .. "\u{2026}" end
-    local half = utf8.len(t) * em / 2
+    t = P.fit(t, math.floor((W - 24) / em))
+    local half = P.columns(t) * em / 2
     local cx = math.max(12 + half, math.min(W - 12 - half, A.x + A.w / 2))
     out[#out + 1] = ('<text x="%s" y="%s" font-size="%d" font-weight="600" fill="%s" text-anchor="middle">%s</text>')
       :format(num(cx), 27, SIZE.title, INK, xml(t))

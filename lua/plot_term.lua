@@ -132,16 +132,12 @@ local function row_text(c, r, colored)
   return table.concat(out)
 end
 
--- 's' cut to 'w' characters at most
-local function fit(s, w)
-  if utf8.len(s) > w then return s:sub(1, utf8.offset(s, math.max(1, w)) - 1) .. "\u{2026}" end
-  return s
-end
+local fit, width = P.fit, P.columns
 
-local function pad(s, w) return string.rep(" ", w - utf8.len(s)) .. s end
+local function pad(s, w) return string.rep(" ", w - width(s)) .. s end
 
 local function centre(s, w)
-  local n = utf8.len(s)
+  local n = width(s)
   if n >= w then return s end
   return string.rep(" ", (w - n) // 2) .. s
 end
@@ -153,7 +149,7 @@ function P.term(fig)
   local colored = fig.color
   local S = { x = P.scale(fig.xlim[1], fig.xlim[2], fig.xlog), y = P.scale(fig.ylim[1], fig.ylim[2], fig.ylog) }
   local ytop, ybot = P.short(fig.ylim[2]), P.short(fig.ylim[1])
-  local lw = math.max(utf8.len(ytop), utf8.len(ybot))
+  local lw = math.max(width(ytop), width(ybot))
   local cols = math.max(4, W - lw - 2)
   local c = canvas(cols, rows)
   fig = P.thinned(fig, S, 2 * cols)
@@ -171,12 +167,12 @@ function P.term(fig)
   end
   lines[#lines + 1] = string.rep(" ", lw + 1) .. "\u{2514}" .. string.rep("\u{2500}", cols)
   local xlo, xhi = P.short(fig.xlim[1]), P.short(fig.xlim[2])
-  local gap = cols - utf8.len(xlo) - utf8.len(xhi)
+  local gap = cols - width(xlo) - width(xhi)
   local mid = fig.xlabel or ""
-  if utf8.len(mid) + 2 > gap then mid = "" end
-  local left = (gap - utf8.len(mid)) // 2
+  if width(mid) + 2 > gap then mid = "" end
+  local left = (gap - width(mid)) // 2
   lines[#lines + 1] = string.rep(" ", lw + 2) .. xlo .. string.rep(" ", left) .. mid
-    .. string.rep(" ", gap - left - utf8.len(mid)) .. xhi
+    .. string.rep(" ", gap - left - width(mid)) .. xhi
   if fig.legend and #fig.legend > 0 then
     local parts, used = {}, lw + 2
     local line = string.rep(" ", lw + 2)
@@ -184,7 +180,7 @@ function P.term(fig)
       local sym = ({ start = "o", ["end"] = "*", scatter = "\u{2022}", cross = "+" })[e.style] or "\u{2500}\u{2500}"
       local name = fit(e.name, W - lw - 7)
       local item = sym .. " " .. name
-      local n = utf8.len(item) + 3
+      local n = width(item) + 3
       if used + n > W and #parts > 0 then
         lines[#lines + 1] = line .. table.concat(parts, "   ")
         parts, used = {}, lw + 2

@@ -503,6 +503,30 @@ do
   check.ok(lines[15]:find("sgd", 1, true) and lines[15]:find("adam", 1, true), "term: legend")
   check.ok(text:find("[\u{2801}-\u{28ff}]") ~= nil, "term: braille dots")
   check.ok(not text:find("\27", 1, true), "term: color = false has no escapes")
+  -- Chinese text takes two columns per character: the axis line, the tick
+  -- line and the centred title line up as in a terminal
+  local function columns(line)
+    local n = 0
+    for _, cp in utf8.codes(line) do n = n + ((cp >= 0x4E00 and cp <= 0x9FFF) and 2 or 1) end
+    return n
+  end
+  local cjk = quiet(function()
+    return slope.plot.curve{ series = { { name = "训练损失", y = { 3, 1, 2 } }, { name = "test", y = { 2, 2, 1 } } },
+      term = true, title = "损失曲线 loss", xlabel = "步数", width = 40, height = 5, color = false }
+  end)
+  local cl = {}
+  for l in cjk:gmatch("[^\n]+") do cl[#cl + 1] = l end
+  check.eq(columns(cl[1]), 13 + (40 - 13) // 2, "term: a Chinese title is centred by columns")
+  check.eq(columns(cl[9]), columns(cl[8]), "term: the tick line with a Chinese label ends under the axis")
+  check.ok(cl[9]:find("步数", 1, true) and cl[10]:find("训练损失", 1, true), "term: Chinese label and legend")
+  check.eq(#cl, 10, "term: no line wraps")
+  -- a long Chinese legend name is cut by columns, not by characters
+  local long = quiet(function()
+    return slope.plot.curve{ series = { { name = string.rep("损", 40), y = { 1, 2 } } , { name = "b", y = { 2, 1 } } },
+      term = true, width = 40, height = 4, color = false }
+  end)
+  local legend = long:match("[^\n]*\u{2026}[^\n]*")
+  check.ok(legend and columns(legend) <= 40, "term: a long Chinese name is cut to fit: " .. tostring(legend))
   -- without color = ..., colours go only to a terminal: output sent into a
   -- pipe or a file stays plain even when TERM names a colour terminal
   local pipe = io.popen("TERM=xterm-256color " .. (os.getenv("SLOPE") or "build/slope")
