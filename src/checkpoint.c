@@ -322,10 +322,14 @@ static const char *get_str(rd *r, size_t *len) {
   return (const char *)get_bytes(r, *len);
 }
 
+/* xoshiro256** never reaches the all-zero state and would stay in it,
+** drawing 0 for ever (slope_rng_below and slope_rng_normal would then
+** loop), so a file that holds it is corrupt, as is a non-finite spare. */
 static void get_rng(rd *r, slope_rng *g) {
   for (int i = 0; i < 4; i++) g->s[i] = get_u64(r);
   g->spare = get_f64(r);
   g->has_spare = get_u32(r) != 0;
+  if ((g->s[0] | g->s[1] | g->s[2] | g->s[3]) == 0 || (g->has_spare && !isfinite(g->spare))) r->bad = 1;
 }
 
 /* Whether 'count' items of 'size' bytes each can still be read. */

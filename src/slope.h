@@ -134,7 +134,8 @@ int slope_tape_grad(slope_tape *T, const double *x, const size_t *rows,
 
 /* xoshiro256** seeded through splitmix64: the one generator behind every
 ** random choice of a run, so equal seeds give equal runs bit for bit.
-** The fields are public only so the struct can live on the stack. */
+** The fields are public only so the struct can live on the stack; a zeroed
+** struct is not a generator (it would draw 0 for ever): seed it first. */
 typedef struct slope_rng {
   uint64_t s[4];
   double spare;       /* second normal deviate of the last pair */

@@ -538,6 +538,41 @@ static void test_broken(const slope_data *d) {
   free(b);
 }
 
+/* A generator state xoshiro256** cannot reach (all zero: it would draw 0 for
+** ever and the next shuffle would never end; found by fuzz_checkpoint) or a
+** spare deviate that is not a number makes the file corrupt. */
+static void test_impossible_rng(const slope_data *d) {
+  char ck[128];
+  path_in(ck, sizeof ck, "rng.ck");
+  slope_problem *p = regression(d, 2, 1);
+  slope_optim *o = p ? slope_optim_new(S, "sgd", slope_problem_nparams(p)) : NULL;
+  if (!CHECK(p && o)) return;
+  CHECK_INT(slope_checkpoint_save(S, ck, p, o), SLOPE_OK);
+  size_t n = 0;
+  unsigned char *b = read_all(ck, &n);
+  slope_rng g;
+  slope_rng_seed(&g, 11);   /* the state of a problem shuffled with seed 11 that has not drawn yet */
+  unsigned char want[32];
+  for (int i = 0; i < 32; i++) want[i] = (unsigned char)(g.s[i / 8] >> (8 * (i % 8)));
+  unsigned char *at = NULL;
+  for (size_t k = 0; b && k + 32 <= n && !at; k++)
+    if (memcmp(b + k, want, 32) == 0) at = b + k;
+  if (CHECK(at != NULL)) {
+    for (int pass = 0; pass < 2; pass++) {
+      if (pass == 0) memset(at, 0, 32);
+      else { memcpy(at, want, 32); memcpy(at + 32, &(double){NAN}, 8); at[40] = 1; }   /* spare, has_spare */
+      reseal(b, n);
+      write_all(ck, b, n);
+      CHECK_INT(slope_checkpoint_load(S, ck, p, NULL), SLOPE_ERRDATA);
+      CHECK(strstr(slope_error_get(S).message, "is corrupt") != NULL);
+      slope_clear_error(S);
+    }
+  }
+  free(b);
+  slope_optim_free(o);
+  slope_problem_free(p);
+}
+
 /* Checkpoints of another problem, optimizer or schedule. */
 static void test_mismatch(const slope_data *d) {
   char ck[128];
@@ -681,6 +716,7 @@ int main(void) {
   test_state_matters(d);
   test_extend(d);
   test_save_load(d);
+  test_impossible_rng(d);
   test_broken(d);
   test_mismatch(d);
   test_options(d);
