@@ -28,15 +28,16 @@ check "script arguments as in lua" 0 "args.lua	one	one	two" $S "$tmp/args.lua" o
 check "piped input runs as a script" 0 "42" sh -c "echo 'print(6*7)' | $S"
 check "a runtime error exits 1 with the message" 1 "boom" $S -e 'error("boom")'
 # the REPL shows results as lua does (tab-separated on one line), Exprs as
-# infix and tables readably, and takes UTF-8 as typed; it needs a terminal,
+# infix and tables readably, takes UTF-8 as typed and completes names with
+# Tab (slope.testf -> slope.testfn); it needs a terminal,
 # which script(1) makes ('exec': no shell between it and slope)
 if command -v script >/dev/null 2>&1; then
   out=$(printf '%s\n' 'r = slope.minimize("x^2", { x = 1 }, { lr = 0.1, steps = 3 })' \
           'r.status, r.x.x, 42' 'slope.expr "x^2 - 4*x + 1":diff "x", { 1, 2 }' '= { a = { 1, 2 }, b = 3 }' \
-          'slope.optim.adma' 'print("é σ", #"é σ")' |
+          'slope.optim.adma' 'print("é σ", #"é σ")' "print(type(slope.testf$(printf '\t')), 'completed')" |
         TERM=dumb LC_ALL=C.UTF-8 HOME="$tmp" timeout 60 script -qfec "exec $S" /dev/null 2>&1 | tr -d '\r')
   for want in "max_steps	0.512	42" "2*x - 4	{ 1, 2 }" "{ a = { 1, 2 }, b = 3 }" \
-              "slope.optim has no 'adma'; did you mean 'adam'?" "é σ	5"; do
+              "slope.optim has no 'adma'; did you mean 'adam'?" "é σ	5" "table	completed"; do
     if printf '%s\n' "$out" | grep -qF -- "$want"; then pass=$((pass + 1)); echo "ok   REPL shows: $want"
     else fail=$((fail + 1)); echo "FAIL REPL shows: $want"; printf '%s\n' "$out" | sed 's/^/     | /'; fi
   done
