@@ -22,6 +22,7 @@
 
 #include "expr.h"
 #include "grammar.h"
+#include "lookalike.h"
 #include "suggest.h"
 
 #define SX_PI 3.14159265358979323846
@@ -258,21 +259,9 @@ void sx_p_overflow(struct sx_parser *P) {
            SX_MAX_DEPTH);
 }
 
-/* The spelled name of a lowercase Greek letter (U+03B1..U+03C9), the way
-** people write them in ASCII, or NULL. */
-static const char *greek_name(const unsigned char *c, size_t n) {
-  static const char *const names[] = {
-    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
-    "lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "sigma", "sigma", "tau", "upsilon",
-    "phi", "chi", "psi", "omega"};
-  if (n != 2) return NULL;
-  unsigned cp = ((c[0] & 0x1fu) << 6) | (c[1] & 0x3fu);
-  return cp >= 0x3b1 && cp <= 0x3c9 ? names[cp - 0x3b1] : NULL;
-}
-
-/* A byte that starts no token: itself if printable, else \xNN (a whole
-** UTF-8 character is shown as such, with what to write instead: names are
-** ASCII, as in DESIGN.md). */
+/* A byte that starts no token: itself if printable, else \xNN; a whole
+** UTF-8 character is shown as such (as U+XXXX when it is invisible) with
+** what to type instead: names and operators are ASCII, as in DESIGN.md. */
 static void stray(struct sx_parser *P, size_t off) {
   const unsigned char *c = (const unsigned char *)P->src + off;
   size_t left = P->len - off, n = 0;
@@ -283,13 +272,14 @@ static void stray(struct sx_parser *P, size_t off) {
   if (n > 2 && ((c[0] == 0xe0 && c[1] < 0xa0) || (c[0] == 0xed && c[1] > 0x9f) ||
                 (c[0] == 0xf0 && c[1] < 0x90) || (c[0] == 0xf4 && c[1] > 0x8f)))
     n = 0;
-  const char *greek = n ? greek_name(c, n) : NULL;
-  if (greek)
-    error_at(P, off, SLOPE_ERRSYNTAX, "unexpected character '%.*s' (names are ASCII: write %s)",
-             (int)n, (const char *)c, greek);
+  char hint[80];
+  unsigned cp = n ? sx_codepoint(c, n) : 0;
+  if (n && sx_invisible(cp))
+    error_at(P, off, SLOPE_ERRSYNTAX, "unexpected invisible character U+%04X (%s)", cp,
+             sx_lookalike_hint(cp, hint, sizeof hint));
   else if (n)
-    error_at(P, off, SLOPE_ERRSYNTAX, "unexpected character '%.*s' (names are ASCII letters, "
-             "digits and '_')", (int)n, (const char *)c);
+    error_at(P, off, SLOPE_ERRSYNTAX, "unexpected character '%.*s' (%s)", (int)n, (const char *)c,
+             sx_lookalike_hint(cp, hint, sizeof hint));
   else if (c[0] > 0x20 && c[0] < 0x7f)
     error_at(P, off, SLOPE_ERRSYNTAX, "unexpected character '%c'", c[0]);
   else
