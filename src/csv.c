@@ -115,11 +115,16 @@ static int check_name(csv_reader *R, int j, const char *name) {
   if (strlen(name) > SX_MAX_NAME)
     return sx_error(R->S, SLOPE_ERRLIMIT, "%s:%ld: column %d: name '%.*s...' is longer than %d characters",
                     path, ln, j + 1, CSV_SHOW, name, SX_MAX_NAME);
-  if (!sx_valid_name(name, strlen(name)))
+  if (!sx_valid_name(name, strlen(name))) {
+    /* files from spreadsheets set to some locales separate by ';' or tabs */
+    const char *sep = strchr(name, ';') ? "';'" : strchr(name, '\t') ? "tabs" : NULL;
+    char why[96] = "";
+    if (sep) snprintf(why, sizeof why, "; the file seems separated by %s, and slope reads commas", sep);
     return sx_error(R->S, SLOPE_ERRDATA,
                     "%s:%ld: column %d: '%.*s%s' is not a valid name "
-                    "(letters, digits and '_', not starting with a digit)",
-                    path, ln, j + 1, CSV_SHOW, name, ellipsis(name));
+                    "(letters, digits and '_', not starting with a digit)%s",
+                    path, ln, j + 1, CSV_SHOW, name, ellipsis(name), why);
+  }
   for (int k = 0; k < j; k++)
     if (strcmp(R->names[k], name) == 0)
       return sx_error(R->S, SLOPE_ERRDATA, "%s:%ld: columns %d and %d are both named '%s'",

@@ -454,6 +454,12 @@ static void test_csv_errors(slope_ctx *S) {
      ":1: column 2: '2y' is not a valid name (letters, digits and '_', not starting with a digit)"},
     {TEXT("\n# names\nx,my col\n1,2\n"), SLOPE_ERRDATA,
      ":3: column 2: 'my col' is not a valid name (letters, digits and '_', not starting with a digit)"},
+    {TEXT("x;y\n1,5;2\n"), SLOPE_ERRDATA,
+     ":1: column 1: 'x;y' is not a valid name (letters, digits and '_', not starting with a digit)"
+     "; the file seems separated by ';', and slope reads commas"},
+    {TEXT("x\ty\n1\t2\n"), SLOPE_ERRDATA,
+     ":1: column 1: 'x\ty' is not a valid name (letters, digits and '_', not starting with a digit)"
+     "; the file seems separated by tabs, and slope reads commas"},
     {TEXT("x,y,x\n1,2,3\n"), SLOPE_ERRDATA, ":1: columns 1 and 3 are both named 'x'"},
     {TEXT("x,y,\n1,2,3\n"), SLOPE_ERRDATA, ":1: column 3 has no name"},
     {TEXT("x,\"\"\n1,2\n"), SLOPE_ERRDATA, ":1: column 2 has no name"},
