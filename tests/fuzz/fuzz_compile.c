@@ -11,7 +11,8 @@
 **   - every failure leaves an error code and a message;
 **   - without reductions the tape's value agrees with 'slope_eval' of the
 **     DAG, and each gradient entry with 'slope_eval' of the symbolic
-**     derivative, where both are finite and moderate;
+**     derivative, where both are finite and moderate, within what the
+**     expression's conditioning at the point allows;
 **   - the derivative prints to text that parses back to the same node.
 ** Build and run with tests/fuzz/run.sh.
 */
@@ -57,11 +58,32 @@ static const double rows[MAXC][ROWS] = {
   {1, 2, 3}, {-0.5, 0.25, 4}, {0.1, 0.2, 0.3}, {5, -5, 2},
 };
 
+/*
+** How far each gradient entry moves when every input moves by a few ulps,
+** up and then alternately: rounding inside the tape or the tree moves a
+** gradient about that far.  A derivative can be far worse conditioned than
+** its value: sin(u)^3 with sin(u) near 0 and u near 1e9 has a value that
+** barely moves and a gradient that moves by per cent (found in CI).
+*/
+static void gradient_spread(slope_tape *T, const double *x, int np, const double *g, double *spread) {
+  for (int i = 0; i < np; i++) spread[i] = 0;
+  for (int way = 0; way < 2; way++) {
+    double moved[MAXP], f, h[MAXP];
+    for (int i = 0; i < np; i++) moved[i] = x[i] * (1 + 1e-15 * (way && i % 2 ? -1 : 1));
+    if (slope_tape_grad(T, moved, NULL, 0, &f, h) != SLOPE_OK) return;
+    for (int i = 0; i < np; i++) {
+      double d = fabs(h[i] - g[i]);
+      if (!(d <= spread[i])) spread[i] = isfinite(d) ? d : INFINITY;
+    }
+  }
+}
+
 /* Derivative of 'e' in 'v': it prints and reparses to itself, and agrees
 ** with the tape's gradient entry 'g' at the point ('cond' as for 'agree':
-** a value sensitive to its inputs has sensitive derivatives too). */
+** a value sensitive to its inputs has sensitive derivatives too; 'spread'
+** is how far g moves for a few ulps of its inputs). */
 static void check_derivative(slope_ctx *S, slope_expr e, const char *v, const char *const *names,
-                             int np, double g, double cond, int reduces) {
+                             int np, double g, double cond, double spread, int reduces) {
   slope_expr d = slope_diff(S, e, v);
   if (!d) { expect_error(S, "diff"); slope_clear_error(S); return; }
   const char *p = slope_print(S, d);
@@ -77,7 +99,8 @@ static void check_derivative(slope_ctx *S, slope_expr e, const char *v, const ch
   if (!reduces) {
     double dv;
     if (slope_eval(S, d, names, point, np, &dv) == SLOPE_OK) {
-      if (!agree(dv, g, cond)) broken("tape gradient differs from the symbolic derivative", text, g, dv);
+      if (!agree(dv, g, cond) && !(fabs(dv - g) <= 100 * spread))
+        broken("tape gradient differs from the symbolic derivative", text, g, dv);
     } else slope_clear_error(S);
   }
   free(text);
@@ -125,7 +148,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (!agree(ev, f, cond)) broken("tape value differs from slope_eval", p, f, ev);
       } else slope_clear_error(S);
     }
-    for (int i = 0; i < np; i++) check_derivative(S, e, params[i], params, np, g[i], cond, reduces || nc);
+    double spread[MAXP];
+    gradient_spread(T, point, np, g, spread);
+    for (int i = 0; i < np; i++) check_derivative(S, e, params[i], params, np, g[i], cond, spread[i], reduces || nc);
   }
   slope_tape_free(T);
   slope_free(S);
