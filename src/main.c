@@ -65,13 +65,15 @@ static int run_string(lua_State *L, const char *code) {
   return report(L, status);
 }
 
-/* slope diff 'expr' var: print the simplified derivative. */
+/* slope diff 'expr' var: print the simplified derivative; an error is its
+** message alone, as from any command-line tool (a traceback would only
+** show slope's own insides). */
 static int quick_diff(lua_State *L, const char *src, const char *var) {
   lua_getglobal(L, "slope");
   lua_getfield(L, -1, "diff");
   lua_pushstring(L, src);
   lua_pushstring(L, var);
-  int status = slope_lua_call(L, 2, 1);
+  int status = lua_pcall(L, 2, 1, 0);
   if (status == LUA_OK) {
     printf("%s\n", luaL_tolstring(L, -1, NULL));
     lua_pop(L, 3);   /* the string, the derivative, the module */

@@ -105,7 +105,7 @@ static int read_key(FILE *in) {
   }
 }
 
-/* Take the signals and the keys from libedit; 'restore' puts back what was. */
+/* Take the signals and the keys from libedit; restore_signals puts back what was. */
 static void catch_prompt_signals(struct sigaction *saved_int, struct sigaction *saved_winch) {
   struct sigaction sa = {.sa_handler = on_prompt_signal};   /* no SA_RESTART: read returns */
   sigemptyset(&sa.sa_mask);

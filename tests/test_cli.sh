@@ -16,6 +16,10 @@ check "slope diff" 0 "x^2*cos(x) + 2*x*sin(x)" $S diff 'x^2*sin(x)' x
 check "slope diff of a residual" 0 "2*x*(w*x + b - y)" $S diff '(w*x + b - y)^2' w
 check "slope diff with a syntax error" 1 "1:5: expected an expression after '*'" $S diff 'x^2*' x
 check "slope diff needs two arguments" 1 "usage: slope diff" $S diff 'x^2'
+out=$($S diff '2×x' x 2>&1)
+if [ "$out" = "$(printf "slope: 1:2: unexpected character '×' (write '*' instead)\n2×x\n ^")" ]; then
+  pass=$((pass + 1)); echo "ok   slope diff: an error is the message and the caret, no traceback"
+else fail=$((fail + 1)); echo "FAIL slope diff error without traceback:"; printf '%s\n' "$out" | sed 's/^/     | /'; fi
 check "-e prints the derivative" 0 "2*x - 4" $S -e 'print(slope.expr "x^2 - 4*x + 1":diff "x")'
 check "-v names the version" 0 "slope 0.1.0" $S -v
 check "--help shows usage" 0 "usage: slope" $S --help
