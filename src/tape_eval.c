@@ -311,18 +311,34 @@ static double sum_mul(size_t n, const double *G, const double *Y) {
   return s;
 }
 
-/* Sums of G*A and of G over rows [0, n) in one pass. */
+/*
+** Sums of G*A and of G over rows [0, n) in one pass: the gradient of the
+** scalars w and b of every w*x + b, so the inner loop of regression.  Four
+** partial sums per result, kept two to a vector (lanes i, i+1 and i+2, i+3),
+** which the compiler's scalar code would not pair by itself; the sums and
+** their order are those of four scalar accumulators.
+*/
+typedef double tp_v2 __attribute__((vector_size(2 * sizeof(double))));
+
+static inline tp_v2 tp_load2(const double *p) {
+  tp_v2 v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+
 static void sum_mul2(size_t n, const double *G, const double *A, double *sga, double *sg) {
-  double t0 = 0, t1 = 0, t2 = 0, t3 = 0, u0 = 0, u1 = 0, u2 = 0, u3 = 0;
+  tp_v2 t01 = {0, 0}, t23 = {0, 0}, u01 = {0, 0}, u23 = {0, 0};
   size_t n4 = n & ~(size_t)3, i = 0;
   for (; i < n4; i += 4) {
-    t0 += G[i] * A[i]; t1 += G[i + 1] * A[i + 1];
-    t2 += G[i + 2] * A[i + 2]; t3 += G[i + 3] * A[i + 3];
-    u0 += G[i]; u1 += G[i + 1]; u2 += G[i + 2]; u3 += G[i + 3];
+    tp_v2 g01 = tp_load2(G + i), g23 = tp_load2(G + i + 2);
+    t01 += g01 * tp_load2(A + i);
+    t23 += g23 * tp_load2(A + i + 2);
+    u01 += g01;
+    u23 += g23;
   }
-  for (; i < n; i++) { t0 += G[i] * A[i]; u0 += G[i]; }
-  *sga = (t0 + t1) + (t2 + t3);
-  *sg = (u0 + u1) + (u2 + u3);
+  for (; i < n; i++) { t01[0] += G[i] * A[i]; u01[0] += G[i]; }
+  *sga = (t01[0] + t01[1]) + (t23[0] + t23[1]);
+  *sg = (u01[0] + u01[1]) + (u23[0] + u23[1]);
 }
 
 static void back3(slope_tape *T, const tp_ins *I, const tp_bwd *s, double *part,
