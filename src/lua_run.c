@@ -13,6 +13,7 @@
 #include "expr.h"
 #include "optim.h"
 #include "problem.h"
+#include "suggest.h"
 
 typedef struct ls_problem {
   slope_problem *p;
@@ -41,6 +42,30 @@ static long word_pos(const char *text, const char *name) {
 static int listed(const char *const *v, int n, const char *name) {
   for (int i = 0; i < n; i++) if (strcmp(v[i], name) == 0) return 1;
   return 0;
+}
+
+/* "'y' is not a variable of f (its variables: w, x); did you mean 'w'?" */
+static void not_a_variable(lua_State *L, const char *what, const char *name, const char *const *vars, int nv) {
+  const char *near = NULL;
+  int best = SX_SUGGEST_START;
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  lua_pushfstring(L, "%s: '%s' is not a variable of f (", what, name);
+  luaL_addvalue(&b);
+  luaL_addstring(&b, nv ? "its variables: " : "it has no variables");
+  for (int i = 0; i < nv; i++) {
+    if (i) luaL_addstring(&b, ", ");
+    luaL_addstring(&b, vars[i]);
+    if (sx_nearer(name, strlen(name), vars[i], &best)) near = vars[i];
+  }
+  char hint[SX_HINT_CAP];
+  luaL_addstring(&b, ")");
+  luaL_addstring(&b, sx_hint(hint, near));
+  luaL_pushresult(&b);
+  luaL_where(L, 1);
+  lua_insert(L, -2);
+  lua_concat(L, 2);
+  lua_error(L);
 }
 
 /*
@@ -92,7 +117,7 @@ static int push_params(lua_State *L, slope_ctx *S, slope_expr f, int start, int 
   for (int i = 1; i <= n; i++) {
     lua_geti(L, list, i);
     const char *name = lua_tostring(L, -1);
-    if (!listed(vars, nv, name)) luaL_error(L, "%s: '%s' is not a variable of f", what, name);
+    if (!listed(vars, nv, name)) not_a_variable(L, what, name, vars, nv);
     if (lua_getfield(L, start, name) != LUA_TNUMBER)
       luaL_error(L, "%s: the start value of '%s' must be a number", what, name);
     lua_Number v = lua_tonumber(L, -1);
