@@ -14,9 +14,11 @@
 ** the row section and lays out the memory; nothing is allocated per call.
 */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "suggest.h"
 #include "tape.h"
 
 enum { PRE, ROW, POST, MIXED };          /* node classes; MIXED is an error */
@@ -106,6 +108,28 @@ static int outside_error(build *b, sx_id id) {
                   sx_name(b->S, b->colvar[id]));
 }
 
+/* "w, b" (the first few of 'n' names) or "none" into out[0..cap). */
+static void name_list(char *out, size_t cap, const char *const *names, int n) {
+  enum { SHOWN = 8 };
+  size_t k = (size_t)snprintf(out, cap, "%s", n ? "" : "none");
+  for (int i = 0; i < n && i < SHOWN && k < cap; i++)
+    k += (size_t)snprintf(out + k, cap - k, "%s%s", i ? ", " : "", names[i]);
+  if (n > SHOWN && k < cap) snprintf(out + k, cap - k, ", ... (%d in all)", n);
+}
+
+/* "unknown name 'z': not a parameter (w, b) or data column (x, y); did you mean 'w'?" */
+static int unknown_name(build *b, const char *name) {
+  char params[160], cols[160], hint[SX_HINT_CAP];
+  name_list(params, sizeof params, b->params, b->np);
+  name_list(cols, sizeof cols, b->cols, b->nc);
+  const char *near = NULL;
+  int best = SX_SUGGEST_START;
+  for (int i = 0; i < b->np; i++) if (sx_nearer(name, strlen(name), b->params[i], &best)) near = b->params[i];
+  for (int j = 0; j < b->nc; j++) if (sx_nearer(name, strlen(name), b->cols[j], &best)) near = b->cols[j];
+  return sx_error(b->S, SLOPE_ERRNAME, "unknown name '%s': not a parameter (%s) or data column (%s)%s",
+                  name, params, cols, sx_hint(hint, near));
+}
+
 /*
 ** Sections follow from the children: a column makes a node ROW, a reduction
 ** makes it POST.  ROW and POST meeting in one node is a column outside its
@@ -115,8 +139,7 @@ static int classify(build *b) {
   slope_ctx *S = b->S;
   for (sx_id id = 1; id <= b->root; id++)
     if (b->reach[id] && sx_kind(S, id) == SX_VAR && lookup(b, sx_name(S, id)) < 0)
-      return sx_error(S, SLOPE_ERRNAME, "unknown name '%s': not a parameter or data column",
-                      sx_name(S, id));
+      return unknown_name(b, sx_name(S, id));
   for (sx_id id = 1; id <= b->root; id++) {
     if (!b->reach[id]) continue;
     int k = sx_kind(S, id), c = PRE;

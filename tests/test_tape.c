@@ -699,7 +699,15 @@ static void test_errors(void) {
   CHECK(slope_compile(S, wx, w, 1, x, 1) == NULL);
   expect_error(SLOPE_ERRARG, "data column 'x' is used outside mean/sum");
   CHECK(slope_compile(S, MUL(V("q"), V("w")), w, 1, x, 1) == NULL);
-  expect_error(SLOPE_ERRNAME, "unknown name 'q': not a parameter or data column");
+  expect_error(SLOPE_ERRNAME, "unknown name 'q': not a parameter (w) or data column (x)");
+  CHECK(slope_compile(S, MUL(V("ww"), V("w")), w, 1, NULL, 0) == NULL);
+  expect_error(SLOPE_ERRNAME, "unknown name 'ww': not a parameter (w) or data column (none); did you mean 'w'?");
+  {
+    static const char *const many[] = {"a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9", "a10"};
+    CHECK(slope_compile(S, MUL(V("q"), V("a1")), many, 10, xy, 2) == NULL);
+    expect_error(SLOPE_ERRNAME, "unknown name 'q': not a parameter (a1, a2, a3, a4, a5, a6, a7, a8, ... "
+                 "(10 in all)) or data column (x, y)");
+  }
   CHECK(slope_compile(S, MEAN(MUL(V("x"), MEAN(wx))), w, 1, x, 1) == NULL);
   expect_error(SLOPE_ERRARG, "mean/sum cannot be nested");
   CHECK(slope_compile(S, MEAN(ADD(V("x"), MEAN(wx))), w, 1, x, 1) == NULL);
