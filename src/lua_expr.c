@@ -88,30 +88,38 @@ static void push_unknown_option(lua_State *L, const char *key, const char *const
   luaL_pushresult(&b);
 }
 
+/* Push "the value 0.1", "the value 'text'" (cut at 40 bytes) or "a table". */
+static void push_value_description(lua_State *L, int value) {
+  size_t len;
+  switch (lua_type(L, value)) {
+  case LUA_TNUMBER: case LUA_TBOOLEAN:
+    lua_pushfstring(L, "the value %s", luaL_tolstring(L, value, NULL));
+    lua_remove(L, -2);
+    break;
+  case LUA_TSTRING:
+    lua_tolstring(L, value, &len);
+    lua_pushlstring(L, lua_tostring(L, value), len > 40 ? 40 : len);
+    lua_pushfstring(L, "the value '%s%s'", lua_tostring(L, -1), len > 40 ? "..." : "");
+    lua_remove(L, -2);
+    break;
+  default:
+    lua_pushfstring(L, "a %s", luaL_typename(L, value));
+  }
+}
+
 /* Push "the value 0.1 has no name: options are written name = value
 ** (options: a, b)" for a value at a number key, as in adam{ 0.1 };
 ** 'allowed' may be NULL. */
 void ls_push_unnamed(lua_State *L, int value, const char *const *allowed) {
-  value = lua_absindex(L, value);
+  push_value_description(L, lua_absindex(L, value));
   luaL_Buffer b;
   luaL_buffinit(L, &b);
-  switch (lua_type(L, value)) {
-  case LUA_TNUMBER: case LUA_TBOOLEAN:
-    luaL_addstring(&b, "the value ");
-    luaL_addstring(&b, luaL_tolstring(L, value, NULL));
-    lua_pop(L, 1);
-    break;
-  case LUA_TSTRING:
-    lua_pushfstring(L, "the value '%s'", lua_tostring(L, value));
-    luaL_addvalue(&b);
-    break;
-  default:
-    lua_pushfstring(L, "a %s", luaL_typename(L, value));
-    luaL_addvalue(&b);
-  }
+  lua_pushvalue(L, -2);
+  luaL_addvalue(&b);
   luaL_addstring(&b, " has no name: options are written name = value");
   if (allowed) add_option_list(&b, allowed);
   luaL_pushresult(&b);
+  lua_remove(L, -2);   /* the description */
 }
 
 void ls_check_options(lua_State *L, int idx, const char *what, const char *const *allowed, int array_ok) {
@@ -146,6 +154,7 @@ void ls_check_options(lua_State *L, int idx, const char *what, const char *const
 ** of the module (plots, noise, test functions), which raise it themselves;
 ** the value is needed when the key is not a name. */
 int ls_unknown_option(lua_State *L) {
+  lua_settop(L, 3);   /* the value is nil when not given */
   int named = lua_type(L, 1) == LUA_TSTRING;
   const char *key = luaL_tolstring(L, 1, NULL);
   luaL_checktype(L, 2, LUA_TTABLE);

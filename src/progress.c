@@ -53,6 +53,7 @@ void sx_progress_update(sx_progress *p, long step, double f) {
   int nfacts = snprintf(facts, sizeof facts, "%3.0f%%  step %ld/%ld  f = %-10.5g %8.3g steps/s  ETA %s",
                         100 * done, step, p->total, f, rate, duration(left, sizeof left, eta));
   if (nfacts < 0) return;
+  if (nfacts > (int)sizeof facts - 1) nfacts = (int)sizeof facts - 1;   /* what snprintf kept */
   int width = terminal_width() - 1;   /* the last column would wrap on some terminals */
   if (width > (int)sizeof line - 1) width = (int)sizeof line - 1;
   /* the bar gives up its room first, then the facts lose their tail */

@@ -202,6 +202,12 @@ for _, c in ipairs {
 } do
   check.err(c[1], "^tests/test_hostile%.lua:%d+: " .. P(c[2]), "a value without a name: " .. c[2])
 end
+-- a long unnamed string is quoted by its beginning: the message stays short
+do
+  local ok, e = pcall(slope.optim.adam, { string.rep("x", 1000000) })
+  check.ok(not ok and e:find("the value '" .. string.rep("x", 40) .. "...' has no name", 1, true) ~= nil and #e < 300,
+           "a 10^6-byte unnamed string: " .. (ok and "no error" or #e .. " bytes"))
+end
 -- misspelled names in the module's tables are errors with a guess, not nils that fail later
 for _, c in ipairs {
   { function() return slope.optim.adma end, "slope.optim has no 'adma'; did you mean 'adam'?" },
