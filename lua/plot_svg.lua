@@ -103,26 +103,41 @@ local function polyline(out, pts, color, width, class, extra)
     :format(class and (' class="' .. class .. '"') or "", table.concat(pts, " "), color, num(width), extra or "")
 end
 
--- Where the legend goes: the corner whose box covers the fewest data points
--- (matplotlib's loc="best", restricted to the four corners).
-local function legend_corner(fig, box_u, box_v, S)
-  local corners = { { 1 - box_u, 1 - box_v }, { 0, 1 - box_v }, { 0, 0 }, { 1 - box_u, 0 } }
-  local best, best_count
-  for _, c in ipairs(corners) do
-    local count = 0
-    for _, layer in ipairs(fig.layers) do
-      if layer.kind ~= "contour" then
-        local pts = P.points(layer.x, layer.y, S.x, S.y)
-        for i = 1, #pts, 2 do
-          if pts[i] >= c[1] and pts[i] <= c[1] + box_u and pts[i + 1] >= c[2] and pts[i + 1] <= c[2] + box_v then
-            count = count + 1
-          end
+-- Where the legend goes, as matplotlib's loc="best" chooses: of the corners,
+-- then the middles of the right and left edges, of the bottom and top, and
+-- the centre, the first place whose box covers the least of the data.  Lines
+-- are followed along their length (a point every 1% of the axes), so one that
+-- crosses a box counts there even with no vertex inside; scatters count by
+-- their points.
+local function legend_place(fig, box_u, box_v, S)
+  local top, right, mu, mv = 1 - box_v, 1 - box_u, (1 - box_u) / 2, (1 - box_v) / 2
+  local places = { { right, top }, { 0, top }, { 0, 0 }, { right, 0 },
+                   { right, mv }, { 0, mv }, { mu, 0 }, { mu, top }, { mu, mv } }
+  local covered = {}
+  for k = 1, #places do covered[k] = 0 end
+  local function count(u, v)
+    for k, c in ipairs(places) do
+      if u >= c[1] and u <= c[1] + box_u and v >= c[2] and v <= c[2] + box_v then covered[k] = covered[k] + 1 end
+    end
+  end
+  for _, layer in ipairs(fig.layers) do
+    if layer.kind ~= "contour" then
+      local pts = P.points(layer.x, layer.y, S.x, S.y)
+      local joined = layer.kind == "line" or layer.kind == "path"
+      for i = 1, #pts, 2 do
+        local u, v = pts[i], pts[i + 1]
+        count(u, v)
+        if joined and pts[i + 2] then
+          local du, dv = pts[i + 2] - u, pts[i + 3] - v
+          local steps = math.min(150, math.floor(math.sqrt(du * du + dv * dv) / 0.01))
+          for j = 1, steps do count(u + du * j / (steps + 1), v + dv * j / (steps + 1)) end
         end
       end
     end
-    if not best_count or count < best_count then best, best_count = c, count end
   end
-  return best
+  local best = 1
+  for k = 2, #places do if covered[k] < covered[best] then best = k end end
+  return places[best]
 end
 
 local function draw_legend(out, fig, A, S)
@@ -133,7 +148,7 @@ local function draw_legend(out, fig, A, S)
   for _, e in ipairs(entries) do w = math.max(w, text_width(e.name, size)) end
   w = w + sample + 36
   local h = #entries * row + 10
-  local c = legend_corner(fig, (w + 16) / A.w, (h + 16) / A.h, S)
+  local c = legend_place(fig, (w + 16) / A.w, (h + 16) / A.h, S)
   local x = A.x + c[1] * A.w + 8
   local y = A.y + (1 - c[2]) * A.h - (h + 16) + 8
   out[#out + 1] = '<g class="legend">'

@@ -309,6 +309,19 @@ do
   check.ok(svg:find("10<tspan", 1, true) ~= nil, "log axis labelled with powers of ten")
   check.ok(svg:find('viewBox="0 0 720 480"', 1, true) ~= nil, "viewBox")
 
+  -- the legend goes where no line passes: one line across the top corners
+  -- (rising steeply at the left, so a vertex-free stretch crosses the top-left
+  -- box) and one across the bottom leave only the middle of the right edge
+  local low, high = {}, {}
+  for i = 1, 61 do low[i] = i < 3 and 320 or 400; high[i] = math.min(1000, 320 + 70 * i) end
+  local placed = slope.plot.curve { series = { { name = "without clipping", y = low }, { name = "clip norm 1", y = high } } }
+  local fx, fy, fw, fh = placed:match('class="frame" x="([%d.]+)" y="([%d.]+)" width="([%d.]+)" height="([%d.]+)"')
+  local lx, ly, lw, lh = placed:match('<g class="legend">%s*<rect x="([%d.]+)" y="([%d.]+)" width="([%d.]+)" height="([%d.]+)"')
+  fx, fy, fw, fh, lx, ly, lw, lh = tonumber(fx), tonumber(fy), tonumber(fw), tonumber(fh), tonumber(lx), tonumber(ly), tonumber(lw), tonumber(lh)
+  check.ok(fx and lx and lx + lw > fx + 0.9 * fw and ly > fy + 0.25 * fh and ly + lh < fy + 0.75 * fh,
+           ("legend in the empty middle of the right edge (frame %s %s %s %s, legend %s %s)"):format(
+             tostring(fx), tostring(fy), tostring(fw), tostring(fh), tostring(lx), tostring(ly)))
+
   local one = slope.plot.curve { series = { r.trace } }
   check.ok(one:find('class="legend"', 1, true) == nil, "no legend for one series")
   check.eq(#points_of(one:match('class="line" points="([^"]*)"')), 6, "trace rows 0..5")
