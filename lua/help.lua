@@ -74,7 +74,20 @@ local docs = {
     .. "term = true draws in the terminal instead.",
 }
 
-docs.save, docs.checkpoint = docs.load, docs.load
+docs.testfn = "slope.testfn.NAME{ n = 2 } -> { name, expr, minimum, fmin, domain }: a classic test\n"
+  .. "function, where its global minimum is, its value there and a box to search or plot.\n"
+  .. "  rosenbrock{ n = 2 } sphere{ n } rastrigin{ n } ackley{ n } styblinski_tang{ n }\n"
+  .. "  himmelblau beale booth matyas goldstein_price three_hump_camel (two variables)"
+docs.show = "slope.show(v) -> text: v as the REPL shows it, Exprs as infix and tables readably."
+docs.help = "help() prints a tour; help(f) the usage of f (a function, optimizer or schedule);\n"
+  .. "help \"topic\" for expr, var, diff, minimize, problem, load, compare, data, noise,\n"
+  .. "schedule, plot, testfn."
+docs.vars, docs.save, docs.checkpoint = docs.var, docs.load, docs.load
+
+-- The functions of the expression language, as Lua functions on Exprs and numbers.
+local LANGUAGE = { "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh",
+  "exp", "log", "log2", "log10", "sqrt", "cbrt", "abs", "sign", "step", "min", "max", "pow",
+  "hypot", "sigmoid", "relu", "softplus", "erf", "mean", "sum" }
 
 local optim_docs = {
   sgd = "stochastic gradient descent, with momentum, dampening and Nesterov momentum",
@@ -110,6 +123,16 @@ local function register()
   end
   for kind, ctor in pairs(slope.schedule) do
     by_function[ctor] = function() return docs.schedule end
+  end
+  -- the members of slope.data, slope.noise, slope.plot and slope.testfn share their topic's text
+  for _, topic in ipairs { "data", "noise", "plot", "testfn" } do
+    for _, fn in pairs(slope[topic]) do
+      if type(fn) == "function" then by_function[fn] = docs[topic] end
+    end
+  end
+  for _, name in ipairs(LANGUAGE) do
+    by_function[slope[name]] = ("slope.%s(...) -> Expr: the expression language's %s, on Exprs and numbers\n"
+      .. "(help(slope.expr) lists the language)"):format(name, name)
   end
 end
 
