@@ -82,7 +82,23 @@ docs.show = "slope.show(v) -> text: v as the REPL shows it, Exprs as infix and t
 docs.help = "help() prints a tour; help(f) the usage of f (a function, optimizer or schedule);\n"
   .. "help \"topic\" for expr, var, diff, minimize, problem, load, compare, data, noise,\n"
   .. "schedule, plot, testfn."
+docs.trace = "r.trace, what a run recorded: t[0] is the start, t[1] .. t[#t] the recorded steps\n"
+  .. "(trace = k keeps every k-th), each { step, f, lr, grad_norm, x = { ... } };\n"
+  .. "t:column \"f\" (or \"step\", \"lr\", \"grad_norm\", a parameter) -> numbers from row 0;\n"
+  .. "t:csv(path), t:json(path), written atomically."
+docs.compiled = "fn = f:compile({ \"x\", \"y\" } [, data]): fn(1, 2) -> value;\n"
+  .. "fn:grad(1, 2) -> value, { df/dx, df/dy } by reverse mode on the native tape."
+docs.optimizer = "opt:step(p) -> f before the step (one step on problem p, in C); opt.lr = 0.01 and\n"
+  .. "the other hyperparameters can be set between steps; opt:hypers() -> their table;\n"
+  .. "opt:reset() forgets the state; opt:save(path [, p]) (help(slope.load))."
 docs.vars, docs.save, docs.checkpoint = docs.var, docs.load, docs.load
+
+-- The help of an object, by its class (the __name of its metatable).
+local by_class = {
+  ["slope.Expr"] = "diff", ["slope.Data"] = "data", ["slope.Problem"] = "problem",
+  ["slope.Schedule"] = "schedule", ["slope.Trace"] = "trace", ["slope.Function"] = "compiled",
+  ["slope.Optimizer"] = "optimizer",
+}
 
 -- The functions of the expression language, as Lua functions on Exprs and numbers.
 local LANGUAGE = { "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh",
@@ -105,6 +121,15 @@ local optim_docs = {
   newton = "Newton's method with the exact Hessian, damped: (H + damping I) d = g",
   anneal = "classical simulated annealing: Gaussian proposals, Metropolis acceptance, T = T0 cooling^t",
 }
+
+-- help "optim" and help(slope.optim): every optimizer in a line, in the tour's order
+local OPTIM_ORDER = { "sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam",
+  "radam", "rprop", "asgd", "lbfgs", "newton", "anneal" }
+do
+  local lines = { "slope.optim.KIND{ hyper = value }, with PyTorch's names and defaults:" }
+  for _, kind in ipairs(OPTIM_ORDER) do lines[#lines + 1] = ("  %-9s %s"):format(kind, optim_docs[kind]) end
+  docs.optim = table.concat(lines, "\n")
+end
 
 local by_function = {}
 local function register()
@@ -130,6 +155,15 @@ local function register()
       if type(fn) == "function" then by_function[fn] = docs[topic] end
     end
   end
+  -- methods (opt.step, ds.split, t.csv, ...) share their class's text
+  local registry = debug and debug.getregistry and debug.getregistry() or {}
+  for class, topic in pairs(by_class) do
+    local mt = registry[class]
+    local methods = type(mt) == "table" and (type(mt.__index) == "table" and mt.__index or mt.methods)
+    for _, fn in pairs(type(methods) == "table" and methods or {}) do
+      if type(fn) == "function" and not by_function[fn] then by_function[fn] = docs[topic] end
+    end
+  end
   for _, name in ipairs(LANGUAGE) do
     by_function[slope[name]] = ("slope.%s(...) -> Expr: the expression language's %s, on Exprs and numbers\n"
       .. "(help(slope.expr) lists the language)"):format(name, name)
@@ -144,7 +178,16 @@ function slope.help(thing)
   else
     local entry = by_function[thing]
     text = type(entry) == "function" and entry() or entry
-    if not text and type(thing) == "table" and getmetatable(thing) == nil then
+    local mt = getmetatable(thing)
+    local topic = not text and type(mt) == "table" and by_class[rawget(mt, "__name")]
+    if topic == "optimizer" then
+      -- its current hyperparameters, what its kind does, and what an optimizer can do
+      local kind = tostring(thing):match("^slope%.optim%.([%w_]+)")
+      text = tostring(thing) .. "\n  " .. (optim_docs[kind] or "") .. "\n" .. docs.optimizer
+    elseif topic then
+      text = docs[topic]
+    end
+    if not text and type(thing) == "table" then   -- slope.data, slope.optim, ... by name
       for name, v in pairs(slope) do if v == thing then text = docs[name] end end
     end
   end

@@ -1,6 +1,7 @@
 -- test_help.lua -- help() has something to say about everything a person can
--- reach from slope: every public function, optimizer and schedule, and the
--- topics the tour names; the usage of an optimizer shows its real defaults.
+-- reach from slope: every public function, optimizer and schedule, the
+-- objects they return and their methods, and the topics the tour names; the
+-- usage of an optimizer shows its real defaults (or its current values).
 local check = dofile("tests/check.lua")
 
 -- What help(thing) prints.
@@ -47,6 +48,31 @@ for _, topic in ipairs { "expr", "var", "diff", "minimize", "problem", "load", "
                          "schedule", "plot", "testfn", "adam" } do
   local text = help_of(topic)
   check.ok(text ~= "" and not text:find(NONE, 1, true), 'help "' .. topic .. '"')
+end
+-- objects and their methods: what a person holding one at the REPL asks about
+local opt = slope.optim.sgd { lr = 0.1, momentum = 0.9 }
+local opt_help = help_of(opt)
+check.ok(opt_help:find("slope.optim.sgd{ lr = 0.1, momentum = 0.9,", 1, true) ~= nil
+         and opt_help:find("opt:step(p)", 1, true) ~= nil, "help(an optimizer) shows its values and its methods")
+check.ok(help_of(opt.step):find("opt:step(p)", 1, true) ~= nil, "help(opt.step)")
+local ds = slope.data { x = { 1, 2 }, y = { 2, 4 } }
+check.eq(help_of(ds), help_of(slope.data), "help(a data set) is help(slope.data)")
+check.eq(help_of(ds.split), help_of(slope.data), "help(ds.split)")
+local f = slope.expr "x^2"
+check.eq(help_of(f), help_of(slope.diff), "help(an Expr) lists its methods")
+check.eq(help_of(f.grad), help_of(slope.diff), "help(f.grad)")
+local r = slope.minimize("x^2", { x = 1 }, { lr = 0.1, steps = 2 })
+check.ok(help_of(r.trace):find("t[0] is the start", 1, true) ~= nil, "help(a trace)")
+check.ok(help_of(r.trace.csv):find("t:csv(path)", 1, true) ~= nil, "help(trace.csv)")
+check.ok(help_of(f:compile { "x" }):find("fn:grad(1, 2)", 1, true) ~= nil, "help(a compiled function)")
+check.eq(help_of(slope.problem("x^2", { x = 1 })), help_of(slope.problem), "help(a problem)")
+check.eq(help_of(slope.schedule.cosine { T_max = 10 }), help_of(slope.schedule.cosine), "help(a schedule)")
+-- the module's tables by name
+for _, topic in ipairs { "optim", "schedule", "noise", "data", "plot", "testfn" } do
+  check.eq(help_of(slope[topic]), help_of(topic), "help(slope." .. topic .. ") is help \"" .. topic .. "\"")
+end
+for kind in pairs(slope.optim) do
+  check.ok(help_of(slope.optim):find("\n  " .. kind .. " ", 1, true) ~= nil, "help(slope.optim) lists " .. kind)
 end
 check.ok(help_of():find("help(slope.minimize)", 1, true) ~= nil, "help() is the tour")
 check.eq(help_of("nonsense"), "no help for that; help() lists what there is", "help of an unknown topic")
