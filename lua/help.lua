@@ -1,7 +1,7 @@
 -- help.lua -- help() and help(thing): a short usage for everything in slope,
 -- for people exploring at the REPL. Optimizer and schedule entries show the
 -- defaults read from the objects themselves, so they cannot go stale.
-local slope = ...
+local slope, private = ...
 
 local tour = [[
 slope: declare a function, differentiate it, minimize it.
@@ -100,10 +100,6 @@ local by_class = {
   ["slope.Optimizer"] = "optimizer",
 }
 
--- The functions of the expression language, as Lua functions on Exprs and numbers.
-local LANGUAGE = { "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh",
-  "exp", "log", "log2", "log10", "sqrt", "cbrt", "abs", "sign", "step", "min", "max", "pow",
-  "hypot", "sigmoid", "relu", "softplus", "erf", "mean", "sum" }
 
 local optim_docs = {
   sgd = "stochastic gradient descent, with momentum, dampening and Nesterov momentum",
@@ -164,7 +160,7 @@ local function register()
       if type(fn) == "function" and not by_function[fn] then by_function[fn] = docs[topic] end
     end
   end
-  for _, name in ipairs(LANGUAGE) do
+  for _, name in ipairs(private.language) do   -- the expression language's functions, slope.sin ...
     by_function[slope[name]] = ("slope.%s(...) -> Expr: the expression language's %s, on Exprs and numbers\n"
       .. "(help(slope.expr) lists the language)"):format(name, name)
   end

@@ -12,14 +12,19 @@
 
 /* ---- shared helpers ---------------------------------------------------------- */
 
-int ls_raise(lua_State *L, slope_ctx *S) {
-  slope_error e = slope_error_get(S);
-  lua_pushstring(L, e.code ? e.message : "unknown error");
-  slope_clear_error(S);
+/* Raise the message on top of the stack at the caller's line, as luaL_error does. */
+static int raise_here(lua_State *L) {
   luaL_where(L, 1);
   lua_insert(L, -2);
   lua_concat(L, 2);
   return lua_error(L);
+}
+
+int ls_raise(lua_State *L, slope_ctx *S) {
+  slope_error e = slope_error_get(S);
+  lua_pushstring(L, e.code ? e.message : "unknown error");
+  slope_clear_error(S);
+  return raise_here(L);
 }
 
 void ls_push_expr(lua_State *L, slope_ctx *S, slope_expr e) {
@@ -122,6 +127,13 @@ void ls_push_unnamed(lua_State *L, int value, const char *const *allowed) {
   lua_remove(L, -2);   /* the description */
 }
 
+int ls_option_error(lua_State *L, const char *what) {
+  lua_pushfstring(L, "%s: ", what);
+  lua_insert(L, -2);
+  lua_concat(L, 2);
+  return raise_here(L);
+}
+
 void ls_check_options(lua_State *L, int idx, const char *what, const char *const *allowed, int array_ok) {
   idx = lua_absindex(L, idx);
   lua_pushnil(L);
@@ -132,20 +144,13 @@ void ls_check_options(lua_State *L, int idx, const char *what, const char *const
       int ok = 0;
       for (const char *const *a = allowed; *a && !ok; a++) ok = strcmp(*a, k) == 0;
       if (ok) continue;
-      luaL_where(L, 1);
-      lua_pushfstring(L, "%s: ", what);
       push_unknown_option(L, k, allowed);
-      lua_concat(L, 3);
-      lua_error(L);
+      ls_option_error(L, what);
     } else if (!(array_ok && lua_isinteger(L, -1))) {
-      luaL_where(L, 1);
-      lua_pushfstring(L, "%s: ", what);
-      lua_pushvalue(L, -3);
+      lua_pushvalue(L, -1);
       lua_gettable(L, idx);
       ls_push_unnamed(L, -1, allowed);
-      lua_remove(L, -2);
-      lua_concat(L, 3);
-      lua_error(L);
+      ls_option_error(L, what);
     }
   }
 }
@@ -395,23 +400,18 @@ static int m_size(lua_State *L) {
 static int m_eval(lua_State *L) {
   slope_ctx *S = ls_ctx(L);
   slope_expr e = self(L);
-  int given = lua_type(L, 2);
-  if (given != LUA_TNUMBER && given != LUA_TNONE && given != LUA_TNIL) luaL_checktype(L, 2, LUA_TTABLE);
-  lua_settop(L, 2);
-  int n = push_vars(L, S, e), vars = lua_gettop(L);
-  int single = n <= 1 && given == LUA_TNUMBER;   /* a constant ignores it, as eval{} ignores names */
-  if (given == LUA_TNUMBER && !single)
+  int given = lua_type(L, 2);   /* read before anything is pushed: a missing table is "no value" */
+  if (given != LUA_TNUMBER && given > LUA_TNIL) luaL_checktype(L, 2, LUA_TTABLE);
+  int n;
+  const char **names = ls_vars(L, S, e, &n);
+  if (given == LUA_TNUMBER && n > 1)   /* a constant ignores the number, as eval{} ignores names */
     return luaL_argerror(L, 2, lua_pushfstring(L, "the expression has %d variables: give a table "
                                                "of their values, as in { x = 1, y = 2 }", n));
-  if (n > 0 && !single && given != LUA_TTABLE)
+  if (given <= LUA_TNIL && n > 0)
     return luaL_argerror(L, 2, given == LUA_TNONE ? "table expected, got no value" : "table expected, got nil");
-  const char **names = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *names, 0);
   double *values = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *values, 0);
   for (int i = 0; i < n; i++) {
-    lua_geti(L, vars, i + 1);
-    names[i] = lua_tostring(L, -1);
-    lua_pop(L, 1);   /* the string stays alive in 'vars' */
-    if (single) { values[i] = lua_tonumber(L, 2); continue; }
+    if (given == LUA_TNUMBER) { values[i] = lua_tonumber(L, 2); continue; }
     if (lua_getfield(L, 2, names[i]) != LUA_TNUMBER)
       return luaL_error(L, lua_isnil(L, -1) ? "eval: no value given for variable '%s'"
                                             : "eval: the value of '%s' must be a number", names[i]);

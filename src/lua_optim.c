@@ -321,11 +321,8 @@ static int l_schedule(lua_State *L) {
     lua_pushnil(L);
     while (lua_next(L, 1)) {
       if (lua_type(L, -2) != LUA_TSTRING) {
-        luaL_where(L, 1);
-        lua_pushfstring(L, "%s: ", kind);
-        ls_push_unnamed(L, -3, NULL);
-        lua_concat(L, 3);
-        return lua_error(L);
+        ls_push_unnamed(L, -1, NULL);
+        return ls_option_error(L, kind);
       }
       if (strcmp(lua_tostring(L, -2), "per") == 0) {
         const char *per = lua_tostring(L, -1);

@@ -46,26 +46,12 @@ static int listed(const char *const *v, int n, const char *name) {
 
 /* "'y' is not a variable of f (its variables: w, x); did you mean 'w'?" */
 static void not_a_variable(lua_State *L, const char *what, const char *name, const char *const *vars, int nv) {
-  const char *near = NULL;
+  char list[400], hint[SX_HINT_CAP];
   int best = SX_SUGGEST_START;
-  luaL_Buffer b;
-  luaL_buffinit(L, &b);
-  lua_pushfstring(L, "%s: '%s' is not a variable of f (", what, name);
-  luaL_addvalue(&b);
-  luaL_addstring(&b, nv ? "its variables: " : "it has no variables");
-  for (int i = 0; i < nv; i++) {
-    if (i) luaL_addstring(&b, ", ");
-    luaL_addstring(&b, vars[i]);
-    if (sx_nearer(name, strlen(name), vars[i], &best)) near = vars[i];
-  }
-  char hint[SX_HINT_CAP];
-  luaL_addstring(&b, ")");
-  luaL_addstring(&b, sx_hint(hint, near));
-  luaL_pushresult(&b);
-  luaL_where(L, 1);
-  lua_insert(L, -2);
-  lua_concat(L, 2);
-  lua_error(L);
+  const char *near = sx_nearest_of(name, strlen(name), vars, (size_t)nv, &best);
+  if (nv) sx_name_list(list, sizeof list, vars, (size_t)nv);
+  luaL_error(L, "%s: '%s' is not a variable of f (%s%s)%s", what, name, nv ? "its variables: " : "it has no variables",
+             nv ? list : "", sx_hint(hint, near));
 }
 
 /*

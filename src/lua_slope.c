@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "lua_slope.h"
+#include "expr.h"
 #include "suggest.h"
 
 #define LS_CONTEXT "slope.Context"      /* the metatable */
@@ -39,6 +40,16 @@ static int private_stdout_is_terminal(lua_State *L) {
   return 1;
 }
 
+/* private.language: the names of the expression language's functions, the
+** ones the module also offers as slope.sin and so on. */
+static void push_language(lua_State *L) {
+  lua_newtable(L);
+  for (int i = 0; sx_functions[i].name; i++) {
+    lua_pushstring(L, sx_functions[i].name);
+    lua_rawseti(L, -2, i + 1);
+  }
+}
+
 /* Run each embedded chunk with the module table and a table of private
 ** helpers as its arguments: the Lua half of the module (show, plots, test
 ** functions, ...) adds itself to the module. */
@@ -50,6 +61,8 @@ static void open_lua_parts(lua_State *L) {
   lua_setfield(L, -2, "fail");
   lua_pushcfunction(L, private_stdout_is_terminal);
   lua_setfield(L, -2, "stdout_is_terminal");
+  push_language(L);
+  lua_setfield(L, -2, "language");
   for (int i = 0; ls_embedded[i].name; i++) {
     const char *name = lua_pushfstring(L, "=[slope %s.lua]", ls_embedded[i].name);
     if (luaL_loadbuffer(L, (const char *)ls_embedded[i].src, ls_embedded[i].len, name) != LUA_OK)

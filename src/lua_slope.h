@@ -79,6 +79,9 @@ void ls_check_options(lua_State *L, int idx, const char *what, const char *const
 /* Push "the value V has no name: options are written name = value (options: ...)"
 ** for the value at 'value', found at a number key; 'allowed' may be NULL. */
 void ls_push_unnamed(lua_State *L, int value, const char *const *allowed);
+/* Raise the message on top of the stack as "WHAT: message" at the line of the
+** Lua code that called the running C function, as luaL_error does. */
+int ls_option_error(lua_State *L, const char *what);
 /* Lua: unknown_option(key, names [, value]) -> "unknown option 'key' (options: ...)"
 ** as ls_check_options says it (the value's message when key is not a string). */
 int ls_unknown_option(lua_State *L);

@@ -36,12 +36,27 @@ int sx_nearer(const char *z, size_t n, const char *name, int *best) {
   return 1;
 }
 
-const char *sx_nearest(const char *z, size_t n, const char *const *names) {
+const char *sx_nearest_of(const char *z, size_t n, const char *const *names, size_t count, int *best) {
   const char *found = NULL;
-  int best = SX_SUGGEST_START;
-  for (; *names; names++)
-    if (sx_nearer(z, n, *names, &best)) found = *names;
+  for (size_t i = 0; i < count; i++)
+    if (sx_nearer(z, n, names[i], best)) found = names[i];
   return found;
+}
+
+const char *sx_nearest(const char *z, size_t n, const char *const *names) {
+  size_t count = 0;
+  while (names[count]) count++;
+  int best = SX_SUGGEST_START;
+  return sx_nearest_of(z, n, names, count, &best);
+}
+
+const char *sx_name_list(char *out, size_t cap, const char *const *names, size_t count) {
+  enum { SHOWN = 8 };
+  size_t k = (size_t)snprintf(out, cap, "%s", count ? "" : "none");
+  for (size_t i = 0; i < count && i < SHOWN && k < cap; i++)
+    k += (size_t)snprintf(out + k, cap - k, "%s%s", i ? ", " : "", names[i]);
+  if (count > SHOWN && k < cap) snprintf(out + k, cap - k, ", ... (%zu in all)", count);
+  return out;
 }
 
 const char *sx_hint(char *out, const char *near) {

@@ -17,6 +17,14 @@ int sx_nearer(const char *z, size_t n, const char *name, int *best);
 /* The nearest of the NULL-terminated 'names' to z[0..n), or NULL. */
 const char *sx_nearest(const char *z, size_t n, const char *const *names);
 
+/* The nearest of names[0..count) to z[0..n) that is nearer than *best (see
+** sx_nearer), or NULL; one *best carries over several lists. */
+const char *sx_nearest_of(const char *z, size_t n, const char *const *names, size_t count, int *best);
+
+/* "w, b" (the first eight of 'count' names, then ", ... (N in all)") or
+** "none" in out[0..cap); returns 'out', for listing what a name could be. */
+const char *sx_name_list(char *out, size_t cap, const char *const *names, size_t count);
+
 /* "; did you mean 'NEAR'?" in 'out' (SX_HINT_CAP bytes), or "" when 'near'
 ** is NULL; returns 'out', for the end of an error message. */
 #define SX_HINT_CAP 64

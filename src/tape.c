@@ -14,7 +14,6 @@
 ** the row section and lays out the memory; nothing is allocated per call.
 */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,26 +107,16 @@ static int outside_error(build *b, sx_id id) {
                   sx_name(b->S, b->colvar[id]));
 }
 
-/* "w, b" (the first few of 'n' names) or "none" into out[0..cap). */
-static void name_list(char *out, size_t cap, const char *const *names, int n) {
-  enum { SHOWN = 8 };
-  size_t k = (size_t)snprintf(out, cap, "%s", n ? "" : "none");
-  for (int i = 0; i < n && i < SHOWN && k < cap; i++)
-    k += (size_t)snprintf(out + k, cap - k, "%s%s", i ? ", " : "", names[i]);
-  if (n > SHOWN && k < cap) snprintf(out + k, cap - k, ", ... (%d in all)", n);
-}
-
 /* "unknown name 'z': not a parameter (w, b) or data column (x, y); did you mean 'w'?" */
 static int unknown_name(build *b, const char *name) {
   char params[160], cols[160], hint[SX_HINT_CAP];
-  name_list(params, sizeof params, b->params, b->np);
-  name_list(cols, sizeof cols, b->cols, b->nc);
-  const char *near = NULL;
+  size_t len = strlen(name);
   int best = SX_SUGGEST_START;
-  for (int i = 0; i < b->np; i++) if (sx_nearer(name, strlen(name), b->params[i], &best)) near = b->params[i];
-  for (int j = 0; j < b->nc; j++) if (sx_nearer(name, strlen(name), b->cols[j], &best)) near = b->cols[j];
-  return sx_error(b->S, SLOPE_ERRNAME, "unknown name '%s': not a parameter (%s) or data column (%s)%s",
-                  name, params, cols, sx_hint(hint, near));
+  const char *near = sx_nearest_of(name, len, b->params, (size_t)b->np, &best);
+  const char *col = sx_nearest_of(name, len, b->cols, (size_t)b->nc, &best);
+  return sx_error(b->S, SLOPE_ERRNAME, "unknown name '%s': not a parameter (%s) or data column (%s)%s", name,
+                  sx_name_list(params, sizeof params, b->params, (size_t)b->np),
+                  sx_name_list(cols, sizeof cols, b->cols, (size_t)b->nc), sx_hint(hint, col ? col : near));
 }
 
 /*

@@ -45,6 +45,14 @@ if command -v script >/dev/null 2>&1; then
     if printf '%s\n' "$out" | grep -qF -- "$want"; then pass=$((pass + 1)); echo "ok   REPL shows: $want"
     else fail=$((fail + 1)); echo "FAIL REPL shows: $want"; printf '%s\n' "$out" | sed 's/^/     | /'; fi
   done
+  # a terminal plot colours its lines when standard output is a terminal (into
+  # a pipe it stays plain: tests/test_plot.lua)
+  plot="slope.plot.curve{ series = { 3, 1, 2 }, term = true, width = 20, height = 5 }"
+  out=$(TERM=xterm-256color timeout 30 script -qfec "exec $S -e '$plot'" /dev/null 2>&1)
+  esc=$(printf '\033')
+  if printf '%s' "$out" | grep -q "$esc\[3[0-9]m" && printf '%s' "$out" | grep -q "$esc\[0m"; then
+    pass=$((pass + 1)); echo "ok   a terminal plot on a terminal is coloured"
+  else fail=$((fail + 1)); echo "FAIL a terminal plot on a terminal is coloured:"; printf '%s\n' "$out" | cat -A | sed 's/^/     | /'; fi
 else
   echo "skip the REPL display: script(1) (util-linux) is not installed"
 fi
