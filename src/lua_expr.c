@@ -397,13 +397,41 @@ static int m_size(lua_State *L) {
 }
 
 /* f:eval{ x = 1, y = 2 }; f:eval(3) when f has one variable, f:eval() when none. */
+/* Whether 'name' is a column of 'd'. */
+static int is_column(const slope_data *d, const char *name) {
+  for (int j = 0; j < slope_data_ncols(d); j++)
+    if (strcmp(slope_data_name(d, j), name) == 0) return 1;
+  return 0;
+}
+
+/* f:eval(point, ds): the parameters are the names that are not columns of
+** 'ds', and reductions run over its rows. */
+static double eval_over_data(lua_State *L, slope_ctx *S, slope_expr e, const char **names, int n,
+                             const double *values) {
+  const slope_data *d = ls_check_data(L, 3);
+  slope_tape *T = ls_compile_over(L, S, e, names, n, d);
+  double f = 0;
+  int rc = T ? slope_tape_grad(T, values, NULL, 0, &f, NULL) : SLOPE_ERRARG;
+  slope_tape_free(T);
+  if (rc != SLOPE_OK) ls_raise(L, S);
+  return f;
+}
+
+/* f:eval{ x = 1 }, f:eval(1) with one variable, f:eval() for a constant, and
+** f:eval({ w = 1 }, ds) over the rows of a data set. */
 static int m_eval(lua_State *L) {
   slope_ctx *S = ls_ctx(L);
   slope_expr e = self(L);
   int given = lua_type(L, 2);   /* read before anything is pushed: a missing table is "no value" */
   if (given != LUA_TNUMBER && given > LUA_TNIL) luaL_checktype(L, 2, LUA_TTABLE);
+  const slope_data *d = lua_isnoneornil(L, 3) ? NULL : ls_check_data(L, 3);
   int n;
   const char **names = ls_vars(L, S, e, &n);
+  if (d) {   /* the columns are not parameters */
+    int k = 0;
+    for (int i = 0; i < n; i++) if (!is_column(d, names[i])) names[k++] = names[i];
+    n = k;
+  }
   if (given == LUA_TNUMBER && n > 1)   /* a constant ignores the number, as eval{} ignores names */
     return luaL_argerror(L, 2, lua_pushfstring(L, "the expression has %d variables: give a table "
                                                "of their values, as in { x = 1, y = 2 }", n));
@@ -419,7 +447,8 @@ static int m_eval(lua_State *L) {
     lua_pop(L, 1);
   }
   double r;
-  if (slope_eval(S, e, names, values, n, &r) != SLOPE_OK) ls_raise(L, S);
+  if (d) r = eval_over_data(L, S, e, names, n, values);
+  else if (slope_eval(S, e, names, values, n, &r) != SLOPE_OK) ls_raise(L, S);
   lua_pushnumber(L, r);
   return 1;
 }

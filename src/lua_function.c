@@ -92,8 +92,60 @@ static int count_columns(lua_State *L, int idx, size_t *nrows) {
   return ncols;
 }
 
+slope_tape *ls_compile_over(lua_State *L, slope_ctx *S, slope_expr e, const char **params, int n,
+                            const slope_data *d) {
+  int ncols = slope_data_ncols(d);
+  /* scratch on the Lua stack, so an error leaves nothing to free */
+  const char **names = lua_newuserdatauv(L, ((size_t)ncols + 1) * sizeof *names, 0);
+  const double **cols = lua_newuserdatauv(L, ((size_t)ncols + 1) * sizeof *cols, 0);
+  for (int j = 0; j < ncols; j++) {
+    names[j] = slope_data_name(d, j);
+    cols[j] = slope_data_column(d, j);
+  }
+  slope_tape *T = slope_compile(S, e, params, n, names, ncols);
+  if (T && slope_tape_bind(T, cols, slope_data_rows(d)) != SLOPE_OK) {
+    slope_tape_free(T);
+    T = NULL;
+  }
+  lua_pop(L, 2);
+  return T;
+}
+
+/* f:compile({ "w", "b" }, ds) with a slope.Data: its columns are used where
+** they are, and the Function keeps the data set alive. */
+static int compile_over_data(lua_State *L, slope_ctx *S, slope_expr e, int data) {
+  const slope_data *d = ls_check_data(L, data);
+  int n = (int)luaL_len(L, 2);
+  ls_function *F = lua_newuserdatauv(L, sizeof *F, 1);
+  memset(F, 0, sizeof *F);
+  luaL_setmetatable(L, LS_FUNCTION);
+  lua_createtable(L, n + 1, 0);   /* keeps the names and the data set alive */
+  lua_pushvalue(L, data);
+  lua_rawseti(L, -2, n + 1);
+  lua_pushvalue(L, -1);
+  lua_setiuservalue(L, -3, 1);
+  int keep = lua_gettop(L);
+  F->n = n;
+  F->ncols = slope_data_ncols(d);
+  F->nrows = slope_data_rows(d);
+  F->names = calloc((size_t)n + 1, sizeof *F->names);
+  F->mem = malloc((2 * (size_t)n + 1) * sizeof *F->mem);
+  if (!F->names || !F->mem) return luaL_error(L, "compile: out of memory");
+  for (int i = 0; i < n; i++) {
+    lua_geti(L, 2, i + 1);
+    if (lua_type(L, -1) != LUA_TSTRING) return luaL_error(L, "compile: parameter %d must be a name", i + 1);
+    F->names[i] = lua_tostring(L, -1);
+    lua_rawseti(L, keep, i + 1);
+  }
+  lua_pop(L, 1);   /* the names table */
+  F->T = ls_compile_over(L, S, e, F->names, n, d);
+  if (!F->T) ls_raise(L, S);
+  return 1;
+}
+
 /* f:compile{ "x", "y" } or f:compile({ "w", "b" }, { x = {...}, y = {...} })
-** or f:compile{ "w", "b", data = { x = {...}, y = {...} } }. */
+** or f:compile{ "w", "b", data = { x = {...}, y = {...} } }; the data may
+** also be a slope.Data. */
 static int m_compile(lua_State *L) {
   slope_ctx *S = ls_ctx(L);
   slope_expr e = *(slope_expr *)luaL_checkudata(L, 1, LS_EXPR);
@@ -103,7 +155,10 @@ static int m_compile(lua_State *L) {
   if (lua_isnoneornil(L, 3)) lua_getfield(L, 2, "data");
   else lua_pushvalue(L, 3);
   int data = lua_gettop(L);
-  if (!lua_isnil(L, data)) luaL_checktype(L, data, LUA_TTABLE);
+  if (luaL_testudata(L, data, LS_DATA)) return compile_over_data(L, S, e, data);
+  if (!lua_isnil(L, data) && !lua_istable(L, data))
+    return luaL_error(L, "compile: data must be a slope.Data or a table of columns, got %s",
+                      luaL_typename(L, data));
   int n = (int)luaL_len(L, 2);
   size_t nrows = 0;
   int ncols = lua_isnil(L, data) ? 0 : count_columns(L, data, &nrows);

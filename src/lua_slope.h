@@ -95,6 +95,11 @@ ls_schedule *ls_to_schedule(lua_State *L, slope_ctx *S, int idx);
 /* Raise the error a Lua schedule function raised during a run, if any. */
 void ls_schedule_check_error(lua_State *L, ls_schedule *H);
 
+/* A tape of 'e' in 'params' over the columns of 'd', bound to them (the
+** caller keeps 'd' alive as long as the tape); NULL with the error in S. */
+slope_tape *ls_compile_over(lua_State *L, slope_ctx *S, slope_expr e, const char **params, int n,
+                            const slope_data *d);
+
 /* Open the parts: each adds its functions to the module table at the top. */
 void ls_open_expr(lua_State *L, slope_ctx *S);
 void ls_open_function(lua_State *L, slope_ctx *S);

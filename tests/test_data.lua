@@ -197,4 +197,26 @@ local fit = slope.minimize("mean((w*x + b - y)^2)", { w = 0, b = 0 },
 check.near(fit.x.w, 2, 1e-6, "fit w on y = 2x + 1")
 check.near(fit.x.b, 1, 1e-6, "fit b on y = 2x + 1")
 
+-- f:compile and f:eval take a slope.Data, as the README shows: the mean
+-- squared error of w*x against y = 2x on x = 1, 2, 3 is (w - 2)^2 * 14/3,
+-- its derivative 28/3 (w - 2).
+do
+  local line = slope.data{ x = { 1, 2, 3 }, y = { 2, 4, 6 } }
+  local mse = slope.expr "mean((w*x - y)^2)"
+  local fn = mse:compile({ "w" }, line)
+  local v, g = fn:grad(3)
+  check.near(v, 14 / 3, 1e-15, "compiled over a Data: value")
+  check.near(g[1], 28 / 3, 1e-14, "compiled over a Data: gradient")
+  check.near(mse:compile{ "w", data = line }(0), 4 * 14 / 3, 1e-14, "data = Data as an option")
+  check.near(mse:eval({ w = 3 }, line), 14 / 3, 1e-15, "eval over a Data")
+  check.near(mse:eval(1, line), 14 / 3, 1e-15, "eval(number) over a Data")
+  check.near(slope.expr("sum(x*y)"):eval(nil, line), 28, 0, "eval of a constant over a Data")
+  line = nil
+  collectgarbage()
+  check.near(fn(2), 0, 0, "the compiled function keeps its data set alive")
+  check.err(function() mse:eval({ w = 1 }, 5) end, "slope.Data expected", "eval's data must be a Data")
+  check.err(function() mse:compile({ "w" }, 5) end, "data must be a slope.Data or a table",
+            "compile's data must be a Data or a table")
+end
+
 check.done()
