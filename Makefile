@@ -111,17 +111,17 @@ $(B)/libslope.a: $(CORE_OBJ)
 	$(call say,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-# lua/*.lua are compiled into the binding as byte arrays (od is in coreutils)
-$(B)/gen/lua_embedded.c: $(LUA_FILES) Makefile | $(B)/gen
+# lua/*.lua are compiled to Lua bytecode at build time by a small tool linked
+# with the same Lua library as slope (so the bytecode always matches it), and
+# compiled into the binding as byte arrays: nothing is parsed at start-up.
+# The tool runs on the build machine, so it gets no sanitizer flags.
+$(B)/embed_lua: src/tools/embed_lua.c | $(B)/gen
+	$(call say,CC,$<)
+	$(Q)$(CC) $(WARN) $(OPT) $(LUA_CFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) $(or $(LUA_LIBS),-llua5.4) -lm
+
+$(B)/gen/lua_embedded.c: $(LUA_FILES) $(B)/embed_lua | $(B)/gen
 	$(call say,EMBED,lua/)
-	$(Q){ echo '/* generated from the files in lua/ by make */'; echo '#include <stddef.h>'; \
-	  i=0; for f in $(LUA_FILES); do \
-	    echo "static const unsigned char f$$i[] = {"; \
-	    od -An -v -tx1 $$f | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \
-	    echo "0x0a};"; i=$$((i+1)); done; \
-	  echo 'const struct { const char *name; const unsigned char *src; size_t len; } ls_embedded[] = {'; \
-	  i=0; for f in $(LUA_FILES); do echo "  {\"$$(basename $$f .lua)\", f$$i, sizeof f$$i},"; i=$$((i+1)); done; \
-	  echo '  {NULL, NULL, 0}};'; } > $@
+	$(Q)$(B)/embed_lua $@ $(LUA_FILES)
 
 $(B)/slope: $(CLI_OBJ) $(LUA_OBJ) $(B)/libslope.a
 	$(call say,LINK,$@)
