@@ -6,9 +6,10 @@
 ** module table.  Each chunk gets the module table and a table of private
 ** helpers as its arguments.
 **
-** Start-up runs only the small parts people use at once (noise, testfn,
-** show, compare); slope.plot fills itself on first use and slope.help loads
-** its texts on its first call, so 'slope -e ""' undumps a few kilobytes.
+** Start-up runs none of them: slope.plot, slope.testfn and slope.noise fill
+** themselves on first use (__index, or __pairs for the REPL's completion),
+** and slope.help, slope.show and slope.compare load on their first call, so
+** 'slope -e ""' neither compiles nor undumps any Lua.
 */
 #include <string.h>
 #include <unistd.h>
@@ -21,8 +22,11 @@
 /* The files lua/NAME.lua as bytecode, ended by a NULL module name. */
 extern const struct ls_chunk { const char *module; const unsigned char *code; size_t len; } ls_embedded[];
 
-/* Run at start, in this order: what they add is in the module table from the first line. */
-static const char *const eager[] = {"slope.noise", "slope.testfn", "slope.show", "slope.compare", NULL};
+/* Nothing runs at start: the module's tables of Lua functions fill
+** themselves on first use, and its Lua functions load on their first call
+** (their module returns the function). */
+static const char *const deferred_tables[] = {"noise", "testfn", "plot", NULL};
+static const char *const deferred_functions[] = {"help", "show", "compare", NULL};
 
 /* fail(msg): raise 'msg' at the line of the user's code that called into
 ** slope: the first Lua frame that is not one of the module's own files. */
@@ -161,28 +165,30 @@ void ls_open_lua_parts(lua_State *L) {
     lua_setfield(L, -2, ls_embedded[i].module);
   }
   lua_pop(L, 2);
-  for (const char *const *m = eager; *m; m++) {
-    require_part(L, *m);
-    lua_pop(L, 1);
+  for (const char *const *f = deferred_functions; *f; f++) {
+    lua_pushfstring(L, "slope.%s", *f);
+    lua_pushcclosure(L, deferred_call, 1);
+    lua_setfield(L, slope, *f);
   }
-  lua_pushliteral(L, "slope.help");
-  lua_pushcclosure(L, deferred_call, 1);
-  lua_setfield(L, slope, "help");
-  lua_newtable(L);   /* filled by ls_defer_lua_parts's __index */
-  lua_setfield(L, slope, "plot");
+  for (const char *const *t = deferred_tables; *t; t++) {
+    lua_newtable(L);   /* filled by the __index ls_defer_lua_parts gives it */
+    lua_setfield(L, slope, *t);
+  }
 }
 
 void ls_defer_lua_parts(lua_State *L) {
-  lua_getfield(L, -1, "plot");
-  if (!lua_getmetatable(L, -1)) lua_newtable(L);
-  lua_pushliteral(L, "slope.plot");
-  lua_getfield(L, -2, "__index");   /* slope.plot's own, kept for after loading */
-  lua_pushvalue(L, -2);
-  lua_pushvalue(L, -2);
-  lua_pushcclosure(L, deferred_index, 2);
-  lua_setfield(L, -4, "__index");
-  lua_pushcclosure(L, deferred_pairs, 2);
-  lua_setfield(L, -2, "__pairs");
-  lua_setmetatable(L, -2);
-  lua_pop(L, 1);
+  for (const char *const *t = deferred_tables; *t; t++) {
+    lua_getfield(L, -1, *t);
+    if (!lua_getmetatable(L, -1)) lua_newtable(L);
+    lua_pushfstring(L, "slope.%s", *t);
+    lua_getfield(L, -2, "__index");   /* the table's own, back in place once it is filled */
+    lua_pushvalue(L, -2);
+    lua_pushvalue(L, -2);
+    lua_pushcclosure(L, deferred_index, 2);
+    lua_setfield(L, -4, "__index");
+    lua_pushcclosure(L, deferred_pairs, 2);
+    lua_setfield(L, -2, "__pairs");
+    lua_setmetatable(L, -2);
+    lua_pop(L, 1);
+  }
 }
