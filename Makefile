@@ -2,7 +2,7 @@
 #
 #   make            libslope.a, libslope.so, slope.so (Lua module) and the slope binary
 #   make test       build and run every test; ends with "N passed, N failed"
-#   make bench      time slope against hand-written C, print ratios
+#   make bench      time slope against hand-written C (its start-up against lua5.4), print ratios
 #   make test QUICK=1   only the plain test suite (no sanitizers, fuzzing, valgrind)
 #   make sanitize   the test suite under AddressSanitizer + UBSan (build-asan/)
 #   make fuzz       the libFuzzer targets, FUZZ_SECONDS each (default 60)
