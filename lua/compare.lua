@@ -1,6 +1,6 @@
 -- compare.lua -- slope.compare: run several optimizers on one problem with the
 -- same options and seed, and show the outcome side by side.
-local slope = ...
+local slope, private = ...
 
 local function summary(results)
   local names = {}
@@ -14,13 +14,15 @@ local function summary(results)
   return table.concat(lines, "\n")
 end
 
-function slope.compare(o)
-  if type(o) ~= "table" then error("slope.compare: expected a table of options", 2) end
+-- errors name the user's line (private.fail), as error(msg, 2) would with no
+-- loader between the caller and this function
+local function compare(o)
+  if type(o) ~= "table" then private.fail("slope.compare: expected a table of options") end
   local f, start, optimizers = o.f, o.start, o.optimizers
-  if f == nil then error("slope.compare: missing option 'f'", 2) end
-  if type(start) ~= "table" then error("slope.compare: missing option 'start' (a table of start values)", 2) end
+  if f == nil then private.fail("slope.compare: missing option 'f'") end
+  if type(start) ~= "table" then private.fail("slope.compare: missing option 'start' (a table of start values)") end
   if type(optimizers) ~= "table" or next(optimizers) == nil then
-    error("slope.compare: 'optimizers' must be a table of name = optimizer", 2)
+    private.fail("slope.compare: 'optimizers' must be a table of name = optimizer")
   end
   local run = o.maximize and slope.maximize or slope.minimize
   local results = {}
@@ -31,8 +33,10 @@ function slope.compare(o)
     end
     opts.optimizer = opt
     local ok, r = pcall(run, f, start, opts)
-    if not ok then error(("slope.compare: %s: %s"):format(name, r), 2) end
+    if not ok then private.fail(("slope.compare: %s: %s"):format(name, r)) end
     results[name] = r
   end
   return setmetatable(results, { __tostring = summary })
 end
+
+return compare

@@ -166,7 +166,7 @@ local function register()
   end
 end
 
-function slope.help(thing)
+local function help(thing)
   if next(by_function) == nil then register() end
   local text
   if thing == nil then text = tour
@@ -189,3 +189,5 @@ function slope.help(thing)
   end
   print(text or "no help for that; help() lists what there is")
 end
+
+return help

@@ -1,6 +1,6 @@
 -- noise.lua -- slope.noise.*: the annealing noise of gradient methods, as
 -- option tables the run loop in C reads (DESIGN.md, "Noise").
-local slope, private = ...
+local _, private = ...
 
 local function checked(kind, opts, allowed, required)
   if type(opts) ~= "table" then
@@ -28,7 +28,7 @@ local function checked(kind, opts, allowed, required)
     __tostring = function(s) return "slope.noise." .. s.kind end })
 end
 
-slope.noise = {
+return {
   -- add N(0, s_t^2) to every parameter after each update, s_t = schedule(t, std)
   gaussian = function(o)
     return checked("gaussian", o, { std = "number", schedule = "schedule" }, { "std" })

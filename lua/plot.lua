@@ -5,16 +5,19 @@
 --
 -- Each function checks its options (an unknown name is an error that lists
 -- the known ones), turns its inputs into a figure -- axes, layers, legend --
--- and hands that to a renderer: P.svg (plot_svg.lua) or P.term
+-- and hands that to a renderer: to_svg (plot_svg.lua) or to_term
 -- (plot_term.lua).  The arithmetic both share is in plot_scale.lua and
--- plot_contour.lua.
+-- plot_contour.lua.  This is the module "slope.plot": slope.plot loads it
+-- on first use (src/lua_load.c).
 local slope, private = ...
-local P = slope._plot or {}
+local scale = require "slope.plot.scale"
+local contour = require "slope.plot.contour"
+local to_svg = require("slope.plot.svg").svg
+local to_term = require("slope.plot.term").term
 
 -- Colours of runs, the same in every kind of plot so one run keeps its colour
 -- from a contour to a loss curve; chosen to stand out over viridis contours.
 local PATH_COLORS = { "#d62728", "#ff7f0e", "#e377c2", "#1f77b4", "#2ca02c", "#8c564b", "#17becf", "#7f7f7f" }
-slope._plot = P
 
 local COMMON = { "title", "xlabel", "ylabel", "file", "term", "width", "height", "color" }
 
@@ -83,7 +86,7 @@ end
 
 local function range(fname, what, v)
   if type(v) ~= "table" or type(v[1]) ~= "number" or type(v[2]) ~= "number"
-      or not (P.finite(v[1]) and P.finite(v[2])) or not (v[1] < v[2]) then
+      or not (scale.finite(v[1]) and scale.finite(v[2])) or not (v[1] < v[2]) then
     fail(fname, "%s must be {lo, hi} with finite lo < hi, got %s", what, slope.show and slope.show(v) or tostring(v))
   end
   return { v[1], v[2] }
@@ -103,7 +106,7 @@ end
 
 -- a long label cut to 'n' columns
 local function cut(s, n)
-  return P.fit(P.clean(s), n or 48)
+  return scale.fit(scale.clean(s), n or 48)
 end
 
 -- Entries of 'list' (an array, or a table by name as slope.compare returns)
@@ -128,17 +131,17 @@ local function finish(fname, o, fig)
   fig.xlabel = o.xlabel or fig.xlabel
   fig.ylabel = o.ylabel or fig.ylabel
   for _, k in ipairs { "title", "xlabel", "ylabel" } do
-    if fig[k] then fig[k] = P.clean(fig[k]) end
+    if fig[k] then fig[k] = scale.clean(fig[k]) end
   end
   for _, list in ipairs { fig.legend or {}, fig.layers } do
     for _, e in ipairs(list) do
-      if e.name then e.name = P.clean(e.name) end
+      if e.name then e.name = scale.clean(e.name) end
     end
   end
   local svg
   if o.file or not o.term then
     fig.width, fig.height = o.width or fig.width, o.height or fig.height
-    svg = P.svg(fig)
+    svg = to_svg(fig)
   end
   if o.file then
     local fh, err = io.open(o.file, "w")
@@ -155,7 +158,7 @@ local function finish(fname, o, fig)
   else
     fig.color = o.color
   end
-  local text = P.term(fig)
+  local text = to_term(fig)
   io.write(text, "\n")
   return text
 end
@@ -223,8 +226,8 @@ function plot.curve(o)
     legend[i] = { name = cut(ser.name), color = color, style = "line" }
     xs[i], ys[i] = ser.x, ser.y
   end
-  local xlo, xhi = P.limits(xs, false)
-  local ylo, yhi = P.limits(ys, o.log)
+  local xlo, xhi = scale.limits(xs, false)
+  local ylo, yhi = scale.limits(ys, o.log)
   if not xlo or not ylo then
     fail("curve", "no finite values to plot%s", o.log and " (log = true skips values <= 0)" or "")
   end
@@ -277,8 +280,8 @@ function plot.fn1d(o)
     local r = range("fn1d", "range", o.range)
     lo, hi = r[1], r[2]
   elseif px then
-    lo, hi = P.limits({ px }, false)
-    if lo then lo, hi = table.unpack(P.widen({ lo, hi }, 0.25)) end
+    lo, hi = scale.limits({ px }, false)
+    if lo then lo, hi = table.unpack(scale.widen({ lo, hi }, 0.25)) end
   end
   if not lo then fail("fn1d", "missing option 'range' ({lo, hi} of %s)", var) end
 
@@ -288,14 +291,14 @@ function plot.fn1d(o)
     local x = lo + (hi - lo) * (i - 1) / (N - 1)
     cx[i], cy[i] = x, fn(x)
   end
-  local layers = { { kind = "line", x = cx, y = cy, color = P.color(1), name = "f" } }
+  local layers = { { kind = "line", x = cx, y = cy, color = scale.color(1), name = "f" } }
   local fname = cut(("f(%s) = %s"):format(var, tostring(f)), 60)
-  local legend = { { name = fname, color = P.color(1), style = "line" } }
+  local legend = { { name = fname, color = scale.color(1), style = "line" } }
   local ys = { cy }
   if px then
     local py = {}
     for i = 1, #px do py[i] = fn(px[i]) end
-    local color = P.color(4)
+    local color = scale.color(4)
     layers[2] = path_layer(px, py, color, "path")
     legend[2] = { name = ("path (%d steps)"):format(math.max(#px - 1, 0)), color = color, style = "path" }
     legend[3] = { name = "start", color = color, style = "start" }
@@ -305,8 +308,8 @@ function plot.fn1d(o)
     for i = 1, #px do if px[i] >= lo and px[i] <= hi then inside[#inside + 1] = py[i] end end
     ys[2] = inside
   end
-  local ylo, yhi = P.limits(ys, o.log)
-  if not ylo then fail("fn1d", "f has no finite value on [%s, %s]", P.short(lo), P.short(hi)) end
+  local ylo, yhi = scale.limits(ys, o.log)
+  if not ylo then fail("fn1d", "f has no finite value on [%s, %s]", scale.short(lo), scale.short(hi)) end
   return finish("fn1d", o, {
     title = fname, xlim = { lo, hi }, ylim = { ylo, yhi }, ylog = o.log, ypad = 0.05,
     xlabel = var, ylabel = ("f(%s)"):format(var), layers = layers, legend = legend,
@@ -366,10 +369,10 @@ function plot.contour(o)
   if not xr or not yr then
     local xl, yl = {}, {}
     for i, p in ipairs(paths) do xl[i], yl[i] = p.x, p.y end
-    local a, b = P.limits(xl, false)
-    local c, d = P.limits(yl, false)
+    local a, b = scale.limits(xl, false)
+    local c, d = scale.limits(yl, false)
     if not (a and c) then fail("contour", "missing option '%s' ({lo, hi} of %s)", xr and "y" or "x", xr and vy or vx) end
-    xr, yr = xr or P.widen({ a, b }, 0.15), yr or P.widen({ c, d }, 0.15)
+    xr, yr = xr or scale.widen({ a, b }, 0.15), yr or scale.widen({ c, d }, 0.15)
   end
 
   local n = o.grid or 120
@@ -385,7 +388,7 @@ function plot.contour(o)
     for i = 1, n do
       local v = fn(gx[i], y)
       row[i] = v
-      if P.finite(v) then
+      if scale.finite(v) then
         if v < zmin then zmin = v end
         if v > zmax then zmax = v end
       end
@@ -398,7 +401,7 @@ function plot.contour(o)
     levels = numbers("contour", "levels", o.levels)
     table.sort(levels)
   elseif o.levels == nil or (math.type(o.levels) == "integer" and o.levels >= 1 and o.levels <= 100) then
-    levels = P.levels(zmin, zmax, o.levels or (o.term and 6 or 12), o.log)
+    levels = contour.levels(zmin, zmax, o.levels or (o.term and 6 or 12), o.log)
   else
     fail("contour", "levels must be a count in [1, 100] or a list of values, got %s", tostring(o.levels))
   end
@@ -406,8 +409,8 @@ function plot.contour(o)
   local lv, bar = {}, {}
   for k, v in ipairs(levels) do
     -- viridis short of its palest yellow, which vanishes on white
-    local color = P.viridis(#levels == 1 and 0.5 or 0.92 * (k - 1) / (#levels - 1))
-    lv[k] = { value = v, color = color, lines = P.contour_lines(z, gx, gy, v) }
+    local color = scale.viridis(#levels == 1 and 0.5 or 0.92 * (k - 1) / (#levels - 1))
+    lv[k] = { value = v, color = color, lines = contour.contour_lines(z, gx, gy, v) }
     bar[k] = { v, color }
   end
   local layers = { { kind = "contour", levels = lv } }
@@ -486,16 +489,16 @@ function plot.fit(o)
     local fn = m:compile { xname }
     model = function(x) return fn(x) end
     -- long decimals of fitted constants cut to 4 significant digits
-    label = "fit: " .. tostring(m):gsub("%d+%.%d+", function(s) return P.short(tonumber(s)) end)
+    label = "fit: " .. tostring(m):gsub("%d+%.%d+", function(s) return scale.short(tonumber(s)) end)
   elseif o.params ~= nil then
     fail("fit", "params needs f (the model with its parameters, e.g. f = \"w*x + b\")")
   end
 
-  local xlo, xhi = P.limits({ dx }, false)
+  local xlo, xhi = scale.limits({ dx }, false)
   if not xlo then fail("fit", "data.%s has no finite values", xname) end
-  local wide = P.widen({ xlo, xhi }, 0.04)
-  local layers = { { kind = "scatter", x = dx, y = dy, color = P.color(1), name = "data" } }
-  local legend = { { name = ("data (%d points)"):format(#dx), color = P.color(1), style = "scatter" } }
+  local wide = scale.widen({ xlo, xhi }, 0.04)
+  local layers = { { kind = "scatter", x = dx, y = dy, color = scale.color(1), name = "data" } }
+  local legend = { { name = ("data (%d points)"):format(#dx), color = scale.color(1), style = "scatter" } }
   local ys = { dy }
   if model then
     local mx, my = {}, {}
@@ -503,14 +506,14 @@ function plot.fit(o)
       mx[i] = wide[1] + (wide[2] - wide[1]) * (i - 1) / 199
       my[i] = model(mx[i])
     end
-    layers[2] = { kind = "line", x = mx, y = my, color = P.color(4), name = "fit" }
-    legend[2] = { name = cut(label, 60), color = P.color(4), style = "line" }
+    layers[2] = { kind = "line", x = mx, y = my, color = scale.color(4), name = "fit" }
+    legend[2] = { name = cut(label, 60), color = scale.color(4), style = "line" }
     local inside = {}
     for i = 1, #mx do if mx[i] >= xlo and mx[i] <= xhi then inside[#inside + 1] = my[i] end end
     ys[2] = inside
     layers[1], layers[2] = layers[2], layers[1]   -- the points go on top of the line
   end
-  local ylo, yhi = P.limits(ys, false)
+  local ylo, yhi = scale.limits(ys, false)
   if not ylo then fail("fit", "data.%s has no finite values", yname) end
   return finish("fit", o, {
     xlim = { xlo, xhi }, ylim = { ylo, yhi }, xpad = 0.04, ypad = 0.06, xlabel = xname, ylabel = yname,
@@ -518,4 +521,4 @@ function plot.fit(o)
   })
 end
 
-slope.plot = plot
+return plot

@@ -1,11 +1,9 @@
 -- plot_contour.lua -- contour lines for slope.plot.contour: the levels, and
 -- marching squares over a grid of function values, with the cell segments
 -- joined into polylines (fewer, smoother strokes, a smaller SVG).
-local slope = ...
-local P = slope._plot or {}
-slope._plot = P
-
-local finite = function(v) return v == v and v > -math.huge and v < math.huge end
+local scale = require "slope.plot.scale"
+local finite = scale.finite
+local P = {}
 
 -- 'n' levels over (zmin, zmax): nice linear values strictly inside, or with
 -- 'log' values spaced evenly in log(z - zmin), at 1-2-5 (or 1-3, or 1 per
@@ -15,7 +13,7 @@ function P.levels(zmin, zmax, n, log)
   if not (finite(zmin) and finite(zmax)) or zmax <= zmin then return {} end
   if not log then
     local out = {}
-    for _, v in ipairs((P.ticks(zmin, zmax, n + 1))) do
+    for _, v in ipairs((scale.ticks(zmin, zmax, n + 1))) do
       if v > zmin and v < zmax then out[#out + 1] = v end
     end
     return out
@@ -27,7 +25,7 @@ function P.levels(zmin, zmax, n, log)
     local set = {}
     for k = math.floor(a), math.ceil(b) do
       for _, m in ipairs(mant) do
-        local d = P.snap(m * 10.0 ^ k)
+        local d = scale.snap(m * 10.0 ^ k)
         if math.log(d, 10) >= a and d < span then set[#set + 1] = d end
       end
     end
@@ -137,3 +135,5 @@ function P.contour_lines(z, xs, ys, level)
   end
   return lines
 end
+
+return P

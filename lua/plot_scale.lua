@@ -4,12 +4,8 @@
 -- plot_term.lua) draw in the unit square these functions produce, so what
 -- ends up where is decided once, here.
 --
--- The helpers live in slope._plot (files load in alphabetical order, so every
--- plot file creates the table if it is not there yet and looks its
--- neighbours up at call time, never at load time).
-local slope = ...
-local P = slope._plot or {}
-slope._plot = P
+-- The module "slope.plot.scale": the other plot files require it.
+local P = {}
 
 local floor, ceil, abs, log10 = math.floor, math.ceil, math.abs, function(v) return math.log(v, 10) end
 local HUGE = math.huge
@@ -397,3 +393,5 @@ function P.viridis(t)
   for k = 1, 3 do c[k] = floor(a[k] + (b[k] - a[k]) * f + 0.5) end
   return string.format("#%02x%02x%02x", c[1], c[2], c[3])
 end
+
+return P

@@ -3,9 +3,8 @@
 -- labels, title, a legend placed where it hides the least data, and for
 -- contour plots a colour bar of the levels.  Everything is plain SVG 1.1
 -- attributes (no CSS, no scripts) so any viewer or converter shows it alike.
-local slope = ...
-local P = slope._plot or {}
-slope._plot = P
+local scale = require "slope.plot.scale"
+local P = {}
 
 local FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 local SIZE = { title = 16, label = 14, tick = 12, legend = 12 }
@@ -14,12 +13,11 @@ local CHAR = 0.62           -- average advance of a DejaVu Sans glyph, in em (a 
 
 -- Text made safe for XML: markup characters escaped, control characters
 -- (which XML 1.0 forbids) dropped.
-function P.xml(s)
+local function xml(s)
   s = tostring(s):gsub("[%z\1-\8\11\12\14-\31]", "")
   return (s:gsub("[&<>\"']", { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;",
                                 ['"'] = "&quot;", ["'"] = "&apos;" }))
 end
-local xml = P.xml
 
 -- a coordinate with two decimals at most ("12.5", not "12.500000")
 local function num(v)
@@ -27,10 +25,9 @@ local function num(v)
   if s == "-0" then s = "0" end
   return s
 end
-P.num = num
 
 local function text_width(s, size)
-  return P.columns(s) * size * CHAR
+  return scale.columns(s) * size * CHAR
 end
 
 -- A tick label as SVG text content and its estimated width: powers of ten
@@ -44,15 +41,15 @@ local function tick_label(t, size)
     return '10<tspan dy="-0.45em" font-size="0.75em">' .. e .. '</tspan>',
       (2 + 0.75 * utf8.len(e)) * size * CHAR
   end
-  local s = P.fmt(v, step, t.sci):gsub("^%-", "\u{2212}")
+  local s = scale.fmt(v, step, t.sci):gsub("^%-", "\u{2212}")
   return xml(s), text_width(s, size)
 end
 
 -- The ticks of one axis: { {value, pow, step = }, ... } and minor values.
 local function axis_ticks(lim, log, n)
-  if log then return P.logticks(lim[1], lim[2], n) end
-  local list, step = P.ticks(lim[1], lim[2], n)
-  local sci = P.sci(list, step)
+  if log then return scale.logticks(lim[1], lim[2], n) end
+  local list, step = scale.ticks(lim[1], lim[2], n)
+  local sci = scale.sci(list, step)
   local out = {}
   for i, v in ipairs(list) do out[i] = { v, nil, step = step, sci = sci } end
   return out, {}
@@ -122,7 +119,7 @@ local function legend_place(fig, box_u, box_v, S)
   end
   for _, layer in ipairs(fig.layers) do
     if layer.kind ~= "contour" then
-      local pts = P.points(layer.x, layer.y, S.x, S.y)
+      local pts = scale.points(layer.x, layer.y, S.x, S.y)
       local joined = layer.kind == "line" or layer.kind == "path"
       for i = 1, #pts, 2 do
         local u, v = pts[i], pts[i + 1]
@@ -187,7 +184,7 @@ local function draw_colorbar(out, bar, A, right)
   for k, e in ipairs(bar) do
     if (k - 1) % every == 0 then
       local cy = A.y + A.h - (k - 0.5) * h
-      local s = P.short(e[1]):gsub("^%-", "\u{2212}")
+      local s = scale.short(e[1]):gsub("^%-", "\u{2212}")
       out[#out + 1] = ('<text x="%s" y="%s" font-size="%d" fill="%s" dy="0.35em">%s</text>')
         :format(num(x + w + 5), num(cy), SIZE.tick - 1, INK, xml(s))
     end
@@ -209,7 +206,7 @@ local function draw_layers(out, fig, A, S)
         for _, line in ipairs(lv.lines) do
           local xs, ys = {}, {}
           for i = 1, #line, 2 do xs[#xs + 1], ys[#ys + 1] = line[i], line[i + 1] end
-          for _, run in ipairs(P.runs(xs, ys, S.x, S.y)) do
+          for _, run in ipairs(scale.runs(xs, ys, S.x, S.y)) do
             local pts = pixels(run, X, Y)
             out[#out + 1] = ('<polyline points="%s" stroke="%s"/>'):format(table.concat(pts, " "), lv.color)
           end
@@ -219,12 +216,12 @@ local function draw_layers(out, fig, A, S)
     elseif layer.kind == "line" or layer.kind == "path" then
       local class = layer.kind == "path" and "path" or "line"
       local extra = layer.name and (' data-name="' .. xml(layer.name) .. '"') or ""
-      for _, run in ipairs(P.runs(layer.x, layer.y, S.x, S.y)) do
+      for _, run in ipairs(scale.runs(layer.x, layer.y, S.x, S.y)) do
         polyline(out, pixels(run, X, Y), layer.color,
           layer.width or (layer.kind == "path" and 1.6 or 2.2), class, extra)
       end
       if layer.kind == "path" then
-        local pts = P.points(layer.x, layer.y, S.x, S.y)
+        local pts = scale.points(layer.x, layer.y, S.x, S.y)
         if layer.dots then
           for i = 1, #pts, 2 do marker(out, "dot", X(pts[i]), Y(pts[i + 1]), layer.color) end
         end
@@ -232,7 +229,7 @@ local function draw_layers(out, fig, A, S)
         local n = math.min(#layer.x, #layer.y)
         local first, last
         for i = 1, n do
-          if P.finite(S.x(layer.x[i])) and P.finite(S.y(layer.y[i])) then first = first or i; last = i end
+          if scale.finite(S.x(layer.x[i])) and scale.finite(S.y(layer.y[i])) then first = first or i; last = i end
         end
         for _, m in ipairs { { "start", first }, { "end", last } } do
           if m[2] then
@@ -242,7 +239,7 @@ local function draw_layers(out, fig, A, S)
         end
       end
     elseif layer.kind == "scatter" or layer.kind == "cross" then
-      local pts = P.points(layer.x, layer.y, S.x, S.y)
+      local pts = scale.points(layer.x, layer.y, S.x, S.y)
       for i = 1, #pts, 2 do marker(out, layer.kind, X(pts[i]), Y(pts[i + 1]), layer.color) end
     end
   end
@@ -251,8 +248,8 @@ end
 -- The whole document.
 function P.svg(fig)
   local W, H = fig.width or 720, fig.height or 480
-  local xlim = P.widen(fig.xlim, fig.xpad, fig.xlog)
-  local ylim = P.widen(fig.ylim, fig.ypad, fig.ylog)
+  local xlim = scale.widen(fig.xlim, fig.xpad, fig.xlog)
+  local ylim = scale.widen(fig.ylim, fig.ypad, fig.ylog)
   local xt, xminor = axis_ticks(xlim, fig.xlog, math.max(3, math.floor(W / 110)))
   local yt, yminor = axis_ticks(ylim, fig.ylog, math.max(3, math.floor(H / 80)))
   local ylab_w = 0
@@ -266,14 +263,14 @@ function P.svg(fig)
   local right = 24
   if fig.colorbar and #fig.colorbar > 0 then
     local lw = 0
-    for _, e in ipairs(fig.colorbar) do lw = math.max(lw, text_width(P.short(e[1]), SIZE.tick - 1)) end
+    for _, e in ipairs(fig.colorbar) do lw = math.max(lw, text_width(scale.short(e[1]), SIZE.tick - 1)) end
     right = 18 + 14 + 5 + lw + 14
   end
   local A = { x = left, y = top, w = math.max(10, W - left - right), h = math.max(10, H - top - bottom) }
-  local S = { x = P.scale(xlim[1], xlim[2], fig.xlog), y = P.scale(ylim[1], ylim[2], fig.ylog) }
+  local S = { x = scale.scale(xlim[1], xlim[2], fig.xlog), y = scale.scale(ylim[1], ylim[2], fig.ylog) }
   local X = function(v) return A.x + S.x(v) * A.w end
   local Y = function(v) return A.y + (1 - S.y(v)) * A.h end
-  fig = P.thinned(fig, S, A.w)
+  fig = scale.thinned(fig, S, A.w)
 
   local out = {}
   out[#out + 1] = ('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="%s">')
@@ -334,8 +331,8 @@ function P.svg(fig)
   if fig.title then
     -- centred over the axes, shifted (and at worst cut) to stay in the picture
     local t, em = fig.title, SIZE.title * (CHAR + 0.05)
-    t = P.fit(t, math.floor((W - 24) / em))
-    local half = P.columns(t) * em / 2
+    t = scale.fit(t, math.floor((W - 24) / em))
+    local half = scale.columns(t) * em / 2
     local cx = math.max(12 + half, math.min(W - 12 - half, A.x + A.w / 2))
     out[#out + 1] = ('<text x="%s" y="%s" font-size="%d" font-weight="600" fill="%s" text-anchor="middle">%s</text>')
       :format(num(cx), 27, SIZE.title, INK, xml(t))
@@ -345,3 +342,5 @@ function P.svg(fig)
   out[#out + 1] = "</svg>\n"
   return table.concat(out, "\n")
 end
+
+return P

@@ -3,9 +3,8 @@
 -- and path markers as whole characters, the axes with their min and max
 -- labels, and a one-line legend.  Colours are ANSI escapes, one per series,
 -- unless the figure says not to use them.
-local slope = ...
-local P = slope._plot or {}
-slope._plot = P
+local scale = require "slope.plot.scale"
+local P = {}
 
 -- Braille dot bits by position in the cell: BIT[row][col], rows 0..3
 local BIT = { [0] = { [0] = 0x01, 0x08 }, { [0] = 0x02, 0x10 }, { [0] = 0x04, 0x20 }, { [0] = 0x40, 0x80 } }
@@ -63,7 +62,7 @@ local function line(c, u0, v0, u1, v1, color, every, k)
 end
 
 local function draw_runs(c, xs, ys, S, color, every)
-  for _, run in ipairs(P.runs(xs, ys, S.x, S.y)) do
+  for _, run in ipairs(scale.runs(xs, ys, S.x, S.y)) do
     local k = 0     -- dots along the run so far: a dotted line stays even across segments
     for i = 1, #run - 3, 2 do k = line(c, run[i], run[i + 1], run[i + 2], run[i + 3], color, every, k) end
   end
@@ -86,18 +85,18 @@ local function draw(c, fig, S)
   -- whole-character marks go over every line
   for _, layer in ipairs(fig.layers) do
     if layer.kind == "scatter" or (layer.kind == "path" and layer.dots) then
-      local pts = P.points(layer.x, layer.y, S.x, S.y)
+      local pts = scale.points(layer.x, layer.y, S.x, S.y)
       for i = 1, #pts, 2 do mark(c, pts[i], pts[i + 1], "\u{2022}", layer.color) end
     end
   end
   for _, layer in ipairs(fig.layers) do
     if layer.kind == "cross" then
-      local pts = P.points(layer.x, layer.y, S.x, S.y)
+      local pts = scale.points(layer.x, layer.y, S.x, S.y)
       for i = 1, #pts, 2 do mark(c, pts[i], pts[i + 1], "+", layer.color) end
     elseif layer.kind == "path" then
       local first, last
       for i = 1, math.min(#layer.x, #layer.y) do
-        if P.finite(S.x(layer.x[i])) and P.finite(S.y(layer.y[i])) then first = first or i; last = i end
+        if scale.finite(S.x(layer.x[i])) and scale.finite(S.y(layer.y[i])) then first = first or i; last = i end
       end
       if first then mark(c, S.x(layer.x[first]), S.y(layer.y[first]), "o", layer.color) end
       if last then mark(c, S.x(layer.x[last]), S.y(layer.y[last]), "*", layer.color) end
@@ -132,7 +131,7 @@ local function row_text(c, r, colored)
   return table.concat(out)
 end
 
-local fit, width = P.fit, P.columns
+local fit, width = scale.fit, scale.columns
 
 local function pad(s, w) return string.rep(" ", w - width(s)) .. s end
 
@@ -147,12 +146,12 @@ end
 function P.term(fig)
   local W, rows = fig.width or 72, fig.height or 16
   local colored = fig.color
-  local S = { x = P.scale(fig.xlim[1], fig.xlim[2], fig.xlog), y = P.scale(fig.ylim[1], fig.ylim[2], fig.ylog) }
-  local ytop, ybot = P.short(fig.ylim[2]), P.short(fig.ylim[1])
+  local S = { x = scale.scale(fig.xlim[1], fig.xlim[2], fig.xlog), y = scale.scale(fig.ylim[1], fig.ylim[2], fig.ylog) }
+  local ytop, ybot = scale.short(fig.ylim[2]), scale.short(fig.ylim[1])
   local lw = math.max(width(ytop), width(ybot))
   local cols = math.max(4, W - lw - 2)
   local c = canvas(cols, rows)
-  fig = P.thinned(fig, S, 2 * cols)
+  fig = scale.thinned(fig, S, 2 * cols)
   draw(c, fig, S)
 
   local lines = {}
@@ -166,7 +165,7 @@ function P.term(fig)
     lines[#lines + 1] = pad(label, lw) .. " " .. axis .. row_text(c, r, colored)
   end
   lines[#lines + 1] = string.rep(" ", lw + 1) .. "\u{2514}" .. string.rep("\u{2500}", cols)
-  local xlo, xhi = P.short(fig.xlim[1]), P.short(fig.xlim[2])
+  local xlo, xhi = scale.short(fig.xlim[1]), scale.short(fig.xlim[2])
   local gap = cols - width(xlo) - width(xhi)
   local mid = fig.xlabel or ""
   if width(mid) + 2 > gap then mid = "" end
@@ -192,3 +191,5 @@ function P.term(fig)
   end
   return table.concat(lines, "\n")
 end
+
+return P

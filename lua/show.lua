@@ -1,7 +1,6 @@
 -- show.lua -- slope.show(v): a readable one-line (or few-line) rendering of any
 -- value, used by the REPL to print results: Exprs as infix, tables as
 -- constructors, numbers with enough digits to tell them apart.
-local slope = ...
 
 local function key_text(k)
   if type(k) == "string" and k:match("^[%a_][%w_]*$") then return k end
@@ -38,6 +37,8 @@ local function render(v, depth, seen)
   return "{ " .. table.concat(parts, ", ") .. " }"
 end
 
-function slope.show(v)
+local function show(v)
   return render(v, 0, {})
 end
+
+return show

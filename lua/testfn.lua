@@ -102,10 +102,12 @@ local defs = {
   end,
 }
 
-slope.testfn = {}
+local testfn = {}
 for name, def in pairs(defs) do
-  slope.testfn[name] = function(o)
+  testfn[name] = function(o)
     local src, minimum, fmin, domain = def(o)
     return { expr = slope.expr(src), minimum = minimum, fmin = fmin, domain = domain, name = name }
   end
 end
+
+return testfn

@@ -4,7 +4,6 @@
 */
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "lua_slope.h"
 #include "expr.h"
@@ -12,33 +11,6 @@
 
 #define LS_CONTEXT "slope.Context"      /* the metatable */
 #define LS_HOLDER "slope.context"       /* the registry key of the holder */
-
-/* The files lua/NAME.lua, compiled in by make (build/gen/lua_embedded.c). */
-extern const struct { const char *name; const unsigned char *src; size_t len; } ls_embedded[];
-
-/* fail(msg): raise 'msg' at the line of the user's code that called into
-** slope: the first Lua frame that is not one of the module's own files. */
-static int private_fail(lua_State *L) {
-  luaL_checkstring(L, 1);
-  lua_Debug ar;
-  for (int level = 1; lua_getstack(L, level, &ar); level++) {
-    lua_getinfo(L, "Sl", &ar);
-    if (strcmp(ar.what, "C") != 0 && strncmp(ar.source, "=[slope ", 8) != 0) {
-      if (ar.currentline > 0) lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
-      else lua_pushliteral(L, "");
-      lua_insert(L, 1);
-      lua_concat(L, 2);
-      break;
-    }
-  }
-  return lua_error(L);
-}
-
-/* private.stdout_is_terminal(): colours only where a person looks, not into files. */
-static int private_stdout_is_terminal(lua_State *L) {
-  lua_pushboolean(L, isatty(STDOUT_FILENO));
-  return 1;
-}
 
 /* private.language: the names of the expression language's functions, the
 ** ones the module also offers as slope.sin and so on. */
@@ -48,31 +20,6 @@ static void push_language(lua_State *L) {
     lua_pushstring(L, sx_functions[i].name);
     lua_rawseti(L, -2, i + 1);
   }
-}
-
-/* Run each embedded chunk with the module table and a table of private
-** helpers as its arguments: the Lua half of the module (show, plots, test
-** functions, ...) adds itself to the module. */
-static void open_lua_parts(lua_State *L) {
-  lua_newtable(L);   /* the private helpers */
-  lua_pushcfunction(L, ls_unknown_option);
-  lua_setfield(L, -2, "unknown_option");
-  lua_pushcfunction(L, private_fail);
-  lua_setfield(L, -2, "fail");
-  lua_pushcfunction(L, private_stdout_is_terminal);
-  lua_setfield(L, -2, "stdout_is_terminal");
-  push_language(L);
-  lua_setfield(L, -2, "language");
-  for (int i = 0; ls_embedded[i].name; i++) {
-    const char *name = lua_pushfstring(L, "=[slope %s.lua]", ls_embedded[i].name);
-    if (luaL_loadbuffer(L, (const char *)ls_embedded[i].src, ls_embedded[i].len, name) != LUA_OK)
-      lua_error(L);
-    lua_remove(L, -2);
-    lua_pushvalue(L, -3);
-    lua_pushvalue(L, -3);
-    lua_call(L, 2, 0);
-  }
-  lua_pop(L, 1);
 }
 
 /* The registry's context holder: the context and the runs' interrupt flag. */
@@ -158,7 +105,8 @@ int luaopen_slope(lua_State *L) {
   ls_open_run(L, S);
   lua_pushstring(L, slope_version());
   lua_setfield(L, -2, "version");
-  open_lua_parts(L);
+  push_language(L);
+  ls_open_lua_parts(L);
   static const char *const spaces[] = {"optim", "schedule", "noise", "testfn", "plot", "data", NULL};
   for (const char *const *sp = spaces; *sp; sp++) {
     char name[32];
@@ -168,5 +116,6 @@ int luaopen_slope(lua_State *L) {
     lua_pop(L, 1);
   }
   make_strict(L, -1, "slope");
+  ls_defer_lua_parts(L);
   return 1;
 }

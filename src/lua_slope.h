@@ -105,5 +105,10 @@ void ls_open_expr(lua_State *L, slope_ctx *S);
 void ls_open_function(lua_State *L, slope_ctx *S);
 void ls_open_optim(lua_State *L, slope_ctx *S);
 void ls_open_run(lua_State *L, slope_ctx *S);
+/* lua_load.c: run the Lua half of the module (lua/NAME.lua) on the module table
+** under the list of the language's function names, popping the list; then,
+** once the tables are strict, make the rarely used parts load on first use. */
+void ls_open_lua_parts(lua_State *L);
+void ls_defer_lua_parts(lua_State *L);
 
 #endif

@@ -155,6 +155,11 @@ static char *complete_name(const char *text, int state) {
     lua_newtable(L);
     int list = lua_gettop(L), n = 0;
     push_path(L, text, plen);
+    /* a table that fills itself on first use (slope.plot) does so when listed */
+    if (lua_istable(L, -1) && luaL_getmetafield(L, -1, "__pairs") != LUA_TNIL) {
+      lua_pushvalue(L, -2);
+      if (lua_pcall(L, 1, 0, 0) != LUA_OK) lua_pop(L, 1);
+    }
     if (lua_istable(L, -1)) {
       lua_pushnil(L);
       while (lua_next(L, -2)) {

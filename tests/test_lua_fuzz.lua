@@ -39,7 +39,7 @@ local function pick() local i = math.random(NV) return values[i] end
 -- ---- the functions: the module's tree and the methods of its objects ---------------
 
 -- Names whose job is to write files or the terminal; everything else is called.
-local skip = { help = true, csv = true, json = true, save = true, _plot = true }
+local skip = { help = true, csv = true, json = true, save = true }
 
 local targets = {}
 local function collect(t, prefix, seen)

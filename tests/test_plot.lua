@@ -2,7 +2,9 @@
 -- lands in the picture, well-formed SVG, option errors, NaN skipping and the
 -- terminal plot's shape.  Run as: build/slope tests/test_plot.lua
 local check = dofile("tests/check.lua")
-local P = slope._plot
+-- the arithmetic is checked in the modules the plots are built from
+local scale = require "slope.plot.scale"
+local contour = require "slope.plot.contour"
 local nan, inf = 0 / 0, math.huge
 local PX = 0.02                -- coordinates are written with two decimals
 
@@ -108,11 +110,11 @@ do
     { -7.5, 8.3, 6, { -6, -4, -2, 0, 2, 4, 6, 8 } },     -- 8 ticks beat 3 (-5, 0, 5)
   }
   for _, c in ipairs(cases) do
-    check.eq((P.ticks(c[1], c[2], c[3])), c[4], ("ticks(%g, %g, %d)"):format(c[1], c[2], c[3]))
+    check.eq((scale.ticks(c[1], c[2], c[3])), c[4], ("ticks(%g, %g, %d)"):format(c[1], c[2], c[3]))
   end
-  local _, step = P.ticks(0, 1, 5)
+  local _, step = scale.ticks(0, 1, 5)
   check.eq(step, 0.2, "ticks step")
-  check.eq((P.ticks(3, 3, 5)), { 3 }, "ticks of an empty range")
+  check.eq((scale.ticks(3, 3, 5)), { 3 }, "ticks of an empty range")
 
   -- log ticks: powers of ten as { value, power }, thinned; 1-2-5 inside one decade
   local function flat(list)
@@ -120,15 +122,15 @@ do
     for i, t in ipairs(list) do out[i] = { t[1], t[2] } end
     return out
   end
-  check.eq(flat(P.logticks(1e-3, 1e2, 6)), { { 0.001, -3 }, { 0.01, -2 }, { 0.1, -1 }, { 1, 0 }, { 10, 1 }, { 100, 2 } },
+  check.eq(flat(scale.logticks(1e-3, 1e2, 6)), { { 0.001, -3 }, { 0.01, -2 }, { 0.1, -1 }, { 1, 0 }, { 10, 1 }, { 100, 2 } },
     "logticks 1e-3..1e2")
-  check.eq(flat(P.logticks(1e-12, 1e12, 6)), { { 1e-10, -10 }, { 1e-5, -5 }, { 1, 0 }, { 1e5, 5 }, { 1e10, 10 } },
+  check.eq(flat(scale.logticks(1e-12, 1e12, 6)), { { 1e-10, -10 }, { 1e-5, -5 }, { 1, 0 }, { 1e5, 5 }, { 1e10, 10 } },
     "logticks thinned to every 5th power")
-  check.eq(flat(P.logticks(0.3, 4, 6)), { { 0.5 }, { 1 }, { 2 } }, "logticks inside one decade: 1-2-5")
-  check.eq(flat(P.logticks(1.9, 400, 6)), { { 2 }, { 5 }, { 10 }, { 20 }, { 50 }, { 100 }, { 200 } },
+  check.eq(flat(scale.logticks(0.3, 4, 6)), { { 0.5 }, { 1 }, { 2 } }, "logticks inside one decade: 1-2-5")
+  check.eq(flat(scale.logticks(1.9, 400, 6)), { { 2 }, { 5 }, { 10 }, { 20 }, { 50 }, { 100 }, { 200 } },
     "logticks over 2.3 decades: 1-2-5")
-  check.eq(flat(P.logticks(2.1, 4.5, 6)), { { 2.5 }, { 3 }, { 3.5 }, { 4 }, { 4.5 } }, "logticks inside one 1-2-5 step: linear")
-  local major, minor = P.logticks(0.003, 20, 6)
+  check.eq(flat(scale.logticks(2.1, 4.5, 6)), { { 2.5 }, { 3 }, { 3.5 }, { 4 }, { 4.5 } }, "logticks inside one 1-2-5 step: linear")
+  local major, minor = scale.logticks(0.003, 20, 6)
   check.eq(#major, 4, "logticks 0.003..20 majors")
   check.eq(minor[1], 0.003, "first minor tick")
   check.eq(minor[#minor], 20, "last minor tick")
@@ -140,19 +142,19 @@ do
     { 0.5, nil, "0.5" }, { 200000, 2e5, "2e5", true }, { 1.25e7, 2.5e6, "1.25e7", true }, { -1.5e-5, 5e-6, "-1.5e-5", true },
     { 1e6, 2e5, "1e6", true },
   }
-  for _, c in ipairs(fmts) do check.eq(P.fmt(c[1], c[2], c[4]), c[3], "fmt " .. c[3]) end
-  check.eq(P.sci({ 0, 200000, 400000 }, 200000), true, "axis of large values in exponent form")
-  check.eq(P.sci({ 0, 500, 1000 }, 500), false, "axis of moderate values in plain form")
-  check.eq(P.sci({ 0, 0.00005 }, 0.00005), true, "axis with a tiny step in exponent form")
+  for _, c in ipairs(fmts) do check.eq(scale.fmt(c[1], c[2], c[4]), c[3], "fmt " .. c[3]) end
+  check.eq(scale.sci({ 0, 200000, 400000 }, 200000), true, "axis of large values in exponent form")
+  check.eq(scale.sci({ 0, 500, 1000 }, 500), false, "axis of moderate values in plain form")
+  check.eq(scale.sci({ 0, 0.00005 }, 0.00005), true, "axis with a tiny step in exponent form")
 end
 
 ------------------------------------------------------------------------
 -- contour levels and marching squares
 ------------------------------------------------------------------------
 do
-  check.eq(P.levels(0, 2509, 12, true), { 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000 },
+  check.eq(contour.levels(0, 2509, 12, true), { 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000 },
     "log levels for Rosenbrock on [-2,2]x[-1,3]")
-  check.eq(P.levels(0, 10, 4), { 2, 4, 6, 8 }, "linear levels strictly inside")
+  check.eq(contour.levels(0, 10, 4), { 2, 4, 6, 8 }, "linear levels strictly inside")
 
   local function grid(fn, lo, hi, n)
     local xs, ys, z = {}, {}, {}
@@ -165,7 +167,7 @@ do
   end
   local n, h = 120, 4 / 119
   local z, xs, ys = grid(function(x, y) return x * x + y * y end, -2, 2, n)
-  local lines = P.contour_lines(z, xs, ys, 1)
+  local lines = contour.contour_lines(z, xs, ys, 1)
   check.eq(#lines, 1, "circle: one polyline")
   local line, worst, quadrants = lines[1], 0, {}
   for i = 1, #line, 2 do
@@ -180,7 +182,7 @@ do
   check.ok(#line / 2 > 200 and #line / 2 < 260, "circle: one point per crossed grid edge (" .. #line / 2 .. ")")
 
   -- radius sqrt(5) leaves the box: four open arcs ending on its edges
-  local arcs = P.contour_lines(z, xs, ys, 5)
+  local arcs = contour.contour_lines(z, xs, ys, 5)
   check.eq(#arcs, 4, "clipped circle: four arcs")
   for k, arc in ipairs(arcs) do
     for _, i in ipairs { 1, #arc - 1 } do
@@ -191,7 +193,7 @@ do
 
   -- saddle cells: x*y = 0.5 is two hyperbola branches, never joined
   local zs = grid(function(x, y) return x * y end, -2, 2, n)
-  local hyp = P.contour_lines(zs, xs, ys, 0.5)
+  local hyp = contour.contour_lines(zs, xs, ys, 0.5)
   check.eq(#hyp, 2, "hyperbola: two branches")
   local bad = 0
   for _, l in ipairs(hyp) do
@@ -201,7 +203,7 @@ do
 
   -- NaN corners are skipped: sqrt of a negative leaves half the plane blank
   local zn = grid(function(x, y) return x >= 0 and x * x + y * y or nan end, -2, 2, n)
-  local half = P.contour_lines(zn, xs, ys, 1)
+  local half = contour.contour_lines(zn, xs, ys, 1)
   check.eq(#half, 1, "half circle: one polyline")
   local left = 0
   for i = 1, #half[1], 2 do if half[1][i] < 0 then left = left + 1 end end
@@ -213,15 +215,15 @@ end
 ------------------------------------------------------------------------
 do
   local id = function(v) return v end
-  local runs = P.runs({ 0, 0.1, 0.2, 0.3, 0.4, 0.5 }, { 0.5, nan, 0.5, inf, 0.5, 0.6 }, id, id)
+  local runs = scale.runs({ 0, 0.1, 0.2, 0.3, 0.4, 0.5 }, { 0.5, nan, 0.5, inf, 0.5, 0.6 }, id, id)
   check.eq(#runs, 1, "runs: NaN and inf break the line, lone points dropped")
   check.eq(runs[1], { 0.4, 0.5, 0.5, 0.6 }, "runs: the one segment left")
-  local clipped = P.runs({ -1, 0.5, 2 }, { 0.5, 0.5, 0.5 }, id, id)
+  local clipped = scale.runs({ -1, 0.5, 2 }, { 0.5, 0.5, 0.5 }, id, id)
   check.eq(#clipped, 1, "runs: clipped line")
   check.near(clipped[1][1], 0, 1e-8, "clipped at u = 0")
   check.near(clipped[1][5], 1, 1e-8, "clipped at u = 1")
-  check.eq(#P.runs({ 0.2, 0.8 }, { 2, 3 }, id, id), 0, "runs: segment wholly outside")
-  local logy = P.scale(1, 100, true)
+  check.eq(#scale.runs({ 0.2, 0.8 }, { 2, 3 }, id, id), 0, "runs: segment wholly outside")
+  local logy = scale.scale(1, 100, true)
   check.near(logy(10), 0.5, 1e-12, "log scale midpoint")
   check.ok(logy(0) ~= logy(0), "log scale: 0 maps to NaN")
   check.ok(logy(-1) ~= logy(-1), "log scale: negative maps to NaN")
@@ -414,7 +416,7 @@ do
   local bytes = slope.plot.curve { series = { { name = "bad\255name", y = { 1, 2 } } }, title = "caf\195\169 \200" }
   check.ok(utf8.len(bytes) ~= nil, "invalid UTF-8 in names replaced: output is UTF-8")
   check.ok(bytes:find(">café ?</text>", 1, true) ~= nil, "title: valid UTF-8 kept, stray byte as '?'")
-  check.eq(P.clean("ok\226\130\172x\226\130"), "ok\226\130\172x??", "clean: truncated sequence at the end")
+  check.eq(scale.clean("ok\226\130\172x\226\130"), "ok\226\130\172x??", "clean: truncated sequence at the end")
   check.ok(not wellformed("<svg><g></svg>"), "checker: unclosed tag")
   check.ok(not wellformed("<svg>a & b</svg>"), "checker: raw ampersand")
   check.ok(not wellformed('<svg x="1" x2=2/>'), "checker: unquoted attribute")
