@@ -7,6 +7,7 @@
 ** problem it is used on, carrying its hyperparameters over.
 ** slope.schedule.cosine{ T_max = 100 } makes a Schedule; a Lua function
 ** function(t, base) ... end is accepted wherever a schedule is.
+** opt:step(p) and opt:save(path [, p]) put an optimizer to work on a Problem.
 */
 #include <math.h>
 #include <stdlib.h>

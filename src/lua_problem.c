@@ -126,6 +126,8 @@ void ls_push_point(lua_State *L, slope_problem *p, const double *x) {
   }
 }
 
+/* ---- the objective, its data and batching ---------------------------------------- */
+
 static slope_expr check_objective(lua_State *L, slope_ctx *S, int idx) {
   if (lua_type(L, idx) == LUA_TSTRING) {
     size_t len;
