@@ -146,9 +146,15 @@ $(B)/slope.so: $(LUA_OBJ) $(CORE_OBJ)
 	$(call say,LINK,$@)
 	$(Q)$(CC) -shared $(ALL_LDFLAGS) -o $@ $^ -lm
 
-# the Lua binding with the core, for hosts with their own lua_State (luaopen_slope);
-# self-contained because the binding uses internals libslope.so does not export
-$(B)/libslope_lua.a: $(LUA_OBJ) $(CORE_OBJ)
+# the Lua binding alone, for hosts with their own lua_State: a client of the
+# public API, linked with libslope (slope-lua.pc requires slope).  Its files
+# are joined into one object that exports luaopen_slope only, so the ls_
+# helpers they share cannot clash with a host's names.
+$(B)/lua_binding.o: $(LUA_OBJ)
+	$(call say,LD,$@)
+	$(Q)$(LD) -r -o $@ $^ && objcopy --keep-global-symbol=luaopen_slope $@
+
+$(B)/libslope_lua.a: $(B)/lua_binding.o
 	$(call say,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
@@ -165,8 +171,8 @@ $(B)/slope.pc: $(B)/prefix.stamp src/slope.h
 $(B)/slope-lua.pc: $(B)/prefix.stamp src/slope.h
 	$(Q)printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$(LIBDIR)' '' \
 	  'Name: slope-lua' 'Description: the Lua binding of slope (luaopen_slope) for host programs' \
-	  'Version: $(VERSION)' 'Requires: lua5.4' 'Cflags: -I$${includedir}' \
-	  'Libs: -L$${libdir} -lslope_lua -lm' > $@
+	  'Version: $(VERSION)' 'Requires: lua5.4 slope' 'Cflags: -I$${includedir}' \
+	  'Libs: -L$${libdir} -lslope_lua' > $@
 
 install: all $(B)/slope.pc $(B)/slope-lua.pc $(B)/libslope_lua.a
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LUA_CMOD) $(DESTDIR)$(PCDIR) $(DESTDIR)$(MANDIR)

@@ -50,6 +50,31 @@ slope_expr slope_call(slope_ctx *S, const char *fn, const slope_expr *args, int 
   return sx_apply(S, f->kind, args, (uint32_t)nargs);
 }
 
+const char *slope_function_at(int i, int *arity, int *reduces) {
+  int n = 0;
+  while (sx_functions[n].name) n++;
+  if (i < 0 || i >= n) return NULL;
+  const sx_fninfo *f = &sx_functions[i];
+  if (arity) *arity = f->arity;
+  if (reduces) *reduces = sx_is_reduce(f->kind) != 0;
+  return f->name;
+}
+
+int slope_function_eval(const char *fn, const double *args, int nargs, double *result) {
+  const sx_fninfo *f = fn ? sx_fn_lookup(fn, strlen(fn)) : NULL;
+  if (!f) return SLOPE_ERRNAME;
+  if (nargs != f->arity || !args || !result) return SLOPE_ERRARG;
+  if (sx_is_reduce(f->kind)) return SLOPE_ERRDATA;
+  /* sqrt(a) is a^0.5, as slope_call builds it */
+  *result = sx_fn_eval(f->kind, args[0], f->kind == SX_POW && nargs == 1 ? 0.5 : nargs > 1 ? args[1] : 0);
+  return SLOPE_OK;
+}
+
+const char *slope_var_name(slope_ctx *S, slope_expr e) {
+  if (!valid(S, e) || sx_kind(S, e) != SX_VAR) return NULL;
+  return sx_name(S, e);
+}
+
 slope_expr slope_diff(slope_ctx *S, slope_expr e, const char *var) {
   if (!valid(S, e)) return SX_NIL;
   sx_id v = slope_var(S, var);

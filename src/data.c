@@ -2,11 +2,12 @@
 ** data.c -- data sets: named columns of doubles, all of one length, owned by
 ** the data set.  Also the two ways of making one from nothing but a seed:
 ** synthetic regression data, and a shuffled train/test split of another set.
-** (Reading CSV files is in csv.c.)
+** (Reading CSV files is in csv.c; writing one is a loop of prints, here.)
 **
 ** Every value is finite: a NaN or an infinity in the data would only show up
 ** much later as a "diverged" run far from its cause, so it is refused here.
 */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -292,5 +293,39 @@ int slope_data_split(const slope_data *d, double fraction, uint64_t seed,
   }
   *train = a;
   *test = b;
+  return SLOPE_OK;
+}
+
+/* Write the data set as CSV: a header of the names, then one line per row
+** with every number in the shortest text that reads back exactly.  One line
+** is built at a time, so running out of memory is told apart from a full
+** disk. */
+static int write_csv(const slope_data *d, FILE *f) {
+  for (int j = 0; j < d->ncols; j++) fprintf(f, "%s%s", j ? "," : "", d->names[j]);
+  fputc('\n', f);
+  sx_buf line = {0};
+  for (size_t i = 0; i < d->rows && !line.oom; i++) {
+    sx_buf_reset(&line);
+    for (int j = 0; j < d->ncols; j++) {
+      if (j) sx_buf_add(&line, ",", 1);
+      sx_buf_num(&line, d->cols[j][i]);
+    }
+    sx_buf_add(&line, "\n", 1);
+    if (!line.oom) fwrite(line.p, 1, line.n, f);
+  }
+  int oom = line.oom;
+  sx_buf_free(&line);
+  return oom ? ENOMEM : 0;
+}
+
+int slope_data_write_csv(const slope_data *d, const char *path) {
+  if (!d) return SLOPE_ERRARG;
+  if (!path) return sx_error(d->S, SLOPE_ERRARG, "no file name");
+  FILE *f = fopen(path, "w");
+  if (!f) return sx_error(d->S, SLOPE_ERRIO, "cannot open '%s': %s", path, strerror(errno));
+  int err = write_csv(d, f);
+  if (!err && ferror(f)) err = errno ? errno : EIO;
+  if (fclose(f) != 0 && !err) err = errno ? errno : EIO;
+  if (err) return sx_error(d->S, err == ENOMEM ? SLOPE_ERRMEM : SLOPE_ERRIO, "cannot write '%s': %s", path, strerror(err));
   return SLOPE_OK;
 }

@@ -7,14 +7,12 @@
 ** before the C data set is built, so a Lua error raised half way leaves
 ** nothing behind that __gc would not free.
 */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lua_slope.h"
-#include "ctx.h"
 
 #define DATA_SHOW_COLS 8    /* column names listed by tostring */
 #define DATA_HEAD_ROWS 5    /* rows shown by ds:head() */
@@ -317,38 +315,16 @@ static int m_head(lua_State *L) {
   return 1;
 }
 
-/* Write the data set as CSV: a header of the names, then one line per row
-** with every number in the shortest text that reads back exactly. */
-static int write_csv(const slope_data *d, FILE *f) {
-  int nc = slope_data_ncols(d);
-  for (int j = 0; j < nc; j++) fprintf(f, "%s%s", j ? "," : "", slope_data_name(d, j));
-  fputc('\n', f);
-  sx_buf line = {0};
-  size_t rows = slope_data_rows(d);
-  for (size_t i = 0; i < rows && !line.oom; i++) {
-    sx_buf_reset(&line);
-    for (int j = 0; j < nc; j++) {
-      if (j) sx_buf_add(&line, ",", 1);
-      sx_buf_num(&line, slope_data_column(d, j)[i]);
-    }
-    sx_buf_add(&line, "\n", 1);
-    if (!line.oom) fwrite(line.p, 1, line.n, f);
-  }
-  int oom = line.oom;
-  sx_buf_free(&line);
-  return oom ? ENOMEM : 0;
-}
-
 /* ds:csv(path) -> ds */
 static int m_csv(lua_State *L) {
   const slope_data *d = ls_check_data(L, 1);
   const char *path = luaL_checkstring(L, 2);
-  FILE *f = fopen(path, "w");
-  if (!f) return luaL_error(L, "csv: cannot open '%s': %s", path, strerror(errno));
-  int err = write_csv(d, f);
-  if (!err && ferror(f)) err = errno ? errno : EIO;
-  if (fclose(f) != 0 && !err) err = errno ? errno : EIO;
-  if (err) return luaL_error(L, "csv: cannot write '%s': %s", path, strerror(err));
+  if (slope_data_write_csv(d, path) != SLOPE_OK) {
+    slope_ctx *S = ls_ctx(L);
+    lua_pushstring(L, slope_error_get(S).message);
+    slope_clear_error(S);
+    return ls_option_error(L, "csv");
+  }
   lua_settop(L, 1);
   return 1;
 }

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "lua_slope.h"
-#include "expr.h"
 
 typedef struct ls_function {
   slope_tape *T;

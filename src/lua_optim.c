@@ -7,6 +7,7 @@
 ** problem it is used on, carrying its hyperparameters over.
 ** slope.schedule.cosine{ T_max = 100 } makes a Schedule; a Lua function
 ** function(t, base) ... end is accepted wherever a schedule is.
+** opt:step(p) and opt:save(path [, p]) put an optimizer to work on a Problem.
 */
 #include <math.h>
 #include <stdlib.h>
@@ -389,12 +390,41 @@ static int sched_tostring(lua_State *L) {
   return 1;
 }
 
+/* ---- optimizers at work: a step on a problem, a checkpoint ------------------------- */
+
+/* opt:step(p): one update in C on the next batch; returns f before it. */
+static int opt_step(lua_State *L) {
+  slope_ctx *S = ls_ctx(L);
+  ls_optimizer *O = ls_check_optimizer(L, 1);
+  slope_problem *p = ls_check_problem(L, 2);
+  slope_optim *o = ls_optimizer_for(L, S, O, slope_problem_nparams(p));
+  double f;
+  if (slope_problem_step(p, o, &f) != SLOPE_OK) ls_raise(L, S);
+  lua_pushnumber(L, f);
+  return 1;
+}
+
+/* opt:save(path [, p]): the optimizer's state (kind, hyperparameters, moments,
+** history), and p's point and batching when given; returns opt. */
+static int opt_save(lua_State *L) {
+  slope_ctx *S = ls_ctx(L);
+  ls_optimizer *O = ls_check_optimizer(L, 1);
+  const char *path = luaL_checkstring(L, 2);
+  slope_problem *p = lua_isnoneornil(L, 3) ? NULL : ls_check_problem(L, 3);
+  slope_optim *o = p ? ls_optimizer_for(L, S, O, slope_problem_nparams(p)) : O->o;
+  if (slope_checkpoint_save(S, path, p, o) != SLOPE_OK) ls_raise(L, S);
+  lua_settop(L, 1);
+  return 1;
+}
+
 void ls_open_optim(lua_State *L, slope_ctx *S) {
   static const luaL_Reg ometa[] = {
     {"__gc", opt_gc}, {"__index", opt_index}, {"__newindex", opt_newindex},
     {"__tostring", opt_tostring}, {NULL, NULL}
   };
-  static const luaL_Reg omethods[] = {{"reset", opt_reset}, {"hypers", opt_hypers}, {NULL, NULL}};
+  static const luaL_Reg omethods[] = {
+    {"reset", opt_reset}, {"hypers", opt_hypers}, {"step", opt_step}, {"save", opt_save}, {NULL, NULL}
+  };
   static const luaL_Reg smeta[] = {
     {"__gc", sched_gc}, {"__call", sched_call}, {"__tostring", sched_tostring}, {NULL, NULL}
   };

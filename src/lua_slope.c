@@ -6,8 +6,6 @@
 #include <string.h>
 
 #include "lua_slope.h"
-#include "expr.h"
-#include "suggest.h"
 
 #define LS_CONTEXT "slope.Context"      /* the metatable */
 #define LS_HOLDER "slope.context"       /* the registry key of the holder */
@@ -16,8 +14,9 @@
 ** ones the module also offers as slope.sin and so on. */
 static void push_language(lua_State *L) {
   lua_newtable(L);
-  for (int i = 0; sx_functions[i].name; i++) {
-    lua_pushstring(L, sx_functions[i].name);
+  const char *name;
+  for (int i = 0; (name = slope_function_at(i, NULL, NULL)); i++) {
+    lua_pushstring(L, name);
     lua_rawseti(L, -2, i + 1);
   }
 }
@@ -80,9 +79,8 @@ static int strict_index(lua_State *L) {
   for (lua_pushnil(L); lua_next(L, 1); lua_pop(L, 1))   /* the table keeps the strings alive */
     if (lua_type(L, -2) == LUA_TSTRING && i < n) names[i++] = lua_tostring(L, -2);
   names[i] = NULL;
-  char hint[SX_HINT_CAP];
   return luaL_error(L, "%s has no '%s'%s", lua_tostring(L, lua_upvalueindex(1)), key,
-                    sx_hint(hint, sx_nearest(key, strlen(key), names)));
+                    ls_hint(L, slope_suggest(key, names, (size_t)i)));
 }
 
 /* Make the table at 'idx' report unknown names (see strict_index). */
@@ -103,6 +101,9 @@ int luaopen_slope(lua_State *L) {
   ls_open_data(L, S);
   ls_open_optim(L, S);
   ls_open_run(L, S);
+  ls_open_problem(L, S);
+  ls_open_trace(L, S);
+  ls_open_checkpoint(L, S);
   lua_pushstring(L, slope_version());
   lua_setfield(L, -2, "version");
   push_language(L);

@@ -21,10 +21,65 @@
 #define LS_TRACE "slope.Trace"
 #define LS_DATA "slope.Data"
 
+/* ---- lua_aux.c: helpers shared by every file ------------------------------------- */
+
+/* The context of the running binding function. */
+#define ls_ctx(L) ((slope_ctx *)lua_touserdata((L), lua_upvalueindex(1)))
+
+/* Raise the context's error as a Lua error (clearing it); never returns. */
+int ls_raise(lua_State *L, slope_ctx *S);
+/* Register 'fns' into the table at the top with the context as upvalue. */
+void ls_setfuncs(lua_State *L, slope_ctx *S, const luaL_Reg *fns);
+/* Register metatable 'name' with metamethods 'meta' and, when not NULL, the
+** methods 'methods' (as __index, or as field "methods" when 'meta' has its own
+** __index function, which then looks there first). */
+void ls_newclass(lua_State *L, slope_ctx *S, const char *name, const luaL_Reg *meta,
+                 const luaL_Reg *methods);
+/* Check that every key of the table at 'idx' is one of 'allowed' (NULL-terminated,
+** string keys) and that integer keys 1..n are allowed when 'array_ok'; raise
+** "WHAT: unknown option 'NAME' (options: a, b, c)" otherwise. */
+void ls_check_options(lua_State *L, int idx, const char *what, const char *const *allowed, int array_ok);
+/* The option at the top of the stack must be of type 't': raise "WHAT: KEY
+** must be EXPECTED, got TYPE" otherwise ("bad argument #-1" would say nothing
+** to the user). */
+void ls_check_option_type(lua_State *L, int t, const char *what, const char *key, const char *expected);
+/* Push "the value V has no name: options are written name = value (options: ...)"
+** for the value at 'value', found at a number key; 'allowed' may be NULL. */
+void ls_push_unnamed(lua_State *L, int value, const char *const *allowed);
+/* Raise the message on top of the stack as "WHAT: message" at the line of the
+** Lua code that called the running C function, as luaL_error does. */
+int ls_option_error(lua_State *L, const char *what);
+/* Push and return "; did you mean 'NEAR'?", or "" when 'near' is NULL: the
+** end of a message about a name (see slope_suggest). */
+const char *ls_hint(lua_State *L, const char *near);
+/* Lua: unknown_option(key, names [, value]) -> "unknown option 'key' (options: ...)"
+** as ls_check_options says it (the value's message when key is not a string). */
+int ls_unknown_option(lua_State *L);
+
+/* ---- lua_slope.c: the module and its context -------------------------------------- */
+
+/* The interrupt flag runs of this Lua state watch (set it to stop them). */
+volatile int *ls_interrupt_flag(lua_State *L);
+
+/* ---- lua_expr.c: Expr values ------------------------------------------------------- */
+
+/* Raise if 'e' is 0, else push it as an Expr. */
+void ls_push_expr(lua_State *L, slope_ctx *S, slope_expr e);
+/* The Expr at 'idx'; a number there becomes a constant; anything else raises
+** an error naming argument 'idx' and the types allowed. */
+slope_expr ls_check_expr(lua_State *L, slope_ctx *S, int idx);
+/* 0 if the value at 'idx' is not an Expr (or number). */
+slope_expr ls_to_expr(lua_State *L, slope_ctx *S, int idx);
+/* The free variables of 'e', sorted, in a userdata left on the stack; '*n'
+** gets their count.  Raises the context's error when there is one. */
+const char **ls_vars(lua_State *L, slope_ctx *S, slope_expr e, int *n);
+
+/* ---- lua_data.c: data sets --------------------------------------------------------- */
+
 /* The Data at 'idx' (a userdata holding a 'slope_data *', freed by __gc). */
 slope_data *ls_check_data(lua_State *L, int idx);
-/* Add slope.data (callable, with .csv and .regression) to the module table at the top. */
-void ls_open_data(lua_State *L, slope_ctx *S);
+
+/* ---- lua_optim.c: optimizers and schedules ----------------------------------------- */
 
 /* An Optimizer: the C optimizer (rebuilt for the problem size on use). */
 typedef struct ls_optimizer {
@@ -47,45 +102,6 @@ typedef struct ls_schedule {
   int per_epoch;        /* per = "epoch": t counts epochs */
 } ls_schedule;
 
-/* The interrupt flag runs of this Lua state watch (set it to stop them). */
-volatile int *ls_interrupt_flag(lua_State *L);
-
-/* The context of the running binding function. */
-#define ls_ctx(L) ((slope_ctx *)lua_touserdata((L), lua_upvalueindex(1)))
-
-/* Raise the context's error as a Lua error (clearing it); never returns. */
-int ls_raise(lua_State *L, slope_ctx *S);
-/* Raise if 'e' is 0, else push it as an Expr. */
-void ls_push_expr(lua_State *L, slope_ctx *S, slope_expr e);
-/* The Expr at 'idx'; a number there becomes a constant; anything else raises
-** an error naming argument 'idx' and the types allowed. */
-slope_expr ls_check_expr(lua_State *L, slope_ctx *S, int idx);
-/* 0 if the value at 'idx' is not an Expr (or number). */
-slope_expr ls_to_expr(lua_State *L, slope_ctx *S, int idx);
-/* Register 'fns' into the table at the top with the context as upvalue. */
-void ls_setfuncs(lua_State *L, slope_ctx *S, const luaL_Reg *fns);
-/* Register metatable 'name' with metamethods 'meta' and, when not NULL, the
-** methods 'methods' (as __index, or as field "methods" when 'meta' has its own
-** __index function, which then looks there first). */
-void ls_newclass(lua_State *L, slope_ctx *S, const char *name, const luaL_Reg *meta,
-                 const luaL_Reg *methods);
-/* Check that every key of the table at 'idx' is one of 'allowed' (NULL-terminated,
-** string keys) and that integer keys 1..n are allowed when 'array_ok'; raise
-** "WHAT: unknown option 'NAME' (options: a, b, c)" otherwise. */
-/* The free variables of 'e', sorted, in a userdata left on the stack; '*n'
-** gets their count.  Raises the context's error when there is one. */
-const char **ls_vars(lua_State *L, slope_ctx *S, slope_expr e, int *n);
-void ls_check_options(lua_State *L, int idx, const char *what, const char *const *allowed, int array_ok);
-/* Push "the value V has no name: options are written name = value (options: ...)"
-** for the value at 'value', found at a number key; 'allowed' may be NULL. */
-void ls_push_unnamed(lua_State *L, int value, const char *const *allowed);
-/* Raise the message on top of the stack as "WHAT: message" at the line of the
-** Lua code that called the running C function, as luaL_error does. */
-int ls_option_error(lua_State *L, const char *what);
-/* Lua: unknown_option(key, names [, value]) -> "unknown option 'key' (options: ...)"
-** as ls_check_options says it (the value's message when key is not a string). */
-int ls_unknown_option(lua_State *L);
-
 ls_optimizer *ls_check_optimizer(lua_State *L, int idx);
 /* The C optimizer of 'O' sized for 'n' parameters (rebuilt if needed). */
 slope_optim *ls_optimizer_for(lua_State *L, slope_ctx *S, ls_optimizer *O, int n);
@@ -95,16 +111,44 @@ ls_schedule *ls_to_schedule(lua_State *L, slope_ctx *S, int idx);
 /* Raise the error a Lua schedule function raised during a run, if any. */
 void ls_schedule_check_error(lua_State *L, ls_schedule *H);
 
+/* ---- lua_function.c: compiled functions ------------------------------------------- */
+
 /* A tape of 'e' in 'params' over the columns of 'd', bound to them (the
 ** caller keeps 'd' alive as long as the tape); NULL with the error in S. */
 slope_tape *ls_compile_over(lua_State *L, slope_ctx *S, slope_expr e, const char **params, int n,
                             const slope_data *d);
 
-/* Open the parts: each adds its functions to the module table at the top. */
+/* ---- lua_problem.c: problems ------------------------------------------------------- */
+
+/* Push a new Problem (it owns the C problem, which it returns) of the
+** objective at argument 1 and the start table at argument 2, with the
+** options params, data, batch, shuffle and seed of the table at 'opts';
+** 'what' starts the error messages ("minimize", "problem"). */
+slope_problem *ls_push_problem(lua_State *L, slope_ctx *S, int opts, const char *what);
+/* The C problem of the Problem at 'idx'; raises if it is not one. */
+slope_problem *ls_check_problem(lua_State *L, int idx);
+/* Push the point 'x' of 'p' as a table { name = value }. */
+void ls_push_point(lua_State *L, slope_problem *p, const double *x);
+/* Push the parameter names of 'p' as a list; returns its stack index. */
+int ls_push_names(lua_State *L, slope_problem *p);
+
+/* ---- lua_trace.c: traces ------------------------------------------------------------ */
+
+/* Push 't' as a Trace, which owns it; the list at 'names' names its parameters. */
+void ls_push_trace(lua_State *L, slope_trace *t, int names);
+
+/* ---- opening the parts, in luaopen_slope's order ------------------------------------ */
+
+/* Each adds its functions to the module table at the top (and registers its
+** classes); slope.minimize (lua_run.c) needs slope.optim, so comes after it. */
 void ls_open_expr(lua_State *L, slope_ctx *S);
 void ls_open_function(lua_State *L, slope_ctx *S);
+void ls_open_data(lua_State *L, slope_ctx *S);
 void ls_open_optim(lua_State *L, slope_ctx *S);
 void ls_open_run(lua_State *L, slope_ctx *S);
+void ls_open_problem(lua_State *L, slope_ctx *S);
+void ls_open_trace(lua_State *L, slope_ctx *S);
+void ls_open_checkpoint(lua_State *L, slope_ctx *S);
 /* lua_load.c: run the Lua half of the module (lua/NAME.lua) on the module table
 ** under the list of the language's function names, popping the list; then,
 ** once the tables are strict, make the rarely used parts load on first use. */

@@ -99,6 +99,7 @@ void slope_problem_free(slope_problem *p) {
 int slope_problem_nparams(const slope_problem *p) { return p->n; }
 const char *slope_problem_name(const slope_problem *p, int i) { return i >= 0 && i < p->n ? p->names[i] : NULL; }
 double *slope_problem_x(slope_problem *p) { return p->x; }
+const slope_data *slope_problem_data(const slope_problem *p) { return p->data; }
 
 int slope_problem_batch(slope_problem *p, size_t batch, int shuffle, uint64_t seed) {
   size_t rows = p->data ? slope_data_rows(p->data) : 0;

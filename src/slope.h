@@ -82,12 +82,29 @@ slope_expr slope_neg(slope_ctx *S, slope_expr a);
 /* Apply a function of the language by name ("sin", "atan2", "mean", ...). */
 slope_expr slope_call(slope_ctx *S, const char *fn, const slope_expr *args, int nargs);
 
+/* The functions of the language, for listing them: the i-th one's name as
+** written ("sin", "atan2", "mean"), for i = 0, 1, ... until NULL.  '*arity'
+** gets its number of arguments and '*reduces' 1 for the reductions over data
+** rows (sum, mean), else 0; either may be NULL.  The name is static. */
+const char *slope_function_at(int i, int *arity, int *reduces);
+/* The value of function 'fn' at args[0..nargs) as the language defines it
+** (what folding, slope_eval and tapes compute: slope_function_eval("sqrt",
+** (double[]){2}, 1, &r) gives sqrt(2)), in '*result'.  NaN or an infinity is
+** a value, not an error.  No context, so nothing is recorded: returns
+** SLOPE_OK, SLOPE_ERRNAME for an unknown name, SLOPE_ERRARG when 'nargs' is
+** not the function's arity, SLOPE_ERRDATA for a reduction (it needs rows). */
+int slope_function_eval(const char *fn, const double *args, int nargs, double *result);
+
 /* ---- inspecting and transforming ---------------------------------------- */
 
 /* Derivative of 'e' with respect to variable 'var', simplified. */
 slope_expr slope_diff(slope_ctx *S, slope_expr e, const char *var);
 /* Replace every occurrence of variable 'var' by 'by'. */
 slope_expr slope_subs(slope_ctx *S, slope_expr e, const char *var, slope_expr by);
+/* The name of 'e' when it is a variable, else NULL (an invalid handle
+** records SLOPE_ERRARG; any other expression records nothing).  Borrowed:
+** valid until the next call on 'S' that builds an expression. */
+const char *slope_var_name(slope_ctx *S, slope_expr e);
 /* Number of distinct DAG nodes reachable from 'e'. */
 size_t slope_size(slope_ctx *S, slope_expr e);
 /* Free variable names of 'e', sorted; returns how many there are (which may
@@ -266,6 +283,11 @@ const char *slope_data_name(const slope_data *d, int j);      /* NULL past the e
 /* The values of column j or of the named column (NULL if there is none). */
 const double *slope_data_column(const slope_data *d, int j);
 const double *slope_data_find(const slope_data *d, const char *name);
+/* Write 'd' to 'path' as CSV: a header of the names, then each row with every
+** number in the shortest text that reads back exactly (slope_data_csv reads
+** the same values).  SLOPE_ERRIO ("cannot open 'path': reason", "cannot
+** write ...") or SLOPE_ERRMEM, recorded in the data set's context. */
+int slope_data_write_csv(const slope_data *d, const char *path);
 
 /* ---- problems: what a run minimizes --------------------------------------- */
 
@@ -291,6 +313,9 @@ int slope_problem_nparams(const slope_problem *p);
 const char *slope_problem_name(const slope_problem *p, int i);
 /* The current point (n doubles, writable). */
 double *slope_problem_x(slope_problem *p);
+/* The data set the problem was made with (borrowed), or NULL: a problem
+** without data has no epochs or batches. */
+const slope_data *slope_problem_data(const slope_problem *p);
 /* Objective and gradient ('g' may be NULL) at 'x' over all rows. */
 int slope_problem_eval(slope_problem *p, const double *x, double *f, double *g);
 /* One optimizer step on the next batch, for hand-written loops (PyTorch's
@@ -405,6 +430,18 @@ int slope_checkpoint_load(slope_ctx *S, const char *path, slope_problem *p, slop
 /* A new optimizer of the kind, size, hyperparameters and state saved at 'path',
 ** restoring 'p' as well when not NULL; NULL on an error. */
 slope_optim *slope_checkpoint_optim(slope_ctx *S, const char *path, slope_problem *p);
+
+/* ---- did you mean: names for error messages ------------------------------- */
+
+/* The one of names[0..count) that the typo 'name' most likely meant, or NULL
+** when none is near: within edit distance 2 (an adjacent swap counts 1) and
+** not more than half of 'name' changed, so 'x' does not suggest 'exp'.
+** Returns one of the caller's 'names'; the earliest of equally near ones. */
+const char *slope_suggest(const char *name, const char *const *names, size_t count);
+/* "w, b": names[0..count) joined by commas, the first eight then ", ... (N in
+** all)", or "none"; cut to fit out[0..cap), always terminated when cap > 0.
+** Returns 'out', for listing in a message what a name could have been. */
+const char *slope_name_list(char *out, size_t cap, const char *const *names, size_t count);
 
 /* ---- Lua ------------------------------------------------------------------ */
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "slope.h"
 #include "suggest.h"
 
 #define LONGEST 32   /* names compared; longer ones are never suggested */
@@ -63,4 +64,17 @@ const char *sx_hint(char *out, const char *near) {
   if (near) snprintf(out, SX_HINT_CAP, "; did you mean '%s'?", near);
   else out[0] = '\0';
   return out;
+}
+
+/* ---- the public face: slope.h ---- */
+
+const char *slope_suggest(const char *name, const char *const *names, size_t count) {
+  if (!name || (!names && count)) return NULL;
+  int best = SX_SUGGEST_START;
+  return sx_nearest_of(name, strlen(name), names, count, &best);
+}
+
+const char *slope_name_list(char *out, size_t cap, const char *const *names, size_t count) {
+  if (!out || cap == 0) return out;
+  return sx_name_list(out, cap, names, names ? count : 0);
 }

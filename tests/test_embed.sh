@@ -123,9 +123,20 @@ then ok "minimize.c linked with libslope.a gives the same output"
 else bad "minimize.c linked with libslope.a" "$out2"; fi
 
 # ---- examples/embed/host_lua.c -----------------------------------------------------
-# luaopen_slope is in libslope_lua (slope-lua.pc), the binding for host programs
+# luaopen_slope is in libslope_lua (slope-lua.pc), the binding for host programs:
+# a client of the public API alone, so it holds no core and exports nothing else
+if command -v nm >/dev/null 2>&1; then
+  defined=$(nm -g --defined-only "$lib/libslope_lua.a" 2>&1 | awk 'NF == 3 { print $3 }')
+  if [ "$defined" = luaopen_slope ]; then ok "libslope_lua.a defines luaopen_slope and nothing else"
+  else bad "libslope_lua.a defines more than luaopen_slope" "$defined"; fi
+fi
 # shellcheck disable=SC2086
 compile host_lua "host_lua.c builds with pkg-config slope-lua" $(pc --cflags --libs slope-lua) $lua_flags
+if command -v readelf >/dev/null 2>&1; then
+  if readelf -d "$tmp/host_lua" 2>/dev/null | grep -q 'NEEDED.*\[libslope\.so\.0\]'
+  then ok "host_lua takes the core from libslope.so.0"
+  else bad "host_lua needs libslope.so.0" "$(readelf -d "$tmp/host_lua" 2>&1 | grep NEEDED)"; fi
+fi
 out=$(LD_LIBRARY_PATH=$lib:$lib/lua/5.4 "$tmp/host_lua" 2>&1)
 has "$out" "w = 2.000000" "host_lua: w = 2 read back from r.x.w"
 has "$out" "b = 1.000000" "host_lua: b = 1 read back from r.x.b"

@@ -2,13 +2,10 @@
 ** host_lua.c -- a C application with its own Lua state that opens slope in
 ** it, runs an experiment written in Lua, and reads the result back in C.
 **
-**   M=/usr/local/lib/lua/5.4     # where 'make install' put the module
-**   cc host_lua.c $(pkg-config --cflags slope lua5.4) -L$M -l:slope.so \
-**      $(pkg-config --libs lua5.4) -Wl,-rpath,$M -o host_lua && ./host_lua
+**   cc host_lua.c $(pkg-config --cflags --libs slope-lua) -o host_lua && ./host_lua
 **
-** luaopen_slope lives in the Lua binding, not in libslope, so the program
-** links the installed module itself (it holds the whole core too); the
-** rpath lets the loader find it at run time.
+** luaopen_slope lives in the Lua binding, libslope_lua.a, which is a client
+** of libslope's public API like any host: slope-lua.pc names both (and Lua).
 **
 ** The Lua state owns everything slope makes inside it (one slope context per
 ** state, freed by lua_close), so the host frees nothing but the state.

@@ -1,0 +1,300 @@
+/*
+** lua_problem.c -- problems in Lua: slope.problem(f, start, options) and the
+** fields p.x, p.f and p.params.  Reading f, its parameters and start point
+** and the data and batching options is shared with slope.minimize (lua_run.c),
+** which builds its problem the same way.
+*/
+#include <math.h>
+#include <string.h>
+
+#include "lua_slope.h"
+
+/* A Problem: the C problem, freed by __gc however the code using it ends;
+** uservalue 1 keeps the data set alive as long as the problem. */
+typedef struct ls_problem {
+  slope_problem *p;
+} ls_problem;
+
+/* ---- parameters and start points ------------------------------------------------- */
+
+/* Position of 'name' as a whole word in 'text', or -1. */
+static long word_pos(const char *text, const char *name) {
+  size_t len = strlen(name);
+  for (const char *p = strstr(text, name); p; p = strstr(p + 1, name)) {
+    int before = p > text && (p[-1] == '_' || (p[-1] >= '0' && p[-1] <= '9') ||
+                              ((p[-1] | 32) >= 'a' && (p[-1] | 32) <= 'z'));
+    char c = p[len];
+    int after = c == '_' || (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z');
+    if (!before && !after) return p - text;
+  }
+  return -1;
+}
+
+/* Whether 'name' is one of the n names in 'v'. */
+static int listed(const char *const *v, int n, const char *name) {
+  for (int i = 0; i < n; i++) if (strcmp(v[i], name) == 0) return 1;
+  return 0;
+}
+
+/* "'y' is not a variable of f (its variables: w, x); did you mean 'w'?" */
+static void not_a_variable(lua_State *L, const char *what, const char *name, const char *const *vars, int nv) {
+  char list[400];
+  if (nv) slope_name_list(list, sizeof list, vars, (size_t)nv);
+  luaL_error(L, "%s: '%s' is not a variable of f (%s%s)%s", what, name, nv ? "its variables: " : "it has no variables",
+             nv ? list : "", ls_hint(L, slope_suggest(name, vars, (size_t)nv)));
+}
+
+/*
+** Push the parameter names of a run as a list: 'params' when given, else
+** the keys of 'start' in order of first appearance in f as printed, which
+** is the order a person reads them in (w before b in w*x + b).
+*/
+static int push_params(lua_State *L, slope_ctx *S, slope_expr f, int start, int params, const char *what) {
+  const char *text = slope_print(S, f);
+  if (!text) ls_raise(L, S);
+  lua_pushstring(L, text);
+  text = lua_tostring(L, -1);
+  lua_newtable(L);
+  int list = lua_gettop(L), n = 0;
+  if (params) {
+    n = (int)luaL_len(L, params);
+    for (int i = 1; i <= n; i++) {
+      if (lua_geti(L, params, i) != LUA_TSTRING) luaL_error(L, "%s: params[%d] must be a name", what, i);
+      if (lua_getfield(L, start, lua_tostring(L, -1)) != LUA_TNUMBER)
+        luaL_error(L, "%s: no start value for parameter '%s'", what, lua_tostring(L, -2));
+      lua_pop(L, 1);
+      lua_rawseti(L, list, i);
+    }
+  } else {
+    lua_pushnil(L);
+    while (lua_next(L, start)) {
+      lua_pop(L, 1);
+      if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "%s: start must map parameter names to numbers", what);
+      lua_pushvalue(L, -1);
+      lua_rawseti(L, list, ++n);
+    }
+    /* insertion sort by position in f: few parameters */
+    for (int i = 2; i <= n; i++) {
+      for (int j = i; j > 1; j--) {
+        lua_geti(L, list, j - 1);
+        lua_geti(L, list, j);
+        long a = word_pos(text, lua_tostring(L, -2)), b = word_pos(text, lua_tostring(L, -1));
+        if (a < b || (a == b && strcmp(lua_tostring(L, -2), lua_tostring(L, -1)) < 0)) { lua_pop(L, 2); break; }
+        lua_rawseti(L, list, j - 1);
+        lua_rawseti(L, list, j);
+      }
+    }
+  }
+  if (n == 0) luaL_error(L, "%s: give a start value for at least one parameter", what);
+  /* the free variables of f: its printed text is not enough, since it also
+  ** holds function names ("sin" in sin(x)) */
+  int nv;
+  const char **vars = ls_vars(L, S, f, &nv);
+  for (int i = 1; i <= n; i++) {
+    lua_geti(L, list, i);
+    const char *name = lua_tostring(L, -1);
+    if (!listed(vars, nv, name)) not_a_variable(L, what, name, vars, nv);
+    if (lua_getfield(L, start, name) != LUA_TNUMBER)
+      luaL_error(L, "%s: the start value of '%s' must be a number", what, name);
+    lua_Number v = lua_tonumber(L, -1);
+    if (v != v || v == HUGE_VAL || v == -HUGE_VAL)
+      luaL_error(L, "%s: the start value of '%s' must be finite, got %s", what, name, v != v ? "nan" : v > 0 ? "inf" : "-inf");
+    lua_pop(L, 2);
+  }
+  lua_pop(L, 1);   /* the variables */
+  lua_remove(L, list - 1);
+  return n;
+}
+
+/* names[] and x0[] from the parameter list at 'list' and the start table. */
+static void read_start(lua_State *L, int list, int start, int n, const char **names, double *x0) {
+  for (int i = 0; i < n; i++) {
+    lua_geti(L, list, i + 1);
+    names[i] = lua_tostring(L, -1);   /* kept alive by the list */
+    lua_getfield(L, start, names[i]);
+    x0[i] = lua_tonumber(L, -1);
+    lua_pop(L, 2);
+  }
+}
+
+void ls_push_point(lua_State *L, slope_problem *p, const double *x) {
+  int n = slope_problem_nparams(p);
+  lua_createtable(L, 0, n);
+  for (int i = 0; i < n; i++) {
+    lua_pushnumber(L, x[i]);
+    lua_setfield(L, -2, slope_problem_name(p, i));
+  }
+}
+
+/* ---- the objective, its data and batching ---------------------------------------- */
+
+static slope_expr check_objective(lua_State *L, slope_ctx *S, int idx) {
+  if (lua_type(L, idx) == LUA_TSTRING) {
+    size_t len;
+    const char *src = lua_tolstring(L, idx, &len);
+    slope_expr e = slope_parse(S, src, len);
+    if (!e) ls_raise(L, S);
+    return e;
+  }
+  if (lua_isfunction(L, idx))
+    luaL_argerror(L, idx, "an expression such as \"x^2 - 4*x\" expected, got function: slope "
+                  "differentiates expressions, not Lua functions");
+  slope_expr e = ls_to_expr(L, S, idx);
+  if (!e) luaL_typeerror(L, idx, "Expr or expression text");
+  return e;
+}
+
+/* Build the problem of f, start and the data/batch options of table 'opts'. */
+static slope_problem *make_problem(lua_State *L, slope_ctx *S, int opts, const char *what) {
+  int top = lua_gettop(L);
+  slope_expr f = check_objective(L, S, 1);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  int params = 0;
+  if (opts && lua_getfield(L, opts, "params") != LUA_TNIL) {
+    ls_check_option_type(L, LUA_TTABLE, what, "params", "a list of parameter names");
+    params = lua_gettop(L);
+  } else if (opts) lua_pop(L, 1);
+  int n = push_params(L, S, f, 2, params, what), list = lua_gettop(L);
+  const char **names = lua_newuserdatauv(L, (size_t)n * sizeof *names, 0);
+  double *x0 = lua_newuserdatauv(L, (size_t)n * sizeof *x0, 0);
+  read_start(L, list, 2, n, names, x0);
+  const slope_data *data = NULL;
+  if (opts && lua_getfield(L, opts, "data") != LUA_TNIL) {
+    if (!luaL_testudata(L, -1, LS_DATA))
+      luaL_error(L, "%s: data must be a data set (slope.data{ x = {...} }), got %s", what, luaL_typename(L, -1));
+    data = ls_check_data(L, lua_gettop(L));
+  }
+  slope_problem *p = slope_problem_new(S, f, names, x0, n, data);
+  if (!p) ls_raise(L, S);
+  lua_settop(L, top);
+  return p;
+}
+
+/* batch = "full" | n, shuffle, seed: applied to the problem. */
+static void apply_batching(lua_State *L, slope_ctx *S, slope_problem *p, int opts, const char *what) {
+  size_t batch = 0;
+  int t = lua_getfield(L, opts, "batch");
+  if (t == LUA_TNUMBER) {
+    lua_Integer b = lua_tointeger(L, -1);
+    if (!lua_isinteger(L, -1) || b < 1) luaL_error(L, "%s: batch must be \"full\" or an integer >= 1", what);
+    batch = (size_t)b;
+  } else if (t == LUA_TSTRING) {
+    if (strcmp(lua_tostring(L, -1), "full") != 0) luaL_error(L, "%s: batch must be \"full\" or an integer >= 1", what);
+  } else if (t != LUA_TNIL) luaL_error(L, "%s: batch must be \"full\" or an integer >= 1", what);
+  lua_getfield(L, opts, "shuffle");
+  int shuffle = lua_toboolean(L, -1);
+  lua_getfield(L, opts, "seed");
+  lua_Integer seed = lua_isnil(L, -1) ? 0 : luaL_checkinteger(L, -1);
+  lua_pop(L, 3);
+  if (batch && !slope_problem_data(p)) luaL_error(L, "%s: batch needs data", what);
+  if (slope_problem_batch(p, batch, shuffle, (uint64_t)seed) != SLOPE_OK) ls_raise(L, S);
+}
+
+/* The parameter names of 'p' as a Lua list. */
+int ls_push_names(lua_State *L, slope_problem *p) {
+  int n = slope_problem_nparams(p);
+  lua_createtable(L, n, 0);
+  for (int i = 0; i < n; i++) {
+    lua_pushstring(L, slope_problem_name(p, i));
+    lua_rawseti(L, -2, i + 1);
+  }
+  return lua_gettop(L);
+}
+
+/* ---- the Problem class ------------------------------------------------------------ */
+
+/* The problem userdata frees the C problem however the run ends. */
+static int problem_gc(lua_State *L) {
+  ls_problem *P = luaL_checkudata(L, 1, LS_PROBLEM);
+  slope_problem_free(P->p);
+  P->p = NULL;
+  return 0;
+}
+
+static ls_problem *new_problem_udata(lua_State *L) {
+  ls_problem *P = lua_newuserdatauv(L, sizeof *P, 1);
+  P->p = NULL;
+  luaL_setmetatable(L, LS_PROBLEM);
+  return P;
+}
+
+slope_problem *ls_push_problem(lua_State *L, slope_ctx *S, int opts, const char *what) {
+  ls_problem *P = new_problem_udata(L);   /* owns the C problem from here */
+  lua_getfield(L, opts, "data");
+  lua_setiuservalue(L, -2, 1);             /* the data must outlive the problem */
+  P->p = make_problem(L, S, opts, what);
+  apply_batching(L, S, P->p, opts, what);
+  return P->p;
+}
+
+/* slope.problem(f, start, { data = ds, batch = 4, shuffle = true, seed = 1, params = {...} }) */
+static int l_problem(lua_State *L) {
+  slope_ctx *S = ls_ctx(L);
+  lua_settop(L, 3);
+  if (lua_isnil(L, 3)) { lua_newtable(L); lua_replace(L, 3); }
+  static const char *const opts[] = {"data", "batch", "shuffle", "seed", "params", NULL};
+  luaL_checktype(L, 3, LUA_TTABLE);
+  ls_check_options(L, 3, "problem", opts, 0);
+  ls_push_problem(L, S, 3, "problem");
+  return 1;
+}
+
+static ls_problem *check_problem(lua_State *L, int idx) {
+  ls_problem *P = luaL_checkudata(L, idx, LS_PROBLEM);
+  if (!P->p) luaL_error(L, "the problem has been freed");
+  return P;
+}
+
+slope_problem *ls_check_problem(lua_State *L, int idx) { return check_problem(L, idx)->p; }
+
+/* p.x (the current point), p.f (the objective there over all rows), p.params */
+static int problem_index(lua_State *L) {
+  ls_problem *P = check_problem(L, 1);
+  const char *k = luaL_checkstring(L, 2);
+  if (strcmp(k, "x") == 0) ls_push_point(L, P->p, slope_problem_x(P->p));
+  else if (strcmp(k, "f") == 0) {
+    double f;
+    if (slope_problem_eval(P->p, slope_problem_x(P->p), &f, NULL) != SLOPE_OK) ls_raise(L, ls_ctx(L));
+    lua_pushnumber(L, f);
+  } else if (strcmp(k, "params") == 0) ls_push_names(L, P->p);
+  else return luaL_error(L, "a problem has the fields x, f and params, not '%s'", k);
+  return 1;
+}
+
+/* p.x = { w = 1, b = 0 } moves the current point (names not given stay). */
+static int problem_newindex(lua_State *L) {
+  ls_problem *P = check_problem(L, 1);
+  const char *k = luaL_checkstring(L, 2);
+  if (strcmp(k, "x") != 0) return luaL_error(L, "only p.x can be set, not '%s'", k);
+  luaL_checktype(L, 3, LUA_TTABLE);
+  int n = slope_problem_nparams(P->p);
+  double *x = slope_problem_x(P->p);
+  lua_pushnil(L);
+  while (lua_next(L, 3)) {
+    int i = 0;
+    const char *name = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "";
+    while (i < n && strcmp(name, slope_problem_name(P->p, i)) != 0) i++;
+    if (i == n) return luaL_error(L, "p.x: '%s' is not a parameter of the problem", name);
+    if (lua_type(L, -1) != LUA_TNUMBER) return luaL_error(L, "p.x: %s must be a number", name);
+    x[i] = lua_tonumber(L, -1);
+    lua_pop(L, 1);
+  }
+  return 0;
+}
+
+static int problem_tostring(lua_State *L) {
+  ls_problem *P = check_problem(L, 1);
+  lua_pushfstring(L, "slope.Problem(%d parameters)", slope_problem_nparams(P->p));
+  return 1;
+}
+
+void ls_open_problem(lua_State *L, slope_ctx *S) {
+  static const luaL_Reg meta[] = {
+    {"__gc", problem_gc}, {"__index", problem_index}, {"__newindex", problem_newindex},
+    {"__tostring", problem_tostring}, {NULL, NULL}
+  };
+  ls_newclass(L, S, LS_PROBLEM, meta, NULL);
+  lua_pushlightuserdata(L, S);
+  lua_pushcclosure(L, l_problem, 1);
+  lua_setfield(L, -2, "problem");
+}

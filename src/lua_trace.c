@@ -1,0 +1,140 @@
+/*
+** lua_trace.c -- traces in Lua: the record of a run (r.trace), one row per
+** recorded step.  #t, t[k] as a table, t:column(name) as an array, and
+** t:csv(path), t:json(path) to save it.
+*/
+#include <string.h>
+
+#include "lua_slope.h"
+
+/* A Trace: the C trace, freed by __gc; uservalue 1 is the list of the
+** parameter names, which the C trace does not keep. */
+typedef struct ls_trace {
+  slope_trace *t;
+} ls_trace;
+
+void ls_push_trace(lua_State *L, slope_trace *t, int names) {
+  ls_trace *T = lua_newuserdatauv(L, sizeof *T, 1);
+  T->t = t;
+  luaL_setmetatable(L, LS_TRACE);
+  lua_pushvalue(L, names);
+  lua_setiuservalue(L, -2, 1);
+}
+
+static ls_trace *check_trace(lua_State *L) {
+  ls_trace *T = luaL_checkudata(L, 1, LS_TRACE);
+  if (!T->t) luaL_error(L, "the trace has been freed");
+  return T;
+}
+
+static int trace_gc(lua_State *L) {
+  ls_trace *T = luaL_checkudata(L, 1, LS_TRACE);
+  slope_trace_free(T->t);
+  T->t = NULL;
+  return 0;
+}
+
+static int trace_len(lua_State *L) {
+  size_t rows = slope_trace_rows(check_trace(L)->t);
+  lua_pushinteger(L, rows ? (lua_Integer)rows - 1 : 0);
+  return 1;
+}
+
+/* trace[k]: { step, f, lr, grad_norm, x = { name = value } } for k = 0..#trace */
+static int trace_index(lua_State *L) {
+  ls_trace *T = check_trace(L);
+  if (lua_type(L, 2) == LUA_TSTRING) {
+    luaL_getmetafield(L, 1, "methods");
+    lua_getfield(L, -1, lua_tostring(L, 2));
+    return 1;
+  }
+  lua_Integer k = luaL_checkinteger(L, 2);
+  size_t rows = slope_trace_rows(T->t);
+  if (k < 0 || (size_t)k >= rows) { lua_pushnil(L); return 1; }
+  int n = slope_trace_nparams(T->t);
+  double *x = lua_newuserdatauv(L, (size_t)n * sizeof *x, 0);
+  long step;
+  double f, lr, gn;
+  slope_trace_row(T->t, (size_t)k, &step, &f, &lr, &gn, x);
+  lua_getiuservalue(L, 1, 1);
+  int names = lua_gettop(L);
+  lua_createtable(L, 0, 5);
+  lua_pushinteger(L, step); lua_setfield(L, -2, "step");
+  lua_pushnumber(L, f); lua_setfield(L, -2, "f");
+  lua_pushnumber(L, lr); lua_setfield(L, -2, "lr");
+  lua_pushnumber(L, gn); lua_setfield(L, -2, "grad_norm");
+  lua_createtable(L, 0, n);
+  for (int i = 0; i < n; i++) {
+    lua_pushnumber(L, x[i]);
+    lua_geti(L, names, i + 1);
+    lua_insert(L, -2);
+    lua_settable(L, -3);
+  }
+  lua_setfield(L, -2, "x");
+  return 1;
+}
+
+/* trace:column "f" (or "step", "lr", "grad_norm", a parameter name): an array over rows 0.. */
+static int trace_column(lua_State *L) {
+  ls_trace *T = check_trace(L);
+  const char *name = luaL_checkstring(L, 2);
+  int n = slope_trace_nparams(T->t), which = -1;
+  const char *fixed[] = {"step", "f", "lr", "grad_norm"};
+  for (int i = 0; i < 4; i++) if (strcmp(name, fixed[i]) == 0) which = i;
+  lua_getiuservalue(L, 1, 1);
+  for (int i = 0; i < n && which < 0; i++) {
+    lua_geti(L, -1, i + 1);
+    if (strcmp(lua_tostring(L, -1), name) == 0) which = 4 + i;
+    lua_pop(L, 1);
+  }
+  if (which < 0) return luaL_error(L, "trace:column: no column '%s' (step, f, lr, grad_norm or a parameter)", name);
+  double *x = lua_newuserdatauv(L, (size_t)n * sizeof *x, 0);
+  size_t rows = slope_trace_rows(T->t);
+  lua_createtable(L, (int)rows, 0);
+  for (size_t k = 0; k < rows; k++) {
+    long step;
+    double v[4];
+    slope_trace_row(T->t, k, &step, &v[1], &v[2], &v[3], x);
+    if (which == 0) lua_pushinteger(L, step);
+    else lua_pushnumber(L, which < 4 ? v[which] : x[which - 4]);
+    lua_rawseti(L, -2, (lua_Integer)k + 1);
+  }
+  return 1;
+}
+
+static int trace_write(lua_State *L, int json) {
+  ls_trace *T = check_trace(L);
+  const char *path = luaL_checkstring(L, 2);
+  int n = slope_trace_nparams(T->t);
+  const char **names = lua_newuserdatauv(L, (size_t)n * sizeof *names, 0);
+  lua_getiuservalue(L, 1, 1);
+  for (int i = 0; i < n; i++) {
+    lua_geti(L, -1, i + 1);
+    names[i] = lua_tostring(L, -1);   /* anchored in the names table */
+    lua_pop(L, 1);
+  }
+  slope_ctx *S = ls_ctx(L);
+  if ((json ? slope_trace_json : slope_trace_csv)(T->t, path, names) != SLOPE_OK) ls_raise(L, S);
+  lua_settop(L, 1);
+  return 1;
+}
+
+static int trace_csv(lua_State *L) { return trace_write(L, 0); }
+static int trace_json(lua_State *L) { return trace_write(L, 1); }
+
+static int trace_tostring(lua_State *L) {
+  ls_trace *T = check_trace(L);
+  lua_pushfstring(L, "slope.Trace(%d rows)", (int)slope_trace_rows(T->t));
+  return 1;
+}
+
+void ls_open_trace(lua_State *L, slope_ctx *S) {
+  static const luaL_Reg meta[] = {
+    {"__gc", trace_gc}, {"__len", trace_len}, {"__index", trace_index},
+    {"__tostring", trace_tostring}, {NULL, NULL}
+  };
+  static const luaL_Reg methods[] = {
+    {"column", trace_column}, {"csv", trace_csv}, {"json", trace_json}, {NULL, NULL}
+  };
+  ls_newclass(L, S, LS_TRACE, meta, methods);
+}
