@@ -15,9 +15,10 @@
 **   NAME   SX_NAME is its node kind, TP_NAME its tape operation
 **   name   as written in the language
 **   ar     arity: 1 or 2
-**   VALUE  its value, a C expression in 'a' (and 'b').  sx_fn_eval and the
-**          tape compute it; the C printer writes this same text with 'a'
-**          and 'b' replaced by the operands and sx_ helpers renamed slope_
+**   VALUE  its value, a C expression in 'a' (and 'b') using only <math.h>
+**          and SX_HELPERS.  sx_fn_eval and the tape compute it; the C
+**          printer writes this same text with 'a' and 'b' replaced by the
+**          operands and the helpers' sx_ renamed slope_
 **   DA DB  the tape's adjoints of a and b, in 'a', 'b', the output 'o' and
 **          its adjoint 'g' (DB is 0 for a unary function)
 **   D      the symbolic derivative, built in diff.c with NUM, FN, ADD, SUB,
