@@ -22,10 +22,23 @@ slope: declare a function, differentiate it, minimize it.
 
 help(slope.minimize), help(slope.optim.adam), help "schedule" ... say more.]]
 
+-- "functions (sin cos ...)," from the C table of the language, wrapped;
+-- its reductions are named apart
+local function language_functions()
+  local text, width = "functions (", #"functions ("
+  for _, name in ipairs(private.language) do
+    if name ~= "sum" and name ~= "mean" then
+      if width + #name > 92 then text, width = text .. "\n", 0 end
+      local sep = (width == 0 or text:sub(-1) == "(") and "" or " "
+      text, width = text .. sep .. name, width + #sep + #name
+    end
+  end
+  return text .. "),"
+end
+
 local docs = {
   expr = "slope.expr \"text\" -> Expr. Parse the expression language: numbers, names, + - * / ^,\n"
-    .. "functions (sin cos tan asin acos atan atan2 sinh cosh tanh exp log log2 log10 sqrt cbrt abs\n"
-    .. "sign step min max pow hypot sigmoid relu softplus erf), mean/sum over data rows, pi,\n"
+    .. language_functions() .. " mean/sum over data rows, pi,\n"
     .. "and let-bindings: \"r2 = x^2 + y^2; exp(-r2)\".",
   var = "slope.var \"x\" -> Expr; slope.vars(\"x\", \"y\") -> several.",
   diff = "slope.diff(f, \"x\") or f:diff(\"x\" [, order]) -> the simplified derivative.\n"

@@ -14,21 +14,16 @@
 
 #include "expr.h"
 
-/* Helpers for the functions <math.h> lacks, written exactly as sx_fn_eval
-** computes them.  The guard lets several generated functions share a file. */
+/* The helpers of functions.h that <math.h> lacks, as text: the body the
+** library compiles.  The guard lets several generated functions share a file. */
 static const char helpers[] =
   "#include <math.h>\n"
   "\n"
   "#ifndef SLOPE_CCODE_HELPERS\n"
   "#define SLOPE_CCODE_HELPERS\n"
-  "static inline double slope_sigmoid(double a) {\n"
-  "  if (a >= 0) return 1 / (1 + exp(-a));\n"
-  "  double e = exp(a);\n"
-  "  return e / (1 + e);\n"
-  "}\n"
-  "static inline double slope_softplus(double a) {\n"
-  "  return a > 0 ? a + log1p(exp(-a)) : log1p(exp(a));\n"
-  "}\n"
+#define X(NAME, ...) "static inline double slope_" #NAME "(double a) " #__VA_ARGS__ "\n"
+  SX_HELPERS(X)
+#undef X
   "#endif\n\n";
 
 /* Reachability flags of a node. */
@@ -64,18 +59,28 @@ static void c_ref(const cgen *g, sx_id e) {
   }
 }
 
-/* C function or expression template of a function kind ('#' is the argument). */
-static const char *c_fn(int kind) {
-  switch (kind) {
-  case SX_SIN: return "sin";     case SX_COS: return "cos";     case SX_TAN: return "tan";
-  case SX_ASIN: return "asin";   case SX_ACOS: return "acos";   case SX_ATAN: return "atan";
-  case SX_SINH: return "sinh";   case SX_COSH: return "cosh";   case SX_TANH: return "tanh";
-  case SX_EXP: return "exp";     case SX_LOG: return "log";     case SX_LOG2: return "log2";
-  case SX_LOG10: return "log10"; case SX_CBRT: return "cbrt";   case SX_ABS: return "fabs";
-  case SX_ERF: return "erf";     case SX_SIGMOID: return "slope_sigmoid";
-  case SX_SOFTPLUS: return "slope_softplus";
-  case SX_ATAN2: return "atan2"; case SX_HYPOT: return "hypot";
-  default: return NULL;
+/* The value of each function as C text, from its row (ORDER FN): an
+** expression in 'a' and 'b', which 'c_value' replaces by the operands. */
+#define X(NAME, name, ar, VALUE, ...) [SX_##NAME] = #VALUE,
+static const char *const c_values[SX_NKINDS] = { SX_FUNCTIONS(X) };
+#undef X
+
+static int c_alnum(char c) {
+  return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* A function's value: its row's text with the identifiers 'a' and 'b' replaced
+** by the operands, and the helpers sx_NAME by the generated slope_NAME. */
+static void c_value(const cgen *g, const char *text, sx_id a, sx_id b) {
+  for (const char *p = text; *p; ) {
+    size_t n = 1;
+    if (c_alnum(*p)) while (c_alnum(p[n])) n++;
+    if (n == 1 && (*p == 'a' || *p == 'b')) c_ref(g, *p == 'a' ? a : b);
+    else if (!(*p >= '0' && *p <= '9') && n > 3 && strncmp(p, "sx_", 3) == 0) {
+      sx_buf_puts(g->b, "slope_");
+      sx_buf_add(g->b, p + 3, n - 3);
+    } else sx_buf_add(g->b, p, n);
+    p += n;
   }
 }
 
@@ -125,30 +130,7 @@ static void c_rhs(const cgen *g, sx_id e) {
     return;
   }
   case SX_POW: c_pow(g, a, c); return;
-  case SX_SIGN:
-    sx_buf_puts(b, "(double)((");
-    c_ref(g, a); sx_buf_puts(b, " > 0) - (");
-    c_ref(g, a); sx_buf_puts(b, " < 0))");
-    return;
-  case SX_STEP: sx_buf_puts(b, "("); c_ref(g, a); sx_buf_puts(b, " > 0 ? 1.0 : 0.0)"); return;
-  case SX_RELU:
-    sx_buf_puts(b, "("); c_ref(g, a); sx_buf_puts(b, " > 0 ? ");
-    c_ref(g, a); sx_buf_puts(b, " : 0.0)");
-    return;
-  case SX_MIN: case SX_MAX:   /* as sx_fn_eval, not fmin/fmax, which treat NaN apart */
-    sx_buf_puts(b, "(");
-    c_ref(g, a); sx_buf_puts(b, kind == SX_MIN ? " < " : " > "); c_ref(g, c);
-    sx_buf_puts(b, " ? "); c_ref(g, a); sx_buf_puts(b, " : "); c_ref(g, c);
-    sx_buf_puts(b, ")");
-    return;
-  default:
-    sx_buf_puts(b, c_fn(kind));
-    sx_buf_puts(b, "(");
-    for (uint32_t i = 0; i < n; i++) {
-      if (i) sx_buf_puts(b, ", ");
-      c_ref(g, sx_kid(S, e, i));
-    }
-    sx_buf_puts(b, ")");
+  default: c_value(g, c_values[kind], a, c); return;
   }
 }
 

@@ -13,55 +13,38 @@
 
 #define NUM(v) sx_mknum(S, (v))
 
-/* d/du f(u) for a unary function kind, as an expression in u (without du). */
-static sx_id dfn1(slope_ctx *S, int kind, sx_id self, sx_id u) {
-  sx_id one = NUM(1), half = NUM(-0.5);
-  switch (kind) {
-  case SX_SIN: return sx_apply(S, SX_COS, &u, 1);
-  case SX_COS: return sx_neg(S, sx_apply(S, SX_SIN, &u, 1));
-  case SX_TAN: return sx_add(S, one, sx_pow(S, self, NUM(2)));
-  case SX_ASIN: return sx_pow(S, sx_sub(S, one, sx_pow(S, u, NUM(2))), half);
-  case SX_ACOS: return sx_neg(S, sx_pow(S, sx_sub(S, one, sx_pow(S, u, NUM(2))), half));
-  case SX_ATAN: return sx_pow(S, sx_add(S, one, sx_pow(S, u, NUM(2))), NUM(-1));
-  case SX_SINH: return sx_apply(S, SX_COSH, &u, 1);
-  case SX_COSH: return sx_apply(S, SX_SINH, &u, 1);
-  case SX_TANH: return sx_sub(S, one, sx_pow(S, self, NUM(2)));
-  case SX_EXP: return self;
-  case SX_LOG: return sx_pow(S, u, NUM(-1));
-  case SX_LOG2: return sx_div(S, NUM(1 / log(2.0)), u);
-  case SX_LOG10: return sx_div(S, NUM(1 / log(10.0)), u);
-  case SX_CBRT: return sx_div(S, NUM(1.0 / 3), sx_pow(S, self, NUM(2)));
-  case SX_ABS: return sx_apply(S, SX_SIGN, &u, 1);
-  case SX_SIGN: case SX_STEP: return NUM(0);
-  case SX_SIGMOID: return sx_mul(S, self, sx_sub(S, one, self));
-  case SX_RELU: return sx_apply(S, SX_STEP, &u, 1);
-  case SX_SOFTPLUS: return sx_apply(S, SX_SIGMOID, &u, 1);
-  case SX_ERF:   /* 2/sqrt(pi) * exp(-u^2) */
-    return sx_mul(S, NUM(1.1283791670955126), sx_apply(S, SX_EXP, (sx_id[]){sx_neg(S, sx_pow(S, u, NUM(2)))}, 1));
-  default: return sx_error(S, SLOPE_ERRARG, "no derivative rule for '%s'", sx_kind_name(kind)), SX_NIL;
-  }
+/* The D column of the rows in functions.h is written with these. */
+#define FN(K, x) fn1(S, SX_##K, (x))
+#define ADD(x, y) sx_add(S, (x), (y))
+#define SUB(x, y) sx_sub(S, (x), (y))
+#define MUL(x, y) sx_mul(S, (x), (y))
+#define DIV(x, y) sx_div(S, (x), (y))
+#define POW(x, y) sx_pow(S, (x), (y))
+#define NEG(x) sx_neg(S, (x))
+#define CHOOSE(pa) choose(S, (pa), da, db)
+
+static sx_id fn1(slope_ctx *S, int kind, sx_id u) { return sx_apply(S, kind, &u, 1); }
+
+/* pa*da + (1 - pa)*db: the branch taken by min and max. */
+static sx_id choose(slope_ctx *S, sx_id pa, sx_id da, sx_id db) {
+  sx_id pb = sx_sub(S, NUM(1), pa);
+  return sx_add(S, sx_mul(S, pa, da), sx_mul(S, pb, db));
 }
 
-/* Chain rule for binary functions: da * df/da + db * df/db. */
-static sx_id dfn2(slope_ctx *S, int kind, sx_id self, sx_id a, sx_id b, sx_id da, sx_id db) {
-  sx_id pa, pb;
+/*
+** The differential of function node 'self' from its row (ORDER FN): a
+** unary function's D is d/du, times da; a binary one's is the whole
+** differential in a, b, da and db.
+*/
+static sx_id dfn(slope_ctx *S, int kind, sx_id self, sx_id a, sx_id b, sx_id da, sx_id db) {
+  sx_id u = a;
   switch (kind) {
-  case SX_ATAN2: {   /* atan2(a, b) = atan(a/b): (b*da - a*db) / (a^2 + b^2) */
-    sx_id r2 = sx_add(S, sx_pow(S, a, NUM(2)), sx_pow(S, b, NUM(2)));
-    return sx_div(S, sx_sub(S, sx_mul(S, b, da), sx_mul(S, a, db)), r2);
+#define X(NAME, name, ar, VALUE, DA, DB, D, ...) \
+  case SX_##NAME: return ar == 1 ? sx_mul(S, (D), da) : (D);
+  SX_FUNCTIONS(X)
+#undef X
+  default: return sx_error(S, SLOPE_ERRARG, "no derivative rule for '%s'", sx_kind_name(kind)), SX_NIL;
   }
-  case SX_HYPOT:
-    return sx_div(S, sx_add(S, sx_mul(S, a, da), sx_mul(S, b, db)), self);
-  case SX_MAX:       /* the branch taken; ties go to b */
-    pa = sx_apply(S, SX_STEP, (sx_id[]){sx_sub(S, a, b)}, 1);
-    break;
-  case SX_MIN:
-    pa = sx_apply(S, SX_STEP, (sx_id[]){sx_sub(S, b, a)}, 1);
-    break;
-  default: return sx_error(S, SLOPE_ERRARG, "no derivative rule"), SX_NIL;
-  }
-  pb = sx_sub(S, NUM(1), pa);
-  return sx_add(S, sx_mul(S, pa, da), sx_mul(S, pb, db));
 }
 
 /* Product rule over n factors: sum_i df_i * prod_{j != i} f_j. */
@@ -122,11 +105,11 @@ static sx_id dnode(slope_ctx *S, sx_id e, sx_id var, const uint32_t *d) {
     if (sx_is_fn2(k)) {
       sx_id a = sx_kid(S, e, 0), b = sx_kid(S, e, 1);
       if (sx_is_num(S, d[a], 0) && sx_is_num(S, d[b], 0)) return NUM(0);
-      return dfn2(S, k, e, a, b, d[a], d[b]);
+      return dfn(S, k, e, a, b, d[a], d[b]);
     } else {
       sx_id u = sx_kid(S, e, 0);
       if (sx_is_num(S, d[u], 0)) return NUM(0);
-      return sx_mul(S, dfn1(S, k, e, u), d[u]);
+      return dfn(S, k, e, u, SX_NIL, d[u], SX_NIL);
     }
   }
 }

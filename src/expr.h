@@ -21,28 +21,33 @@
 #define SLOPE_EXPR_H
 
 #include "ctx.h"
+#include "functions.h"
 
 typedef uint32_t sx_id;
 #define SX_NIL 0u            /* no node: construction failed, see the context error */
 
+/* Node kinds.  The functions come from their rows in functions.h, unary
+** ones first (ORDER FN). */
+#define SX_KIND1(NAME, name, ar, ...) SX_IF1_##ar(SX_##NAME,)
+#define SX_KIND2(NAME, name, ar, ...) SX_IF2_##ar(SX_##NAME,)
 enum sx_kind {
   SX_NUM, SX_VAR,
   SX_ADD, SX_MUL, SX_POW,
-  /* unary functions (sqrt is POW 0.5) */
-  SX_SIN, SX_COS, SX_TAN, SX_ASIN, SX_ACOS, SX_ATAN,
-  SX_SINH, SX_COSH, SX_TANH,
-  SX_EXP, SX_LOG, SX_LOG2, SX_LOG10, SX_CBRT,
-  SX_ABS, SX_SIGN, SX_STEP, SX_SIGMOID, SX_RELU, SX_SOFTPLUS, SX_ERF,
-  /* binary functions (pow is POW) */
-  SX_ATAN2, SX_HYPOT, SX_MIN, SX_MAX,
+  SX_FUNCTIONS(SX_KIND1)   /* unary functions (sqrt is POW 0.5) */
+  SX_FUNCTIONS(SX_KIND2)   /* binary functions (pow is POW) */
   /* reductions over data rows */
   SX_SUM, SX_MEAN,
   SX_NKINDS
 };
-#define SX_FIRST_FN1 SX_SIN
-#define SX_LAST_FN1  SX_ERF
-#define SX_FIRST_FN2 SX_ATAN2
-#define SX_LAST_FN2  SX_MAX
+#define SX_COUNT1(NAME, name, ar, ...) SX_IF1_##ar(+ 1)
+#define SX_COUNT2(NAME, name, ar, ...) SX_IF2_##ar(+ 1)
+enum { SX_NFN1 = 0 SX_FUNCTIONS(SX_COUNT1), SX_NFN2 = 0 SX_FUNCTIONS(SX_COUNT2) };
+#define SX_FIRST_FN1 (SX_POW + 1)
+#define SX_LAST_FN1  (SX_POW + SX_NFN1)
+#define SX_FIRST_FN2 (SX_LAST_FN1 + 1)
+#define SX_LAST_FN2  (SX_LAST_FN1 + SX_NFN2)
+_Static_assert(SX_LAST_FN2 + 1 == SX_SUM, "the functions are the kinds between POW and SUM");
+_Static_assert(SX_NKINDS <= 256, "a node's kind is a byte");
 #define sx_is_fn1(k)   ((k) >= SX_FIRST_FN1 && (k) <= SX_LAST_FN1)
 #define sx_is_fn2(k)   ((k) >= SX_FIRST_FN2 && (k) <= SX_LAST_FN2)
 #define sx_is_reduce(k) ((k) == SX_SUM || (k) == SX_MEAN)

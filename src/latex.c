@@ -229,40 +229,27 @@ static void l_pow(const slope_ctx *S, sx_id e, sx_buf *b) {
 
 /* ---- functions ------------------------------------------------------------- */
 
-/* LaTeX operator of a function kind; NULL for \operatorname{name}. */
-static const char *l_op(int kind) {
-  switch (kind) {
-  case SX_SIN: return "\\sin";      case SX_COS: return "\\cos";
-  case SX_TAN: return "\\tan";      case SX_ASIN: return "\\arcsin";
-  case SX_ACOS: return "\\arccos";  case SX_ATAN: return "\\arctan";
-  case SX_SINH: return "\\sinh";    case SX_COSH: return "\\cosh";
-  case SX_TANH: return "\\tanh";    case SX_EXP: return "\\exp";
-  case SX_LOG: return "\\log";      case SX_LOG2: return "\\log_{2}";
-  case SX_LOG10: return "\\log_{10}";
-  case SX_MIN: return "\\min";      case SX_MAX: return "\\max";
-  default: return NULL;
-  }
-}
+/* The TEX column of each function's row (ORDER FN): an operator, a
+** template with '#' for each argument, or NULL for \operatorname{name}. */
+#define X(NAME, name, ar, VALUE, DA, DB, D, SIMP, TEX) [SX_##NAME] = TEX,
+static const char *const l_tex[SX_NKINDS] = { SX_FUNCTIONS(X) };
+#undef X
 
 static void l_call(const slope_ctx *S, sx_id e, sx_buf *b) {
   int kind = sx_kind(S, e);
-  if (kind == SX_ABS) {
-    sx_buf_puts(b, "\\left|");
-    l_expr(S, sx_kid(S, e, 0), b);
-    sx_buf_puts(b, "\\right|");
+  const char *tex = l_tex[kind], *name = sx_kind_name(kind);
+  uint32_t n = sx_nkids(S, e);
+  if (tex && strchr(tex, '#')) {
+    for (uint32_t i = 0; *tex; tex++) {
+      if (*tex == '#' && i < n) l_expr(S, sx_kid(S, e, i++), b);
+      else sx_buf_add(b, tex, 1);
+    }
     return;
   }
-  if (kind == SX_CBRT) {
-    sx_buf_puts(b, "\\sqrt[3]{");
-    l_expr(S, sx_kid(S, e, 0), b);
-    sx_buf_puts(b, "}");
-    return;
-  }
-  const char *op = l_op(kind), *name = sx_kind_name(kind);
-  if (op) sx_buf_puts(b, op);
+  if (tex) sx_buf_puts(b, tex);
   else sx_buf_printf(b, "\\operatorname{%s}", name ? name : "?");
   sx_buf_puts(b, "\\left(");
-  for (uint32_t i = 0; i < sx_nkids(S, e); i++) {
+  for (uint32_t i = 0; i < n; i++) {
     if (i) sx_buf_puts(b, ", ");
     l_expr(S, sx_kid(S, e, i), b);
   }

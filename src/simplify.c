@@ -380,6 +380,21 @@ sx_id sx_div(slope_ctx *S, sx_id a, sx_id b) {
 
 /* ---- functions ------------------------------------------------------------- */
 
+/* The SIMP column of each function's row (ORDER FN): f(g(x)) = x for the
+** inverse g, f(f(x)) = f(x), f(x, x) = x. */
+typedef struct fold_rule { uint8_t inverse, idem, same; } fold_rule;
+#define NONE 0, 0, 0
+#define IDEM 0, 1, 0
+#define SAME 0, 0, 1
+#define INVERSE(G) SX_##G, 0, 0
+#define X(NAME, name, ar, VALUE, DA, DB, D, SIMP, ...) [SX_##NAME] = {SIMP},
+static const fold_rule fold_rules[SX_NKINDS] = { SX_FUNCTIONS(X) };
+#undef X
+#undef NONE
+#undef IDEM
+#undef SAME
+#undef INVERSE
+
 sx_id sx_apply(slope_ctx *S, int kind, const sx_id *args, uint32_t n) {
   if (any_nil(args, n) || sx_failed(S)) return SX_NIL;
   if (kind == SX_POW) return n == 2 ? sx_pow(S, args[0], args[1]) : SX_NIL;
@@ -398,12 +413,10 @@ sx_id sx_apply(slope_ctx *S, int kind, const sx_id *args, uint32_t n) {
     double r = sx_fn_eval(kind, sx_num(S, a), n == 2 ? sx_num(S, args[1]) : 0);
     if (isfinite(r)) return sx_mknum(S, r);
   }
-  /* inverse pairs and idempotent functions */
-  if ((kind == SX_EXP && ka == SX_LOG) || (kind == SX_LOG && ka == SX_EXP))
-    return sx_kid(S, a, 0);
-  if ((kind == SX_ABS || kind == SX_SIGN || kind == SX_STEP || kind == SX_RELU) && ka == kind)
-    return a;
-  if (n == 2 && (kind == SX_MIN || kind == SX_MAX) && args[0] == args[1]) return a;
+  const fold_rule *r = &fold_rules[kind];
+  if (r->inverse && ka == r->inverse) return sx_kid(S, a, 0);
+  if (r->idem && ka == kind) return a;
+  if (r->same && n == 2 && args[0] == args[1]) return a;
   return sx_intern(S, kind, args, n);
 }
 

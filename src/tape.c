@@ -270,16 +270,11 @@ static uint32_t lower_pow(build *b, sx_id id) {
   return emit(b, sec, TP_POWK, a, 0, k);
 }
 
+/* The tape operation of a function kind: its own, of the same name (ORDER FN). */
 static int fn_op(int kind) {
-  static const uint8_t ops[SX_NKINDS] = {
-    [SX_SIN] = TP_SIN, [SX_COS] = TP_COS, [SX_TAN] = TP_TAN, [SX_ASIN] = TP_ASIN,
-    [SX_ACOS] = TP_ACOS, [SX_ATAN] = TP_ATAN, [SX_SINH] = TP_SINH, [SX_COSH] = TP_COSH,
-    [SX_TANH] = TP_TANH, [SX_EXP] = TP_EXP, [SX_LOG] = TP_LOG, [SX_LOG2] = TP_LOG2,
-    [SX_LOG10] = TP_LOG10, [SX_CBRT] = TP_CBRT, [SX_ABS] = TP_ABS, [SX_SIGN] = TP_SIGN,
-    [SX_STEP] = TP_STEP, [SX_SIGMOID] = TP_SIGMOID, [SX_RELU] = TP_RELU,
-    [SX_SOFTPLUS] = TP_SOFTPLUS, [SX_ERF] = TP_ERF, [SX_ATAN2] = TP_ATAN2,
-    [SX_HYPOT] = TP_HYPOT, [SX_MIN] = TP_MIN, [SX_MAX] = TP_MAX,
-  };
+#define X(NAME, ...) [SX_##NAME] = TP_##NAME,
+  static const uint8_t ops[SX_NKINDS] = { SX_FUNCTIONS(X) };
+#undef X
   return ops[kind];
 }
 

@@ -21,17 +21,20 @@
 #include "expr.h"
 
 /* Operations: binary, ternary (fused multiply-add, made by the peephole
-** pass), then unary ones, which take an immediate 'k'. */
+** pass), then unary ones, which take an immediate 'k'.  Each function of
+** the language has its own, named as its kind (ORDER FN). */
+#define TP_OP1(NAME, name, ar, ...) SX_IF1_##ar(TP_##NAME,)
+#define TP_OP2(NAME, name, ar, ...) SX_IF2_##ar(TP_##NAME,)
 enum tp_op {
-  TP_ADD, TP_SUB, TP_MUL, TP_DIV, TP_POW, TP_ATAN2, TP_HYPOT, TP_MIN, TP_MAX,
+  TP_ADD, TP_SUB, TP_MUL, TP_DIV, TP_POW,
+  SX_FUNCTIONS(TP_OP2)
   TP_SQDIFF, TP_SQSUM,          /* (a - b)^2, (a + b)^2 */
   TP_FMA, TP_FMS, TP_FNMA,      /* a*b + c, a*b - c, c - a*b */
   TP_NEG, TP_SQR, TP_SQRT, TP_RECIP, TP_POWI, TP_POWK,
-  TP_SIN, TP_COS, TP_TAN, TP_ASIN, TP_ACOS, TP_ATAN, TP_SINH, TP_COSH, TP_TANH,
-  TP_EXP, TP_LOG, TP_LOG2, TP_LOG10, TP_CBRT, TP_ABS, TP_SIGN, TP_STEP,
-  TP_SIGMOID, TP_RELU, TP_SOFTPLUS, TP_ERF,
+  SX_FUNCTIONS(TP_OP1)
   TP_NOPS
 };
+_Static_assert(TP_NOPS <= 256, "an instruction's operation is a byte");
 #define tp_is_binary(op) ((op) <= TP_SQSUM)
 #define tp_is_ternary(op) ((op) >= TP_FMA && (op) <= TP_FNMA)
 #define tp_is_unary(op) ((op) >= TP_NEG)

@@ -14,21 +14,6 @@
 
 #include "tape.h"
 
-#define LN2    0.69314718055994530942
-#define LN10   2.30258509299404568402
-#define TWO_SQRTPI 1.1283791670955126   /* 2/sqrt(pi), as in diff.c */
-
-/* The same definitions as sx_fn_eval, so tape and symbolic values agree. */
-static inline double tp_sigmoid(double x) {
-  if (x >= 0) return 1 / (1 + exp(-x));
-  double e = exp(x);
-  return e / (1 + e);
-}
-static inline double tp_softplus(double x) {
-  return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x));
-}
-static inline double tp_sign(double x) { return (x > 0) - (x < 0); }
-
 /* The integer exponent of POWI (only POWI reads it; others may be huge). */
 static inline int tp_ki(double k) { return fabs(k) <= 1024 ? (int)k : 0; }
 
@@ -44,20 +29,20 @@ static inline double tp_powi(double x, int n) {
   return n < 0 ? 1 / r : r;
 }
 
-/*
-** Binary operations: name, forward, adjoint of a, adjoint of b.
-** Ties of min and max go to b, as in diff.c (step(a - b) picks a).
-*/
+/* The functions of the language, from their rows in functions.h: the
+** value and the adjoints (ORDER FN).  'X' is whatever the expansion site
+** defines it to be. */
+#define TP_FN1(NAME, name, ar, VALUE, DA, ...) SX_IF1_##ar(X(NAME, VALUE, DA))
+#define TP_FN2(NAME, name, ar, VALUE, DA, DB, ...) SX_IF2_##ar(X(NAME, VALUE, DA, DB))
+
+/* Binary operations: name, forward, adjoint of a, adjoint of b. */
 #define TP_BINARY(X) \
   X(ADD,   a + b,          g,                        g) \
   X(SUB,   a - b,          g,                        -g) \
   X(MUL,   a * b,          g * b,                    g * a) \
   X(DIV,   a / b,          g / b,                    -g * o / b) \
   X(POW,   pow(a, b),      g * b * pow(a, b - 1),    g * o * log(a)) \
-  X(ATAN2, atan2(a, b),    g * b / (a * a + b * b),  -g * a / (a * a + b * b)) \
-  X(HYPOT, hypot(a, b),    g * a / o,                g * b / o) \
-  X(MIN,   a < b ? a : b,  b > a ? g : 0,            b > a ? 0 : g) \
-  X(MAX,   a > b ? a : b,  a > b ? g : 0,            a > b ? 0 : g) \
+  SX_FUNCTIONS(TP_FN2) \
   X(SQDIFF, (a - b) * (a - b), 2 * (a - b) * g,      -2 * (a - b) * g) \
   X(SQSUM, (a + b) * (a + b), 2 * (a + b) * g,       2 * (a + b) * g)
 
@@ -75,27 +60,7 @@ static inline double tp_powi(double x, int n) {
   X(RECIP,    1 / a,            -g * o * o) \
   X(POWI,     tp_powi(a, tp_ki(k)),   g * k * tp_powi(a, tp_ki(k) - 1)) \
   X(POWK,     pow(a, k),        g * k * pow(a, k - 1)) \
-  X(SIN,      sin(a),           g * cos(a)) \
-  X(COS,      cos(a),           -g * sin(a)) \
-  X(TAN,      tan(a),           g * (1 + o * o)) \
-  X(ASIN,     asin(a),          g / sqrt(1 - a * a)) \
-  X(ACOS,     acos(a),          -g / sqrt(1 - a * a)) \
-  X(ATAN,     atan(a),          g / (1 + a * a)) \
-  X(SINH,     sinh(a),          g * cosh(a)) \
-  X(COSH,     cosh(a),          g * sinh(a)) \
-  X(TANH,     tanh(a),          g * (1 - o * o)) \
-  X(EXP,      exp(a),           g * o) \
-  X(LOG,      log(a),           g / a) \
-  X(LOG2,     log2(a),          g / (a * LN2)) \
-  X(LOG10,    log10(a),         g / (a * LN10)) \
-  X(CBRT,     cbrt(a),          g / (3 * o * o)) \
-  X(ABS,      fabs(a),          g * tp_sign(a)) \
-  X(SIGN,     tp_sign(a),       0.0) \
-  X(STEP,     a > 0 ? 1.0 : 0.0, 0.0) \
-  X(SIGMOID,  tp_sigmoid(a),    g * o * (1 - o)) \
-  X(RELU,     a > 0 ? a : 0.0,  a > 0 ? g : 0.0) \
-  X(SOFTPLUS, tp_softplus(a),   g * tp_sigmoid(a)) \
-  X(ERF,      erf(a),           g * TWO_SQRTPI * exp(-a * a))
+  SX_FUNCTIONS(TP_FN1)
 
 #define UNUSED4 (void)a; (void)b; (void)o; (void)g
 
@@ -249,7 +214,9 @@ static double sb_##NAME(size_t n, const double *G, const double *O, const double
   SUMROWS(n, LD_A; LD_OG, (DB), s); \
   return s; \
 }
-TP_BINARY(KERNELS2)
+#define X KERNELS2
+TP_BINARY(X)
+#undef X
 #undef KERNELS2
 
 #define KERNELS1(NAME, F, DA) \
@@ -264,7 +231,9 @@ static void bw_##NAME(size_t m, int set, const double *restrict G, const double 
   if (set) { LOOP4(m, LD_A; LD_OG; GA[i] = (DA)); } \
   else { LOOP4(m, LD_A; LD_OG; GA[i] += (DA)); } \
 }
-TP_UNARY(KERNELS1)
+#define X KERNELS1
+TP_UNARY(X)
+#undef X
 #undef KERNELS1
 
 /*

@@ -12,6 +12,7 @@
 
 #include "check.h"
 #include "expr.h"
+#include "run_c.h"
 
 #define PI 3.14159265358979323846
 
@@ -432,36 +433,30 @@ static const cc_case cc_cases[] = {
 
 /* The generated functions and a main that prints, per point, the value with
 ** and without grad and the gradient. */
-static int write_program(slope_ctx *S, const char *path) {
-  sx_buf b = {0};
+static int write_program(slope_ctx *S, sx_buf *b) {
   for (int i = 0; i < NCC; i++) {
     const cc_case *c = &cc_cases[i];
     sx_id e = parse(S, c->src), p[3];
     for (int j = 0; j < c->np; j++) p[j] = var(S, c->params[j]);
-    if (!CHECK(sx_print_c(S, e, c->fname, p, c->np, &b) == SLOPE_OK)) {
+    if (!CHECK(sx_print_c(S, e, c->fname, p, c->np, b) == SLOPE_OK)) {
       fprintf(stderr, "    %s\n", S->errmsg);
-      sx_buf_free(&b);
       return 0;
     }
-    sx_buf_puts(&b, "\n");
+    sx_buf_puts(b, "\n");
   }
-  sx_buf_puts(&b, "#include <stdio.h>\nint main(void) {\n  double g[3], v, v0;\n");
+  sx_buf_puts(b, "#include <stdio.h>\nint main(void) {\n  double g[3], v, v0;\n");
   for (int i = 0; i < NCC; i++)
     for (int k = 0; k < cc_cases[i].npts; k++) {
       const double *x = cc_cases[i].pts[k];
-      sx_buf_printf(&b, "  { const double x[3] = {%.17g, %.17g, %.17g};\n", x[0], x[1], x[2]);
-      sx_buf_printf(&b, "    v = %s(x, g); v0 = %s(x, NULL);\n", cc_cases[i].fname, cc_cases[i].fname);
-      sx_buf_puts(&b, "    printf(\"%.17g %.17g\", v, v0);\n");
+      sx_buf_printf(b, "  { const double x[3] = {%.17g, %.17g, %.17g};\n", x[0], x[1], x[2]);
+      sx_buf_printf(b, "    v = %s(x, g); v0 = %s(x, NULL);\n", cc_cases[i].fname, cc_cases[i].fname);
+      sx_buf_puts(b, "    printf(\"%.17g %.17g\", v, v0);\n");
       for (int j = 0; j < cc_cases[i].np; j++)
-        sx_buf_printf(&b, "    printf(\" %%.17g\", g[%d]);\n", j);
-      sx_buf_puts(&b, "    printf(\"\\n\"); }\n");
+        sx_buf_printf(b, "    printf(\" %%.17g\", g[%d]);\n", j);
+      sx_buf_puts(b, "    printf(\"\\n\"); }\n");
     }
-  sx_buf_puts(&b, "  return 0;\n}\n");
-  FILE *f = fopen(path, "w");
-  int ok = f && !b.oom && fwrite(b.p, 1, b.n, f) == b.n;
-  if (f) ok &= fclose(f) == 0;
-  sx_buf_free(&b);
-  return CHECK(ok);
+  sx_buf_puts(b, "  return 0;\n}\n");
+  return 1;
 }
 
 /* Central difference of the reference in coordinate j. */
@@ -474,7 +469,8 @@ static double fd(double (*f)(const double *), const double *x, int j) {
   return (f(a) - f(c)) / (2 * h);
 }
 
-static void check_output(FILE *out) {
+static void check_output(FILE *out, void *ud) {
+  (void)ud;
   for (int i = 0; i < NCC; i++) {
     const cc_case *c = &cc_cases[i];
     for (int k = 0; k < c->npts; k++) {
@@ -496,26 +492,11 @@ static void check_output(FILE *out) {
 
 /* Compile the generated code warning-free as C99, run it, compare. */
 static void test_ccode_compiled(void) {
-  char dir[] = "/tmp/slope_ccode_XXXXXX", src[64], exe[64], cmd[256];
-  if (!CHECK(mkdtemp(dir) != NULL)) return;
-  snprintf(src, sizeof src, "%s/gen.c", dir);
-  snprintf(exe, sizeof exe, "%s/gen", dir);
   slope_ctx *S = slope_new();
-  if (write_program(S, src)) {
-    snprintf(cmd, sizeof cmd,
-             "cc -std=c99 -O1 -Wall -Wextra -Wpedantic -Wshadow -Werror -o %s %s -lm", exe, src);
-    if (CHECK(system(cmd) == 0)) {
-      FILE *out = popen(exe, "r");
-      if (CHECK(out != NULL)) {
-        check_output(out);
-        CHECK(pclose(out) == 0);
-      }
-    }
-  }
+  sx_buf b = {0};
+  if (write_program(S, &b)) run_c_program(&b, check_output, NULL);
+  sx_buf_free(&b);
   slope_free(S);
-  remove(exe);
-  remove(src);
-  rmdir(dir);
 }
 
 /* Shared subexpressions are computed once; errors name the problem. */
