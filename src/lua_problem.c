@@ -10,7 +10,11 @@
 #include "lua_slope.h"
 
 /* A Problem: the C problem, freed by __gc however the code using it ends;
-** uservalue 1 keeps the data set alive as long as the problem. */
+** uservalue 1 keeps the data set alive as long as the problem.  Uservalues
+** 2 and 3 are the last table p.x handed out and a copy of it: a person who
+** writes p.x.w = 5 means to move the point, so the next use of the problem
+** takes what was written into that table (see 'take_view'). */
+enum { UV_DATA = 1, UV_VIEW, UV_VIEW_COPY, UV_COUNT = UV_VIEW_COPY };
 typedef struct ls_problem {
   slope_problem *p;
 } ls_problem;
@@ -212,7 +216,7 @@ static int problem_gc(lua_State *L) {
 }
 
 static ls_problem *new_problem_udata(lua_State *L) {
-  ls_problem *P = lua_newuserdatauv(L, sizeof *P, 1);
+  ls_problem *P = lua_newuserdatauv(L, sizeof *P, UV_COUNT);
   P->p = NULL;
   luaL_setmetatable(L, LS_PROBLEM);
   return P;
@@ -221,7 +225,7 @@ static ls_problem *new_problem_udata(lua_State *L) {
 slope_problem *ls_push_problem(lua_State *L, slope_ctx *S, int opts, const char *what) {
   ls_problem *P = new_problem_udata(L);   /* owns the C problem from here */
   lua_getfield(L, opts, "data");
-  lua_setiuservalue(L, -2, 1);             /* the data must outlive the problem */
+  lua_setiuservalue(L, -2, UV_DATA);       /* the data must outlive the problem */
   P->p = make_problem(L, S, opts, what);
   apply_batching(L, S, P->p, opts, what);
   return P->p;
@@ -239,10 +243,48 @@ static int l_problem(lua_State *L) {
   return 1;
 }
 
+/*
+** Move the point of the Problem at 'idx' to what was written into the last
+** table p.x returned (p.x.w = 5), then forget that table: only values that
+** differ from what was handed out count, so reading p.x changes nothing.
+*/
+static void take_view(lua_State *L, ls_problem *P, int idx) {
+  if (lua_getiuservalue(L, idx, UV_VIEW) != LUA_TTABLE) { lua_pop(L, 1); return; }
+  lua_getiuservalue(L, idx, UV_VIEW_COPY);
+  double *x = slope_problem_x(P->p);
+  for (int i = 0, n = slope_problem_nparams(P->p); i < n; i++) {
+    const char *name = slope_problem_name(P->p, i);
+    lua_getfield(L, -2, name);
+    lua_getfield(L, -2, name);
+    if (!lua_rawequal(L, -1, -2)) {
+      if (lua_type(L, -2) != LUA_TNUMBER) {   /* reported once: the table is forgotten */
+        lua_pushnil(L);
+        lua_setiuservalue(L, idx, UV_VIEW);
+        luaL_error(L, "p.x.%s = %s: a parameter's value must be a number", name, luaL_typename(L, -2));
+      }
+      x[i] = lua_tonumber(L, -2);
+    }
+    lua_pop(L, 2);
+  }
+  lua_pop(L, 2);
+  lua_pushnil(L);
+  lua_setiuservalue(L, idx, UV_VIEW);
+}
+
 static ls_problem *check_problem(lua_State *L, int idx) {
   ls_problem *P = luaL_checkudata(L, idx, LS_PROBLEM);
   if (!P->p) luaL_error(L, "the problem has been freed");
+  take_view(L, P, lua_absindex(L, idx));
   return P;
+}
+
+/* p.x: the current point as a new table, remembered with a copy (take_view). */
+static void push_view(lua_State *L, ls_problem *P, int idx) {
+  ls_push_point(L, P->p, slope_problem_x(P->p));
+  ls_push_point(L, P->p, slope_problem_x(P->p));
+  lua_setiuservalue(L, idx, UV_VIEW_COPY);
+  lua_pushvalue(L, -1);
+  lua_setiuservalue(L, idx, UV_VIEW);
 }
 
 slope_problem *ls_check_problem(lua_State *L, int idx) { return check_problem(L, idx)->p; }
@@ -251,7 +293,7 @@ slope_problem *ls_check_problem(lua_State *L, int idx) { return check_problem(L,
 static int problem_index(lua_State *L) {
   ls_problem *P = check_problem(L, 1);
   const char *k = luaL_checkstring(L, 2);
-  if (strcmp(k, "x") == 0) ls_push_point(L, P->p, slope_problem_x(P->p));
+  if (strcmp(k, "x") == 0) push_view(L, P, 1);
   else if (strcmp(k, "f") == 0) {
     double f;
     if (slope_problem_eval(P->p, slope_problem_x(P->p), &f, NULL) != SLOPE_OK) ls_raise(L, ls_ctx(L));

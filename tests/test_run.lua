@@ -359,6 +359,26 @@ do -- 20 hand-written Adam steps equal slope.minimize's 20 steps bit for bit
   check.err(function() p.x = { z = 1 } end, "'z' is not a parameter", "p.x with an unknown name")
   check.err(function() p.x = { x = "a" } end, "x must be a number", "p.x with a string")
   check.err(function() p.y = 1 end, "only p.x can be set", "p.y =")
+  -- p.x.x = v moves the point too (PyTorch users write param.data[...] = v):
+  -- the next step starts there.  Reading p.x alone moves nothing.
+  local q = slope.problem("(x - 3)^2", { x = 0 })
+  local sgd = slope.optim.sgd{ lr = 0.25 }
+  local seen = q.x
+  check.eq(sgd:step(q), 9, "f before the first step")
+  check.eq(q.x.x, 1.5, "x - 0.25*2(x - 3) from 0")
+  check.eq(seen.x, 0, "a table p.x returned is a copy of the point then")
+  q.x.x = 5
+  check.eq(q.x, { x = 5 }, "p.x.x = 5 moved the point")
+  check.eq(sgd:step(q), 4, "the next step starts from x = 5")
+  check.eq(q.x.x, 4, "5 - 0.25*2(5 - 3)")
+  local view = q.x
+  view.x = 2
+  check.eq(q.f, 1, "p.f sees p.x.x = 2")
+  view.x = 7
+  check.eq(q.x.x, 2, "only the last table p.x returned counts, once")
+  q.x.x = "a"
+  check.err(function() return q.f end, "p.x.x = string: a parameter's value must be a number", "p.x.x = 'a'")
+  check.eq(q.f, 1, "the problem is usable after that error, at its last point")
   check.err(function() return p.nope end, "fields x, f and params", "p.nope")
   check.ok(tostring(p):match("^slope%.Problem") ~= nil, "tostring(p)")
   -- with data and batches, opt:step walks the batches in order
