@@ -132,6 +132,56 @@ void ls_push_point(lua_State *L, slope_problem *p, const double *x) {
 
 /* ---- the objective, its data and batching ---------------------------------------- */
 
+/* Lua's table.sort on the list at the top. */
+static void sort_list(lua_State *L) {
+  lua_getglobal(L, "table");
+  if (lua_getfield(L, -1, "sort") == LUA_TFUNCTION) {
+    lua_pushvalue(L, -3);
+    lua_call(L, 1, 0);
+  } else lua_pop(L, 1);
+  lua_pop(L, 1);
+}
+
+/*
+** A Lua function given as f: slope differentiates expressions, and a
+** function written with + - * / ^ and slope.sin ... builds one when called
+** on variables, so show that call with the names of the start table.
+*/
+static void not_a_function(lua_State *L, int idx) {
+  luaL_Buffer b;
+  lua_newtable(L);
+  int names = lua_gettop(L), n = 0;
+  if (lua_istable(L, idx + 1)) {
+    lua_pushnil(L);
+    while (n < 1000 && lua_next(L, idx + 1)) {
+      lua_pop(L, 1);
+      if (lua_type(L, -1) == LUA_TSTRING) {
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, names, ++n);
+      }
+    }
+    if (n == 1000) lua_pop(L, 1);   /* the key where the list stopped */
+  }
+  sort_list(L);
+  luaL_buffinit(L, &b);
+  luaL_addstring(&b, "an expression such as \"x^2 - 4*x\" expected, got a Lua function: slope "
+                     "differentiates expressions. A function written with + - * / ^ and slope.sin, "
+                     "slope.exp ... builds its expression when called on variables: pass f(slope.vars(");
+  for (int i = 1; i <= (n ? n : 1); i++) {
+    if (i > 1) luaL_addstring(&b, ", ");
+    if (i > 6) { luaL_addstring(&b, "..."); break; }
+    luaL_addchar(&b, '"');
+    if (n) {
+      lua_rawgeti(L, names, i);
+      luaL_addvalue(&b);
+    } else luaL_addchar(&b, 'x');
+    luaL_addchar(&b, '"');
+  }
+  luaL_addstring(&b, "))");
+  luaL_pushresult(&b);
+  luaL_argerror(L, idx, lua_tostring(L, -1));
+}
+
 static slope_expr check_objective(lua_State *L, slope_ctx *S, int idx) {
   if (lua_type(L, idx) == LUA_TSTRING) {
     size_t len;
@@ -140,9 +190,7 @@ static slope_expr check_objective(lua_State *L, slope_ctx *S, int idx) {
     if (!e) ls_raise(L, S);
     return e;
   }
-  if (lua_isfunction(L, idx))
-    luaL_argerror(L, idx, "an expression such as \"x^2 - 4*x\" expected, got function: slope "
-                  "differentiates expressions, not Lua functions");
+  if (lua_isfunction(L, idx)) not_a_function(L, idx);
   slope_expr e = ls_to_expr(L, S, idx);
   if (!e) luaL_typeerror(L, idx, "Expr or expression text");
   return e;

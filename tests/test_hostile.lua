@@ -141,8 +141,10 @@ for i, c in ipairs(argument_cases) do
 end
 -- an objective written as a Lua function is turned back with the reason
 check.err(function() slope.minimize(function(v) return v^2 end, { x = 1 }, { lr = 0.1 }) end,
-          P"bad argument #1 to 'minimize' (an expression such as \"x^2 - 4*x\" expected, got function: slope differentiates expressions, not Lua functions)",
+          P"bad argument #1 to 'minimize' (an expression such as \"x^2 - 4*x\" expected, got a Lua function: slope differentiates expressions. A function written with + - * / ^ and slope.sin, slope.exp ... builds its expression when called on variables: pass f(slope.vars(\"x\")))",
           "minimize(function)")
+check.eq(slope.minimize((function(v) return v^2 end)(slope.vars("x")), { x = 1 }, { lr = 0.25, steps = 1 }).x.x,
+         0.5, "the call the message shows works: x = 1 - 0.25*2")
 check.err(function() slope.maximize(true, { x = 1 }, { lr = 0.1 }) end,
           P"bad argument #1 to 'maximize' (Expr or expression text expected, got boolean)", "maximize(true)")
 -- Lua's own message format, word for word, for the issue's example
