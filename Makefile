@@ -112,7 +112,20 @@ $(B)/%.o: src/%.c src/*.h | $(B)/gen/grammar.h
 	$(call say,CC,$<)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) -MMD -c -o $@ $<
 
-$(B)/libslope.a: $(CORE_OBJ)
+# the core as its objects, for slope's own programs and tests (they reach
+# internals); never installed
+$(B)/libslope_core.a: $(CORE_OBJ)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# the static library hosts link: the core joined into one object in which
+# only the public slope_ names stay global, like libslope.so's version script,
+# so the sx_/tp_ names inside cannot clash with a host's own
+$(B)/slope_core.o: $(CORE_OBJ)
+	$(call say,LD,$@)
+	$(Q)$(LD) -r -o $@ $^ && objcopy --wildcard --keep-global-symbol='slope_*' $@
+
+$(B)/libslope.a: $(B)/slope_core.o
 	$(call say,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
@@ -130,9 +143,9 @@ $(B)/gen/lua_embedded.c: $(LUA_FILES) $(B)/embed_lua | $(B)/gen
 	$(call say,EMBED,lua/)
 	$(Q)$(B)/embed_lua $@ $(LUA_FILES)
 
-$(B)/slope: $(CLI_OBJ) $(LUA_OBJ) $(B)/libslope.a
+$(B)/slope: $(CLI_OBJ) $(LUA_OBJ) $(B)/libslope_core.a
 	$(call say,LINK,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(LUA_OBJ) $(B)/libslope.a $(ALL_LDFLAGS) $(LUA_BIN_LIBS) $(EDIT_LIBS) -lm
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(LUA_OBJ) $(B)/libslope_core.a $(ALL_LDFLAGS) $(LUA_BIN_LIBS) $(EDIT_LIBS) -lm
 
 # the shared library, with a versioned soname
 # only the public slope_ names are exported (src/slope.map)
@@ -198,9 +211,9 @@ $(B)/gen $(B)/tests $(B)/bench:
 	$(Q)mkdir -p $@
 
 # ---- tests -------------------------------------------------------------------
-$(B)/tests/%: tests/%.c tests/check.h $(B)/libslope.a | $(B)/tests
+$(B)/tests/%: tests/%.c tests/check.h $(B)/libslope_core.a | $(B)/tests
 	$(call say,CC,$<)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(B)/libslope.a $(ALL_LDFLAGS) -lm $(TEST_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(B)/libslope_core.a $(ALL_LDFLAGS) -lm $(TEST_LIBS)
 
 # extra libraries of single test programs
 $(B)/tests/test_threads: TEST_LIBS := -pthread
@@ -210,9 +223,9 @@ $(B)/tests/test_oom: TEST_LIBS := $(WRAP_ALLOC)
 $(B)/tests/test_oom: tests/fail_alloc.h
 
 # test_oom_lua runs the Lua binding in its own lua_State
-$(B)/tests/test_oom_lua: tests/test_oom_lua.c tests/check.h tests/fail_alloc.h $(LUA_OBJ) $(B)/libslope.a | $(B)/tests
+$(B)/tests/test_oom_lua: tests/test_oom_lua.c tests/check.h tests/fail_alloc.h $(LUA_OBJ) $(B)/libslope_core.a | $(B)/tests
 	$(call say,CC,$<)
-	$(Q)$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) -Itests -o $@ $< $(LUA_OBJ) $(B)/libslope.a $(ALL_LDFLAGS) $(LUA_LIBS) -lm $(WRAP_ALLOC)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) -Itests -o $@ $< $(LUA_OBJ) $(B)/libslope_core.a $(ALL_LDFLAGS) $(LUA_LIBS) -lm $(WRAP_ALLOC)
 
 # shell tests: test_embed.sh installs into a temporary folder and builds the
 # embedding examples against what was installed
@@ -245,14 +258,14 @@ valgrind: all $(TEST_BIN)
 # ---- benchmarks ----------------------------------------------------------------
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
-$(B)/bench/%: tests/bench/%.c tests/bench/*.h $(B)/libslope.a | $(B)/bench
+$(B)/bench/%: tests/bench/%.c tests/bench/*.h $(B)/libslope_core.a | $(B)/bench
 	$(call say,CC,$<)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/bench -o $@ $< $(B)/libslope.a $(ALL_LDFLAGS) -lm
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/bench -o $@ $< $(B)/libslope_core.a $(ALL_LDFLAGS) -lm
 
 # bench_lua embeds the Lua binding, as a host program would
-$(B)/bench/bench_lua: tests/bench/bench_lua.c tests/bench/*.h $(LUA_OBJ) $(B)/libslope.a | $(B)/bench
+$(B)/bench/bench_lua: tests/bench/bench_lua.c tests/bench/*.h $(LUA_OBJ) $(B)/libslope_core.a | $(B)/bench
 	$(call say,CC,$<)
-	$(Q)$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) -Itests/bench -o $@ $< $(LUA_OBJ) $(B)/libslope.a $(ALL_LDFLAGS) $(LUA_LIBS) $(EDIT_LIBS) -lm
+	$(Q)$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) -Itests/bench -o $@ $< $(LUA_OBJ) $(B)/libslope_core.a $(ALL_LDFLAGS) $(LUA_LIBS) $(EDIT_LIBS) -lm
 
 bench: all $(BENCH_BIN)
 	$(Q)for b in $(BENCH_BIN); do SLOPE=$(B)/slope $$b || exit 1; done

@@ -121,6 +121,17 @@ if out2=$($CC $CWARN -o "$tmp/minimize_static" examples/embed/minimize.c \
     $(pc --cflags slope) "$lib/libslope.a" -lm 2>&1) && [ "$("$tmp/minimize_static" 2>&1)" = "$out" ]
 then ok "minimize.c linked with libslope.a gives the same output"
 else bad "minimize.c linked with libslope.a" "$out2"; fi
+# the static library keeps its insides to itself, as libslope.so does: every
+# global name it defines is a public slope_ name of slope.h
+if command -v nm >/dev/null 2>&1; then
+  inner=$(nm -g --defined-only "$lib/libslope.a" 2>&1 | awk 'NF == 3 && $3 !~ /^slope_/ { print $3 }')
+  public=$(nm -g --defined-only "$lib/libslope.a" 2>&1 | awk 'NF == 3 { print $3 }' | sort)
+  undeclared=$(for s in $public; do grep -q "[ *]$s(" "$root/usr/include/slope.h" || echo "$s"; done)
+  if [ -z "$inner" ] && [ -n "$public" ]; then ok "libslope.a defines only slope_ names ($(echo "$public" | wc -l) of them)"
+  else bad "libslope.a defines internal names" "$inner"; fi
+  if [ -z "$undeclared" ]; then ok "every name libslope.a defines is declared in slope.h"
+  else bad "libslope.a defines names slope.h does not declare" "$undeclared"; fi
+fi
 
 # ---- examples/embed/host_lua.c -----------------------------------------------------
 # luaopen_slope is in libslope_lua (slope-lua.pc), the binding for host programs:
