@@ -624,7 +624,6 @@ static int l_load(lua_State *L) {
   luaL_setmetatable(L, LS_OPTIMIZER);
   if (!(O->o = slope_checkpoint_optim(S, path, p))) ls_raise(L, S);
   snprintf(O->kind, sizeof O->kind, "%s", slope_optim_kind(O->o));
-  snprintf(O->line_search, sizeof O->line_search, "%s", O->o->line_search);
   return 1;
 }
 
