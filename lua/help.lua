@@ -8,15 +8,16 @@ local slope, private = ...
 local optim_kinds, optim_about = getmetatable(slope.optim).kinds, getmetatable(slope.optim).about
 local schedule_kinds = getmetatable(slope.schedule).kinds
 
--- 'words' after 'lead', wrapped into lines of at most 'width' characters;
--- continuation lines are indented as far as 'lead' is long.
-local function wrap(lead, words, width)
+-- 'words' after 'lead', separated by 'sep' (a space), wrapped into lines of at
+-- most 'width' characters; continuation lines are indented as far as 'lead' is long.
+local function wrap(lead, words, width, sep)
+  sep = sep or " "
   local lines, line = {}, lead
   for i, w in ipairs(words) do
-    if i > 1 and #line + 1 + #w > width then
+    if i > 1 and #line + #sep + #w > width then
       lines[#lines + 1], line = line, (" "):rep(#lead) .. w
     else
-      line = line .. (i > 1 and " " or "") .. w
+      line = line .. (i > 1 and sep or "") .. w
     end
   end
   lines[#lines + 1] = line
@@ -82,20 +83,26 @@ local docs = {
     .. "  adds N(0, s_t^2) to the parameters after each update, s_t = schedule(t, std)\n"
     .. "slope.noise.langevin{ temperature = T, schedule = ... }: adds N(0, 2 lr_t T_t)\n"
     .. "slope.noise.gradient{ eta = 0.01, gamma = 0.55 }: adds N(0, eta/(1+t)^gamma) to the gradient",
-  schedule = "slope.schedule.KIND{ ... } with torch.optim.lr_scheduler's names and defaults, a pure\n"
-    .. "function of the step t (per = \"epoch\" counts epochs); s(t, base) evaluates it.\n"
-    .. "  step{ step_size, gamma = 0.1 }  multistep{ milestones, gamma }  exponential{ gamma }\n"
-    .. "  inverse{ rate }  cosine{ T_max, eta_min = 0 }  cosine_restarts{ T_0, T_mult, eta_min }\n"
-    .. "  linear{ start_factor, end_factor, total_iters }  poly{ total_iters, power }\n"
-    .. "  constant{ factor, total_iters }  onecycle{ max_lr, total_steps, ... }\n"
-    .. "  cyclic{ base_lr, max_lr, step_size_up, mode, ... }  plateau{ factor, patience, ... }\n"
-    .. "  sequential{ schedules = { a, b }, milestones = { 10 } }, or function(t, base) ... end",
   plot = "slope.plot.curve{ series = { r1, r2 }, log = true, file = \"loss.svg\" }\n"
     .. "slope.plot.fn1d{ f = f, range = { -5, 5 }, path = r, file = \"path.svg\" }\n"
     .. "slope.plot.contour{ f = f, x = { -2, 2 }, y = { -1, 3 }, paths = { r }, file = \"c.svg\" }\n"
     .. "slope.plot.fit{ data = ds, f = \"w*x + b\", params = r.x, file = \"fit.svg\" }\n"
     .. "term = true draws in the terminal instead.",
 }
+
+-- help "schedule": each kind with its first three arguments, defaults shown
+do
+  local args, uses = getmetatable(slope.schedule).args, {}
+  for _, kind in ipairs(schedule_kinds) do
+    local list = { table.unpack(args[kind], 1, 3) }
+    if #args[kind] > 3 then list[#list + 1] = "..." end
+    uses[#uses + 1] = kind .. "{ " .. table.concat(list, ", ") .. " }"
+  end
+  docs.schedule = "slope.schedule.KIND{ ... } with torch.optim.lr_scheduler's names and defaults, a pure\n"
+    .. "function of the step t (per = \"epoch\" counts epochs); s(t, base) evaluates it.\n"
+    .. wrap("  ", uses, 92, "  ") .. "\n"
+    .. "  sequential{ schedules = { a, b }, milestones = { 10 } }, or function(t, base) ... end"
+end
 
 docs.testfn = "slope.testfn.NAME{ n = 2 } -> { name, expr, minimum, fmin, domain }: a classic test\n"
   .. "function, where its global minimum is, its value there and a box to search or plot.\n"

@@ -114,7 +114,7 @@ static uint64_t fnv1a(const unsigned char *p, size_t n) {
 static size_t data_rows(const slope_problem *p) { return p->data ? slope_data_rows(p->data) : 0; }
 
 static int is_plateau(const slope_schedule *s) {
-  return s && s->form == SX_SCHED_TABLE && s->kind && strcmp(s->kind->name, "plateau") == 0;
+  return s && s->form == SX_SCHED_TABLE && s->kind && s->kind->observe;   /* follows a metric */
 }
 
 static size_t state_size(const slope_optim *o) {

@@ -409,26 +409,57 @@ static int sched_tostring(lua_State *L) {
   return 1;
 }
 
+/* A registry as the public API reads it (optimizers' or schedules'). */
+typedef struct registry {
+  const char *const *(*kinds)(void);
+  const char *(*about)(const char *kind);
+  const slope_hyper *(*hyper_at)(const char *kind, int i);
+  lua_CFunction make;   /* the constructor, upvalues: context, kind */
+} registry;
+
+/* Push "T_max", "eta_min = 0", "mode = \"min\"" or "betas = {0.9, 0.999}":
+** how a hyperparameter is written, with its default unless it has none
+** (required, None, or decided by other arguments). */
+static void push_usage(lua_State *L, const slope_hyper *h) {
+  char text[96];
+  if (h->choices && h->def_choice) snprintf(text, sizeof text, "%s = \"%s\"", h->name, h->def_choice);
+  else if (h->choices || h->required || isnan(h->def[0])) snprintf(text, sizeof text, "%s", h->name);
+  else if (h->is_bool) snprintf(text, sizeof text, "%s = %s", h->name, h->def[0] != 0 ? "true" : "false");
+  else if (h->n == 2) snprintf(text, sizeof text, "%s = {%.6g, %.6g}", h->name, h->def[0], h->def[1]);
+  else snprintf(text, sizeof text, "%s = %.6g", h->name, h->def[0]);
+  lua_pushstring(L, text);
+}
+
 /*
 ** One constructor per registered kind into the table at the top, and in its
-** metatable what help.lua shows: 'kinds', the names in registry order, and
-** 'about', a line per kind.
+** metatable what help.lua shows: 'kinds', the names in registry order,
+** 'about', a line per kind, and 'args', per kind the list of its
+** hyperparameters as push_usage writes them.
 */
-static void push_kinds(lua_State *L, slope_ctx *S, const char *const *kinds, lua_CFunction make,
-                       const char *(*about)(const char *kind)) {
-  lua_createtable(L, 0, 2);   /* the metatable */
-  lua_newtable(L);
-  lua_newtable(L);
+static void push_kinds(lua_State *L, slope_ctx *S, const registry *r) {
+  const char *const *kinds = r->kinds();
+  lua_createtable(L, 0, 3);   /* the metatable */
+  lua_newtable(L);            /* kinds */
+  lua_newtable(L);            /* about */
+  lua_newtable(L);            /* args */
   for (int i = 0; kinds[i]; i++) {
     lua_pushlightuserdata(L, S);
     lua_pushstring(L, kinds[i]);
-    lua_pushcclosure(L, make, 2);
-    lua_setfield(L, -5, kinds[i]);
+    lua_pushcclosure(L, r->make, 2);
+    lua_setfield(L, -6, kinds[i]);
     lua_pushstring(L, kinds[i]);
-    lua_rawseti(L, -3, i + 1);
-    lua_pushstring(L, about(kinds[i]));
+    lua_rawseti(L, -4, i + 1);
+    lua_pushstring(L, r->about(kinds[i]));
+    lua_setfield(L, -3, kinds[i]);
+    lua_newtable(L);
+    const slope_hyper *h;
+    for (int k = 0; (h = r->hyper_at(kinds[i], k)); k++) {
+      push_usage(L, h);
+      lua_rawseti(L, -2, k + 1);
+    }
     lua_setfield(L, -2, kinds[i]);
   }
+  lua_setfield(L, -4, "args");
   lua_setfield(L, -3, "about");
   lua_setfield(L, -2, "kinds");
   lua_setmetatable(L, -2);
@@ -447,11 +478,14 @@ void ls_open_optim(lua_State *L, slope_ctx *S) {
   ls_newclass(L, S, LS_SCHEDULE, smeta, NULL);
 
   lua_newtable(L);
-  push_kinds(L, S, slope_optim_kinds(), l_optimizer, slope_optim_about);
+  static const registry optimizers = {slope_optim_kinds, slope_optim_about, slope_optim_hyper_at, l_optimizer};
+  static const registry schedules = {slope_schedule_kinds, slope_schedule_about, slope_schedule_hyper_at,
+                                     l_schedule};
+  push_kinds(L, S, &optimizers);
   lua_setfield(L, -2, "optim");
 
   lua_newtable(L);
-  push_kinds(L, S, slope_schedule_kinds(), l_schedule, slope_schedule_about);
+  push_kinds(L, S, &schedules);
   lua_pushlightuserdata(L, S);
   lua_pushcclosure(L, l_sequential, 1);
   lua_setfield(L, -2, "sequential");

@@ -131,7 +131,7 @@ static void fill_names(slope_optim *o) {
 /* Defaults into the slots: the values, or the index of the default choice. */
 static void set_defaults(slope_optim *o) {
   for (const sx_hyper *h = o->cls->hypers; h->d.name; h++) {
-    if (h->d.choices) o->h[h->slot] = sx_choice_index(&h->d, h->d.def_choice);
+    if (h->d.choices) o->h[h->slot] = h->d.def_choice ? sx_choice_index(&h->d, h->d.def_choice) : -1;
     else for (int k = 0; k < h->d.n && k < 2; k++) o->h[h->slot + k] = h->d.def[k];
   }
 }

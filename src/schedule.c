@@ -103,7 +103,7 @@ slope_schedule *slope_schedule_new(slope_ctx *S, const char *kind) {
   s->kind = k;
   for (int i = 0; i < k->nargs; i++) {
     const slope_hyper *a = &k->args[i].d;
-    s->v[i] = a->choices ? sx_choice_index(a, a->def_choice) : a->def[0];
+    s->v[i] = !a->choices ? a->def[0] : a->def_choice ? sx_choice_index(a, a->def_choice) : -1;
   }
   s->best = NAN;   /* for 'observe': "mode_worse", fixed at the first observation */
   return s;

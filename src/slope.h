@@ -178,7 +178,8 @@ typedef struct slope_hyper {
   int lo_open, hi_open;    /* strict bounds: lo < v, v < hi */
   int is_bool, is_int;     /* a boolean (0 or 1), an integer */
   const char *const *choices;  /* NULL-terminated for string slots, else NULL */
-  const char *def_choice;      /* the default of a string slot */
+  const char *def_choice;      /* the default of a string slot; NULL when other
+                                  arguments decide it (cyclic's scale_mode: by mode) */
   int required;            /* a schedule that lacks it is rejected */
   const char *about;       /* one line saying what it does, or NULL */
   /* added after the first version: */

@@ -303,7 +303,9 @@ static void schedule_arg(slope_ctx *S, const char *kind, const slope_hyper *h) {
     double zero = 0;
     CHECK_INT(slope_schedule_set(s, h->name, &zero, 1), SLOPE_ERRARG);
     CHECK(error_names(S, SLOPE_ERRARG, h->name, "string"));
-    CHECK(h->def_choice != NULL);
+    int def_found = h->def_choice == NULL;   /* NULL: other arguments decide it */
+    for (const char *const *c = h->choices; *c; c++) def_found |= h->def_choice && strcmp(*c, h->def_choice) == 0;
+    CHECK(def_found);
     for (const char *const *c = h->choices; *c; c++) {
       CHECK_INT(slope_schedule_set_string(s, h->name, *c), SLOPE_OK);
       char typo[64], hint[80];
