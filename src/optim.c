@@ -139,11 +139,10 @@ static void set_defaults(slope_optim *o) {
 slope_optim *slope_optim_new(slope_ctx *S, const char *kind, int nparams) {
   const sx_optim_class *c = find_class(kind);
   if (!c) {
-    char known[256] = "";
-    for (int i = 0; classes[i]; i++) {
-      if (i) strcat(known, ", ");
-      strcat(known, classes[i]->name);
-    }
+    char known[512] = "";
+    size_t len = 0;   /* bounded: the registry may grow */
+    for (int i = 0; classes[i] && len < sizeof known; i++)
+      len += (size_t)snprintf(known + len, sizeof known - len, "%s%s", i ? ", " : "", classes[i]->name);
     sx_error(S, SLOPE_ERRNAME, "unknown optimizer '%s' (known: %s)", kind ? kind : "(null)", known);
     return NULL;
   }
