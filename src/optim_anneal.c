@@ -26,11 +26,16 @@
 enum { LR, T0, STEP_SIZE, COOLING, MAXIMIZE };
 
 static const sx_hyper anneal_hypers[] = {
-  SX_HYPER(LR, .name = "lr", .n = 1, .def = {1}, .lo = 0, .hi = HUGE_VAL),
-  SX_HYPER(T0, .name = "T0", .n = 1, .def = {1}, .lo = 0, .hi = HUGE_VAL, .lo_open = 1),
-  SX_HYPER(STEP_SIZE, .name = "step_size", .n = 1, .def = {1}, .lo = 0, .hi = HUGE_VAL, .lo_open = 1),
-  SX_HYPER(COOLING, .name = "cooling", .n = 1, .def = {0.95}, .lo = 0, .hi = 1, .lo_open = 1),
-  SX_HYPER(MAXIMIZE, .name = "maximize", .n = 1, .def = {0}, .lo = 0, .hi = 1, .is_bool = 1),
+  SX_HYPER(LR, .name = "lr", .n = 1, .def = {1}, .lo = 0, .hi = HUGE_VAL,
+           .about = "scale of the proposal steps (with step_size)"),
+  SX_HYPER(T0, .name = "T0", .n = 1, .def = {1}, .lo = 0, .hi = HUGE_VAL, .lo_open = 1,
+           .about = "starting temperature"),
+  SX_HYPER(STEP_SIZE, .name = "step_size", .n = 1, .def = {1}, .lo = 0, .hi = HUGE_VAL, .lo_open = 1,
+           .about = "standard deviation of the proposals, times lr"),
+  SX_HYPER(COOLING, .name = "cooling", .n = 1, .def = {0.95}, .lo = 0, .hi = 1, .lo_open = 1,
+           .about = "the temperature is multiplied by it every step"),
+  SX_HYPER(MAXIMIZE, .name = "maximize", .n = 1, .def = {0}, .lo = 0, .hi = 1, .is_bool = 1,
+           .about = "ascend: maximize f instead of minimizing it"),
   SX_HYPER_END
 };
 

@@ -40,15 +40,23 @@ enum { LR, MAX_ITER, MAX_EVAL, TOL_GRAD, TOL_CHANGE, HISTORY, MAXIMIZE, LINE_SEA
 static const char *const line_searches[] = {"none", "strong_wolfe", NULL};
 
 static const sx_hyper lbfgs_hypers[] = {
-  SX_HYPER(LR, .name = "lr", .n = 1, .def = {1}, .lo = 0, .hi = HUGE_VAL),
-  SX_HYPER(MAX_ITER, .name = "max_iter", .n = 1, .def = {20}, .lo = 1, .hi = 1e9, .is_int = 1),
+  SX_HYPER(LR, .name = "lr", .n = 1, .def = {1}, .lo = 0, .hi = HUGE_VAL,
+           .about = "learning rate (the step length, or the line search's first guess)"),
+  SX_HYPER(MAX_ITER, .name = "max_iter", .n = 1, .def = {20}, .lo = 1, .hi = 1e9, .is_int = 1,
+           .about = "iterations per step"),
   /* 0 stands for PyTorch's None: max_iter*5//4, resolved at each step */
-  SX_HYPER(MAX_EVAL, .name = "max_eval", .n = 1, .def = {0}, .lo = 0, .hi = 1e9, .is_int = 1),
-  SX_HYPER(TOL_GRAD, .name = "tolerance_grad", .n = 1, .def = {1e-7}, .lo = 0, .hi = HUGE_VAL),
-  SX_HYPER(TOL_CHANGE, .name = "tolerance_change", .n = 1, .def = {1e-9}, .lo = 0, .hi = HUGE_VAL),
-  SX_HYPER(HISTORY, .name = "history_size", .n = 1, .def = {100}, .lo = 1, .hi = 1e6, .is_int = 1),
-  SX_HYPER(MAXIMIZE, .name = "maximize", .n = 1, .def = {0}, .lo = 0, .hi = 1, .is_bool = 1),
-  SX_HYPER(LINE_SEARCH, .name = "line_search", .n = 1, .choices = line_searches, .def_choice = "none"),
+  SX_HYPER(MAX_EVAL, .name = "max_eval", .n = 1, .def = {0}, .lo = 0, .hi = 1e9, .is_int = 1,
+           .about = "evaluations per step (0: max_iter*5/4)"),
+  SX_HYPER(TOL_GRAD, .name = "tolerance_grad", .n = 1, .def = {1e-7}, .lo = 0, .hi = HUGE_VAL,
+           .about = "stop when the largest gradient component is this small"),
+  SX_HYPER(TOL_CHANGE, .name = "tolerance_change", .n = 1, .def = {1e-9}, .lo = 0, .hi = HUGE_VAL,
+           .about = "stop when the step or the change of f is this small"),
+  SX_HYPER(HISTORY, .name = "history_size", .n = 1, .def = {100}, .lo = 1, .hi = 1e6, .is_int = 1,
+           .about = "curvature pairs kept"),
+  SX_HYPER(MAXIMIZE, .name = "maximize", .n = 1, .def = {0}, .lo = 0, .hi = 1, .is_bool = 1,
+           .about = "ascend: maximize f instead of minimizing it"),
+  SX_HYPER(LINE_SEARCH, .name = "line_search", .n = 1, .choices = line_searches, .def_choice = "none",
+           .about = "\"strong_wolfe\", or \"none\" for fixed steps of length lr"),
   SX_HYPER_END
 };
 

@@ -25,9 +25,12 @@
 enum { LR, DAMPING, MAXIMIZE };
 
 static const sx_hyper newton_hypers[] = {
-  SX_HYPER(LR, .name = "lr", .n = 1, .def = {1}, .lo = 0, .hi = HUGE_VAL),
-  SX_HYPER(DAMPING, .name = "damping", .n = 1, .def = {0}, .lo = 0, .hi = HUGE_VAL),
-  SX_HYPER(MAXIMIZE, .name = "maximize", .n = 1, .def = {0}, .lo = 0, .hi = 1, .is_bool = 1),
+  SX_HYPER(LR, .name = "lr", .n = 1, .def = {1}, .lo = 0, .hi = HUGE_VAL,
+           .about = "step length, times the Newton step"),
+  SX_HYPER(DAMPING, .name = "damping", .n = 1, .def = {0}, .lo = 0, .hi = HUGE_VAL,
+           .about = "added to the Hessian's diagonal"),
+  SX_HYPER(MAXIMIZE, .name = "maximize", .n = 1, .def = {0}, .lo = 0, .hi = 1, .is_bool = 1,
+           .about = "ascend: maximize f instead of minimizing it"),
   SX_HYPER_END
 };
 

@@ -13,12 +13,16 @@
 enum { LR, ETAMINUS, ETAPLUS, STEP_MIN, STEP_MAX, MAXIMIZE };
 
 static const sx_hyper hypers[] = {
-  SX_HYPER(LR, .name = "lr", .n = 1, .def = {1e-2}, .lo = 0, .hi = INFINITY),
+  SX_HYPER(LR, .name = "lr", .n = 1, .def = {1e-2}, .lo = 0, .hi = INFINITY,
+           .about = "starting step size"),
   SX_HYPER(ETAMINUS, .name = "etas", .n = 2, .def = {0.5, 1.2},
-           .lo = 0, .hi = 1, .lo_open = 1, .hi_open = 1, .lo2 = 1, .hi2 = INFINITY, .lo2_open = 1),
+           .lo = 0, .hi = 1, .lo_open = 1, .hi_open = 1, .lo2 = 1, .hi2 = INFINITY, .lo2_open = 1,
+           .about = "step size factors when the gradient changes sign and when it keeps it"),
   SX_HYPER(STEP_MIN, .name = "step_sizes", .n = 2, .def = {1e-6, 50},
-           .lo = 0, .hi = INFINITY, .lo2 = 0, .hi2 = INFINITY),
-  SX_HYPER(MAXIMIZE, .name = "maximize", .n = 1, .def = {0}, .lo = 0, .hi = 1, .is_bool = 1),
+           .lo = 0, .hi = INFINITY, .lo2 = 0, .hi2 = INFINITY,
+           .about = "smallest and largest step size"),
+  SX_HYPER(MAXIMIZE, .name = "maximize", .n = 1, .def = {0}, .lo = 0, .hi = 1, .is_bool = 1,
+           .about = "ascend: maximize f instead of minimizing it"),
   SX_HYPER_END,
 };
 

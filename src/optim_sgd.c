@@ -14,12 +14,18 @@ enum { LR, MOMENTUM, DAMPENING, WEIGHT_DECAY, NESTEROV, MAXIMIZE };
 
 /* PyTorch 1.13 has no default lr for SGD; 2.x uses 1e-3, and so do we. */
 static const sx_hyper hypers[] = {
-  SX_HYPER(LR, .name = "lr", .n = 1, .def = {1e-3}, .lo = 0, .hi = INFINITY),
-  SX_HYPER(MOMENTUM, .name = "momentum", .n = 1, .def = {0}, .lo = 0, .hi = INFINITY),
-  SX_HYPER(DAMPENING, .name = "dampening", .n = 1, .def = {0}, .lo = -INFINITY, .hi = INFINITY),
-  SX_HYPER(WEIGHT_DECAY, .name = "weight_decay", .n = 1, .def = {0}, .lo = 0, .hi = INFINITY),
-  SX_HYPER(NESTEROV, .name = "nesterov", .n = 1, .def = {0}, .lo = 0, .hi = 1, .is_bool = 1),
-  SX_HYPER(MAXIMIZE, .name = "maximize", .n = 1, .def = {0}, .lo = 0, .hi = 1, .is_bool = 1),
+  SX_HYPER(LR, .name = "lr", .n = 1, .def = {1e-3}, .lo = 0, .hi = INFINITY,
+           .about = "learning rate"),
+  SX_HYPER(MOMENTUM, .name = "momentum", .n = 1, .def = {0}, .lo = 0, .hi = INFINITY,
+           .about = "momentum factor"),
+  SX_HYPER(DAMPENING, .name = "dampening", .n = 1, .def = {0}, .lo = -INFINITY, .hi = INFINITY,
+           .about = "dampening of the momentum"),
+  SX_HYPER(WEIGHT_DECAY, .name = "weight_decay", .n = 1, .def = {0}, .lo = 0, .hi = INFINITY,
+           .about = "L2 penalty: weight_decay*x is added to g"),
+  SX_HYPER(NESTEROV, .name = "nesterov", .n = 1, .def = {0}, .lo = 0, .hi = 1, .is_bool = 1,
+           .about = "Nesterov momentum (needs momentum > 0 and dampening = 0)"),
+  SX_HYPER(MAXIMIZE, .name = "maximize", .n = 1, .def = {0}, .lo = 0, .hi = 1, .is_bool = 1,
+           .about = "ascend: maximize f instead of minimizing it"),
   SX_HYPER_END,
 };
 

@@ -24,23 +24,25 @@
 ** cyclic's step_size_down); a choice's value is the index into 'choices'.
 */
 #define SX_SCHED_INT_MAX 0x1p53   /* integers stay exact in a double up to here */
-#define SX_REAL(name_, def_, lo_, lo_open_, hi_, hi_open_) \
+#define SX_REAL(name_, def_, lo_, lo_open_, hi_, hi_open_, about_) \
   SX_HYPER(0, .name = name_, .n = 1, .def = {def_}, .lo = lo_, .hi = hi_, .lo_open = lo_open_, \
-           .hi_open = hi_open_)
-#define SX_REQ_REAL(name_, lo_, lo_open_, hi_, hi_open_) \
+           .hi_open = hi_open_, .about = about_)
+#define SX_REQ_REAL(name_, lo_, lo_open_, hi_, hi_open_, about_) \
   SX_HYPER(0, .name = name_, .n = 1, .def = {NAN}, .lo = lo_, .hi = hi_, .lo_open = lo_open_, \
-           .hi_open = hi_open_, .required = 1)
-#define SX_INT(name_, def_, lo_) \
-  SX_HYPER(0, .name = name_, .n = 1, .def = {def_}, .lo = lo_, .hi = SX_SCHED_INT_MAX, .is_int = 1)
-#define SX_REQ_INT(name_, lo_) \
+           .hi_open = hi_open_, .required = 1, .about = about_)
+#define SX_INT(name_, def_, lo_, about_) \
+  SX_HYPER(0, .name = name_, .n = 1, .def = {def_}, .lo = lo_, .hi = SX_SCHED_INT_MAX, .is_int = 1, \
+           .about = about_)
+#define SX_REQ_INT(name_, lo_, about_) \
   SX_HYPER(0, .name = name_, .n = 1, .def = {NAN}, .lo = lo_, .hi = SX_SCHED_INT_MAX, .is_int = 1, \
-           .required = 1)
-#define SX_BOOL(name_, def_) SX_HYPER(0, .name = name_, .n = 1, .def = {def_}, .lo = 0, .hi = 1, .is_bool = 1)
-#define SX_CHOICE(name_, def_, list_) \
-  SX_HYPER(0, .name = name_, .n = 1, .choices = list_, .def_choice = def_)
-#define SX_REQ_LIST(name_) \
+           .required = 1, .about = about_)
+#define SX_BOOL(name_, def_, about_) \
+  SX_HYPER(0, .name = name_, .n = 1, .def = {def_}, .lo = 0, .hi = 1, .is_bool = 1, .about = about_)
+#define SX_CHOICE(name_, def_, list_, about_) \
+  SX_HYPER(0, .name = name_, .n = 1, .choices = list_, .def_choice = def_, .about = about_)
+#define SX_REQ_LIST(name_, about_) \
   SX_HYPER(0, .name = name_, .n = 1, .def = {NAN}, .lo = 0, .hi = SX_SCHED_INT_MAX, .is_int = 1, \
-           .is_list = 1, .required = 1)
+           .is_list = 1, .required = 1, .about = about_)
 #define SX_NARGS(a) ((int)(sizeof a / sizeof a[0]))
 
 /*

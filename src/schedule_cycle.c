@@ -27,16 +27,18 @@ static const char *const scale_modes[] = {"cycle", "iterations", NULL};
 enum { OC_MAXLR, OC_TOTAL, OC_PCT, OC_STRATEGY, OC_CYCLE_M, OC_BASE_M, OC_MAX_M, OC_DIV,
        OC_FINAL_DIV, OC_THREE };
 static const sx_hyper onecycle_args[] = {
-  [OC_MAXLR] = SX_REQ_REAL("max_lr", 0, 1, INFINITY, 0),
-  [OC_TOTAL] = SX_REQ_INT("total_steps", 1),
-  [OC_PCT] = SX_REAL("pct_start", 0.3, 0, 0, 1, 0),
-  [OC_STRATEGY] = SX_CHOICE("anneal_strategy", "cos", strategies),
-  [OC_CYCLE_M] = SX_BOOL("cycle_momentum", 1),
-  [OC_BASE_M] = SX_REAL("base_momentum", 0.85, 0, 0, 1, 0),
-  [OC_MAX_M] = SX_REAL("max_momentum", 0.95, 0, 0, 1, 0),
-  [OC_DIV] = SX_REAL("div_factor", 25, 0, 1, INFINITY, 0),
-  [OC_FINAL_DIV] = SX_REAL("final_div_factor", 1e4, 0, 1, INFINITY, 0),
-  [OC_THREE] = SX_BOOL("three_phase", 0),
+  [OC_MAXLR] = SX_REQ_REAL("max_lr", 0, 1, INFINITY, 0, "the peak rate"),
+  [OC_TOTAL] = SX_REQ_INT("total_steps", 1, "steps in the cycle"),
+  [OC_PCT] = SX_REAL("pct_start", 0.3, 0, 0, 1, 0, "fraction of the steps spent going up"),
+  [OC_STRATEGY] = SX_CHOICE("anneal_strategy", "cos", strategies,
+                            "\"cos\" or \"linear\" annealing between phases"),
+  [OC_CYCLE_M] = SX_BOOL("cycle_momentum", 1, "drive momentum (or beta1) against the rate"),
+  [OC_BASE_M] = SX_REAL("base_momentum", 0.85, 0, 0, 1, 0, "momentum at the peak rate"),
+  [OC_MAX_M] = SX_REAL("max_momentum", 0.95, 0, 0, 1, 0, "momentum at the lowest rate"),
+  [OC_DIV] = SX_REAL("div_factor", 25, 0, 1, INFINITY, 0, "the starting rate is max_lr/div_factor"),
+  [OC_FINAL_DIV] = SX_REAL("final_div_factor", 1e4, 0, 1, INFINITY, 0,
+      "the final rate is the starting rate/final_div_factor"),
+  [OC_THREE] = SX_BOOL("three_phase", 0, "a third phase annealing down to the final rate"),
 };
 
 /* torch's _annealing_cos and _annealing_linear: from 'a' at pct 0 to 'b' at 1. */
@@ -115,16 +117,18 @@ const sx_skind sx_sched_onecycle = {
 enum { CY_BASE, CY_MAX, CY_UP, CY_DOWN, CY_MODE, CY_GAMMA, CY_SCALE_MODE, CY_CYCLE_M,
        CY_BASE_M, CY_MAX_M };
 static const sx_hyper cyclic_args[] = {
-  [CY_BASE] = SX_REQ_REAL("base_lr", 0, 0, INFINITY, 0),
-  [CY_MAX] = SX_REQ_REAL("max_lr", 0, 0, INFINITY, 0),
-  [CY_UP] = SX_REAL("step_size_up", 2000, 0, 1, INFINITY, 0),
-  [CY_DOWN] = SX_REAL("step_size_down", NAN, 0, 1, INFINITY, 0),
-  [CY_MODE] = SX_CHOICE("mode", "triangular", cyclic_modes),
-  [CY_GAMMA] = SX_REAL("gamma", 1, 0, 1, INFINITY, 0),
-  [CY_SCALE_MODE] = SX_CHOICE("scale_mode", NULL, scale_modes),   /* by mode */
-  [CY_CYCLE_M] = SX_BOOL("cycle_momentum", 1),
-  [CY_BASE_M] = SX_REAL("base_momentum", 0.8, 0, 0, 1, 0),
-  [CY_MAX_M] = SX_REAL("max_momentum", 0.9, 0, 0, 1, 0),
+  [CY_BASE] = SX_REQ_REAL("base_lr", 0, 0, INFINITY, 0, "the lowest rate of a cycle"),
+  [CY_MAX] = SX_REQ_REAL("max_lr", 0, 0, INFINITY, 0, "the highest rate of a cycle"),
+  [CY_UP] = SX_REAL("step_size_up", 2000, 0, 1, INFINITY, 0, "steps going up"),
+  [CY_DOWN] = SX_REAL("step_size_down", NAN, 0, 1, INFINITY, 0, "steps going down (None: step_size_up)"),
+  [CY_MODE] = SX_CHOICE("mode", "triangular", cyclic_modes,
+                        "\"triangular\", \"triangular2\" (halved each cycle) or \"exp_range\" (gamma^t)"),
+  [CY_GAMMA] = SX_REAL("gamma", 1, 0, 1, INFINITY, 0, "exp_range's factor per step"),
+  [CY_SCALE_MODE] = SX_CHOICE("scale_mode", NULL, scale_modes,   /* NULL: the mode decides */
+                              "scale by \"cycle\" or by \"iterations\" (default: by mode)"),
+  [CY_CYCLE_M] = SX_BOOL("cycle_momentum", 1, "drive momentum (or beta1) against the rate"),
+  [CY_BASE_M] = SX_REAL("base_momentum", 0.8, 0, 0, 1, 0, "momentum at max_lr"),
+  [CY_MAX_M] = SX_REAL("max_momentum", 0.9, 0, 0, 1, 0, "momentum at base_lr"),
 };
 
 /*

@@ -14,8 +14,8 @@ static const double pi = 3.141592653589793;   /* Python's math.pi */
 /* constant{factor=1/3, total_iters=5} (ConstantLR) */
 enum { CO_FACTOR, CO_TOTAL };
 static const sx_hyper constant_args[] = {
-  [CO_FACTOR] = SX_REAL("factor", 1.0 / 3, 0, 0, 1, 0),
-  [CO_TOTAL] = SX_INT("total_iters", 5, 0),
+  [CO_FACTOR] = SX_REAL("factor", 1.0 / 3, 0, 0, 1, 0, "multiplies the rate until total_iters"),
+  [CO_TOTAL] = SX_INT("total_iters", 5, 0, "steps at the reduced rate"),
 };
 /* torch multiplies by factor at t = 0 and by 1/factor at total_iters, which
 ** gives 'base' back to rounding; slope gives 'base' itself. */
@@ -26,8 +26,8 @@ static double constant_lr(const slope_schedule *s, long t, double base) {
 /* step{step_size, gamma=0.1} (StepLR) */
 enum { ST_SIZE, ST_GAMMA };
 static const sx_hyper step_args[] = {
-  [ST_SIZE] = SX_REQ_INT("step_size", 1),
-  [ST_GAMMA] = SX_REAL("gamma", 0.1, 0, 1, INFINITY, 0),
+  [ST_SIZE] = SX_REQ_INT("step_size", 1, "steps between decays"),
+  [ST_GAMMA] = SX_REAL("gamma", 0.1, 0, 1, INFINITY, 0, "multiplies the rate at each decay"),
 };
 static double step_lr(const slope_schedule *s, long t, double base) {
   long k = t / (long)s->v[ST_SIZE];
@@ -37,8 +37,8 @@ static double step_lr(const slope_schedule *s, long t, double base) {
 /* multistep{milestones, gamma=0.1} (MultiStepLR); the list is in 's->ms' */
 enum { MS_MILESTONES, MS_GAMMA };
 static const sx_hyper multistep_args[] = {
-  [MS_MILESTONES] = SX_REQ_LIST("milestones"),
-  [MS_GAMMA] = SX_REAL("gamma", 0.1, 0, 1, INFINITY, 0),
+  [MS_MILESTONES] = SX_REQ_LIST("milestones", "increasing steps at which the rate decays"),
+  [MS_GAMMA] = SX_REAL("gamma", 0.1, 0, 1, INFINITY, 0, "multiplies the rate at each milestone"),
 };
 
 static double multistep_lr(const slope_schedule *s, long t, double base) {
@@ -46,13 +46,17 @@ static double multistep_lr(const slope_schedule *s, long t, double base) {
 }
 
 /* exponential{gamma} (ExponentialLR) */
-static const sx_hyper exponential_args[] = { SX_REQ_REAL("gamma", 0, 1, INFINITY, 0) };
+static const sx_hyper exponential_args[] = {
+  SX_REQ_REAL("gamma", 0, 1, INFINITY, 0, "multiplies the rate every step"),
+};
 static double exponential_lr(const slope_schedule *s, long t, double base) {
   return base * pow(s->v[0], (double)t);
 }
 
 /* inverse{rate}: base/(1 + rate*t), slope's own (the classic annealing decay) */
-static const sx_hyper inverse_args[] = { SX_REQ_REAL("rate", 0, 0, INFINITY, 0) };
+static const sx_hyper inverse_args[] = {
+  SX_REQ_REAL("rate", 0, 0, INFINITY, 0, "the rate at step t is base/(1 + rate*t)"),
+};
 static double inverse_lr(const slope_schedule *s, long t, double base) {
   return base / (1 + s->v[0] * (double)t);
 }
@@ -65,8 +69,8 @@ static double inverse_lr(const slope_schedule *s, long t, double base) {
 */
 enum { CS_TMAX, CS_ETA };
 static const sx_hyper cosine_args[] = {
-  [CS_TMAX] = SX_REQ_INT("T_max", 1),
-  [CS_ETA] = SX_REAL("eta_min", 0, 0, 0, INFINITY, 0),
+  [CS_TMAX] = SX_REQ_INT("T_max", 1, "steps from the rate down to eta_min"),
+  [CS_ETA] = SX_REAL("eta_min", 0, 0, 0, INFINITY, 0, "the lowest rate"),
 };
 static double cosine_lr(const slope_schedule *s, long t, double base) {
   double eta = s->v[CS_ETA];
@@ -77,9 +81,9 @@ static double cosine_lr(const slope_schedule *s, long t, double base) {
 ** stepped by whole epochs, so the cycle position is integer arithmetic). */
 enum { CR_T0, CR_TMULT, CR_ETA };
 static const sx_hyper restarts_args[] = {
-  [CR_T0] = SX_REQ_INT("T_0", 1),
-  [CR_TMULT] = SX_INT("T_mult", 1, 1),
-  [CR_ETA] = SX_REAL("eta_min", 0, 0, 0, INFINITY, 0),
+  [CR_T0] = SX_REQ_INT("T_0", 1, "steps of the first cycle"),
+  [CR_TMULT] = SX_INT("T_mult", 1, 1, "each cycle is this many times longer than the last"),
+  [CR_ETA] = SX_REAL("eta_min", 0, 0, 0, INFINITY, 0, "the lowest rate"),
 };
 static double restarts_lr(const slope_schedule *s, long t, double base) {
   long ti = (long)s->v[CR_T0], mult = (long)s->v[CR_TMULT], cur = t;
@@ -101,9 +105,9 @@ static double restarts_lr(const slope_schedule *s, long t, double base) {
 /* linear{start_factor=1/3, end_factor=1, total_iters=5} (LinearLR) */
 enum { LI_START, LI_END, LI_TOTAL };
 static const sx_hyper linear_args[] = {
-  [LI_START] = SX_REAL("start_factor", 1.0 / 3, 0, 1, 1, 0),
-  [LI_END] = SX_REAL("end_factor", 1, 0, 0, 1, 0),
-  [LI_TOTAL] = SX_INT("total_iters", 5, 1),
+  [LI_START] = SX_REAL("start_factor", 1.0 / 3, 0, 1, 1, 0, "factor at step 0"),
+  [LI_END] = SX_REAL("end_factor", 1, 0, 0, 1, 0, "factor from total_iters on"),
+  [LI_TOTAL] = SX_INT("total_iters", 5, 1, "steps from start_factor to end_factor"),
 };
 static double linear_lr(const slope_schedule *s, long t, double base) {
   double a = s->v[LI_START], b = s->v[LI_END], total = s->v[LI_TOTAL];
@@ -114,8 +118,8 @@ static double linear_lr(const slope_schedule *s, long t, double base) {
 /* poly{total_iters=5, power=1} (PolynomialLR) */
 enum { PO_TOTAL, PO_POWER };
 static const sx_hyper poly_args[] = {
-  [PO_TOTAL] = SX_INT("total_iters", 5, 1),
-  [PO_POWER] = SX_REAL("power", 1, 0, 0, INFINITY, 0),
+  [PO_TOTAL] = SX_INT("total_iters", 5, 1, "steps until the rate reaches 0"),
+  [PO_POWER] = SX_REAL("power", 1, 0, 0, INFINITY, 0, "power of the polynomial"),
 };
 static double poly_lr(const slope_schedule *s, long t, double base) {
   double total = s->v[PO_TOTAL];
@@ -155,7 +159,8 @@ const sx_skind sx_sched_cosine = {
 };
 const sx_skind sx_sched_cosine_restarts = {
   .name = "cosine_restarts",
-  .about = "cosine decays restarting every T_0 steps, T_mult times longer each time (CosineAnnealingWarmRestarts)",
+  .about = "cosine decays restarting every T_0 steps, T_mult times longer each time "
+           "(CosineAnnealingWarmRestarts)",
   .args = restarts_args, .nargs = SX_NARGS(restarts_args), .lr = restarts_lr,
 };
 const sx_skind sx_sched_linear = {

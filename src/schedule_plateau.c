@@ -20,14 +20,15 @@ enum { PL_FACTOR, PL_PATIENCE, PL_THRESHOLD, PL_MODE, PL_TMODE, PL_COOLDOWN,
 static const char *const min_max[] = {"min", "max", NULL};
 static const char *const rel_abs[] = {"rel", "abs", NULL};
 static const sx_hyper plateau_args[] = {
-  [PL_FACTOR] = SX_REAL("factor", 0.1, 0, 0, 1, 1),
-  [PL_PATIENCE] = SX_INT("patience", 10, 0),
-  [PL_THRESHOLD] = SX_REAL("threshold", 1e-4, 0, 0, INFINITY, 0),
-  [PL_MODE] = SX_CHOICE("mode", "min", min_max),
-  [PL_TMODE] = SX_CHOICE("threshold_mode", "rel", rel_abs),
-  [PL_COOLDOWN] = SX_INT("cooldown", 0, 0),
-  [PL_MINLR] = SX_REAL("min_lr", 0, 0, 0, INFINITY, 0),
-  [PL_EPS] = SX_REAL("eps", 1e-8, 0, 0, INFINITY, 0),
+  [PL_FACTOR] = SX_REAL("factor", 0.1, 0, 0, 1, 1, "multiplies the rate at each reduction"),
+  [PL_PATIENCE] = SX_INT("patience", 10, 0, "observations without improvement before a reduction"),
+  [PL_THRESHOLD] = SX_REAL("threshold", 1e-4, 0, 0, INFINITY, 0, "how much better counts as an improvement"),
+  [PL_MODE] = SX_CHOICE("mode", "min", min_max, "\"min\": lower metric is better; \"max\": higher"),
+  [PL_TMODE] = SX_CHOICE("threshold_mode", "rel", rel_abs,
+                         "\"rel\": threshold is relative to the best; \"abs\": absolute"),
+  [PL_COOLDOWN] = SX_INT("cooldown", 0, 0, "observations after a reduction before counting again"),
+  [PL_MINLR] = SX_REAL("min_lr", 0, 0, 0, INFINITY, 0, "the rate is never reduced below it"),
+  [PL_EPS] = SX_REAL("eps", 1e-8, 0, 0, INFINITY, 0, "reductions smaller than it are skipped"),
 };
 
 static double plateau_lr(const slope_schedule *s, long t, double base) {
@@ -71,6 +72,7 @@ static void plateau_observe(slope_schedule *s, double metric) {
 
 const sx_skind sx_sched_plateau = {
   .name = "plateau",
-  .about = "the rate times factor when the metric stops improving for patience observations (ReduceLROnPlateau)",
+  .about = "the rate times factor when the metric stops improving for patience observations "
+           "(ReduceLROnPlateau)",
   .args = plateau_args, .nargs = SX_NARGS(plateau_args), .lr = plateau_lr, .observe = plateau_observe,
 };

@@ -213,6 +213,7 @@ static void test_optimizers(slope_ctx *S) {
     int i = 0;
     for (; (h = slope_optim_hyper_at(kind, i)); i++) {
       CHECK_STR(names[i], h->name);   /* the instance lists them in the registry's order */
+      if (!CHECK(h->about && h->about[0])) fprintf(stderr, "    %s.%s has no about\n", kind, h->name);
       if (h->choices) {
         optim_choice(S, o, kind, h);
         continue;
@@ -357,6 +358,7 @@ static void test_schedules(slope_ctx *S) {
     const slope_hyper *h;
     for (int i = 0; (h = slope_schedule_hyper_at(kind, i)); i++) {
       nrequired += h->required;
+      if (!CHECK(h->about && h->about[0])) fprintf(stderr, "    %s.%s has no about\n", kind, h->name);
       schedule_arg(S, kind, h);
     }
     CHECK(slope_schedule_hyper_at(kind, -1) == NULL);
