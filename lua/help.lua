@@ -3,6 +3,30 @@
 -- defaults read from the objects themselves, so they cannot go stale.
 local slope, private = ...
 
+-- The optimizer and schedule kinds, in registry order, and a line on each:
+-- the binding keeps them in the metatables of slope.optim and slope.schedule.
+local optim_kinds, optim_about = getmetatable(slope.optim).kinds, getmetatable(slope.optim).about
+local schedule_kinds = getmetatable(slope.schedule).kinds
+
+-- 'words' after 'lead', separated by 'sep' (a space), wrapped into lines of at
+-- most 'width' characters; continuation lines are indented as far as 'lead' is long.
+local function wrap(lead, words, width, sep)
+  sep = sep or " "
+  local lines, line = {}, lead
+  for i, w in ipairs(words) do
+    if i > 1 and #line + #sep + #w > width then
+      lines[#lines + 1], line = line, (" "):rep(#lead) .. w
+    else
+      line = line .. (i > 1 and sep or "") .. w
+    end
+  end
+  lines[#lines + 1] = line
+  return table.concat(lines, "\n")
+end
+
+local schedule_words = { table.unpack(schedule_kinds) }
+schedule_words[#schedule_words + 1] = "sequential"
+
 local tour = [[
 slope: declare a function, differentiate it, minimize it.
 
@@ -11,16 +35,16 @@ slope: declare a function, differentiate it, minimize it.
   r = slope.minimize(f, { x = 10 }, { lr = 0.1, steps = 50 })
   r.x, r.f, r.status, r.trace
 
-  slope.optim.*      sgd adam adamw rmsprop adagrad adadelta adamax nadam radam
-                     rprop asgd lbfgs newton anneal
-  slope.schedule.*   constant step multistep exponential inverse cosine cosine_restarts
-                     linear poly onecycle cyclic plateau sequential (or any function(t, base))
+%s
+%s
   slope.noise.*      gaussian langevin gradient
   slope.data{...}    slope.data.csv "file.csv"   slope.data.regression{ n = 100, w = 3, b = 1 }
   slope.plot.*       curve fn1d contour fit   (SVG files, or term = true)
   slope.testfn.*     rosenbrock himmelblau beale booth rastrigin ackley sphere ...
 
 help(slope.minimize), help(slope.optim.adam), help "schedule" ... say more.]]
+tour = tour:format(wrap("  slope.optim.*      ", optim_kinds, 88), wrap("  slope.schedule.*   ", schedule_words, 88)
+  .. " (or any function(t, base))")
 
 -- "functions (sin cos ...)," from the C table of the language, wrapped;
 -- its reductions are named apart
@@ -72,20 +96,26 @@ local docs = {
     .. "  adds N(0, s_t^2) to the parameters after each update, s_t = schedule(t, std)\n"
     .. "slope.noise.langevin{ temperature = T, schedule = ... }: adds N(0, 2 lr_t T_t)\n"
     .. "slope.noise.gradient{ eta = 0.01, gamma = 0.55 }: adds N(0, eta/(1+t)^gamma) to the gradient",
-  schedule = "slope.schedule.KIND{ ... } with torch.optim.lr_scheduler's names and defaults, a pure\n"
-    .. "function of the step t (per = \"epoch\" counts epochs); s(t, base) evaluates it.\n"
-    .. "  step{ step_size, gamma = 0.1 }  multistep{ milestones, gamma }  exponential{ gamma }\n"
-    .. "  inverse{ rate }  cosine{ T_max, eta_min = 0 }  cosine_restarts{ T_0, T_mult, eta_min }\n"
-    .. "  linear{ start_factor, end_factor, total_iters }  poly{ total_iters, power }\n"
-    .. "  constant{ factor, total_iters }  onecycle{ max_lr, total_steps, ... }\n"
-    .. "  cyclic{ base_lr, max_lr, step_size_up, mode, ... }  plateau{ factor, patience, ... }\n"
-    .. "  sequential{ schedules = { a, b }, milestones = { 10 } }, or function(t, base) ... end",
   plot = "slope.plot.curve{ series = { r1, r2 }, log = true, file = \"loss.svg\" }\n"
     .. "slope.plot.fn1d{ f = f, range = { -5, 5 }, path = r, file = \"path.svg\" }\n"
     .. "slope.plot.contour{ f = f, x = { -2, 2 }, y = { -1, 3 }, paths = { r }, file = \"c.svg\" }\n"
     .. "slope.plot.fit{ data = ds, f = \"w*x + b\", params = r.x, file = \"fit.svg\" }\n"
     .. "term = true draws in the terminal instead.",
 }
+
+-- help "schedule": each kind with its first three arguments, defaults shown
+do
+  local args, uses = getmetatable(slope.schedule).args, {}
+  for _, kind in ipairs(schedule_kinds) do
+    local list = { table.unpack(args[kind], 1, 3) }
+    if #args[kind] > 3 then list[#list + 1] = "..." end
+    uses[#uses + 1] = kind .. "{ " .. table.concat(list, ", ") .. " }"
+  end
+  docs.schedule = "slope.schedule.KIND{ ... } with torch.optim.lr_scheduler's names and defaults, a pure\n"
+    .. "function of the step t (per = \"epoch\" counts epochs); s(t, base) evaluates it.\n"
+    .. wrap("  ", uses, 92, "  ") .. "\n"
+    .. "  sequential{ schedules = { a, b }, milestones = { 10 } }, or function(t, base) ... end"
+end
 
 docs.testfn = "slope.testfn.NAME{ n = 2 } -> { name, expr, minimum, fmin, domain }: a classic test\n"
   .. "function, where its global minimum is, its value there and a box to search or plot.\n"
@@ -113,30 +143,10 @@ local by_class = {
   ["slope.Optimizer"] = "optimizer",
 }
 
-
-local optim_docs = {
-  sgd = "stochastic gradient descent, with momentum, dampening and Nesterov momentum",
-  adam = "Adam (Kingma & Ba 2015): per-parameter steps from running moments, amsgrad variant",
-  adamw = "Adam with decoupled weight decay (Loshchilov & Hutter 2019)",
-  rmsprop = "RMSprop (Hinton): steps scaled by a running mean of squared gradients",
-  adagrad = "Adagrad (Duchi et al. 2011): steps scaled by accumulated squared gradients",
-  adadelta = "Adadelta (Zeiler 2012): step sizes from running averages, no learning rate needed",
-  adamax = "Adamax: Adam with the infinity norm",
-  nadam = "NAdam: Adam with Nesterov momentum (PyTorch 2.0 momentum product)",
-  radam = "RAdam: Adam with a rectified adaptive learning rate",
-  rprop = "Rprop: per-parameter steps grown or shrunk by the sign of the gradient",
-  asgd = "averaged stochastic gradient descent",
-  lbfgs = "L-BFGS, one step = up to max_iter iterations (PyTorch LBFGS.step(closure))",
-  newton = "Newton's method with the exact Hessian, damped: (H + damping I) d = g",
-  anneal = "classical simulated annealing: Gaussian proposals, Metropolis acceptance, T = T0 cooling^t",
-}
-
--- help "optim" and help(slope.optim): every optimizer in a line, in the tour's order
-local OPTIM_ORDER = { "sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam",
-  "radam", "rprop", "asgd", "lbfgs", "newton", "anneal" }
+-- help "optim" and help(slope.optim): every optimizer in a line, in the registry's order
 do
   local lines = { "slope.optim.KIND{ hyper = value }, with PyTorch's names and defaults:" }
-  for _, kind in ipairs(OPTIM_ORDER) do lines[#lines + 1] = ("  %-9s %s"):format(kind, optim_docs[kind]) end
+  for _, kind in ipairs(optim_kinds) do lines[#lines + 1] = ("  %-9s %s"):format(kind, optim_about[kind]) end
   docs.optim = table.concat(lines, "\n")
 end
 
@@ -147,7 +157,7 @@ local function register()
     if type(v) == "function" then by_function[v] = text end
   end
   by_function[slope.maximize or 0] = docs.minimize
-  for kind, text in pairs(optim_docs) do
+  for kind, text in pairs(optim_about) do
     local ctor = slope.optim[kind]
     by_function[ctor] = function()
       local ok, opt = pcall(ctor, {})
@@ -192,7 +202,7 @@ local function help(thing)
     if topic == "optimizer" then
       -- its current hyperparameters, what its kind does, and what an optimizer can do
       local kind = tostring(thing):match("^slope%.optim%.([%w_]+)")
-      text = tostring(thing) .. "\n  " .. (optim_docs[kind] or "") .. "\n" .. docs.optimizer
+      text = tostring(thing) .. "\n  " .. (optim_about[kind] or "") .. "\n" .. docs.optimizer
     elseif topic then
       text = docs[topic]
     end

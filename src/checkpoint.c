@@ -114,7 +114,7 @@ static uint64_t fnv1a(const unsigned char *p, size_t n) {
 static size_t data_rows(const slope_problem *p) { return p->data ? slope_data_rows(p->data) : 0; }
 
 static int is_plateau(const slope_schedule *s) {
-  return s && s->form == SX_SCHED_TABLE && s->kind && strcmp(s->kind->name, "plateau") == 0;
+  return s && s->form == SX_SCHED_TABLE && s->kind && s->kind->observe;   /* follows a metric */
 }
 
 static size_t state_size(const slope_optim *o) {
@@ -158,7 +158,7 @@ static void put_optim(wr *w, const slope_optim *o, const double *extra, size_t n
   put_u32(w, (uint32_t)o->n);
   put_u32(w, SX_MAX_HYPERS);
   put_f64s(w, o->h, SX_MAX_HYPERS);
-  put_str(w, o->line_search);
+  put_str(w, "");   /* once L-BFGS's line_search; now a choice slot in 'h' */
   put_i64(w, o->t);
   size_t ns = state_size(o);
   put_u64(w, ns);
@@ -578,16 +578,15 @@ static slope_optim *load_optim(ck *c, const slope_optim *o) {
   if (n != (uint32_t)o->n)
     return sx_error(c->S, SLOPE_ERRARG, "checkpoint '%s' is for an optimizer of %u parameters; this one has %d",
                     c->path, n, o->n), NULL;
-  if (t < 0 || ns != state_size(o) || llen >= sizeof o->line_search || (nx && !o->cls->load_extra))
+  char ls_text[16];
+  if (t < 0 || ns != state_size(o) || llen >= sizeof ls_text || (nx && !o->cls->load_extra))
     return corrupt(c, "the optimizer state is inconsistent"), NULL;
   slope_optim *q = slope_optim_new(c->S, o->cls->name, o->n);
   if (!q) return in_file(c), NULL;
-  /* in the class's order, so momentum is set before nesterov is checked */
-  for (const sx_hyper *hp = o->cls->hypers; hp->name; hp++)
-    if (hp->n > 0 && slope_optim_set(q, hp->name, h + hp->slot, hp->n) != SLOPE_OK) goto fail;
-  memcpy(q->line_search, ls, llen);
-  q->line_search[llen] = '\0';
-  if (llen && slope_optim_set_string(q, "line_search", q->line_search) != SLOPE_OK) goto fail;
+  if (sx_optim_set_slots(q, h) != SLOPE_OK) goto fail;
+  memcpy(ls_text, ls, llen);   /* a file from before choice slots */
+  ls_text[llen] = '\0';
+  if (llen && slope_optim_set_string(q, "line_search", ls_text) != SLOPE_OK) goto fail;
   q->t = t;
   for (uint64_t i = 0; i < ns; i++) q->state[i] = get_f64(&state);
   if (nx) {
@@ -611,7 +610,6 @@ fail:
 /* Move the loaded state of 'q' into 'o' and free 'q'. */
 static void adopt_optim(slope_optim *o, slope_optim *q) {
   memcpy(o->h, q->h, sizeof o->h);
-  memcpy(o->line_search, q->line_search, sizeof o->line_search);
   o->t = q->t;
   o->evals = 0;
   memcpy(o->state, q->state, state_size(o) * sizeof *o->state);

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "lua_slope.h"
-#include "optim.h"   /* O->o->line_search, until slope_optim_get_string */
 
 /* slope.load(path [, p]): a new optimizer as saved (by opt:save or a run's
 ** checkpoint), restoring p's point and batching too when given. */
@@ -20,7 +19,6 @@ static int l_load(lua_State *L) {
   luaL_setmetatable(L, LS_OPTIMIZER);
   if (!(O->o = slope_checkpoint_optim(S, path, p))) ls_raise(L, S);
   snprintf(O->kind, sizeof O->kind, "%s", slope_optim_kind(O->o));
-  snprintf(O->line_search, sizeof O->line_search, "%s", O->o->line_search);
   return 1;
 }
 

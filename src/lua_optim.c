@@ -14,14 +14,39 @@
 #include <string.h>
 
 #include "lua_slope.h"
-#include "schedule.h"
 
 /* ---- optimizers ------------------------------------------------------------------ */
 
-static const char *const optimizer_kinds[] = {
-  "sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam",
-  "radam", "rprop", "asgd", "lbfgs", "newton", "anneal", NULL
-};
+/* The description of hyperparameter 'name' of 'kind', or NULL. */
+static const slope_hyper *hyper_of(const char *kind, const char *name) {
+  const slope_hyper *h;
+  for (int i = 0; (h = slope_optim_hyper_at(kind, i)); i++)
+    if (strcmp(h->name, name) == 0) return h;
+  return NULL;
+}
+
+/* Whether choice slot 'h' has "none", which Lua spells nil. */
+static int has_none(const slope_hyper *h) {
+  for (const char *const *c = h->choices; *c; c++)
+    if (strcmp(*c, "none") == 0) return 1;
+  return 0;
+}
+
+/* A choice slot given neither a string nor nil: 'must be "a" or "b" or nil'. */
+static void choice_type_error(lua_State *L, const ls_optimizer *O, const slope_hyper *h) {
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  int k = 0;
+  for (const char *const *c = h->choices; *c; c++) {
+    if (strcmp(*c, "none") == 0) continue;
+    if (k++) luaL_addstring(&b, " or ");
+    lua_pushfstring(L, "\"%s\"", *c);
+    luaL_addvalue(&b);
+  }
+  if (has_none(h)) luaL_addstring(&b, " or nil");
+  luaL_pushresult(&b);
+  luaL_error(L, "%s: %s must be %s", O->kind, h->name, lua_tostring(L, -1));
+}
 
 ls_optimizer *ls_check_optimizer(lua_State *L, int idx) {
   ls_optimizer *O = luaL_checkudata(L, idx, LS_OPTIMIZER);
@@ -37,20 +62,15 @@ static int opt_gc(lua_State *L) {
 }
 
 /* Set hyperparameter 'name' from the Lua value at 'idx' (number, boolean,
-** pair of numbers, or the line-search string). */
+** pair of numbers, or for a choice slot a string, nil meaning "none"). */
 static void set_hyper(lua_State *L, slope_ctx *S, ls_optimizer *O, const char *name, int idx) {
   double v[2];
   int n = 0, rc;
   idx = lua_absindex(L, idx);
-  if (strcmp(name, "line_search") == 0) {
-    const char *s = lua_isnil(L, idx) ? "none" : lua_tostring(L, idx);
-    if (!s || lua_type(L, idx) != LUA_TSTRING)
-      if (!lua_isnil(L, idx)) luaL_error(L, "%s: line_search must be \"strong_wolfe\" or nil", O->kind);
-    rc = slope_optim_set_string(O->o, name, s);
-    if (rc == SLOPE_OK) {
-      strncpy(O->line_search, s, sizeof O->line_search - 1);
-      O->line_search[sizeof O->line_search - 1] = '\0';
-    }
+  const slope_hyper *h = hyper_of(O->kind, name);
+  if (h && h->choices) {
+    if (lua_type(L, idx) != LUA_TSTRING && !lua_isnil(L, idx)) choice_type_error(L, O, h);
+    rc = slope_optim_set_string(O->o, name, lua_tostring(L, idx));
   } else {
     switch (lua_type(L, idx)) {
     case LUA_TNUMBER: v[0] = lua_tonumber(L, idx); n = 1; break;
@@ -74,21 +94,23 @@ static void set_hyper(lua_State *L, slope_ctx *S, ls_optimizer *O, const char *n
   if (rc != SLOPE_OK) ls_raise(L, S);
 }
 
-/* Copy every hyperparameter of 'from' into 'to'. */
-static int copy_hypers(slope_optim *to, const slope_optim *from, const char *line_search) {
-  for (const char *const *h = slope_optim_hypers(from); *h; h++) {
+/* Copy every hyperparameter of 'from' into 'to' (of the same kind). */
+static int copy_hypers(slope_optim *to, const slope_optim *from) {
+  const slope_hyper *h;
+  for (int i = 0; (h = slope_optim_hyper_at(slope_optim_kind(from), i)); i++) {
     double v[2];
-    int n = slope_optim_get(from, *h, v, 2);
-    if (n > 0 && slope_optim_set(to, *h, v, n) != SLOPE_OK) return 0;
+    int n = h->choices ? 0 : slope_optim_get(from, h->name, v, 2);
+    int rc = h->choices ? slope_optim_set_string(to, h->name, slope_optim_get_string(from, h->name))
+                        : n > 0 ? slope_optim_set(to, h->name, v, n) : SLOPE_OK;
+    if (rc != SLOPE_OK) return 0;
   }
-  if (line_search[0] && slope_optim_set_string(to, "line_search", line_search) != SLOPE_OK) return 0;
   return 1;
 }
 
 slope_optim *ls_optimizer_for(lua_State *L, slope_ctx *S, ls_optimizer *O, int n) {
   if (slope_optim_nparams(O->o) == n) return O->o;
   slope_optim *o = slope_optim_new(S, O->kind, n);
-  if (!o || !copy_hypers(o, O->o, O->line_search)) {
+  if (!o || !copy_hypers(o, O->o)) {
     slope_optim_free(o);
     ls_raise(L, S);
   }
@@ -119,19 +141,22 @@ static int l_optimizer(lua_State *L) {
   return 1;
 }
 
+/* Push hyperparameter 'name' as Lua sees it (a choice's "none" as nil);
+** returns 0, pushing nothing, when the kind has no such hyperparameter. */
 static int push_hyper(lua_State *L, const ls_optimizer *O, const char *name) {
   double v[2];
-  if (strcmp(name, "line_search") == 0) {
-    if (O->line_search[0] && strcmp(O->line_search, "none") != 0) lua_pushstring(L, O->line_search);
+  const slope_hyper *h = hyper_of(O->kind, name);
+  if (!h) return 0;
+  if (h->choices) {
+    const char *s = slope_optim_get_string(O->o, name);
+    if (s && s[0]) lua_pushstring(L, s);
     else lua_pushnil(L);
     return 1;
   }
   int n = slope_optim_get(O->o, name, v, 2);
   if (n < 0) return 0;
-  static const char *const bools[] = {"nesterov", "amsgrad", "maximize", "centered", NULL};
-  for (int i = 0; bools[i]; i++)
-    if (strcmp(name, bools[i]) == 0) { lua_pushboolean(L, v[0] != 0); return 1; }
-  if (n == 1) lua_pushnumber(L, v[0]);
+  if (h->is_bool) lua_pushboolean(L, v[0] != 0);
+  else if (n == 1) lua_pushnumber(L, v[0]);
   else {
     lua_createtable(L, 2, 0);
     for (int i = 0; i < n; i++) { lua_pushnumber(L, v[i]); lua_rawseti(L, -2, i + 1); }
@@ -206,11 +231,6 @@ static int opt_hypers(lua_State *L) {
 }
 
 /* ---- schedules ------------------------------------------------------------------ */
-
-static const char *const schedule_kinds[] = {
-  "constant", "step", "multistep", "exponential", "inverse", "cosine",
-  "cosine_restarts", "linear", "poly", "onecycle", "cyclic", "plateau", NULL
-};
 
 static int sched_gc(lua_State *L) {
   ls_schedule *H = luaL_checkudata(L, 1, LS_SCHEDULE);
@@ -334,7 +354,7 @@ static int l_schedule(lua_State *L) {
       lua_pop(L, 1);
     }
   }
-  if (sx_schedule_check(H->s) != SLOPE_OK) ls_raise(L, S);
+  if (slope_schedule_check(H->s) != SLOPE_OK) ls_raise(L, S);
   return 1;
 }
 
@@ -417,6 +437,64 @@ static int opt_save(lua_State *L) {
   return 1;
 }
 
+/* ---- the registries: one constructor per kind ------------------------------------ */
+
+/* A registry as the public API reads it (optimizers' or schedules'). */
+typedef struct registry {
+  const char *const *(*kinds)(void);
+  const char *(*about)(const char *kind);
+  const slope_hyper *(*hyper_at)(const char *kind, int i);
+  lua_CFunction make;   /* the constructor, upvalues: context, kind */
+} registry;
+
+/* Push "T_max", "eta_min = 0", "mode = \"min\"" or "betas = {0.9, 0.999}":
+** how a hyperparameter is written, with its default unless it has none
+** (required, None, or decided by other arguments). */
+static void push_usage(lua_State *L, const slope_hyper *h) {
+  char text[96];
+  if (h->choices && h->def_choice) snprintf(text, sizeof text, "%s = \"%s\"", h->name, h->def_choice);
+  else if (h->choices || h->required || isnan(h->def[0])) snprintf(text, sizeof text, "%s", h->name);
+  else if (h->is_bool) snprintf(text, sizeof text, "%s = %s", h->name, h->def[0] != 0 ? "true" : "false");
+  else if (h->n == 2) snprintf(text, sizeof text, "%s = {%.6g, %.6g}", h->name, h->def[0], h->def[1]);
+  else snprintf(text, sizeof text, "%s = %.6g", h->name, h->def[0]);
+  lua_pushstring(L, text);
+}
+
+/*
+** One constructor per registered kind into the table at the top, and in its
+** metatable what help.lua shows: 'kinds', the names in registry order,
+** 'about', a line per kind, and 'args', per kind the list of its
+** hyperparameters as push_usage writes them.
+*/
+static void push_kinds(lua_State *L, slope_ctx *S, const registry *r) {
+  const char *const *kinds = r->kinds();
+  lua_createtable(L, 0, 3);   /* the metatable */
+  lua_newtable(L);            /* kinds */
+  lua_newtable(L);            /* about */
+  lua_newtable(L);            /* args */
+  for (int i = 0; kinds[i]; i++) {
+    lua_pushlightuserdata(L, S);
+    lua_pushstring(L, kinds[i]);
+    lua_pushcclosure(L, r->make, 2);
+    lua_setfield(L, -6, kinds[i]);
+    lua_pushstring(L, kinds[i]);
+    lua_rawseti(L, -4, i + 1);
+    lua_pushstring(L, r->about(kinds[i]));
+    lua_setfield(L, -3, kinds[i]);
+    lua_newtable(L);
+    const slope_hyper *h;
+    for (int k = 0; (h = r->hyper_at(kinds[i], k)); k++) {
+      push_usage(L, h);
+      lua_rawseti(L, -2, k + 1);
+    }
+    lua_setfield(L, -2, kinds[i]);
+  }
+  lua_setfield(L, -4, "args");
+  lua_setfield(L, -3, "about");
+  lua_setfield(L, -2, "kinds");
+  lua_setmetatable(L, -2);
+}
+
 void ls_open_optim(lua_State *L, slope_ctx *S) {
   static const luaL_Reg ometa[] = {
     {"__gc", opt_gc}, {"__index", opt_index}, {"__newindex", opt_newindex},
@@ -432,21 +510,14 @@ void ls_open_optim(lua_State *L, slope_ctx *S) {
   ls_newclass(L, S, LS_SCHEDULE, smeta, NULL);
 
   lua_newtable(L);
-  for (int i = 0; optimizer_kinds[i]; i++) {
-    lua_pushlightuserdata(L, S);
-    lua_pushstring(L, optimizer_kinds[i]);
-    lua_pushcclosure(L, l_optimizer, 2);
-    lua_setfield(L, -2, optimizer_kinds[i]);
-  }
+  static const registry optimizers = {slope_optim_kinds, slope_optim_about, slope_optim_hyper_at, l_optimizer};
+  static const registry schedules = {slope_schedule_kinds, slope_schedule_about, slope_schedule_hyper_at,
+                                     l_schedule};
+  push_kinds(L, S, &optimizers);
   lua_setfield(L, -2, "optim");
 
   lua_newtable(L);
-  for (int i = 0; schedule_kinds[i]; i++) {
-    lua_pushlightuserdata(L, S);
-    lua_pushstring(L, schedule_kinds[i]);
-    lua_pushcclosure(L, l_schedule, 2);
-    lua_setfield(L, -2, schedule_kinds[i]);
-  }
+  push_kinds(L, S, &schedules);
   lua_pushlightuserdata(L, S);
   lua_pushcclosure(L, l_sequential, 1);
   lua_setfield(L, -2, "sequential");

@@ -85,7 +85,6 @@ slope_data *ls_check_data(lua_State *L, int idx);
 typedef struct ls_optimizer {
   slope_optim *o;
   char kind[16];
-  char line_search[16];
 } ls_optimizer;
 
 /* A Lua function used as a schedule. */

@@ -1,10 +1,12 @@
 /*
 ** optim.c -- the optimizer registry: creation, hyperparameters, dispatch.
 **
-** Every kind is an 'sx_optim_class' (optim.h) defined next to its update rule;
-** this file finds a class by name, keeps the hyperparameter values in the
-** instance's slots, checks each value against the class's table the way
-** PyTorch's constructors do, and runs one step.  The state of an instance is
+** Every kind is an 'sx_optim_class' (optim.h) defined next to its update rule
+** and listed once in optim_kinds.h; this file finds a class by name, keeps
+** the hyperparameter values in the instance's slots, checks each value
+** against the class's table the way PyTorch's constructors do (and the
+** class's own 'check' hook for rules between values), and runs one step.
+** It asks the class, never a particular kind.  The state of an instance is
 ** allocated once, here, so no update rule ever allocates.
 */
 #include <math.h>
@@ -16,17 +18,30 @@
 #include "optim.h"
 #include "suggest.h"
 
+#define SX_OPTIM(k) extern const sx_optim_class sx_optim_##k;
+#include "optim_kinds.h"
+#undef SX_OPTIM
+
 static const sx_optim_class *const classes[] = {
-  &sx_optim_sgd, &sx_optim_adam, &sx_optim_adamw, &sx_optim_rmsprop,
-  &sx_optim_adagrad, &sx_optim_adadelta, &sx_optim_adamax, &sx_optim_nadam,
-  &sx_optim_radam, &sx_optim_rprop, &sx_optim_asgd, &sx_optim_lbfgs,
-  &sx_optim_newton, &sx_optim_anneal, NULL
+#define SX_OPTIM(k) &sx_optim_##k,
+#include "optim_kinds.h"
+#undef SX_OPTIM
+  NULL
+};
+
+/* The same list as names, for 'slope_optim_kinds' (each class is named as
+** its line in optim_kinds.h; test_registry checks the two agree). */
+static const char *const class_names[] = {
+#define SX_OPTIM(k) #k,
+#include "optim_kinds.h"
+#undef SX_OPTIM
+  NULL
 };
 
 /* ---- text of numbers and ranges -------------------------------------------- */
 
 /* The shortest of %.15g..%.17g that reads back as 'v', so 0.1 shows as "0.1". */
-static void num_text(char *out, size_t size, double v) {
+void sx_optim_num_text(char *out, size_t size, double v) {
   if (isnan(v)) { snprintf(out, size, "nan"); return; }
   if (isinf(v)) { snprintf(out, size, v > 0 ? "inf" : "-inf"); return; }
   for (int prec = 15; prec <= 17; prec++) {
@@ -41,24 +56,12 @@ typedef struct range {
   int lo_open, hi_open;
 } range;
 
-/*
-** Ranges that 'sx_hyper' cannot express alone: an open upper end (betas are
-** in [0, 1)) and pairs whose two values have different ranges (Rprop's
-** 0 < etaminus < 1 < etaplus).  Keyed by name because every class spells
-** them alike.
-*/
-static const struct { const char *name; int k; range r; } special_ranges[] = {
-  {"betas", 0, {0, 1, 0, 1}},
-  {"betas", 1, {0, 1, 0, 1}},
-  {"etas", 0, {0, 1, 1, 1}},
-  {"etas", 1, {1, INFINITY, 1, 0}},
-};
-
+/* Value k of a pair may have a range of its own (Rprop's 0 < etas[1] < 1 <
+** etas[2]); a single value and the first of a pair use lo..hi. */
 static range range_of(const sx_hyper *h, int k) {
-  for (size_t i = 0; i < sizeof special_ranges / sizeof special_ranges[0]; i++)
-    if (special_ranges[i].k == k && strcmp(special_ranges[i].name, h->name) == 0)
-      return special_ranges[i].r;
-  range r = {h->lo, h->hi, h->lo_open, 0};
+  const slope_hyper *d = &h->d;
+  range r = k == 0 ? (range){d->lo, d->hi, d->lo_open, d->hi_open}
+                   : (range){d->lo2, d->hi2, d->lo2_open, d->hi2_open};
   return r;
 }
 
@@ -69,8 +72,8 @@ static int in_range(range r, double v) {
 /* "in [0, 1)", ">= 0", "> 1", "<= 5" or "any number". */
 static void range_text(char *out, size_t size, range r) {
   char lo[32], hi[32];
-  num_text(lo, sizeof lo, r.lo);
-  num_text(hi, sizeof hi, r.hi);
+  sx_optim_num_text(lo, sizeof lo, r.lo);
+  sx_optim_num_text(hi, sizeof hi, r.hi);
   int has_lo = r.lo > -INFINITY, has_hi = r.hi < INFINITY;
   if (has_lo && has_hi)
     snprintf(out, size, "in %c%s, %s%c", r.lo_open ? '(' : '[', lo, hi, r.hi_open ? ')' : ']');
@@ -82,44 +85,64 @@ static void range_text(char *out, size_t size, range r) {
 /* ---- the registry ---------------------------------------------------------- */
 
 static const sx_optim_class *find_class(const char *kind) {
-  for (int i = 0; classes[i]; i++)
+  for (int i = 0; kind && classes[i]; i++)
     if (strcmp(classes[i]->name, kind) == 0) return classes[i];
   return NULL;
 }
 
 static int nhypers(const sx_optim_class *c) {
   int n = 0;
-  while (c->hypers[n].name) n++;
+  while (c->hypers[n].d.name) n++;
   return n;
 }
 
 static const sx_hyper *find_hyper(const sx_optim_class *c, const char *name) {
-  for (const sx_hyper *h = c->hypers; h->name; h++)
-    if (strcmp(h->name, name) == 0) return h;
+  for (const sx_hyper *h = c->hypers; h->d.name; h++)
+    if (strcmp(h->d.name, name) == 0) return h;
   return NULL;
 }
 
-/* L-BFGS's string hyperparameter lives in 'o->line_search', not in a slot. */
-static int has_line_search(const sx_optim_class *c) { return c == &sx_optim_lbfgs; }
+const char *const *slope_optim_kinds(void) { return class_names; }
+
+const char *slope_optim_about(const char *kind) {
+  const sx_optim_class *c = find_class(kind);
+  return c ? c->about : NULL;
+}
+
+const slope_hyper *slope_optim_hyper_at(const char *kind, int i) {
+  const sx_optim_class *c = find_class(kind);
+  return c && i >= 0 && i < nhypers(c) ? &c->hypers[i].d : NULL;
+}
+
+int slope_optim_needs(const char *kind) {
+  const sx_optim_class *c = find_class(kind);
+  return c ? c->needs : 0;
+}
 
 /* The hyperparameter names of 'o' live right after the struct, so the list
 ** handed out by 'slope_optim_hypers' needs no global storage. */
 static void fill_names(slope_optim *o) {
   const char **names = (const char **)(void *)(o + 1);
   int k = 0;
-  for (const sx_hyper *h = o->cls->hypers; h->name; h++) names[k++] = h->name;
-  if (has_line_search(o->cls) && !find_hyper(o->cls, "line_search")) names[k++] = "line_search";
+  for (const sx_hyper *h = o->cls->hypers; h->d.name; h++) names[k++] = h->d.name;
   names[k] = NULL;
 }
 
+/* Defaults into the slots: the values, or the index of the default choice. */
+static void set_defaults(slope_optim *o) {
+  for (const sx_hyper *h = o->cls->hypers; h->d.name; h++) {
+    if (h->d.choices) o->h[h->slot] = h->d.def_choice ? sx_choice_index(&h->d, h->d.def_choice) : -1;
+    else for (int k = 0; k < h->d.n && k < 2; k++) o->h[h->slot + k] = h->d.def[k];
+  }
+}
+
 slope_optim *slope_optim_new(slope_ctx *S, const char *kind, int nparams) {
-  const sx_optim_class *c = kind ? find_class(kind) : NULL;
+  const sx_optim_class *c = find_class(kind);
   if (!c) {
-    char known[256] = "";
-    for (int i = 0; classes[i]; i++) {
-      if (i) strcat(known, ", ");
-      strcat(known, classes[i]->name);
-    }
+    char known[512] = "";
+    size_t len = 0;   /* bounded: the registry may grow */
+    for (int i = 0; classes[i] && len < sizeof known; i++)
+      len += (size_t)snprintf(known + len, sizeof known - len, "%s%s", i ? ", " : "", classes[i]->name);
     sx_error(S, SLOPE_ERRNAME, "unknown optimizer '%s' (known: %s)", kind ? kind : "(null)", known);
     return NULL;
   }
@@ -133,7 +156,7 @@ slope_optim *slope_optim_new(slope_ctx *S, const char *kind, int nparams) {
   }
   size_t nstate = (size_t)nparams * (size_t)c->state_per_param + (size_t)c->state_extra;
   size_t nwork = 4 * (size_t)nparams;
-  slope_optim *o = calloc(1, sizeof *o + (size_t)(nhypers(c) + 2) * sizeof(const char *));
+  slope_optim *o = calloc(1, sizeof *o + (size_t)(nhypers(c) + 1) * sizeof(const char *));
   double *mem = calloc(nstate + nwork, sizeof *mem);
   if (!o || !mem) {
     free(o);
@@ -146,8 +169,7 @@ slope_optim *slope_optim_new(slope_ctx *S, const char *kind, int nparams) {
   o->n = nparams;
   o->state = mem;
   o->work = mem + nstate;
-  for (const sx_hyper *h = c->hypers; h->name; h++)
-    for (int k = 0; k < h->n && k < 2; k++) o->h[h->slot + k] = h->def[k];
+  set_defaults(o);
   fill_names(o);
   return o;
 }
@@ -191,25 +213,25 @@ static int unknown_hyper(slope_optim *o, const char *name) {
 
 /* 'name' or 'name[k]' for messages about one value of a pair. */
 static void value_name(char *out, size_t size, const sx_hyper *h, int k) {
-  if (h->n > 1) snprintf(out, size, "%s[%d]", h->name, k + 1);   /* betas[1] is beta1, as in Lua */
-  else snprintf(out, size, "%s", h->name);
+  if (h->d.n > 1) snprintf(out, size, "%s[%d]", h->d.name, k + 1);   /* betas[1] is beta1, as in Lua */
+  else snprintf(out, size, "%s", h->d.name);
 }
 
 /* Check one value against its range, kind (boolean, integer) and finiteness. */
 static int check_value(slope_optim *o, const sx_hyper *h, int k, double v) {
   char what[64], got[32], allowed[96];
   value_name(what, sizeof what, h, k);
-  num_text(got, sizeof got, v);
-  if (h->is_bool) {
+  sx_optim_num_text(got, sizeof got, v);
+  if (h->d.is_bool) {
     if (v == 0 || v == 1) return SLOPE_OK;
     return sx_error(o->S, SLOPE_ERRARG, "%s: %s must be 0 or 1 (false or true), got %s",
                     o->cls->name, what, got);
   }
   range r = range_of(h, k);
   /* open-ended ranges still mean finite values: lr = inf would only make NaNs */
-  if (isfinite(v) && in_range(r, v) && (!h->is_int || v == floor(v))) return SLOPE_OK;
+  if (isfinite(v) && in_range(r, v) && (!h->d.is_int || v == floor(v))) return SLOPE_OK;
   range_text(allowed, sizeof allowed, r);
-  const char *kind = h->is_int ? "an integer " : isinf(v) ? "finite and " : "";
+  const char *kind = h->d.is_int ? "an integer " : isinf(v) ? "finite and " : "";
   if (isinf(v) && !(r.lo > -INFINITY || r.hi < INFINITY)) {
     kind = "";
     snprintf(allowed, sizeof allowed, "a finite number");
@@ -217,48 +239,14 @@ static int check_value(slope_optim *o, const sx_hyper *h, int k, double v) {
   return sx_error(o->S, SLOPE_ERRARG, "%s: %s must be %s%s, got %s", o->cls->name, what, kind, allowed, got);
 }
 
-/*
-** Rules that tie values together, checked on the values as they would be
-** after the change: Rprop's step_sizes are (min, max), and SGD's Nesterov
-** momentum needs momentum > 0 and dampening = 0 (PyTorch's constructor rule).
-*/
-static int check_together(slope_optim *o, const double *h) {
-  if (o->cls == &sx_optim_rprop) {
-    const sx_hyper *s = find_hyper(o->cls, "step_sizes");
-    if (s && h[s->slot] > h[s->slot + 1]) {
-      char a[32], b[32];
-      num_text(a, sizeof a, h[s->slot]);
-      num_text(b, sizeof b, h[s->slot + 1]);
-      return sx_error(o->S, SLOPE_ERRARG,
-                      "rprop: step_sizes must satisfy step_sizes[1] <= step_sizes[2], got %s, %s", a, b);
-    }
-  }
-  if (o->cls == &sx_optim_sgd) {
-    const sx_hyper *nes = find_hyper(o->cls, "nesterov"), *mom = find_hyper(o->cls, "momentum"),
-      *damp = find_hyper(o->cls, "dampening");
-    if (nes && mom && damp && h[nes->slot] != 0 && (h[mom->slot] <= 0 || h[damp->slot] != 0)) {
-      char m[32], d[32];
-      num_text(m, sizeof m, h[mom->slot]);
-      num_text(d, sizeof d, h[damp->slot]);
-      return sx_error(o->S, SLOPE_ERRARG,
-                      "sgd: nesterov requires momentum > 0 and dampening = 0, got momentum %s, dampening %s",
-                      m, d);
-    }
-  }
-  return SLOPE_OK;
-}
-
 int slope_optim_set(slope_optim *o, const char *name, const double *v, int n) {
   const sx_hyper *h = name ? find_hyper(o->cls, name) : NULL;
-  if (!h || h->n == 0) {
-    if (name && has_line_search(o->cls) && strcmp(name, "line_search") == 0)
-      return sx_error(o->S, SLOPE_ERRARG, "%s: line_search takes a string (\"strong_wolfe\" or \"none\")",
-                      o->cls->name);
-    return unknown_hyper(o, name);
-  }
-  if (!v || n != h->n)
-    return sx_error(o->S, SLOPE_ERRARG, "%s: %s takes %d value%s, got %d", o->cls->name, h->name,
-                    h->n, h->n == 1 ? "" : "s", v ? n : 0);
+  if (!h) return unknown_hyper(o, name);
+  if (h->d.choices)
+    return sx_error(o->S, SLOPE_ERRARG, "%s: %s takes a string, not a number", o->cls->name, name);
+  if (!v || n != h->d.n)
+    return sx_error(o->S, SLOPE_ERRARG, "%s: %s takes %d value%s, got %d", o->cls->name, h->d.name,
+                    h->d.n, h->d.n == 1 ? "" : "s", v ? n : 0);
   double next[SX_MAX_HYPERS];
   memcpy(next, o->h, sizeof next);
   for (int k = 0; k < n; k++) {
@@ -266,31 +254,59 @@ int slope_optim_set(slope_optim *o, const char *name, const double *v, int n) {
     if (rc != SLOPE_OK) return rc;
     next[h->slot + k] = v[k];
   }
-  int rc = check_together(o, next);
-  if (rc != SLOPE_OK) return rc;
+  if (o->cls->check) {
+    int rc = o->cls->check(o, next);
+    if (rc != SLOPE_OK) return rc;
+  }
   memcpy(o->h, next, sizeof next);
   return SLOPE_OK;
 }
 
+/* The choice slot 'name' of 'o', or NULL with the error recorded. */
+static const sx_hyper *choice_slot(const slope_optim *o, const char *name) {
+  const sx_hyper *h = name ? find_hyper(o->cls, name) : NULL;
+  if (!h) unknown_hyper((slope_optim *)o, name);
+  else if (!h->d.choices)
+    sx_error(o->S, SLOPE_ERRARG, "%s: %s takes a number, not a string", o->cls->name, name);
+  return h && h->d.choices ? h : NULL;
+}
+
 int slope_optim_set_string(slope_optim *o, const char *name, const char *value) {
-  if (!name || !has_line_search(o->cls) || strcmp(name, "line_search") != 0) {
-    if (name && find_hyper(o->cls, name))
-      return sx_error(o->S, SLOPE_ERRARG, "%s: %s takes a number, not a string", o->cls->name, name);
-    return unknown_hyper(o, name);
-  }
-  if (!value || strcmp(value, "none") == 0 || value[0] == '\0') o->line_search[0] = '\0';
-  else if (strcmp(value, "strong_wolfe") == 0) strcpy(o->line_search, "strong_wolfe");
-  else
-    return sx_error(o->S, SLOPE_ERRARG, "%s: line_search must be \"strong_wolfe\" or \"none\", got \"%s\"",
-                    o->cls->name, value);
+  const sx_hyper *h = choice_slot(o, name);
+  if (!h) return o->S->errcode;
+  int c = sx_choice_index(&h->d, value);
+  if (c < 0) return sx_choice_error(o->S, o->cls->name, &h->d, value);
+  o->h[h->slot] = c;
   return SLOPE_OK;
+}
+
+const char *slope_optim_get_string(const slope_optim *o, const char *name) {
+  const sx_hyper *h = choice_slot(o, name);
+  return h ? sx_choice_text(&h->d, o->h[h->slot]) : NULL;
 }
 
 int slope_optim_get(const slope_optim *o, const char *name, double *v, int n) {
   const sx_hyper *h = name ? find_hyper(o->cls, name) : NULL;
-  if (!h || h->n == 0) return -1;
-  for (int k = 0; k < h->n && k < n; k++) v[k] = o->h[h->slot + k];
-  return h->n;
+  if (!h || h->d.choices) return -1;
+  for (int k = 0; k < h->d.n && k < n; k++) v[k] = o->h[h->slot + k];
+  return h->d.n;
+}
+
+int sx_optim_set_slots(slope_optim *o, const double *h) {
+  /* in the class's order, so momentum is set before nesterov is checked */
+  for (const sx_hyper *p = o->cls->hypers; p->d.name; p++) {
+    if (!p->d.choices) {
+      if (slope_optim_set(o, p->d.name, h + p->slot, p->d.n) != SLOPE_OK) return o->S->errcode;
+      continue;
+    }
+    int count = 0;
+    while (p->d.choices[count]) count++;
+    double c = h[p->slot];
+    if (!(c >= 0 && c < count && c == floor(c)))
+      return sx_error(o->S, SLOPE_ERRARG, "%s: %s is not one of its choices", o->cls->name, p->d.name);
+    o->h[p->slot] = c;
+  }
+  return SLOPE_OK;
 }
 
 /* ---- stepping ------------------------------------------------------------------ */
@@ -298,8 +314,10 @@ int slope_optim_get(const slope_optim *o, const char *name, double *v, int n) {
 int slope_optim_step(slope_optim *o, double *x, double f, const double *g,
                      const double *lr, const slope_objective *obj, slope_rng *rng) {
   if (!x) return sx_error(o->S, SLOPE_ERRARG, "%s: step needs the point x", o->cls->name);
-  if (!g && o->cls != &sx_optim_anneal)
+  if (!g && (o->cls->needs & SLOPE_NEEDS_GRAD))
     return sx_error(o->S, SLOPE_ERRARG, "%s: step needs the gradient g", o->cls->name);
+  if ((o->cls->needs & SLOPE_NEEDS_HESSIAN) && (!obj || !obj->hess))
+    return sx_error(o->S, SLOPE_ERRARG, "%s needs the Hessian", o->cls->name);
   o->t++;         /* PyTorch's state['step'] += 1 comes first */
   o->evals = 0;
   return o->cls->step(o, x, f, g, lr, obj, rng);

@@ -2,33 +2,29 @@
 ** optim.h -- optimizer classes (internal).
 **
 ** An optimizer is a class (name, hyperparameter table, state size, step
-** function) plus an instance holding hyperparameter values and per-parameter
-** state.  optim.c owns the registry, hyperparameter checking and dispatch; each
-** family of update rules lives in its own file (optim_sgd.c, optim_adam.c, ...)
-** and exports one 'sx_optim_class' per kind.
+** function, hooks) plus an instance holding hyperparameter values and
+** per-parameter state.  optim.c owns the registry (the list in
+** optim_kinds.h), hyperparameter checking and dispatch, and names no
+** particular kind; each family of update rules lives in its own file
+** (optim_sgd.c, optim_adam.c, ...) and exports one 'sx_optim_class' per kind.
 */
 #ifndef SLOPE_OPTIM_H
 #define SLOPE_OPTIM_H
 
-#include "ctx.h"
+#include "hyper.h"
 
 #define SX_MAX_HYPERS 24   /* double slots per optimizer (pairs take two) */
 
-/* One hyperparameter: PyTorch name, default value(s), number of values,
-** allowed closed range [lo, hi] for each value, and whether it is a boolean
-** or an integer.  'slot' is its first index in 'slope_optim.h'. */
-typedef struct sx_hyper {
-  const char *name;
-  int slot, n;
-  double def[2];
-  double lo, hi;
-  int is_bool, is_int;
-  /* Strict bounds: lo < v (instead of lo <= v) when 'lo_open' is set. */
-  int lo_open;
-} sx_hyper;
-
+/*
+** A class: its name and one line for help, what a step needs, the table of
+** its hyperparameters (hyper.h; a pair takes two slots, a choice one, and
+** bounds checked by optim.c), its state sizes and its hooks.  A new kind is
+** a file defining 'sx_optim_NAME' and one line in optim_kinds.h.
+*/
 typedef struct sx_optim_class {
   const char *name;
+  const char *about;             /* what it does, in one line */
+  int needs;                     /* SLOPE_NEEDS_GRAD, SLOPE_NEEDS_HESSIAN */
   const sx_hyper *hypers;        /* terminated by a NULL name */
   int state_per_param;           /* doubles of state per parameter */
   int state_extra;               /* further doubles of state per optimizer */
@@ -45,6 +41,10 @@ typedef struct sx_optim_class {
   ** checking them first: on an error (recorded in o->S) nothing changes. */
   size_t (*save_extra)(const slope_optim *o, double *out);
   int (*load_extra)(slope_optim *o, const double *in, size_t count);
+  /* Optional: rules that tie values together (Rprop's step_sizes are
+  ** (min, max)), checked on the slots 'h' as they would be after a change;
+  ** records the error and returns it, or SLOPE_OK. */
+  int (*check)(slope_optim *o, const double *h);
 } sx_optim_class;
 
 struct slope_optim {
@@ -52,7 +52,6 @@ struct slope_optim {
   const sx_optim_class *cls;
   int n;                      /* number of parameters */
   double h[SX_MAX_HYPERS];    /* hyperparameter values by slot */
-  char line_search[16];       /* lbfgs: "" or "strong_wolfe" */
   long t;                     /* number of steps taken (PyTorch's state['step']) */
   long evals;                 /* objective evaluations made by the last step */
   double *state;              /* n*state_per_param + state_extra doubles, zeroed by reset */
@@ -65,9 +64,12 @@ static inline double sx_lr(const slope_optim *o, const double *lr, int i) {
   return lr ? lr[i] : o->h[0];   /* every class puts "lr" in slot 0 */
 }
 
-extern const sx_optim_class sx_optim_sgd, sx_optim_adam, sx_optim_adamw,
-  sx_optim_rmsprop, sx_optim_adagrad, sx_optim_adadelta, sx_optim_adamax,
-  sx_optim_nadam, sx_optim_radam, sx_optim_rprop, sx_optim_asgd,
-  sx_optim_lbfgs, sx_optim_newton, sx_optim_anneal;
+/* The shortest of %.15g..%.17g that reads back as 'v' (0.1 as "0.1"), for
+** messages about values. */
+void sx_optim_num_text(char *out, size_t size, double v);
+
+/* Set every hyperparameter of 'o' from slot values 'h' (a checkpoint's),
+** checked as 'slope_optim_set' checks them, choices included. */
+int sx_optim_set_slots(slope_optim *o, const double *h);
 
 #endif

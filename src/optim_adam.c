@@ -26,35 +26,45 @@ static double decay_pow(double b, double t) {
 /* One slot layout for the whole family; a kind leaves the slots it lacks unused. */
 enum { LR, BETA1, BETA2, EPS, WEIGHT_DECAY, AMSGRAD, MAXIMIZE, MOMENTUM_DECAY };
 
-#define HYPER_LR(d) {.name = "lr", .slot = LR, .n = 1, .def = {d}, .lo = 0, .hi = INFINITY}
-#define HYPER_BETAS {.name = "betas", .slot = BETA1, .n = 2, .def = {0.9, 0.999}, .lo = 0, .hi = 1}
-#define HYPER_EPS {.name = "eps", .slot = EPS, .n = 1, .def = {1e-8}, .lo = 0, .hi = INFINITY}
-#define HYPER_WD(d) {.name = "weight_decay", .slot = WEIGHT_DECAY, .n = 1, .def = {d}, .lo = 0, .hi = INFINITY}
-#define HYPER_BOOL(s, k) {.name = s, .slot = k, .n = 1, .def = {0}, .lo = 0, .hi = 1, .is_bool = 1}
-#define HYPER_END {.name = NULL}
+#define HYPER_LR(d) SX_HYPER(LR, .name = "lr", .n = 1, .def = {d}, .lo = 0, .hi = INFINITY, \
+  .about = "learning rate")
+#define HYPER_BETAS SX_HYPER(BETA1, .name = "betas", .n = 2, .def = {0.9, 0.999}, \
+  .lo = 0, .hi = 1, .hi_open = 1, .lo2 = 0, .hi2 = 1, .hi2_open = 1, \
+  .about = "decay rates of the running mean of g and of g^2")
+#define HYPER_EPS SX_HYPER(EPS, .name = "eps", .n = 1, .def = {1e-8}, .lo = 0, .hi = INFINITY, \
+  .about = "added to the denominator, against division by zero")
+#define HYPER_WD(d) SX_HYPER(WEIGHT_DECAY, .name = "weight_decay", .n = 1, .def = {d}, \
+  .lo = 0, .hi = INFINITY, \
+  .about = "L2 penalty (decoupled, on the parameter, in adamw)")
+#define HYPER_BOOL(s, k, a) \
+  SX_HYPER(k, .name = s, .n = 1, .def = {0}, .lo = 0, .hi = 1, .is_bool = 1, .about = a)
+#define HYPER_MAXIMIZE HYPER_BOOL("maximize", MAXIMIZE, "ascend: maximize f instead of minimizing it")
+#define HYPER_AMSGRAD HYPER_BOOL("amsgrad", AMSGRAD, "divide by the largest second moment so far (AMSGrad)")
+#define HYPER_END SX_HYPER_END
 
 static const sx_hyper adam_hypers[] = {
-  HYPER_LR(1e-3), HYPER_BETAS, HYPER_EPS, HYPER_WD(0), HYPER_BOOL("amsgrad", AMSGRAD),
-  HYPER_BOOL("maximize", MAXIMIZE), HYPER_END,
+  HYPER_LR(1e-3), HYPER_BETAS, HYPER_EPS, HYPER_WD(0), HYPER_AMSGRAD,
+  HYPER_MAXIMIZE, HYPER_END,
 };
 
 static const sx_hyper adamw_hypers[] = {
-  HYPER_LR(1e-3), HYPER_BETAS, HYPER_EPS, HYPER_WD(1e-2), HYPER_BOOL("amsgrad", AMSGRAD),
-  HYPER_BOOL("maximize", MAXIMIZE), HYPER_END,
+  HYPER_LR(1e-3), HYPER_BETAS, HYPER_EPS, HYPER_WD(1e-2), HYPER_AMSGRAD,
+  HYPER_MAXIMIZE, HYPER_END,
 };
 
 static const sx_hyper adamax_hypers[] = {
-  HYPER_LR(2e-3), HYPER_BETAS, HYPER_EPS, HYPER_WD(0), HYPER_BOOL("maximize", MAXIMIZE), HYPER_END,
+  HYPER_LR(2e-3), HYPER_BETAS, HYPER_EPS, HYPER_WD(0), HYPER_MAXIMIZE, HYPER_END,
 };
 
 static const sx_hyper nadam_hypers[] = {
   HYPER_LR(2e-3), HYPER_BETAS, HYPER_EPS, HYPER_WD(0),
-  {.name = "momentum_decay", .slot = MOMENTUM_DECAY, .n = 1, .def = {4e-3}, .lo = 0, .hi = INFINITY},
-  HYPER_BOOL("maximize", MAXIMIZE), HYPER_END,
+  SX_HYPER(MOMENTUM_DECAY, .name = "momentum_decay", .n = 1, .def = {4e-3}, .lo = 0, .hi = INFINITY,
+           .about = "how fast the momentum schedule approaches beta1"),
+  HYPER_MAXIMIZE, HYPER_END,
 };
 
 static const sx_hyper radam_hypers[] = {
-  HYPER_LR(1e-3), HYPER_BETAS, HYPER_EPS, HYPER_WD(0), HYPER_BOOL("maximize", MAXIMIZE), HYPER_END,
+  HYPER_LR(1e-3), HYPER_BETAS, HYPER_EPS, HYPER_WD(0), HYPER_MAXIMIZE, HYPER_END,
 };
 
 /* The gradient as every rule sees it: negated when maximizing, then L2 decay
@@ -182,17 +192,27 @@ static int radam_step(slope_optim *o, double *x, double f, const double *g,
 }
 
 const sx_optim_class sx_optim_adam = {
-  .name = "adam", .hypers = adam_hypers, .state_per_param = 3, .step = adam_step,
+  .name = "adam", .needs = SLOPE_NEEDS_GRAD,
+  .about = "Adam (Kingma & Ba 2015): per-parameter steps from running moments, amsgrad variant",
+  .hypers = adam_hypers, .state_per_param = 3, .step = adam_step,
 };
 const sx_optim_class sx_optim_adamw = {
-  .name = "adamw", .hypers = adamw_hypers, .state_per_param = 3, .step = adamw_step,
+  .name = "adamw", .needs = SLOPE_NEEDS_GRAD,
+  .about = "Adam with decoupled weight decay (Loshchilov & Hutter 2019)",
+  .hypers = adamw_hypers, .state_per_param = 3, .step = adamw_step,
 };
 const sx_optim_class sx_optim_adamax = {
-  .name = "adamax", .hypers = adamax_hypers, .state_per_param = 2, .step = adamax_step,
+  .name = "adamax", .needs = SLOPE_NEEDS_GRAD,
+  .about = "Adamax: Adam with the infinity norm",
+  .hypers = adamax_hypers, .state_per_param = 2, .step = adamax_step,
 };
 const sx_optim_class sx_optim_nadam = {
-  .name = "nadam", .hypers = nadam_hypers, .state_per_param = 2, .state_extra = 1, .step = nadam_step,
+  .name = "nadam", .needs = SLOPE_NEEDS_GRAD,
+  .about = "NAdam: Adam with Nesterov momentum (PyTorch 2.0 momentum product)",
+  .hypers = nadam_hypers, .state_per_param = 2, .state_extra = 1, .step = nadam_step,
 };
 const sx_optim_class sx_optim_radam = {
-  .name = "radam", .hypers = radam_hypers, .state_per_param = 2, .step = radam_step,
+  .name = "radam", .needs = SLOPE_NEEDS_GRAD,
+  .about = "RAdam: Adam with a rectified adaptive learning rate",
+  .hypers = radam_hypers, .state_per_param = 2, .step = radam_step,
 };

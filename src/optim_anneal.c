@@ -26,12 +26,17 @@
 enum { LR, T0, STEP_SIZE, COOLING, MAXIMIZE };
 
 static const sx_hyper anneal_hypers[] = {
-  {"lr", LR, 1, {1, 0}, 0, HUGE_VAL, 0, 0, 0},
-  {"T0", T0, 1, {1, 0}, 0, HUGE_VAL, 0, 0, 1},
-  {"step_size", STEP_SIZE, 1, {1, 0}, 0, HUGE_VAL, 0, 0, 1},
-  {"cooling", COOLING, 1, {0.95, 0}, 0, 1, 0, 0, 1},
-  {"maximize", MAXIMIZE, 1, {0, 0}, 0, 1, 1, 0, 0},
-  {NULL, 0, 0, {0, 0}, 0, 0, 0, 0, 0}
+  SX_HYPER(LR, .name = "lr", .n = 1, .def = {1}, .lo = 0, .hi = HUGE_VAL,
+           .about = "scale of the proposal steps (with step_size)"),
+  SX_HYPER(T0, .name = "T0", .n = 1, .def = {1}, .lo = 0, .hi = HUGE_VAL, .lo_open = 1,
+           .about = "starting temperature"),
+  SX_HYPER(STEP_SIZE, .name = "step_size", .n = 1, .def = {1}, .lo = 0, .hi = HUGE_VAL, .lo_open = 1,
+           .about = "standard deviation of the proposals, times lr"),
+  SX_HYPER(COOLING, .name = "cooling", .n = 1, .def = {0.95}, .lo = 0, .hi = 1, .lo_open = 1,
+           .about = "the temperature is multiplied by it every step"),
+  SX_HYPER(MAXIMIZE, .name = "maximize", .n = 1, .def = {0}, .lo = 0, .hi = 1, .is_bool = 1,
+           .about = "ascend: maximize f instead of minimizing it"),
+  SX_HYPER_END
 };
 
 static int anneal_step(slope_optim *o, double *x, double f, const double *g,
@@ -54,5 +59,7 @@ static int anneal_step(slope_optim *o, double *x, double f, const double *g,
 }
 
 const sx_optim_class sx_optim_anneal = {
-  "anneal", anneal_hypers, 0, 0, anneal_step, NULL, NULL, NULL
+  .name = "anneal", .needs = 0,   /* values only */
+  .about = "classical simulated annealing: Gaussian proposals, Metropolis acceptance, T = T0 cooling^t",
+  .hypers = anneal_hypers, .step = anneal_step,
 };

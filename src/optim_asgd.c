@@ -15,13 +15,19 @@ enum { LR, LAMBD, ALPHA, T0, WEIGHT_DECAY, MAXIMIZE };
 
 /* PyTorch checks only lr and weight_decay; lambd, alpha and t0 take any number. */
 static const sx_hyper hypers[] = {
-  {.name = "lr", .slot = LR, .n = 1, .def = {1e-2}, .lo = 0, .hi = INFINITY},
-  {.name = "lambd", .slot = LAMBD, .n = 1, .def = {1e-4}, .lo = -INFINITY, .hi = INFINITY},
-  {.name = "alpha", .slot = ALPHA, .n = 1, .def = {0.75}, .lo = -INFINITY, .hi = INFINITY},
-  {.name = "t0", .slot = T0, .n = 1, .def = {1e6}, .lo = -INFINITY, .hi = INFINITY},
-  {.name = "weight_decay", .slot = WEIGHT_DECAY, .n = 1, .def = {0}, .lo = 0, .hi = INFINITY},
-  {.name = "maximize", .slot = MAXIMIZE, .n = 1, .def = {0}, .lo = 0, .hi = 1, .is_bool = 1},
-  {.name = NULL},
+  SX_HYPER(LR, .name = "lr", .n = 1, .def = {1e-2}, .lo = 0, .hi = INFINITY,
+           .about = "learning rate"),
+  SX_HYPER(LAMBD, .name = "lambd", .n = 1, .def = {1e-4}, .lo = -INFINITY, .hi = INFINITY,
+           .about = "decay term"),
+  SX_HYPER(ALPHA, .name = "alpha", .n = 1, .def = {0.75}, .lo = -INFINITY, .hi = INFINITY,
+           .about = "power of the step-size decay"),
+  SX_HYPER(T0, .name = "t0", .n = 1, .def = {1e6}, .lo = -INFINITY, .hi = INFINITY,
+           .about = "step from which the iterates are averaged"),
+  SX_HYPER(WEIGHT_DECAY, .name = "weight_decay", .n = 1, .def = {0}, .lo = 0, .hi = INFINITY,
+           .about = "L2 penalty: weight_decay*x is added to g"),
+  SX_HYPER(MAXIMIZE, .name = "maximize", .n = 1, .def = {0}, .lo = 0, .hi = 1, .is_bool = 1,
+           .about = "ascend: maximize f instead of minimizing it"),
+  SX_HYPER_END,
 };
 
 /* State: the average ax and the step eta per parameter (eta depends on each
@@ -52,5 +58,6 @@ static int asgd_step(slope_optim *o, double *x, double f, const double *g,
 }
 
 const sx_optim_class sx_optim_asgd = {
-  .name = "asgd", .hypers = hypers, .state_per_param = 2, .state_extra = 1, .step = asgd_step,
+  .name = "asgd", .needs = SLOPE_NEEDS_GRAD, .about = "averaged stochastic gradient descent",
+  .hypers = hypers, .state_per_param = 2, .state_extra = 1, .step = asgd_step,
 };

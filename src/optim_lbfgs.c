@@ -34,18 +34,30 @@
 #pragma STDC FP_CONTRACT OFF
 #endif
 
-enum { LR, MAX_ITER, MAX_EVAL, TOL_GRAD, TOL_CHANGE, HISTORY, MAXIMIZE };
+enum { LR, MAX_ITER, MAX_EVAL, TOL_GRAD, TOL_CHANGE, HISTORY, MAXIMIZE, LINE_SEARCH };
+
+/* "none" first: checkpoints from before line_search had a slot hold 0 there. */
+static const char *const line_searches[] = {"none", "strong_wolfe", NULL};
 
 static const sx_hyper lbfgs_hypers[] = {
-  {"lr", LR, 1, {1, 0}, 0, HUGE_VAL, 0, 0, 0},
-  {"max_iter", MAX_ITER, 1, {20, 0}, 1, 1e9, 0, 1, 0},
+  SX_HYPER(LR, .name = "lr", .n = 1, .def = {1}, .lo = 0, .hi = HUGE_VAL,
+           .about = "learning rate (the step length, or the line search's first guess)"),
+  SX_HYPER(MAX_ITER, .name = "max_iter", .n = 1, .def = {20}, .lo = 1, .hi = 1e9, .is_int = 1,
+           .about = "iterations per step"),
   /* 0 stands for PyTorch's None: max_iter*5//4, resolved at each step */
-  {"max_eval", MAX_EVAL, 1, {0, 0}, 0, 1e9, 0, 1, 0},
-  {"tolerance_grad", TOL_GRAD, 1, {1e-7, 0}, 0, HUGE_VAL, 0, 0, 0},
-  {"tolerance_change", TOL_CHANGE, 1, {1e-9, 0}, 0, HUGE_VAL, 0, 0, 0},
-  {"history_size", HISTORY, 1, {100, 0}, 1, 1e6, 0, 1, 0},
-  {"maximize", MAXIMIZE, 1, {0, 0}, 0, 1, 1, 0, 0},
-  {NULL, 0, 0, {0, 0}, 0, 0, 0, 0, 0}
+  SX_HYPER(MAX_EVAL, .name = "max_eval", .n = 1, .def = {0}, .lo = 0, .hi = 1e9, .is_int = 1,
+           .about = "evaluations per step (0: max_iter*5/4)"),
+  SX_HYPER(TOL_GRAD, .name = "tolerance_grad", .n = 1, .def = {1e-7}, .lo = 0, .hi = HUGE_VAL,
+           .about = "stop when the largest gradient component is this small"),
+  SX_HYPER(TOL_CHANGE, .name = "tolerance_change", .n = 1, .def = {1e-9}, .lo = 0, .hi = HUGE_VAL,
+           .about = "stop when the step or the change of f is this small"),
+  SX_HYPER(HISTORY, .name = "history_size", .n = 1, .def = {100}, .lo = 1, .hi = 1e6, .is_int = 1,
+           .about = "curvature pairs kept"),
+  SX_HYPER(MAXIMIZE, .name = "maximize", .n = 1, .def = {0}, .lo = 0, .hi = 1, .is_bool = 1,
+           .about = "ascend: maximize f instead of minimizing it"),
+  SX_HYPER(LINE_SEARCH, .name = "line_search", .n = 1, .choices = line_searches, .def_choice = "none",
+           .about = "\"strong_wolfe\", or \"none\" for fixed steps of length lr"),
+  SX_HYPER_END
 };
 
 /* The persistent state (PyTorch's state dict) and the scratch vectors. */
@@ -419,7 +431,7 @@ static int lbfgs_step(slope_optim *o, double *x, double f, const double *g,
   long max_iter = (long)o->h[MAX_ITER];
   long max_eval = o->h[MAX_EVAL] > 0 ? (long)o->h[MAX_EVAL] : max_iter * 5 / 4;
   double tol_grad = o->h[TOL_GRAD], tol_change = o->h[TOL_CHANGE];
-  int wolfe = strcmp(o->line_search, "strong_wolfe") == 0;
+  int wolfe = strcmp(line_searches[(int)o->h[LINE_SEARCH]], "strong_wolfe") == 0;
   lb_eval E = {obj, o->h[MAXIMIZE] != 0 ? -1.0 : 1.0, &o->evals};
 
   double loss = E.sign * f;
@@ -466,5 +478,8 @@ static int lbfgs_step(slope_optim *o, double *x, double f, const double *g,
 }
 
 const sx_optim_class sx_optim_lbfgs = {
-  "lbfgs", lbfgs_hypers, 0, 0, lbfgs_step, lbfgs_reset, lbfgs_save, lbfgs_load
+  .name = "lbfgs", .needs = SLOPE_NEEDS_GRAD,
+  .about = "L-BFGS, one step = up to max_iter iterations (PyTorch LBFGS.step(closure))",
+  .hypers = lbfgs_hypers, .step = lbfgs_step, .reset = lbfgs_reset,
+  .save_extra = lbfgs_save, .load_extra = lbfgs_load,
 };

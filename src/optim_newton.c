@@ -25,10 +25,13 @@
 enum { LR, DAMPING, MAXIMIZE };
 
 static const sx_hyper newton_hypers[] = {
-  {"lr", LR, 1, {1, 0}, 0, HUGE_VAL, 0, 0, 0},
-  {"damping", DAMPING, 1, {0, 0}, 0, HUGE_VAL, 0, 0, 0},
-  {"maximize", MAXIMIZE, 1, {0, 0}, 0, 1, 1, 0, 0},
-  {NULL, 0, 0, {0, 0}, 0, 0, 0, 0, 0}
+  SX_HYPER(LR, .name = "lr", .n = 1, .def = {1}, .lo = 0, .hi = HUGE_VAL,
+           .about = "step length, times the Newton step"),
+  SX_HYPER(DAMPING, .name = "damping", .n = 1, .def = {0}, .lo = 0, .hi = HUGE_VAL,
+           .about = "added to the Hessian's diagonal"),
+  SX_HYPER(MAXIMIZE, .name = "maximize", .n = 1, .def = {0}, .lo = 0, .hi = 1, .is_bool = 1,
+           .about = "ascend: maximize f instead of minimizing it"),
+  SX_HYPER_END
 };
 
 enum { MAX_TRIES = 60 };
@@ -112,7 +115,6 @@ static int newton_step(slope_optim *o, double *x, double f, const double *g,
                        const double *lr, const slope_objective *obj, slope_rng *rng) {
   (void)f; (void)rng;
   int n = o->n;
-  if (!obj || !obj->hess) return sx_error(o->S, SLOPE_ERRARG, "newton needs the Hessian");
   if (!o->extra && !(o->extra = malloc((size_t)n * (size_t)n * sizeof(double))))
     return sx_error(o->S, SLOPE_ERRMEM, "newton: out of memory for the %d x %d Hessian", n, n);
   double *a = o->extra, *diag = o->work, *d = o->work + n;
@@ -127,5 +129,7 @@ static int newton_step(slope_optim *o, double *x, double f, const double *g,
 }
 
 const sx_optim_class sx_optim_newton = {
-  "newton", newton_hypers, 0, 0, newton_step, newton_reset, NULL, NULL   /* o->extra is scratch */
+  .name = "newton", .needs = SLOPE_NEEDS_GRAD | SLOPE_NEEDS_HESSIAN,
+  .about = "Newton's method with the exact Hessian, damped: (H + damping I) d = g",
+  .hypers = newton_hypers, .step = newton_step, .reset = newton_reset,   /* o->extra is scratch */
 };

@@ -11,29 +11,37 @@
 /* One slot layout for the three kinds; each uses the slots it names. */
 enum { LR, WEIGHT_DECAY, MAXIMIZE, EPS, ALPHA, MOMENTUM, CENTERED, LR_DECAY, INITIAL_ACC, RHO };
 
-#define HYPER_LR(d) {.name = "lr", .slot = LR, .n = 1, .def = {d}, .lo = 0, .hi = INFINITY}
-#define HYPER_EPS(d) {.name = "eps", .slot = EPS, .n = 1, .def = {d}, .lo = 0, .hi = INFINITY}
-#define HYPER_NONNEG(s, k) {.name = s, .slot = k, .n = 1, .def = {0}, .lo = 0, .hi = INFINITY}
-#define HYPER_BOOL(s, k) {.name = s, .slot = k, .n = 1, .def = {0}, .lo = 0, .hi = 1, .is_bool = 1}
-#define HYPER_END {.name = NULL}
+#define HYPER_LR(d) SX_HYPER(LR, .name = "lr", .n = 1, .def = {d}, .lo = 0, .hi = INFINITY, \
+  .about = "learning rate")
+#define HYPER_EPS(d) SX_HYPER(EPS, .name = "eps", .n = 1, .def = {d}, .lo = 0, .hi = INFINITY, \
+  .about = "added to the denominator, against division by zero")
+#define HYPER_NONNEG(s, k, a) SX_HYPER(k, .name = s, .n = 1, .def = {0}, .lo = 0, .hi = INFINITY, .about = a)
+#define HYPER_WD HYPER_NONNEG("weight_decay", WEIGHT_DECAY, "L2 penalty: weight_decay*x is added to g")
+#define HYPER_BOOL(s, k, a) \
+  SX_HYPER(k, .name = s, .n = 1, .def = {0}, .lo = 0, .hi = 1, .is_bool = 1, .about = a)
+#define HYPER_MAXIMIZE HYPER_BOOL("maximize", MAXIMIZE, "ascend: maximize f instead of minimizing it")
+#define HYPER_END SX_HYPER_END
 
 static const sx_hyper rmsprop_hypers[] = {
   HYPER_LR(1e-2),
-  {.name = "alpha", .slot = ALPHA, .n = 1, .def = {0.99}, .lo = 0, .hi = INFINITY},
-  HYPER_EPS(1e-8), HYPER_NONNEG("weight_decay", WEIGHT_DECAY), HYPER_NONNEG("momentum", MOMENTUM),
-  HYPER_BOOL("centered", CENTERED), HYPER_BOOL("maximize", MAXIMIZE), HYPER_END,
+  SX_HYPER(ALPHA, .name = "alpha", .n = 1, .def = {0.99}, .lo = 0, .hi = INFINITY,
+           .about = "decay rate of the running mean of g^2"),
+  HYPER_EPS(1e-8), HYPER_WD, HYPER_NONNEG("momentum", MOMENTUM, "momentum of the scaled step"),
+  HYPER_BOOL("centered", CENTERED, "divide by the variance estimate (mean of g^2 minus squared mean of g)"),
+  HYPER_MAXIMIZE, HYPER_END,
 };
 
 static const sx_hyper adagrad_hypers[] = {
-  HYPER_LR(1e-2), HYPER_NONNEG("lr_decay", LR_DECAY), HYPER_NONNEG("weight_decay", WEIGHT_DECAY),
-  HYPER_NONNEG("initial_accumulator_value", INITIAL_ACC), HYPER_EPS(1e-10),
-  HYPER_BOOL("maximize", MAXIMIZE), HYPER_END,
+  HYPER_LR(1e-2), HYPER_NONNEG("lr_decay", LR_DECAY, "the rate at step t is lr/(1 + (t-1)*lr_decay)"), HYPER_WD,
+  HYPER_NONNEG("initial_accumulator_value", INITIAL_ACC, "starting value of the sum of g^2"), HYPER_EPS(1e-10),
+  HYPER_MAXIMIZE, HYPER_END,
 };
 
 static const sx_hyper adadelta_hypers[] = {
   HYPER_LR(1.0),
-  {.name = "rho", .slot = RHO, .n = 1, .def = {0.9}, .lo = 0, .hi = 1},
-  HYPER_EPS(1e-6), HYPER_NONNEG("weight_decay", WEIGHT_DECAY), HYPER_BOOL("maximize", MAXIMIZE),
+  SX_HYPER(RHO, .name = "rho", .n = 1, .def = {0.9}, .lo = 0, .hi = 1,
+           .about = "decay rate of the running means of g^2 and of the squared steps"),
+  HYPER_EPS(1e-6), HYPER_WD, HYPER_MAXIMIZE,
   HYPER_END,
 };
 
@@ -110,11 +118,17 @@ static int adadelta_step(slope_optim *o, double *x, double f, const double *g,
 }
 
 const sx_optim_class sx_optim_rmsprop = {
-  .name = "rmsprop", .hypers = rmsprop_hypers, .state_per_param = 3, .step = rmsprop_step,
+  .name = "rmsprop", .needs = SLOPE_NEEDS_GRAD,
+  .about = "RMSprop (Hinton): steps scaled by a running mean of squared gradients",
+  .hypers = rmsprop_hypers, .state_per_param = 3, .step = rmsprop_step,
 };
 const sx_optim_class sx_optim_adagrad = {
-  .name = "adagrad", .hypers = adagrad_hypers, .state_per_param = 1, .step = adagrad_step,
+  .name = "adagrad", .needs = SLOPE_NEEDS_GRAD,
+  .about = "Adagrad (Duchi et al. 2011): steps scaled by accumulated squared gradients",
+  .hypers = adagrad_hypers, .state_per_param = 1, .step = adagrad_step,
 };
 const sx_optim_class sx_optim_adadelta = {
-  .name = "adadelta", .hypers = adadelta_hypers, .state_per_param = 2, .step = adadelta_step,
+  .name = "adadelta", .needs = SLOPE_NEEDS_GRAD,
+  .about = "Adadelta (Zeiler 2012): step sizes from running averages, no learning rate needed",
+  .hypers = adadelta_hypers, .state_per_param = 2, .step = adadelta_step,
 };

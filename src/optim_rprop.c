@@ -12,13 +12,18 @@
 
 enum { LR, ETAMINUS, ETAPLUS, STEP_MIN, STEP_MAX, MAXIMIZE };
 
-/* The open ranges of etas (0 < etas[0] < 1 < etas[1]) are checked in optim.c. */
 static const sx_hyper hypers[] = {
-  {.name = "lr", .slot = LR, .n = 1, .def = {1e-2}, .lo = 0, .hi = INFINITY},
-  {.name = "etas", .slot = ETAMINUS, .n = 2, .def = {0.5, 1.2}, .lo = 0, .hi = INFINITY, .lo_open = 1},
-  {.name = "step_sizes", .slot = STEP_MIN, .n = 2, .def = {1e-6, 50}, .lo = 0, .hi = INFINITY},
-  {.name = "maximize", .slot = MAXIMIZE, .n = 1, .def = {0}, .lo = 0, .hi = 1, .is_bool = 1},
-  {.name = NULL},
+  SX_HYPER(LR, .name = "lr", .n = 1, .def = {1e-2}, .lo = 0, .hi = INFINITY,
+           .about = "starting step size"),
+  SX_HYPER(ETAMINUS, .name = "etas", .n = 2, .def = {0.5, 1.2},
+           .lo = 0, .hi = 1, .lo_open = 1, .hi_open = 1, .lo2 = 1, .hi2 = INFINITY, .lo2_open = 1,
+           .about = "step size factors when the gradient changes sign and when it keeps it"),
+  SX_HYPER(STEP_MIN, .name = "step_sizes", .n = 2, .def = {1e-6, 50},
+           .lo = 0, .hi = INFINITY, .lo2 = 0, .hi2 = INFINITY,
+           .about = "smallest and largest step size"),
+  SX_HYPER(MAXIMIZE, .name = "maximize", .n = 1, .def = {0}, .lo = 0, .hi = 1, .is_bool = 1,
+           .about = "ascend: maximize f instead of minimizing it"),
+  SX_HYPER_END,
 };
 
 /* State: the previous (possibly zeroed) gradient and the step size per
@@ -48,6 +53,18 @@ static int rprop_step(slope_optim *o, double *x, double f, const double *g,
   return SLOPE_OK;
 }
 
+/* step_sizes are (min, max). */
+static int rprop_check(slope_optim *o, const double *h) {
+  if (h[STEP_MIN] <= h[STEP_MAX]) return SLOPE_OK;
+  char a[32], b[32];
+  sx_optim_num_text(a, sizeof a, h[STEP_MIN]);
+  sx_optim_num_text(b, sizeof b, h[STEP_MAX]);
+  return sx_error(o->S, SLOPE_ERRARG,
+                  "rprop: step_sizes must satisfy step_sizes[1] <= step_sizes[2], got %s, %s", a, b);
+}
+
 const sx_optim_class sx_optim_rprop = {
-  .name = "rprop", .hypers = hypers, .state_per_param = 2, .step = rprop_step,
+  .name = "rprop", .needs = SLOPE_NEEDS_GRAD,
+  .about = "Rprop: per-parameter steps grown or shrunk by the sign of the gradient",
+  .hypers = hypers, .state_per_param = 2, .step = rprop_step, .check = rprop_check,
 };

@@ -14,13 +14,19 @@ enum { LR, MOMENTUM, DAMPENING, WEIGHT_DECAY, NESTEROV, MAXIMIZE };
 
 /* PyTorch 1.13 has no default lr for SGD; 2.x uses 1e-3, and so do we. */
 static const sx_hyper hypers[] = {
-  {.name = "lr", .slot = LR, .n = 1, .def = {1e-3}, .lo = 0, .hi = INFINITY},
-  {.name = "momentum", .slot = MOMENTUM, .n = 1, .def = {0}, .lo = 0, .hi = INFINITY},
-  {.name = "dampening", .slot = DAMPENING, .n = 1, .def = {0}, .lo = -INFINITY, .hi = INFINITY},
-  {.name = "weight_decay", .slot = WEIGHT_DECAY, .n = 1, .def = {0}, .lo = 0, .hi = INFINITY},
-  {.name = "nesterov", .slot = NESTEROV, .n = 1, .def = {0}, .lo = 0, .hi = 1, .is_bool = 1},
-  {.name = "maximize", .slot = MAXIMIZE, .n = 1, .def = {0}, .lo = 0, .hi = 1, .is_bool = 1},
-  {.name = NULL},
+  SX_HYPER(LR, .name = "lr", .n = 1, .def = {1e-3}, .lo = 0, .hi = INFINITY,
+           .about = "learning rate"),
+  SX_HYPER(MOMENTUM, .name = "momentum", .n = 1, .def = {0}, .lo = 0, .hi = INFINITY,
+           .about = "momentum factor"),
+  SX_HYPER(DAMPENING, .name = "dampening", .n = 1, .def = {0}, .lo = -INFINITY, .hi = INFINITY,
+           .about = "dampening of the momentum"),
+  SX_HYPER(WEIGHT_DECAY, .name = "weight_decay", .n = 1, .def = {0}, .lo = 0, .hi = INFINITY,
+           .about = "L2 penalty: weight_decay*x is added to g"),
+  SX_HYPER(NESTEROV, .name = "nesterov", .n = 1, .def = {0}, .lo = 0, .hi = 1, .is_bool = 1,
+           .about = "Nesterov momentum (needs momentum > 0 and dampening = 0)"),
+  SX_HYPER(MAXIMIZE, .name = "maximize", .n = 1, .def = {0}, .lo = 0, .hi = 1, .is_bool = 1,
+           .about = "ascend: maximize f instead of minimizing it"),
+  SX_HYPER_END,
 };
 
 /*
@@ -51,6 +57,19 @@ static int sgd_step(slope_optim *o, double *x, double f, const double *g,
   return SLOPE_OK;
 }
 
+/* Nesterov momentum needs momentum > 0 and dampening = 0 (PyTorch's
+** constructor rule), checked against the values it is combined with. */
+static int sgd_check(slope_optim *o, const double *h) {
+  if (h[NESTEROV] == 0 || (h[MOMENTUM] > 0 && h[DAMPENING] == 0)) return SLOPE_OK;
+  char m[32], d[32];
+  sx_optim_num_text(m, sizeof m, h[MOMENTUM]);
+  sx_optim_num_text(d, sizeof d, h[DAMPENING]);
+  return sx_error(o->S, SLOPE_ERRARG,
+                  "sgd: nesterov requires momentum > 0 and dampening = 0, got momentum %s, dampening %s", m, d);
+}
+
 const sx_optim_class sx_optim_sgd = {
-  .name = "sgd", .hypers = hypers, .state_per_param = 1, .state_extra = 1, .step = sgd_step,
+  .name = "sgd", .needs = SLOPE_NEEDS_GRAD,
+  .about = "stochastic gradient descent, with momentum, dampening and Nesterov momentum",
+  .hypers = hypers, .state_per_param = 1, .state_extra = 1, .step = sgd_step, .check = sgd_check,
 };

@@ -2,42 +2,66 @@
 ** schedule.h -- learning-rate schedules (internal).
 **
 ** A schedule is a kind (name, argument table, formulas) plus an instance
-** holding argument values.  schedule.c owns arguments, checking, dispatch and
-** the simple decays; the cycling kinds (onecycle, cyclic) live in
-** schedule_cycle.c.  Every formula is a pure function of (t, base) except
-** "plateau", whose state is fed by 'slope_schedule_observe'.
+** holding argument values.  schedule.c owns the registry (the list in
+** schedule_kinds.h), arguments, checking, dispatch, sequential and host
+** functions, and names no particular kind; the kinds live in
+** schedule_decay.c (the simple decays), schedule_cycle.c (onecycle, cyclic)
+** and schedule_plateau.c.  Every formula is a pure function of (t, base)
+** except those of kinds with an 'observe' hook, fed by
+** 'slope_schedule_observe'.
 */
 #ifndef SLOPE_SCHEDULE_H
 #define SLOPE_SCHEDULE_H
 
-#include "ctx.h"
+#include "hyper.h"
 
 #define SX_SCHED_MAX_ARGS 12          /* arguments of the widest kind (cyclic) */
 #define SX_SCHED_MAX_MILESTONES 1024  /* entries of a milestone list */
 
-/* How an argument is given and checked. */
-enum { SX_SA_REAL, SX_SA_INT, SX_SA_BOOL, SX_SA_LIST, SX_SA_CHOICE };
+/*
+** Rows of a kind's argument table (hyper.h); the row's position is its
+** index in 'v'.  A NAN default with 'required' unset means "None" (e.g.
+** cyclic's step_size_down); a choice's value is the index into 'choices'.
+*/
+#define SX_SCHED_INT_MAX 0x1p53   /* integers stay exact in a double up to here */
+#define SX_REAL(name_, def_, lo_, lo_open_, hi_, hi_open_, about_) \
+  SX_HYPER(0, .name = name_, .n = 1, .def = {def_}, .lo = lo_, .hi = hi_, .lo_open = lo_open_, \
+           .hi_open = hi_open_, .about = about_)
+#define SX_REQ_REAL(name_, lo_, lo_open_, hi_, hi_open_, about_) \
+  SX_HYPER(0, .name = name_, .n = 1, .def = {NAN}, .lo = lo_, .hi = hi_, .lo_open = lo_open_, \
+           .hi_open = hi_open_, .required = 1, .about = about_)
+#define SX_INT(name_, def_, lo_, about_) \
+  SX_HYPER(0, .name = name_, .n = 1, .def = {def_}, .lo = lo_, .hi = SX_SCHED_INT_MAX, .is_int = 1, \
+           .about = about_)
+#define SX_REQ_INT(name_, lo_, about_) \
+  SX_HYPER(0, .name = name_, .n = 1, .def = {NAN}, .lo = lo_, .hi = SX_SCHED_INT_MAX, .is_int = 1, \
+           .required = 1, .about = about_)
+#define SX_BOOL(name_, def_, about_) \
+  SX_HYPER(0, .name = name_, .n = 1, .def = {def_}, .lo = 0, .hi = 1, .is_bool = 1, .about = about_)
+#define SX_CHOICE(name_, def_, list_, about_) \
+  SX_HYPER(0, .name = name_, .n = 1, .choices = list_, .def_choice = def_, .about = about_)
+#define SX_REQ_LIST(name_, about_) \
+  SX_HYPER(0, .name = name_, .n = 1, .def = {NAN}, .lo = 0, .hi = SX_SCHED_INT_MAX, .is_int = 1, \
+           .is_list = 1, .required = 1, .about = about_)
+#define SX_NARGS(a) ((int)(sizeof a / sizeof a[0]))
 
-/* One argument: torch's name, kind, default, allowed range.  A NAN default
-** with 'required' unset means "None" (e.g. cyclic's step_size_down); for a
-** choice the value is the index into 'choices'. */
-typedef struct sx_sarg {
-  const char *name;
-  int type;
-  int required;
-  double def;
-  double lo, hi;          /* allowed range of a number */
-  int lo_open, hi_open;   /* strict bounds */
-  const char *const *choices;  /* SX_SA_CHOICE: NULL-terminated */
-} sx_sarg;
-
+/*
+** A kind: its name and one line for help, its argument table and its
+** formulas.  A new kind is a file (or a few lines in a file of its family)
+** defining 'sx_sched_NAME' and one line in schedule_kinds.h.
+*/
 typedef struct sx_skind {
   const char *name;
-  const sx_sarg *args;
+  const char *about;
+  const sx_hyper *args;
   int nargs;
   double (*lr)(const slope_schedule *s, long t, double base);
   /* Optional: momentum at t; returns 0 when not driven. */
   int (*momentum)(const slope_schedule *s, long t, double *m);
+  /* Optional: one observation of the monitored metric.  A kind that has it
+  ** follows the metric, not the step count, so it cannot be sequenced, and
+  ** its state (best, bad, cooldown, reductions) is part of a checkpoint. */
+  void (*observe)(slope_schedule *s, double metric);
 } sx_skind;
 
 /* The kinds that are not built from an argument table. */
@@ -60,10 +84,8 @@ struct slope_schedule {
   long bad, cooldown, reductions;
 };
 
-/* Record and return SLOPE_ERRARG when a required argument of 's' (or of a
-** part of a sequential schedule) was never set; SLOPE_OK otherwise.  Call
-** after the last 'slope_schedule_set' and before the first use. */
-int sx_schedule_check(slope_schedule *s);
+/* 'slope_schedule_check', by its older internal name. */
+#define sx_schedule_check(s) slope_schedule_check(s)
 /* Forget what a plateau schedule has observed: every run counts t from 0, so
 ** it starts from no observations too (else a second run with the same
 ** schedule would begin at the first one's reduced rate). */
@@ -72,6 +94,7 @@ void sx_schedule_restart(slope_schedule *s);
 /* Whether argument i was given (for defaults that depend on others). */
 #define sx_sched_given(s, i) (((s)->set >> (i)) & 1u)
 
-extern const sx_skind sx_sched_onecycle, sx_sched_cyclic;
+/* How many of the increasing 'ms' are <= t (Python's bisect_right). */
+int sx_sched_passed(const long *ms, int n, long t);
 
 #endif

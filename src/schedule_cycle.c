@@ -18,10 +18,6 @@ static const char *const strategies[] = {"cos", "linear", NULL};
 static const char *const cyclic_modes[] = {"triangular", "triangular2", "exp_range", NULL};
 static const char *const scale_modes[] = {"cycle", "iterations", NULL};
 
-#define ARG(name, type, req, def, lo, lo_open, hi, hi_open) \
-  { name, type, req, def, lo, hi, lo_open, hi_open, NULL }
-#define BOOL(name, def) ARG(name, SX_SA_BOOL, 0, def, 0, 0, 1, 0)
-#define CHOICE(name, def, list) { name, SX_SA_CHOICE, 0, def, 0, 0, 0, 0, list }
 
 /* ---- onecycle ------------------------------------------------------------------ */
 
@@ -30,17 +26,19 @@ static const char *const scale_modes[] = {"cycle", "iterations", NULL};
 ** div_factor=25, final_div_factor=1e4, three_phase=false} */
 enum { OC_MAXLR, OC_TOTAL, OC_PCT, OC_STRATEGY, OC_CYCLE_M, OC_BASE_M, OC_MAX_M, OC_DIV,
        OC_FINAL_DIV, OC_THREE };
-static const sx_sarg onecycle_args[] = {
-  [OC_MAXLR] = ARG("max_lr", SX_SA_REAL, 1, NAN, 0, 1, INFINITY, 0),
-  [OC_TOTAL] = ARG("total_steps", SX_SA_INT, 1, NAN, 1, 0, 0x1p53, 0),
-  [OC_PCT] = ARG("pct_start", SX_SA_REAL, 0, 0.3, 0, 0, 1, 0),
-  [OC_STRATEGY] = CHOICE("anneal_strategy", 0, strategies),
-  [OC_CYCLE_M] = BOOL("cycle_momentum", 1),
-  [OC_BASE_M] = ARG("base_momentum", SX_SA_REAL, 0, 0.85, 0, 0, 1, 0),
-  [OC_MAX_M] = ARG("max_momentum", SX_SA_REAL, 0, 0.95, 0, 0, 1, 0),
-  [OC_DIV] = ARG("div_factor", SX_SA_REAL, 0, 25, 0, 1, INFINITY, 0),
-  [OC_FINAL_DIV] = ARG("final_div_factor", SX_SA_REAL, 0, 1e4, 0, 1, INFINITY, 0),
-  [OC_THREE] = BOOL("three_phase", 0),
+static const sx_hyper onecycle_args[] = {
+  [OC_MAXLR] = SX_REQ_REAL("max_lr", 0, 1, INFINITY, 0, "the peak rate"),
+  [OC_TOTAL] = SX_REQ_INT("total_steps", 1, "steps in the cycle"),
+  [OC_PCT] = SX_REAL("pct_start", 0.3, 0, 0, 1, 0, "fraction of the steps spent going up"),
+  [OC_STRATEGY] = SX_CHOICE("anneal_strategy", "cos", strategies,
+                            "\"cos\" or \"linear\" annealing between phases"),
+  [OC_CYCLE_M] = SX_BOOL("cycle_momentum", 1, "drive momentum (or beta1) against the rate"),
+  [OC_BASE_M] = SX_REAL("base_momentum", 0.85, 0, 0, 1, 0, "momentum at the peak rate"),
+  [OC_MAX_M] = SX_REAL("max_momentum", 0.95, 0, 0, 1, 0, "momentum at the lowest rate"),
+  [OC_DIV] = SX_REAL("div_factor", 25, 0, 1, INFINITY, 0, "the starting rate is max_lr/div_factor"),
+  [OC_FINAL_DIV] = SX_REAL("final_div_factor", 1e4, 0, 1, INFINITY, 0,
+      "the final rate is the starting rate/final_div_factor"),
+  [OC_THREE] = SX_BOOL("three_phase", 0, "a third phase annealing down to the final rate"),
 };
 
 /* torch's _annealing_cos and _annealing_linear: from 'a' at pct 0 to 'b' at 1. */
@@ -106,8 +104,9 @@ static int onecycle_momentum(const slope_schedule *s, long t, double *m) {
 }
 
 const sx_skind sx_sched_onecycle = {
-  "onecycle", onecycle_args, (int)(sizeof onecycle_args / sizeof onecycle_args[0]),
-  onecycle_lr, onecycle_momentum
+  .name = "onecycle",
+  .about = "up from max_lr/div_factor to max_lr and down again, momentum the other way (OneCycleLR)",
+  .args = onecycle_args, .nargs = SX_NARGS(onecycle_args), .lr = onecycle_lr, .momentum = onecycle_momentum,
 };
 
 /* ---- cyclic ------------------------------------------------------------------------ */
@@ -117,17 +116,19 @@ const sx_skind sx_sched_onecycle = {
 ** base_momentum=0.8, max_momentum=0.9} */
 enum { CY_BASE, CY_MAX, CY_UP, CY_DOWN, CY_MODE, CY_GAMMA, CY_SCALE_MODE, CY_CYCLE_M,
        CY_BASE_M, CY_MAX_M };
-static const sx_sarg cyclic_args[] = {
-  [CY_BASE] = ARG("base_lr", SX_SA_REAL, 1, NAN, 0, 0, INFINITY, 0),
-  [CY_MAX] = ARG("max_lr", SX_SA_REAL, 1, NAN, 0, 0, INFINITY, 0),
-  [CY_UP] = ARG("step_size_up", SX_SA_REAL, 0, 2000, 0, 1, INFINITY, 0),
-  [CY_DOWN] = ARG("step_size_down", SX_SA_REAL, 0, NAN, 0, 1, INFINITY, 0),
-  [CY_MODE] = CHOICE("mode", 0, cyclic_modes),
-  [CY_GAMMA] = ARG("gamma", SX_SA_REAL, 0, 1, 0, 1, INFINITY, 0),
-  [CY_SCALE_MODE] = CHOICE("scale_mode", 0, scale_modes),
-  [CY_CYCLE_M] = BOOL("cycle_momentum", 1),
-  [CY_BASE_M] = ARG("base_momentum", SX_SA_REAL, 0, 0.8, 0, 0, 1, 0),
-  [CY_MAX_M] = ARG("max_momentum", SX_SA_REAL, 0, 0.9, 0, 0, 1, 0),
+static const sx_hyper cyclic_args[] = {
+  [CY_BASE] = SX_REQ_REAL("base_lr", 0, 0, INFINITY, 0, "the lowest rate of a cycle"),
+  [CY_MAX] = SX_REQ_REAL("max_lr", 0, 0, INFINITY, 0, "the highest rate of a cycle"),
+  [CY_UP] = SX_REAL("step_size_up", 2000, 0, 1, INFINITY, 0, "steps going up"),
+  [CY_DOWN] = SX_REAL("step_size_down", NAN, 0, 1, INFINITY, 0, "steps going down (None: step_size_up)"),
+  [CY_MODE] = SX_CHOICE("mode", "triangular", cyclic_modes,
+                        "\"triangular\", \"triangular2\" (halved each cycle) or \"exp_range\" (gamma^t)"),
+  [CY_GAMMA] = SX_REAL("gamma", 1, 0, 1, INFINITY, 0, "exp_range's factor per step"),
+  [CY_SCALE_MODE] = SX_CHOICE("scale_mode", NULL, scale_modes,   /* NULL: the mode decides */
+                              "scale by \"cycle\" or by \"iterations\" (default: by mode)"),
+  [CY_CYCLE_M] = SX_BOOL("cycle_momentum", 1, "drive momentum (or beta1) against the rate"),
+  [CY_BASE_M] = SX_REAL("base_momentum", 0.8, 0, 0, 1, 0, "momentum at max_lr"),
+  [CY_MAX_M] = SX_REAL("max_momentum", 0.9, 0, 0, 1, 0, "momentum at base_lr"),
 };
 
 /*
@@ -169,6 +170,7 @@ static int cyclic_momentum(const slope_schedule *s, long t, double *m) {
 }
 
 const sx_skind sx_sched_cyclic = {
-  "cyclic", cyclic_args, (int)(sizeof cyclic_args / sizeof cyclic_args[0]),
-  cyclic_lr, cyclic_momentum
+  .name = "cyclic",
+  .about = "the rate cycling between base_lr and max_lr, momentum the other way (CyclicLR)",
+  .args = cyclic_args, .nargs = SX_NARGS(cyclic_args), .lr = cyclic_lr, .momentum = cyclic_momentum,
 };

@@ -181,10 +181,49 @@ typedef struct slope_objective {
 
 typedef struct slope_optim slope_optim;
 
-/* A new optimizer of the given kind ("sgd", "adam", "adamw", "rmsprop",
-** "adagrad", "adadelta", "adamax", "nadam", "radam", "rprop", "asgd",
-** "lbfgs", "newton", "anneal") for 'nparams' parameters, with PyTorch's
-** defaults.  NULL with SLOPE_ERRNAME for an unknown kind. */
+/*
+** The description of one hyperparameter of an optimizer kind (or argument of
+** a schedule kind), owned by the library and never freed.  Hosts get it by
+** pointer (slope_optim_hyper_at, slope_schedule_hyper_at), never as an array,
+** so fields may be added at the end without breaking them.
+*/
+typedef struct slope_hyper {
+  const char *name;        /* PyTorch's name: "lr", "betas", "line_search" */
+  int n;                   /* values: 1, or 2 for a pair ("betas"); 1 for a choice or list */
+  double def[2];           /* default value(s); NAN for PyTorch's None */
+  double lo, hi;           /* allowed range of a value (of the first of a pair) */
+  int lo_open, hi_open;    /* strict bounds: lo < v, v < hi */
+  int is_bool, is_int;     /* a boolean (0 or 1), an integer */
+  const char *const *choices;  /* NULL-terminated for string slots, else NULL */
+  const char *def_choice;      /* the default of a string slot; NULL when other
+                                  arguments decide it (cyclic's scale_mode: by mode) */
+  int required;            /* a schedule that lacks it is rejected */
+  const char *about;       /* one line saying what it does, or NULL */
+  /* added after the first version: */
+  double lo2, hi2;         /* the range of the second value of a pair */
+  int lo2_open, hi2_open;
+  int is_list;             /* a list of numbers ("milestones") */
+} slope_hyper;
+
+/* What an optimizer kind needs at each step (slope_optim_needs): the
+** gradient 'g' of slope_optim_step, the Hessian callback of its objective. */
+#define SLOPE_NEEDS_GRAD 1
+#define SLOPE_NEEDS_HESSIAN 2
+
+/* The optimizer kinds, NULL-terminated, in the registry's order (the order
+** help and error messages list them in). */
+const char *const *slope_optim_kinds(void);
+/* One line saying what 'kind' does, or NULL for an unknown kind. */
+const char *slope_optim_about(const char *kind);
+/* The i-th (from 0) hyperparameter of 'kind', or NULL past the last one or
+** for an unknown kind. */
+const slope_hyper *slope_optim_hyper_at(const char *kind, int i);
+/* SLOPE_NEEDS_GRAD and SLOPE_NEEDS_HESSIAN flags of 'kind' (0 when unknown). */
+int slope_optim_needs(const char *kind);
+
+/* A new optimizer of the given kind (one of 'slope_optim_kinds') for
+** 'nparams' parameters, with PyTorch's defaults.  NULL with SLOPE_ERRNAME
+** for an unknown kind. */
 slope_optim *slope_optim_new(slope_ctx *S, const char *kind, int nparams);
 void slope_optim_free(slope_optim *o);
 const char *slope_optim_kind(const slope_optim *o);
@@ -195,8 +234,14 @@ int slope_optim_nparams(const slope_optim *o);
 ** kind does not have, SLOPE_ERRARG for a value out of range; the message names
 ** the parameter and the allowed range. */
 int slope_optim_set(slope_optim *o, const char *name, const double *v, int n);
-/* Set a string hyperparameter (lbfgs "line_search": "strong_wolfe" or "none"). */
+/* Set a string hyperparameter to one of its choices (lbfgs "line_search":
+** "strong_wolfe" or "none"; NULL and "" mean "none" where it is a choice).
+** SLOPE_ERRARG for another string, with the nearest choice suggested. */
 int slope_optim_set_string(slope_optim *o, const char *name, const char *value);
+/* The current choice of a string hyperparameter ("strong_wolfe"; "" for
+** "none"), borrowed from the library; NULL with SLOPE_ERRNAME or
+** SLOPE_ERRARG recorded when 'name' is not a string hyperparameter of 'o'. */
+const char *slope_optim_get_string(const slope_optim *o, const char *name);
 /* Read a hyperparameter into 'v' (room for 'n'); returns the number of values,
 ** or -1 for an unknown name. */
 int slope_optim_get(const slope_optim *o, const char *name, double *v, int n);
@@ -219,9 +264,18 @@ long slope_optim_evals(const slope_optim *o);
 
 typedef struct slope_schedule slope_schedule;
 
-/* A schedule of the given kind with torch.optim.lr_scheduler's defaults:
-** "constant", "step", "multistep", "exponential", "inverse", "cosine",
-** "cosine_restarts", "linear", "poly", "onecycle", "cyclic", "plateau". */
+/* The schedule kinds of 'slope_schedule_new', NULL-terminated, in the
+** registry's order ("sequential" and host functions have constructors of
+** their own). */
+const char *const *slope_schedule_kinds(void);
+/* One line saying what 'kind' does, or NULL for an unknown kind. */
+const char *slope_schedule_about(const char *kind);
+/* The i-th (from 0) argument of 'kind', 'required' set for those it cannot
+** do without, or NULL past the last one or for an unknown kind. */
+const slope_hyper *slope_schedule_hyper_at(const char *kind, int i);
+
+/* A schedule of the given kind (one of 'slope_schedule_kinds') with
+** torch.optim.lr_scheduler's defaults. */
 slope_schedule *slope_schedule_new(slope_ctx *S, const char *kind);
 /* A schedule that runs 'parts[i]' from milestone i-1 on (SequentialLR).  The
 ** parts are borrowed: they must outlive the sequential schedule. */
@@ -237,6 +291,10 @@ void slope_schedule_free(slope_schedule *s);
 int slope_schedule_set(slope_schedule *s, const char *name, const double *v, int n);
 /* Set a string argument ("mode", "anneal_strategy", "scale_mode", "threshold_mode"). */
 int slope_schedule_set_string(slope_schedule *s, const char *name, const char *value);
+/* SLOPE_OK when every required argument of 's' (and of the parts of a
+** sequential schedule) was set; else SLOPE_ERRARG, recorded with the first
+** missing one's name.  Call after the last set and before the first use. */
+int slope_schedule_check(slope_schedule *s);
 /* Learning rate at step count 't' (0-based) for base learning rate 'base'. */
 double slope_schedule_lr(slope_schedule *s, long t, double base);
 /* Momentum (or Adam's beta1) at 't' for cycling schedules; returns 0 and

@@ -274,9 +274,9 @@ static void errors(slope_ctx *S) {
   o = slope_optim_new(S, "lbfgs", 1);
   if (CHECK(o != NULL)) {
     CHECK_INT(slope_optim_set_string(o, "line_search", "strong_wolfe"), SLOPE_OK);
-    CHECK_STR(o->line_search, "strong_wolfe");
+    CHECK_STR(slope_optim_get_string(o, "line_search"), "strong_wolfe");
     CHECK_INT(slope_optim_set_string(o, "line_search", "none"), SLOPE_OK);
-    CHECK_STR(o->line_search, "");
+    CHECK_STR(slope_optim_get_string(o, "line_search"), "");
     CHECK_INT(slope_optim_set_string(o, "line_search", "armijo"), SLOPE_ERRARG);
     CHECK_STR(slope_error_get(S).message,
               "lbfgs: line_search must be \"strong_wolfe\" or \"none\", got \"armijo\"");

@@ -395,7 +395,7 @@ static const err_case err_cases[] = {
   {"cyclic", "step_size_up=0", SLOPE_ERRARG, "cyclic: step_size_up must be > 0, got 0"},
   {"cyclic", "scale_mode=epoch", SLOPE_ERRARG,
    "cyclic: scale_mode must be \"cycle\" or \"iterations\", got \"epoch\""},
-  {"plateau", "mode=mni", SLOPE_ERRARG, "plateau: mode must be \"min\" or \"max\", got \"mni\""},
+  {"plateau", "mode=mni", SLOPE_ERRARG, "plateau: mode must be \"min\" or \"max\", got \"mni\"; did you mean 'min'?"},
   {"plateau", "mode=1", SLOPE_ERRARG, "plateau: mode takes a string, not a number"},
   {"plateau", "factor=1", SLOPE_ERRARG, "plateau: factor must be in [0, 1), got 1"},
   {"plateau", "patience=-1", SLOPE_ERRARG, "plateau: patience must be an integer >= 0, got -1"},
