@@ -113,6 +113,7 @@ static void fill_names(slope_optim *o) {
 }
 
 slope_optim *slope_optim_new(slope_ctx *S, const char *kind, int nparams) {
+  sx_enter(S);
   const sx_optim_class *c = kind ? find_class(kind) : NULL;
   if (!c) {
     char known[256] = "";
@@ -249,6 +250,7 @@ static int check_together(slope_optim *o, const double *h) {
 }
 
 int slope_optim_set(slope_optim *o, const char *name, const double *v, int n) {
+  sx_enter(o->S);
   const sx_hyper *h = name ? find_hyper(o->cls, name) : NULL;
   if (!h || h->n == 0) {
     if (name && has_line_search(o->cls) && strcmp(name, "line_search") == 0)
@@ -273,6 +275,7 @@ int slope_optim_set(slope_optim *o, const char *name, const double *v, int n) {
 }
 
 int slope_optim_set_string(slope_optim *o, const char *name, const char *value) {
+  sx_enter(o->S);
   if (!name || !has_line_search(o->cls) || strcmp(name, "line_search") != 0) {
     if (name && find_hyper(o->cls, name))
       return sx_error(o->S, SLOPE_ERRARG, "%s: %s takes a number, not a string", o->cls->name, name);
@@ -297,6 +300,7 @@ int slope_optim_get(const slope_optim *o, const char *name, double *v, int n) {
 
 int slope_optim_step(slope_optim *o, double *x, double f, const double *g,
                      const double *lr, const slope_objective *obj, slope_rng *rng) {
+  sx_enter(o->S);
   if (!x) return sx_error(o->S, SLOPE_ERRARG, "%s: step needs the point x", o->cls->name);
   if (!g && o->cls != &sx_optim_anneal)
     return sx_error(o->S, SLOPE_ERRARG, "%s: step needs the gradient g", o->cls->name);

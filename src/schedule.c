@@ -239,6 +239,7 @@ static slope_schedule *alloc_schedule(slope_ctx *S, int form) {
 }
 
 slope_schedule *slope_schedule_new(slope_ctx *S, const char *kind) {
+  sx_enter(S);
   if (!kind) {
     sx_error(S, SLOPE_ERRARG, "schedule: the kind is missing");
     return NULL;
@@ -272,6 +273,7 @@ static int check_part(slope_ctx *S, slope_schedule *p, int i) {
 slope_schedule *slope_schedule_sequential(slope_ctx *S, slope_schedule **parts,
                                           int nparts, const long *milestones,
                                           int nmilestones) {
+  sx_enter(S);
   if (!parts || nparts < 1)
     return sx_error(S, SLOPE_ERRARG, "sequential: give at least one schedule"), NULL;
   if (nparts > SX_SCHED_MAX_MILESTONES)
@@ -309,6 +311,7 @@ slope_schedule *slope_schedule_sequential(slope_ctx *S, slope_schedule **parts,
 
 slope_schedule *slope_schedule_fn(slope_ctx *S, double (*fn)(void *ud, long t, double base),
                                   void *ud) {
+  sx_enter(S);
   if (!fn) return sx_error(S, SLOPE_ERRARG, "schedule: the function is missing"), NULL;
   slope_schedule *s = alloc_schedule(S, SX_SCHED_FN);
   if (!s) return NULL;
@@ -406,6 +409,7 @@ static int set_milestones(slope_schedule *s, const sx_sarg *a, const double *v, 
 
 int slope_schedule_set(slope_schedule *s, const char *name, const double *v, int n) {
   if (!s) return SLOPE_ERRARG;
+  sx_enter(s->S);
   int i = find_arg(s, name);
   if (i < 0) return unknown_arg(s, name);
   const sx_sarg *a = &s->kind->args[i];
@@ -428,6 +432,7 @@ int slope_schedule_set(slope_schedule *s, const char *name, const double *v, int
 
 int slope_schedule_set_string(slope_schedule *s, const char *name, const char *value) {
   if (!s) return SLOPE_ERRARG;
+  sx_enter(s->S);
   int i = find_arg(s, name);
   if (i < 0) return unknown_arg(s, name);
   const sx_sarg *a = &s->kind->args[i];
@@ -482,6 +487,7 @@ static slope_schedule *active_part(const slope_schedule *s, long *t) {
 
 double slope_schedule_lr(slope_schedule *s, long t, double base) {
   if (!s) return base;
+  sx_enter(s->S);
   if (t < 0) t = 0;
   switch (s->form) {
   case SX_SCHED_FN: return s->fn(s->ud, t, base);

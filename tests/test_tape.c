@@ -163,9 +163,9 @@ static void check_tape(slope_tape *T, sx_id e, const env *E, const double *want,
     memcpy(x, E->x, (size_t)n * sizeof *x);
     double h = 1e-5 * (fabs(x[i]) > 1 ? fabs(x[i]) : 1), fp, fm;
     x[i] = E->x[i] + h;
-    slope_tape_grad(T, x, E->rows, E->nsel, &fp, NULL);
+    int rc = slope_tape_grad(T, x, E->rows, E->nsel, &fp, NULL);
     x[i] = E->x[i] - h;
-    slope_tape_grad(T, x, E->rows, E->nsel, &fm, NULL);
+    if (rc != SLOPE_OK || slope_tape_grad(T, x, E->rows, E->nsel, &fm, NULL) != SLOPE_OK) fp = fm = NAN;
     double fd = (fp - fm) / (2 * h);
     sx_id d = sx_diff(S, e, V(E->names[i]));
     double sym = eval_ref(d, E);
@@ -399,7 +399,7 @@ static void test_fused(void) {
     slope_tape *T = compile(forms[i], names, 2, cols, 2);
     CHECK(T != NULL);
     if (!T) continue;
-    slope_tape_bind(T, data, NR);
+    CHECK_INT(slope_tape_bind(T, data, NR), SLOPE_OK);
     env E = {names, x, 2, cols, data, 2, NR, NULL, 0};
     check_tape(T, forms[i], &E, NULL, 1e-6, 1e-12);
     slope_tape_free(T);
@@ -598,7 +598,7 @@ static void test_mse(void) {
 
   /* log(1 + mean(r^2)) + w^2: scalar parts around a reduction */
   T = compile(ADD(F1(SX_LOG, ADD(N(1), mse)), POWN(V("w"), 2)), names, 2, cols, 2);
-  slope_tape_bind(T, data, MAXN);
+  CHECK_INT(slope_tape_bind(T, data, MAXN), SLOPE_OK);
   double f, g[2];
   lin h = hand_mse(p[0], p[1], x, y, MAXN, NULL, 0, 1);
   CHECK_INT(slope_tape_grad(T, p, NULL, 0, &f, g), SLOPE_OK);
