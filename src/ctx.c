@@ -95,12 +95,13 @@ void sx_error_context(slope_ctx *S, const char *fmt, ...) {
 }
 
 slope_error slope_error_get(const slope_ctx *S) {
-  slope_error e;
+  slope_error e = {SLOPE_OK, 0, 0, 0, ""};
+  if (S->errcode == SLOPE_OK) return e;   /* the last call succeeded */
   e.code = S->errcode;
   e.line = S->errline;
   e.col = S->errcol;
   e.offset = S->erroffset;
-  e.message = S->errcode == SLOPE_OK ? "" : S->errmsg;
+  e.message = S->errmsg;
   return e;
 }
 

@@ -34,6 +34,8 @@ static void unrelated(const char *after) {
   CHECK_STR(slope_print(S, d), "2*x");
   CHECK_INT(slope_error_get(S).code, SLOPE_OK);
   CHECK_STR(slope_error_get(S).message, "");
+  CHECK_INT(slope_error_get(S).line, 0);
+  CHECK_INT(slope_error_get(S).col, 0);
 }
 
 /* ---- expressions ------------------------------------------------------------ */

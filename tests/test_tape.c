@@ -609,7 +609,7 @@ static void test_mse(void) {
 
   /* two reductions: mean(r^2) * sum(exp(-b*x)) */
   T = compile(MUL(mse, SUM(F1(SX_EXP, MUL(N(-1), MUL(V("b"), V("x")))))), names, 2, cols, 2);
-  slope_tape_bind(T, data, MAXN);
+  CHECK_INT(slope_tape_bind(T, data, MAXN), SLOPE_OK);
   double B = 0, dB = 0;
   for (int i = 0; i < MAXN; i++) {
     B += exp(-p[1] * x[i]);
@@ -623,7 +623,7 @@ static void test_mse(void) {
 
   /* reductions of row-independent terms, and of data alone */
   T = compile(ADD(ADD(MEAN(V("w")), SUM(POWN(V("b"), 2))), SUM(POWN(V("x"), 2))), names, 2, cols, 2);
-  slope_tape_bind(T, data, 10);
+  CHECK_INT(slope_tape_bind(T, data, 10), SLOPE_OK);
   double sx2 = 0;
   for (int i = 0; i < 10; i++) sx2 += x[i] * x[i];
   CHECK_INT(slope_tape_grad(T, p, NULL, 0, &f, g), SLOPE_OK);
@@ -635,7 +635,7 @@ static void test_mse(void) {
   /* the same row subexpression in two reductions, and a column used twice */
   sx_id q = MUL(V("w"), V("x"));
   T = compile(ADD(MEAN(F1(SX_SIN, q)), MUL(V("b"), SUM(MUL(q, V("x"))))), names, 2, cols, 2);
-  slope_tape_bind(T, data, 300);
+  CHECK_INT(slope_tape_bind(T, data, 300), SLOPE_OK);
   double A = 0, dA = 0, C = 0, dC = 0;
   for (int i = 0; i < 300; i++) {
     A += sin(p[0] * x[i]) / 300;
@@ -665,7 +665,7 @@ static void test_big_rows(void) {
   slope_tape *T = compile(e, names, 2, cols, 1);
   CHECK(T && T->bs < 256);
   if (!T) return;
-  slope_tape_bind(T, data, NR);
+  CHECK_INT(slope_tape_bind(T, data, NR), SLOPE_OK);
   const double x[2] = {0.3, 0.2};
   double f = 0, da = 0, dc = 0, ft, g[2];
   for (int i = 0; i < NR; i++)
