@@ -61,7 +61,8 @@ slope_expr slope_neg(slope_ctx *S, slope_expr a) {
 
 slope_expr slope_call(slope_ctx *S, const char *fn, const slope_expr *args, int nargs) {
   sx_enter(S);
-  if (nargs > 0 && !args) return sx_error(S, SLOPE_ERRARG, "no arguments for '%s'", fn ? fn : "(null)"), SX_NIL;
+  if (nargs > 0 && !args)
+    return sx_error(S, SLOPE_ERRARG, "no arguments for '%s'", fn ? fn : "(null)"), SX_NIL;
   /* a failed argument comes first: it started the failure of the chain */
   for (int i = 0; i < nargs; i++) if (!valid(S, args[i])) return SX_NIL;
   const sx_fninfo *f = fn ? sx_fn_lookup(fn, strlen(fn)) : NULL;

@@ -16,11 +16,13 @@
 ** a public function given the expression 0 (what a failed call returns)
 ** calls 'sx_failed_arg', which makes the set-aside error this call's error
 ** again, so the failure that started the chain is the one reported, however
-** many valid calls ran in between.
+** many valid calls ran in between (the message stays in 'errmsg' until a new
+** error replaces it: of two failed calls, the later one is reported).
 **
-** Inside the library, call the internal functions, not public ones, once an
+** Inside the library, call internal functions, not public ones, once an
 ** error is recorded (a cleanup path): a public function's 'sx_enter' would set
-** the error aside.  Free functions and getters that cannot fail do not enter.
+** the error aside ('sx_error_back' takes it back where that cannot be
+** avoided).  Free functions and getters that cannot fail do not enter.
 */
 #ifndef SLOPE_CTX_H
 #define SLOPE_CTX_H
@@ -104,8 +106,9 @@ int sx_error_back(slope_ctx *S);
 ** to take back, say what is wrong.  Returns the code. */
 int sx_failed_arg(slope_ctx *S);
 /* Put 'what: ' before the current call's error message, so an error that
-** surfaced deep inside says where it happened ("onecycle schedule at step 3:
-** adam: betas[1] must be ...").  No-op when no error is recorded. */
+** surfaced deep inside says where it happened ("step 3: the onecycle schedule
+** set an invalid momentum: adam: betas[1] must be ...").  No-op when no error
+** is recorded. */
 void sx_error_context(slope_ctx *S, const char *fmt, ...);
 
 /* Bytes of physical memory, or 0 when the system does not say: the bound

@@ -32,6 +32,7 @@ static void unrelated(const char *after) {
   CHECK_INT(slope_eval(S, d, names, &x, 1, &v), SLOPE_OK);
   CHECK_NEAR(v, 6, 0);
   CHECK_STR(slope_print(S, d), "2*x");
+  CHECK_INT(slope_size(S, d), 3);   /* 2, x, 2*x */
   CHECK_INT(slope_error_get(S).code, SLOPE_OK);
   CHECK_STR(slope_error_get(S).message, "");
   CHECK_INT(slope_error_get(S).line, 0);
@@ -83,6 +84,8 @@ static void expressions(void) {
   CHECK(slope_print(S, top) == NULL);    /* printing a failed chain reports the same failure */
   CHECK_INT(slope_error_get(S).code, SLOPE_ERRSYNTAX);
   CHECK(slope_compile(S, top, NULL, 0, NULL, 0) == NULL);
+  CHECK_INT(slope_error_get(S).code, SLOPE_ERRSYNTAX);
+  CHECK(slope_call(S, "sinn", &bad, 1) == 0);   /* the failed argument, not the name */
   CHECK_INT(slope_error_get(S).code, SLOPE_ERRSYNTAX);
   unrelated("a failed chain");
 
