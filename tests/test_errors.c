@@ -183,7 +183,7 @@ static void runs(void) {
   const char *names[] = {"x"};
   double x0 = 0;
   slope_problem *p = slope_problem_new(S, parse("(x - 1)^2"), names, &x0, 1, NULL);
-  CHECK(p != NULL);
+  if (!CHECK(p != NULL)) return;
   slope_run_opts opts;
   slope_result r;
   slope_trace *t = NULL;
