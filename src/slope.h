@@ -61,10 +61,11 @@ typedef uint32_t slope_expr;          /* 0 means "no expression" (an error) */
 ** Errors.  An error describes the call that failed and does not outlive it:
 ** every function that can fail starts from a clean error state, so a call
 ** given valid inputs never fails, nor reports another call's message,
-** because an earlier call failed, and 'slope_error_get' after a call that
-** succeeded reports SLOPE_OK.  Read the error right after the failed call,
-** before the next call on the context.  Within one call the first error
-** wins: the most precise message, from where the failure happened.
+** because an earlier call failed, and 'slope_error_get' after such a call
+** that succeeded reports SLOPE_OK.  Read the error right after the failed
+** call, before the next one that can fail (getters and *_free functions
+** leave it alone).  Within one call the first error wins: the most precise
+** message, from where the failure happened.
 **
 ** Constructors can still be chained and checked once at the end: a function
 ** given the expression 0 (what a failed call returns) fails and reports the
@@ -80,7 +81,7 @@ typedef struct slope_error {
   int line, col;      /* 1-based position in parsed text, 0 when not a parse error */
   size_t offset;      /* byte offset of the error in parsed text */
   const char *message;  /* "line:col: what went wrong", then the source line and a caret;
-                        ** borrowed: valid until the next call on the context */
+                        ** borrowed: valid until the next call that can fail */
 } slope_error;
 
 /* Library version as "major.minor.patch". */
