@@ -1,6 +1,10 @@
 /*
 ** api.c -- the public expression functions of slope.h: argument checks at
 ** the boundary, then the internal constructors, walkers and printers.
+**
+** Each function starts with sx_enter (an earlier call's error is set aside,
+** see ctx.h) and calls only internal functions after that, so an error
+** recorded inside the call is not set aside by a nested public call.
 */
 #include <math.h>
 #include <stdlib.h>
@@ -8,27 +12,40 @@
 
 #include "expr.h"
 
-/* A handle the caller passes in must name a node of this context. */
+/* A handle the caller passes in must name a node of this context; 0 is
+** what a failed call returned, and reports that call's error again. */
 static int valid(slope_ctx *S, slope_expr e) {
   if (e != SX_NIL && e < S->nnodes) return 1;
-  if (e != SX_NIL) sx_error(S, SLOPE_ERRARG, "invalid expression handle %u", (unsigned)e);
+  if (e == SX_NIL) sx_failed_arg(S);
+  else sx_error(S, SLOPE_ERRARG, "invalid expression handle %u", (unsigned)e);
   return 0;
 }
 
-slope_expr slope_parse(slope_ctx *S, const char *src, size_t len) {
-  if (!src) return sx_error(S, SLOPE_ERRARG, "no source text"), SX_NIL;
-  return sx_parse(S, src, len);
-}
-
-slope_expr slope_num(slope_ctx *S, double v) { return sx_mknum(S, v); }
-
-slope_expr slope_var(slope_ctx *S, const char *name) {
+/* The variable 'name', for slope_var and the functions that take a name. */
+static sx_id var_named(slope_ctx *S, const char *name) {
   if (!name) return sx_error(S, SLOPE_ERRARG, "no variable name"), SX_NIL;
   return sx_mkvar(S, name, strlen(name));
 }
 
+slope_expr slope_parse(slope_ctx *S, const char *src, size_t len) {
+  sx_enter(S);
+  if (!src) return sx_error(S, SLOPE_ERRARG, "no source text"), SX_NIL;
+  return sx_parse(S, src, len);
+}
+
+slope_expr slope_num(slope_ctx *S, double v) {
+  sx_enter(S);
+  return sx_mknum(S, v);
+}
+
+slope_expr slope_var(slope_ctx *S, const char *name) {
+  sx_enter(S);
+  return var_named(S, name);
+}
+
 #define BINARY(fname, op) \
   slope_expr fname(slope_ctx *S, slope_expr a, slope_expr b) { \
+    sx_enter(S); \
     return valid(S, a) && valid(S, b) ? op(S, a, b) : SX_NIL; \
   }
 BINARY(slope_add, sx_add)
@@ -37,15 +54,22 @@ BINARY(slope_mul, sx_mul)
 BINARY(slope_div, sx_div)
 BINARY(slope_pow, sx_pow)
 
-slope_expr slope_neg(slope_ctx *S, slope_expr a) { return valid(S, a) ? sx_neg(S, a) : SX_NIL; }
+slope_expr slope_neg(slope_ctx *S, slope_expr a) {
+  sx_enter(S);
+  return valid(S, a) ? sx_neg(S, a) : SX_NIL;
+}
 
 slope_expr slope_call(slope_ctx *S, const char *fn, const slope_expr *args, int nargs) {
+  sx_enter(S);
+  if (nargs > 0 && !args)
+    return sx_error(S, SLOPE_ERRARG, "no arguments for '%s'", fn ? fn : "(null)"), SX_NIL;
+  /* a failed argument comes first: it started the failure of the chain */
+  for (int i = 0; i < nargs; i++) if (!valid(S, args[i])) return SX_NIL;
   const sx_fninfo *f = fn ? sx_fn_lookup(fn, strlen(fn)) : NULL;
   if (!f) return sx_error(S, SLOPE_ERRNAME, "unknown function '%s'", fn ? fn : "(null)"), SX_NIL;
   if (nargs != f->arity)
     return sx_error(S, SLOPE_ERRARG, "'%s' takes %d argument%s, got %d", f->name, f->arity,
                     f->arity == 1 ? "" : "s", nargs), SX_NIL;
-  for (int i = 0; i < nargs; i++) if (!valid(S, args[i])) return SX_NIL;
   if (f->kind == SX_POW && nargs == 1) return sx_pow(S, args[0], sx_mknum(S, 0.5));
   return sx_apply(S, f->kind, args, (uint32_t)nargs);
 }
@@ -76,18 +100,21 @@ const char *slope_var_name(slope_ctx *S, slope_expr e) {
 }
 
 slope_expr slope_diff(slope_ctx *S, slope_expr e, const char *var) {
+  sx_enter(S);
   if (!valid(S, e)) return SX_NIL;
-  sx_id v = slope_var(S, var);
+  sx_id v = var_named(S, var);
   return v ? sx_diff(S, e, v) : SX_NIL;
 }
 
 slope_expr slope_subs(slope_ctx *S, slope_expr e, const char *var, slope_expr by) {
+  sx_enter(S);
   if (!valid(S, e) || !valid(S, by)) return SX_NIL;
-  sx_id v = slope_var(S, var);
+  sx_id v = var_named(S, var);
   return v ? sx_subs(S, e, v, by) : SX_NIL;
 }
 
 size_t slope_size(slope_ctx *S, slope_expr e) {
+  sx_enter(S);
   if (e == SX_NIL || e >= S->nnodes) return 0;
   if (sx_reach(S, e) != SLOPE_OK) return 0;
   size_t n = 0;
@@ -100,6 +127,7 @@ static int cmp_names(const void *a, const void *b) {
 }
 
 int slope_vars(slope_ctx *S, slope_expr e, const char **out, int max) {
+  sx_enter(S);
   if (!valid(S, e) || sx_reach(S, e) != SLOPE_OK) return -1;
   int n = 0;
   for (sx_id id = 1; id <= e; id++) {
@@ -113,7 +141,8 @@ int slope_vars(slope_ctx *S, slope_expr e, const char **out, int max) {
 
 int slope_eval(slope_ctx *S, slope_expr e, const char *const *names,
                const double *values, int n, double *result) {
-  if (!valid(S, e)) return S->errcode ? S->errcode : SLOPE_ERRARG;
+  sx_enter(S);
+  if (!valid(S, e)) return S->errcode;
   if (sx_reach(S, e) != SLOPE_OK) return S->errcode;
   double *v = malloc((size_t)(e + 1) * sizeof *v);
   if (!v) return sx_error(S, SLOPE_ERRMEM, "out of memory");
@@ -153,6 +182,7 @@ static const char *result_text(slope_ctx *S) {
 }
 
 const char *slope_print(slope_ctx *S, slope_expr e) {
+  sx_enter(S);
   if (!valid(S, e)) return NULL;
   sx_buf_reset(&S->out);
   sx_print(S, e, &S->out);
@@ -160,6 +190,7 @@ const char *slope_print(slope_ctx *S, slope_expr e) {
 }
 
 const char *slope_latex(slope_ctx *S, slope_expr e) {
+  sx_enter(S);
   if (!valid(S, e)) return NULL;
   sx_buf_reset(&S->out);
   sx_print_latex(S, e, &S->out);
@@ -168,10 +199,11 @@ const char *slope_latex(slope_ctx *S, slope_expr e) {
 
 const char *slope_ccode(slope_ctx *S, slope_expr e, const char *name,
                         const char *const *params, int nparams) {
+  sx_enter(S);
   if (!valid(S, e)) return NULL;
   sx_id *p = malloc((size_t)(nparams > 0 ? nparams : 1) * sizeof *p);
   if (!p) return sx_error(S, SLOPE_ERRMEM, "out of memory"), NULL;
-  for (int i = 0; i < nparams; i++) p[i] = slope_var(S, params[i]);
+  for (int i = 0; i < nparams && !sx_failed(S); i++) p[i] = var_named(S, params[i]);
   sx_buf_reset(&S->out);
   int rc = sx_failed(S) ? S->errcode : sx_print_c(S, e, name ? name : "f", p, nparams, &S->out);
   free(p);

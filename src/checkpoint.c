@@ -355,12 +355,8 @@ static int corrupt(ck *c, const char *what) {
 /* Say which file the error just recorded (by a public constructor or setter
 ** checking a value read from it) came from. */
 static int in_file(ck *c) {
-  slope_ctx *S = c->S;
-  int code = S->errcode;
-  char what[sizeof S->errmsg];
-  snprintf(what, sizeof what, "%s", S->errmsg);
-  slope_clear_error(S);
-  return sx_error(S, code, "checkpoint '%s': %s", c->path, what);
+  sx_error_context(c->S, "checkpoint '%s'", c->path);
+  return c->S->errcode;
 }
 
 static int read_file(ck *c) {
@@ -537,10 +533,12 @@ static int load_problem(ck *c, slope_problem *p, int apply) {
                     "this problem has batch = %s, shuffle = %s", c->path, batch_text(a, sizeof a, batch),
                     shuffle ? "true" : "false", batch_text(b, sizeof b, p->batch), p->shuffle ? "true" : "false");
   }
-  int perm_ok = nperm == (batch ? rows : 0) && (batch ? pos < rows : pos == 0) ? is_permutation(c, perm, nperm) : 0;
-  if (perm_ok < 0) return c->S->errcode;
-  if (!perm_ok) return corrupt(c, "the batching state is inconsistent");
-  if (!apply) return SLOPE_OK;
+  if (!apply) {   /* applying follows a check that passed, and must not fail: it allocates nothing */
+    int perm_ok = nperm == (batch ? rows : 0) && (batch ? pos < rows : pos == 0) ? is_permutation(c, perm, nperm) : 0;
+    if (perm_ok < 0) return c->S->errcode;
+    if (!perm_ok) return corrupt(c, "the batching state is inconsistent");
+    return SLOPE_OK;
+  }
   for (int i = 0; i < p->n; i++) p->x[i] = get_f64(&x);
   p->pos = (size_t)pos;
   p->rng = rng;
@@ -686,6 +684,7 @@ static int load_parts(ck *c, sx_run_pos *pos, slope_problem *p, slope_optim *o, 
   if (rc == SLOPE_OK && pos) rc = load_plateau(c, s, &where, 0);
   if (rc == SLOPE_OK && o && !(q = load_optim(c, o))) rc = sx_failed(c->S) ? c->S->errcode : SLOPE_ERRDATA;
   if (rc != SLOPE_OK) return rc;
+  /* applying repeats the checks that just passed and allocates nothing: it cannot fail */
   if (pos) load_run(c, pos, p->n, 1);
   if (p) load_problem(c, p, 1);
   if (pos) load_plateau(c, s, pos, 1);
@@ -710,6 +709,7 @@ int sx_ckpt_read(slope_ctx *S, const char *path, sx_run_pos *pos, slope_problem 
 /* ---- the public pair ------------------------------------------------------------------ */
 
 int slope_checkpoint_save(slope_ctx *S, const char *path, const slope_problem *p, const slope_optim *o) {
+  sx_enter(S);
   sx_ckpt c;
   int rc = sx_ckpt_init(&c, S, path, p, o, NULL, 0);
   if (rc == SLOPE_OK) rc = sx_ckpt_write(&c, NULL, p, o, NULL);
@@ -718,6 +718,7 @@ int slope_checkpoint_save(slope_ctx *S, const char *path, const slope_problem *p
 }
 
 int slope_checkpoint_load(slope_ctx *S, const char *path, slope_problem *p, slope_optim *o) {
+  sx_enter(S);
   if (!p && !o) return sx_error(S, SLOPE_ERRARG, "slope_checkpoint_load: give a problem or an optimizer");
   return sx_ckpt_read(S, path, NULL, p, o, NULL);
 }
@@ -740,6 +741,7 @@ static slope_optim *saved_optim(ck *c) {
 }
 
 slope_optim *slope_checkpoint_optim(slope_ctx *S, const char *path, slope_problem *p) {
+  sx_enter(S);
   if (!path || !*path) return sx_error(S, SLOPE_ERRARG, "the checkpoint path is empty"), NULL;
   ck c;
   memset(&c, 0, sizeof c);

@@ -33,16 +33,16 @@ typedef struct sx_ckpt {
 /* Size a writer for checkpoints of 'p', 'o' and schedule 's' (may be NULL),
 ** with a run position of p's size when 'with_run'.  Free it with
 ** 'sx_ckpt_free', also after a failure. */
-int sx_ckpt_init(sx_ckpt *c, slope_ctx *S, const char *path, const slope_problem *p,
-                 const slope_optim *o, const slope_schedule *s, int with_run);
+SX_NODISCARD int sx_ckpt_init(sx_ckpt *c, slope_ctx *S, const char *path, const slope_problem *p,
+                              const slope_optim *o, const slope_schedule *s, int with_run);
 /* Write one checkpoint atomically ('pos' may be NULL); allocates nothing. */
-int sx_ckpt_write(sx_ckpt *c, const sx_run_pos *pos, const slope_problem *p,
-                  const slope_optim *o, const slope_schedule *s);
+SX_NODISCARD int sx_ckpt_write(sx_ckpt *c, const sx_run_pos *pos, const slope_problem *p,
+                               const slope_optim *o, const slope_schedule *s);
 void sx_ckpt_free(sx_ckpt *c);
 /* Restore from the checkpoint at 'path' what is not NULL among 'pos' (its
 ** 'lr' must point at p's n doubles), 'p' and 'o'; with 'pos' the plateau
 ** state of 's' too.  Everything is checked before anything changes. */
-int sx_ckpt_read(slope_ctx *S, const char *path, sx_run_pos *pos, slope_problem *p,
-                 slope_optim *o, slope_schedule *s);
+SX_NODISCARD int sx_ckpt_read(slope_ctx *S, const char *path, sx_run_pos *pos, slope_problem *p,
+                              slope_optim *o, slope_schedule *s);
 
 #endif

@@ -240,6 +240,7 @@ static slope_data *build(csv_reader *R) {
 
 slope_data *slope_data_csv(slope_ctx *S, const char *path) {
   if (!S) return NULL;
+  sx_enter(S);
   if (!path) {
     sx_error(S, SLOPE_ERRARG, "csv: 'path' is NULL");
     return NULL;

@@ -1,5 +1,6 @@
 /*
-** ctx.c -- the context: creation, the first-error-wins rule, text buffers.
+** ctx.c -- the context: creation, errors that do not outlive their call
+** (the rule is described in ctx.h), text buffers.
 */
 #include <math.h>
 #include <stdio.h>
@@ -48,8 +49,9 @@ void slope_free(slope_ctx *S) {
 }
 
 int sx_verror(slope_ctx *S, int code, const char *fmt, va_list ap) {
-  if (S->errcode != SLOPE_OK) return code;   /* the first error wins */
+  if (S->errcode != SLOPE_OK) return code;   /* the first error of the call wins */
   S->errcode = code;
+  S->errkept = SLOPE_OK;                      /* its message is overwritten below */
   S->errline = S->errcol = 0;
   S->erroffset = 0;
   vsnprintf(S->errmsg, sizeof S->errmsg, fmt, ap);
@@ -64,18 +66,47 @@ int sx_error(slope_ctx *S, int code, const char *fmt, ...) {
   return code;
 }
 
+int sx_error_back(slope_ctx *S) {
+  if (S->errcode == SLOPE_OK && S->errkept != SLOPE_OK) {   /* the message is still in errmsg */
+    S->errcode = S->errkept;
+    S->errkept = SLOPE_OK;
+  }
+  return S->errcode;
+}
+
+int sx_failed_arg(slope_ctx *S) {
+  if (sx_error_back(S) != SLOPE_OK) return S->errcode;
+  return sx_error(S, SLOPE_ERRARG, "no expression (the handle 0, which a failed call returns)");
+}
+
+void sx_error_context(slope_ctx *S, const char *fmt, ...) {
+  if (S->errcode == SLOPE_OK) return;
+  char what[sizeof S->errmsg / 2];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(what, sizeof what - 2, fmt, ap);
+  va_end(ap);
+  strcat(what, ": ");
+  size_t n = strlen(what), cap = sizeof S->errmsg, len = strlen(S->errmsg);
+  if (len + 1 > cap - n) len = cap - n - 1;   /* the end of the message gives way */
+  memmove(S->errmsg + n, S->errmsg, len);
+  memcpy(S->errmsg, what, n);
+  S->errmsg[n + len] = '\0';
+}
+
 slope_error slope_error_get(const slope_ctx *S) {
-  slope_error e;
+  slope_error e = {SLOPE_OK, 0, 0, 0, ""};
+  if (S->errcode == SLOPE_OK) return e;   /* the last call succeeded */
   e.code = S->errcode;
   e.line = S->errline;
   e.col = S->errcol;
   e.offset = S->erroffset;
-  e.message = S->errcode == SLOPE_OK ? "" : S->errmsg;
+  e.message = S->errmsg;
   return e;
 }
 
 void slope_clear_error(slope_ctx *S) {
-  S->errcode = SLOPE_OK;
+  S->errcode = S->errkept = SLOPE_OK;
   S->errmsg[0] = '\0';
   S->errline = S->errcol = 0;
   S->erroffset = 0;

@@ -2,9 +2,27 @@
 ** ctx.h -- the context every part of slope hangs off (internal).
 **
 ** The context owns the expression store, a scratch buffer for strings handed
-** out, and the first error.  Errors follow the "first error wins" rule: once an
-** error is recorded, later ones are ignored until 'slope_clear_error', so a
-** chain of constructors can run on and be checked once at the end.
+** out, and the error of the call under way.
+**
+** Errors do not outlive their call.  Every public function that can fail
+** starts with 'sx_enter', which sets aside an error an earlier call left
+** ('errcode' becomes SLOPE_OK, the code moves to 'errkept', the message
+** stays): so 'sx_failed' and 'errcode' speak of the current call only, and
+** no call fails, or loses its own message, because an earlier one failed.
+** Within a call the first error wins: an inner failure's precise message is
+** not replaced by the outer "could not do X".
+**
+** A chain of constructors can still run on and be checked once at the end:
+** a public function given the expression 0 (what a failed call returns)
+** calls 'sx_failed_arg', which makes the set-aside error this call's error
+** again, so the failure that started the chain is the one reported, however
+** many valid calls ran in between (the message stays in 'errmsg' until a new
+** error replaces it: of two failed calls, the later one is reported).
+**
+** Inside the library, call internal functions, not public ones, once an
+** error is recorded (a cleanup path): a public function's 'sx_enter' would set
+** the error aside ('sx_error_back' takes it back where that cannot be
+** avoided).  Free functions and getters that cannot fail do not enter.
 */
 #ifndef SLOPE_CTX_H
 #define SLOPE_CTX_H
@@ -46,8 +64,10 @@ struct slope_ctx {
   uint32_t *kids;  uint32_t nkids, capkids;
   char *names;     uint32_t nnames, capnames;   /* NUL-terminated, interned */
   uint32_t *table; uint32_t captable;           /* open-addressing hash of node ids */
-  /* error state */
-  int errcode;
+  /* error state (see the top of this file) */
+  int errcode;         /* the current call's first error, SLOPE_OK if none */
+  int errkept;         /* an earlier call's error, set aside by sx_enter; its
+                       ** message is still in 'errmsg' (a new error resets it) */
   int errline, errcol;
   size_t erroffset;
   char errmsg[1024];
@@ -60,11 +80,36 @@ struct slope_ctx {
   double maxmem;       /* bytes one trace or data set may take (half the machine's memory) */
 };
 
-/* Record an error (first one wins).  Returns 'code' for convenience. */
+/* Internal functions whose result must be checked (see SLOPE_NODISCARD). */
+#define SX_NODISCARD SLOPE_NODISCARD
+
+/* Record an error (the first one of a call wins).  Returns 'code' for convenience. */
 int sx_error(slope_ctx *S, int code, const char *fmt, ...);
 int sx_verror(slope_ctx *S, int code, const char *fmt, va_list ap);
-/* Nonzero when an error is recorded. */
+/* Nonzero when the current call has recorded an error. */
 #define sx_failed(S) ((S)->errcode != SLOPE_OK)
+
+/* The first statement of a public function that can fail: an error an
+** earlier call recorded is set aside (see the top of this file). */
+static inline void sx_enter(slope_ctx *S) {
+  if (S->errcode != SLOPE_OK) {
+    S->errkept = S->errcode;
+    S->errcode = SLOPE_OK;
+  }
+}
+/* Make the error the last sx_enter set aside the current call's error again,
+** when the current call has none; returns the current code.  For a public
+** function called on a cleanup path after the call failed. */
+int sx_error_back(slope_ctx *S);
+/* A public function was given the expression 0: the error of the call that
+** made it (set aside by sx_enter) becomes this call's error again; with none
+** to take back, say what is wrong.  Returns the code. */
+int sx_failed_arg(slope_ctx *S);
+/* Put 'what: ' before the current call's error message, so an error that
+** surfaced deep inside says where it happened ("step 3: the onecycle schedule
+** set an invalid momentum: adam: betas[1] must be ...").  No-op when no error
+** is recorded. */
+void sx_error_context(slope_ctx *S, const char *fmt, ...);
 
 /* Bytes of physical memory, or 0 when the system does not say: the bound
 ** for allocations that Linux's overcommit would otherwise grant and then

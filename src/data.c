@@ -26,6 +26,7 @@ struct slope_data {
 
 slope_data *slope_data_new(slope_ctx *S) {
   if (!S) return NULL;
+  sx_enter(S);
   slope_data *d = calloc(1, sizeof *d);
   if (!d) {
     sx_error(S, SLOPE_ERRMEM, "data: out of memory");
@@ -94,6 +95,7 @@ static int adopt(slope_data *d, const char *name, double *v) {
 int slope_data_add(slope_data *d, const char *name, const double *v, size_t n) {
   if (!d) return SLOPE_ERRARG;
   slope_ctx *S = d->S;
+  sx_enter(S);
   int rc = check_new_name(d, name);
   if (rc != SLOPE_OK) return rc;
   if (d->ncols > 0 && n != d->rows)
@@ -192,7 +194,9 @@ static int check_regression_args(slope_ctx *S, size_t n, const double *w, int nw
 */
 slope_data *slope_data_regression(slope_ctx *S, size_t n, const double *w, int nw,
                                   double b, double noise, uint64_t seed) {
-  if (!S || check_regression_args(S, n, w, nw, b, noise) != SLOPE_OK) return NULL;
+  if (!S) return NULL;
+  sx_enter(S);
+  if (check_regression_args(S, n, w, nw, b, noise) != SLOPE_OK) return NULL;
   slope_data *d = slope_data_new(S);
   if (!d) return NULL;
   double **x = malloc((size_t)nw * sizeof *x);
@@ -262,6 +266,7 @@ int slope_data_split(const slope_data *d, double fraction, uint64_t seed,
   if (test) *test = NULL;
   if (!d) return SLOPE_ERRARG;
   slope_ctx *S = d->S;
+  sx_enter(S);
   if (!train || !test) return sx_error(S, SLOPE_ERRARG, "split: 'train' and 'test' must not be NULL");
   if (!(fraction > 0 && fraction < 1))
     return sx_error(S, SLOPE_ERRARG, "split: 'fraction' must be in (0, 1), got %g", fraction);

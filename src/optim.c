@@ -137,6 +137,7 @@ static void set_defaults(slope_optim *o) {
 }
 
 slope_optim *slope_optim_new(slope_ctx *S, const char *kind, int nparams) {
+  sx_enter(S);
   const sx_optim_class *c = find_class(kind);
   if (!c) {
     char known[512] = "";
@@ -240,6 +241,7 @@ static int check_value(slope_optim *o, const sx_hyper *h, int k, double v) {
 }
 
 int slope_optim_set(slope_optim *o, const char *name, const double *v, int n) {
+  sx_enter(o->S);
   const sx_hyper *h = name ? find_hyper(o->cls, name) : NULL;
   if (!h) return unknown_hyper(o, name);
   if (h->d.choices)
@@ -272,6 +274,7 @@ static const sx_hyper *choice_slot(const slope_optim *o, const char *name) {
 }
 
 int slope_optim_set_string(slope_optim *o, const char *name, const char *value) {
+  sx_enter(o->S);
   const sx_hyper *h = choice_slot(o, name);
   if (!h) return o->S->errcode;
   int c = sx_choice_index(&h->d, value);
@@ -281,6 +284,7 @@ int slope_optim_set_string(slope_optim *o, const char *name, const char *value) 
 }
 
 const char *slope_optim_get_string(const slope_optim *o, const char *name) {
+  sx_enter(o->S);
   const sx_hyper *h = choice_slot(o, name);
   return h ? sx_choice_text(&h->d, o->h[h->slot]) : NULL;
 }
@@ -313,6 +317,7 @@ int sx_optim_set_slots(slope_optim *o, const double *h) {
 
 int slope_optim_step(slope_optim *o, double *x, double f, const double *g,
                      const double *lr, const slope_objective *obj, slope_rng *rng) {
+  sx_enter(o->S);
   if (!x) return sx_error(o->S, SLOPE_ERRARG, "%s: step needs the point x", o->cls->name);
   if (!g && (o->cls->needs & SLOPE_NEEDS_GRAD))
     return sx_error(o->S, SLOPE_ERRARG, "%s: step needs the gradient g", o->cls->name);

@@ -60,6 +60,8 @@ oom:
 
 slope_problem *slope_problem_new(slope_ctx *S, slope_expr f, const char *const *params,
                                  const double *x0, int nparams, const slope_data *data) {
+  sx_enter(S);
+  if (f == SX_NIL) return sx_failed_arg(S), NULL;
   slope_problem *p = alloc_problem(S, nparams, params, x0);
   if (!p) return NULL;
   p->f = f;
@@ -77,6 +79,7 @@ slope_problem *slope_problem_new(slope_ctx *S, slope_expr f, const char *const *
 
 slope_problem *slope_problem_callback(slope_ctx *S, int nparams, const char *const *names,
                                       const double *x0, slope_objective obj) {
+  sx_enter(S);
   if (!obj.fg) return sx_error(S, SLOPE_ERRARG, "the objective callback 'fg' is NULL"), NULL;
   slope_problem *p = alloc_problem(S, nparams, names, x0);
   if (p) p->host = obj;
@@ -102,6 +105,7 @@ double *slope_problem_x(slope_problem *p) { return p->x; }
 const slope_data *slope_problem_data(const slope_problem *p) { return p->data; }
 
 int slope_problem_batch(slope_problem *p, size_t batch, int shuffle, uint64_t seed) {
+  sx_enter(p->S);
   size_t rows = p->data ? slope_data_rows(p->data) : 0;
   if (batch && !p->data)
     return sx_error(p->S, SLOPE_ERRARG, "batch needs data: this problem has no data rows to batch");
@@ -163,18 +167,24 @@ int sx_problem_explain(slope_problem *p, const double *x, int i, char *out, size
   return sx_explain(S, e, (const char *const *)p->names, x, p->n, p->data, sel, p->batch ? p->nsel : 0, out, cap);
 }
 
+/* A host callback's code; a failure it did not describe gets a message, so a
+** failed run always says why. */
+static int host_result(slope_problem *p, int rc, const char *which) {
+  if (rc != SLOPE_OK && !sx_failed(p->S))
+    sx_error(p->S, rc, "the %s callback failed with code %d", which, rc);
+  return rc;
+}
+
 int sx_problem_eval_batch(slope_problem *p, const double *x, double *f, double *g) {
   if (p->tape) {
     if (p->batch) return slope_tape_grad(p->tape, x, p->sel, p->nsel, f, g);
     return slope_tape_grad(p->tape, x, NULL, 0, f, g);
   }
-  int rc = p->host.fg(p->host.ud, x, f, g);
-  if (rc != SLOPE_OK && !sx_failed(p->S))
-    sx_error(p->S, rc, "the objective callback failed with code %d", rc);
-  return rc;
+  return host_result(p, p->host.fg(p->host.ud, x, f, g), "objective");
 }
 
 int slope_problem_eval(slope_problem *p, const double *x, double *f, double *g) {
+  sx_enter(p->S);
   if (p->tape) return slope_tape_grad(p->tape, x, NULL, 0, f, g);
   return sx_problem_eval_batch(p, x, f, g);
 }
@@ -184,7 +194,7 @@ int slope_problem_eval(slope_problem *p, const double *x, double *f, double *g) 
 int sx_problem_hessian(slope_problem *p, const double *x, double *H) {
   if (!p->tape) {
     if (!p->host.hess) return sx_error(p->S, SLOPE_ERRARG, "this objective has no Hessian callback");
-    return p->host.hess(p->host.ud, x, H);
+    return host_result(p, p->host.hess(p->host.ud, x, H), "Hessian");
   }
   if (!p->hess) {
     if (!(p->hess = calloc((size_t)p->n, sizeof *p->hess))) return sx_error(p->S, SLOPE_ERRMEM, "out of memory");
@@ -216,6 +226,7 @@ slope_objective sx_problem_objective(slope_problem *p) {
 }
 
 int slope_problem_step(slope_problem *p, slope_optim *o, double *f) {
+  sx_enter(p->S);
   if (slope_optim_nparams(o) != p->n)
     return sx_error(p->S, SLOPE_ERRARG, "the optimizer is for %d parameters, the problem has %d",
                     slope_optim_nparams(o), p->n);

@@ -37,10 +37,10 @@ int sx_problem_next_batch(slope_problem *p);
 ** see sx_explain.  Returns 1 when 'out' holds an explanation. */
 int sx_problem_explain(slope_problem *p, const double *x, int i, char *out, size_t cap);
 /* Objective and gradient over the current batch. */
-int sx_problem_eval_batch(slope_problem *p, const double *x, double *f, double *g);
+SX_NODISCARD int sx_problem_eval_batch(slope_problem *p, const double *x, double *f, double *g);
 /* The objective over the current batch, as optimizers call it. */
 slope_objective sx_problem_objective(slope_problem *p);
 /* Row-major Hessian over the current batch. */
-int sx_problem_hessian(slope_problem *p, const double *x, double *H);
+SX_NODISCARD int sx_problem_hessian(slope_problem *p, const double *x, double *H);
 
 #endif

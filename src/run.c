@@ -38,6 +38,7 @@ const char *slope_status_name(int status) {
   case SLOPE_CONVERGED: return "converged";
   case SLOPE_DIVERGED: return "diverged";
   case SLOPE_STOPPED: return "stopped";
+  case SLOPE_STATUS_ERROR: return "error";
   default: return "unknown";
   }
 }
@@ -109,20 +110,26 @@ static int check_opts(slope_ctx *S, const slope_run_opts *o, const slope_problem
   return SLOPE_OK;
 }
 
-/* The learning rate of each parameter at t; cycling schedules also set momentum. */
-static void set_rates(run *R, long t) {
+/* The learning rate of each parameter at t; cycling schedules also set
+** momentum (or beta1), which the optimizer may refuse: an error of the run. */
+static int set_rates(run *R, long t) {
   const slope_run_opts *o = R->opt;
   for (int i = 0; i < R->n; i++)
     R->lr[i] = o->schedule ? slope_schedule_lr(o->schedule, t, R->base[i]) : R->base[i];
-  double m;
-  if (o->schedule && slope_schedule_momentum(o->schedule, t, &m)) {
-    double betas[2];
-    if (slope_optim_get(R->o, "momentum", betas, 1) == 1) slope_optim_set(R->o, "momentum", &m, 1);
-    else if (slope_optim_get(R->o, "betas", betas, 2) == 2) {
-      betas[0] = m;
-      slope_optim_set(R->o, "betas", betas, 2);
-    }
+  double m, betas[2];
+  int rc = SLOPE_OK;
+  if (!o->schedule || !slope_schedule_momentum(o->schedule, t, &m)) return SLOPE_OK;
+  if (slope_optim_get(R->o, "momentum", betas, 1) == 1) rc = slope_optim_set(R->o, "momentum", &m, 1);
+  else if (slope_optim_get(R->o, "betas", betas, 2) == 2) {
+    betas[0] = m;
+    rc = slope_optim_set(R->o, "betas", betas, 2);
   }
+  if (rc != SLOPE_OK) {
+    const slope_schedule *s = o->schedule;
+    sx_error_context(R->p->S, "the %s schedule set an invalid momentum",
+                     s->kind ? s->kind->name : "sequential");
+  }
+  return rc;
 }
 
 static void add_gradient_noise(run *R, long t) {
@@ -279,7 +286,7 @@ static int step(run *R) {
     R->step--;
     return stop(R, SLOPE_CONVERGED, "converged: gradient norm %.3g <= tol.grad %g", R->gnorm, o->tol_grad);
   }
-  set_rates(R, o->schedule_per_epoch ? R->epoch : t);
+  if (set_rates(R, o->schedule_per_epoch ? R->epoch : t) != SLOPE_OK) return -1;
   if (o->clip_norm > 0) slope_clip_norm(R->g, n, o->clip_norm);
   if (o->clip_value > 0) slope_clip_value(R->g, n, o->clip_value);
   add_gradient_noise(R, t);
@@ -304,6 +311,27 @@ static int step(run *R) {
     return stop(R, SLOPE_CONVERGED, "converged: |change in f| %.3g <= tol.f %g", fabs(R->f - R->fprev), o->tol_f);
   R->fprev = R->f;
   return 0;
+}
+
+/* Step R->step failed (the error is recorded): say which step, and count
+** only the updates made.  Returns the error code. */
+static int step_failed(run *R) {
+  slope_ctx *S = R->p->S;
+  if (!sx_failed(S)) sx_error(S, SLOPE_ERRARG, "%s: the step failed", slope_optim_kind(R->o));
+  sx_error_context(S, "step %ld", R->step);
+  if (!R->stepped) R->step--;
+  return S->errcode;
+}
+
+/* The run failed with the error recorded in S: the result says so. */
+static int failed(slope_result *r, slope_ctx *S) {
+  if (!sx_failed(S)) sx_error(S, SLOPE_ERRARG, "the run failed");   /* not expected: say something */
+  size_t n = strlen(S->errmsg);
+  if (n >= sizeof r->message) n = sizeof r->message - 1;
+  memcpy(r->message, S->errmsg, n);
+  r->message[n] = '\0';
+  r->status = SLOPE_STATUS_ERROR;
+  return S->errcode;
 }
 
 /* Base rates: per parameter, or the optimizer's lr for all. */
@@ -351,7 +379,10 @@ static int setup(run *R) {
   R->base = R->g + 3 * n;
   set_base(R);
   sx_schedule_restart(R->opt->schedule);
-  set_rates(R, 0);
+  if (set_rates(R, 0) != SLOPE_OK) {   /* the rates of step 1 */
+    sx_error_context(S, "step 1");
+    return S->errcode;
+  }
   slope_rng_seed(&R->rng, R->opt->seed ^ 0x5deece66dULL);
   clock_gettime(CLOCK_MONOTONIC, &R->start);
   return SLOPE_OK;
@@ -360,15 +391,18 @@ static int setup(run *R) {
 int slope_run(slope_problem *p, slope_optim *o, const slope_run_opts *opts,
               slope_result *r, slope_trace **trace) {
   slope_ctx *S = p->S;
+  sx_enter(S);
   memset(r, 0, sizeof *r);
   if (trace) *trace = NULL;
-  if (check_opts(S, opts, p) != SLOPE_OK) return S->errcode;
+  if (check_opts(S, opts, p) != SLOPE_OK) return failed(r, S);
   long total = opts->epochs ? opts->epochs * (long)sx_problem_steps_per_epoch(p) : opts->steps;
   double was_max = 0, want_max = opts->maximize;
   int has_max = slope_optim_get(o, "maximize", &was_max, 1) == 1;
-  if (opts->maximize && !has_max)
-    return sx_error(S, SLOPE_ERRARG, "%s cannot maximize", slope_optim_kind(o));
-  if (has_max && slope_optim_set(o, "maximize", &want_max, 1) != SLOPE_OK) return S->errcode;
+  if (opts->maximize && !has_max) {
+    sx_error(S, SLOPE_ERRARG, "%s cannot maximize", slope_optim_kind(o));
+    return failed(r, S);
+  }
+  if (has_max && slope_optim_set(o, "maximize", &want_max, 1) != SLOPE_OK) return failed(r, S);
 
   run R = {0};
   R.p = p, R.o = o, R.opt = opts, R.r = r, R.n = p->n;
@@ -392,8 +426,7 @@ int slope_run(slope_problem *p, slope_optim *o, const slope_run_opts *opts,
   while (rc == SLOPE_OK && !end && R.step < total) {
     end = step(&R);
     if ((R.step & 1023) == 0) sx_progress_update(&R.bar, R.step, R.f);
-    if (end < 0) rc = S->errcode ? S->errcode : SLOPE_ERRARG;
-    else rc = checkpoint(&R);
+    rc = end < 0 ? step_failed(&R) : checkpoint(&R);
   }
   sx_progress_end(&R.bar);
   if (rc == SLOPE_OK && r->status == SLOPE_MAX_STEPS)
@@ -402,14 +435,22 @@ int slope_run(slope_problem *p, slope_optim *o, const slope_run_opts *opts,
     fprintf(opts->log_file ? opts->log_file : stdout, "%s\n", r->message);
   /* report f and |g| at the final point over all rows, keeping them finite */
   double f = R.f;
-  if (rc == SLOPE_OK && slope_problem_eval(p, p->x, &f, R.g) == SLOPE_OK && isfinite(f)) {
+  int final = rc == SLOPE_OK ? slope_problem_eval(p, p->x, &f, R.g) : rc;
+  if (final == SLOPE_OK && isfinite(f)) {
     r->f = f;
     r->grad_norm = norm2(R.g, R.n);
-  } else r->f = isfinite(R.f) ? R.f : R.fprev;
+  } else {
+    r->f = isfinite(R.f) ? R.f : R.fprev;
+    if (rc == SLOPE_OK) slope_clear_error(S);   /* the run stands without that evaluation */
+  }
   if (!isfinite(r->grad_norm)) r->grad_norm = 0;
   r->steps = R.step;
   r->epochs = R.epoch;
-  if (has_max) slope_optim_set(o, "maximize", &was_max, 1);
+  /* give the caller's maximize back (a value the optimizer held, so it is
+  ** accepted); the setter's sx_enter set the run's error aside: take it back */
+  if (has_max && slope_optim_set(o, "maximize", &was_max, 1) == SLOPE_OK && rc != SLOPE_OK)
+    sx_error_back(S);
+  if (rc != SLOPE_OK) failed(r, S);
   sx_ckpt_free(&R.ck);
   free(R.g);
   if (rc == SLOPE_OK && trace) *trace = R.trace;

@@ -85,6 +85,7 @@ static slope_schedule *alloc_schedule(slope_ctx *S, int form) {
 }
 
 slope_schedule *slope_schedule_new(slope_ctx *S, const char *kind) {
+  sx_enter(S);
   if (!kind) {
     sx_error(S, SLOPE_ERRARG, "schedule: the kind is missing");
     return NULL;
@@ -121,6 +122,7 @@ static int check_part(slope_ctx *S, slope_schedule *p, int i) {
 slope_schedule *slope_schedule_sequential(slope_ctx *S, slope_schedule **parts,
                                           int nparts, const long *milestones,
                                           int nmilestones) {
+  sx_enter(S);
   if (!parts || nparts < 1)
     return sx_error(S, SLOPE_ERRARG, "sequential: give at least one schedule"), NULL;
   if (nparts > SX_SCHED_MAX_MILESTONES)
@@ -158,6 +160,7 @@ slope_schedule *slope_schedule_sequential(slope_ctx *S, slope_schedule **parts,
 
 slope_schedule *slope_schedule_fn(slope_ctx *S, double (*fn)(void *ud, long t, double base),
                                   void *ud) {
+  sx_enter(S);
   if (!fn) return sx_error(S, SLOPE_ERRARG, "schedule: the function is missing"), NULL;
   slope_schedule *s = alloc_schedule(S, SX_SCHED_FN);
   if (!s) return NULL;
@@ -255,6 +258,7 @@ static int set_milestones(slope_schedule *s, const slope_hyper *a, const double 
 
 int slope_schedule_set(slope_schedule *s, const char *name, const double *v, int n) {
   if (!s) return SLOPE_ERRARG;
+  sx_enter(s->S);
   int i = find_arg(s, name);
   if (i < 0) return unknown_arg(s, name);
   const slope_hyper *a = &s->kind->args[i].d;
@@ -277,6 +281,7 @@ int slope_schedule_set(slope_schedule *s, const char *name, const double *v, int
 
 int slope_schedule_set_string(slope_schedule *s, const char *name, const char *value) {
   if (!s) return SLOPE_ERRARG;
+  sx_enter(s->S);
   int i = find_arg(s, name);
   if (i < 0) return unknown_arg(s, name);
   const slope_hyper *a = &s->kind->args[i].d;
@@ -291,6 +296,7 @@ int slope_schedule_set_string(slope_schedule *s, const char *name, const char *v
 
 int slope_schedule_check(slope_schedule *s) {
   if (!s) return SLOPE_ERRARG;
+  sx_enter(s->S);
   if (s->form == SX_SCHED_SEQUENTIAL) {
     for (int i = 0; i < s->nparts; i++)
       if (slope_schedule_check(s->parts[i]) != SLOPE_OK) return SLOPE_ERRARG;
@@ -323,6 +329,7 @@ static slope_schedule *active_part(const slope_schedule *s, long *t) {
 
 double slope_schedule_lr(slope_schedule *s, long t, double base) {
   if (!s) return base;
+  sx_enter(s->S);
   if (t < 0) t = 0;
   switch (s->form) {
   case SX_SCHED_FN: return s->fn(s->ud, t, base);
@@ -334,8 +341,7 @@ double slope_schedule_lr(slope_schedule *s, long t, double base) {
     /* A C caller skipped sx_schedule_check: report once, and let a NaN rate
     ** stop the run rather than run on with made-up values. */
     if (incomplete(s)) {
-      slope_schedule_check(s);
-      return NAN;
+      if (slope_schedule_check(s) != SLOPE_OK) return NAN;   /* the message names what is missing */
     }
     return s->kind->lr(s, t, base);
   }

@@ -5,8 +5,9 @@
 ** state, so two contexts may be used from two threads at once.  Expressions are
 ** handles ('slope_expr') into the context's hash-consed DAG: equal expressions
 ** have equal handles, and a handle stays valid until the context is freed.
-** A function that fails returns 0 (or NULL, or an error code) and records the
-** first error in the context; 'slope_error_get' reads it.  Strings returned by
+** A function that fails returns 0 (or NULL, or an error code) and records
+** why in the context; 'slope_error_get' reads it (see "Errors" below for how
+** long an error lasts).  Strings returned by
 ** the library are borrowed: printed text is valid until the next call on the
 ** same context; names (slope_optim_kind, slope_problem_name, slope_data_name)
 ** live as long as their object.
@@ -31,6 +32,16 @@
 extern "C" {
 #endif
 
+/* Marks a function whose result must not be ignored: a status a caller has
+** to check, or an object it has to free.  GCC and Clang warn about a call
+** that drops it (with GCC even a cast to void does not silence the warning:
+** check the result). */
+#if defined(__GNUC__) || defined(__clang__)
+#define SLOPE_NODISCARD __attribute__((warn_unused_result))
+#else
+#define SLOPE_NODISCARD
+#endif
+
 /* Result codes. */
 enum {
   SLOPE_OK = 0,      /* success */
@@ -46,25 +57,45 @@ enum {
 typedef struct slope_ctx slope_ctx;
 typedef uint32_t slope_expr;          /* 0 means "no expression" (an error) */
 
-/* The first error recorded since the last 'slope_clear_error'. */
+/*
+** Errors.  An error describes the call that failed and does not outlive it:
+** every function that can fail starts from a clean error state, so a call
+** given valid inputs never fails, nor reports another call's message,
+** because an earlier call failed, and 'slope_error_get' after such a call
+** that succeeded reports SLOPE_OK.  Read the error right after the failed
+** call, before the next one that can fail (getters and *_free functions
+** leave it alone).  Within one call the first error wins: the most precise
+** message, from where the failure happened.
+**
+** Constructors can still be chained and checked once at the end: a function
+** given the expression 0 (what a failed call returns) fails and reports the
+** error of the call that made it, however many calls succeeded in between:
+**
+**   slope_expr a = slope_parse(S, "sin(x", 5);        // fails: 0
+**   slope_expr e = slope_add(S, a, slope_var(S, "y"));  // 0, reports the syntax error
+*/
+
+/* The error of the last call, if it failed. */
 typedef struct slope_error {
   int code;           /* SLOPE_OK when there is no error */
   int line, col;      /* 1-based position in parsed text, 0 when not a parse error */
   size_t offset;      /* byte offset of the error in parsed text */
   const char *message;  /* "line:col: what went wrong", then the source line and a caret;
-                        ** borrowed: valid until slope_clear_error or slope_free */
+                        ** borrowed: valid until the next call that can fail */
 } slope_error;
 
 /* Library version as "major.minor.patch". */
 const char *slope_version(void);
 
 /* Create a context; NULL when out of memory.  Free it with 'slope_free'. */
-slope_ctx *slope_new(void);
+SLOPE_NODISCARD slope_ctx *slope_new(void);
 /* Free a context and everything it owns (expressions, tapes stay invalid after). */
 void slope_free(slope_ctx *S);
-/* The first error since the last clear; code is SLOPE_OK if none. */
+/* The error of the last call on the context; code is SLOPE_OK when it
+** succeeded (see "Errors" above). */
 slope_error slope_error_get(const slope_ctx *S);
-/* Forget the recorded error so the next failure is reported. */
+/* Forget the recorded error, also for chains (a function given 0 then reports
+** "no expression").  Never needed before a call: each starts clean. */
 void slope_clear_error(slope_ctx *S);
 
 /* ---- building expressions ---------------------------------------------- */
@@ -110,11 +141,11 @@ size_t slope_size(slope_ctx *S, slope_expr e);
 /* Free variable names of 'e', sorted; returns how many there are (which may
 ** be more than 'max') and stores up to 'max' borrowed names in 'out'; -1 on
 ** an error (out of memory, or 'e' failed), recorded in the context. */
-int slope_vars(slope_ctx *S, slope_expr e, const char **out, int max);
+SLOPE_NODISCARD int slope_vars(slope_ctx *S, slope_expr e, const char **out, int max);
 /* Value of 'e' with the named variables bound; SLOPE_ERRNAME for an unbound
 ** one.  Reductions need data and fail here (use a tape). */
-int slope_eval(slope_ctx *S, slope_expr e, const char *const *names,
-               const double *values, int n, double *result);
+SLOPE_NODISCARD int slope_eval(slope_ctx *S, slope_expr e, const char *const *names,
+                               const double *values, int n, double *result);
 
 /* Infix text that parses back to the same expression (borrowed string). */
 const char *slope_print(slope_ctx *S, slope_expr e);
@@ -132,19 +163,19 @@ typedef struct slope_tape slope_tape;
 /* Compile 'e' for the ordered parameters 'params' and the data columns 'cols'.
 ** Every free name must be one or the other; a column may appear only inside
 ** mean/sum.  Free the tape with 'slope_tape_free' (before its context). */
-slope_tape *slope_compile(slope_ctx *S, slope_expr e,
-                          const char *const *params, int nparams,
-                          const char *const *cols, int ncols);
+SLOPE_NODISCARD slope_tape *slope_compile(slope_ctx *S, slope_expr e,
+                                          const char *const *params, int nparams,
+                                          const char *const *cols, int ncols);
 void slope_tape_free(slope_tape *T);
 int slope_tape_nparams(const slope_tape *T);
 /* Bind data: 'cols[j]' points at 'nrows' doubles for column j (same order as
 ** at compile time).  The memory is borrowed and must outlive the evaluations. */
-int slope_tape_bind(slope_tape *T, const double *const *cols, size_t nrows);
+SLOPE_NODISCARD int slope_tape_bind(slope_tape *T, const double *const *cols, size_t nrows);
 /* Value and full gradient by reverse mode.  'rows' selects a mini-batch of
 ** 'nsel' row indices (NULL: every bound row).  'grad' may be NULL,
 ** and then only the value is computed.  Returns SLOPE_OK or an error code. */
-int slope_tape_grad(slope_tape *T, const double *x, const size_t *rows,
-                    size_t nsel, double *f, double *grad);
+SLOPE_NODISCARD int slope_tape_grad(slope_tape *T, const double *x, const size_t *rows,
+                                    size_t nsel, double *f, double *grad);
 
 
 /* ---- random numbers ---------------------------------------------------- */
@@ -224,7 +255,7 @@ int slope_optim_needs(const char *kind);
 /* A new optimizer of the given kind (one of 'slope_optim_kinds') for
 ** 'nparams' parameters, with PyTorch's defaults.  NULL with SLOPE_ERRNAME
 ** for an unknown kind. */
-slope_optim *slope_optim_new(slope_ctx *S, const char *kind, int nparams);
+SLOPE_NODISCARD slope_optim *slope_optim_new(slope_ctx *S, const char *kind, int nparams);
 void slope_optim_free(slope_optim *o);
 const char *slope_optim_kind(const slope_optim *o);
 /* The number of parameters the optimizer was made for. */
@@ -233,11 +264,11 @@ int slope_optim_nparams(const slope_optim *o);
 ** "etas", "step_sizes"; booleans are 0 or 1).  SLOPE_ERRNAME for a name the
 ** kind does not have, SLOPE_ERRARG for a value out of range; the message names
 ** the parameter and the allowed range. */
-int slope_optim_set(slope_optim *o, const char *name, const double *v, int n);
+SLOPE_NODISCARD int slope_optim_set(slope_optim *o, const char *name, const double *v, int n);
 /* Set a string hyperparameter to one of its choices (lbfgs "line_search":
 ** "strong_wolfe" or "none"; NULL and "" mean "none" where it is a choice).
 ** SLOPE_ERRARG for another string, with the nearest choice suggested. */
-int slope_optim_set_string(slope_optim *o, const char *name, const char *value);
+SLOPE_NODISCARD int slope_optim_set_string(slope_optim *o, const char *name, const char *value);
 /* The current choice of a string hyperparameter ("strong_wolfe"; "" for
 ** "none"), borrowed from the library; NULL with SLOPE_ERRNAME or
 ** SLOPE_ERRARG recorded when 'name' is not a string hyperparameter of 'o'. */
@@ -255,8 +286,8 @@ void slope_optim_reset(slope_optim *o);
 ** step's learning rate per parameter (NULL: the "lr" hyperparameter for all).
 ** Line-search, second-order and derivative-free kinds call 'obj' for more
 ** evaluations; 'rng' is used by "anneal".  Returns SLOPE_OK or an error code. */
-int slope_optim_step(slope_optim *o, double *x, double f, const double *g,
-                     const double *lr, const slope_objective *obj, slope_rng *rng);
+SLOPE_NODISCARD int slope_optim_step(slope_optim *o, double *x, double f, const double *g,
+                                     const double *lr, const slope_objective *obj, slope_rng *rng);
 /* Number of objective evaluations the last step made through 'obj'. */
 long slope_optim_evals(const slope_optim *o);
 
@@ -276,25 +307,25 @@ const slope_hyper *slope_schedule_hyper_at(const char *kind, int i);
 
 /* A schedule of the given kind (one of 'slope_schedule_kinds') with
 ** torch.optim.lr_scheduler's defaults. */
-slope_schedule *slope_schedule_new(slope_ctx *S, const char *kind);
+SLOPE_NODISCARD slope_schedule *slope_schedule_new(slope_ctx *S, const char *kind);
 /* A schedule that runs 'parts[i]' from milestone i-1 on (SequentialLR).  The
 ** parts are borrowed: they must outlive the sequential schedule. */
-slope_schedule *slope_schedule_sequential(slope_ctx *S, slope_schedule **parts,
-                                          int nparts, const long *milestones,
-                                          int nmilestones);
+SLOPE_NODISCARD slope_schedule *slope_schedule_sequential(slope_ctx *S, slope_schedule **parts,
+                                                          int nparts, const long *milestones,
+                                                          int nmilestones);
 /* A schedule computed by a host function of (t, base learning rate). */
-slope_schedule *slope_schedule_fn(slope_ctx *S,
-                                  double (*fn)(void *ud, long t, double base),
-                                  void *ud);
+SLOPE_NODISCARD slope_schedule *slope_schedule_fn(slope_ctx *S,
+                                                  double (*fn)(void *ud, long t, double base),
+                                                  void *ud);
 void slope_schedule_free(slope_schedule *s);
 /* Set a numeric argument by its PyTorch name ('n' values, e.g. milestones). */
-int slope_schedule_set(slope_schedule *s, const char *name, const double *v, int n);
+SLOPE_NODISCARD int slope_schedule_set(slope_schedule *s, const char *name, const double *v, int n);
 /* Set a string argument ("mode", "anneal_strategy", "scale_mode", "threshold_mode"). */
-int slope_schedule_set_string(slope_schedule *s, const char *name, const char *value);
+SLOPE_NODISCARD int slope_schedule_set_string(slope_schedule *s, const char *name, const char *value);
 /* SLOPE_OK when every required argument of 's' (and of the parts of a
 ** sequential schedule) was set; else SLOPE_ERRARG, recorded with the first
 ** missing one's name.  Call after the last set and before the first use. */
-int slope_schedule_check(slope_schedule *s);
+SLOPE_NODISCARD int slope_schedule_check(slope_schedule *s);
 /* Learning rate at step count 't' (0-based) for base learning rate 'base'. */
 double slope_schedule_lr(slope_schedule *s, long t, double base);
 /* Momentum (or Adam's beta1) at 't' for cycling schedules; returns 0 and
@@ -318,23 +349,23 @@ void slope_clip_value(double *g, int n, double limit);
 typedef struct slope_data slope_data;
 
 /* An empty data set; add columns with 'slope_data_add'. */
-slope_data *slope_data_new(slope_ctx *S);
+SLOPE_NODISCARD slope_data *slope_data_new(slope_ctx *S);
 void slope_data_free(slope_data *d);
 /* Add column 'name' as a copy of 'n' values; every column must have the same
 ** number of rows (SLOPE_ERRDATA otherwise), names are unique (SLOPE_ERRNAME). */
-int slope_data_add(slope_data *d, const char *name, const double *v, size_t n);
+SLOPE_NODISCARD int slope_data_add(slope_data *d, const char *name, const double *v, size_t n);
 /* Read a CSV file whose header row names the columns; every other row holds
 ** numbers.  A bad row is an error naming the file, line and column. */
-slope_data *slope_data_csv(slope_ctx *S, const char *path);
+SLOPE_NODISCARD slope_data *slope_data_csv(slope_ctx *S, const char *path);
 /* Synthetic linear-regression data: x ~ N(0, 1) per feature, y = w.x + b +
 ** noise*N(0, 1), from 'seed'.  One weight gives columns x, y; k weights give
 ** x1..xk, y. */
-slope_data *slope_data_regression(slope_ctx *S, size_t n, const double *w, int nw,
-                                  double b, double noise, uint64_t seed);
+SLOPE_NODISCARD slope_data *slope_data_regression(slope_ctx *S, size_t n, const double *w, int nw,
+                                                  double b, double noise, uint64_t seed);
 /* Shuffle the rows with 'seed' and cut them into the first 'fraction' (train)
 ** and the rest (test), both new data sets. */
-int slope_data_split(const slope_data *d, double fraction, uint64_t seed,
-                     slope_data **train, slope_data **test);
+SLOPE_NODISCARD int slope_data_split(const slope_data *d, double fraction, uint64_t seed,
+                                     slope_data **train, slope_data **test);
 size_t slope_data_rows(const slope_data *d);
 int slope_data_ncols(const slope_data *d);
 const char *slope_data_name(const slope_data *d, int j);      /* NULL past the end */
@@ -356,17 +387,19 @@ typedef struct slope_problem slope_problem;
 /* Compile 'f' for the parameters 'params' (in order) starting at 'x0', with
 ** the columns of 'data' (may be NULL) available inside mean/sum.  The data
 ** set is borrowed and must outlive the problem. */
-slope_problem *slope_problem_new(slope_ctx *S, slope_expr f, const char *const *params,
-                                 const double *x0, int nparams, const slope_data *data);
+SLOPE_NODISCARD slope_problem *slope_problem_new(slope_ctx *S, slope_expr f,
+                                                 const char *const *params, const double *x0,
+                                                 int nparams, const slope_data *data);
 /* A problem over a host objective (callbacks in 'obj'); 'names' may be NULL.
 ** 'obj.ud' is borrowed and must outlive the problem.  A callback returning a
 ** code other than SLOPE_OK stops the run; slope_run returns that code. */
-slope_problem *slope_problem_callback(slope_ctx *S, int nparams, const char *const *names,
-                                      const double *x0, slope_objective obj);
+SLOPE_NODISCARD slope_problem *slope_problem_callback(slope_ctx *S, int nparams,
+                                                      const char *const *names,
+                                                      const double *x0, slope_objective obj);
 void slope_problem_free(slope_problem *p);
 /* Batching: 'batch' rows per step (0 = full batch), reshuffled every epoch
 ** when 'shuffle', from 'seed'.  Resets the epoch position. */
-int slope_problem_batch(slope_problem *p, size_t batch, int shuffle, uint64_t seed);
+SLOPE_NODISCARD int slope_problem_batch(slope_problem *p, size_t batch, int shuffle, uint64_t seed);
 int slope_problem_nparams(const slope_problem *p);
 const char *slope_problem_name(const slope_problem *p, int i);
 /* The current point (n doubles, writable). */
@@ -375,15 +408,22 @@ double *slope_problem_x(slope_problem *p);
 ** without data has no epochs or batches. */
 const slope_data *slope_problem_data(const slope_problem *p);
 /* Objective and gradient ('g' may be NULL) at 'x' over all rows. */
-int slope_problem_eval(slope_problem *p, const double *x, double *f, double *g);
+SLOPE_NODISCARD int slope_problem_eval(slope_problem *p, const double *x, double *f, double *g);
 /* One optimizer step on the next batch, for hand-written loops (PyTorch's
 ** loss = closure(); opt.step()): stores f before the update in '*f'.
 ** No schedule, noise or clipping: the caller does those. */
-int slope_problem_step(slope_problem *p, slope_optim *o, double *f);
+SLOPE_NODISCARD int slope_problem_step(slope_problem *p, slope_optim *o, double *f);
 
 /* ---- runs ---------------------------------------------------------------- */
 
-enum { SLOPE_MAX_STEPS, SLOPE_CONVERGED, SLOPE_DIVERGED, SLOPE_STOPPED };
+/* How a run ended (slope_result.status). */
+enum {
+  SLOPE_MAX_STEPS,     /* made every step asked for */
+  SLOPE_CONVERGED,     /* a tolerance was met */
+  SLOPE_DIVERGED,      /* f, the gradient or the point stopped being finite */
+  SLOPE_STOPPED,       /* on_step, an interrupt, the time limit or memory for the trace */
+  SLOPE_STATUS_ERROR   /* failed: slope_run returned an error code; the message says why */
+};
 
 /* What an on_step callback sees. */
 typedef struct slope_step_info {
@@ -439,21 +479,23 @@ void slope_run_defaults(slope_run_opts *o);
 typedef struct slope_trace slope_trace;
 
 typedef struct slope_result {
-  int status;               /* SLOPE_MAX_STEPS, SLOPE_CONVERGED, SLOPE_DIVERGED, SLOPE_STOPPED */
+  int status;               /* SLOPE_MAX_STEPS ... SLOPE_STATUS_ERROR */
   long steps, epochs;
   double f;                 /* objective at x (over all rows), always finite */
   double grad_norm;
   char message[512];        /* what happened, and what to try when it went wrong */
 } slope_result;
 
-/* The status as a word: "max_steps", "converged", "diverged", "stopped". */
+/* The status as a word: "max_steps", "converged", "diverged", "stopped", "error". */
 const char *slope_status_name(int status);
 /* Run 'o' on 'p' from p's current point; the point is updated in place (the
 ** last finite point on divergence).  '*trace' (if not NULL) receives a new
 ** trace to free with slope_trace_free.  Returns SLOPE_OK or an error code (an
-** error is not a divergence: bad options, a failing callback). */
-int slope_run(slope_problem *p, slope_optim *o, const slope_run_opts *opts,
-              slope_result *r, slope_trace **trace);
+** error is not a divergence: bad options, a failing callback, a schedule
+** that sets an invalid momentum); on an error the result still holds the
+** steps made, status SLOPE_STATUS_ERROR and the error's message, no trace. */
+SLOPE_NODISCARD int slope_run(slope_problem *p, slope_optim *o, const slope_run_opts *opts,
+                              slope_result *r, slope_trace **trace);
 
 /* ---- traces --------------------------------------------------------------- */
 
@@ -468,8 +510,8 @@ int slope_trace_nparams(const slope_trace *t);
 int slope_trace_row(const slope_trace *t, size_t row, long *step, double *f,
                     double *lr, double *grad_norm, double *x);
 /* Write the trace as CSV (step,f,lr,grad_norm,<names>) or JSON. */
-int slope_trace_csv(const slope_trace *t, const char *path, const char *const *names);
-int slope_trace_json(const slope_trace *t, const char *path, const char *const *names);
+SLOPE_NODISCARD int slope_trace_csv(const slope_trace *t, const char *path, const char *const *names);
+SLOPE_NODISCARD int slope_trace_json(const slope_trace *t, const char *path, const char *const *names);
 
 /* ---- checkpoints ---------------------------------------------------------- */
 
@@ -481,13 +523,15 @@ int slope_trace_json(const slope_trace *t, const char *path, const char *const *
 
 /* Write the state of 'p' and/or 'o' (either may be NULL) to 'path' atomically
 ** (through 'path.tmp' and a rename). */
-int slope_checkpoint_save(slope_ctx *S, const char *path, const slope_problem *p, const slope_optim *o);
+SLOPE_NODISCARD int slope_checkpoint_save(slope_ctx *S, const char *path, const slope_problem *p,
+                                          const slope_optim *o);
 /* Restore 'p' and/or 'o' from any checkpoint; the parameter names, data rows,
 ** batching and optimizer kind must match.  On an error nothing changes. */
-int slope_checkpoint_load(slope_ctx *S, const char *path, slope_problem *p, slope_optim *o);
+SLOPE_NODISCARD int slope_checkpoint_load(slope_ctx *S, const char *path, slope_problem *p,
+                                          slope_optim *o);
 /* A new optimizer of the kind, size, hyperparameters and state saved at 'path',
 ** restoring 'p' as well when not NULL; NULL on an error. */
-slope_optim *slope_checkpoint_optim(slope_ctx *S, const char *path, slope_problem *p);
+SLOPE_NODISCARD slope_optim *slope_checkpoint_optim(slope_ctx *S, const char *path, slope_problem *p);
 
 /* ---- did you mean: names for error messages ------------------------------- */
 

@@ -825,9 +825,9 @@ static int compile(build *b, slope_tape *T) {
 slope_tape *slope_compile(slope_ctx *S, slope_expr e, const char *const *params, int nparams,
                           const char *const *cols, int ncols) {
   if (!S) return NULL;
-  if (sx_failed(S)) return NULL;
-  if (e == SX_NIL || e >= S->nnodes)
-    return sx_error(S, SLOPE_ERRARG, "slope_compile: not an expression"), NULL;
+  sx_enter(S);
+  if (e == SX_NIL) return sx_failed_arg(S), NULL;
+  if (e >= S->nnodes) return sx_error(S, SLOPE_ERRARG, "slope_compile: not an expression"), NULL;
   if (check_names(S, params, nparams, cols, ncols) != SLOPE_OK) return NULL;
   slope_tape *T = calloc(1, sizeof *T);
   if (!T) return sx_error(S, SLOPE_ERRMEM, "out of memory"), NULL;
@@ -874,6 +874,7 @@ int slope_tape_nparams(const slope_tape *T) { return T ? T->nparams : 0; }
 
 int slope_tape_bind(slope_tape *T, const double *const *cols, size_t nrows) {
   if (!T) return SLOPE_ERRARG;
+  sx_enter(T->S);
   if (T->ncols && !cols)
     return sx_error(T->S, SLOPE_ERRARG, "slope_tape_bind: the column list is NULL");
   for (uint32_t c = 0; c < T->ncolreg; c++)

@@ -120,6 +120,7 @@ static const char *param_name(const char *const *names, int i, char *tmp, size_t
 
 int slope_trace_csv(const slope_trace *t, const char *path, const char *const *names) {
   out o;
+  sx_enter(t->S);
   if (open_out(t, path, &o) != SLOPE_OK) return t->S->errcode;
   FILE *fp = o.fp;
   char tmp[32];
@@ -143,6 +144,7 @@ static void json_num(FILE *fp, double v) {
 
 int slope_trace_json(const slope_trace *t, const char *path, const char *const *names) {
   out o;
+  sx_enter(t->S);
   if (open_out(t, path, &o) != SLOPE_OK) return t->S->errcode;
   FILE *fp = o.fp;
   char tmp[32];

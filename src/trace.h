@@ -16,7 +16,8 @@ struct slope_trace {
 
 /* A trace for 'n' parameters with room for 'expect' rows (at most 16 MB of
 ** them) before it grows; it never grows past S->maxmem bytes. */
-slope_trace *sx_trace_new(slope_ctx *S, int n, size_t expect);
-int sx_trace_add(slope_trace *t, long step, double f, double lr, double gnorm, const double *x);
+SX_NODISCARD slope_trace *sx_trace_new(slope_ctx *S, int n, size_t expect);
+SX_NODISCARD int sx_trace_add(slope_trace *t, long step, double f, double lr, double gnorm,
+                              const double *x);
 
 #endif

@@ -237,8 +237,8 @@ static slope_data *ids(slope_ctx *S, size_t n) {
   double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
   for (size_t i = 0; i < n; i++) { a[i] = (double)i; b[i] = 10.0 * (double)i; }
   slope_data *d = slope_data_new(S);
-  slope_data_add(d, "id", a, n);
-  slope_data_add(d, "ten", b, n);
+  CHECK_INT(slope_data_add(d, "id", a, n), SLOPE_OK);
+  CHECK_INT(slope_data_add(d, "ten", b, n), SLOPE_OK);
   free(a);
   free(b);
   return d;
@@ -292,8 +292,8 @@ static void test_split(slope_ctx *S) {
 
   /* the seed matters */
   slope_data *d = ids(S, 50), *a, *b, *c, *e;
-  slope_data_split(d, 0.5, 1, &a, &b);
-  slope_data_split(d, 0.5, 2, &c, &e);
+  CHECK_INT(slope_data_split(d, 0.5, 1, &a, &b), SLOPE_OK);
+  CHECK_INT(slope_data_split(d, 0.5, 2, &c, &e), SLOPE_OK);
   CHECK(memcmp(slope_data_find(a, "id"), slope_data_find(c, "id"), 25 * sizeof(double)) != 0);
   slope_data_free(a);
   slope_data_free(b);

@@ -84,7 +84,7 @@ static void closed_form(slope_ctx *S) {
   CHECK_INT(slope_optim_set(o, "lr", &lr, 1), SLOPE_OK);
   for (int k = 1; k <= 60; k++) {
     double g = 2 * x;
-    slope_optim_step(o, &x, x * x, &g, NULL, NULL, NULL);
+    CHECK_INT(slope_optim_step(o, &x, x * x, &g, NULL, NULL, NULL), SLOPE_OK);
     CHECK_NEAR(x, 10 * pow(0.8, k), 1e-13);
   }
   slope_optim_free(o);
@@ -144,8 +144,8 @@ static void hyper_tables(slope_ctx *S) {
       if (strcmp(d->name, "etas") == 0) w[0] = 0.25, w[1] = 2;
       if (strcmp(d->name, "nesterov") == 0) {
         double m = 0.9, zero = 0;
-        slope_optim_set(o, "momentum", &m, 1);
-        slope_optim_set(o, "dampening", &zero, 1);
+        CHECK_INT(slope_optim_set(o, "momentum", &m, 1), SLOPE_OK);
+        CHECK_INT(slope_optim_set(o, "dampening", &zero, 1), SLOPE_OK);
       }
       if (strcmp(d->name, "dampening") == 0) w[0] = 0.1;
       if (!CHECK(slope_optim_set(o, d->name, w, d->n) == SLOPE_OK))
@@ -159,7 +159,7 @@ static void hyper_tables(slope_ctx *S) {
     CHECK_INT(slope_optim_get(o, "no_such", NULL, 0), -1);
     /* 'lr' is slot 0 of every class (sx_lr relies on it) */
     double lr = 0.125;
-    slope_optim_set(o, "lr", &lr, 1);
+    CHECK_INT(slope_optim_set(o, "lr", &lr, 1), SLOPE_OK);
     CHECK(o->h[0] == 0.125);
     slope_optim_free(o);
   }
@@ -305,7 +305,7 @@ static void trajectory(slope_optim *o, const double *lr, double *out) {
   double x[3] = {2.0, -3.0, 0.5}, g[3];
   for (int k = 0; k < 12; k++) {
     gradient(1, x, g);
-    slope_optim_step(o, x, 0, g, lr, NULL, NULL);
+    CHECK_INT(slope_optim_step(o, x, 0, g, lr, NULL, NULL), SLOPE_OK);
     memcpy(out + 3 * k, x, sizeof x);
   }
 }
@@ -317,9 +317,10 @@ static void reset_and_lr(slope_ctx *S) {
     const char *kind = defaults[k].kind;
     slope_optim *fresh = slope_optim_new(S, kind, 3), *used = slope_optim_new(S, kind, 3);
     double lr = 0.05, m = 0.9, a[36], b[36], c[36];
-    slope_optim_set(fresh, "lr", &lr, 1);
-    slope_optim_set(used, "lr", &lr, 1);
-    if (slope_optim_set(fresh, "momentum", &m, 1) == SLOPE_OK) slope_optim_set(used, "momentum", &m, 1);
+    CHECK_INT(slope_optim_set(fresh, "lr", &lr, 1), SLOPE_OK);
+    CHECK_INT(slope_optim_set(used, "lr", &lr, 1), SLOPE_OK);
+    if (slope_optim_set(fresh, "momentum", &m, 1) == SLOPE_OK)
+      CHECK_INT(slope_optim_set(used, "momentum", &m, 1), SLOPE_OK);
     slope_clear_error(S);
     trajectory(fresh, NULL, a);
     trajectory(used, NULL, b);

@@ -89,7 +89,7 @@ static slope_optim *lbfgs_for(slope_ctx *S, const lb_case *c) {
   if (c->max_eval) set1(o, "max_eval", c->max_eval);
   set1(o, "history_size", c->history_size);
   set1(o, "maximize", c->maximize);
-  slope_optim_set_string(o, "line_search", c->strong_wolfe ? "strong_wolfe" : "none");
+  CHECK_INT(slope_optim_set_string(o, "line_search", c->strong_wolfe ? "strong_wolfe" : "none"), SLOPE_OK);
   return o;
 }
 
@@ -177,7 +177,7 @@ static void test_lbfgs_misc(slope_ctx *S) {
   /* history_size changed between steps restarts the history without harm */
   set1(o, "tolerance_grad", 1e-7);
   set1(o, "history_size", 2);
-  slope_optim_set_string(o, "line_search", "strong_wolfe");
+  CHECK_INT(slope_optim_set_string(o, "line_search", "strong_wolfe"), SLOPE_OK);
   CHECK_INT(slope_optim_step(o, x, f, g, NULL, &obj, NULL), SLOPE_OK);
   set1(o, "history_size", 5);
   fg_cb(&u, x, &f, g);
@@ -411,10 +411,12 @@ static void test_anneal(slope_ctx *S) {
     slope_rng r;
     slope_rng_seed(&r, seed);
     double x = 0, f;
+    int ok = 1;
     for (int t = 0; t < 2000; t++) {
       quad_fg(&q, &x, &f, NULL);
-      slope_optim_step(o, &x, f, NULL, NULL, &obj, &r);
+      ok &= slope_optim_step(o, &x, f, NULL, NULL, &obj, &r) == SLOPE_OK;
     }
+    CHECK(ok);
     CHECK(fabs(x - 3) < 0.5);
     slope_optim_free(o);
   }
@@ -429,15 +431,16 @@ static void test_anneal(slope_ctx *S) {
   slope_rng r;
   slope_rng_seed(&r, 7);
   double x[2] = {-2, 3}, f = bumpy(x);
-  int uphill = 0, moves = 0;
+  int uphill = 0, moves = 0, ok = 1;
   for (int t = 0; t < 1000; t++) {
     double x0[2] = {x[0], x[1]};
-    slope_optim_step(o, x, f, NULL, NULL, &ob, &r);
+    ok &= slope_optim_step(o, x, f, NULL, NULL, &ob, &r) == SLOPE_OK;
     double fn = bumpy(x);
     if (fn > f) uphill++;
     if (x[0] != x0[0] || x[1] != x0[1]) moves++;
     f = fn;
   }
+  CHECK(ok);
   CHECK_INT(uphill, 0);
   CHECK(moves > 20);
 

@@ -163,9 +163,9 @@ static void check_tape(slope_tape *T, sx_id e, const env *E, const double *want,
     memcpy(x, E->x, (size_t)n * sizeof *x);
     double h = 1e-5 * (fabs(x[i]) > 1 ? fabs(x[i]) : 1), fp, fm;
     x[i] = E->x[i] + h;
-    slope_tape_grad(T, x, E->rows, E->nsel, &fp, NULL);
+    int rc = slope_tape_grad(T, x, E->rows, E->nsel, &fp, NULL);
     x[i] = E->x[i] - h;
-    slope_tape_grad(T, x, E->rows, E->nsel, &fm, NULL);
+    if (rc != SLOPE_OK || slope_tape_grad(T, x, E->rows, E->nsel, &fm, NULL) != SLOPE_OK) fp = fm = NAN;
     double fd = (fp - fm) / (2 * h);
     sx_id d = sx_diff(S, e, V(E->names[i]));
     double sym = eval_ref(d, E);
@@ -399,7 +399,7 @@ static void test_fused(void) {
     slope_tape *T = compile(forms[i], names, 2, cols, 2);
     CHECK(T != NULL);
     if (!T) continue;
-    slope_tape_bind(T, data, NR);
+    CHECK_INT(slope_tape_bind(T, data, NR), SLOPE_OK);
     env E = {names, x, 2, cols, data, 2, NR, NULL, 0};
     check_tape(T, forms[i], &E, NULL, 1e-6, 1e-12);
     slope_tape_free(T);
@@ -598,7 +598,7 @@ static void test_mse(void) {
 
   /* log(1 + mean(r^2)) + w^2: scalar parts around a reduction */
   T = compile(ADD(F1(SX_LOG, ADD(N(1), mse)), POWN(V("w"), 2)), names, 2, cols, 2);
-  slope_tape_bind(T, data, MAXN);
+  CHECK_INT(slope_tape_bind(T, data, MAXN), SLOPE_OK);
   double f, g[2];
   lin h = hand_mse(p[0], p[1], x, y, MAXN, NULL, 0, 1);
   CHECK_INT(slope_tape_grad(T, p, NULL, 0, &f, g), SLOPE_OK);
@@ -609,7 +609,7 @@ static void test_mse(void) {
 
   /* two reductions: mean(r^2) * sum(exp(-b*x)) */
   T = compile(MUL(mse, SUM(F1(SX_EXP, MUL(N(-1), MUL(V("b"), V("x")))))), names, 2, cols, 2);
-  slope_tape_bind(T, data, MAXN);
+  CHECK_INT(slope_tape_bind(T, data, MAXN), SLOPE_OK);
   double B = 0, dB = 0;
   for (int i = 0; i < MAXN; i++) {
     B += exp(-p[1] * x[i]);
@@ -623,7 +623,7 @@ static void test_mse(void) {
 
   /* reductions of row-independent terms, and of data alone */
   T = compile(ADD(ADD(MEAN(V("w")), SUM(POWN(V("b"), 2))), SUM(POWN(V("x"), 2))), names, 2, cols, 2);
-  slope_tape_bind(T, data, 10);
+  CHECK_INT(slope_tape_bind(T, data, 10), SLOPE_OK);
   double sx2 = 0;
   for (int i = 0; i < 10; i++) sx2 += x[i] * x[i];
   CHECK_INT(slope_tape_grad(T, p, NULL, 0, &f, g), SLOPE_OK);
@@ -635,7 +635,7 @@ static void test_mse(void) {
   /* the same row subexpression in two reductions, and a column used twice */
   sx_id q = MUL(V("w"), V("x"));
   T = compile(ADD(MEAN(F1(SX_SIN, q)), MUL(V("b"), SUM(MUL(q, V("x"))))), names, 2, cols, 2);
-  slope_tape_bind(T, data, 300);
+  CHECK_INT(slope_tape_bind(T, data, 300), SLOPE_OK);
   double A = 0, dA = 0, C = 0, dC = 0;
   for (int i = 0; i < 300; i++) {
     A += sin(p[0] * x[i]) / 300;
@@ -665,7 +665,7 @@ static void test_big_rows(void) {
   slope_tape *T = compile(e, names, 2, cols, 1);
   CHECK(T && T->bs < 256);
   if (!T) return;
-  slope_tape_bind(T, data, NR);
+  CHECK_INT(slope_tape_bind(T, data, NR), SLOPE_OK);
   const double x[2] = {0.3, 0.2};
   double f = 0, da = 0, dc = 0, ft, g[2];
   for (int i = 0; i < NR; i++)

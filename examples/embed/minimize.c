@@ -16,8 +16,9 @@
 ** slope_run_opts only borrow what they point at.
 **
 ** Errors: a constructor returns 0 or NULL, other functions return an error
-** code (SLOPE_OK is 0); either way the context keeps the first error's code
-** and message until slope_clear_error, and slope_error_get reads them.
+** code (SLOPE_OK is 0); either way slope_error_get reads the code and message
+** of that failed call until the next call (a failed call does not affect the
+** next one, and a constructor given 0 reports the failure that made it).
 */
 #include <stdio.h>
 #include <string.h>
