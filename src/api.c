@@ -95,6 +95,7 @@ int slope_function_eval(const char *fn, const double *args, int nargs, double *r
 }
 
 const char *slope_var_name(slope_ctx *S, slope_expr e) {
+  sx_enter(S);
   if (!valid(S, e) || sx_kind(S, e) != SX_VAR) return NULL;
   return sx_name(S, e);
 }
