@@ -314,7 +314,8 @@ static void set_base(run *R) {
 }
 
 /* Continue from a checkpoint: its hyperparameters replace the optimizer's
-** (as torch's load_state_dict does), except maximize, which the run sets. */
+** (as torch's load_state_dict does), except maximize, which the run sets
+** from the call and the optimizer given now. */
 static int resume(run *R, int has_max, double want_max) {
   slope_ctx *S = R->p->S;
   sx_run_pos pos = {0};
@@ -364,8 +365,11 @@ int slope_run(slope_problem *p, slope_optim *o, const slope_run_opts *opts,
   if (trace) *trace = NULL;
   if (check_opts(S, opts, p) != SLOPE_OK) return S->errcode;
   long total = opts->epochs ? opts->epochs * (long)sx_problem_steps_per_epoch(p) : opts->steps;
-  double was_max = 0, want_max = opts->maximize;
+  /* ascent when the call or the optimizer asks for it: a script ported from
+  ** PyTorch says sgd(..., maximize=True) and calls a plain minimize */
+  double was_max = 0;
   int has_max = slope_optim_get(o, "maximize", &was_max, 1) == 1;
+  double want_max = opts->maximize || was_max != 0;
   if (opts->maximize && !has_max)
     return sx_error(S, SLOPE_ERRARG, "%s cannot maximize", slope_optim_kind(o));
   if (has_max && slope_optim_set(o, "maximize", &want_max, 1) != SLOPE_OK) return S->errcode;

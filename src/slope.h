@@ -326,7 +326,7 @@ typedef struct slope_noise {
 typedef struct slope_run_opts {
   long steps;                /* updates to make; 0: from epochs */
   long epochs;               /* passes over the data (with data); 0: from steps */
-  int maximize;              /* gradient ascent (sets the optimizer's maximize) */
+  int maximize;              /* gradient ascent; an optimizer whose own maximize is set ascends too */
   const double *lr;          /* per-parameter base learning rates, or NULL */
   slope_schedule *schedule;  /* borrowed; NULL: constant learning rate */
   int schedule_per_epoch;    /* t counts epochs instead of steps */
