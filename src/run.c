@@ -52,6 +52,8 @@ typedef struct run {
   int n;
   double *g, *xprev, *lr, *base;
   double f, fprev, gnorm, lr0;
+  double f0;           /* f where this run (or the resumed one) started */
+  int ascend;          /* the run maximizes */
   long step, epoch;
   double epoch_fsum;
   long epoch_steps;
@@ -189,7 +191,31 @@ static void objective_text(const run *R, char *out, size_t cap) {
 
 /* What went wrong, for the message: f, one gradient entry or one parameter
 ** that is not finite, where, and the objective's text. */
-enum { BAD_F, BAD_GRAD, BAD_X };
+enum { BAD_F, BAD_GRAD, BAD_X, BAD_GROWTH, BAD_BIG_X };
+
+/*
+** A run can blow up without ever reaching inf: lr 1e-4 on badly scaled data
+** took f to 5e26 in 100 steps and ended as 'max_steps'.  Two bounds that a
+** run going anywhere sensible does not reach tell it apart:
+**  - f moved the wrong way (up when minimizing) by more than GROWTH times
+**    (1 + |f at the start|).  An optimizer makes f smaller; noise, annealing
+**    or a mini-batch make it larger only by small factors for a while, never
+**    by twelve orders of magnitude: a run that does is growing geometrically
+**    and would overflow some hundred steps later.
+**  - a parameter passed BIG_X: its square (almost every loss has one) is
+**    then within 1e8 of overflowing, and no quantity a model fits lives
+**    there.  This bound also catches an ascent of a function unbounded above.
+** A resumed run measures growth from the checkpoint's f.
+*/
+#define GROWTH 1e12
+#define BIG_X 1e150
+
+static int blew_up(const run *R) {
+  double sign = R->ascend ? -1 : 1;
+  if (sign * (R->f - R->f0) > GROWTH * (1 + fabs(R->f0))) return BAD_GROWTH;
+  for (int i = 0; i < R->n; i++) if (fabs(R->p->x[i]) > BIG_X) return BAD_BIG_X;
+  return 0;
+}
 
 /* "nan", "inf" or "-inf" ("-nan" would only confuse). */
 static const char *bad_word(double v) { return isnan(v) ? "nan" : v > 0 ? "inf" : "-inf"; }
@@ -203,6 +229,16 @@ static void what_text(const run *R, int bad, char *out, size_t cap) {
     snprintf(out, cap, "the update made %s %s", R->p->names[i], bad_word(R->p->x[i]));
     return;
   }
+  if (bad == BAD_GROWTH) {
+    snprintf(out, cap, "f %s from %.4g at the start to %.4g at %s (it grows without bound)",
+             R->ascend ? "fell" : "rose", R->f0, R->f, at);
+    return;
+  }
+  if (bad == BAD_BIG_X) {
+    for (i = 0; fabs(R->p->x[i]) <= BIG_X; i++) {}
+    snprintf(out, cap, "%s = %.4g passed %g (f = %.4g)", R->p->names[i], R->p->x[i], BIG_X, R->f);
+    return;
+  }
   char value[80];
   if (bad == BAD_F) snprintf(value, sizeof value, "f = %s", bad_word(R->f));
   else snprintf(value, sizeof value, "the gradient is not finite: d/d%s = %s", R->p->names[i], bad_word(R->g[i]));
@@ -214,11 +250,20 @@ static void what_text(const run *R, int bad, char *out, size_t cap) {
   snprintf(out, cap, "%s at %s%s", value, at, fn);
 }
 
+/* f went to infinity in the direction the run goes (+inf when maximizing):
+** no step size helps, the function has no optimum.  A parameter past BIG_X
+** while f improved on its start is the same, caught before f overflows. */
+static int unbounded(const run *R, int bad) {
+  double sign = R->ascend ? 1 : -1;
+  if (bad == BAD_F) return isinf(R->f) && sign * R->f > 0;
+  return bad == BAD_BIG_X && sign * (R->f - R->f0) > 0;
+}
+
 /* Stop as diverged at the last point where f was finite: with 'revert' the
 ** point before the previous update (f or g is not finite at the current
 ** one), else the point before this update (the update itself went bad). */
 static int diverged(run *R, int bad, int revert) {
-  char what[320], advice[96];
+  char what[400], advice[200];
   what_text(R, bad, what, sizeof what);
   if (revert && R->step == 1) {   /* nothing finite to go back to: no step was made */
     R->step = 0;
@@ -227,8 +272,19 @@ static int diverged(run *R, int bad, int revert) {
   memcpy(R->p->x, R->xprev, (size_t)R->n * sizeof *R->xprev);
   if (revert) R->step--;
   /* the advice goes in whole: long names shorten the description instead */
-  int len = snprintf(advice, sizeof advice, "; the last finite point is kept. "
-                     "Try a smaller learning rate (lr = %g now) or clipping", R->lr[0]);
+  int len;
+  if (unbounded(R, bad))
+    len = snprintf(advice, sizeof advice, "; f is unbounded %s: it has no %s to find "
+                   "(the last finite point is kept)", R->ascend ? "above" : "below",
+                   R->ascend ? "maximum" : "minimum");
+  else if (bad == BAD_GROWTH || bad == BAD_BIG_X) {
+    char last[96];
+    point_text(R, R->p->x, last, sizeof last);
+    len = snprintf(advice, sizeof advice, "; the last point within bounds is kept (%s). "
+                   "Try a smaller learning rate (lr = %g now) or clipping", last, R->lr[0]);
+  } else
+    len = snprintf(advice, sizeof advice, "; the last finite point is kept. "
+                   "Try a smaller learning rate (lr = %g now) or clipping", R->lr[0]);
   int room = (int)sizeof R->r->message - len - 32;
   return stop(R, SLOPE_DIVERGED, "diverged at step %ld: %.*s%s", R->step, room > 0 ? room : 0, what, advice);
 }
@@ -274,6 +330,8 @@ static int step(run *R) {
   if (sx_problem_eval_batch(p, p->x, &R->f, R->g) != SLOPE_OK) return -1;
   if (!isfinite(R->f)) return diverged(R, BAD_F, 1);
   if (!all_finite(R->g, n)) return diverged(R, BAD_GRAD, 1);
+  int big = blew_up(R);
+  if (big) return diverged(R, big, 1);
   R->gnorm = norm2(R->g, n);
   if (o->tol_grad > 0 && R->gnorm <= o->tol_grad) {
     R->step--;
@@ -388,6 +446,8 @@ int slope_run(slope_problem *p, slope_optim *o, const slope_run_opts *opts,
     R.fprev = R.f;
     R.gnorm = norm2(R.g, R.n);
   }
+  R.f0 = R.f;
+  R.ascend = want_max != 0;
   /* a resumed trace starts with the row of the checkpoint's step, as recorded before */
   if (rc == SLOPE_OK && R.trace) rc = sx_trace_add(R.trace, R.step, R.f, R.lr[0], R.gnorm, p->x);
   r->status = SLOPE_MAX_STEPS;
