@@ -210,7 +210,7 @@ static void apply_batching(lua_State *L, slope_ctx *S, slope_problem *p, int opt
 static const char *const run_options[] = {
   "optimizer", "steps", "epochs", "data", "batch", "shuffle", "seed", "schedule",
   "noise", "clip", "tol", "log", "trace", "every", "on_step", "lr", "params", "time",
-  "checkpoint", "resume", NULL
+  "checkpoint", "resume", "trace_full", "log_params", NULL
 };
 
 static double opt_number(lua_State *L, int t, const char *key, double def, const char *what) {
@@ -377,8 +377,34 @@ static void read_limits(lua_State *L, int opts, slope_run_opts *o, const char *w
   if (lua_getfield(L, opts, "trace") == LUA_TBOOLEAN) o->trace_every = lua_toboolean(L, -1);
   else o->trace_every = opt_count(L, opts, "trace", 1, what);
   lua_pop(L, 1);
+  if (lua_getfield(L, opts, "trace_full") != LUA_TNIL) {
+    check_option_type(L, LUA_TBOOLEAN, what, "trace_full", "true or false");
+    o->trace_full = lua_toboolean(L, -1);
+  }
+  lua_pop(L, 1);
   o->every = opt_count(L, opts, "every", 1, what);
   o->seed = (uint64_t)opt_count(L, opts, "seed", 0, what);
+}
+
+/* log_params = true (every parameter on each log line), false (none) or a
+** list of names.  The index list lives on the stack as long as the run. */
+static void read_log_params(lua_State *L, int opts, slope_problem *p, slope_run_opts *o, const char *what) {
+  int t = lua_getfield(L, opts, "log_params");
+  if (t == LUA_TBOOLEAN) o->log_params = lua_toboolean(L, -1) ? 1 : -1;
+  else if (t == LUA_TTABLE) {
+    int list = lua_gettop(L), n = (int)luaL_len(L, list), np = slope_problem_nparams(p);
+    int *idx = lua_newuserdatauv(L, (size_t)(n > 0 ? n : 1) * sizeof *idx, 0);
+    for (int j = 0; j < n; j++) {
+      const char *name = lua_geti(L, list, j + 1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+      idx[j] = -1;
+      for (int i = 0; i < np; i++) if (strcmp(slope_problem_name(p, i), name) == 0) idx[j] = i;
+      if (idx[j] < 0) luaL_error(L, "%s: log_params[%d] is not a parameter: %s", what, j + 1, luaL_tolstring(L, -1, NULL));
+      lua_pop(L, 1);
+    }
+    o->log_list = idx;
+    o->log_nlist = n;
+  } else if (t != LUA_TNIL)
+    luaL_error(L, "%s: log_params must be true, false or a list of parameter names, got %s", what, luaL_typename(L, -1));
 }
 
 /* checkpoint = { path = "run.ck", every = 100 } and resume = "run.ck".  The
@@ -477,6 +503,7 @@ static int run(lua_State *L, int maximize) {
   slope_run_defaults(&o);
   o.maximize = maximize;
   read_limits(L, 3, &o, what);
+  read_log_params(L, 3, P->p, &o, what);
   read_checkpoint(L, 3, &o, what);
   if (o.epochs && !P->p->data) luaL_error(L, "%s: epochs needs data (use steps)", what);
   ls_optimizer *O = run_optimizer(L, S, 3, what);
@@ -649,7 +676,8 @@ static int trace_len(lua_State *L) {
   return 1;
 }
 
-/* trace[k]: { step, f, lr, grad_norm, x = { name = value } } for k = 0..#trace */
+/* trace[k]: { step, f, lr, grad_norm, x = { name = value } } for k = 0..#trace, and
+** batch_f in a mini-batch run (where f and grad_norm are nan unless trace_full) */
 static int trace_index(lua_State *L) {
   ls_trace *T = check_trace(L);
   if (lua_type(L, 2) == LUA_TSTRING) {
@@ -672,6 +700,10 @@ static int trace_index(lua_State *L) {
   lua_pushnumber(L, f); lua_setfield(L, -2, "f");
   lua_pushnumber(L, lr); lua_setfield(L, -2, "lr");
   lua_pushnumber(L, gn); lua_setfield(L, -2, "grad_norm");
+  if (slope_trace_minibatch(T->t)) {
+    lua_pushnumber(L, slope_trace_batch_f(T->t, (size_t)k));
+    lua_setfield(L, -2, "batch_f");
+  }
   lua_createtable(L, 0, n);
   for (int i = 0; i < n; i++) {
     lua_pushnumber(L, x[i]);
@@ -683,29 +715,30 @@ static int trace_index(lua_State *L) {
   return 1;
 }
 
-/* trace:column "f" (or "step", "lr", "grad_norm", a parameter name): an array over rows 0.. */
+/* trace:column "f" (or "step", "lr", "grad_norm", "batch_f", a parameter name): an array over rows 0.. */
 static int trace_column(lua_State *L) {
   ls_trace *T = check_trace(L);
   const char *name = luaL_checkstring(L, 2);
   int n = slope_trace_nparams(T->t), which = -1;
-  const char *fixed[] = {"step", "f", "lr", "grad_norm"};
-  for (int i = 0; i < 4; i++) if (strcmp(name, fixed[i]) == 0) which = i;
+  const char *fixed[] = {"step", "f", "lr", "grad_norm", "batch_f"};
+  for (int i = 0; i < 5; i++) if (strcmp(name, fixed[i]) == 0) which = i;
   lua_getiuservalue(L, 1, 1);
   for (int i = 0; i < n && which < 0; i++) {
     lua_geti(L, -1, i + 1);
-    if (strcmp(lua_tostring(L, -1), name) == 0) which = 4 + i;
+    if (strcmp(lua_tostring(L, -1), name) == 0) which = 5 + i;
     lua_pop(L, 1);
   }
-  if (which < 0) return luaL_error(L, "trace:column: no column '%s' (step, f, lr, grad_norm or a parameter)", name);
+  if (which < 0) return luaL_error(L, "trace:column: no column '%s' (step, f, lr, grad_norm, batch_f or a parameter)", name);
   double *x = lua_newuserdatauv(L, (size_t)n * sizeof *x, 0);
   size_t rows = slope_trace_rows(T->t);
   lua_createtable(L, (int)rows, 0);
   for (size_t k = 0; k < rows; k++) {
     long step;
-    double v[4];
+    double v[5];
     slope_trace_row(T->t, k, &step, &v[1], &v[2], &v[3], x);
+    v[4] = slope_trace_batch_f(T->t, k);
     if (which == 0) lua_pushinteger(L, step);
-    else lua_pushnumber(L, which < 4 ? v[which] : x[which - 4]);
+    else lua_pushnumber(L, which < 5 ? v[which] : x[which - 5]);
     lua_rawseti(L, -2, (lua_Integer)k + 1);
   }
   return 1;

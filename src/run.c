@@ -3,11 +3,18 @@
 ** step, divergence checks, logging, tracing and callbacks, all in C.
 **
 ** Order of one step k (t = k-1):
-**   select the batch; f, g at x; stop if either is not finite (diverged) or
-**   |g| <= tol_grad (converged); lr_t from the schedule; clip g; add gradient
-**   noise; update x; add parameter noise; stop if x is not finite (the point
-**   before the update is kept); record, log, call back; stop if |df| <= tol_f.
-** Nothing is allocated inside the loop.
+**   select the batch; f, g at x; stop if either is not finite or has blown
+**   up (diverged); record the trace row of x_{k-1} (full batch: f and g
+**   there are the ones just computed); stop if |g| <= tol_grad (converged);
+**   lr_t from the schedule; clip g; add gradient noise; update x; add
+**   parameter noise; stop if x is not finite (the point before the update
+**   is kept); record a mini-batch row, log, call back; stop if |df| <= tol_f.
+** A full-batch run records its last row after the loop, from the
+** evaluation that reports the final f.  Nothing is allocated inside the
+** loop.
+**
+** Log lines and on_step keep the training-log convention instead: after
+** step k they show x_k with the f of step k, measured at x_{k-1}.
 **
 ** Checkpoints are written after every k-th completed step, and a resumed run
 ** restores what the loop carries from step to step (position, generator,
@@ -50,10 +57,13 @@ typedef struct run {
   slope_result *r;
   slope_trace *trace;
   int n;
-  double *g, *xprev, *lr, *base;
+  double *g, *xprev, *lr, *base, *gscratch;
   double f, fprev, gnorm, lr0;
   double f0;           /* f where this run (or the resumed one) started */
   int ascend;          /* the run maximizes */
+  int minibatch;       /* a step's f and g cover only its batch */
+  long recorded;       /* step of the last trace row; -1: none yet */
+  int logged;          /* a log line was printed */
   long step, epoch;
   double epoch_fsum;
   long epoch_steps;
@@ -99,6 +109,9 @@ static int check_opts(slope_ctx *S, const slope_run_opts *o, const slope_problem
   if (o->tol_grad < 0 || o->tol_f < 0) return sx_error(S, SLOPE_ERRARG, "tolerances must be >= 0");
   if (o->trace_every < 0 || o->log_every < 0 || o->every < 0)
     return sx_error(S, SLOPE_ERRARG, "trace, log and every must be >= 0");
+  for (int j = 0; o->log_list && j < o->log_nlist; j++)
+    if (o->log_list[j] < 0 || o->log_list[j] >= p->n)
+      return sx_error(S, SLOPE_ERRARG, "log_list[%d] = %d is not a parameter index (0 to %d)", j, o->log_list[j], p->n - 1);
   if (o->lr) for (int i = 0; i < p->n; i++)
     if (!(o->lr[i] >= 0)) return sx_error(S, SLOPE_ERRARG, "lr for '%s' must be >= 0, got %g", p->names[i], o->lr[i]);
   if (o->schedule && sx_schedule_check(o->schedule) != SLOPE_OK) return S->errcode;
@@ -146,10 +159,27 @@ static void add_parameter_noise(run *R, long t) {
   }
 }
 
+/* "step 10  f = 0.5  w = 1.2  b = -0.3": f of step k and the point after it.
+** A model past SLOPE_LOG_PARAMS parameters would print a wall of numbers on
+** every line: it gets f, |g| and lr, and the first line says where the
+** parameters are. */
 static void log_line(run *R, const char *unit, long k) {
-  FILE *fp = R->opt->log_file ? R->opt->log_file : stdout;
+  const slope_run_opts *o = R->opt;
+  FILE *fp = o->log_file ? o->log_file : stdout;
   fprintf(fp, "%s %ld  f = %.5g", unit, k, R->f);
-  for (int i = 0; i < R->n; i++) fprintf(fp, "  %s = %.4g", R->p->names[i], R->p->x[i]);
+  int all = o->log_params > 0 || (o->log_params == 0 && R->n <= SLOPE_LOG_PARAMS);
+  if (o->log_list) {
+    for (int j = 0; j < o->log_nlist; j++)
+      fprintf(fp, "  %s = %.4g", R->p->names[o->log_list[j]], R->p->x[o->log_list[j]]);
+  } else if (all) {
+    for (int i = 0; i < R->n; i++) fprintf(fp, "  %s = %.4g", R->p->names[i], R->p->x[i]);
+  } else {
+    fprintf(fp, "  |g| = %.4g  lr = %.4g", R->gnorm, R->lr[0]);
+    if (o->log_params == 0 && !R->logged)
+      fprintf(fp, "   (%d parameters, not shown: they are in the trace; log_params = true "
+              "or a list of names shows them)", R->n);
+  }
+  R->logged = 1;
   fputc('\n', fp);
 }
 
@@ -289,16 +319,45 @@ static int diverged(run *R, int bad, int revert) {
   return stop(R, SLOPE_DIVERGED, "diverged at step %ld: %.*s%s", R->step, room > 0 ? room : 0, what, advice);
 }
 
-/* Record, log and call back after the update of step R->step. */
-static int after_update(run *R, int end_epoch) {
-  const slope_run_opts *o = R->opt;
-  long k = R->step;
-  if (R->trace && o->trace_every && k % o->trace_every == 0 &&
-      sx_trace_add(R->trace, k, R->f, R->lr[0], R->gnorm, R->p->x) != SLOPE_OK) {
+/* Row k is due: every trace_every-th step, and the run's first row. */
+static int row_due(const run *R, long k) {
+  if (!R->trace || k <= R->recorded) return 0;
+  return R->recorded < 0 || k % R->opt->trace_every == 0;
+}
+
+/* Record row k, the current point x_k with f and |g| there, when it is due;
+** 1 when the run stops because memory for the trace ran out. */
+static int record(run *R, long k, double f, double gnorm, double batch_f) {
+  if (!row_due(R, k)) return 0;
+  if (sx_trace_add(R->trace, k, f, R->lr[0], gnorm, batch_f, R->p->x) != SLOPE_OK) {
     /* keep the run's results: stop where memory for the trace ran out */
     slope_clear_error(R->p->S);
     return stop(R, SLOPE_STOPPED, "stopped at step %ld: no memory left for the trace "
                 "(record every k-th step with trace = k)", k);
+  }
+  R->recorded = k;
+  return 0;
+}
+
+/* The row of x_k in a mini-batch run: its batch's f, and f and |g| over all
+** the data when asked (the gradient goes to scratch: R->g is still used). */
+static int record_minibatch(run *R, long k) {
+  double f = NAN, gnorm = NAN;
+  if (!row_due(R, k)) return 0;
+  if (R->opt->trace_full) {
+    if (slope_problem_eval(R->p, R->p->x, &f, R->gscratch) != SLOPE_OK) return -1;
+    gnorm = norm2(R->gscratch, R->n);
+  }
+  return record(R, k, f, gnorm, R->f);
+}
+
+/* Record, log and call back after the update of step R->step. */
+static int after_update(run *R, int end_epoch) {
+  const slope_run_opts *o = R->opt;
+  long k = R->step;
+  if (R->minibatch) {
+    int rc = record_minibatch(R, k);
+    if (rc) return rc;
   }
   if (o->log_every) {
     if (o->epochs) { if (end_epoch && R->epoch % o->log_every == 0) log_line(R, "epoch", R->epoch); }
@@ -333,6 +392,10 @@ static int step(run *R) {
   int big = blew_up(R);
   if (big) return diverged(R, big, 1);
   R->gnorm = norm2(R->g, n);
+  if (!R->minibatch && record(R, t, R->f, R->gnorm, NAN)) {
+    R->step--;   /* the step made no update */
+    return 1;
+  }
   if (o->tol_grad > 0 && R->gnorm <= o->tol_grad) {
     R->step--;
     return stop(R, SLOPE_CONVERGED, "converged: gradient norm %.3g <= tol.grad %g", R->gnorm, o->tol_grad);
@@ -403,11 +466,14 @@ static int checkpoint(run *R) {
 static int setup(run *R) {
   slope_ctx *S = R->p->S;
   int n = R->n;
-  R->g = malloc(4 * (size_t)n * sizeof *R->g);
+  R->g = malloc(5 * (size_t)n * sizeof *R->g);
   if (!R->g) return sx_error(S, SLOPE_ERRMEM, "out of memory");
   R->xprev = R->g + n;
   R->lr = R->g + 2 * n;
   R->base = R->g + 3 * n;
+  R->gscratch = R->g + 4 * n;
+  R->minibatch = sx_problem_steps_per_epoch(R->p) > 1;
+  R->recorded = -1;
   set_base(R);
   sx_schedule_restart(R->opt->schedule);
   set_rates(R, 0);
@@ -439,7 +505,7 @@ int slope_run(slope_problem *p, slope_optim *o, const slope_run_opts *opts,
   if (rc == SLOPE_OK && opts->checkpoint_every)
     rc = sx_ckpt_init(&R.ck, S, opts->checkpoint_path, p, o, opts->schedule, 1);
   if (rc == SLOPE_OK && trace && opts->trace_every)
-    if (!(R.trace = sx_trace_new(S, R.n, (size_t)(total / opts->trace_every) + 2)))
+    if (!(R.trace = sx_trace_new(S, R.n, (size_t)(total / opts->trace_every) + 2, R.minibatch)))
       rc = S->errcode;
   if (rc == SLOPE_OK && !R.resumed) {
     rc = slope_problem_eval(p, p->x, &R.f, R.g);
@@ -448,10 +514,20 @@ int slope_run(slope_problem *p, slope_optim *o, const slope_run_opts *opts,
   }
   R.f0 = R.f;
   R.ascend = want_max != 0;
-  /* a resumed trace starts with the row of the checkpoint's step, as recorded before */
-  if (rc == SLOPE_OK && R.trace) rc = sx_trace_add(R.trace, R.step, R.f, R.lr[0], R.gnorm, p->x);
+  /* the first row: the start point, or a resumed run's checkpoint point,
+  ** with f and |g| over all the data there (the loop's f at a checkpoint
+  ** is that of the step before it) */
   r->status = SLOPE_MAX_STEPS;
   int end = 0;
+  if (rc == SLOPE_OK && R.trace && R.resumed && R.minibatch) {
+    /* as the interrupted run recorded it: the batch's f of the checkpoint's step */
+    end = record_minibatch(&R, R.step);
+    if (end < 0) rc = S->errcode;
+  } else if (rc == SLOPE_OK && R.trace) {
+    double f0 = R.f, *g0 = R.g;
+    if (R.resumed) rc = slope_problem_eval(p, p->x, &f0, g0 = R.gscratch);
+    if (rc == SLOPE_OK) end = record(&R, R.step, f0, norm2(g0, R.n), NAN);
+  }
   sx_progress_start(&R.bar, opts->progress, total);
   while (rc == SLOPE_OK && !end && R.step < total) {
     end = step(&R);
@@ -469,6 +545,9 @@ int slope_run(slope_problem *p, slope_optim *o, const slope_run_opts *opts,
   if (rc == SLOPE_OK && slope_problem_eval(p, p->x, &f, R.g) == SLOPE_OK && isfinite(f)) {
     r->f = f;
     r->grad_norm = norm2(R.g, R.n);
+    /* a full-batch run's last row costs this evaluation; a diverged run
+    ** went back to a point it has recorded */
+    if (!R.minibatch && r->status != SLOPE_DIVERGED) record(&R, R.step, f, r->grad_norm, NAN);
   } else r->f = isfinite(R.f) ? R.f : R.fprev;
   if (!isfinite(r->grad_norm)) r->grad_norm = 0;
   r->steps = R.step;

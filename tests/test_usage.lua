@@ -107,4 +107,101 @@ do -- maximizing x^2 (unbounded above): x_k = 1.2^k passes 1e150 long before x^2
            and r.message:find("Try a smaller learning rate", 1, true), "maximize -x^2 with lr 10: " .. r.message)
 end
 
+-- ---- 3. each trace row describes one point -----------------------------------------------
+
+do -- x^2 from 10, lr 0.1: x_k = 10*0.8^k, so row k has f = 100*0.64^k, |g| = 20*0.8^k
+  local r = slope.minimize("x^2", { x = 10 }, { lr = 0.1, steps = 5 })
+  check.eq(#r.trace, 5, "rows 0..5")
+  local ok = true
+  for k = 0, 5 do
+    local row, xk = r.trace[k], 10 * 0.8^k
+    ok = ok and math.abs(row.x.x - xk) <= 1e-14 * xk and math.abs(row.f - xk * xk) <= 1e-13 * xk * xk
+      and math.abs(row.grad_norm - 2 * xk) <= 1e-14 * xk and row.lr == 0.1
+  end
+  check.ok(ok, "row k holds x_k, f(x_k) and |f'(x_k)|, the closed forms")
+  check.ok(r.trace[1].f < r.trace[0].f, "no flat start: f(x_1) = 64 < f(x_0) = 100")
+  check.eq(r.trace[5].f, r.f, "the last row's f is the result's f")
+end
+
+do -- mini-batch: batch_f is step k's batch loss; f over all rows only with trace_full
+  local X = { 1, 2, 3, 4 }
+  local ds = slope.data{ x = X }
+  local function full(w)   -- mean((w - x)^2) and its derivative over all rows
+    local f, g = 0, 0
+    for i = 1, 4 do f, g = f + (w - X[i])^2, g + 2 * (w - X[i]) end
+    return f / 4, math.abs(g / 4)
+  end
+  local opts = { data = ds, batch = 1, epochs = 2, lr = 0.1 }
+  local r = slope.minimize("mean((w - x)^2)", { w = 0 }, opts)
+  opts.trace_full = true
+  local rf = slope.minimize("mean((w - x)^2)", { w = 0 }, opts)
+  check.eq(rf.x, r.x, "trace_full does not change the run")
+  local w, ok, ok_full, nan = 0, true, true, true
+  for k = 1, 8 do
+    local xi = X[(k - 1) % 4 + 1]
+    local bf = (w - xi)^2          -- the batch loss of step k, at x_{k-1}
+    w = w - 0.1 * 2 * (w - xi)
+    local row, rowf = r.trace[k], rf.trace[k]
+    ok = ok and row.batch_f == bf and row.x.w == w and rowf.batch_f == bf
+    nan = nan and row.f ~= row.f and row.grad_norm ~= row.grad_norm
+    local f, g = full(w)
+    ok_full = ok_full and math.abs(rowf.f - f) <= 1e-15 * f and math.abs(rowf.grad_norm - g) <= 1e-15 * math.max(g, 1)
+  end
+  check.ok(ok, "batch_f: the loss of each step's batch (one row, in order)")
+  check.ok(nan, "without trace_full, f and grad_norm of a mini-batch row are nan")
+  check.ok(ok_full, "with trace_full, f and grad_norm over all rows at x_k")
+  check.eq({ r.trace[0].f, r.trace[0].grad_norm }, { full(0) }, "row 0: f over all rows at the start, free")
+  local path = os.tmpname()
+  rf.trace:csv(path)
+  local fh = io.open(path)
+  local header, first = fh:read("l"), fh:read("l")
+  fh:close()
+  os.remove(path)
+  check.eq(header, "step,f,lr,grad_norm,batch_f,w", "csv: a batch_f column in mini-batch runs")
+  check.eq(first, "0,7.5,0.10000000000000001,5,nan,0", "csv: row 0")
+  check.err(function() slope.minimize("x^2", { x = 1 }, { trace_full = 1 }) end,
+            "minimize: trace_full must be true or false, got number", "trace_full is a boolean")
+end
+
+-- ---- 4. log lines of a large model -------------------------------------------------------
+
+-- The output of a script run by build/slope.
+local function run_script(src)
+  local path = os.tmpname()
+  local fh = assert(io.open(path, "w"))
+  fh:write(src)
+  fh:close()
+  local p = assert(io.popen("build/slope " .. path .. " 2>&1"))
+  local out = p:read("a")
+  p:close()
+  os.remove(path)
+  return out
+end
+
+do -- 33 parameters p1..p33, f = sum (p_i - i)^2: the lines show f, |g| and lr, and say once where the rest is
+  local out = run_script([[
+    local terms, start = {}, {}
+    for i = 1, 33 do terms[i] = ("(p%d - %d)^2"):format(i, i); start["p" .. i] = 0 end
+    local f = table.concat(terms, " + ")
+    slope.minimize(f, start, { lr = 0.1, steps = 4, log = 2 })
+    print("--")
+    slope.minimize(f, start, { lr = 0.1, steps = 2, log = 2, log_params = { "p3", "p1" } })
+    print("--")
+    slope.minimize(f, start, { lr = 0.1, steps = 2, log = 2, log_params = true })
+    print("--")
+    slope.minimize("(a - 1)^2 + 6*(b - 1)^2", { a = 0, b = 0 }, { lr = 0.01, steps = 2, log = 2, params = { "a", "b" } })
+  ]])
+  local parts = {}
+  for part in (out .. "--\n"):gmatch("(.-)%-%-\n") do parts[#parts + 1] = part end
+  -- f at step 2 is f(x_1) with x_1 = 0.2*i: sum (0.8 i)^2 = 0.64 * 33*34*67/6; |g| = 2*0.8*sqrt(sum i^2), lr 0.1
+  local sumsq = 33 * 34 * 67 / 6
+  local line2 = ("step 2  f = %.5g  |g| = %.4g  lr = 0.1   (33 parameters, not shown: they are in the trace; "
+                 .. "log_params = true or a list of names shows them)\n"):format(0.64 * sumsq, 1.6 * math.sqrt(sumsq))
+  local line4 = ("step 4  f = %.5g  |g| = %.4g  lr = 0.1\n"):format(0.8^6 * sumsq, 2 * 0.8^3 * math.sqrt(sumsq))
+  check.eq(parts[1], line2 .. line4, "33 parameters: f, |g| and lr, the note once")
+  check.eq(parts[2], ("step 2  f = %.5g  p3 = 1.08  p1 = 0.36\n"):format(0.64 * sumsq), "log_params = a list of names")
+  check.ok(select(2, parts[3]:gsub(" p%d+ = ", "")) == 33, "log_params = true: all 33")
+  check.eq(parts[4], "step 2  f = 5.6068  a = 0.0396  b = 0.2256\n", "a small model still shows every parameter")
+end
+
 check.done()
