@@ -90,7 +90,9 @@ slope_expr slope_diff(slope_ctx *S, slope_expr e, const char *var);
 slope_expr slope_subs(slope_ctx *S, slope_expr e, const char *var, slope_expr by);
 /* Number of distinct DAG nodes reachable from 'e'. */
 size_t slope_size(slope_ctx *S, slope_expr e);
-/* Free variable names of 'e', sorted; returns how many there are (which may
+/* Free variable names of 'e' in the order the context first met them (as
+** written: left to right in parsed text, in the order of slope_var calls);
+** returns how many there are (which may
 ** be more than 'max') and stores up to 'max' borrowed names in 'out'; -1 on
 ** an error (out of memory, or 'e' failed), recorded in the context. */
 int slope_vars(slope_ctx *S, slope_expr e, const char **out, int max);

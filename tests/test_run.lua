@@ -285,7 +285,7 @@ do
     { function() slope.minimize("x^2", { x = 1, q = 2 }, { lr = 0.1 }) end, "'q' is not a variable of f" },
     { function() slope.minimize("sin(x)", { x = 1, sin = 2 }, { lr = 0.1 }) end, "'sin' is not a variable of f %(its variables: x%)$" },
     { function() slope.minimize("(w*x + b - y)^2", { w = 1, bb = 0, x = 1, y = 1 }, { lr = 0.1 }) end,
-      "'bb' is not a variable of f %(its variables: b, w, x, y%); did you mean 'b'%?$" },
+      "'bb' is not a variable of f %(its variables: w, x, b, y%); did you mean 'b'%?$" },
     { function() slope.minimize("2", { x = 1 }, { lr = 0.1 }) end, "'x' is not a variable of f %(it has no variables%)$" },
     { function() slope.minimize("x^2", { x = 1 }, { lr = 0.1, batch = 2 }) end, "batch needs data" },
     { function() slope.minimize("x^2", { x = 1 }, { lr = 0.1, epochs = 2 }) end, "epochs needs data" },

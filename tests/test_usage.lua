@@ -204,4 +204,36 @@ do -- 33 parameters p1..p33, f = sum (p_i - i)^2: the lines show f, |g| and lr, 
   check.eq(parts[4], "step 2  f = 5.6068  a = 0.0396  b = 0.2256\n", "a small model still shows every parameter")
 end
 
+-- ---- 5. variables in the order they were written -------------------------------------------
+
+do -- names no earlier line of this script met, so the first meeting is the one written here
+  local e = slope.expr "(wq*xq + bq - yq)^2"
+  check.eq(e:vars(), { "wq", "xq", "bq", "yq" }, "(wq*xq + bq - yq)^2: as written")
+  local g = e:grad()
+  check.eq(tostring(g[1]), tostring(e:diff "wq"), ":grad()[1] is d/dwq")
+  check.eq(tostring(g[3]), tostring(e:diff "bq"), ":grad()[3] is d/dbq")
+  local terms = {}
+  for i = 1, 10 do terms[i] = ("(q%d - %d)^2"):format(i, i) end
+  local f = slope.expr(table.concat(terms, " + "))
+  local want = {}
+  for i = 1, 10 do want[i] = "q" .. i end
+  check.eq(f:vars(), want, "q1 .. q10, not q1 q10 q2")
+  local start = {}
+  for i = 1, 10 do start["q" .. i] = 0 end
+  local r = slope.minimize(f, start, { lr = 0.1, steps = 1 })
+  local path = os.tmpname()
+  r.trace:csv(path)
+  local fh = io.open(path)
+  local header = fh:read("l")
+  fh:close()
+  os.remove(path)
+  check.eq(header, "step,f,lr,grad_norm," .. table.concat(want, ","), "trace CSV columns in the written order")
+  check.eq(slope.expr("k10 + k2*k1"):vars(), { "k10", "k2", "k1" }, "written order beats the names' order")
+  -- built in Lua: slope.vars interns in the order given
+  local zw, zx, zb = slope.vars("zw", "zx", "zb")
+  check.eq((zb + zw * zx):vars(), { "zw", "zx", "zb" }, "slope.vars(\"zw\", \"zx\", \"zb\") sets the order")
+  local p = slope.problem("(wr*xr + br - 3)^2", { br = 0, xr = 1, wr = 2 })
+  check.eq(p.params, { "wr", "xr", "br" }, "a problem's parameters in the written order")
+end
+
 check.done()
