@@ -146,6 +146,8 @@ local function finish(fname, o, fig)
     fh:write(svg)
     fh:close()
   end
+  -- the REPL shows a plot's text as a short summary, not all over again (repl.c)
+  private.plotted = { text = svg, file = o.file, term = o.term }
   if not o.term then return svg end
   fig.width, fig.height = o.width, o.height
   if o.color == nil then
@@ -157,6 +159,7 @@ local function finish(fname, o, fig)
   end
   local text = P.term(fig)
   io.write(text, "\n")
+  private.plotted.text = text
   return text
 end
 

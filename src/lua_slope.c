@@ -55,6 +55,8 @@ static void push_language(lua_State *L) {
 ** functions, ...) adds itself to the module. */
 static void open_lua_parts(lua_State *L) {
   lua_newtable(L);   /* the private helpers */
+  lua_pushvalue(L, -1);   /* the REPL reads 'plotted' there (repl.c) */
+  lua_setfield(L, LUA_REGISTRYINDEX, "slope.private");
   lua_pushcfunction(L, ls_unknown_option);
   lua_setfield(L, -2, "unknown_option");
   lua_pushcfunction(L, private_fail);
