@@ -236,4 +236,19 @@ do -- names no earlier line of this script met, so the first meeting is the one 
   check.eq(p.params, { "wr", "xr", "br" }, "a problem's parameters in the written order")
 end
 
+-- ---- 7. habits from other languages --------------------------------------------------------
+
+do
+  local e = check.err(function() slope.expr "y + x**2" end, check.plain("1:6: '**' is not an operator: powers are written x^2"),
+                      "x**2: say how powers are written")
+  check.ok(tostring(e):find("y + x**2\n     ^", 1, true) ~= nil, "x**2: the caret under the first '*': " .. tostring(e))
+  check.err(function() slope.minimize("e^x + x^2", { x = 1 }, { lr = 0.1 }) end,
+            check.plain("unknown name 'e': not a parameter (x) or data column (none); if e is Euler's number, write exp(x) for e^x"),
+            "e^x with e free: suggest exp(x)")
+  local r = slope.minimize("e^x", { x = 1, e = 2 }, { lr = 0.1, steps = 1 })
+  check.near(r.x.x, 1 - 0.1 * 2 * math.log(2), 1e-15, "e given a start value is a parameter like any other")
+  check.err(function() slope.minimize("(y - yy)^2", { y = 1 }, { lr = 0.1 }) end, "unknown name 'yy'.*; did you mean 'y'%?$",
+            "an unknown name other than e keeps its usual hint")
+end
+
 check.done()
