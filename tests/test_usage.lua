@@ -232,6 +232,9 @@ do -- names no earlier line of this script met, so the first meeting is the one 
   -- built in Lua: slope.vars interns in the order given
   local zw, zx, zb = slope.vars("zw", "zx", "zb")
   check.eq((zb + zw * zx):vars(), { "zw", "zx", "zb" }, "slope.vars(\"zw\", \"zx\", \"zb\") sets the order")
+  -- a Lua table has no order: its columns sort naturally
+  check.eq(slope.data{ x10 = { 1 }, x2 = { 2 }, x1 = { 3 }, x02 = { 4 }, b = { 5 } }:columns(),
+           { "b", "x1", "x02", "x2", "x10" }, "data columns of a table in natural order")
   local p = slope.problem("(wr*xr + br - 3)^2", { br = 0, xr = 1, wr = 2 })
   check.eq(p.params, { "wr", "xr", "br" }, "a problem's parameters in the written order")
 end
