@@ -40,6 +40,7 @@ local docs = {
     .. "           shuffle = true, seed = 42, schedule = ..., noise = ..., clip = { norm = 1 },\n"
     .. "           tol = { grad = 1e-10, f = 1e-14 }, time = seconds, log = 10, trace = 1,\n"
     .. "           trace_full = true (mini-batch: f over all the data in each trace row),\n"
+    .. "           log_params = true | { \"w\", \"b\" } (parameters on log lines; past 6: f, |g|, lr),\n"
     .. "           every = 10, on_step = function(s) ... end (return false to stop),\n"
     .. "           checkpoint = { path = \"run.ck\", every = 1000 }, resume = \"run.ck\"\n"
     .. "  result   r.x, r.f, r.steps, r.epochs, r.status (max_steps|converged|diverged|stopped),\n"
