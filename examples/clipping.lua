@@ -22,7 +22,7 @@ for _, c in ipairs { { "no clipping" }, { "clip norm 1", { norm = 1 } }, { "clip
   print(("  %-15s %-10s after %3d steps x = %-12.4g f = %.4g"):format(c[1], r.status, r.steps, r.x.x, r.f))
   if r.status == "diverged" then
     local xs = {}
-    for k = 0, 3 do xs[#xs + 1] = ("%.4g"):format(r.trace[k].x.x) end
+    for k = 0, math.min(3, #r.trace) do xs[#xs + 1] = ("%.4g"):format(r.trace[k].x.x) end
     print("    x went " .. table.concat(xs, " -> ") .. " -> ...")
     print("    " .. r.message)
   else

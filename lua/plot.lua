@@ -149,6 +149,8 @@ local function finish(fname, o, fig)
     fh:write(svg)
     fh:close()
   end
+  -- the REPL shows a plot's text as a short summary, not all over again (repl.c)
+  private.plotted = { text = svg, file = o.file, term = o.term }
   if not o.term then return svg end
   fig.width, fig.height = o.width, o.height
   if o.color == nil then
@@ -160,6 +162,7 @@ local function finish(fname, o, fig)
   end
   local text = to_term(fig)
   io.write(text, "\n")
+  private.plotted.text = text
   return text
 end
 

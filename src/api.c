@@ -123,8 +123,18 @@ size_t slope_size(slope_ctx *S, slope_expr e) {
   return n;
 }
 
-static int cmp_names(const void *a, const void *b) {
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
+/*
+** Variables come in the order their names were first interned in the
+** context: the parser interns names left to right and slope.vars("w x b")
+** in the order given, so (w*x + b - y)^2 lists w, x, b, y, as written, and
+** p1 .. p10 do not sort as p1 p10 p2.  A name is interned once, at the end
+** of the context's name buffer, so its offset there is that rank, and a
+** borrowed name points into the buffer: comparing the pointers compares
+** the ranks (the DAG itself is canonically ordered and cannot tell).
+*/
+static int cmp_first_interned(const void *a, const void *b) {
+  const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+  return (x > y) - (x < y);
 }
 
 int slope_vars(slope_ctx *S, slope_expr e, const char **out, int max) {
@@ -136,7 +146,7 @@ int slope_vars(slope_ctx *S, slope_expr e, const char **out, int max) {
     if (n < max) out[n] = sx_name(S, id);
     n++;
   }
-  if (out) qsort(out, (size_t)(n < max ? n : max), sizeof *out, cmp_names);
+  if (out) qsort(out, (size_t)(n < max ? n : max), sizeof *out, cmp_first_interned);
   return n;
 }
 

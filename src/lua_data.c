@@ -41,12 +41,35 @@ static int data_gc(lua_State *L) {
 
 /* ---- slope.data{ name = {numbers}, ... } --------------------------------------------- */
 
-static int cmp_names(const void *a, const void *b) {
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
+/* Natural order: runs of digits compare as numbers, so x2 comes before x10
+** (ties such as x01 and x1 fall back to the bytes). */
+static int cmp_natural(const char *a, const char *b) {
+  const char *a0 = a, *b0 = b;
+  while (*a && *b) {
+    if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
+      while (*a == '0') a++;
+      while (*b == '0') b++;
+      size_t m = strspn(a, "0123456789"), n = strspn(b, "0123456789");
+      int c = m != n ? (m < n ? -1 : 1) : strncmp(a, b, m);
+      if (c) return c;
+      a += m, b += n;
+    } else if (*a != *b) {
+      return (unsigned char)*a - (unsigned char)*b;
+    } else {
+      a++, b++;
+    }
+  }
+  if (*a || *b) return (unsigned char)*a - (unsigned char)*b;
+  return strcmp(a0, b0);
 }
 
-/* The column names of table 'idx', sorted (a Lua table has no order of its
-** own, and sorting makes the order the same on every run).  Pushes the array
+static int cmp_names(const void *a, const void *b) {
+  return cmp_natural(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The column names of table 'idx', in natural order (a Lua table has no
+** order of its own, and sorting makes the order the same on every run;
+** x2 before x10, as people number columns).  Pushes the array
 ** holding them and returns the count; 'names' points into it. */
 static int column_names(lua_State *L, int idx, const char ***names) {
   int n = 0;

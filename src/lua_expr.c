@@ -166,7 +166,7 @@ const char **ls_vars(lua_State *L, slope_ctx *S, slope_expr e, int *n) {
   return names;
 }
 
-/* Push the variable names of 'e' (sorted) as a new table; returns the count. */
+/* Push the variable names of 'e' (in the order written, see slope_vars) as a new table; returns the count. */
 static int push_vars(lua_State *L, slope_ctx *S, slope_expr e) {
   int n;
   const char **names = ls_vars(L, S, e, &n);
@@ -179,7 +179,7 @@ static int push_vars(lua_State *L, slope_ctx *S, slope_expr e) {
   return n;
 }
 
-/* The variables to differentiate by: the given list (arg 2) or all, sorted. */
+/* The variables to differentiate by: the given list (arg 2) or all, in the order written. */
 static int diff_vars(lua_State *L, slope_ctx *S, slope_expr e) {
   if (lua_isnoneornil(L, 2)) return push_vars(L, S, e);
   luaL_checktype(L, 2, LUA_TTABLE);

@@ -155,6 +155,8 @@ void ls_open_lua_parts(lua_State *L) {
   lua_setfield(L, -2, "fail");
   lua_pushcfunction(L, private_stdout_is_terminal);
   lua_setfield(L, -2, "stdout_is_terminal");
+  lua_pushvalue(L, -1);   /* the REPL reads 'plotted' there (repl.c) */
+  lua_setfield(L, LUA_REGISTRYINDEX, "slope.private");
   int helpers = lua_gettop(L);
   luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
   for (int i = 0; ls_embedded[i].module; i++) {

@@ -21,17 +21,11 @@ typedef struct ls_problem {
 
 /* ---- parameters and start points ------------------------------------------------- */
 
-/* Position of 'name' as a whole word in 'text', or -1. */
-static long word_pos(const char *text, const char *name) {
-  size_t len = strlen(name);
-  for (const char *p = strstr(text, name); p; p = strstr(p + 1, name)) {
-    int before = p > text && (p[-1] == '_' || (p[-1] >= '0' && p[-1] <= '9') ||
-                              ((p[-1] | 32) >= 'a' && (p[-1] | 32) <= 'z'));
-    char c = p[len];
-    int after = c == '_' || (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z');
-    if (!before && !after) return p - text;
-  }
-  return -1;
+/* Position of 'name' among the variables of f, or nv when it is not one. */
+static int var_pos(const char **vars, int nv, const char *name) {
+  int i = 0;
+  while (i < nv && strcmp(vars[i], name) != 0) i++;
+  return i;
 }
 
 /* Whether 'name' is one of the n names in 'v'. */
@@ -50,14 +44,14 @@ static void not_a_variable(lua_State *L, const char *what, const char *name, con
 
 /*
 ** Push the parameter names of a run as a list: 'params' when given, else
-** the keys of 'start' in order of first appearance in f as printed, which
-** is the order a person reads them in (w before b in w*x + b).
+** the keys of 'start' in the order of f's variables, the order they were
+** written in (w before b in w*x + b, p2 before p10).
 */
 static int push_params(lua_State *L, slope_ctx *S, slope_expr f, int start, int params, const char *what) {
-  const char *text = slope_print(S, f);
-  if (!text) ls_raise(L, S);
-  lua_pushstring(L, text);
-  text = lua_tostring(L, -1);
+  /* the free variables of f: its printed text is not enough, since it also
+  ** holds function names ("sin" in sin(x)) */
+  int nv;
+  const char **vars = ls_vars(L, S, f, &nv);
   lua_newtable(L);
   int list = lua_gettop(L), n = 0;
   if (params) {
@@ -77,12 +71,12 @@ static int push_params(lua_State *L, slope_ctx *S, slope_expr f, int start, int 
       lua_pushvalue(L, -1);
       lua_rawseti(L, list, ++n);
     }
-    /* insertion sort by position in f: few parameters */
+    /* insertion sort by position among f's variables: few parameters */
     for (int i = 2; i <= n; i++) {
       for (int j = i; j > 1; j--) {
         lua_geti(L, list, j - 1);
         lua_geti(L, list, j);
-        long a = word_pos(text, lua_tostring(L, -2)), b = word_pos(text, lua_tostring(L, -1));
+        int a = var_pos(vars, nv, lua_tostring(L, -2)), b = var_pos(vars, nv, lua_tostring(L, -1));
         if (a < b || (a == b && strcmp(lua_tostring(L, -2), lua_tostring(L, -1)) < 0)) { lua_pop(L, 2); break; }
         lua_rawseti(L, list, j - 1);
         lua_rawseti(L, list, j);
@@ -90,10 +84,6 @@ static int push_params(lua_State *L, slope_ctx *S, slope_expr f, int start, int 
     }
   }
   if (n == 0) luaL_error(L, "%s: give a start value for at least one parameter", what);
-  /* the free variables of f: its printed text is not enough, since it also
-  ** holds function names ("sin" in sin(x)) */
-  int nv;
-  const char **vars = ls_vars(L, S, f, &nv);
   for (int i = 1; i <= n; i++) {
     lua_geti(L, list, i);
     const char *name = lua_tostring(L, -1);
@@ -105,8 +95,7 @@ static int push_params(lua_State *L, slope_ctx *S, slope_expr f, int start, int 
       luaL_error(L, "%s: the start value of '%s' must be finite, got %s", what, name, v != v ? "nan" : v > 0 ? "inf" : "-inf");
     lua_pop(L, 2);
   }
-  lua_pop(L, 1);   /* the variables */
-  lua_remove(L, list - 1);
+  lua_remove(L, list - 1);   /* the variables */
   return n;
 }
 

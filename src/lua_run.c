@@ -16,7 +16,7 @@
 static const char *const run_options[] = {
   "optimizer", "steps", "epochs", "data", "batch", "shuffle", "seed", "schedule",
   "noise", "clip", "tol", "log", "trace", "every", "on_step", "lr", "params", "time",
-  "checkpoint", "resume", NULL
+  "checkpoint", "resume", "trace_full", "log_params", NULL
 };
 
 static double opt_number(lua_State *L, int t, const char *key, double def, const char *what) {
@@ -183,8 +183,34 @@ static void read_limits(lua_State *L, int opts, slope_run_opts *o, const char *w
   if (lua_getfield(L, opts, "trace") == LUA_TBOOLEAN) o->trace_every = lua_toboolean(L, -1);
   else o->trace_every = opt_count(L, opts, "trace", 1, what);
   lua_pop(L, 1);
+  if (lua_getfield(L, opts, "trace_full") != LUA_TNIL) {
+    ls_check_option_type(L, LUA_TBOOLEAN, what, "trace_full", "true or false");
+    o->trace_full = lua_toboolean(L, -1);
+  }
+  lua_pop(L, 1);
   o->every = opt_count(L, opts, "every", 1, what);
   o->seed = (uint64_t)opt_count(L, opts, "seed", 0, what);
+}
+
+/* log_params = true (every parameter on each log line), false (none) or a
+** list of names.  The index list lives on the stack as long as the run. */
+static void read_log_params(lua_State *L, int opts, slope_problem *p, slope_run_opts *o, const char *what) {
+  int t = lua_getfield(L, opts, "log_params");
+  if (t == LUA_TBOOLEAN) o->log_params = lua_toboolean(L, -1) ? 1 : -1;
+  else if (t == LUA_TTABLE) {
+    int list = lua_gettop(L), n = (int)luaL_len(L, list), np = slope_problem_nparams(p);
+    int *idx = lua_newuserdatauv(L, (size_t)(n > 0 ? n : 1) * sizeof *idx, 0);
+    for (int j = 0; j < n; j++) {
+      const char *name = lua_geti(L, list, j + 1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+      idx[j] = -1;
+      for (int i = 0; i < np; i++) if (strcmp(slope_problem_name(p, i), name) == 0) idx[j] = i;
+      if (idx[j] < 0) luaL_error(L, "%s: log_params[%d] is not a parameter: %s", what, j + 1, luaL_tolstring(L, -1, NULL));
+      lua_pop(L, 1);
+    }
+    o->log_list = idx;
+    o->log_nlist = n;
+  } else if (t != LUA_TNIL)
+    luaL_error(L, "%s: log_params must be true, false or a list of parameter names, got %s", what, luaL_typename(L, -1));
 }
 
 /* checkpoint = { path = "run.ck", every = 100 } and resume = "run.ck".  The
@@ -245,6 +271,7 @@ static int run(lua_State *L, int maximize) {
   slope_run_defaults(&o);
   o.maximize = maximize;
   read_limits(L, 3, &o, what);
+  read_log_params(L, 3, p, &o, what);
   read_checkpoint(L, 3, &o, what);
   if (o.epochs && !slope_problem_data(p)) luaL_error(L, "%s: epochs needs data (use steps)", what);
   ls_optimizer *O = run_optimizer(L, S, 3, what);

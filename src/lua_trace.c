@@ -40,7 +40,8 @@ static int trace_len(lua_State *L) {
   return 1;
 }
 
-/* trace[k]: { step, f, lr, grad_norm, x = { name = value } } for k = 0..#trace */
+/* trace[k]: { step, f, lr, grad_norm, x = { name = value } } for k = 0..#trace, and
+** batch_f in a mini-batch run (where f and grad_norm are nan unless trace_full) */
 static int trace_index(lua_State *L) {
   ls_trace *T = check_trace(L);
   if (lua_type(L, 2) == LUA_TSTRING) {
@@ -63,6 +64,10 @@ static int trace_index(lua_State *L) {
   lua_pushnumber(L, f); lua_setfield(L, -2, "f");
   lua_pushnumber(L, lr); lua_setfield(L, -2, "lr");
   lua_pushnumber(L, gn); lua_setfield(L, -2, "grad_norm");
+  if (slope_trace_minibatch(T->t)) {
+    lua_pushnumber(L, slope_trace_batch_f(T->t, (size_t)k));
+    lua_setfield(L, -2, "batch_f");
+  }
   lua_createtable(L, 0, n);
   for (int i = 0; i < n; i++) {
     lua_pushnumber(L, x[i]);
@@ -74,29 +79,30 @@ static int trace_index(lua_State *L) {
   return 1;
 }
 
-/* trace:column "f" (or "step", "lr", "grad_norm", a parameter name): an array over rows 0.. */
+/* trace:column "f" (or "step", "lr", "grad_norm", "batch_f", a parameter name): an array over rows 0.. */
 static int trace_column(lua_State *L) {
   ls_trace *T = check_trace(L);
   const char *name = luaL_checkstring(L, 2);
   int n = slope_trace_nparams(T->t), which = -1;
-  const char *fixed[] = {"step", "f", "lr", "grad_norm"};
-  for (int i = 0; i < 4; i++) if (strcmp(name, fixed[i]) == 0) which = i;
+  const char *fixed[] = {"step", "f", "lr", "grad_norm", "batch_f"};
+  for (int i = 0; i < 5; i++) if (strcmp(name, fixed[i]) == 0) which = i;
   lua_getiuservalue(L, 1, 1);
   for (int i = 0; i < n && which < 0; i++) {
     lua_geti(L, -1, i + 1);
-    if (strcmp(lua_tostring(L, -1), name) == 0) which = 4 + i;
+    if (strcmp(lua_tostring(L, -1), name) == 0) which = 5 + i;
     lua_pop(L, 1);
   }
-  if (which < 0) return luaL_error(L, "trace:column: no column '%s' (step, f, lr, grad_norm or a parameter)", name);
+  if (which < 0) return luaL_error(L, "trace:column: no column '%s' (step, f, lr, grad_norm, batch_f or a parameter)", name);
   double *x = lua_newuserdatauv(L, (size_t)n * sizeof *x, 0);
   size_t rows = slope_trace_rows(T->t);
   lua_createtable(L, (int)rows, 0);
   for (size_t k = 0; k < rows; k++) {
     long step;
-    double v[4];
+    double v[5];
     slope_trace_row(T->t, k, &step, &v[1], &v[2], &v[3], x);
+    v[4] = slope_trace_batch_f(T->t, k);
     if (which == 0) lua_pushinteger(L, step);
-    else lua_pushnumber(L, which < 4 ? v[which] : x[which - 4]);
+    else lua_pushnumber(L, which < 5 ? v[which] : x[which - 5]);
     lua_rawseti(L, -2, (lua_Integer)k + 1);
   }
   return 1;

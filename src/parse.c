@@ -233,6 +233,9 @@ void sx_p_syntax(struct sx_parser *P) {
                "(only 'name = expr' bindings may come before it)", what);
     else
       error_at(P, off, SLOPE_ERRSYNTAX, "expected an expression, found %s", what);
+  } else if (P->tok == TK_STAR && P->prev == TK_STAR && P->z == P->prevz + 1) {
+    /* Python's and Fortran's power operator */
+    error_at(P, offset_of(P, P->prevz), SLOPE_ERRSYNTAX, "'**' is not an operator: powers are written x^2");
   } else if (!is_operand(P->prev)) {
     error_at(P, off, SLOPE_ERRSYNTAX, "expected an expression after %s, found %s",
              quoted(q, sizeof q, P->prevz, P->prevn), what);

@@ -275,16 +275,57 @@ static const char *show(lua_State *L, int i) {
   return luaL_tolstring(L, i, NULL);
 }
 
+/* The record of the last plot (lua/plot.lua sets private.plotted), pushed;
+** 'clear' forgets it first, before a line runs. */
+static void plotted(lua_State *L, int clear) {
+  if (lua_getfield(L, LUA_REGISTRYINDEX, "slope.private") != LUA_TTABLE) return;
+  if (clear) {
+    lua_pushnil(L);
+    lua_setfield(L, -2, "plotted");
+  }
+  lua_getfield(L, -1, "plotted");
+  lua_remove(L, -2);
+}
+
+/*
+** A plot returns its SVG or terminal text, which scripts use; at the
+** prompt that text would echo a whole SVG file, or draw a terminal plot a
+** second time.  The text of the plot this line made shows as a summary
+** ("<plot: loss.svg>"); a terminal plot, already drawn, shows nothing.
+** Pushes the summary, or nothing and returns 0 when 'i' is not that text.
+*/
+static int plot_summary(lua_State *L, int i) {
+  if (lua_type(L, i) != LUA_TSTRING) return 0;
+  int top = lua_gettop(L);
+  plotted(L, 0);
+  if (!lua_istable(L, -1) || (lua_getfield(L, -1, "text"), !lua_rawequal(L, -1, i))) {
+    lua_settop(L, top);
+    return 0;
+  }
+  int term = lua_getfield(L, top + 1, "term") != LUA_TNIL && lua_toboolean(L, -1);
+  if (term) lua_pushliteral(L, "");
+  else if (lua_getfield(L, top + 1, "file") == LUA_TSTRING) lua_pushfstring(L, "<plot: %s>", lua_tostring(L, -1));
+  else lua_pushfstring(L, "<plot: %d bytes of SVG; file = \"name.svg\" writes it>", (int)lua_rawlen(L, i));
+  lua_replace(L, top + 1);
+  lua_settop(L, top + 1);
+  return 1;
+}
+
 /* Print the results on the stack: on one line separated by tabs, as lua
 ** does, unless one of them takes several lines. */
 static void print_results(lua_State *L, int n) {
   int first = lua_gettop(L) - n + 1, multiline = 0;
-  for (int i = first; i < first + n; i++) multiline |= strchr(show(L, i), '\n') != NULL;
+  for (int i = first; i < first + n; i++) {
+    if (!plot_summary(L, i)) show(L, i);
+    multiline |= strchr(lua_tostring(L, -1), '\n') != NULL;
+  }
   for (int i = 0; i < n; i++) {
-    fputs(lua_tostring(L, first + n + i), stdout);
+    const char *text = lua_tostring(L, first + n + i);
+    if (!*text && n == 1) break;   /* a terminal plot alone: already drawn */
+    fputs(text, stdout);
     fputs(i == n - 1 ? "\n" : multiline ? "\n" : "\t", stdout);
   }
-  lua_pop(L, n);
+  lua_pop(L, 2 * n);
 }
 
 static const char *history_file(char *buf, size_t n) {
@@ -315,7 +356,11 @@ int slope_repl(lua_State *L) {
     int status = load_statement(L, &eof);
     if (eof) break;
     if (status == DROPPED) { lua_settop(L, top); continue; }
-    if (status == LUA_OK) status = slope_lua_call(L, 0, LUA_MULTRET);
+    if (status == LUA_OK) {
+      plotted(L, 1);
+      lua_pop(L, 1);
+      status = slope_lua_call(L, 0, LUA_MULTRET);
+    }
     if (status == LUA_OK) print_results(L, lua_gettop(L) - top);
     else {
       fprintf(stderr, "%s\n", lua_tostring(L, -1));

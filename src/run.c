@@ -3,11 +3,18 @@
 ** step, divergence checks, logging, tracing and callbacks, all in C.
 **
 ** Order of one step k (t = k-1):
-**   select the batch; f, g at x; stop if either is not finite (diverged) or
-**   |g| <= tol_grad (converged); lr_t from the schedule; clip g; add gradient
-**   noise; update x; add parameter noise; stop if x is not finite (the point
-**   before the update is kept); record, log, call back; stop if |df| <= tol_f.
-** Nothing is allocated inside the loop.
+**   select the batch; f, g at x; stop if either is not finite or has blown
+**   up (diverged); record the trace row of x_{k-1} (full batch: f and g
+**   there are the ones just computed); stop if |g| <= tol_grad (converged);
+**   lr_t from the schedule; clip g; add gradient noise; update x; add
+**   parameter noise; stop if x is not finite (the point before the update
+**   is kept); record a mini-batch row, log, call back; stop if |df| <= tol_f.
+** A full-batch run records its last row after the loop, from the
+** evaluation that reports the final f.  Nothing is allocated inside the
+** loop.
+**
+** Log lines and on_step keep the training-log convention instead: after
+** step k they show x_k with the f of step k, measured at x_{k-1}.
 **
 ** Checkpoints are written after every k-th completed step, and a resumed run
 ** restores what the loop carries from step to step (position, generator,
@@ -51,8 +58,13 @@ typedef struct run {
   slope_result *r;
   slope_trace *trace;
   int n;
-  double *g, *xprev, *lr, *base;
+  double *g, *xprev, *lr, *base, *gscratch;
   double f, fprev, gnorm, lr0;
+  double f0;           /* f where this run (or the resumed one) started */
+  int ascend;          /* the run maximizes */
+  int minibatch;       /* a step's f and g cover only its batch */
+  long recorded;       /* step of the last trace row; -1: none yet */
+  int logged;          /* a log line was printed */
   long step, epoch;
   double epoch_fsum;
   long epoch_steps;
@@ -98,6 +110,9 @@ static int check_opts(slope_ctx *S, const slope_run_opts *o, const slope_problem
   if (o->tol_grad < 0 || o->tol_f < 0) return sx_error(S, SLOPE_ERRARG, "tolerances must be >= 0");
   if (o->trace_every < 0 || o->log_every < 0 || o->every < 0)
     return sx_error(S, SLOPE_ERRARG, "trace, log and every must be >= 0");
+  for (int j = 0; o->log_list && j < o->log_nlist; j++)
+    if (o->log_list[j] < 0 || o->log_list[j] >= p->n)
+      return sx_error(S, SLOPE_ERRARG, "log_list[%d] = %d is not a parameter index (0 to %d)", j, o->log_list[j], p->n - 1);
   if (o->lr) for (int i = 0; i < p->n; i++)
     if (!(o->lr[i] >= 0)) return sx_error(S, SLOPE_ERRARG, "lr for '%s' must be >= 0, got %g", p->names[i], o->lr[i]);
   if (o->schedule && sx_schedule_check(o->schedule) != SLOPE_OK) return S->errcode;
@@ -151,10 +166,27 @@ static void add_parameter_noise(run *R, long t) {
   }
 }
 
+/* "step 10  f = 0.5  w = 1.2  b = -0.3": f of step k and the point after it.
+** A model past SLOPE_LOG_PARAMS parameters would print a wall of numbers on
+** every line: it gets f, |g| and lr, and the first line says where the
+** parameters are. */
 static void log_line(run *R, const char *unit, long k) {
-  FILE *fp = R->opt->log_file ? R->opt->log_file : stdout;
+  const slope_run_opts *o = R->opt;
+  FILE *fp = o->log_file ? o->log_file : stdout;
   fprintf(fp, "%s %ld  f = %.5g", unit, k, R->f);
-  for (int i = 0; i < R->n; i++) fprintf(fp, "  %s = %.4g", R->p->names[i], R->p->x[i]);
+  int all = o->log_params > 0 || (o->log_params == 0 && R->n <= SLOPE_LOG_PARAMS);
+  if (o->log_list) {
+    for (int j = 0; j < o->log_nlist; j++)
+      fprintf(fp, "  %s = %.4g", R->p->names[o->log_list[j]], R->p->x[o->log_list[j]]);
+  } else if (all) {
+    for (int i = 0; i < R->n; i++) fprintf(fp, "  %s = %.4g", R->p->names[i], R->p->x[i]);
+  } else {
+    fprintf(fp, "  |g| = %.4g  lr = %.4g", R->gnorm, R->lr[0]);
+    if (o->log_params == 0 && !R->logged)
+      fprintf(fp, "   (%d parameters, not shown: they are in the trace; log_params = true "
+              "or a list of names shows them)", R->n);
+  }
+  R->logged = 1;
   fputc('\n', fp);
 }
 
@@ -196,7 +228,31 @@ static void objective_text(const run *R, char *out, size_t cap) {
 
 /* What went wrong, for the message: f, one gradient entry or one parameter
 ** that is not finite, where, and the objective's text. */
-enum { BAD_F, BAD_GRAD, BAD_X };
+enum { BAD_F, BAD_GRAD, BAD_X, BAD_GROWTH, BAD_BIG_X };
+
+/*
+** A run can blow up without ever reaching inf: lr 1e-4 on badly scaled data
+** took f to 5e26 in 100 steps and ended as 'max_steps'.  Two bounds that a
+** run going anywhere sensible does not reach tell it apart:
+**  - f moved the wrong way (up when minimizing) by more than GROWTH times
+**    (1 + |f at the start|).  An optimizer makes f smaller; noise, annealing
+**    or a mini-batch make it larger only by small factors for a while, never
+**    by twelve orders of magnitude: a run that does is growing geometrically
+**    and would overflow some hundred steps later.
+**  - a parameter passed BIG_X: its square (almost every loss has one) is
+**    then within 1e8 of overflowing, and no quantity a model fits lives
+**    there.  This bound also catches an ascent of a function unbounded above.
+** A resumed run measures growth from the checkpoint's f.
+*/
+#define GROWTH 1e12
+#define BIG_X 1e150
+
+static int blew_up(const run *R) {
+  double sign = R->ascend ? -1 : 1;
+  if (sign * (R->f - R->f0) > GROWTH * (1 + fabs(R->f0))) return BAD_GROWTH;
+  for (int i = 0; i < R->n; i++) if (fabs(R->p->x[i]) > BIG_X) return BAD_BIG_X;
+  return 0;
+}
 
 /* "nan", "inf" or "-inf" ("-nan" would only confuse). */
 static const char *bad_word(double v) { return isnan(v) ? "nan" : v > 0 ? "inf" : "-inf"; }
@@ -210,6 +266,16 @@ static void what_text(const run *R, int bad, char *out, size_t cap) {
     snprintf(out, cap, "the update made %s %s", R->p->names[i], bad_word(R->p->x[i]));
     return;
   }
+  if (bad == BAD_GROWTH) {
+    snprintf(out, cap, "f %s from %.4g at the start to %.4g at %s (it grows without bound)",
+             R->ascend ? "fell" : "rose", R->f0, R->f, at);
+    return;
+  }
+  if (bad == BAD_BIG_X) {
+    for (i = 0; fabs(R->p->x[i]) <= BIG_X; i++) {}
+    snprintf(out, cap, "%s = %.4g passed %g (f = %.4g)", R->p->names[i], R->p->x[i], BIG_X, R->f);
+    return;
+  }
   char value[80];
   if (bad == BAD_F) snprintf(value, sizeof value, "f = %s", bad_word(R->f));
   else snprintf(value, sizeof value, "the gradient is not finite: d/d%s = %s", R->p->names[i], bad_word(R->g[i]));
@@ -221,11 +287,20 @@ static void what_text(const run *R, int bad, char *out, size_t cap) {
   snprintf(out, cap, "%s at %s%s", value, at, fn);
 }
 
+/* f went to infinity in the direction the run goes (+inf when maximizing):
+** no step size helps, the function has no optimum.  A parameter past BIG_X
+** while f improved on its start is the same, caught before f overflows. */
+static int unbounded(const run *R, int bad) {
+  double sign = R->ascend ? 1 : -1;
+  if (bad == BAD_F) return isinf(R->f) && sign * R->f > 0;
+  return bad == BAD_BIG_X && sign * (R->f - R->f0) > 0;
+}
+
 /* Stop as diverged at the last point where f was finite: with 'revert' the
 ** point before the previous update (f or g is not finite at the current
 ** one), else the point before this update (the update itself went bad). */
 static int diverged(run *R, int bad, int revert) {
-  char what[320], advice[96];
+  char what[400], advice[200];
   what_text(R, bad, what, sizeof what);
   if (revert && R->step == 1) {   /* nothing finite to go back to: no step was made */
     R->step = 0;
@@ -234,22 +309,62 @@ static int diverged(run *R, int bad, int revert) {
   memcpy(R->p->x, R->xprev, (size_t)R->n * sizeof *R->xprev);
   if (revert) R->step--;
   /* the advice goes in whole: long names shorten the description instead */
-  int len = snprintf(advice, sizeof advice, "; the last finite point is kept. "
-                     "Try a smaller learning rate (lr = %g now) or clipping", R->lr[0]);
+  int len;
+  if (unbounded(R, bad))
+    len = snprintf(advice, sizeof advice, "; f is unbounded %s: it has no %s to find "
+                   "(the last finite point is kept)", R->ascend ? "above" : "below",
+                   R->ascend ? "maximum" : "minimum");
+  else if (bad == BAD_GROWTH || bad == BAD_BIG_X) {
+    char last[96];
+    point_text(R, R->p->x, last, sizeof last);
+    len = snprintf(advice, sizeof advice, "; the last point within bounds is kept (%s). "
+                   "Try a smaller learning rate (lr = %g now) or clipping", last, R->lr[0]);
+  } else
+    len = snprintf(advice, sizeof advice, "; the last finite point is kept. "
+                   "Try a smaller learning rate (lr = %g now) or clipping", R->lr[0]);
   int room = (int)sizeof R->r->message - len - 32;
   return stop(R, SLOPE_DIVERGED, "diverged at step %ld: %.*s%s", R->step, room > 0 ? room : 0, what, advice);
+}
+
+/* Row k is due: every trace_every-th step, and the run's first row. */
+static int row_due(const run *R, long k) {
+  if (!R->trace || k <= R->recorded) return 0;
+  return R->recorded < 0 || k % R->opt->trace_every == 0;
+}
+
+/* Record row k, the current point x_k with f and |g| there, when it is due;
+** 1 when the run stops because memory for the trace ran out. */
+static int record(run *R, long k, double f, double gnorm, double batch_f) {
+  if (!row_due(R, k)) return 0;
+  if (sx_trace_add(R->trace, k, f, R->lr[0], gnorm, batch_f, R->p->x) != SLOPE_OK) {
+    /* keep the run's results: stop where memory for the trace ran out */
+    slope_clear_error(R->p->S);
+    return stop(R, SLOPE_STOPPED, "stopped at step %ld: no memory left for the trace "
+                "(record every k-th step with trace = k)", k);
+  }
+  R->recorded = k;
+  return 0;
+}
+
+/* The row of x_k in a mini-batch run: its batch's f, and f and |g| over all
+** the data when asked (the gradient goes to scratch: R->g is still used). */
+static int record_minibatch(run *R, long k) {
+  double f = NAN, gnorm = NAN;
+  if (!row_due(R, k)) return 0;
+  if (R->opt->trace_full) {
+    if (slope_problem_eval(R->p, R->p->x, &f, R->gscratch) != SLOPE_OK) return -1;
+    gnorm = norm2(R->gscratch, R->n);
+  }
+  return record(R, k, f, gnorm, R->f);
 }
 
 /* Record, log and call back after the update of step R->step. */
 static int after_update(run *R, int end_epoch) {
   const slope_run_opts *o = R->opt;
   long k = R->step;
-  if (R->trace && o->trace_every && k % o->trace_every == 0 &&
-      sx_trace_add(R->trace, k, R->f, R->lr[0], R->gnorm, R->p->x) != SLOPE_OK) {
-    /* keep the run's results: stop where memory for the trace ran out */
-    slope_clear_error(R->p->S);
-    return stop(R, SLOPE_STOPPED, "stopped at step %ld: no memory left for the trace "
-                "(record every k-th step with trace = k)", k);
+  if (R->minibatch) {
+    int rc = record_minibatch(R, k);
+    if (rc) return rc;
   }
   if (o->log_every) {
     if (o->epochs) { if (end_epoch && R->epoch % o->log_every == 0) log_line(R, "epoch", R->epoch); }
@@ -281,7 +396,13 @@ static int step(run *R) {
   if (sx_problem_eval_batch(p, p->x, &R->f, R->g) != SLOPE_OK) return -1;
   if (!isfinite(R->f)) return diverged(R, BAD_F, 1);
   if (!all_finite(R->g, n)) return diverged(R, BAD_GRAD, 1);
+  int big = blew_up(R);
+  if (big) return diverged(R, big, 1);
   R->gnorm = norm2(R->g, n);
+  if (!R->minibatch && record(R, t, R->f, R->gnorm, NAN)) {
+    R->step--;   /* the step made no update */
+    return 1;
+  }
   if (o->tol_grad > 0 && R->gnorm <= o->tol_grad) {
     R->step--;
     return stop(R, SLOPE_CONVERGED, "converged: gradient norm %.3g <= tol.grad %g", R->gnorm, o->tol_grad);
@@ -342,7 +463,8 @@ static void set_base(run *R) {
 }
 
 /* Continue from a checkpoint: its hyperparameters replace the optimizer's
-** (as torch's load_state_dict does), except maximize, which the run sets. */
+** (as torch's load_state_dict does), except maximize, which the run sets
+** from the call and the optimizer given now. */
 static int resume(run *R, int has_max, double want_max) {
   slope_ctx *S = R->p->S;
   sx_run_pos pos = {0};
@@ -372,11 +494,14 @@ static int checkpoint(run *R) {
 static int setup(run *R) {
   slope_ctx *S = R->p->S;
   int n = R->n;
-  R->g = malloc(4 * (size_t)n * sizeof *R->g);
+  R->g = malloc(5 * (size_t)n * sizeof *R->g);
   if (!R->g) return sx_error(S, SLOPE_ERRMEM, "out of memory");
   R->xprev = R->g + n;
   R->lr = R->g + 2 * n;
   R->base = R->g + 3 * n;
+  R->gscratch = R->g + 4 * n;
+  R->minibatch = sx_problem_steps_per_epoch(R->p) > 1;
+  R->recorded = -1;
   set_base(R);
   sx_schedule_restart(R->opt->schedule);
   if (set_rates(R, 0) != SLOPE_OK) {   /* the rates of step 1 */
@@ -396,8 +521,11 @@ int slope_run(slope_problem *p, slope_optim *o, const slope_run_opts *opts,
   if (trace) *trace = NULL;
   if (check_opts(S, opts, p) != SLOPE_OK) return failed(r, S);
   long total = opts->epochs ? opts->epochs * (long)sx_problem_steps_per_epoch(p) : opts->steps;
-  double was_max = 0, want_max = opts->maximize;
+  /* ascent when the call or the optimizer asks for it: a script ported from
+  ** PyTorch says sgd(..., maximize=True) and calls a plain minimize */
+  double was_max = 0;
   int has_max = slope_optim_get(o, "maximize", &was_max, 1) == 1;
+  double want_max = opts->maximize || was_max != 0;
   if (opts->maximize && !has_max) {
     sx_error(S, SLOPE_ERRARG, "%s cannot maximize", slope_optim_kind(o));
     return failed(r, S);
@@ -411,17 +539,29 @@ int slope_run(slope_problem *p, slope_optim *o, const slope_run_opts *opts,
   if (rc == SLOPE_OK && opts->checkpoint_every)
     rc = sx_ckpt_init(&R.ck, S, opts->checkpoint_path, p, o, opts->schedule, 1);
   if (rc == SLOPE_OK && trace && opts->trace_every)
-    if (!(R.trace = sx_trace_new(S, R.n, (size_t)(total / opts->trace_every) + 2)))
+    if (!(R.trace = sx_trace_new(S, R.n, (size_t)(total / opts->trace_every) + 2, R.minibatch)))
       rc = S->errcode;
   if (rc == SLOPE_OK && !R.resumed) {
     rc = slope_problem_eval(p, p->x, &R.f, R.g);
     R.fprev = R.f;
     R.gnorm = norm2(R.g, R.n);
   }
-  /* a resumed trace starts with the row of the checkpoint's step, as recorded before */
-  if (rc == SLOPE_OK && R.trace) rc = sx_trace_add(R.trace, R.step, R.f, R.lr[0], R.gnorm, p->x);
+  R.f0 = R.f;
+  R.ascend = want_max != 0;
+  /* the first row: the start point, or a resumed run's checkpoint point,
+  ** with f and |g| over all the data there (the loop's f at a checkpoint
+  ** is that of the step before it) */
   r->status = SLOPE_MAX_STEPS;
   int end = 0;
+  if (rc == SLOPE_OK && R.trace && R.resumed && R.minibatch) {
+    /* as the interrupted run recorded it: the batch's f of the checkpoint's step */
+    end = record_minibatch(&R, R.step);
+    if (end < 0) rc = S->errcode;
+  } else if (rc == SLOPE_OK && R.trace) {
+    double f0 = R.f, *g0 = R.g;
+    if (R.resumed) rc = slope_problem_eval(p, p->x, &f0, g0 = R.gscratch);
+    if (rc == SLOPE_OK) end = record(&R, R.step, f0, norm2(g0, R.n), NAN);
+  }
   sx_progress_start(&R.bar, opts->progress, total);
   while (rc == SLOPE_OK && !end && R.step < total) {
     end = step(&R);
@@ -439,6 +579,9 @@ int slope_run(slope_problem *p, slope_optim *o, const slope_run_opts *opts,
   if (final == SLOPE_OK && isfinite(f)) {
     r->f = f;
     r->grad_norm = norm2(R.g, R.n);
+    /* a full-batch run's last row costs this evaluation; a diverged run
+    ** went back to a point it has recorded */
+    if (!R.minibatch && r->status != SLOPE_DIVERGED) record(&R, R.step, f, r->grad_norm, NAN);
   } else {
     r->f = isfinite(R.f) ? R.f : R.fprev;
     if (rc == SLOPE_OK) slope_clear_error(S);   /* the run stands without that evaluation */

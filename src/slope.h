@@ -132,13 +132,15 @@ int slope_function_eval(const char *fn, const double *args, int nargs, double *r
 slope_expr slope_diff(slope_ctx *S, slope_expr e, const char *var);
 /* Replace every occurrence of variable 'var' by 'by'. */
 slope_expr slope_subs(slope_ctx *S, slope_expr e, const char *var, slope_expr by);
-/* The name of 'e' when it is a variable, else NULL (an invalid handle
-** records SLOPE_ERRARG; any other expression records nothing).  Borrowed:
+/* The name of 'e' when it is a variable, else NULL (an invalid handle or
+** the handle 0 records SLOPE_ERRARG; any other expression records nothing).  Borrowed:
 ** valid until the next call on 'S' that builds an expression. */
 const char *slope_var_name(slope_ctx *S, slope_expr e);
 /* Number of distinct DAG nodes reachable from 'e'. */
 size_t slope_size(slope_ctx *S, slope_expr e);
-/* Free variable names of 'e', sorted; returns how many there are (which may
+/* Free variable names of 'e' in the order the context first met them (as
+** written: left to right in parsed text, in the order of slope_var calls);
+** returns how many there are (which may
 ** be more than 'max') and stores up to 'max' borrowed names in 'out'; -1 on
 ** an error (out of memory, or 'e' failed), recorded in the context. */
 SLOPE_NODISCARD int slope_vars(slope_ctx *S, slope_expr e, const char **out, int max);
@@ -446,10 +448,13 @@ typedef struct slope_noise {
   slope_schedule *schedule;     /* borrowed; NULL: constant */
 } slope_noise;
 
+/* Log lines show every parameter of a model this small, by default. */
+#define SLOPE_LOG_PARAMS 6
+
 typedef struct slope_run_opts {
   long steps;                /* updates to make; 0: from epochs */
   long epochs;               /* passes over the data (with data); 0: from steps */
-  int maximize;              /* gradient ascent (sets the optimizer's maximize) */
+  int maximize;              /* gradient ascent; an optimizer whose own maximize is set ascends too */
   const double *lr;          /* per-parameter base learning rates, or NULL */
   slope_schedule *schedule;  /* borrowed; NULL: constant learning rate */
   int schedule_per_epoch;    /* t counts epochs instead of steps */
@@ -460,8 +465,15 @@ typedef struct slope_run_opts {
   uint64_t seed;             /* drives noise and anneal; batches follow the seed given to
                              ** slope_problem_batch (the Lua binding passes the same one) */
   long log_every;            /* print a progress line every k steps (epochs with epochs); 0: off */
+  int log_params;            /* parameters on a line: 0 all when there are at most
+                             ** SLOPE_LOG_PARAMS, else none (f, |g| and lr instead, and a note
+                             ** once); 1 all; -1 none */
+  const int *log_list;       /* or only these parameter indices (log_nlist of them) */
+  int log_nlist;
   void *log_file;            /* FILE * for progress lines (NULL: stdout) */
   long trace_every;          /* record every k-th step; 0: no trace */
+  int trace_full;            /* mini-batch runs: f and grad_norm over all the data in each
+                             ** recorded row (one pass over the data per row) */
   long every;                /* call on_step every k steps */
   int (*on_step)(void *ud, const slope_step_info *s);  /* nonzero stops the run */
   void *ud;
@@ -499,8 +511,11 @@ SLOPE_NODISCARD int slope_run(slope_problem *p, slope_optim *o, const slope_run_
 
 /* ---- traces --------------------------------------------------------------- */
 
-/* Row 0 is the start point and f there; row k the state after k updates
-** with f, lr and grad_norm as computed during step k. */
+/* Row k describes one point, x_k (the start for k = 0, else the point after
+** k updates): f and grad_norm at x_k and the learning rate of step k (of
+** step 1 in row 0).  In a mini-batch run, f and grad_norm are over all the
+** data only with 'trace_full' (else NaN, except in the first row), and the
+** row also holds batch_f, the loss of step k's batch (at x_{k-1}). */
 void slope_trace_free(slope_trace *t);
 size_t slope_trace_rows(const slope_trace *t);
 int slope_trace_nparams(const slope_trace *t);
@@ -509,7 +524,12 @@ int slope_trace_nparams(const slope_trace *t);
 ** when 'row' >= slope_trace_rows. */
 int slope_trace_row(const slope_trace *t, size_t row, long *step, double *f,
                     double *lr, double *grad_norm, double *x);
-/* Write the trace as CSV (step,f,lr,grad_norm,<names>) or JSON. */
+/* 1 when the rows come from a mini-batch run and hold batch_f. */
+int slope_trace_minibatch(const slope_trace *t);
+/* The loss of step k's batch in row k of a mini-batch trace; NaN in row 0,
+** in a full-batch trace and past the last row. */
+double slope_trace_batch_f(const slope_trace *t, size_t row);
+/* Write the trace as CSV (step,f,lr,grad_norm[,batch_f],<names>) or JSON. */
 SLOPE_NODISCARD int slope_trace_csv(const slope_trace *t, const char *path, const char *const *names);
 SLOPE_NODISCARD int slope_trace_json(const slope_trace *t, const char *path, const char *const *names);
 

@@ -114,9 +114,12 @@ static int unknown_name(build *b, const char *name) {
   int best = SX_SUGGEST_START;
   const char *near = sx_nearest_of(name, len, b->params, (size_t)b->np, &best);
   const char *col = sx_nearest_of(name, len, b->cols, (size_t)b->nc, &best);
+  /* e^x from mathematics or another language: slope has no constant e */
+  const char *tail = strcmp(name, "e") == 0 ? "; if e is Euler's number, write exp(x) for e^x"
+                                            : sx_hint(hint, col ? col : near);
   return sx_error(b->S, SLOPE_ERRNAME, "unknown name '%s': not a parameter (%s) or data column (%s)%s", name,
                   sx_name_list(params, sizeof params, b->params, (size_t)b->np),
-                  sx_name_list(cols, sizeof cols, b->cols, (size_t)b->nc), sx_hint(hint, col ? col : near));
+                  sx_name_list(cols, sizeof cols, b->cols, (size_t)b->nc), tail);
 }
 
 /*

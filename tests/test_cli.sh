@@ -45,6 +45,18 @@ if command -v script >/dev/null 2>&1; then
     if printf '%s\n' "$out" | grep -qF -- "$want"; then pass=$((pass + 1)); echo "ok   REPL shows: $want"
     else fail=$((fail + 1)); echo "FAIL REPL shows: $want"; printf '%s\n' "$out" | sed 's/^/     | /'; fi
   done
+  # a plot at the prompt: a terminal plot is drawn once (its returned text
+  # is not echoed), a plot into a file shows a one-line summary, not the SVG
+  out=$(printf '%s\n' 'slope.plot.curve{ series = { 3, 1, 2 }, term = true, width = 20, height = 5 }' \
+          "slope.plot.curve{ series = { 3, 1, 2 }, file = '$tmp/p.svg' }" 'svg = slope.plot.curve{ series = { 1, 2 } }' \
+          'slope.plot.curve{ series = { 1, 2 } }' '#svg > 1000, svg:sub(2, 4)' |
+        TERM=dumb LC_ALL=C.UTF-8 HOME="$tmp" timeout 60 script -qfec "exec $S" /dev/null 2>&1 | tr -d '\r')
+  axes=$(printf '%s\n' "$out" | grep -c '└')
+  if [ "$axes" -eq 1 ] && printf '%s\n' "$out" | grep -qF "<plot: $tmp/p.svg>" && [ -s "$tmp/p.svg" ] &&
+     ! printf '%s\n' "$out" | grep -qF '<svg' && printf '%s\n' "$out" | grep -qF 'true	svg' &&
+     printf '%s\n' "$out" | grep -qF '<plot: ' && printf '%s\n' "$out" | grep -qF 'bytes of SVG; file = "name.svg" writes it>'; then
+    pass=$((pass + 1)); echo "ok   REPL: a plot's text is not echoed (terminal plot once, file plot as <plot: file>)"
+  else fail=$((fail + 1)); echo "FAIL REPL: a plot's text is not echoed ($axes terminal plots)"; printf '%s\n' "$out" | sed 's/^/     | /'; fi
   # a terminal plot colours its lines when standard output is a terminal (into
   # a pipe it stays plain: tests/test_plot.lua)
   plot="slope.plot.curve{ series = { 3, 1, 2 }, term = true, width = 20, height = 5 }"

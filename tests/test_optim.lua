@@ -126,8 +126,9 @@ do
   local same, differ = true, false
   for k = 0, #a.trace do
     local ra, rb, rc = a.trace[k], b.trace[k], c.trace[k]
-    same = same and ra.f == rb.f and ra.lr == rb.lr and ra.grad_norm == rb.grad_norm
-      and ra.x.w == rb.x.w and ra.x.b == rb.x.b
+    -- a mini-batch row holds its batch's f (nan in row 0); f over all rows only with trace_full
+    local bf_same = ra.batch_f == rb.batch_f or (k == 0 and ra.batch_f ~= ra.batch_f and rb.batch_f ~= rb.batch_f)
+    same = same and bf_same and ra.lr == rb.lr and ra.x.w == rb.x.w and ra.x.b == rb.x.b
     differ = differ or ra.x.w ~= rc.x.w
   end
   check.ok(same, "same seed: bit-identical traces")
@@ -145,7 +146,7 @@ do -- batch = 1 on 4 rows for 3 epochs: 12 steps, each epoch sees every row once
     local epochs = {}
     for e = 1, 3 do
       local order = {}
-      for k = 1, 4 do order[k] = math.tointeger(math.sqrt(r.trace[4 * (e - 1) + k].f)) end
+      for k = 1, 4 do order[k] = math.tointeger(math.sqrt(r.trace[4 * (e - 1) + k].batch_f)) end
       epochs[e] = order
     end
     return epochs
@@ -168,14 +169,16 @@ do -- batch = 1 on 4 rows for 3 epochs: 12 steps, each epoch sees every row once
   local w, ok = 0, true
   for k = 1, 8 do
     local xi = (k - 1) % 4 + 1
-    ok = ok and r.trace[k].f == (w - xi)^2
+    ok = ok and r.trace[k].batch_f == (w - xi)^2
     w = w - 0.1 * (2 * (w - xi))
     ok = ok and math.abs(r.trace[k].x.w - w) <= 1e-15
   end
   check.ok(ok, "batch 1: one row per step, in order")
   -- batch 3 of 4 rows: steps of 3 rows then 1; batch = "full" is no batching
   local r3 = slope.minimize("mean((w - x)^2)", { w = 0 }, { data = ds, batch = 3, epochs = 2, lr = 0 })
-  check.eq(r3.trace:column "f", { 7.5, 14 / 3, 16, 14 / 3, 16 }, "batch 3: f over rows 1-3, then row 4")
+  local bf = r3.trace:column "batch_f"
+  check.eq({ r3.trace[0].f, table.unpack(bf, 2) }, { 7.5, 14 / 3, 16, 14 / 3, 16 },
+           "batch 3: f at the start over all rows, then batch f over rows 1-3, then row 4")
   local rf = slope.minimize("mean((w - x)^2)", { w = 0 }, { data = ds, batch = "full", epochs = 3, lr = 0.1 })
   local rn = slope.minimize("mean((w - x)^2)", { w = 0 }, { data = ds, epochs = 3, lr = 0.1 })
   check.eq({ rf.steps, rf.x }, { 3, rn.x }, "batch = \"full\" is the default")
@@ -272,7 +275,8 @@ do -- clip = { norm = 1 }: g *= 1/(|g| + 1e-6) when that is < 1 (clip_grad_norm_
   for k = 1, 100 do
     local gx, gy = 2 * x, 6 * y
     local norm = math.sqrt(gx * gx + gy * gy)
-    ok = ok and r.trace[k].grad_norm == norm and r.trace[k].f == f2(x, y)
+    -- row k - 1 holds x_{k-1}, f there and the gradient norm before clipping
+    ok = ok and r.trace[k - 1].grad_norm == norm and r.trace[k - 1].f == f2(x, y)
     local coef = 1 / (norm + 1e-6)
     if coef < 1 then gx, gy, clipped = gx * coef, gy * coef, clipped + 1 end
     x, y = x + -0.1 * gx, y + -0.1 * gy

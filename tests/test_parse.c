@@ -334,6 +334,8 @@ static const struct { const char *src; int code; const char *first; } errors[] =
   {"x; -y", SLOPE_ERRSYNTAX,
    "1:4: unexpected '-' after the result expression (only 'name = expr' bindings may come before it)"},
   {"x * * y", SLOPE_ERRSYNTAX, "1:5: expected an expression after '*', found '*'"},
+  {"x**2", SLOPE_ERRSYNTAX, "1:2: '**' is not an operator: powers are written x^2"},
+  {"a = 1\n3*a + b ** 2", SLOPE_ERRSYNTAX, "2:9: '**' is not an operator: powers are written x^2"},
   {"(x + )", SLOPE_ERRSYNTAX, "1:6: expected an expression after '+', found ')'"},
   {"()", SLOPE_ERRSYNTAX, "1:2: expected an expression after '(', found ')'"},
   {"f(,x)", SLOPE_ERRSYNTAX, "1:3: expected an expression after '(', found ','"},

@@ -399,7 +399,7 @@ do
   check.eq(n3, 2, "fit: rows with NaN or inf skipped")
   check.ok(wellformed(s3) and not s3:find("%f[%a]nan%f[%A]"), "fit: a model returning junk leaves a gap")
   check.err(function() slope.plot.fit { data = ds, f = "w*x + b" } end,
-    check.plain("slope.plot.fit: the model has free names other than 'x': b, w (give params = r.x)"), "unfitted model")
+    check.plain("slope.plot.fit: the model has free names other than 'x': w, b (give params = r.x)"), "unfitted model")
   check.err(function() slope.plot.fit { data = ds, x = "t" } end,
     check.plain("slope.plot.fit: data has no column 't'"), "missing column")
 end
@@ -456,7 +456,8 @@ do
   check.err(function() slope.plot.contour { f = bowl, x = { -1, 1 } } end,
     check.plain("slope.plot.contour: missing option 'y' ({lo, hi} of y)"), "contour: no y range")
   check.err(function() slope.plot.contour { f = "a^2 + b^2", x = { -1, 1 }, y = { -1, 1 }, paths = { r } } end,
-    check.plain("slope.plot.contour: path '1' has no parameter 'a'"), "contour: path over other parameters")
+    -- variables come in the order this context first met their names: b (w*x + b above) before a
+    check.plain("slope.plot.contour: path '1' has no parameter 'b'"), "contour: path over other parameters")
   check.err(function() slope.plot.curve { series = { { 1, 2 } }, title = 3 } end,
     check.plain("slope.plot.curve: title must be a string, got a number"), "title type")
   check.err(function() slope.plot.curve { series = { { 1, 2 } }, width = 2.5 } end,
