@@ -19,6 +19,67 @@ static const char *const run_options[] = {
   "checkpoint", "resume", "trace_full", "log_params", NULL
 };
 
+/* The first optimizer kind that has a hyperparameter 'name' (the one of
+** 'given' when it has it), or NULL. */
+static const char *kind_with_hyper(const char *name, const char *given) {
+  const char *const *kinds = slope_optim_kinds();
+  for (int pass = given ? 0 : 1; pass < 2; pass++)
+    for (int i = 0; kinds[i]; i++) {
+      if (pass == 0 && strcmp(kinds[i], given) != 0) continue;
+      const slope_hyper *h;
+      for (int k = 0; (h = slope_optim_hyper_at(kinds[i], k)); k++)
+        if (strcmp(h->name, name) == 0) return kinds[i];
+    }
+  return NULL;
+}
+
+/* The value at 'idx' as written in Lua: 0.9, true, {0.9, 0.999}. */
+static const char *push_value_text(lua_State *L, int idx) {
+  if (!lua_istable(L, idx)) return luaL_tolstring(L, idx, NULL);
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  luaL_addchar(&b, '{');
+  for (lua_Integer i = 1, n = luaL_len(L, idx); i <= n && i <= 8; i++) {
+    if (i > 1) luaL_addstring(&b, ", ");
+    lua_geti(L, idx, i);
+    luaL_tolstring(L, -1, NULL);
+    lua_remove(L, -2);
+    luaL_addvalue(&b);
+  }
+  luaL_addchar(&b, '}');
+  luaL_pushresult(&b);
+  return lua_tostring(L, -1);
+}
+
+/*
+** momentum = 0.9 among a run's options, as in other libraries' fit calls:
+** it belongs to the optimizer, so say how to write it there, with the
+** learning rate given and the kind that has it (the optimizer's own when
+** one is given).
+*/
+static void hyper_as_option(lua_State *L, int opts, const char *what) {
+  lua_pushnil(L);
+  while (lua_next(L, opts)) {
+    lua_pop(L, 1);
+    if (lua_type(L, -1) != LUA_TSTRING || strcmp(lua_tostring(L, -1), "lr") == 0) continue;
+    const char *key = lua_tostring(L, -1), *given = NULL, *kind;
+    int listed = 0;
+    for (const char *const *a = run_options; *a && !listed; a++) listed = strcmp(*a, key) == 0;
+    if (listed) continue;
+    if (lua_getfield(L, opts, "optimizer") == LUA_TUSERDATA && luaL_testudata(L, -1, LS_OPTIMIZER))
+      given = ls_check_optimizer(L, -1)->kind;
+    lua_pop(L, 1);
+    if (!(kind = kind_with_hyper(key, given))) continue;
+    lua_getfield(L, opts, key);
+    const char *value = push_value_text(L, lua_gettop(L));
+    lua_getfield(L, opts, "lr");
+    const char *lr = lua_isnumber(L, -1) ? luaL_tolstring(L, -1, NULL) : NULL;
+    luaL_error(L, "%s: %s is a hyperparameter of the optimizer, not an option of the run: "
+               "write optimizer = slope.optim.%s{ %s%s%s%s = %s }", what, key, kind,
+               lr ? "lr = " : "", lr ? lr : "", lr ? ", " : "", key, value);
+  }
+}
+
 static double opt_number(lua_State *L, int t, const char *key, double def, const char *what) {
   int ty = lua_getfield(L, t, key);
   double v = def;
@@ -265,6 +326,7 @@ static int run(lua_State *L, int maximize) {
   lua_settop(L, 3);
   if (lua_isnil(L, 3)) { lua_newtable(L); lua_replace(L, 3); }
   luaL_checktype(L, 3, LUA_TTABLE);
+  hyper_as_option(L, 3, what);
   ls_check_options(L, 3, what, run_options, 0);
   slope_problem *p = ls_push_problem(L, S, 3, what);   /* owned by the Problem on the stack */
   slope_run_opts o;

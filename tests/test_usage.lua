@@ -254,4 +254,17 @@ do
             "an unknown name other than e keeps its usual hint")
 end
 
+-- momentum = 0.9 as an option of the run (as in other libraries' fit calls)
+-- points to the optimizer that has it, with the values given
+check.err(function() slope.minimize("x^2", { x = 1 }, { lr = 0.1, momentum = 0.9 }) end,
+          check.plain("minimize: momentum is a hyperparameter of the optimizer, not an option of the run: "
+          .. "write optimizer = slope.optim.sgd{ lr = 0.1, momentum = 0.9 }"), "momentum as a run option")
+check.err(function() slope.maximize("-x^2", { x = 1 }, { betas = { 0.9, 0.99 } }) end,
+          check.plain("write optimizer = slope.optim.adam{ betas = {0.9, 0.99} }"), "betas names adam")
+check.err(function() slope.minimize("x^2", { x = 1 }, { optimizer = slope.optim.rmsprop{}, momentum = 0.5 }) end,
+          check.plain("write optimizer = slope.optim.rmsprop{ momentum = 0.5 }"),
+          "the given optimizer's kind when it has it")
+check.err(function() slope.minimize("x^2", { x = 1 }, { lr = 0.1, momentom = 0.9 }) end,
+          "unknown option 'momentom'", "a name no optimizer has is an unknown option")
+
 check.done()
