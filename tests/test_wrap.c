@@ -354,16 +354,16 @@ static int mse_fg(void *ud, const double *x, const size_t *rows, size_t nsel, do
     const size_t *want = replay_next(h, &len);
     if (len != nsel || memcmp(want, rows, nsel * sizeof *rows) != 0) h->wrong++;
   } else h->wrong++;
-  double w = x[0], b = x[1], s = 0, gw = 0, gb = 0;
-  for (size_t k = 0; k < nsel; k++) {
-    size_t i = rows[k];
-    double r = w * h->x[i] + b - h->y[i];
-    s += r * r;
-    gw += 2 * r * h->x[i];
-    gb += 2 * r;
+  /* sums of r^2, r*x and r; the factor 2 of the gradient comes last */
+  double sum[3] = {0, 0, 0};
+  for (const size_t *i = rows; i < rows + nsel; i++) {
+    double xi = h->x[*i], r = x[0] * xi + x[1] - h->y[*i];
+    sum[0] += r * r;
+    sum[1] += r * xi;
+    sum[2] += r;
   }
-  *f = s / (double)nsel;
-  if (g) g[0] = gw / (double)nsel, g[1] = gb / (double)nsel;
+  *f = sum[0] / (double)nsel;
+  if (g) g[0] = 2 * sum[1] / (double)nsel, g[1] = 2 * sum[2] / (double)nsel;
   return SLOPE_OK;
 }
 
