@@ -536,6 +536,60 @@ static void test_noise_listing(void) {
   CHECK(slope_noise_about("uniform") == NULL);
 }
 
+/* The whole of a small text file, or NULL. */
+static char *slurp(const char *path) {
+  FILE *fp = fopen(path, "rb");
+  if (!fp) return NULL;
+  char *text = calloc(1, 1 << 16);
+  size_t n = text ? fread(text, 1, (1 << 16) - 1, fp) : 0;
+  fclose(fp);
+  if (text && n == 0) {
+    free(text);
+    return NULL;
+  }
+  return text;
+}
+
+/* The listing says what the Lua constructors take (lua/noise.lua: the
+** options of checked("KIND", o, { NAME = "number", ... }, { REQUIRED })
+** and the run's defaults (src/lua_run.c reads them: opt_number(L, z, "gamma", 0.55,
+** "noise"), 0 for the required ones).
+** Tests run from the repository root. */
+static void test_noise_matches_lua(void) {
+  char *lua = slurp("lua/noise.lua"), *run = slurp("src/lua_run.c");
+  CHECK(lua != NULL && run != NULL);
+  for (const char *const *k = slope_noise_kinds(); lua && run && *k; k++) {
+    char key[64];
+    snprintf(key, sizeof key, "checked(\"%s\", o, {", *k);
+    const char *at = strstr(lua, key);
+    CHECK(at != NULL);
+    if (!at) continue;
+    const char *allowed = at + strlen(key), *end = strstr(allowed, "})");
+    const char *required = strstr(allowed, "}, {");
+    CHECK(end != NULL && required != NULL && required < end);
+    if (!end || !required || required >= end) continue;
+    int listed = 0;
+    const slope_hyper *h;
+    for (int i = 0; (h = slope_noise_hyper_at(*k, i)); i++, listed++) {
+      char opt[96], req[96], def[96];
+      snprintf(opt, sizeof opt, "%s = \"number\"", h->name);
+      snprintf(req, sizeof req, "\"%s\"", h->name);
+      const char *o = strstr(allowed, opt), *r = strstr(required, req);
+      CHECK(o != NULL && o < required);
+      CHECK_INT(r != NULL && r < end, h->required);
+      snprintf(def, sizeof def, "\"%s\", %g,", h->name, h->required ? 0 : h->def[0]);
+      if (!check_report(strstr(run, def) != NULL, __FILE__, __LINE__, "the run's default"))
+        fprintf(stderr, "    no '%s' in src/lua_run.c\n", def);
+    }
+    /* every number the constructor takes is listed */
+    int numbers = 0;
+    for (const char *p = allowed; (p = strstr(p, "= \"number\"")) && p < required; p++) numbers++;
+    CHECK_INT(numbers, listed);
+  }
+  free(lua);
+  free(run);
+}
+
 int main(void) {
   S = slope_new();
   if (!S) return 1;
@@ -553,6 +607,7 @@ int main(void) {
   test_callback_rows_checkpoint(x, y);
   test_callback_rows_errors();
   test_noise_listing();
+  test_noise_matches_lua();
   /* slope never wrote to the host's arrays */
   CHECK(memcmp(x, x_was, NROWS * sizeof *x) == 0);
   CHECK(memcmp(y, y_was, NROWS * sizeof *y) == 0);
