@@ -111,8 +111,6 @@ static uint64_t fnv1a(const unsigned char *p, size_t n) {
 
 /* ---- what goes in ------------------------------------------------------------------ */
 
-static size_t data_rows(const slope_problem *p) { return p->data ? slope_data_rows(p->data) : 0; }
-
 static int is_plateau(const slope_schedule *s) {
   return s && s->form == SX_SCHED_TABLE && s->kind && s->kind->observe;   /* follows a metric */
 }
@@ -140,7 +138,7 @@ static void put_problem(wr *w, const slope_problem *p) {
   put_u32(w, (uint32_t)p->n);
   for (int i = 0; i < p->n; i++) put_str(w, p->names[i]);
   put_f64s(w, p->x, (size_t)p->n);
-  size_t rows = data_rows(p), nperm = p->batch ? rows : 0;
+  size_t rows = sx_problem_rows(p), nperm = p->batch ? rows : 0;
   put_u64(w, rows);
   put_u64(w, p->batch);
   put_u32(w, (uint32_t)(p->shuffle != 0));
@@ -524,9 +522,9 @@ static int load_problem(ck *c, slope_problem *p, int apply) {
   if (room_for(&r, nperm, 8)) r.at += (size_t)nperm * 8;
   int rc = finished(c, &r, "PROB");
   if (rc != SLOPE_OK) return rc;
-  if (rows != data_rows(p))
+  if (rows != sx_problem_rows(p))
     return sx_error(c->S, SLOPE_ERRARG, "checkpoint '%s' is for %llu data rows; this problem has %zu",
-                    c->path, (unsigned long long)rows, data_rows(p));
+                    c->path, (unsigned long long)rows, sx_problem_rows(p));
   if (batch != p->batch || (batch && shuffle != (p->shuffle != 0))) {
     char a[32], b[32];
     return sx_error(c->S, SLOPE_ERRARG, "checkpoint '%s' was written with batch = %s, shuffle = %s; "

@@ -1,6 +1,7 @@
 /*
 ** data.c -- data sets: named columns of doubles, all of one length, owned by
-** the data set.  Also the two ways of making one from nothing but a seed:
+** the data set or, for a wrapped set, borrowed from the host (its first
+** 'nborrowed' columns, which slope reads and never writes or frees).  Also the two ways of making one from nothing but a seed:
 ** synthetic regression data, and a shuffled train/test split of another set.
 ** (Reading CSV files is in csv.c; writing one is a loop of prints, here.)
 **
@@ -21,7 +22,9 @@ struct slope_data {
   size_t rows;
   int ncols, capcols;
   char **names;       /* ncols NUL-terminated copies */
-  double **cols;      /* ncols arrays of 'rows' doubles */
+  const double **cols;  /* ncols arrays of 'rows' doubles */
+  int nborrowed;      /* cols[0..nborrowed) are the host's (slope_data_wrap);
+                      ** the rest are malloc'd and owned */
 };
 
 slope_data *slope_data_new(slope_ctx *S) {
@@ -40,7 +43,7 @@ void slope_data_free(slope_data *d) {
   if (!d) return;
   for (int j = 0; j < d->ncols; j++) {
     free(d->names[j]);
-    free(d->cols[j]);
+    if (j >= d->nborrowed) free((void *)d->cols[j]);
   }
   free(d->names);
   free(d->cols);
@@ -57,7 +60,7 @@ static int grow_cols(slope_data *d) {
   if (cap > SX_MAX_COLS) cap = SX_MAX_COLS;
   char **names = realloc(d->names, (size_t)cap * sizeof *names);
   if (names) d->names = names;
-  double **cols = names ? realloc(d->cols, (size_t)cap * sizeof *cols) : NULL;
+  const double **cols = names ? realloc(d->cols, (size_t)cap * sizeof *cols) : NULL;
   if (!cols) return sx_error(d->S, SLOPE_ERRMEM, "data: out of memory");
   d->cols = cols;
   d->capcols = cap;
@@ -79,9 +82,10 @@ static int check_new_name(slope_data *d, const char *name) {
   return SLOPE_OK;
 }
 
-/* Append a column that already lives in malloc'd memory ('v' is taken over
-** on success; the caller keeps it on failure). */
-static int adopt(slope_data *d, const char *name, double *v) {
+/* Append a column: one that lives in malloc'd memory ('v' is taken over on
+** success; the caller keeps it on failure), or the host's (slope_data_wrap,
+** which appends those before any other). */
+static int adopt(slope_data *d, const char *name, const double *v) {
   size_t len = strlen(name);
   char *copy = malloc(len + 1);
   if (!copy) return sx_error(d->S, SLOPE_ERRMEM, "data: out of memory");
@@ -89,6 +93,15 @@ static int adopt(slope_data *d, const char *name, double *v) {
   d->names[d->ncols] = copy;
   d->cols[d->ncols] = v;
   d->ncols++;
+  return SLOPE_OK;
+}
+
+/* Every value of column 'name' is finite (rows count from 0 in the message). */
+static int check_finite(slope_data *d, const char *name, const double *v, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite(v[i]))
+      return sx_error(d->S, SLOPE_ERRDATA, "data: column '%s', row %zu: %g is not a finite number",
+                      name, i, v[i]);
   return SLOPE_OK;
 }
 
@@ -102,10 +115,7 @@ int slope_data_add(slope_data *d, const char *name, const double *v, size_t n) {
     return sx_error(S, SLOPE_ERRDATA, "data: column '%s' has %zu rows, the data set has %zu",
                     name, n, d->rows);
   if (n > 0 && !v) return sx_error(S, SLOPE_ERRARG, "data: column '%s': values are NULL", name);
-  for (size_t i = 0; i < n; i++)
-    if (!isfinite(v[i]))
-      return sx_error(S, SLOPE_ERRDATA, "data: column '%s', row %zu: %g is not a finite number",
-                      name, i, v[i]);
+  if ((rc = check_finite(d, name, v, n)) != SLOPE_OK) return rc;
   if (n > SIZE_MAX / sizeof *v)
     return sx_error(S, SLOPE_ERRLIMIT, "data: column '%s' is too long", name);
   if ((rc = grow_cols(d)) != SLOPE_OK) return rc;
@@ -118,6 +128,48 @@ int slope_data_add(slope_data *d, const char *name, const double *v, size_t n) {
   }
   d->rows = n;
   return SLOPE_OK;
+}
+
+/* The arguments of slope_data_wrap, before anything is made: the column
+** index in a message counts from 0, as the arrays do, and comes with the
+** name when there is one. */
+static int check_wrap_args(slope_ctx *S, const char *const *names, const double *const *cols,
+                           int ncols, size_t nrows) {
+  if (!names) return sx_error(S, SLOPE_ERRARG, "data: 'names' is NULL");
+  if (!cols) return sx_error(S, SLOPE_ERRARG, "data: 'cols' is NULL");
+  if (ncols < 1 || ncols > SX_MAX_COLS)
+    return sx_error(S, ncols < 1 ? SLOPE_ERRARG : SLOPE_ERRLIMIT,
+                    "data: 'ncols' must be in [1, %d], got %d", SX_MAX_COLS, ncols);
+  if (nrows == 0) return sx_error(S, SLOPE_ERRARG, "data: 'nrows' must be at least 1, got 0");
+  if (nrows > SIZE_MAX / sizeof(double))
+    return sx_error(S, SLOPE_ERRLIMIT, "data: %zu rows are too many", nrows);
+  for (int j = 0; j < ncols; j++) {
+    if (!names[j])
+      return sx_error(S, SLOPE_ERRARG, "data: the name of column %d (counting from 0) is NULL", j);
+    if (!cols[j])
+      return sx_error(S, SLOPE_ERRARG, "data: column %d ('%.*s') is NULL (columns count from 0)",
+                      j, SX_MAX_NAME, names[j]);
+  }
+  return SLOPE_OK;
+}
+
+slope_data *slope_data_wrap(slope_ctx *S, const char *const *names, const double *const *cols,
+                            int ncols, size_t nrows) {
+  if (!S) return NULL;
+  sx_enter(S);
+  if (check_wrap_args(S, names, cols, ncols, nrows) != SLOPE_OK) return NULL;
+  slope_data *d = slope_data_new(S);
+  if (!d) return NULL;
+  for (int j = 0; j < ncols; j++) {
+    if (check_new_name(d, names[j]) != SLOPE_OK || check_finite(d, names[j], cols[j], nrows) != SLOPE_OK ||
+        grow_cols(d) != SLOPE_OK || adopt(d, names[j], cols[j]) != SLOPE_OK) {
+      slope_data_free(d);
+      return NULL;
+    }
+    d->nborrowed = d->ncols;   /* before the next check can fail, so free leaves it alone */
+  }
+  d->rows = nrows;
+  return d;
 }
 
 size_t slope_data_rows(const slope_data *d) { return d ? d->rows : 0; }

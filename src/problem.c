@@ -86,6 +86,29 @@ slope_problem *slope_problem_callback(slope_ctx *S, int nparams, const char *con
   return p;
 }
 
+slope_problem *slope_problem_callback_rows(slope_ctx *S, int nparams, const char *const *names,
+                                           const double *x0, size_t nrows,
+                                           int (*fg_rows)(void *ud, const double *x, const size_t *rows,
+                                                          size_t nsel, double *f, double *g),
+                                           void *ud) {
+  sx_enter(S);
+  if (!fg_rows) return sx_error(S, SLOPE_ERRARG, "the objective callback 'fg_rows' is NULL"), NULL;
+  if (nrows == 0) return sx_error(S, SLOPE_ERRARG, "a callback over rows needs at least 1 row, got 0"), NULL;
+  if (nrows > SIZE_MAX / sizeof(size_t))
+    return sx_error(S, SLOPE_ERRLIMIT, "%zu rows are too many", nrows), NULL;
+  slope_problem *p = alloc_problem(S, nparams, names, x0);
+  if (!p) return NULL;
+  if (!(p->all = malloc(nrows * sizeof *p->all))) {
+    slope_problem_free(p);
+    return sx_error(S, SLOPE_ERRMEM, "out of memory for %zu rows", nrows), NULL;
+  }
+  for (size_t i = 0; i < nrows; i++) p->all[i] = i;
+  p->fg_rows = fg_rows;
+  p->host.ud = ud;
+  p->nrows = nrows;
+  return p;
+}
+
 void slope_problem_free(slope_problem *p) {
   if (!p) return;
   slope_tape_free(p->tape);
@@ -95,6 +118,7 @@ void slope_problem_free(slope_problem *p) {
   free(p->names);
   free(p->x);
   free(p->perm);
+  free(p->all);
   free(p->g);
   free(p);
 }
@@ -104,10 +128,14 @@ const char *slope_problem_name(const slope_problem *p, int i) { return i >= 0 &&
 double *slope_problem_x(slope_problem *p) { return p->x; }
 const slope_data *slope_problem_data(const slope_problem *p) { return p->data; }
 
+size_t sx_problem_rows(const slope_problem *p) {
+  return p->data ? slope_data_rows(p->data) : p->nrows;
+}
+
 int slope_problem_batch(slope_problem *p, size_t batch, int shuffle, uint64_t seed) {
   sx_enter(p->S);
-  size_t rows = p->data ? slope_data_rows(p->data) : 0;
-  if (batch && !p->data)
+  size_t rows = sx_problem_rows(p);
+  if (batch && !rows)
     return sx_error(p->S, SLOPE_ERRARG, "batch needs data: this problem has no data rows to batch");
   if (batch > rows && rows > 0)
     return sx_error(p->S, SLOPE_ERRARG, "batch must be in [1, %zu] (the number of rows), got %zu",
@@ -127,13 +155,13 @@ int slope_problem_batch(slope_problem *p, size_t batch, int shuffle, uint64_t se
 
 size_t sx_problem_steps_per_epoch(const slope_problem *p) {
   if (!p->batch) return 1;
-  size_t rows = slope_data_rows(p->data);
+  size_t rows = sx_problem_rows(p);
   return (rows + p->batch - 1) / p->batch;
 }
 
 /* Fisher-Yates with the problem's generator, so batches follow the seed. */
 static void shuffle_rows(slope_problem *p) {
-  size_t rows = slope_data_rows(p->data);
+  size_t rows = sx_problem_rows(p);
   for (size_t i = rows; i > 1; i--) {
     size_t j = (size_t)slope_rng_below(&p->rng, i);
     size_t t = p->perm[i - 1];
@@ -144,7 +172,7 @@ static void shuffle_rows(slope_problem *p) {
 
 int sx_problem_next_batch(slope_problem *p) {
   if (!p->batch) return 1;   /* full batch: every step is a whole epoch */
-  size_t rows = slope_data_rows(p->data);
+  size_t rows = sx_problem_rows(p);
   if (p->pos == 0 && p->shuffle) shuffle_rows(p);
   p->sel = p->perm + p->pos;
   p->nsel = rows - p->pos < p->batch ? rows - p->pos : p->batch;
@@ -175,18 +203,26 @@ static int host_result(slope_problem *p, int rc, const char *which) {
   return rc;
 }
 
+/* The host's objective, over rows[0..nsel) when it takes rows. */
+static int eval_host(slope_problem *p, const double *x, const size_t *rows, size_t nsel,
+                     double *f, double *g) {
+  int rc = p->fg_rows ? p->fg_rows(p->host.ud, x, rows, nsel, f, g) : p->host.fg(p->host.ud, x, f, g);
+  return host_result(p, rc, "objective");
+}
+
 int sx_problem_eval_batch(slope_problem *p, const double *x, double *f, double *g) {
   if (p->tape) {
     if (p->batch) return slope_tape_grad(p->tape, x, p->sel, p->nsel, f, g);
     return slope_tape_grad(p->tape, x, NULL, 0, f, g);
   }
-  return host_result(p, p->host.fg(p->host.ud, x, f, g), "objective");
+  if (p->batch) return eval_host(p, x, p->sel, p->nsel, f, g);
+  return eval_host(p, x, p->all, p->nrows, f, g);
 }
 
 int slope_problem_eval(slope_problem *p, const double *x, double *f, double *g) {
   sx_enter(p->S);
   if (p->tape) return slope_tape_grad(p->tape, x, NULL, 0, f, g);
-  return sx_problem_eval_batch(p, x, f, g);
+  return eval_host(p, x, p->all, p->nrows, f, g);
 }
 
 /* Hessian rows are the gradients of the gradient's components, each compiled

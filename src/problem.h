@@ -16,6 +16,10 @@ struct slope_problem {
   slope_tape *tape;        /* value and gradient; NULL for host callbacks */
   slope_tape **hess;       /* per-component gradient tapes, built for newton */
   slope_objective host;    /* host callbacks when there is no tape */
+  /* a host objective over rows (slope_problem_callback_rows) */
+  int (*fg_rows)(void *ud, const double *x, const size_t *rows, size_t nsel, double *f, double *g);
+  size_t nrows;            /* its rows; 0 for every other problem */
+  size_t *all;             /* 0..nrows-1 in order: its full batch */
   const slope_data *data;  /* borrowed */
   /* batching */
   size_t batch;            /* rows per step, 0 = full batch */
@@ -28,7 +32,10 @@ struct slope_problem {
   double *g;               /* gradient scratch for slope_problem_step */
 };
 
-/* Steps that make one epoch (1 without data or with full batches). */
+/* The rows batches are cut from: the data set's, the host's of a callback
+** over rows, 0 for a problem without rows (which has no batches). */
+size_t sx_problem_rows(const slope_problem *p);
+/* Steps that make one epoch (1 without rows or with full batches). */
 size_t sx_problem_steps_per_epoch(const slope_problem *p);
 /* Select the rows of the next step; returns 1 when the step ends an epoch. */
 int sx_problem_next_batch(slope_problem *p);

@@ -347,14 +347,40 @@ void slope_clip_value(double *g, int n, double limit);
 
 /* ---- data sets -------------------------------------------------------- */
 
-/* Named columns of doubles, all of one length.  The data set owns copies. */
+/* Named columns of doubles, all of one length, every value finite.  A data
+** set owns copies of its columns, except the columns a wrapped set borrows
+** from the host (slope_data_wrap). */
 typedef struct slope_data slope_data;
 
 /* An empty data set; add columns with 'slope_data_add'. */
 SLOPE_NODISCARD slope_data *slope_data_new(slope_ctx *S);
+/* A data set over the host's own arrays, without copying them: column j is
+** named names[j] and its 'nrows' values are cols[j][0..nrows), for j in
+** [0, ncols).  The names are copied; the arrays are borrowed:
+**   - the host keeps every cols[j] alive, and 'nrows' long, for as long as
+**     the data set and every problem, tape or split made from it live;
+**   - slope never writes to them (slope_data_column returns cols[j] itself);
+**   - the host may change values between calls (not during slope_run), and
+**     they must stay finite: the check that every value is finite is made
+**     here, once;
+**   - slope_data_free frees only slope's own memory, never the arrays.
+** A wrapped set is used like any other: in problems, batching and
+** shuffling, slope_data_split (whose parts are new sets that own copies),
+** slope_data_write_csv and checkpoints.  slope_data_add on it adds a column
+** that slope copies and owns.  Errors (NULL, nothing made): SLOPE_ERRARG for
+** NULL 'names' or 'cols', 'ncols' < 1, 'nrows' 0, a NULL name or a NULL column
+** ("data: column 2 ('y') is NULL (columns count from 0)") or a name that is
+** not a name; SLOPE_ERRNAME for a repeated name ("data: there is already a
+** column 'y'"); SLOPE_ERRLIMIT for more than 4096 columns or a name longer
+** than 255 characters; SLOPE_ERRDATA for a value that is not finite ("data:
+** column 'y', row 7: nan is not a finite number", rows count from 0). */
+SLOPE_NODISCARD slope_data *slope_data_wrap(slope_ctx *S, const char *const *names, const double *const *cols,
+                            int ncols, size_t nrows);
+/* Free the data set and its own memory (not the host's arrays of a wrapped set). */
 void slope_data_free(slope_data *d);
 /* Add column 'name' as a copy of 'n' values; every column must have the same
-** number of rows (SLOPE_ERRDATA otherwise), names are unique (SLOPE_ERRNAME). */
+** number of rows (SLOPE_ERRDATA otherwise), names are unique (SLOPE_ERRNAME).
+** Works on a wrapped set too: the new column is slope's copy. */
 SLOPE_NODISCARD int slope_data_add(slope_data *d, const char *name, const double *v, size_t n);
 /* Read a CSV file whose header row names the columns; every other row holds
 ** numbers.  A bad row is an error naming the file, line and column. */
@@ -371,7 +397,8 @@ SLOPE_NODISCARD int slope_data_split(const slope_data *d, double fraction, uint6
 size_t slope_data_rows(const slope_data *d);
 int slope_data_ncols(const slope_data *d);
 const char *slope_data_name(const slope_data *d, int j);      /* NULL past the end */
-/* The values of column j or of the named column (NULL if there is none). */
+/* The values of column j or of the named column (NULL if there is none):
+** slope's copy, or for a borrowed column of a wrapped set the host's array. */
 const double *slope_data_column(const slope_data *d, int j);
 const double *slope_data_find(const slope_data *d, const char *name);
 /* Write 'd' to 'path' as CSV: a header of the names, then each row with every
@@ -395,19 +422,48 @@ SLOPE_NODISCARD slope_problem *slope_problem_new(slope_ctx *S, slope_expr f,
 /* A problem over a host objective (callbacks in 'obj'); 'names' may be NULL.
 ** 'obj.ud' is borrowed and must outlive the problem.  A callback returning a
 ** code other than SLOPE_OK stops the run; slope_run returns that code. */
-SLOPE_NODISCARD slope_problem *slope_problem_callback(slope_ctx *S, int nparams,
-                                                      const char *const *names,
-                                                      const double *x0, slope_objective obj);
+SLOPE_NODISCARD slope_problem *slope_problem_callback(slope_ctx *S, int nparams, const char *const *names,
+                                      const double *x0, slope_objective obj);
+/* A problem over a host objective that is a mean over 'nrows' rows the host
+** holds, so it can be batched like an expression problem with data.  Each
+** evaluation calls fg_rows(ud, x, rows, nsel, f, g) with the rows to use:
+** rows[0..nsel) are distinct indices in [0, nrows), valid during the call
+** only; the full batch is every row 0..nrows-1 in order; a mini-batch is the
+** slice of the epoch's order that slope_problem_batch selects, exactly the
+** rows an expression problem over a data set of 'nrows' rows would get with
+** the same batch, shuffle and seed.  The callback stores in '*f' the
+** objective over those rows and, when 'g' is not NULL, its gradient (it
+** must accept g == NULL).  slope expects the mean over the rows (as
+** mean(...) in an expression), so values of different batch sizes compare;
+** it never divides by 'nsel' itself.  slope_problem_eval and the final f
+** of slope_run use all rows.  Returns SLOPE_OK or an error code, which stops
+** the run (slope_run returns it).  There is no Hessian, so "newton" cannot
+** run on it.  'names' may be NULL ("x1", "x2", ...); 'ud' is borrowed and
+** must outlive the problem; slope_problem_data gives NULL.  Errors:
+** SLOPE_ERRARG for a NULL 'fg_rows' or 'nrows' 0. */
+SLOPE_NODISCARD slope_problem *slope_problem_callback_rows(slope_ctx *S, int nparams, const char *const *names,
+                                           const double *x0, size_t nrows,
+                                           int (*fg_rows)(void *ud, const double *x, const size_t *rows,
+                                                          size_t nsel, double *f, double *g),
+                                           void *ud);
 void slope_problem_free(slope_problem *p);
 /* Batching: 'batch' rows per step (0 = full batch), reshuffled every epoch
-** when 'shuffle', from 'seed'.  Resets the epoch position. */
+** when 'shuffle', from 'seed'.  Resets the epoch position.  For a problem
+** with data or with rows (slope_problem_callback_rows); SLOPE_ERRARG ("batch
+** needs data") for any other when 'batch' is not 0.  The rows start in the
+** order 0..rows-1; with 'shuffle', each epoch first shuffles the order in
+** place by Fisher-Yates with one slope_rng seeded with 'seed' (for i from
+** rows down to 2, swap entries i-1 and slope_rng_below(i)).  Batches are
+** consecutive slices of the order, the last one shorter when 'batch' does
+** not divide the rows. */
 SLOPE_NODISCARD int slope_problem_batch(slope_problem *p, size_t batch, int shuffle, uint64_t seed);
 int slope_problem_nparams(const slope_problem *p);
 const char *slope_problem_name(const slope_problem *p, int i);
 /* The current point (n doubles, writable). */
 double *slope_problem_x(slope_problem *p);
 /* The data set the problem was made with (borrowed), or NULL: a problem
-** without data has no epochs or batches. */
+** without data (and without rows, see slope_problem_callback_rows) has no
+** epochs or batches. */
 const slope_data *slope_problem_data(const slope_problem *p);
 /* Objective and gradient ('g' may be NULL) at 'x' over all rows. */
 SLOPE_NODISCARD int slope_problem_eval(slope_problem *p, const double *x, double *f, double *g);
@@ -447,6 +503,22 @@ typedef struct slope_noise {
   double std, temperature, eta, gamma;
   slope_schedule *schedule;     /* borrowed; NULL: constant */
 } slope_noise;
+
+/* The noise kinds by name, NULL-terminated, in the order of slope_noise_kind
+** from SLOPE_NOISE_GAUSSIAN: "gaussian", "langevin", "gradient". */
+const char *const *slope_noise_kinds(void);
+/* One line saying what 'kind' does, or NULL for an unknown kind. */
+const char *slope_noise_about(const char *kind);
+/* The i-th (from 0) number 'kind' takes, named as the field of slope_noise
+** that holds it ("std"; "temperature"; "eta", "gamma"), or NULL past the
+** last one or for an unknown kind.  Each is a value >= 0; 'required' is set
+** for the one the kind cannot do without (its default is then NAN: the
+** field of slope_noise has no useful default), and gradient's "gamma"
+** defaults to 0.55 (in slope.noise.gradient; slope_run_defaults zeroes
+** slope_noise, so a C host sets gamma itself).  gaussian and langevin also take a schedule
+** (slope_noise.schedule, none by default), which is not a number and so is
+** not listed. */
+const slope_hyper *slope_noise_hyper_at(const char *kind, int i);
 
 /* Log lines show every parameter of a model this small, by default. */
 #define SLOPE_LOG_PARAMS 6

@@ -2,7 +2,7 @@
 # test_embed.sh -- slope as an installed package, the way users get it.
 #
 # Installs into a temporary DESTDIR with PREFIX=/usr, then builds and runs the
-# three embedding examples against the installed header, libraries and
+# four embedding examples against the installed header, libraries and
 # slope.pc only (never against src/ or build/), loads the installed Lua module
 # into a stock lua5.4, renders the man page, builds the rock when luarocks is
 # there, and uninstalls.  Prints one line per check and ends with
@@ -16,6 +16,9 @@
 #   callback  the regularised logistic loss solved by Newton's method (PyTorch
 #             autograd Hessian): w1 = 0.380695, w2 = 0.942883, b = -0.282959,
 #             f = 0.5427719707; f(0) = log 2; lr at step 3000 = 0.1*0.998^2999
+#   wrap      y = 0.5x - 2 exactly on 1000 points, so least squares gives w = 0.5,
+#             b = -2, both through the borrowed arrays and the callback over
+#             rows; 20 epochs of 1000/50 batches = 400 steps
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
@@ -175,6 +178,17 @@ if [ "$nrows" -eq 7 ]; then ok "callback: 7 trace rows (every 500 steps, and row
 else bad "callback: $nrows trace rows, expected 7" "$out"; fi
 if [ "$(LD_LIBRARY_PATH=$lib "$tmp/callback" 2>&1)" = "$out" ]; then ok "callback: a second run with the same seed is identical"
 else bad "callback: a second run differs"; fi
+
+# ---- examples/embed/wrap.c ---------------------------------------------------------
+# shellcheck disable=SC2086
+compile wrap "wrap.c builds with pkg-config --cflags --libs slope" $slope_flags
+out=$(LD_LIBRARY_PATH=$lib "$tmp/wrap" 2>&1)
+for how in data callback; do
+  has "$out" "$how: w = 0.500000" "wrap ($how): w = 0.5, the exact fit"
+  has "$out" "$how: b = -2.000000" "wrap ($how): b = -2, the exact fit"
+  has "$out" "$how: steps = 400" "wrap ($how): 20 epochs of 20 batches"
+  has "$out" "$how: epochs = 20" "wrap ($how): 20 epochs"
+done
 
 # ---- the Lua module in a stock lua5.4 ------------------------------------------------
 if [ -n "$san" ]; then
