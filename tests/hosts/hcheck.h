@@ -13,24 +13,27 @@
 
 static int hc_failed;
 
-/* One check: 'cond' true passes; the rest is a printf format naming it. */
-static void check(int cond, const char *fmt, ...) {
+/* One check: 'cond' true passes; the rest is a printf format naming it.
+** The line stays one line: newlines in messages print as " | ". */
+static inline void check(int cond, const char *fmt, ...) {
+  char line[1024];
   va_list ap;
   va_start(ap, fmt);
-  fputs(cond ? "ok - " : "not ok - ", stdout);
-  vprintf(fmt, ap);
-  putchar('\n');
+  vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
+  for (char *c = line; *c; c++)
+    if (*c == '\n') *c = '|';
+  printf("%s - %s\n", cond ? "ok" : "not ok", line);
   if (!cond) hc_failed = 1;
 }
 
 /* 'got' within 'tol' of 'want', relative for large values. */
-static void check_near(double got, double want, double tol, const char *what) {
+static inline void check_near(double got, double want, double tol, const char *what) {
   double scale = fabs(want) > 1 ? fabs(want) : 1;
   check(fabs(got - want) <= tol * scale, "%s = %.17g (expected %.17g +- %g)", what, got, want, tol);
 }
 
 /* The exit status: 1 when any check failed. */
-static int checks_done(void) { return hc_failed; }
+static inline int checks_done(void) { return hc_failed; }
 
 #endif
