@@ -7,7 +7,7 @@
 **   hypers optim       one markdown row per optimizer hyperparameter
 **   hypers schedule    one markdown row per schedule argument
 **
-** tests/test_capi_doc.sh runs it against the staged install and checks that
+** tests/test_embed.sh runs it against the staged install and checks that
 ** docs/c-api.md holds exactly these rows, so the reference cannot drift from
 ** the registry.
 */
