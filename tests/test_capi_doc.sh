@@ -65,7 +65,7 @@ for t in $types $constants; do
   grep -qE "(^|[^A-Za-z0-9_])$t([^A-Za-z0-9_]|\$)" "$doc" || missing="$missing$t
 "
 done
-nt=$(printf '%s\n' $types $constants | grep -c .)
+nt=$(printf '%s\n' "$types" "$constants" | grep -c .)
 if [ -z "$missing" ]; then ok "docs/c-api.md names every public type and constant of slope.h ($nt)"
 else bad "docs/c-api.md does not name these types or constants of slope.h" "$missing"; fi
 
@@ -74,7 +74,7 @@ used=$( { grep -oE '\bslope_[a-z0-9_]+\(' "$doc" | tr -d '('
   printf '%s\n' "$headings" | grep -oE '\bslope_[a-z0-9_]+\b'; } | sort -u)
 unknown=
 for f in $used; do
-  printf '%s\n' "$functions" $types | grep -qx "$f" || unknown="$unknown$f
+  printf '%s\n' "$functions" "$types" | grep -qx "$f" || unknown="$unknown$f
 "
 done
 if [ -z "$unknown" ]; then ok "docs/c-api.md names no slope_ function that slope.h does not declare"

@@ -268,7 +268,7 @@ host_valgrind() {
   else bad "hosts/$n under valgrind" "$(printf '%s\n' "$out" | grep -v '^ok - ' | tail -n 30)"; fi
 }
 lua_pc=$(pc --cflags --libs slope-lua)
-# name, pkg-config flags, arguments natively, arguments under valgrind
+# each host with its pkg-config flags; the Lua one with slope-lua, threads with -pthread
 for h in parse_print fit clipnoise errors threads forever lua_state; do
   case $h in
     lua_state) flags="$lua_pc $lua_flags" ;;
@@ -277,7 +277,7 @@ for h in parse_print fit clipnoise errors threads forever lua_state; do
   esac
   # forever: 10000 iterations natively, 300 under valgrind (its cost is per
   # node of the context, so it grows with the run)
-  args= vargs=
+  args='' vargs=''
   if [ "$h" = forever ]; then args=10000 vargs=300; fi
   # shellcheck disable=SC2086
   host_build "$h" $flags -lm || continue
@@ -307,6 +307,7 @@ fi
 # the tables of docs/c-api.md are the registry's
 # table HEADER: the rows of docs/c-api.md's table under the line HEADER
 table() { awk -v h="$1" 'on && !/^\|/ { exit } on && !/^\|---/ { print } $0 == h { on = 1 }' docs/c-api.md; }
+# shellcheck disable=SC2086
 if host_build hypers $slope_flags -lm; then
   for k in optim schedule; do
     case $k in
