@@ -26,6 +26,7 @@ LIBDIR = $(PREFIX)/lib
 LUA_CMOD = $(PREFIX)/lib/lua/5.4
 PCDIR = $(LIBDIR)/pkgconfig
 MANDIR = $(PREFIX)/share/man/man1
+MAN3DIR = $(PREFIX)/share/man/man3
 
 CC ?= cc
 OPT ?= -O2
@@ -80,7 +81,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 
 .PHONY: all check-deps deps test sanitize fuzz valgrind bench demo clean install uninstall FORCE
-all: check-deps $(B)/libslope.a $(B)/$(SONAME_FULL) $(B)/slope.so $(B)/slope
+all: check-deps $(B)/libslope.a $(B)/$(SONAME_FULL) $(B)/slope.so $(B)/slope $(B)/slope.3
 
 check-deps:
 ifneq ($(MISSING),)
@@ -171,6 +172,11 @@ $(B)/libslope_lua.a: $(B)/lua_binding.o
 	$(call say,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# slope(3), the C reference, rendered from docs/c-api.md by a POSIX awk script
+$(B)/slope.3: docs/c-api.md src/tools/md2man.awk src/slope.h | $(B)/gen
+	$(call say,MAN,$@)
+	$(Q)awk -v version=$(VERSION) -f src/tools/md2man.awk docs/c-api.md > $@.tmp && mv $@.tmp $@
+
 # the .pc files record PREFIX: remake them whenever it changes
 $(B)/prefix.stamp: FORCE | $(B)/gen
 	@echo '$(PREFIX) $(LIBDIR)' | cmp -s - $@ || echo '$(PREFIX) $(LIBDIR)' > $@
@@ -188,7 +194,7 @@ $(B)/slope-lua.pc: $(B)/prefix.stamp src/slope.h
 	  'Libs: -L$${libdir} -lslope_lua' > $@
 
 install: all $(B)/slope.pc $(B)/slope-lua.pc $(B)/libslope_lua.a
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LUA_CMOD) $(DESTDIR)$(PCDIR) $(DESTDIR)$(MANDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LUA_CMOD) $(DESTDIR)$(PCDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(MAN3DIR)
 	install -m 755 $(B)/slope $(DESTDIR)$(BINDIR)/slope
 	install -m 644 src/slope.h $(DESTDIR)$(INCDIR)/slope.h
 	install -m 644 $(B)/libslope.a $(DESTDIR)$(LIBDIR)/libslope.a
@@ -200,11 +206,12 @@ install: all $(B)/slope.pc $(B)/slope-lua.pc $(B)/libslope_lua.a
 	install -m 644 $(B)/slope-lua.pc $(DESTDIR)$(PCDIR)/slope-lua.pc
 	install -m 644 $(B)/libslope_lua.a $(DESTDIR)$(LIBDIR)/libslope_lua.a
 	install -m 644 docs/slope.1 $(DESTDIR)$(MANDIR)/slope.1
+	install -m 644 $(B)/slope.3 $(DESTDIR)$(MAN3DIR)/slope.3
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/slope $(DESTDIR)$(INCDIR)/slope.h $(DESTDIR)$(LIBDIR)/libslope.a \
 	  $(DESTDIR)$(LIBDIR)/$(SONAME_FULL) $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libslope.so \
-	  $(DESTDIR)$(LUA_CMOD)/slope.so $(DESTDIR)$(PCDIR)/slope.pc $(DESTDIR)$(MANDIR)/slope.1 \
+	  $(DESTDIR)$(LUA_CMOD)/slope.so $(DESTDIR)$(PCDIR)/slope.pc $(DESTDIR)$(MANDIR)/slope.1 $(DESTDIR)$(MAN3DIR)/slope.3 \
 	  $(DESTDIR)$(PCDIR)/slope-lua.pc $(DESTDIR)$(LIBDIR)/libslope_lua.a
 
 $(B)/gen $(B)/tests $(B)/bench:

@@ -5,7 +5,8 @@
 # four embedding examples against the installed header, libraries and
 # slope.pc only (never against src/ or build/), loads the installed Lua module
 # into a stock lua5.4, renders the man page, builds the rock when luarocks is
-# there, and uninstalls.  Prints one line per check and ends with
+# there, builds and runs the host programs of tests/hosts/ (natively, under
+# valgrind, the threads under ThreadSanitizer), and uninstalls.  Prints one line per check and ends with
 # "N passed, N failed".
 #
 # The expected numbers are independent of slope:
@@ -73,7 +74,7 @@ else
 fi
 files="usr/bin/slope usr/include/slope.h usr/lib/libslope.a usr/lib/libslope.so.0.1.0
   usr/lib/libslope.so.0 usr/lib/libslope.so usr/lib/lua/5.4/slope.so
-  usr/lib/pkgconfig/slope.pc usr/share/man/man1/slope.1
+  usr/lib/pkgconfig/slope.pc usr/share/man/man1/slope.1 usr/share/man/man3/slope.3
   usr/lib/libslope_lua.a usr/lib/pkgconfig/slope-lua.pc"
 missing=
 for f in $files; do [ -e "$root/$f" ] || missing="$missing $f"; done
@@ -242,6 +243,97 @@ elif command -v luarocks >/dev/null 2>&1; then
   fi
 else
   note "luarocks is not installed (apt-get install -y luarocks): the rockspec was not built"
+fi
+
+# ---- the host programs (tests/hosts/) --------------------------------------------
+# Seven small hosts, each built against the installed package only (pkg-config
+# slope or slope-lua; tests/hosts/hcheck.h is the one local header: it
+# prints the checks), run, and run again under valgrind; threads.c also under
+# ThreadSanitizer.  Each prints "ok - ..." or "not ok - ..." per check, and
+# those add into this script's count.  hypers.c prints the tables of
+# docs/c-api.md from the registry, which must match the committed ones.
+# host_build NAME FLAGS...: tests/hosts/NAME.c into $tmp/h_NAME, warning-free
+host_build() {
+  n=$1; shift
+  # shellcheck disable=SC2086
+  if out=$($CC $CWARN -Itests/hosts -o "$tmp/h_$n" "tests/hosts/$n.c" "$@" 2>&1) && [ -z "$out" ]
+  then ok "hosts/$n.c builds with pkg-config only"; return 0
+  else bad "hosts/$n.c builds with pkg-config only" "$out"; return 1; fi
+}
+# host_run NAME ARGS...: every "ok - " line passes, every "not ok - " fails
+host_run() {
+  n=$1; shift
+  out=$(LD_LIBRARY_PATH=$lib "$tmp/h_$n" "$@" 2>&1)
+  rc=$?
+  p=$(printf '%s\n' "$out" | grep -c '^ok - ')
+  f=$(printf '%s\n' "$out" | grep -c '^not ok - ')
+  pass=$((pass + p)) fail=$((fail + f))
+  echo "---- hosts/$n: $p checks passed, $f failed"
+  printf '%s\n' "$out" | grep -v -e '^ok - ' -e '^$' | sed 's/^/FAIL hosts\/'"$n"': /'
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then bad "hosts/$n exited with status $rc"; fi
+}
+VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
+# host_valgrind NAME ARGS...: clean under memcheck, no definite leaks
+host_valgrind() {
+  n=$1; shift
+  # shellcheck disable=SC2086
+  if out=$(LD_LIBRARY_PATH=$lib $VG "$tmp/h_$n" "$@" 2>&1) && ! printf '%s\n' "$out" | grep -q '^not ok'
+  then ok "hosts/$n under valgrind: no errors, no definite leaks"
+  else bad "hosts/$n under valgrind" "$(printf '%s\n' "$out" | grep -v '^ok - ' | tail -n 30)"; fi
+}
+lua_pc=$(pc --cflags --libs slope-lua)
+# each host with its pkg-config flags; the Lua one with slope-lua, threads with -pthread
+for h in parse_print fit clipnoise errors threads forever lua_state; do
+  case $h in
+    lua_state) flags="$lua_pc $lua_flags" ;;
+    threads) flags="$slope_flags -pthread" ;;
+    *) flags=$slope_flags ;;
+  esac
+  # forever: 10000 iterations natively, 300 under valgrind (its cost is per
+  # node of the context, so it grows with the run)
+  args='' vargs=''
+  if [ "$h" = forever ]; then args=10000 vargs=300; fi
+  # shellcheck disable=SC2086
+  host_build "$h" $flags -lm || continue
+  # shellcheck disable=SC2086
+  host_run "$h" $args
+  if [ -n "$san" ]; then :
+  elif command -v valgrind >/dev/null 2>&1; then
+    # shellcheck disable=SC2086
+    host_valgrind "$h" $vargs
+  elif [ "$h" = parse_print ]; then note "valgrind is not installed: the hosts ran without it"; fi
+done
+# threads.c under ThreadSanitizer (the host and its calls; libslope itself is
+# the installed, uninstrumented build)
+if [ -n "$san" ]; then
+  note "hosts/threads under ThreadSanitizer: not with SANITIZE=$san"
+elif printf 'int main(void) { return 0; }\n' > "$tmp/tsan.c" && $CC -fsanitize=thread -o "$tmp/tsan" "$tmp/tsan.c" 2>/dev/null &&
+     "$tmp/tsan" 2>/dev/null; then
+  # shellcheck disable=SC2086
+  if out=$($CC $CWARN -fsanitize=thread -g -Itests/hosts -o "$tmp/h_threads_tsan" tests/hosts/threads.c $slope_flags -pthread -lm 2>&1) &&
+     out=$(LD_LIBRARY_PATH=$lib TSAN_OPTIONS=halt_on_error=1:exitcode=66 "$tmp/h_threads_tsan" 2>&1) &&
+     ! printf '%s\n' "$out" | grep -q -e '^not ok' -e 'ThreadSanitizer'
+  then ok "hosts/threads under ThreadSanitizer: no data race"
+  else bad "hosts/threads under ThreadSanitizer" "$(printf '%s\n' "$out" | tail -n 30)"; fi
+else
+  note "hosts/threads under ThreadSanitizer: $CC cannot build or run -fsanitize=thread programs here"
+fi
+# the tables of docs/c-api.md are the registry's
+# table HEADER: the rows of docs/c-api.md's table under the line HEADER
+table() { awk -v h="$1" 'on && !/^\|/ { exit } on && !/^\|---/ { print } $0 == h { on = 1 }' docs/c-api.md; }
+# shellcheck disable=SC2086
+if host_build hypers $slope_flags -lm; then
+  for k in optim schedule; do
+    case $k in
+      optim) head='| kind | name | default | range | what it does |' ;;
+      schedule) head='| kind | argument | required | default | range | what it does |' ;;
+    esac
+    want=$(LD_LIBRARY_PATH=$lib "$tmp/h_hypers" $k 2>&1)
+    got=$(table "$head")
+    if [ -n "$want" ] && [ "$want" = "$got" ]; then ok "docs/c-api.md's $k table is the registry's ($(printf '%s\n' "$want" | wc -l) rows)"
+    else bad "docs/c-api.md's $k table differs from the registry: put the output of tests/hosts/hypers.c $k under '$head'" \
+      "$(printf '%s\n' "$want" > "$tmp/want"; printf '%s\n' "$got" > "$tmp/got"; diff "$tmp/got" "$tmp/want")"; fi
+  done
 fi
 
 # ---- uninstall -----------------------------------------------------------------------
