@@ -31,12 +31,16 @@ int main(void) {
   check(strncmp(e.message, "2:9:", 4) == 0 && strstr(e.message, "b * (2 +* y)\n        ^") != NULL,
         "the message starts with 2:9: and shows the line and a caret: %s", e.message);
 
-  /* the first error wins, and building stops until the error is cleared */
-  check(slope_num(S, 1) == 0 && slope_var(S, "x") == 0, "while an error is recorded, constructors return 0");
-  check(parse(S, "sin(") == 0 && slope_error_get(S).code == SLOPE_ERRSYNTAX && slope_error_get(S).line == 2,
-        "a second failure keeps the first message");
+  /* an error does not outlive its call: the next call starts clean, and a
+  ** call given the failed expression 0 reports the failure that made it */
+  check(slope_num(S, 1) != 0 && slope_error_get(S).code == SLOPE_OK,
+        "after a failure, the next call builds and reports no error");
+  check(slope_add(S, parse(S, "sin("), slope_num(S, 2)) == 0, "a chain with a failed part fails");
+  e = slope_error_get(S);
+  check(e.code == SLOPE_ERRSYNTAX && strstr(e.message, "sin(") != NULL,
+        "the chain reports the failure that started it: %s", e.message);
   slope_clear_error(S);
-  check(slope_error_get(S).code == SLOPE_OK && slope_num(S, 1) != 0, "after slope_clear_error it builds again");
+  check(slope_error_get(S).code == SLOPE_OK && slope_num(S, 1) != 0, "after slope_clear_error it builds");
 
   /* a failed child passes through: one check at the end of a chain */
   slope_expr x = slope_var(S, "x");
