@@ -179,7 +179,32 @@ void slope_optim_free(slope_optim *o) {
   if (!o) return;
   if (o->cls->reset) o->cls->reset(o);
   free(o->state);   /* 'work' shares this block */
+  free(o->lo);      /* 'hi' shares this block */
   free(o);
+}
+
+int slope_optim_set_bounds(slope_optim *o, const double *lo, const double *hi) {
+  sx_enter(o->S);
+  if (!lo && !hi) {
+    free(o->lo);
+    o->lo = o->hi = NULL;
+    return SLOPE_OK;
+  }
+  for (int i = 0; i < o->n; i++) {
+    double l = lo ? lo[i] : -INFINITY, h = hi ? hi[i] : INFINITY;
+    if (isnan(l) || isnan(h) || l > h || l == INFINITY || h == -INFINITY)
+      return sx_error(o->S, SLOPE_ERRARG, "%s: the bounds of parameter %d (counting from 0) must satisfy "
+                      "lower <= upper, got [%g, %g]", o->cls->name, i, l, h);
+  }
+  double *box = o->lo ? o->lo : malloc(2 * (size_t)o->n * sizeof *box);
+  if (!box) return sx_error(o->S, SLOPE_ERRMEM, "%s: out of memory for bounds", o->cls->name);
+  o->lo = box;
+  o->hi = box + o->n;
+  for (int i = 0; i < o->n; i++) {
+    o->lo[i] = lo ? lo[i] : -INFINITY;
+    o->hi[i] = hi ? hi[i] : INFINITY;
+  }
+  return SLOPE_OK;
 }
 
 const char *slope_optim_kind(const slope_optim *o) { return o->cls->name; }

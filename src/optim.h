@@ -57,6 +57,8 @@ struct slope_optim {
   double *state;              /* n*state_per_param + state_extra doubles, zeroed by reset */
   void *extra;                /* class-private storage (freed by the class's reset) */
   double *work;               /* 4*n doubles of scratch for the class */
+  double *lo, *hi;            /* the box x must stay in (n each, -inf/inf where
+                              ** open), or NULL: slope_optim_set_bounds */
 };
 
 /* The learning rate of parameter i for this step. */

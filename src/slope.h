@@ -283,6 +283,13 @@ int slope_optim_get(const slope_optim *o, const char *name, double *v, int n);
 const char *const *slope_optim_hypers(const slope_optim *o);
 /* Forget the optimizer's state (moments, step count, history). */
 void slope_optim_reset(slope_optim *o);
+/* The box the parameters must stay in: lo[i] <= x[i] <= hi[i] (copied; -inf
+** and inf leave a side open; NULL for 'lo' or 'hi' leaves every lower or
+** upper side open; both NULL removes the box).  Kinds that sample points
+** (cmaes, de) draw and repair them inside it; the others are projected onto
+** it after each update by slope_run.  SLOPE_ERRARG when some lo[i] > hi[i]
+** or a bound is NaN, naming the parameter; nothing changes then. */
+SLOPE_NODISCARD int slope_optim_set_bounds(slope_optim *o, const double *lo, const double *hi);
 /* One update of 'x' in place.  On entry 'f' and 'g' hold the objective and its
 ** gradient at 'x' (after any clipping or gradient noise); 'lr' holds this
 ** step's learning rate per parameter (NULL: the "lr" hyperparameter for all).
