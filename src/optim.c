@@ -220,8 +220,11 @@ void slope_optim_reset(slope_optim *o) {
   memset(o->state, 0, nstate * sizeof *o->state);
   o->t = 0;
   o->evals = 0;
+  o->done = NULL;
   if (o->cls->reset) o->cls->reset(o);
 }
+
+const char *slope_optim_done(const slope_optim *o) { return o->done; }
 
 /* ---- setting hyperparameters ------------------------------------------------ */
 

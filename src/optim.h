@@ -57,6 +57,10 @@ struct slope_optim {
   double *state;              /* n*state_per_param + state_extra doubles, zeroed by reset */
   void *extra;                /* class-private storage (freed by the class's reset) */
   double *work;               /* 4*n doubles of scratch for the class */
+  const char *done;           /* NULL, or why the method's own stopping rule
+                              ** holds after its last step (SciPy's gtol,
+                              ** Nelder-Mead's xatol and fatol ...): static
+                              ** text set by the step, cleared by reset */
   double *lo, *hi;            /* the box x must stay in (n each, -inf/inf where
                               ** open), or NULL: slope_optim_set_bounds */
 };

@@ -428,6 +428,7 @@ static int step(run *R) {
   R->stepped = 1;
   int rc = after_update(R, end_epoch);
   if (rc) return rc;
+  if (R->o->done) return stop(R, SLOPE_CONVERGED, "converged: %s", R->o->done);
   if (o->tol_f > 0 && R->step > 1 && fabs(R->f - R->fprev) <= o->tol_f)
     return stop(R, SLOPE_CONVERGED, "converged: |change in f| %.3g <= tol.f %g", fabs(R->f - R->fprev), o->tol_f);
   R->fprev = R->f;

@@ -297,6 +297,11 @@ SLOPE_NODISCARD int slope_optim_set_bounds(slope_optim *o, const double *lo, con
 ** evaluations; 'rng' is used by "anneal".  Returns SLOPE_OK or an error code. */
 SLOPE_NODISCARD int slope_optim_step(slope_optim *o, double *x, double f, const double *g,
                                      const double *lr, const slope_objective *obj, slope_rng *rng);
+/* NULL, or why the method's own stopping rule holds after its last step
+** (SciPy's gtol for cg and bfgs, xatol and fatol for nelder_mead, ...): a
+** hand-written loop stops there; slope_run stops with status converged and
+** this text in its message.  Static text; slope_optim_reset clears it. */
+const char *slope_optim_done(const slope_optim *o);
 /* Number of objective evaluations the last step made through 'obj'. */
 long slope_optim_evals(const slope_optim *o);
 
