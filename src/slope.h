@@ -390,9 +390,13 @@ typedef struct slope_problem slope_problem;
 SLOPE_NODISCARD slope_problem *slope_problem_new(slope_ctx *S, slope_expr f,
                                                  const char *const *params, const double *x0,
                                                  int nparams, const slope_data *data);
-/* A problem over a host objective (callbacks in 'obj'); 'names' may be NULL.
-** 'obj.ud' is borrowed and must outlive the problem.  A callback returning a
-** code other than SLOPE_OK stops the run; slope_run returns that code. */
+/* A problem over a host objective (callbacks in 'obj'); 'names' may be NULL
+** (then "x1", "x2", ...).  'obj.ud' is borrowed and must outlive the problem.
+** A callback returning a code other than SLOPE_OK stops the run; slope_run
+** returns that code.  Checkpoints save and restore slope's side of such a
+** problem (point, optimizer, run position and generator) exactly as for an
+** expression; whatever the host keeps behind 'obj.ud' is the host's to save:
+** a resumed run is bit for bit the same when the callbacks depend on x only. */
 SLOPE_NODISCARD slope_problem *slope_problem_callback(slope_ctx *S, int nparams,
                                                       const char *const *names,
                                                       const double *x0, slope_objective obj);
@@ -519,7 +523,10 @@ SLOPE_NODISCARD int slope_trace_json(const slope_trace *t, const char *path, con
 ** point and batching state, an optimizer's kind, hyperparameters and state,
 ** and when a run wrote it (slope_run_opts.checkpoint_path) the run's step,
 ** generator and plateau schedule state.  The format is versioned, stores
-** doubles bit for bit and is checksummed; files are replaced atomically. */
+** doubles bit for bit and is checksummed; files are replaced atomically.
+** A problem made by slope_problem_callback is saved like any other (its
+** names, point and generator); the host's own state behind its callbacks'
+** 'ud' is not in the file. */
 
 /* Write the state of 'p' and/or 'o' (either may be NULL) to 'path' atomically
 ** (through 'path.tmp' and a rename). */
