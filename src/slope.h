@@ -16,12 +16,26 @@
 ** problems, traces) keep a pointer to it and report errors into it; free each
 ** with its *_free function (NULL is accepted) before 'slope_free'.  Use a
 ** context and its objects from one thread at a time.
+**
+** Binary compatibility.  The shared library is libslope.so.MAJOR (the soname
+** follows SLOPE_VERSION_MAJOR).  Adding functions, and adding fields at the
+** end of the structs that carry their size (slope_run_opts, slope_result;
+** slope_step_info, which the library fills), keeps MAJOR: a host compiled
+** against an older slope.h keeps working with a newer library, which reads
+** and writes only the fields the host's 'size' covers and uses defaults for
+** the rest.  Removing or renaming anything, changing a type, a field's order
+** or an existing function's meaning bumps MAJOR.  A new field starts at or
+** after the previous layout's sizeof (add 8-byte fields, or pad smaller
+** ones), so that 'size' tells which fields a host knows.  A host compiled
+** against a newer slope.h than its library gets SLOPE_ERRARG from slope_run,
+** as it would fail to link a function the library lacks.
 */
 #ifndef SLOPE_H
 #define SLOPE_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define SLOPE_VERSION_MAJOR 0
 #define SLOPE_VERSION_MINOR 1
@@ -429,8 +443,11 @@ enum {
   SLOPE_STATUS_ERROR   /* failed: slope_run returned an error code; the message says why */
 };
 
-/* What an on_step callback sees. */
+/* What an on_step callback sees.  The library owns and fills it, so fields
+** added at its end are safe for older hosts; a host that reads a field added
+** after the oldest library it supports checks 'size' first. */
 typedef struct slope_step_info {
+  size_t size;             /* sizeof(slope_step_info) in the library that filled it */
   long step, epoch;        /* updates done, epochs completed */
   double f, lr, grad_norm; /* as computed during the step (before its update) */
   const double *x;         /* the point after the update */
@@ -443,14 +460,21 @@ typedef enum { SLOPE_NOISE_NONE, SLOPE_NOISE_GAUSSIAN, SLOPE_NOISE_LANGEVIN,
 /* Annealing noise (see DESIGN.md): gaussian adds N(0, s_t^2) to the
 ** parameters after the update with s_t = schedule(t, std); langevin adds
 ** N(0, 2*lr_t*T_t) with T_t = schedule(t, temperature); gradient adds
-** N(0, eta/(1+t)^gamma) to the gradient before the update. */
+** N(0, eta/(1+t)^gamma) to the gradient before the update.  Embedded in
+** slope_run_opts, so its layout is frozen: new noise settings become fields
+** at the end of slope_run_opts. */
 typedef struct slope_noise {
   slope_noise_kind kind;
   double std, temperature, eta, gamma;
   slope_schedule *schedule;     /* borrowed; NULL: constant */
 } slope_noise;
 
+/* Options of a run.  Fill them with slope_run_defaults, which sets 'size',
+** then change fields: a struct whose 'size' was not set that way (a zeroed
+** or uninitialized one) is refused with SLOPE_ERRARG.  New fields are added
+** at the end (see "Binary compatibility" at the top). */
 typedef struct slope_run_opts {
+  size_t size;               /* sizeof(slope_run_opts) as the host was compiled */
   long steps;                /* updates to make; 0: from epochs */
   long epochs;               /* passes over the data (with data); 0: from steps */
   int maximize;              /* gradient ascent (sets the optimizer's maximize) */
@@ -464,7 +488,7 @@ typedef struct slope_run_opts {
   uint64_t seed;             /* drives noise and anneal; batches follow the seed given to
                              ** slope_problem_batch (the Lua binding passes the same one) */
   long log_every;            /* print a progress line every k steps (epochs with epochs); 0: off */
-  void *log_file;            /* FILE * for progress lines (NULL: stdout) */
+  FILE *log_file;            /* for progress lines (NULL: stdout) */
   long trace_every;          /* record every k-th step; 0: no trace */
   long every;                /* call on_step every k steps */
   int (*on_step)(void *ud, const slope_step_info *s);  /* nonzero stops the run */
@@ -477,18 +501,30 @@ typedef struct slope_run_opts {
   int progress;                 /* draw a progress bar on stderr during long runs */
 } slope_run_opts;
 
-/* Defaults: 100 steps, no schedule, noise, clipping or tolerances, trace every step. */
-void slope_run_defaults(slope_run_opts *o);
+/* Defaults: 100 steps, no schedule, noise, clipping or tolerances, trace
+** every step; 'size' is the host's sizeof(slope_run_opts), so that a newer
+** library knows which fields the host has.  slope_run_defaults is a macro
+** (as zlib's deflateInit): the host's sizeof is taken where it is compiled. */
+void slope_run_defaults_sized(slope_run_opts *o, size_t size);
+#define slope_run_defaults(o) slope_run_defaults_sized((o), sizeof(slope_run_opts))
 
 typedef struct slope_trace slope_trace;
 
+/* What a run did.  Set 'size' with slope_result_init before slope_run, which
+** writes only the fields that 'size' covers and refuses (SLOPE_ERRARG, the
+** result untouched) a size that is 0 or no layout's. */
 typedef struct slope_result {
+  size_t size;              /* sizeof(slope_result) as the host was compiled */
   int status;               /* SLOPE_MAX_STEPS ... SLOPE_STATUS_ERROR */
   long steps, epochs;
   double f;                 /* objective at x (over all rows), always finite */
   double grad_norm;
   char message[512];        /* what happened, and what to try when it went wrong */
 } slope_result;
+
+/* Zero '*r' and set its size (a macro, like slope_run_defaults). */
+void slope_result_init_sized(slope_result *r, size_t size);
+#define slope_result_init(r) slope_result_init_sized((r), sizeof(slope_result))
 
 /* The status as a word: "max_steps", "converged", "diverged", "stopped", "error". */
 const char *slope_status_name(int status);

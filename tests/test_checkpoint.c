@@ -228,6 +228,7 @@ static void test_case(const ccase *c, const slope_data *d) {
   /* the reference: uninterrupted */
   setup a = make_setup(c, d);
   slope_result ra;
+  slope_result_init(&ra);
   slope_trace *ta = NULL;
   CHECK_INT(slope_run(a.p, a.o, &a.opts, &ra, &ta), SLOPE_OK);
   long total = ra.steps;
@@ -244,6 +245,7 @@ static void test_case(const ccase *c, const slope_data *d) {
     b.opts.on_step = stop_at;
   } else b.opts.steps = c->stop_at;
   slope_result rb;
+  slope_result_init(&rb);
   CHECK_INT(slope_run(b.p, b.o, &b.opts, &rb, NULL), SLOPE_OK);
   CHECK_INT(rb.steps, c->stop_at);
   snprintf(tmp, sizeof tmp, "%s.tmp", ck);
@@ -257,6 +259,7 @@ static void test_case(const ccase *c, const slope_data *d) {
   r.o = slope_optim_new(S, c->kind, slope_problem_nparams(r.p));
   r.opts.resume_path = ck;
   slope_result rr;
+  slope_result_init(&rr);
   slope_trace *tr = NULL;
   int rc = slope_run(r.p, r.o, &r.opts, &rr, &tr);
   if (rc != SLOPE_OK) fprintf(stderr, "%s: %s\n", c->name, slope_error_get(S).message);
@@ -300,6 +303,7 @@ static setup run_checkpointed(const ccase *c, const slope_data *d, const char *c
   b.opts.checkpoint_path = ck;
   b.opts.checkpoint_every = every;
   slope_result rb;
+  slope_result_init(&rb);
   CHECK_INT(slope_run(b.p, b.o, &b.opts, &rb, NULL), SLOPE_OK);
   return b;
 }
@@ -311,6 +315,7 @@ static void test_state_matters(const ccase *c, const slope_data *d) {
   path_in(ck, sizeof ck, "run.ck");
   setup a = make_setup(c, d);
   slope_result ra;
+  slope_result_init(&ra);
   CHECK_INT(slope_run(a.p, a.o, &a.opts, &ra, NULL), SLOPE_OK);
   long K = c->stop_at / c->every * c->every;
   setup b = run_checkpointed(c, d, ck, K, c->every, 0);
@@ -319,6 +324,7 @@ static void test_state_matters(const ccase *c, const slope_data *d) {
   CHECK(memcmp(slope_problem_x(b.p), slope_problem_x(r.p), 2 * sizeof(double)) == 0);
   r.opts.steps = c->steps - K;
   slope_result rr;
+  slope_result_init(&rr);
   CHECK_INT(slope_run(r.p, r.o, &r.opts, &rr, NULL), SLOPE_OK);
   CHECK(memcmp(slope_problem_x(a.p), slope_problem_x(r.p), 2 * sizeof(double)) != 0);
   free_setup(&a);
@@ -336,6 +342,7 @@ static void test_extend(const slope_data *d) {
   a.opts.schedule = NULL;
   a.opts.steps = 120;
   slope_result ra;
+  slope_result_init(&ra);
   CHECK_INT(slope_run(a.p, a.o, &a.opts, &ra, NULL), SLOPE_OK);
   setup b = run_checkpointed(c, d, ck, 80, 80, 1);
   /* resuming at the end: nothing to do, the point is the checkpoint's */
@@ -344,6 +351,7 @@ static void test_extend(const slope_data *d) {
   e.opts.steps = 80;
   e.opts.resume_path = ck;
   slope_result re;
+  slope_result_init(&re);
   CHECK_INT(slope_run(e.p, e.o, &e.opts, &re, NULL), SLOPE_OK);
   CHECK_INT(re.steps, 80);
   CHECK(memcmp(slope_problem_x(e.p), slope_problem_x(b.p), 3 * sizeof(double)) == 0);
@@ -355,6 +363,7 @@ static void test_extend(const slope_data *d) {
   r.opts.checkpoint_path = ck;
   r.opts.checkpoint_every = 7;
   slope_result rr;
+  slope_result_init(&rr);
   CHECK_INT(slope_run(r.p, r.o, &r.opts, &rr, NULL), SLOPE_OK);
   CHECK_INT(rr.steps, 120);
   CHECK(memcmp(slope_problem_x(a.p), slope_problem_x(r.p), 3 * sizeof(double)) == 0);
@@ -461,6 +470,7 @@ static int try_resume(const slope_data *d, const char *path, const char **msg) {
   double x0[3];
   memcpy(x0, slope_problem_x(u.p), sizeof x0);
   slope_result r;
+  slope_result_init(&r);
   int rc = slope_run(u.p, u.o, &u.opts, &r, NULL);
   static char text[1024];
   snprintf(text, sizeof text, "%s", slope_error_get(S).message ? slope_error_get(S).message : "");
@@ -481,6 +491,7 @@ static void test_broken(const slope_data *d) {
   u.opts.checkpoint_every = 10;
   u.opts.epochs = 3;
   slope_result r;
+  slope_result_init(&r);
   CHECK_INT(slope_run(u.p, u.o, &u.opts, &r, NULL), SLOPE_OK);
   free_setup(&u);
   const char *msg;
@@ -678,6 +689,7 @@ static void test_mismatch(const slope_data *d) {
   a.opts.checkpoint_path = ck;
   a.opts.checkpoint_every = 5;
   slope_result r;
+  slope_result_init(&r);
   CHECK_INT(slope_run(a.p, a.o, &a.opts, &r, NULL), SLOPE_OK);
   CHECK_INT(try_resume(d, ck, &msg), SLOPE_ERRARG);
   snprintf(want, sizeof want, "checkpoint '%s' is for 2 parameters (x, y); this problem has 3 (w1, w2, b)", ck);
@@ -754,6 +766,7 @@ static void test_mismatch(const slope_data *d) {
 static void test_options(const slope_data *d) {
   setup u = make_setup(&cases[0], d);
   slope_result r;
+  slope_result_init(&r);
   char ck[128];
   u.opts.checkpoint_path = path_in(ck, sizeof ck, "x.ck");
   CHECK_INT(slope_run(u.p, u.o, &u.opts, &r, NULL), SLOPE_ERRARG);
@@ -775,6 +788,7 @@ static void test_trace_files(const slope_data *d) {
   setup u = make_setup(&cases[0], d);
   u.opts.steps = 5;
   slope_result r;
+  slope_result_init(&r);
   slope_trace *t = NULL;
   CHECK_INT(slope_run(u.p, u.o, &u.opts, &r, &t), SLOPE_OK);
   char csv[128], json[128], tmp[140];
