@@ -293,6 +293,46 @@ static void test_case(const ccase *c, const slope_data *d) {
   free_setup(&r);
 }
 
+/* A host-callback run stopped by its interrupt flag (what a SIGINT handler
+** sets; here on_step sets it after step 170) resumes from its last
+** checkpoint to the uninterrupted run's final point, bit for bit. */
+static volatile int interrupted;
+
+static int interrupt_at(void *ud, const slope_step_info *s) {
+  (void)ud;
+  if (s->step >= stop_step) interrupted = 1;
+  return 0;
+}
+
+static void test_host_interrupt(const slope_data *d) {
+  const ccase *c = &cases[12];
+  char ck[128];
+  path_in(ck, sizeof ck, "interrupt.ck");
+  setup a = make_setup(c, d), b = make_setup(c, d), r = make_setup(c, d);
+  slope_result ra, rb, rr;
+  slope_result_init(&ra);
+  slope_result_init(&rb);
+  slope_result_init(&rr);
+  CHECK_INT(slope_run(a.p, a.o, &a.opts, &ra, NULL), SLOPE_OK);
+  interrupted = 0;
+  stop_step = 170;
+  b.opts.interrupt = &interrupted;
+  b.opts.on_step = interrupt_at;
+  b.opts.checkpoint_path = ck;
+  b.opts.checkpoint_every = 40;
+  CHECK_INT(slope_run(b.p, b.o, &b.opts, &rb, NULL), SLOPE_OK);
+  CHECK_INT(rb.status, SLOPE_STOPPED);
+  CHECK_STR(rb.message, "interrupted at step 170");
+  r.opts.resume_path = ck;
+  CHECK_INT(slope_run(r.p, r.o, &r.opts, &rr, NULL), SLOPE_OK);
+  CHECK_INT(rr.steps, ra.steps);
+  CHECK(memcmp(slope_problem_x(a.p), slope_problem_x(r.p), 2 * sizeof(double)) == 0);
+  CHECK(memcmp(&rr.f, &ra.f, sizeof ra.f) == 0);
+  free_setup(&a);
+  free_setup(&b);
+  free_setup(&r);
+}
+
 /* Case 'c' run for 'steps' steps (without its schedule when 'plain'),
 ** writing a checkpoint to 'ck' every 'every' steps. */
 static setup run_checkpointed(const ccase *c, const slope_data *d, const char *ck, long steps, long every,
@@ -824,6 +864,7 @@ int main(void) {
   test_state_matters(&cases[0], d);    /* adam, cosine */
   test_state_matters(&cases[12], d);   /* the same through host callbacks */
   test_extend(d);
+  test_host_interrupt(d);
   test_save_load(d);
   test_impossible_rng(d);
   test_broken(d);
