@@ -17,6 +17,11 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 B := build
 VERSION := $(shell sed -n 's/^\#define SLOPE_VERSION "\(.*\)"/\1/p' src/slope.h)
+# The soname is libslope.so.MAJOR.  Adding functions, or fields at the end of
+# the structs that carry their size (slope_run_opts, slope_result,
+# slope_step_info), keeps MAJOR: hosts built against an older slope.h go on
+# working.  Removing or changing anything (a type, a field's place, a
+# function's meaning) bumps MAJOR in src/slope.h.  See slope.h's header.
 SOVERSION := $(firstword $(subst ., ,$(VERSION)))
 SONAME := libslope.so.$(SOVERSION)
 SONAME_FULL := libslope.so.$(VERSION)

@@ -323,11 +323,16 @@ static const char *get_str(rd *r, size_t *len) {
 /* xoshiro256** never reaches the all-zero state and would stay in it,
 ** drawing 0 for ever (slope_rng_below and slope_rng_normal would then
 ** loop), so a file that holds it is corrupt, as is a non-finite spare. */
-static void get_rng(rd *r, slope_rng *g) {
+static int get_rng_or_zero(rd *r, slope_rng *g) {
   for (int i = 0; i < 4; i++) g->s[i] = get_u64(r);
   g->spare = get_f64(r);
   g->has_spare = get_u32(r) != 0;
-  if ((g->s[0] | g->s[1] | g->s[2] | g->s[3]) == 0 || (g->has_spare && !isfinite(g->spare))) r->bad = 1;
+  if (g->has_spare && !isfinite(g->spare)) r->bad = 1;
+  return (g->s[0] | g->s[1] | g->s[2] | g->s[3]) == 0;
+}
+
+static void get_rng(rd *r, slope_rng *g) {
+  if (get_rng_or_zero(r, g)) r->bad = 1;
 }
 
 /* Whether 'count' items of 'size' bytes each can still be read. */
@@ -516,7 +521,13 @@ static int load_problem(ck *c, slope_problem *p, int apply) {
   int shuffle = get_u32(&r) != 0;
   uint64_t pos = get_u64(&r);
   slope_rng rng;
-  get_rng(&r, &rng);
+  /* callback problems used to write their generator unseeded; without
+  ** batches nothing had drawn from it usefully (a zero state draws 0 for
+  ** ever), so such a file goes on with the state a new problem has */
+  if (get_rng_or_zero(&r, &rng)) {
+    if (batch) r.bad = 1;
+    else slope_rng_seed(&rng, 0);
+  }
   uint64_t nperm = get_u64(&r);
   rd perm = r;
   if (room_for(&r, nperm, 8)) r.at += (size_t)nperm * 8;

@@ -355,6 +355,7 @@ static int run(lua_State *L, int maximize) {
   slope_optim *opt = ls_optimizer_for(L, S, O, slope_problem_nparams(p));
   slope_optim_reset(opt);   /* every run starts fresh, so runs repeat exactly */
   slope_result r;
+  slope_result_init(&r);
   slope_trace *t = NULL;
   int rc = slope_run(p, opt, &o, &r, o.trace_every ? &t : NULL);
   if (*o.interrupt) {

@@ -82,7 +82,12 @@ slope_problem *slope_problem_callback(slope_ctx *S, int nparams, const char *con
   sx_enter(S);
   if (!obj.fg) return sx_error(S, SLOPE_ERRARG, "the objective callback 'fg' is NULL"), NULL;
   slope_problem *p = alloc_problem(S, nparams, names, x0);
-  if (p) p->host = obj;
+  if (!p) return NULL;
+  p->host = obj;
+  /* seeded as slope_problem_new's batching does: an all-zero xoshiro state
+  ** would draw 0 for ever (anneal in slope_problem_step), and a checkpoint
+  ** holding it would read as corrupt */
+  slope_rng_seed(&p->rng, 0);
   return p;
 }
 

@@ -32,11 +32,54 @@
 #include "checkpoint.h"
 #include "trace.h"
 
-void slope_run_defaults(slope_run_opts *o) {
-  memset(o, 0, sizeof *o);
-  o->steps = 100;
-  o->trace_every = 1;
-  o->every = 1;
+/*
+** Sizes.  The caller's structs may be an older (smaller) layout than this
+** library's: options are copied into a full struct holding the defaults, and
+** results are made whole here and copied out as far as the caller's 'size'
+** goes.  The smallest layouts accepted are those of slope 0.1, the first with
+** 'size' (they end at 'progress' and 'message'); never change these two.
+*/
+#define OPTS_SIZE_MIN (offsetof(slope_run_opts, progress) + sizeof(int))
+#define RESULT_SIZE_MIN (offsetof(slope_result, message) + 512)
+
+static slope_run_opts defaults(void) {
+  slope_run_opts o;
+  memset(&o, 0, sizeof o);
+  o.size = sizeof o;
+  o.steps = 100;
+  o.trace_every = 1;
+  o.every = 1;
+  return o;
+}
+
+/* Writes only the caller's 'size' bytes: a host built against an older
+** slope.h has a smaller struct. */
+void slope_run_defaults_sized(slope_run_opts *o, size_t size) {
+  slope_run_opts d = defaults();
+  if (size < sizeof d.size) return;   /* not even room for the size */
+  d.size = size;
+  memcpy(o, &d, size < sizeof d ? size : sizeof d);
+}
+
+void slope_result_init_sized(slope_result *r, size_t size) {
+  slope_result z;
+  memset(&z, 0, sizeof z);
+  if (size < sizeof z.size) return;
+  z.size = size;
+  memcpy(r, &z, size < sizeof z ? size : sizeof z);
+}
+
+/* A struct's 'size' must be one of its layouts' (from min to this library's
+** sizeof); 0 or garbage means it was not initialized, and a larger size a
+** host built against a newer slope.h than this library. */
+static int check_size(slope_ctx *S, const char *type, size_t size, size_t min, size_t max, const char *init) {
+  if (size == 0)
+    return sx_error(S, SLOPE_ERRARG, "%s.size is 0: initialize it with %s before setting fields", type, init);
+  if (size < min || size > max)
+    return sx_error(S, SLOPE_ERRARG, "%s.size is %zu, but this libslope takes %zu to %zu bytes: initialize "
+                    "it with %s, and run the program with the libslope of the slope.h it was built with "
+                    "or a newer one", type, size, min, max, init);
+  return SLOPE_OK;
 }
 
 const char *slope_status_name(int status) {
@@ -371,7 +414,7 @@ static int after_update(run *R, int end_epoch) {
     else if (k % o->log_every == 0) log_line(R, "step", k);
   }
   if (o->on_step && o->every && k % o->every == 0) {
-    slope_step_info s = {k, R->epoch, R->f, R->lr[0], R->gnorm, R->p->x, R->n};
+    slope_step_info s = {sizeof s, k, R->epoch, R->f, R->lr[0], R->gnorm, R->p->x, R->n};
     if (o->on_step(o->ud, &s)) {
       if (o->interrupt && *o->interrupt) return stop(R, SLOPE_STOPPED, "interrupted at step %ld", k);
       return stop(R, SLOPE_STOPPED, "stopped by on_step at step %ld", k);
@@ -514,12 +557,12 @@ static int setup(run *R) {
   return SLOPE_OK;
 }
 
-int slope_run(slope_problem *p, slope_optim *o, const slope_run_opts *opts,
-              slope_result *r, slope_trace **trace) {
+/* The run, with options and result in this library's full layouts. */
+static int run_full(slope_problem *p, slope_optim *o, const slope_run_opts *opts,
+                    slope_result *r, slope_trace **trace) {
   slope_ctx *S = p->S;
-  sx_enter(S);
   memset(r, 0, sizeof *r);
-  if (trace) *trace = NULL;
+  r->size = sizeof *r;
   if (check_opts(S, opts, p) != SLOPE_OK) return failed(r, S);
   long total = opts->epochs ? opts->epochs * (long)sx_problem_steps_per_epoch(p) : opts->steps;
   /* ascent when the call or the optimizer asks for it: a script ported from
@@ -599,5 +642,28 @@ int slope_run(slope_problem *p, slope_optim *o, const slope_run_opts *opts,
   free(R.g);
   if (rc == SLOPE_OK && trace) *trace = R.trace;
   else slope_trace_free(R.trace);
+  return rc;
+}
+
+int slope_run(slope_problem *p, slope_optim *o, const slope_run_opts *opts,
+              slope_result *r, slope_trace **trace) {
+  slope_ctx *S = p->S;
+  sx_enter(S);
+  if (trace) *trace = NULL;
+  if (check_size(S, "slope_result", r->size, RESULT_SIZE_MIN, sizeof *r, "slope_result_init(&r)") != SLOPE_OK)
+    return S->errcode;   /* no result to write into */
+  slope_run_opts full = defaults();
+  slope_result res;
+  int rc = check_size(S, "slope_run_opts", opts->size, OPTS_SIZE_MIN, sizeof *opts, "slope_run_defaults(&opts)");
+  if (rc != SLOPE_OK) {
+    memset(&res, 0, sizeof res);
+    failed(&res, S);
+  } else {
+    memcpy(&full, opts, opts->size);   /* the fields the caller has; defaults for the rest */
+    full.size = sizeof full;
+    rc = run_full(p, o, &full, &res, trace);
+  }
+  res.size = r->size;
+  memcpy(r, &res, r->size);
   return rc;
 }

@@ -16,12 +16,26 @@
 ** problems, traces) keep a pointer to it and report errors into it; free each
 ** with its *_free function (NULL is accepted) before 'slope_free'.  Use a
 ** context and its objects from one thread at a time.
+**
+** Binary compatibility.  The shared library is libslope.so.MAJOR (the soname
+** follows SLOPE_VERSION_MAJOR).  Adding functions, and adding fields at the
+** end of the structs that carry their size (slope_run_opts, slope_result;
+** slope_step_info, which the library fills), keeps MAJOR: a host compiled
+** against an older slope.h keeps working with a newer library, which reads
+** and writes only the fields the host's 'size' covers and uses defaults for
+** the rest.  Removing or renaming anything, changing a type, a field's order
+** or an existing function's meaning bumps MAJOR.  A new field starts at or
+** after the previous layout's sizeof (add 8-byte fields, or pad smaller
+** ones), so that 'size' tells which fields a host knows.  A host compiled
+** against a newer slope.h than its library gets SLOPE_ERRARG from slope_run,
+** as it would fail to link a function the library lacks.
 */
 #ifndef SLOPE_H
 #define SLOPE_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define SLOPE_VERSION_MAJOR 0
 #define SLOPE_VERSION_MINOR 1
@@ -431,11 +445,16 @@ typedef struct slope_problem slope_problem;
 SLOPE_NODISCARD slope_problem *slope_problem_new(slope_ctx *S, slope_expr f,
                                                  const char *const *params, const double *x0,
                                                  int nparams, const slope_data *data);
-/* A problem over a host objective (callbacks in 'obj'); 'names' may be NULL.
-** 'obj.ud' is borrowed and must outlive the problem.  A callback returning a
-** code other than SLOPE_OK stops the run; slope_run returns that code. */
-SLOPE_NODISCARD slope_problem *slope_problem_callback(slope_ctx *S, int nparams, const char *const *names,
-                                      const double *x0, slope_objective obj);
+/* A problem over a host objective (callbacks in 'obj'); 'names' may be NULL
+** (then "x1", "x2", ...).  'obj.ud' is borrowed and must outlive the problem.
+** A callback returning a code other than SLOPE_OK stops the run; slope_run
+** returns that code.  Checkpoints save and restore slope's side of such a
+** problem (point, optimizer, run position and generator) exactly as for an
+** expression; whatever the host keeps behind 'obj.ud' is the host's to save:
+** a resumed run is bit for bit the same when the callbacks depend on x only. */
+SLOPE_NODISCARD slope_problem *slope_problem_callback(slope_ctx *S, int nparams,
+                                                      const char *const *names,
+                                                      const double *x0, slope_objective obj);
 /* A problem over a host objective that is a mean over 'nrows' rows the host
 ** holds, so it can be batched like an expression problem with data.  Each
 ** evaluation calls fg_rows(ud, x, rows, nsel, f, g) with the rows to use:
@@ -495,8 +514,11 @@ enum {
   SLOPE_STATUS_ERROR   /* failed: slope_run returned an error code; the message says why */
 };
 
-/* What an on_step callback sees. */
+/* What an on_step callback sees.  The library owns and fills it, so fields
+** added at its end are safe for older hosts; a host that reads a field added
+** after the oldest library it supports checks 'size' first. */
 typedef struct slope_step_info {
+  size_t size;             /* sizeof(slope_step_info) in the library that filled it */
   long step, epoch;        /* updates done, epochs completed */
   double f, lr, grad_norm; /* as computed during the step (before its update) */
   const double *x;         /* the point after the update */
@@ -509,7 +531,9 @@ typedef enum { SLOPE_NOISE_NONE, SLOPE_NOISE_GAUSSIAN, SLOPE_NOISE_LANGEVIN,
 /* Annealing noise (see DESIGN.md): gaussian adds N(0, s_t^2) to the
 ** parameters after the update with s_t = schedule(t, std); langevin adds
 ** N(0, 2*lr_t*T_t) with T_t = schedule(t, temperature); gradient adds
-** N(0, eta/(1+t)^gamma) to the gradient before the update. */
+** N(0, eta/(1+t)^gamma) to the gradient before the update.  Embedded in
+** slope_run_opts, so its layout is frozen: new noise settings become fields
+** at the end of slope_run_opts. */
 typedef struct slope_noise {
   slope_noise_kind kind;
   double std, temperature, eta, gamma;
@@ -535,7 +559,12 @@ const slope_hyper *slope_noise_hyper_at(const char *kind, int i);
 /* Log lines show every parameter of a model this small, by default. */
 #define SLOPE_LOG_PARAMS 6
 
+/* Options of a run.  Fill them with slope_run_defaults, which sets 'size',
+** then change fields: a struct whose 'size' was not set that way (a zeroed
+** or uninitialized one) is refused with SLOPE_ERRARG.  New fields are added
+** at the end (see "Binary compatibility" at the top). */
 typedef struct slope_run_opts {
+  size_t size;               /* sizeof(slope_run_opts) as the host was compiled */
   long steps;                /* updates to make; 0: from epochs */
   long epochs;               /* passes over the data (with data); 0: from steps */
   int maximize;              /* gradient ascent; an optimizer whose own maximize is set ascends too */
@@ -549,15 +578,8 @@ typedef struct slope_run_opts {
   uint64_t seed;             /* drives noise and anneal; batches follow the seed given to
                              ** slope_problem_batch (the Lua binding passes the same one) */
   long log_every;            /* print a progress line every k steps (epochs with epochs); 0: off */
-  int log_params;            /* parameters on a line: 0 all when there are at most
-                             ** SLOPE_LOG_PARAMS, else none (f, |g| and lr instead, and a note
-                             ** once); 1 all; -1 none */
-  const int *log_list;       /* or only these parameter indices (log_nlist of them) */
-  int log_nlist;
-  void *log_file;            /* FILE * for progress lines (NULL: stdout) */
+  FILE *log_file;            /* for progress lines (NULL: stdout) */
   long trace_every;          /* record every k-th step; 0: no trace */
-  int trace_full;            /* mini-batch runs: f and grad_norm over all the data in each
-                             ** recorded row (one pass over the data per row) */
   long every;                /* call on_step every k steps */
   int (*on_step)(void *ud, const slope_step_info *s);  /* nonzero stops the run */
   void *ud;
@@ -567,20 +589,40 @@ typedef struct slope_run_opts {
   const char *resume_path;      /* continue the run saved in this checkpoint: from its step to
                                 ** the same 'steps'/'epochs' total, bit for bit; NULL: afresh */
   int progress;                 /* draw a progress bar on stderr during long runs */
+  /* ---- added in 0.2 ---- */
+  int trace_full;            /* mini-batch runs: f and grad_norm over all the data in each
+                             ** recorded row (one pass over the data per row) */
+  int log_params;            /* parameters on a log line: 0 all when there are at most
+                             ** SLOPE_LOG_PARAMS, else none (f, |g| and lr instead, and a
+                             ** note once); 1 all; -1 none */
+  const int *log_list;       /* or only these parameter indices (log_nlist of them) */
+  int log_nlist;
 } slope_run_opts;
 
-/* Defaults: 100 steps, no schedule, noise, clipping or tolerances, trace every step. */
-void slope_run_defaults(slope_run_opts *o);
+/* Defaults: 100 steps, no schedule, noise, clipping or tolerances, trace
+** every step; 'size' is the host's sizeof(slope_run_opts), so that a newer
+** library knows which fields the host has.  slope_run_defaults is a macro
+** (as zlib's deflateInit): the host's sizeof is taken where it is compiled. */
+void slope_run_defaults_sized(slope_run_opts *o, size_t size);
+#define slope_run_defaults(o) slope_run_defaults_sized((o), sizeof(slope_run_opts))
 
 typedef struct slope_trace slope_trace;
 
+/* What a run did.  Set 'size' with slope_result_init before slope_run, which
+** writes only the fields that 'size' covers and refuses (SLOPE_ERRARG, the
+** result untouched) a size that is 0 or no layout's. */
 typedef struct slope_result {
+  size_t size;              /* sizeof(slope_result) as the host was compiled */
   int status;               /* SLOPE_MAX_STEPS ... SLOPE_STATUS_ERROR */
   long steps, epochs;
   double f;                 /* objective at x (over all rows), always finite */
   double grad_norm;
   char message[512];        /* what happened, and what to try when it went wrong */
 } slope_result;
+
+/* Zero '*r' and set its size (a macro, like slope_run_defaults). */
+void slope_result_init_sized(slope_result *r, size_t size);
+#define slope_result_init(r) slope_result_init_sized((r), sizeof(slope_result))
 
 /* The status as a word: "max_steps", "converged", "diverged", "stopped", "error". */
 const char *slope_status_name(int status);
@@ -623,7 +665,10 @@ SLOPE_NODISCARD int slope_trace_json(const slope_trace *t, const char *path, con
 ** point and batching state, an optimizer's kind, hyperparameters and state,
 ** and when a run wrote it (slope_run_opts.checkpoint_path) the run's step,
 ** generator and plateau schedule state.  The format is versioned, stores
-** doubles bit for bit and is checksummed; files are replaced atomically. */
+** doubles bit for bit and is checksummed; files are replaced atomically.
+** A problem made by slope_problem_callback is saved like any other (its
+** names, point and generator); the host's own state behind its callbacks'
+** 'ud' is not in the file. */
 
 /* Write the state of 'p' and/or 'o' (either may be NULL) to 'path' atomically
 ** (through 'path.tmp' and a rename). */

@@ -49,6 +49,28 @@ static slope_problem *rosenbrock(void) {
   return p;
 }
 
+/* Rosenbrock again, through host callbacks: the host's f and gradient, slope's
+** loop, names x1, x2 (none given).  slope saves its own state only; this
+** host has none. */
+static int rosenbrock_fg(void *ud, const double *x, double *f, double *g) {
+  (void)ud;
+  double a = 1 - x[0], b = x[1] - x[0] * x[0];
+  *f = a * a + 100 * b * b;
+  if (g) {
+    g[0] = -2 * a - 400 * x[0] * b;
+    g[1] = 200 * b;
+  }
+  return SLOPE_OK;
+}
+
+static slope_problem *rosenbrock_host(void) {
+  double x0[2] = {-1.2, 1};
+  slope_objective obj = {rosenbrock_fg, NULL, NULL};
+  slope_problem *p = slope_problem_callback(S, 2, NULL, x0, obj);
+  CHECK(p != NULL);
+  return p;
+}
+
 static slope_problem *regression(const slope_data *d, size_t batch, int shuffle) {
   static const char *const names[] = {"w1", "w2", "b"};
   const char *src = "mean((w1*x1 + w2*x2 + b - y)^2)";
@@ -72,7 +94,7 @@ typedef struct ccase {
   const char *line_search;
   const char *sched;        /* NULL, "cosine", "plateau", "onecycle" */
   slope_noise_kind noise;
-  int data;                 /* 0: Rosenbrock; 1: regression */
+  int data;                 /* 0: Rosenbrock; 1: regression; 2: Rosenbrock by host callbacks */
   size_t batch;
   int shuffle;
   long steps, epochs;       /* the run's total (one of them) */
@@ -105,6 +127,10 @@ static const ccase cases[] = {
    SLOPE_NOISE_NONE, 0, 0, 0, 400, 0, 333, 0, 100, 0},
   {"newton damped", "newton", {{"lr", {0.5}, 1}}, NULL, NULL, SLOPE_NOISE_NONE, 0, 0, 0, 20, 0, 13, 0, 5, 0},
   {"adamw, batches", "adamw", {{"lr", {0.05}, 1}}, NULL, NULL, SLOPE_NOISE_NONE, 1, 16, 1, 60, 0, 37, 1, 9, 0},
+  {"host callbacks: adam cosine, gradient noise", "adam", {{"lr", {0.02}, 1}}, NULL, "cosine",
+   SLOPE_NOISE_GRADIENT, 2, 0, 0, 300, 0, 170, 1, 40, 0},
+  {"host callbacks: sgd momentum, plateau, stopped by steps", "sgd", {{"lr", {5e-4}, 1}, {"momentum", {0.9}, 1}},
+   NULL, "plateau", SLOPE_NOISE_GRADIENT, 2, 0, 0, 200, 0, 130, 0, 30, 0},
 };
 
 static slope_schedule *make_schedule(const ccase *c, long total) {
@@ -156,7 +182,7 @@ static int stop_at(void *ud, const slope_step_info *s) {
 
 static setup make_setup(const ccase *c, const slope_data *d) {
   setup u;
-  u.p = c->data ? regression(d, c->batch, c->shuffle) : rosenbrock();
+  u.p = c->data == 1 ? regression(d, c->batch, c->shuffle) : c->data == 2 ? rosenbrock_host() : rosenbrock();
   u.o = make_optim(c, slope_problem_nparams(u.p));
   long total = c->steps ? c->steps : c->epochs * (long)((50 + c->batch - 1) / c->batch);
   u.sched = make_schedule(c, total);
@@ -202,6 +228,7 @@ static void test_case(const ccase *c, const slope_data *d) {
   /* the reference: uninterrupted */
   setup a = make_setup(c, d);
   slope_result ra;
+  slope_result_init(&ra);
   slope_trace *ta = NULL;
   CHECK_INT(slope_run(a.p, a.o, &a.opts, &ra, &ta), SLOPE_OK);
   long total = ra.steps;
@@ -218,6 +245,7 @@ static void test_case(const ccase *c, const slope_data *d) {
     b.opts.on_step = stop_at;
   } else b.opts.steps = c->stop_at;
   slope_result rb;
+  slope_result_init(&rb);
   CHECK_INT(slope_run(b.p, b.o, &b.opts, &rb, NULL), SLOPE_OK);
   CHECK_INT(rb.steps, c->stop_at);
   snprintf(tmp, sizeof tmp, "%s.tmp", ck);
@@ -231,6 +259,7 @@ static void test_case(const ccase *c, const slope_data *d) {
   r.o = slope_optim_new(S, c->kind, slope_problem_nparams(r.p));
   r.opts.resume_path = ck;
   slope_result rr;
+  slope_result_init(&rr);
   slope_trace *tr = NULL;
   int rc = slope_run(r.p, r.o, &r.opts, &rr, &tr);
   if (rc != SLOPE_OK) fprintf(stderr, "%s: %s\n", c->name, slope_error_get(S).message);
@@ -264,6 +293,46 @@ static void test_case(const ccase *c, const slope_data *d) {
   free_setup(&r);
 }
 
+/* A host-callback run stopped by its interrupt flag (what a SIGINT handler
+** sets; here on_step sets it after step 170) resumes from its last
+** checkpoint to the uninterrupted run's final point, bit for bit. */
+static volatile int interrupted;
+
+static int interrupt_at(void *ud, const slope_step_info *s) {
+  (void)ud;
+  if (s->step >= stop_step) interrupted = 1;
+  return 0;
+}
+
+static void test_host_interrupt(const slope_data *d) {
+  const ccase *c = &cases[12];
+  char ck[128];
+  path_in(ck, sizeof ck, "interrupt.ck");
+  setup a = make_setup(c, d), b = make_setup(c, d), r = make_setup(c, d);
+  slope_result ra, rb, rr;
+  slope_result_init(&ra);
+  slope_result_init(&rb);
+  slope_result_init(&rr);
+  CHECK_INT(slope_run(a.p, a.o, &a.opts, &ra, NULL), SLOPE_OK);
+  interrupted = 0;
+  stop_step = 170;
+  b.opts.interrupt = &interrupted;
+  b.opts.on_step = interrupt_at;
+  b.opts.checkpoint_path = ck;
+  b.opts.checkpoint_every = 40;
+  CHECK_INT(slope_run(b.p, b.o, &b.opts, &rb, NULL), SLOPE_OK);
+  CHECK_INT(rb.status, SLOPE_STOPPED);
+  CHECK_STR(rb.message, "interrupted at step 170");
+  r.opts.resume_path = ck;
+  CHECK_INT(slope_run(r.p, r.o, &r.opts, &rr, NULL), SLOPE_OK);
+  CHECK_INT(rr.steps, ra.steps);
+  CHECK(memcmp(slope_problem_x(a.p), slope_problem_x(r.p), 2 * sizeof(double)) == 0);
+  CHECK(memcmp(&rr.f, &ra.f, sizeof ra.f) == 0);
+  free_setup(&a);
+  free_setup(&b);
+  free_setup(&r);
+}
+
 /* Case 'c' run for 'steps' steps (without its schedule when 'plain'),
 ** writing a checkpoint to 'ck' every 'every' steps. */
 static setup run_checkpointed(const ccase *c, const slope_data *d, const char *ck, long steps, long every,
@@ -274,18 +343,19 @@ static setup run_checkpointed(const ccase *c, const slope_data *d, const char *c
   b.opts.checkpoint_path = ck;
   b.opts.checkpoint_every = every;
   slope_result rb;
+  slope_result_init(&rb);
   CHECK_INT(slope_run(b.p, b.o, &b.opts, &rb, NULL), SLOPE_OK);
   return b;
 }
 
 /* Restoring the point alone (a fresh optimizer) gives another trajectory:
 ** the state the checkpoint carries is what makes the runs equal. */
-static void test_state_matters(const slope_data *d) {
-  const ccase *c = &cases[0];   /* adam, cosine */
+static void test_state_matters(const ccase *c, const slope_data *d) {
   char ck[128];
   path_in(ck, sizeof ck, "run.ck");
   setup a = make_setup(c, d);
   slope_result ra;
+  slope_result_init(&ra);
   CHECK_INT(slope_run(a.p, a.o, &a.opts, &ra, NULL), SLOPE_OK);
   long K = c->stop_at / c->every * c->every;
   setup b = run_checkpointed(c, d, ck, K, c->every, 0);
@@ -294,6 +364,7 @@ static void test_state_matters(const slope_data *d) {
   CHECK(memcmp(slope_problem_x(b.p), slope_problem_x(r.p), 2 * sizeof(double)) == 0);
   r.opts.steps = c->steps - K;
   slope_result rr;
+  slope_result_init(&rr);
   CHECK_INT(slope_run(r.p, r.o, &r.opts, &rr, NULL), SLOPE_OK);
   CHECK(memcmp(slope_problem_x(a.p), slope_problem_x(r.p), 2 * sizeof(double)) != 0);
   free_setup(&a);
@@ -311,6 +382,7 @@ static void test_extend(const slope_data *d) {
   a.opts.schedule = NULL;
   a.opts.steps = 120;
   slope_result ra;
+  slope_result_init(&ra);
   CHECK_INT(slope_run(a.p, a.o, &a.opts, &ra, NULL), SLOPE_OK);
   setup b = run_checkpointed(c, d, ck, 80, 80, 1);
   /* resuming at the end: nothing to do, the point is the checkpoint's */
@@ -319,6 +391,7 @@ static void test_extend(const slope_data *d) {
   e.opts.steps = 80;
   e.opts.resume_path = ck;
   slope_result re;
+  slope_result_init(&re);
   CHECK_INT(slope_run(e.p, e.o, &e.opts, &re, NULL), SLOPE_OK);
   CHECK_INT(re.steps, 80);
   CHECK(memcmp(slope_problem_x(e.p), slope_problem_x(b.p), 3 * sizeof(double)) == 0);
@@ -330,6 +403,7 @@ static void test_extend(const slope_data *d) {
   r.opts.checkpoint_path = ck;
   r.opts.checkpoint_every = 7;
   slope_result rr;
+  slope_result_init(&rr);
   CHECK_INT(slope_run(r.p, r.o, &r.opts, &rr, NULL), SLOPE_OK);
   CHECK_INT(rr.steps, 120);
   CHECK(memcmp(slope_problem_x(a.p), slope_problem_x(r.p), 3 * sizeof(double)) == 0);
@@ -436,6 +510,7 @@ static int try_resume(const slope_data *d, const char *path, const char **msg) {
   double x0[3];
   memcpy(x0, slope_problem_x(u.p), sizeof x0);
   slope_result r;
+  slope_result_init(&r);
   int rc = slope_run(u.p, u.o, &u.opts, &r, NULL);
   static char text[1024];
   snprintf(text, sizeof text, "%s", slope_error_get(S).message ? slope_error_get(S).message : "");
@@ -456,6 +531,7 @@ static void test_broken(const slope_data *d) {
   u.opts.checkpoint_every = 10;
   u.opts.epochs = 3;
   slope_result r;
+  slope_result_init(&r);
   CHECK_INT(slope_run(u.p, u.o, &u.opts, &r, NULL), SLOPE_OK);
   free_setup(&u);
   const char *msg;
@@ -538,6 +614,42 @@ static void test_broken(const slope_data *d) {
   free(b);
 }
 
+/* Where the file b[0..n) holds the state of a generator seeded with 'seed'
+** that has not drawn yet (its 32 bytes go to 'want' when not NULL), or NULL. */
+static unsigned char *find_rng(unsigned char *b, size_t n, uint64_t seed, unsigned char *want) {
+  slope_rng g;
+  slope_rng_seed(&g, seed);
+  unsigned char w[32];
+  for (int i = 0; i < 32; i++) w[i] = (unsigned char)(g.s[i / 8] >> (8 * (i % 8)));
+  if (want) memcpy(want, w, 32);
+  for (size_t k = 0; b && k + 32 <= n; k++)
+    if (memcmp(b + k, w, 32) == 0) return b + k;
+  return NULL;
+}
+
+/* Host-callback problems used to write their (unbatched, never drawn from)
+** generator unseeded, which read as a corrupt 'PROB': such files load, and
+** the generator goes on as a new problem's (seeded with 0). */
+static void test_unseeded_host(const char *ck) {
+  slope_problem *p = rosenbrock_host();
+  if (!CHECK(p != NULL)) return;
+  slope_problem_x(p)[0] = 0.25;
+  CHECK_INT(slope_checkpoint_save(S, ck, p, NULL), SLOPE_OK);
+  size_t n = 0;
+  unsigned char *b = read_all(ck, &n);
+  unsigned char *at = find_rng(b, n, 0, NULL);
+  if (CHECK(at != NULL)) {
+    memset(at, 0, 32);   /* as the old writer left it */
+    reseal(b, n);
+    write_all(ck, b, n);
+    slope_problem_x(p)[0] = 9;
+    CHECK_INT(slope_checkpoint_load(S, ck, p, NULL), SLOPE_OK);
+    CHECK(slope_problem_x(p)[0] == 0.25);
+  }
+  free(b);
+  slope_problem_free(p);
+}
+
 /* A generator state xoshiro256** cannot reach (all zero: it would draw 0 for
 ** ever and the next shuffle would never end; found by fuzz_checkpoint) or a
 ** spare deviate that is not a number makes the file corrupt. */
@@ -550,13 +662,8 @@ static void test_impossible_rng(const slope_data *d) {
   CHECK_INT(slope_checkpoint_save(S, ck, p, o), SLOPE_OK);
   size_t n = 0;
   unsigned char *b = read_all(ck, &n);
-  slope_rng g;
-  slope_rng_seed(&g, 11);   /* the state of a problem shuffled with seed 11 that has not drawn yet */
-  unsigned char want[32];
-  for (int i = 0; i < 32; i++) want[i] = (unsigned char)(g.s[i / 8] >> (8 * (i % 8)));
-  unsigned char *at = NULL;
-  for (size_t k = 0; b && k + 32 <= n && !at; k++)
-    if (memcmp(b + k, want, 32) == 0) at = b + k;
+  unsigned char want[32];   /* the state of a problem shuffled with seed 11 that has not drawn yet */
+  unsigned char *at = find_rng(b, n, 11, want);
   if (CHECK(at != NULL)) {
     for (int pass = 0; pass < 2; pass++) {
       if (pass == 0) memset(at, 0, 32);
@@ -571,9 +678,46 @@ static void test_impossible_rng(const slope_data *d) {
   free(b);
   slope_optim_free(o);
   slope_problem_free(p);
+  test_unseeded_host(ck);
 }
 
 /* Checkpoints of another problem, optimizer or schedule. */
+/* Checkpoints cross between host-callback and expression problems only when
+** the parameters agree; otherwise the message says what differs. */
+static void test_mismatch_host(const slope_data *d) {
+  char ck[128], want[512];
+  const char *msg;
+  path_in(ck, sizeof ck, "host.ck");
+  setup h = run_checkpointed(&cases[12], d, ck, 10, 5, 0);
+  CHECK_INT(try_resume(d, ck, &msg), SLOPE_ERRARG);   /* into the regression problem */
+  snprintf(want, sizeof want, "checkpoint '%s' is for 2 parameters (x1, x2); this problem has 3 (w1, w2, b)", ck);
+  CHECK_STR(msg, want);
+  slope_problem *e = rosenbrock();
+  CHECK_INT(slope_checkpoint_load(S, ck, e, NULL), SLOPE_ERRARG);
+  snprintf(want, sizeof want, "checkpoint '%s' is for the parameters (x1, x2); this problem has (x, y)", ck);
+  CHECK_STR(slope_error_get(S).message, want);
+  slope_clear_error(S);
+  /* the other way: an expression problem's checkpoint into a host problem */
+  CHECK_INT(slope_checkpoint_save(S, ck, e, NULL), SLOPE_OK);
+  CHECK_INT(slope_checkpoint_load(S, ck, h.p, NULL), SLOPE_ERRARG);
+  snprintf(want, sizeof want, "checkpoint '%s' is for the parameters (x, y); this problem has (x1, x2)", ck);
+  CHECK_STR(slope_error_get(S).message, want);
+  slope_clear_error(S);
+  /* nothing changed on failure; a host problem's own file loads back exactly */
+  double x[2];
+  memcpy(x, slope_problem_x(h.p), sizeof x);
+  CHECK(x[0] != -1.2);
+  CHECK_INT(slope_checkpoint_save(S, ck, h.p, h.o), SLOPE_OK);
+  slope_problem *q = rosenbrock_host();
+  slope_optim *o = slope_checkpoint_optim(S, ck, q);
+  CHECK(o != NULL);
+  CHECK(memcmp(x, slope_problem_x(q), sizeof x) == 0);
+  slope_optim_free(o);
+  slope_problem_free(q);
+  slope_problem_free(e);
+  free_setup(&h);
+}
+
 static void test_mismatch(const slope_data *d) {
   char ck[128];
   path_in(ck, sizeof ck, "other.ck");
@@ -585,6 +729,7 @@ static void test_mismatch(const slope_data *d) {
   a.opts.checkpoint_path = ck;
   a.opts.checkpoint_every = 5;
   slope_result r;
+  slope_result_init(&r);
   CHECK_INT(slope_run(a.p, a.o, &a.opts, &r, NULL), SLOPE_OK);
   CHECK_INT(try_resume(d, ck, &msg), SLOPE_ERRARG);
   snprintf(want, sizeof want, "checkpoint '%s' is for 2 parameters (x, y); this problem has 3 (w1, w2, b)", ck);
@@ -654,12 +799,14 @@ static void test_mismatch(const slope_data *d) {
   CHECK_INT(try_resume(d, ck, &msg), SLOPE_ERRDATA);
   CHECK(strstr(msg, "holds no run position") != NULL);
   free_setup(&c);
+  test_mismatch_host(d);
 }
 
 /* Options and files a run cannot use. */
 static void test_options(const slope_data *d) {
   setup u = make_setup(&cases[0], d);
   slope_result r;
+  slope_result_init(&r);
   char ck[128];
   u.opts.checkpoint_path = path_in(ck, sizeof ck, "x.ck");
   CHECK_INT(slope_run(u.p, u.o, &u.opts, &r, NULL), SLOPE_ERRARG);
@@ -681,6 +828,7 @@ static void test_trace_files(const slope_data *d) {
   setup u = make_setup(&cases[0], d);
   u.opts.steps = 5;
   slope_result r;
+  slope_result_init(&r);
   slope_trace *t = NULL;
   CHECK_INT(slope_run(u.p, u.o, &u.opts, &r, &t), SLOPE_OK);
   char csv[128], json[128], tmp[140];
@@ -713,8 +861,10 @@ int main(void) {
   if (system(cmd) != 0) return 1;
   slope_data *d = regression_data();
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) test_case(&cases[i], d);
-  test_state_matters(d);
+  test_state_matters(&cases[0], d);    /* adam, cosine */
+  test_state_matters(&cases[12], d);   /* the same through host callbacks */
   test_extend(d);
+  test_host_interrupt(d);
   test_save_load(d);
   test_impossible_rng(d);
   test_broken(d);

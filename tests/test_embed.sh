@@ -23,29 +23,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() {
-  fail=$((fail + 1)); echo "FAIL $1"
-  if [ -n "${2:-}" ]; then printf '%s\n' "$2" | sed 's/^/     | /'; fi
-}
-note() { echo "skip $1"; }
-# check DESCRIPTION COMMAND...: passes when the command succeeds
-check() {
-  d=$1; shift
-  if out=$("$@" 2>&1); then ok "$d"; else bad "$d" "$out"; fi
-}
-# has TEXT LINE DESCRIPTION: passes when TEXT has the exact line LINE
-has() {
-  if printf '%s\n' "$1" | grep -qxF -- "$2"; then ok "$3"; else bad "$3: no line '$2'" "$1"; fi
-}
-# near VALUE EXPECTED TOL DESCRIPTION
-near() {
-  if awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && d <= t) }'
-  then ok "$4 ($1)"; else bad "$4: got '$1', expected $2 +- $3"; fi
-}
-# field TEXT NAME: the value of the line "NAME = value"
-field() { printf '%s\n' "$1" | sed -n "s/^$2 = //p" | head -n 1; }
+. tests/check.sh
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/slope-embed.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -346,5 +324,4 @@ left=$(find "$root" ! -type d)
 if [ -z "$left" ]; then ok "make uninstall removed every installed file"
 else bad "make uninstall left files behind" "$left"; fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+checks_done

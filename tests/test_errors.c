@@ -186,6 +186,7 @@ static void runs(void) {
   if (!CHECK(p != NULL)) return;
   slope_run_opts opts;
   slope_result r;
+  slope_result_init(&r);
   slope_trace *t = NULL;
 
   /* onecycle's momentum sets Adam's beta1: max_momentum = 1 is out of range */

@@ -505,6 +505,7 @@ static void test_domain(void) {
   slope_run_defaults(&opts);
   opts.steps = 10;
   slope_result r;
+  slope_result_init(&r);
   CHECK_INT(slope_run(p, o, &opts, &r, NULL), SLOPE_OK);
   CHECK_INT(r.status, SLOPE_DIVERGED);
   CHECK_INT(r.steps, 2);
@@ -532,6 +533,7 @@ static void test_trace_memory(void) {
   opts.steps = 1000000000;   /* 10^9 rows would take 40 GB */
   opts.trace_every = 1;
   slope_result r;
+  slope_result_init(&r);
   slope_trace *tr = NULL;
   CHECK_INT(slope_run(p, o, &opts, &r, &tr), SLOPE_OK);
   CHECK_INT(r.status, SLOPE_STOPPED);

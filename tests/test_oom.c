@@ -116,6 +116,7 @@ static void experiment(outcome *o) {
   opts.checkpoint_path = ck_path;
   opts.checkpoint_every = 20;
   slope_result r;
+  slope_result_init(&r);
   TRY(slope_run(p, adam, &opts, &r, &tr) == SLOPE_OK);
   keep_result(o, &r, slope_problem_x(p), 2);
   if (tr) {

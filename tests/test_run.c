@@ -79,6 +79,7 @@ static void test_linear_regression(void) {
   opts.steps = 0;
   opts.epochs = 100;
   slope_result r;
+  slope_result_init(&r);
   slope_trace *t;
   CHECK_INT(slope_run(p, o, &opts, &r, &t), SLOPE_OK);
   CHECK_INT(r.status, SLOPE_MAX_STEPS);
@@ -136,6 +137,7 @@ static void check_1d(const char *src, double x0, double lr, long steps, int maxi
   opts.steps = steps;
   opts.maximize = maximize;
   slope_result r;
+  slope_result_init(&r);
   slope_trace *t;
   CHECK_INT(slope_run(p, o, &opts, &r, &t), SLOPE_OK);
   CHECK_INT(r.status, SLOPE_MAX_STEPS);
@@ -185,6 +187,7 @@ static void test_quadratic_2d(void) {
   slope_run_defaults(&opts);
   opts.steps = 30;
   slope_result r;
+  slope_result_init(&r);
   slope_trace *t;
   CHECK_INT(slope_run(p, o, &opts, &r, &t), SLOPE_OK);
   CHECK_INT(slope_trace_rows(t), 31);
@@ -229,6 +232,7 @@ static void test_trace_every(void) {
   opts.steps = 10;
   opts.trace_every = 3;
   slope_result r;
+  slope_result_init(&r);
   slope_trace *t;
   CHECK_INT(slope_run(p, o, &opts, &r, &t), SLOPE_OK);
   CHECK_INT(slope_trace_rows(t), 4);   /* steps 0, 3, 6, 9 */
@@ -278,6 +282,7 @@ static void test_trace_files(void) {
   slope_run_defaults(&opts);
   opts.steps = 5;
   slope_result r;
+  slope_result_init(&r);
   slope_trace *t;
   CHECK_INT(slope_run(p, o, &opts, &r, &t), SLOPE_OK);
   char path[64];
@@ -355,6 +360,7 @@ static void test_divergence(void) {
   const char *names[] = {"x"};
   slope_run_opts opts;
   slope_result r;
+  slope_result_init(&r);
   slope_trace *t;
   /* x^2 from 1 with lr 10: x_k = (-19)^k until x^2 rises more than
   ** 1e12*(1 + |f0|) above f0 = 1 (run.c's bound for a run blowing up) */
@@ -444,6 +450,7 @@ static void test_batching(void) {
   slope_problem *p = expr_problem("mean((w - x)^2)", names, &w0, 1, d);
   slope_run_opts opts;
   slope_result r;
+  slope_result_init(&r);
   slope_trace *t;
   /* lr 0 keeps w at 0, so f of step k is X[row]^2 and names the row it saw */
   slope_optim *o = sgd(1, 0);
@@ -580,6 +587,7 @@ static void test_noise(void) {
   slope_optim *o = sgd(2, 0.05);
   slope_run_opts opts;
   slope_result r;
+  slope_result_init(&r);
   slope_trace *t;
   slope_schedule *inv = slope_schedule_new(S, "inverse");
   double rate = 0.01;
@@ -735,6 +743,7 @@ static void test_host_adam(void) {
   opts.noise.eta = 0.2;
   opts.noise.gamma = 0.55;
   slope_result r;
+  slope_result_init(&r);
   slope_trace *t;
   CHECK_INT(slope_run(p, o, &opts, &r, &t), SLOPE_OK);
   CHECK_INT(r.status, SLOPE_MAX_STEPS);
@@ -815,6 +824,7 @@ static void test_host_newton(void) {
   slope_run_defaults(&opts);
   opts.steps = 12;
   slope_result r;
+  slope_result_init(&r);
   slope_trace *t;
   CHECK_INT(slope_run(p, o, &opts, &r, &t), SLOPE_OK);
   double x[2] = {2, 3};
@@ -883,6 +893,7 @@ static void test_stopping(void) {
   slope_optim *o = sgd(1, 0.1);
   slope_run_opts opts;
   slope_result r;
+  slope_result_init(&r);
 
   /* tol_grad: converged before step j when |g(x_{j})| = 20*0.8^j <= 1e-3 */
   slope_run_defaults(&opts);
@@ -1006,6 +1017,7 @@ static void test_schedules(void) {
   slope_schedule *fn = slope_schedule_fn(S, my_schedule, NULL);
   slope_run_opts opts;
   slope_result r;
+  slope_result_init(&r);
   slope_trace *t;
   for (int per_epoch = 0; per_epoch <= 1; per_epoch++) {
     slope_problem_x(p)[0] = 0;
@@ -1091,6 +1103,7 @@ static void test_log(void) {
   FILE *fp = tmpfile();
   opts.log_file = fp;
   slope_result r;
+  slope_result_init(&r);
   CHECK_INT(slope_run(p, o, &opts, &r, NULL), SLOPE_OK);
   CHECK_INT(r.steps, 17);
   rewind(fp);
@@ -1131,6 +1144,7 @@ static void test_problem_step(void) {
   slope_run_defaults(&opts);
   opts.steps = 20;
   slope_result r;
+  slope_result_init(&r);
   slope_trace *t;
   CHECK_INT(slope_run(p, o, &opts, &r, &t), SLOPE_OK);
   CHECK(slope_problem_x(p)[0] == hand[0] && slope_problem_x(p)[1] == hand[1]);

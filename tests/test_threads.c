@@ -93,6 +93,7 @@ static int job_run(job *J, slope_ctx *S, slope_expr f, const slope_data *d) {
     opts.seed = J->seed;
     opts.trace_every = TRACE_EVERY;
     slope_result r;
+    slope_result_init(&r);
     rc = slope_run(p, o, &opts, &r, &t);
     if (rc == SLOPE_OK) {
       memcpy(J->x, slope_problem_x(p), sizeof J->x);

@@ -99,6 +99,7 @@ int main(void) {
   opts.seed = 7;                            /* same seed, same run, bit for bit */
   opts.trace_every = 500;                   /* keep rows 0, 500, 1000, ... */
   slope_result r;
+  slope_result_init(&r);
   if (slope_run(p, adam, &opts, &r, &trace) != SLOPE_OK) goto done;
 
   const double *x = slope_problem_x(p);

@@ -62,12 +62,15 @@ int main(void) {
   if (!cosine || slope_schedule_set(cosine, "T_max", &tmax, 1) != SLOPE_OK) goto done;
 
   /* 5. Run.  The options borrow the schedule; the run moves the problem's
-  ** point in place.  A NULL trace pointer records no trace. */
+  ** point in place.  A NULL trace pointer records no trace.  Options and
+  ** result carry their size (set by slope_run_defaults and slope_result_init),
+  ** so this program keeps working with newer libslope.so.0 releases. */
   slope_run_opts opts;
   slope_run_defaults(&opts);
   opts.steps = steps;
   opts.schedule = cosine;
   slope_result r;
+  slope_result_init(&r);
   if (slope_run(p, adam, &opts, &r, NULL) != SLOPE_OK) goto done;
 
   /* 6. The point is the problem's own storage: read it, do not free it. */

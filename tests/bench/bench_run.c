@@ -121,6 +121,7 @@ static int bench_rosenbrock(void) {
   opts.steps = STEPS;
   opts.trace_every = 0;
   slope_result r;
+  slope_result_init(&r);
   double *x = slope_problem_x(p), xh[2], ts = 1e300, th = 1e300;
   for (int rep = 0; rep < REPS; rep++) {
     memcpy(x, x0, sizeof x0);
@@ -210,6 +211,7 @@ static int bench_regression(void) {
   opts.trace_every = 0;
   opts.seed = REG_SEED;
   slope_result r;
+  slope_result_init(&r);
   double *x = slope_problem_x(p), xh[2], ts = 1e300, th = 1e300;
   const double *cx = slope_data_find(d, "x"), *cy = slope_data_find(d, "y");
   for (int rep = 0; rep < REPS; rep++) {

@@ -93,6 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   opts.steps = 3;
   opts.resume_path = path;
   slope_result r;
+  slope_result_init(&r);
   if (slope_run(q, adam, &opts, &r, NULL) != SLOPE_OK) expect_error(S, "a failed resume without a message naming the file");
   slope_optim_free(adam);
   slope_problem_free(q);
