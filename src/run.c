@@ -102,6 +102,8 @@ typedef struct run {
   slope_trace *trace;
   int n;
   double *g, *xprev, *lr, *base, *gscratch;
+  int has_prev;        /* xprev holds the point before an update this run made
+                       ** (not so at the start, nor right after a resume) */
   double f, fprev, gnorm, lr0;
   double f0;           /* f where this run (or the resumed one) started */
   int ascend;          /* the run maximizes */
@@ -345,9 +347,10 @@ static int unbounded(const run *R, int bad) {
 static int diverged(run *R, int bad, int revert) {
   char what[400], advice[200];
   what_text(R, bad, what, sizeof what);
-  if (revert && R->step == 1) {   /* nothing finite to go back to: no step was made */
-    R->step = 0;
-    return stop(R, SLOPE_DIVERGED, "diverged at the start point: %s; no step was made", what);
+  if (revert && !R->has_prev) {   /* nothing finite to go back to: no update was made */
+    R->step--;
+    return stop(R, SLOPE_DIVERGED, "diverged at the %s point: %s; no step was made",
+                R->step ? "resumed" : "start", what);
   }
   memcpy(R->p->x, R->xprev, (size_t)R->n * sizeof *R->xprev);
   if (revert) R->step--;
@@ -455,6 +458,7 @@ static int step(run *R) {
   if (o->clip_value > 0) slope_clip_value(R->g, n, o->clip_value);
   add_gradient_noise(R, t);
   memcpy(R->xprev, p->x, (size_t)n * sizeof *p->x);
+  R->has_prev = 1;
   slope_objective obj = sx_problem_objective(p);
   if (slope_optim_step(R->o, p->x, R->f, R->g, o->lr || o->schedule ? R->lr : NULL, &obj, &R->rng) != SLOPE_OK)
     return -1;

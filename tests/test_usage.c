@@ -49,6 +49,7 @@ static void test_optimizer_maximize(void) {
     opts.steps = 10;
     opts.maximize = call;   /* either the call or the optimizer asks for ascent */
     slope_result r;
+    slope_result_init(&r);
     CHECK_INT(slope_run(p, o, &opts, &r, NULL), SLOPE_OK);
     double x = 3;
     for (int k = 0; k < 10; k++) x -= 0.1 * -(-2 * (x - 1));
@@ -76,6 +77,7 @@ static void test_unbounded(void) {
   opts.steps = 3000;
   opts.maximize = 1;
   slope_result r;
+  slope_result_init(&r);
   CHECK_INT(slope_run(p, o, &opts, &r, NULL), SLOPE_OK);
   double x = 1, last = 1;
   long bad = 0;
@@ -114,6 +116,7 @@ static void test_minibatch_rows(void) {
   opts.steps = 8;
   opts.trace_full = 1;
   slope_result r;
+  slope_result_init(&r);
   slope_trace *t;
   CHECK_INT(slope_run(p, o, &opts, &r, &t), SLOPE_OK);
   CHECK_INT(slope_trace_minibatch(t), 1);

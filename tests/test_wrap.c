@@ -73,6 +73,7 @@ typedef struct traj {
 ** a trace row every step; 'resume' continues a checkpoint, 'ck' writes them. */
 static traj run_adam(slope_problem *p, long epochs, long steps, const char *ck, const char *resume) {
   traj t = {0};
+  slope_result_init(&t.r);
   slope_optim *o = slope_optim_new(S, "adam", 2);
   double lr = 0.01;
   CHECK_INT(slope_optim_set(o, "lr", &lr, 1), SLOPE_OK);

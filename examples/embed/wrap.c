@@ -60,6 +60,7 @@ static int fit(slope_ctx *S, slope_problem *p, const char *label) {
   opts.epochs = 20;
   opts.trace_every = 0;   /* no trace kept */
   slope_result r;
+  slope_result_init(&r);
   if (ok && slope_run(p, sgd, &opts, &r, NULL) == SLOPE_OK) {
     const double *x = slope_problem_x(p);
     printf("%s: w = %.6f\n%s: b = %.6f\n%s: steps = %ld\n%s: epochs = %ld\n",

@@ -72,6 +72,7 @@ int main(void) {
   host h = {{1, 4, 0.5}, {1, 2, -1}, 0, 0};
   slope_run_opts opts;
   slope_result r;
+  slope_result_init(&r);
   double x[N], want[N];
 
   /* clipping alone, without and with a context */

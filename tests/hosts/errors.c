@@ -93,6 +93,7 @@ int main(void) {
   slope_run_defaults(&opts);
   opts.clip_norm = -1;
   slope_result res;
+  slope_result_init(&res);
   check(p && slope_run(p, o, &opts, &res, NULL) == SLOPE_ERRARG, "slope_run with clip_norm -1");
   expect(S, SLOPE_ERRARG, "clip", "bad run option");
   slope_run_defaults(&opts);

@@ -96,6 +96,7 @@ int main(void) {
   opts.steps = 20;
   opts.trace_every = 0;
   slope_result r;
+  slope_result_init(&r);
   check(slope_run(p, o, &opts, &r, NULL) == SLOPE_OK, "slope_run");
   const double *x = slope_problem_x(p);
   check_near(x[0], wstar, 1e-8, "w at the least-squares solution");

@@ -42,6 +42,7 @@ static void *work(void *arg) {
     opts.steps = STEPS;
     opts.trace_every = 0;
     slope_result r;
+    slope_result_init(&r);
     if (!p || !o || slope_optim_set(o, "lr", &lr, 1) != SLOPE_OK ||
         slope_run(p, o, &opts, &r, NULL) != SLOPE_OK)
       j->rc = slope_error_get(S).code;
