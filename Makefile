@@ -17,12 +17,14 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 B := build
 VERSION := $(shell sed -n 's/^\#define SLOPE_VERSION "\(.*\)"/\1/p' src/slope.h)
-# The soname is libslope.so.MAJOR.  Adding functions, or fields at the end of
+# The soname is libslope.so.MAJOR (but see below for 0.x).  Adding functions, or fields at the end of
 # the structs that carry their size (slope_run_opts, slope_result,
 # slope_step_info), keeps MAJOR: hosts built against an older slope.h go on
 # working.  Removing or changing anything (a type, a field's place, a
 # function's meaning) bumps MAJOR in src/slope.h.  See slope.h's header.
-SOVERSION := $(firstword $(subst ., ,$(VERSION)))
+# While MAJOR is 0, every minor release may break the ABI: libslope.so.0.MINOR.
+VERSION_WORDS := $(subst ., ,$(VERSION))
+SOVERSION := $(if $(filter 0,$(word 1,$(VERSION_WORDS))),0.$(word 2,$(VERSION_WORDS)),$(word 1,$(VERSION_WORDS)))
 SONAME := libslope.so.$(SOVERSION)
 SONAME_FULL := libslope.so.$(VERSION)
 BINDIR = $(PREFIX)/bin

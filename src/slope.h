@@ -18,7 +18,9 @@
 ** context and its objects from one thread at a time.
 **
 ** Binary compatibility.  The shared library is libslope.so.MAJOR (the soname
-** follows SLOPE_VERSION_MAJOR).  Adding functions, and adding fields at the
+** follows SLOPE_VERSION_MAJOR; while MAJOR is 0 it is libslope.so.0.MINOR,
+** since every 0.x release may break the ABI, as 0.2 did by giving the
+** option and result structs their 'size').  Adding functions, and adding fields at the
 ** end of the structs that carry their size (slope_run_opts, slope_result;
 ** slope_step_info, which the library fills), keeps MAJOR: a host compiled
 ** against an older slope.h keeps working with a newer library, which reads
@@ -38,9 +40,9 @@
 #include <stdio.h>
 
 #define SLOPE_VERSION_MAJOR 0
-#define SLOPE_VERSION_MINOR 1
+#define SLOPE_VERSION_MINOR 2
 #define SLOPE_VERSION_PATCH 0
-#define SLOPE_VERSION "0.1.0"
+#define SLOPE_VERSION "0.2.0"
 
 #ifdef __cplusplus
 extern "C" {

@@ -82,20 +82,23 @@ perl -0pi -e 's/(  o\.every = 1;\n)/$1  o.next_knob = 1.5;\n/;
 n_added=$(cat "$tmp/next/slope.h" "$tmp/next/run.c" | grep -c -e next_knob -e next_out -e next_info -e 'R->n, 0.5}')
 if [ "$n_added" -eq 7 ]; then ok "a next version of slope.h and run.c made (3 fields added and used)"
 else bad "making the next version: $n_added of 7 edits took" "$(grep -n next_ "$tmp/next/slope.h" "$tmp/next/run.c")"; fi
-# the next libslope.so.0: today's objects with the next run.o, linked as the
-# Makefile links libslope.so; the 0.1 host built above runs on it unchanged
+# the next library of the same soname: today's objects with the next run.o,
+# linked as the Makefile links libslope.so; the 0.1 host built above runs on it
+# unchanged
+soname=$(readelf -d build/libslope.so 2>/dev/null | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+soname=${soname:-libslope.so.0}
 mkdir -p "$tmp/next/objs"
 if out=$($CC $CWARN -O2 -g -fPIC -D_POSIX_C_SOURCE=200809L -c -I"$tmp/next" -o "$tmp/next/run.o" "$tmp/next/run.c" 2>&1) &&
    out=$(cd "$tmp/next/objs" && ar x "$OLDPWD/build/libslope_core.a" && rm run.o 2>&1) &&
-   out=$($CC $CWARN -shared -Wl,-soname,libslope.so.0 -Wl,--version-script=src/slope.map \
-         -o "$tmp/next/libslope.so.0" "$tmp/next/run.o" "$tmp/next/objs"/*.o -lm 2>&1)
+   out=$($CC $CWARN -shared -Wl,-soname,"$soname" -Wl,--version-script=src/slope.map \
+         -o "$tmp/next/$soname" "$tmp/next/run.o" "$tmp/next/objs"/*.o -lm 2>&1)
 then
-  ok "the next libslope.so.0 builds"
+  ok "the next $soname builds"
   next=$(LD_LIBRARY_PATH=$tmp/next "$tmp/v01" run 2>&1)
   if [ "$next" = "$now" ]; then ok "the slope 0.1 host on the next library prints what today's host prints"
   else bad "the slope 0.1 host on the next library differs" "$(printf '%s\n' "$now" > "$tmp/a"; printf '%s\n' "$next" > "$tmp/b"; diff "$tmp/a" "$tmp/b")"; fi
   # a host built against the next slope.h (which knows the new fields) too
-  if out=$($CC $CWARN -I"$tmp/next" -o "$tmp/next_host" tests/abi/host.c -L"$tmp/next" -l:libslope.so.0 -lm 2>&1) &&
+  if out=$($CC $CWARN -I"$tmp/next" -o "$tmp/next_host" tests/abi/host.c -L"$tmp/next" -l:"$soname" -lm 2>&1) &&
      LD_LIBRARY_PATH=$tmp/next "$tmp/next_host" run | grep -qx 'rosenbrock.rc = 0'
   then ok "a host of the next slope.h runs on the next library"
   else bad "a host of the next slope.h on the next library" "$out"; fi

@@ -21,7 +21,7 @@ if [ "$out" = "$(printf "slope: 1:2: unexpected character '×' (write '*' instea
   pass=$((pass + 1)); echo "ok   slope diff: an error is the message and the caret, no traceback"
 else fail=$((fail + 1)); echo "FAIL slope diff error without traceback:"; printf '%s\n' "$out" | sed 's/^/     | /'; fi
 check "-e prints the derivative" 0 "2*x - 4" $S -e 'print(slope.expr "x^2 - 4*x + 1":diff "x")'
-check "-v names the version" 0 "slope 0.1.0" $S -v
+check "-v names the version" 0 "slope 0.2.0" $S -v
 check "--help shows usage" 0 "usage: slope" $S --help
 check "an unknown option is reported" 1 "unknown option '--frobnicate'" $S --frobnicate
 check "-e without code" 1 "'-e' needs an argument" $S -e

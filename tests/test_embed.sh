@@ -50,15 +50,15 @@ else
   echo "$pass passed, $fail failed"
   exit 1
 fi
-files="usr/bin/slope usr/include/slope.h usr/lib/libslope.a usr/lib/libslope.so.0.1.0
-  usr/lib/libslope.so.0 usr/lib/libslope.so usr/lib/lua/5.4/slope.so
+files="usr/bin/slope usr/include/slope.h usr/lib/libslope.a usr/lib/libslope.so.0.2.0
+  usr/lib/libslope.so.0.2 usr/lib/libslope.so usr/lib/lua/5.4/slope.so
   usr/lib/pkgconfig/slope.pc usr/share/man/man1/slope.1 usr/share/man/man3/slope.3
   usr/lib/libslope_lua.a usr/lib/pkgconfig/slope-lua.pc"
 missing=
 for f in $files; do [ -e "$root/$f" ] || missing="$missing $f"; done
 if [ -z "$missing" ]; then ok "installed every file"; else bad "installed every file: missing$missing"; fi
-if [ "$(readlink "$lib/libslope.so")" = libslope.so.0.1.0 ] && [ "$(readlink "$lib/libslope.so.0")" = libslope.so.0.1.0 ]
-then ok "libslope.so and libslope.so.0 link to libslope.so.0.1.0"
+if [ "$(readlink "$lib/libslope.so")" = libslope.so.0.2.0 ] && [ "$(readlink "$lib/libslope.so.0.2")" = libslope.so.0.2.0 ]
+then ok "libslope.so and libslope.so.0.2 link to libslope.so.0.2.0"
 else bad "libslope.so symlinks" "$(ls -l "$lib")"; fi
 check "the installed slope runs (-v)" "$root/usr/bin/slope" -v
 if grep -qx 'prefix=/usr' "$lib/pkgconfig/slope.pc" && grep -qx 'libdir=/usr/lib' "$lib/pkgconfig/slope.pc"
@@ -86,9 +86,9 @@ compile() {
 # shellcheck disable=SC2086
 compile minimize "minimize.c builds with pkg-config --cflags --libs slope" $slope_flags
 if command -v readelf >/dev/null 2>&1; then
-  if readelf -d "$tmp/minimize" 2>/dev/null | grep -q 'NEEDED.*\[libslope\.so\.0\]'
-  then ok "minimize needs libslope.so.0 (the soname)"
-  else bad "minimize needs libslope.so.0" "$(readelf -d "$tmp/minimize" 2>&1 | grep NEEDED)"; fi
+  if readelf -d "$tmp/minimize" 2>/dev/null | grep -q 'NEEDED.*\[libslope\.so\.0\.2\]'
+  then ok "minimize needs libslope.so.0.2 (the soname)"
+  else bad "minimize needs libslope.so.0.2" "$(readelf -d "$tmp/minimize" 2>&1 | grep NEEDED)"; fi
 fi
 out=$(LD_LIBRARY_PATH=$lib "$tmp/minimize" 2>&1)
 has "$out" "x = 0.999998" "minimize: x as PyTorch's Adam + cosine (0.99999849)"
@@ -126,9 +126,9 @@ fi
 # shellcheck disable=SC2086
 compile host_lua "host_lua.c builds with pkg-config slope-lua" $(pc --cflags --libs slope-lua) $lua_flags
 if command -v readelf >/dev/null 2>&1; then
-  if readelf -d "$tmp/host_lua" 2>/dev/null | grep -q 'NEEDED.*\[libslope\.so\.0\]'
-  then ok "host_lua takes the core from libslope.so.0"
-  else bad "host_lua needs libslope.so.0" "$(readelf -d "$tmp/host_lua" 2>&1 | grep NEEDED)"; fi
+  if readelf -d "$tmp/host_lua" 2>/dev/null | grep -q 'NEEDED.*\[libslope\.so\.0\.2\]'
+  then ok "host_lua takes the core from libslope.so.0.2"
+  else bad "host_lua needs libslope.so.0.2" "$(readelf -d "$tmp/host_lua" 2>&1 | grep NEEDED)"; fi
 fi
 out=$(LD_LIBRARY_PATH=$lib:$lib/lua/5.4 "$tmp/host_lua" 2>&1)
 has "$out" "w = 2.000000" "host_lua: w = 2 read back from r.x.w"
@@ -208,16 +208,16 @@ if [ -n "$san" ]; then
 elif command -v luarocks >/dev/null 2>&1; then
   # a clean copy of the sources, so the rock builds everything from scratch
   mkdir -p "$tmp/rock"
-  cp -R Makefile src grammar lua docs slope-0.1.0-1.rockspec "$tmp/rock/"
+  cp -R Makefile src grammar lua docs slope-0.2.0-1.rockspec "$tmp/rock/"
   if out=$(cd "$tmp/rock" && env -u MAKEFLAGS luarocks --lua-version 5.4 --tree "$tmp/rocks" \
-      make slope-0.1.0-1.rockspec 2>&1); then
-    ok "luarocks --lua-version 5.4 make slope-0.1.0-1.rockspec"
+      make slope-0.2.0-1.rockspec 2>&1); then
+    ok "luarocks --lua-version 5.4 make slope-0.2.0-1.rockspec"
     out=$(lua5.4 -e 'package.cpath = "'"$tmp"'/rocks/lib/lua/5.4/?.so;" .. package.cpath
       local d = require "slope".expr "sin(x)^2":diff "x"
       print(("%.12f"):format(d:eval{ x = 0.7 } - math.sin(1.4)))' 2>&1)
     near "$out" 0 1e-12 "the rock's module loads: d/dx sin(x)^2 at 0.7 = sin(1.4)"
   else
-    bad "luarocks make slope-0.1.0-1.rockspec" "$out"
+    bad "luarocks make slope-0.2.0-1.rockspec" "$out"
   fi
 else
   note "luarocks is not installed (apt-get install -y luarocks): the rockspec was not built"

@@ -64,7 +64,7 @@ int main(void) {
   /* 5. Run.  The options borrow the schedule; the run moves the problem's
   ** point in place.  A NULL trace pointer records no trace.  Options and
   ** result carry their size (set by slope_run_defaults and slope_result_init),
-  ** so this program keeps working with newer libslope.so.0 releases. */
+  ** so this program keeps working with newer libslope.so.0.2 releases. */
   slope_run_opts opts;
   slope_run_defaults(&opts);
   opts.steps = steps;

@@ -1,6 +1,6 @@
--- slope-0.1.0-1.rockspec -- the Lua module of slope as a rock.
+-- slope-0.2.0-1.rockspec -- the Lua module of slope as a rock.
 --
---   luarocks --lua-version 5.4 make --local slope-0.1.0-1.rockspec
+--   luarocks --lua-version 5.4 make --local slope-0.2.0-1.rockspec
 --
 -- The module needs the lexer and parser that re2c and lemon generate, so
 -- the build runs the project's Makefile for build/slope.so alone (no binary,
@@ -8,10 +8,10 @@
 -- tools: a C compiler, make, re2c and lemon (apt-get install -y re2c lemon).
 rockspec_format = "3.0"
 package = "slope"
-version = "0.1.0-1"
+version = "0.2.0-1"
 source = {
   url = "git+file://.",   -- replace with the published repository and tag
-  tag = "v0.1.0",
+  tag = "v0.2.0",
 }
 description = {
   summary = "Symbolic differentiation, compiled gradients and PyTorch-exact optimizers",
