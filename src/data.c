@@ -93,9 +93,8 @@ static int adopt(slope_data *d, const char *name, double *v) {
 }
 
 int slope_data_add(slope_data *d, const char *name, const double *v, size_t n) {
-  if (!d) return SLOPE_ERRARG;
+  SX_ENTER_OBJ(d, SLOPE_ERRMISUSE);
   slope_ctx *S = d->S;
-  sx_enter(S);
   int rc = check_new_name(d, name);
   if (rc != SLOPE_OK) return rc;
   if (d->ncols > 0 && n != d->rows)
@@ -119,6 +118,8 @@ int slope_data_add(slope_data *d, const char *name, const double *v, size_t n) {
   d->rows = n;
   return SLOPE_OK;
 }
+
+slope_ctx *sx_data_ctx(const slope_data *d) { return d->S; }
 
 size_t slope_data_rows(const slope_data *d) { return d ? d->rows : 0; }
 int slope_data_ncols(const slope_data *d) { return d ? d->ncols : 0; }
@@ -264,9 +265,8 @@ int slope_data_split(const slope_data *d, double fraction, uint64_t seed,
                      slope_data **train, slope_data **test) {
   if (train) *train = NULL;
   if (test) *test = NULL;
-  if (!d) return SLOPE_ERRARG;
+  SX_ENTER_OBJ(d, SLOPE_ERRMISUSE);
   slope_ctx *S = d->S;
-  sx_enter(S);
   if (!train || !test) return sx_error(S, SLOPE_ERRARG, "split: 'train' and 'test' must not be NULL");
   if (!(fraction > 0 && fraction < 1))
     return sx_error(S, SLOPE_ERRARG, "split: 'fraction' must be in (0, 1), got %g", fraction);
@@ -324,7 +324,7 @@ static int write_csv(const slope_data *d, FILE *f) {
 }
 
 int slope_data_write_csv(const slope_data *d, const char *path) {
-  if (!d) return SLOPE_ERRARG;
+  SX_ENTER_OBJ(d, SLOPE_ERRMISUSE);
   if (!path) return sx_error(d->S, SLOPE_ERRARG, "no file name");
   FILE *f = fopen(path, "w");
   if (!f) return sx_error(d->S, SLOPE_ERRIO, "cannot open '%s': %s", path, strerror(errno));

@@ -26,6 +26,7 @@
 #include "trace.h"
 
 void slope_run_defaults(slope_run_opts *o) {
+  if (!o) return;
   memset(o, 0, sizeof *o);
   o->steps = 100;
   o->trace_every = 1;
@@ -94,7 +95,8 @@ static int check_opts(slope_ctx *S, const slope_run_opts *o, const slope_problem
   if (o->epochs < 0) return sx_error(S, SLOPE_ERRARG, "epochs must be >= 0, got %ld", o->epochs);
   if (o->steps && o->epochs) return sx_error(S, SLOPE_ERRARG, "give steps or epochs, not both");
   if (o->clip_norm < 0 || o->clip_value < 0)
-    return sx_error(S, SLOPE_ERRARG, "clip norm and value must be > 0");
+    return sx_error(S, SLOPE_ERRARG, "%s must be >= 0 (0: off), got %g", o->clip_norm < 0 ? "clip_norm" : "clip_value",
+                    o->clip_norm < 0 ? o->clip_norm : o->clip_value);
   if (o->tol_grad < 0 || o->tol_f < 0) return sx_error(S, SLOPE_ERRARG, "tolerances must be >= 0");
   if (o->trace_every < 0 || o->log_every < 0 || o->every < 0)
     return sx_error(S, SLOPE_ERRARG, "trace, log and every must be >= 0");
@@ -284,7 +286,7 @@ static int step(run *R) {
   R->gnorm = norm2(R->g, n);
   if (o->tol_grad > 0 && R->gnorm <= o->tol_grad) {
     R->step--;
-    return stop(R, SLOPE_CONVERGED, "converged: gradient norm %.3g <= tol.grad %g", R->gnorm, o->tol_grad);
+    return stop(R, SLOPE_CONVERGED, "converged: gradient norm %.3g <= tol_grad %g", R->gnorm, o->tol_grad);
   }
   if (set_rates(R, o->schedule_per_epoch ? R->epoch : t) != SLOPE_OK) return -1;
   if (o->clip_norm > 0) slope_clip_norm(R->g, n, o->clip_norm);
@@ -308,7 +310,7 @@ static int step(run *R) {
   int rc = after_update(R, end_epoch);
   if (rc) return rc;
   if (o->tol_f > 0 && R->step > 1 && fabs(R->f - R->fprev) <= o->tol_f)
-    return stop(R, SLOPE_CONVERGED, "converged: |change in f| %.3g <= tol.f %g", fabs(R->f - R->fprev), o->tol_f);
+    return stop(R, SLOPE_CONVERGED, "converged: |change in f| %.3g <= tol_f %g", fabs(R->f - R->fprev), o->tol_f);
   R->fprev = R->f;
   return 0;
 }
@@ -390,10 +392,16 @@ static int setup(run *R) {
 
 int slope_run(slope_problem *p, slope_optim *o, const slope_run_opts *opts,
               slope_result *r, slope_trace **trace) {
-  slope_ctx *S = p->S;
-  sx_enter(S);
-  memset(r, 0, sizeof *r);
   if (trace) *trace = NULL;
+  SX_ENTER_OBJ(p, SLOPE_ERRMISUSE);
+  slope_ctx *S = p->S;
+  SX_MISUSE_IF(S, !r, SLOPE_ERRMISUSE, "the result 'r' is NULL");
+  memset(r, 0, sizeof *r);
+  if (!opts) return sx_misuse(S, __func__, "the options 'opts' are NULL"), failed(r, S);
+  if (sx_problem_check_optim(p, o, __func__) != SLOPE_OK) return failed(r, S);
+  if ((opts->schedule && opts->schedule->S != S) || (opts->noise.schedule && opts->noise.schedule->S != S))
+    return sx_misuse(S, __func__, "the %sschedule was made from another context",
+                     opts->schedule && opts->schedule->S != S ? "" : "noise "), failed(r, S);
   if (check_opts(S, opts, p) != SLOPE_OK) return failed(r, S);
   long total = opts->epochs ? opts->epochs * (long)sx_problem_steps_per_epoch(p) : opts->steps;
   double was_max = 0, want_max = opts->maximize;

@@ -116,7 +116,7 @@ static void test_var_name(slope_ctx *S) {
   CHECK(slope_var_name(S, 0) == NULL);
   CHECK_INT(slope_error_get(S).code, SLOPE_OK);
   CHECK(slope_var_name(S, 0x7fffffff) == NULL);
-  CHECK_INT(slope_error_get(S).code, SLOPE_ERRARG);
+  CHECK_INT(slope_error_get(S).code, SLOPE_ERRMISUSE);
   slope_clear_error(S);
 }
 
