@@ -574,8 +574,8 @@ static slope_optim *load_optim(ck *c, const slope_optim *o) {
     return sx_error(c->S, SLOPE_ERRARG, "checkpoint '%s' is for optimizer '%.*s'; this one is '%s'",
                     c->path, (int)(klen < 32 ? klen : 32), kind, o->cls->name), NULL;
   if (n != (uint32_t)o->n)
-    return sx_error(c->S, SLOPE_ERRARG, "checkpoint '%s' is for an optimizer of %u parameters; this one has %d",
-                    c->path, n, o->n), NULL;
+    return sx_error(c->S, SLOPE_ERRARG, "checkpoint '%s' is for an optimizer of %u parameter%s; this one has %d",
+                    c->path, n, n == 1 ? "" : "s", o->n), NULL;
   char ls_text[16];
   if (t < 0 || ns != state_size(o) || llen >= sizeof ls_text || (nx && !o->cls->load_extra))
     return corrupt(c, "the optimizer state is inconsistent"), NULL;

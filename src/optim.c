@@ -162,7 +162,7 @@ slope_optim *slope_optim_new(slope_ctx *S, const char *kind, int nparams) {
   if (!o || !mem) {
     free(o);
     free(mem);
-    sx_error(S, SLOPE_ERRMEM, "%s: out of memory for %d parameters", c->name, nparams);
+    sx_error(S, SLOPE_ERRMEM, "%s: out of memory for %d parameter%s", c->name, nparams, nparams == 1 ? "" : "s");
     return NULL;
   }
   o->S = S;

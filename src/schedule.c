@@ -131,8 +131,9 @@ slope_schedule *slope_schedule_sequential(slope_ctx *S, slope_schedule **parts,
     return sx_error(S, SLOPE_ERRLIMIT, "sequential: at most %d schedules, got %d",
                     SX_SCHED_MAX_MILESTONES, nparts), NULL;
   if (nmilestones != nparts - 1 || (nmilestones > 0 && !milestones))
-    return sx_error(S, SLOPE_ERRARG, "sequential: %d schedules need %d milestones, got %d",
-                    nparts, nparts - 1, nmilestones), NULL;
+    return sx_error(S, SLOPE_ERRARG, "sequential: %d schedule%s need%s %d milestone%s, got %d",
+                    nparts, nparts == 1 ? "" : "s", nparts == 1 ? "s" : "", nparts - 1,
+                    nparts == 2 ? "" : "s", nmilestones), NULL;
   for (int i = 0; i < nmilestones; i++) {
     if (milestones[i] < 1 || (i > 0 && milestones[i] <= milestones[i - 1])) {
       if (i > 0 && milestones[i] >= 1)
