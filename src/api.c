@@ -121,7 +121,7 @@ slope_expr slope_subs(slope_ctx *S, slope_expr e, const char *var, slope_expr by
 
 size_t slope_size(slope_ctx *S, slope_expr e) {
   SX_ENTER(S, 0);
-  if (e == SX_NIL || !valid(S, e)) return 0;
+  if (!valid(S, e)) return 0;   /* 0 reports the error of the call that made it */
   if (sx_reach(S, e) != SLOPE_OK) return 0;
   size_t n = 0;
   for (sx_id id = 1; id <= e; id++) n += S->memo[id] != 0;

@@ -158,7 +158,7 @@ slope_expr slope_subs(slope_ctx *S, slope_expr e, const char *var, slope_expr by
 ** nothing).  Borrowed:
 ** valid until the next call on 'S' that builds an expression. */
 const char *slope_var_name(slope_ctx *S, slope_expr e);
-/* Number of distinct DAG nodes reachable from 'e'. */
+/* Number of distinct DAG nodes reachable from 'e'; 0 on an error. */
 size_t slope_size(slope_ctx *S, slope_expr e);
 /* Free variable names of 'e', sorted; returns how many there are (which may
 ** be more than 'max') and stores up to 'max' borrowed names in 'out'; -1 on

@@ -826,7 +826,7 @@ slope_tape *slope_compile(slope_ctx *S, slope_expr e, const char *const *params,
                           const char *const *cols, int ncols) {
   SX_ENTER(S, NULL);
   if (e == SX_NIL) return sx_failed_arg(S), NULL;
-  SX_MISUSE_IF(S, e >= S->nnodes, NULL, "%u is not an expression of this context", (unsigned)e);
+  SX_MISUSE_IF(S, e >= S->nnodes, NULL, "%u is not an expression (not a node of this context)", (unsigned)e);
   if (check_names(S, params, nparams, cols, ncols) != SLOPE_OK) return NULL;
   slope_tape *T = calloc(1, sizeof *T);
   if (!T) return sx_error(S, SLOPE_ERRMEM, "out of memory"), NULL;
