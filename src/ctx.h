@@ -123,9 +123,6 @@ int sx_misuse(slope_ctx *S, const char *fn, const char *fmt, ...);
 #define SX_MISUSE_IF(S, bad, fail, ...) do { \
     if (bad) { sx_misuse((S), __func__, __VA_ARGS__); return fail; } \
   } while (0)
-/* An object given to a call on 'S' must have been made from 'S'. */
-#define SX_SAME_CTX(S, obj, what, fail) \
-  SX_MISUSE_IF(S, (obj) && (obj)->S != (S), fail, "the %s was made from another context", what)
 
 /* The context a data set was made from (data.c keeps its struct to itself). */
 slope_ctx *sx_data_ctx(const slope_data *d);

@@ -535,6 +535,28 @@ static void test_handles(world *w) {
   CHECK(slope_var_name(S, 0) == NULL && slope_error_get(S).code == SLOPE_OK);
 }
 
+/* ---- messages name what the caller wrote (issue 16 item 9) ------------------------ */
+
+static void test_messages(world *w) {
+  slope_ctx *S = w->S;
+  slope_run_opts opts;
+  slope_result res;
+  slope_run_defaults(&opts);
+  opts.clip_norm = -1;
+  REFUSED(S, slope_run(w->p, w->o2, &opts, &res, NULL) == SLOPE_ERRARG, SLOPE_ERRARG, "slope_run",
+          "clip_norm must be >= 0 (0: off), got -1");
+  opts.clip_norm = 0;
+  opts.clip_value = -0.5;
+  REFUSED(S, slope_run(w->p, w->o2, &opts, &res, NULL) == SLOPE_ERRARG, SLOPE_ERRARG, "slope_run",
+          "clip_value must be >= 0 (0: off), got -0.5");
+  /* |g| at (0, 5) is sqrt(4 + 36) = 6.32 <= 7: converged before the first update */
+  slope_run_defaults(&opts);
+  opts.tol_grad = 7;
+  CHECK_INT(slope_run(w->p, w->o2, &opts, &res, NULL), SLOPE_OK);
+  CHECK(res.status == SLOPE_CONVERGED && res.steps == 0);
+  if (!CHECK(strstr(res.message, "gradient norm 6.32 <= tol_grad 7") != NULL)) fprintf(stderr, "    %s\n", res.message);
+}
+
 /* ---- every function of slope.h has a row here ----------------------------------- */
 
 static void test_coverage(void) {
@@ -580,6 +602,7 @@ int main(void) {
   test_sizes(&w);
   test_two_contexts(&w);
   test_handles(&w);
+  test_messages(&w);
   free_world(&w);
   test_coverage();
   return check_done();
