@@ -62,18 +62,24 @@ slope_expr slope_neg(slope_ctx *S, slope_expr a) {
   return valid(S, a) ? sx_neg(S, a) : SX_NIL;
 }
 
+static slope_expr arity_error(slope_ctx *S, const sx_fninfo *f, int nargs) {
+  return sx_error(S, SLOPE_ERRARG, "'%s' takes %d argument%s, got %d", f->name, f->arity,
+                  f->arity == 1 ? "" : "s", nargs), SX_NIL;
+}
+
 slope_expr slope_call(slope_ctx *S, const char *fn, const slope_expr *args, int nargs) {
   SX_ENTER(S, SX_NIL);
   SX_MISUSE_IF(S, nargs < 0, SX_NIL, "the argument count is negative (%d)", nargs);
   if (nargs > 0 && !args)
     return sx_error(S, SLOPE_ERRARG, "no arguments for '%s'", fn ? fn : "(null)"), SX_NIL;
+  const sx_fninfo *f = fn ? sx_fn_lookup(fn, strlen(fn)) : NULL;
+  /* no function takes more than 2: a larger count is refused before reading
+  ** that many handles (the array may be shorter) */
+  if (f && nargs > 2) return arity_error(S, f, nargs);
   /* a failed argument comes first: it started the failure of the chain */
   for (int i = 0; i < nargs; i++) if (!valid(S, args[i])) return SX_NIL;
-  const sx_fninfo *f = fn ? sx_fn_lookup(fn, strlen(fn)) : NULL;
   if (!f) return sx_error(S, SLOPE_ERRNAME, "unknown function '%s'", fn ? fn : "(null)"), SX_NIL;
-  if (nargs != f->arity)
-    return sx_error(S, SLOPE_ERRARG, "'%s' takes %d argument%s, got %d", f->name, f->arity,
-                    f->arity == 1 ? "" : "s", nargs), SX_NIL;
+  if (nargs != f->arity) return arity_error(S, f, nargs);
   if (f->kind == SX_POW && nargs == 1) return sx_pow(S, args[0], sx_mknum(S, 0.5));
   return sx_apply(S, f->kind, args, (uint32_t)nargs);
 }
@@ -213,6 +219,8 @@ const char *slope_ccode(slope_ctx *S, slope_expr e, const char *name,
   SX_ENTER(S, NULL);
   SX_MISUSE_IF(S, nparams < 0 || (nparams > 0 && !params), NULL,
                "'params' must hold 'nparams' (%d) names", nparams);
+  if (nparams > SX_MAX_PARAMS)
+    return sx_error(S, SLOPE_ERRLIMIT, "slope_ccode: at most %d parameters, got %d", SX_MAX_PARAMS, nparams), NULL;
   if (!valid(S, e)) return NULL;
   sx_id *p = malloc((size_t)(nparams > 0 ? nparams : 1) * sizeof *p);
   if (!p) return sx_error(S, SLOPE_ERRMEM, "out of memory"), NULL;

@@ -340,6 +340,12 @@ static void test_required_pointers(world *w) {
   REFUSED(S, slope_diff(S, f, NULL) == 0, SLOPE_ERRARG, "slope_diff", "no variable name");
   REFUSED(S, slope_subs(S, f, NULL, f) == 0, SLOPE_ERRARG, "slope_subs", "no variable name");
   REFUSED(S, slope_call(S, "sin", NULL, 1) == 0, SLOPE_ERRARG, "slope_call", "no arguments");
+  int arity = 0, most = 0;
+  for (int i = 0; slope_function_at(i, &arity, NULL); i++) most = arity > most ? arity : most;
+  CHECK_INT(most, 2);   /* what slope_call relies on to refuse more before reading them */
+  REFUSED(S, slope_call(S, "sin", &f, 1 << 30) == 0, SLOPE_ERRARG, "slope_call",   /* reads 1 handle */
+          "'sin' takes 1 argument, got 1073741824");
+  REFUSED(S, slope_ccode(S, f, "f", XY, 1 << 30) == NULL, SLOPE_ERRLIMIT, "slope_ccode", "at most");
   REFUSED(S, slope_num(S, 1.0 / 0.0) == 0, SLOPE_ERRARG, "slope_num", "");
   REFUSED(S, slope_optim_new(S, "adam", -1) == NULL, SLOPE_ERRARG, "slope_optim_new", "must be >= 1, got -1");
   REFUSED(S, slope_optim_new(S, NULL, 2) == NULL, SLOPE_ERRNAME, "slope_optim_new", "unknown optimizer");
