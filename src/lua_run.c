@@ -163,6 +163,9 @@ static void read_limits(lua_State *L, int opts, slope_run_opts *o, const char *w
     o->clip_norm = opt_number(L, lua_gettop(L), "norm", 0, "clip");
     o->clip_value = opt_number(L, lua_gettop(L), "value", 0, "clip");
     if (o->clip_norm <= 0 && o->clip_value <= 0) luaL_error(L, "clip: give norm > 0 or value > 0");
+    if (o->clip_norm < 0 || o->clip_value < 0)   /* the other one is > 0 */
+      luaL_error(L, "clip: %s must be >= 0, got %f", o->clip_norm < 0 ? "norm" : "value",
+                 o->clip_norm < 0 ? o->clip_norm : o->clip_value);
   }
   lua_pop(L, 1);
   if (lua_getfield(L, opts, "tol") != LUA_TNIL) {

@@ -95,7 +95,8 @@ static int check_opts(slope_ctx *S, const slope_run_opts *o, const slope_problem
   if (o->epochs < 0) return sx_error(S, SLOPE_ERRARG, "epochs must be >= 0, got %ld", o->epochs);
   if (o->steps && o->epochs) return sx_error(S, SLOPE_ERRARG, "give steps or epochs, not both");
   if (o->clip_norm < 0 || o->clip_value < 0)
-    return sx_error(S, SLOPE_ERRARG, "%s must be >= 0 (0: off), got %g", o->clip_norm < 0 ? "clip_norm" : "clip_value",
+    return sx_error(S, SLOPE_ERRARG, "%s must be >= 0 (0: off), got %g",
+                    o->clip_norm < 0 ? "clip_norm" : "clip_value",
                     o->clip_norm < 0 ? o->clip_norm : o->clip_value);
   if (o->tol_grad < 0 || o->tol_f < 0) return sx_error(S, SLOPE_ERRARG, "tolerances must be >= 0");
   if (o->trace_every < 0 || o->log_every < 0 || o->every < 0)
