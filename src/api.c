@@ -13,13 +13,16 @@
 #include "expr.h"
 
 /* A handle the caller passes in must name a node of this context; 0 is
-** what a failed call returned, and reports that call's error again. */
-static int valid(slope_ctx *S, slope_expr e) {
+** what a failed call returned, and reports that call's error again.  A
+** handle past the last node is misuse (one of another context that is
+** also a node here cannot be told apart). */
+static int valid_in(slope_ctx *S, slope_expr e, const char *fn) {
   if (e != SX_NIL && e < S->nnodes) return 1;
   if (e == SX_NIL) sx_failed_arg(S);
-  else sx_error(S, SLOPE_ERRARG, "invalid expression handle %u", (unsigned)e);
+  else sx_misuse(S, fn, "invalid expression handle %u (not a node of this context)", (unsigned)e);
   return 0;
 }
+#define valid(S, e) valid_in(S, e, __func__)
 
 /* The variable 'name', for slope_var and the functions that take a name. */
 static sx_id var_named(slope_ctx *S, const char *name) {
@@ -28,24 +31,24 @@ static sx_id var_named(slope_ctx *S, const char *name) {
 }
 
 slope_expr slope_parse(slope_ctx *S, const char *src, size_t len) {
-  sx_enter(S);
+  SX_ENTER(S, SX_NIL);
   if (!src) return sx_error(S, SLOPE_ERRARG, "no source text"), SX_NIL;
   return sx_parse(S, src, len);
 }
 
 slope_expr slope_num(slope_ctx *S, double v) {
-  sx_enter(S);
+  SX_ENTER(S, SX_NIL);
   return sx_mknum(S, v);
 }
 
 slope_expr slope_var(slope_ctx *S, const char *name) {
-  sx_enter(S);
+  SX_ENTER(S, SX_NIL);
   return var_named(S, name);
 }
 
 #define BINARY(fname, op) \
   slope_expr fname(slope_ctx *S, slope_expr a, slope_expr b) { \
-    sx_enter(S); \
+    SX_ENTER(S, SX_NIL); \
     return valid(S, a) && valid(S, b) ? op(S, a, b) : SX_NIL; \
   }
 BINARY(slope_add, sx_add)
@@ -55,21 +58,28 @@ BINARY(slope_div, sx_div)
 BINARY(slope_pow, sx_pow)
 
 slope_expr slope_neg(slope_ctx *S, slope_expr a) {
-  sx_enter(S);
+  SX_ENTER(S, SX_NIL);
   return valid(S, a) ? sx_neg(S, a) : SX_NIL;
 }
 
+static slope_expr arity_error(slope_ctx *S, const sx_fninfo *f, int nargs) {
+  return sx_error(S, SLOPE_ERRARG, "'%s' takes %d argument%s, got %d", f->name, f->arity,
+                  f->arity == 1 ? "" : "s", nargs), SX_NIL;
+}
+
 slope_expr slope_call(slope_ctx *S, const char *fn, const slope_expr *args, int nargs) {
-  sx_enter(S);
+  SX_ENTER(S, SX_NIL);
+  SX_MISUSE_IF(S, nargs < 0, SX_NIL, "the argument count is negative (%d)", nargs);
   if (nargs > 0 && !args)
     return sx_error(S, SLOPE_ERRARG, "no arguments for '%s'", fn ? fn : "(null)"), SX_NIL;
+  const sx_fninfo *f = fn ? sx_fn_lookup(fn, strlen(fn)) : NULL;
+  /* no function takes more than 2: a larger count is refused before reading
+  ** that many handles (the array may be shorter) */
+  if (f && nargs > 2) return arity_error(S, f, nargs);
   /* a failed argument comes first: it started the failure of the chain */
   for (int i = 0; i < nargs; i++) if (!valid(S, args[i])) return SX_NIL;
-  const sx_fninfo *f = fn ? sx_fn_lookup(fn, strlen(fn)) : NULL;
   if (!f) return sx_error(S, SLOPE_ERRNAME, "unknown function '%s'", fn ? fn : "(null)"), SX_NIL;
-  if (nargs != f->arity)
-    return sx_error(S, SLOPE_ERRARG, "'%s' takes %d argument%s, got %d", f->name, f->arity,
-                    f->arity == 1 ? "" : "s", nargs), SX_NIL;
+  if (nargs != f->arity) return arity_error(S, f, nargs);
   if (f->kind == SX_POW && nargs == 1) return sx_pow(S, args[0], sx_mknum(S, 0.5));
   return sx_apply(S, f->kind, args, (uint32_t)nargs);
 }
@@ -95,28 +105,29 @@ int slope_function_eval(const char *fn, const double *args, int nargs, double *r
 }
 
 const char *slope_var_name(slope_ctx *S, slope_expr e) {
-  sx_enter(S);
+  SX_ENTER(S, NULL);
+  if (e == SX_NIL) return NULL;   /* no expression is not a variable: nothing to record (slope.h) */
   if (!valid(S, e) || sx_kind(S, e) != SX_VAR) return NULL;
   return sx_name(S, e);
 }
 
 slope_expr slope_diff(slope_ctx *S, slope_expr e, const char *var) {
-  sx_enter(S);
+  SX_ENTER(S, SX_NIL);
   if (!valid(S, e)) return SX_NIL;
   sx_id v = var_named(S, var);
   return v ? sx_diff(S, e, v) : SX_NIL;
 }
 
 slope_expr slope_subs(slope_ctx *S, slope_expr e, const char *var, slope_expr by) {
-  sx_enter(S);
+  SX_ENTER(S, SX_NIL);
   if (!valid(S, e) || !valid(S, by)) return SX_NIL;
   sx_id v = var_named(S, var);
   return v ? sx_subs(S, e, v, by) : SX_NIL;
 }
 
 size_t slope_size(slope_ctx *S, slope_expr e) {
-  sx_enter(S);
-  if (e == SX_NIL || e >= S->nnodes) return 0;
+  SX_ENTER(S, 0);
+  if (!valid(S, e)) return 0;   /* 0 reports the error of the call that made it */
   if (sx_reach(S, e) != SLOPE_OK) return 0;
   size_t n = 0;
   for (sx_id id = 1; id <= e; id++) n += S->memo[id] != 0;
@@ -138,7 +149,8 @@ static int cmp_first_interned(const void *a, const void *b) {
 }
 
 int slope_vars(slope_ctx *S, slope_expr e, const char **out, int max) {
-  sx_enter(S);
+  SX_ENTER(S, -1);
+  SX_MISUSE_IF(S, max < 0 || (max > 0 && !out), -1, "'out' must have room for 'max' (%d) names", max);
   if (!valid(S, e) || sx_reach(S, e) != SLOPE_OK) return -1;
   int n = 0;
   for (sx_id id = 1; id <= e; id++) {
@@ -152,7 +164,11 @@ int slope_vars(slope_ctx *S, slope_expr e, const char **out, int max) {
 
 int slope_eval(slope_ctx *S, slope_expr e, const char *const *names,
                const double *values, int n, double *result) {
-  sx_enter(S);
+  SX_ENTER(S, SLOPE_ERRMISUSE);
+  SX_MISUSE_IF(S, !result, SLOPE_ERRMISUSE, "'result' is NULL");
+  SX_MISUSE_IF(S, n < 0 || (n > 0 && (!names || !values)), SLOPE_ERRMISUSE,
+               "'names' and 'values' must hold 'n' (%d) entries", n);
+  for (int i = 0; i < n; i++) SX_MISUSE_IF(S, !names[i], SLOPE_ERRMISUSE, "names[%d] is NULL", i);
   if (!valid(S, e)) return S->errcode;
   if (sx_reach(S, e) != SLOPE_OK) return S->errcode;
   double *v = malloc((size_t)(e + 1) * sizeof *v);
@@ -193,7 +209,7 @@ static const char *result_text(slope_ctx *S) {
 }
 
 const char *slope_print(slope_ctx *S, slope_expr e) {
-  sx_enter(S);
+  SX_ENTER(S, NULL);
   if (!valid(S, e)) return NULL;
   sx_buf_reset(&S->out);
   sx_print(S, e, &S->out);
@@ -201,7 +217,7 @@ const char *slope_print(slope_ctx *S, slope_expr e) {
 }
 
 const char *slope_latex(slope_ctx *S, slope_expr e) {
-  sx_enter(S);
+  SX_ENTER(S, NULL);
   if (!valid(S, e)) return NULL;
   sx_buf_reset(&S->out);
   sx_print_latex(S, e, &S->out);
@@ -210,7 +226,11 @@ const char *slope_latex(slope_ctx *S, slope_expr e) {
 
 const char *slope_ccode(slope_ctx *S, slope_expr e, const char *name,
                         const char *const *params, int nparams) {
-  sx_enter(S);
+  SX_ENTER(S, NULL);
+  SX_MISUSE_IF(S, nparams < 0 || (nparams > 0 && !params), NULL,
+               "'params' must hold 'nparams' (%d) names", nparams);
+  if (nparams > SX_MAX_PARAMS)
+    return sx_error(S, SLOPE_ERRLIMIT, "slope_ccode: at most %d parameters, got %d", SX_MAX_PARAMS, nparams), NULL;
   if (!valid(S, e)) return NULL;
   sx_id *p = malloc((size_t)(nparams > 0 ? nparams : 1) * sizeof *p);
   if (!p) return sx_error(S, SLOPE_ERRMEM, "out of memory"), NULL;

@@ -583,8 +583,8 @@ static slope_optim *load_optim(ck *c, const slope_optim *o) {
     return sx_error(c->S, SLOPE_ERRARG, "checkpoint '%s' is for optimizer '%.*s'; this one is '%s'",
                     c->path, (int)(klen < 32 ? klen : 32), kind, o->cls->name), NULL;
   if (n != (uint32_t)o->n)
-    return sx_error(c->S, SLOPE_ERRARG, "checkpoint '%s' is for an optimizer of %u parameters; this one has %d",
-                    c->path, n, o->n), NULL;
+    return sx_error(c->S, SLOPE_ERRARG, "checkpoint '%s' is for an optimizer of %u parameter%s; this one has %d",
+                    c->path, n, n == 1 ? "" : "s", o->n), NULL;
   char ls_text[16];
   if (t < 0 || ns != state_size(o) || llen >= sizeof ls_text || (nx && !o->cls->load_extra))
     return corrupt(c, "the optimizer state is inconsistent"), NULL;
@@ -717,8 +717,17 @@ int sx_ckpt_read(slope_ctx *S, const char *path, sx_run_pos *pos, slope_problem 
 
 /* ---- the public pair ------------------------------------------------------------------ */
 
+/* Misuse checks of the objects given to a public checkpoint function on 'S':
+** made from 'S', and of one size when both are given. */
+static int check_objects(slope_ctx *S, const char *fn, const slope_problem *p, const slope_optim *o) {
+  if (p && p->S != S) return sx_misuse(S, fn, "the problem was made from another context");
+  if (o && o->S != S) return sx_misuse(S, fn, "the optimizer was made from another context");
+  return p && o ? sx_problem_check_optim(p, o, fn) : SLOPE_OK;
+}
+
 int slope_checkpoint_save(slope_ctx *S, const char *path, const slope_problem *p, const slope_optim *o) {
-  sx_enter(S);
+  SX_ENTER(S, SLOPE_ERRMISUSE);
+  if (check_objects(S, __func__, p, o) != SLOPE_OK) return SLOPE_ERRMISUSE;
   sx_ckpt c;
   int rc = sx_ckpt_init(&c, S, path, p, o, NULL, 0);
   if (rc == SLOPE_OK) rc = sx_ckpt_write(&c, NULL, p, o, NULL);
@@ -727,7 +736,8 @@ int slope_checkpoint_save(slope_ctx *S, const char *path, const slope_problem *p
 }
 
 int slope_checkpoint_load(slope_ctx *S, const char *path, slope_problem *p, slope_optim *o) {
-  sx_enter(S);
+  SX_ENTER(S, SLOPE_ERRMISUSE);
+  if (check_objects(S, __func__, p, o) != SLOPE_OK) return SLOPE_ERRMISUSE;
   if (!p && !o) return sx_error(S, SLOPE_ERRARG, "slope_checkpoint_load: give a problem or an optimizer");
   return sx_ckpt_read(S, path, NULL, p, o, NULL);
 }
@@ -750,7 +760,8 @@ static slope_optim *saved_optim(ck *c) {
 }
 
 slope_optim *slope_checkpoint_optim(slope_ctx *S, const char *path, slope_problem *p) {
-  sx_enter(S);
+  SX_ENTER(S, NULL);
+  if (check_objects(S, __func__, p, NULL) != SLOPE_OK) return NULL;
   if (!path || !*path) return sx_error(S, SLOPE_ERRARG, "the checkpoint path is empty"), NULL;
   ck c;
   memset(&c, 0, sizeof c);

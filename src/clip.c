@@ -23,7 +23,9 @@ static double norm2(const double *g, int n) {
   return big * sqrt(s);
 }
 
+/* No context to record misuse in: NULL 'g' or n <= 0 leaves everything alone. */
 double slope_clip_norm(double *g, int n, double max_norm) {
+  if (!g || n <= 0) return 0;
   double norm = norm2(g, n);
   double coef = max_norm / (norm + 1e-6);
   if (coef < 1)
@@ -32,6 +34,7 @@ double slope_clip_norm(double *g, int n, double max_norm) {
 }
 
 void slope_clip_value(double *g, int n, double limit) {
+  if (!g) return;
   for (int i = 0; i < n; i++) {
     if (g[i] > limit) g[i] = limit;
     else if (g[i] < -limit) g[i] = -limit;

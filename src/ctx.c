@@ -66,6 +66,16 @@ int sx_error(slope_ctx *S, int code, const char *fmt, ...) {
   return code;
 }
 
+int sx_misuse(slope_ctx *S, const char *fn, const char *fmt, ...) {
+  if (!S) return SLOPE_ERRMISUSE;
+  char what[sizeof S->errmsg - 64];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(what, sizeof what, fmt, ap);
+  va_end(ap);
+  return sx_error(S, SLOPE_ERRMISUSE, "%s: %s", fn, what);
+}
+
 int sx_error_back(slope_ctx *S) {
   if (S->errcode == SLOPE_OK && S->errkept != SLOPE_OK) {   /* the message is still in errmsg */
     S->errcode = S->errkept;
@@ -96,6 +106,11 @@ void sx_error_context(slope_ctx *S, const char *fmt, ...) {
 
 slope_error slope_error_get(const slope_ctx *S) {
   slope_error e = {SLOPE_OK, 0, 0, 0, ""};
+  if (!S) {   /* nowhere to record it: say so here */
+    e.code = SLOPE_ERRMISUSE;
+    e.message = "slope_error_get: the context is NULL";
+    return e;
+  }
   if (S->errcode == SLOPE_OK) return e;   /* the last call succeeded */
   e.code = S->errcode;
   e.line = S->errline;
@@ -106,6 +121,7 @@ slope_error slope_error_get(const slope_ctx *S) {
 }
 
 void slope_clear_error(slope_ctx *S) {
+  if (!S) return;
   S->errcode = S->errkept = SLOPE_OK;
   S->errmsg[0] = '\0';
   S->errline = S->errcol = 0;

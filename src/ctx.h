@@ -105,6 +105,28 @@ int sx_error_back(slope_ctx *S);
 ** made it (set aside by sx_enter) becomes this call's error again; with none
 ** to take back, say what is wrong.  Returns the code. */
 int sx_failed_arg(slope_ctx *S);
+/*
+** Misuse (slope.h, "Misuse"): each public function checks its arguments
+** with these before it touches them, so the checks read the same everywhere.
+** 'SX_ENTER' and 'SX_ENTER_OBJ' replace 'sx_enter' at the top of a function
+** that may be given a NULL context or object (there is nowhere to record
+** that: the call returns 'fail').  'SX_MISUSE_IF' records SLOPE_ERRMISUSE
+** with the function's name ("slope_run: ...") and returns 'fail'.  Freed
+** objects are not detected: a check would read freed memory.
+*/
+int sx_misuse(slope_ctx *S, const char *fn, const char *fmt, ...);
+#define SX_ENTER(S, fail) do { if (!(S)) return fail; sx_enter(S); } while (0)
+#define SX_ENTER_OBJ(obj, fail) do { \
+    if (!(obj) || !(obj)->S) return fail; \
+    sx_enter((obj)->S); \
+  } while (0)
+#define SX_MISUSE_IF(S, bad, fail, ...) do { \
+    if (bad) { sx_misuse((S), __func__, __VA_ARGS__); return fail; } \
+  } while (0)
+
+/* The context a data set was made from (data.c keeps its struct to itself). */
+slope_ctx *sx_data_ctx(const slope_data *d);
+
 /* Put 'what: ' before the current call's error message, so an error that
 ** surfaced deep inside says where it happened ("step 3: the onecycle schedule
 ** set an invalid momentum: adam: betas[1] must be ...").  No-op when no error

@@ -106,9 +106,8 @@ static int check_finite(slope_data *d, const char *name, const double *v, size_t
 }
 
 int slope_data_add(slope_data *d, const char *name, const double *v, size_t n) {
-  if (!d) return SLOPE_ERRARG;
+  SX_ENTER_OBJ(d, SLOPE_ERRMISUSE);
   slope_ctx *S = d->S;
-  sx_enter(S);
   int rc = check_new_name(d, name);
   if (rc != SLOPE_OK) return rc;
   if (d->ncols > 0 && n != d->rows)
@@ -155,8 +154,7 @@ static int check_wrap_args(slope_ctx *S, const char *const *names, const double 
 
 slope_data *slope_data_wrap(slope_ctx *S, const char *const *names, const double *const *cols,
                             int ncols, size_t nrows) {
-  if (!S) return NULL;
-  sx_enter(S);
+  SX_ENTER(S, NULL);
   if (check_wrap_args(S, names, cols, ncols, nrows) != SLOPE_OK) return NULL;
   slope_data *d = slope_data_new(S);
   if (!d) return NULL;
@@ -171,6 +169,8 @@ slope_data *slope_data_wrap(slope_ctx *S, const char *const *names, const double
   d->rows = nrows;
   return d;
 }
+
+slope_ctx *sx_data_ctx(const slope_data *d) { return d->S; }
 
 size_t slope_data_rows(const slope_data *d) { return d ? d->rows : 0; }
 int slope_data_ncols(const slope_data *d) { return d ? d->ncols : 0; }
@@ -316,9 +316,8 @@ int slope_data_split(const slope_data *d, double fraction, uint64_t seed,
                      slope_data **train, slope_data **test) {
   if (train) *train = NULL;
   if (test) *test = NULL;
-  if (!d) return SLOPE_ERRARG;
+  SX_ENTER_OBJ(d, SLOPE_ERRMISUSE);
   slope_ctx *S = d->S;
-  sx_enter(S);
   if (!train || !test) return sx_error(S, SLOPE_ERRARG, "split: 'train' and 'test' must not be NULL");
   if (!(fraction > 0 && fraction < 1))
     return sx_error(S, SLOPE_ERRARG, "split: 'fraction' must be in (0, 1), got %g", fraction);
@@ -376,7 +375,7 @@ static int write_csv(const slope_data *d, FILE *f) {
 }
 
 int slope_data_write_csv(const slope_data *d, const char *path) {
-  if (!d) return SLOPE_ERRARG;
+  SX_ENTER_OBJ(d, SLOPE_ERRMISUSE);
   if (!path) return sx_error(d->S, SLOPE_ERRARG, "no file name");
   FILE *f = fopen(path, "w");
   if (!f) return sx_error(d->S, SLOPE_ERRIO, "cannot open '%s': %s", path, strerror(errno));

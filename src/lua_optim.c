@@ -369,7 +369,9 @@ static int l_sequential(lua_State *L) {
   if (lua_getfield(L, 1, "milestones") != LUA_TTABLE) return luaL_error(L, "sequential: milestones must be a list of step counts");
   int np = (int)luaL_len(L, 2), nm = (int)luaL_len(L, 3);
   if (np < 1 || np > 64) return luaL_error(L, "sequential: give 1 to 64 schedules, got %d", np);
-  if (nm != np - 1) return luaL_error(L, "sequential: %d schedules need %d milestones, got %d", np, np - 1, nm);
+  if (nm != np - 1)
+    return luaL_error(L, "sequential: %d schedule%s need%s %d milestone%s, got %d", np, np == 1 ? "" : "s",
+                      np == 1 ? "s" : "", np - 1, np == 2 ? "" : "s", nm);
   slope_schedule **parts = lua_newuserdatauv(L, (size_t)np * sizeof *parts, 0);
   long *ms = lua_newuserdatauv(L, (size_t)(nm ? nm : 1) * sizeof *ms, 0);
   ls_schedule *H = new_schedule(L);   /* the result keeps its parts alive */

@@ -363,7 +363,8 @@ static int problem_newindex(lua_State *L) {
 
 static int problem_tostring(lua_State *L) {
   ls_problem *P = check_problem(L, 1);
-  lua_pushfstring(L, "slope.Problem(%d parameters)", slope_problem_nparams(P->p));
+  int n = slope_problem_nparams(P->p);
+  lua_pushfstring(L, "slope.Problem(%d parameter%s)", n, n == 1 ? "" : "s");
   return 1;
 }
 

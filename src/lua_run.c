@@ -224,6 +224,9 @@ static void read_limits(lua_State *L, int opts, slope_run_opts *o, const char *w
     o->clip_norm = opt_number(L, lua_gettop(L), "norm", 0, "clip");
     o->clip_value = opt_number(L, lua_gettop(L), "value", 0, "clip");
     if (o->clip_norm <= 0 && o->clip_value <= 0) luaL_error(L, "clip: give norm > 0 or value > 0");
+    if (o->clip_norm < 0 || o->clip_value < 0)   /* the other one is > 0 */
+      luaL_error(L, "clip: %s must be >= 0, got %f", o->clip_norm < 0 ? "norm" : "value",
+                 o->clip_norm < 0 ? o->clip_norm : o->clip_value);
   }
   lua_pop(L, 1);
   if (lua_getfield(L, opts, "tol") != LUA_TNIL) {
@@ -301,6 +304,18 @@ static void read_checkpoint(lua_State *L, int opts, slope_run_opts *o, const cha
 
 /* ---- results --------------------------------------------------------------- */
 
+/* The C API's messages name the fields of slope_run_opts ("tol_grad"); a
+** script wrote tol = { grad = ... }, so its message says "tol.grad" (the same
+** length: rewritten in place). */
+static void push_message(lua_State *L, const char *msg) {
+  static const char *const fields[] = {"tol_grad", "tol_f", "clip_norm", "clip_value", NULL};
+  char text[sizeof ((slope_result *)0)->message];
+  snprintf(text, sizeof text, "%s", msg);
+  for (const char *const *f = fields; *f; f++)
+    for (char *at = text; (at = strstr(at, *f)) != NULL; at += strlen(*f)) at[strcspn(*f, "_")] = '.';
+  lua_pushstring(L, text);
+}
+
 static void push_result(lua_State *L, slope_problem *p, const slope_result *r, slope_trace *t, int names) {
   lua_createtable(L, 0, 8);
   ls_push_point(L, p, slope_problem_x(p));
@@ -310,7 +325,7 @@ static void push_result(lua_State *L, slope_problem *p, const slope_result *r, s
   lua_pushinteger(L, r->steps); lua_setfield(L, -2, "steps");
   lua_pushinteger(L, r->epochs); lua_setfield(L, -2, "epochs");
   lua_pushstring(L, slope_status_name(r->status)); lua_setfield(L, -2, "status");
-  lua_pushstring(L, r->message); lua_setfield(L, -2, "message");
+  push_message(L, r->message); lua_setfield(L, -2, "message");
   if (t) {
     ls_push_trace(L, t, names);
     lua_setfield(L, -2, "trace");

@@ -137,7 +137,7 @@ static void set_defaults(slope_optim *o) {
 }
 
 slope_optim *slope_optim_new(slope_ctx *S, const char *kind, int nparams) {
-  sx_enter(S);
+  SX_ENTER(S, NULL);
   const sx_optim_class *c = find_class(kind);
   if (!c) {
     char known[512] = "";
@@ -162,7 +162,7 @@ slope_optim *slope_optim_new(slope_ctx *S, const char *kind, int nparams) {
   if (!o || !mem) {
     free(o);
     free(mem);
-    sx_error(S, SLOPE_ERRMEM, "%s: out of memory for %d parameters", c->name, nparams);
+    sx_error(S, SLOPE_ERRMEM, "%s: out of memory for %d parameter%s", c->name, nparams, nparams == 1 ? "" : "s");
     return NULL;
   }
   o->S = S;
@@ -184,7 +184,7 @@ void slope_optim_free(slope_optim *o) {
 }
 
 int slope_optim_set_bounds(slope_optim *o, const double *lo, const double *hi) {
-  sx_enter(o->S);
+  SX_ENTER_OBJ(o, SLOPE_ERRMISUSE);
   if (!lo && !hi) {
     free(o->lo);
     o->lo = o->hi = NULL;
@@ -207,15 +207,17 @@ int slope_optim_set_bounds(slope_optim *o, const double *lo, const double *hi) {
   return SLOPE_OK;
 }
 
-const char *slope_optim_kind(const slope_optim *o) { return o->cls->name; }
+/* Getters given NULL answer NULL or 0: they record nothing (slope.h, "Errors"). */
+const char *slope_optim_kind(const slope_optim *o) { return o ? o->cls->name : NULL; }
 
-int slope_optim_nparams(const slope_optim *o) { return o->n; }
+int slope_optim_nparams(const slope_optim *o) { return o ? o->n : 0; }
 
 const char *const *slope_optim_hypers(const slope_optim *o) {
-  return (const char *const *)(const void *)(o + 1);
+  return o ? (const char *const *)(const void *)(o + 1) : NULL;
 }
 
 void slope_optim_reset(slope_optim *o) {
+  if (!o) return;
   size_t nstate = (size_t)o->n * (size_t)o->cls->state_per_param + (size_t)o->cls->state_extra;
   memset(o->state, 0, nstate * sizeof *o->state);
   o->t = 0;
@@ -224,7 +226,7 @@ void slope_optim_reset(slope_optim *o) {
   if (o->cls->reset) o->cls->reset(o);
 }
 
-const char *slope_optim_done(const slope_optim *o) { return o->done; }
+const char *slope_optim_done(const slope_optim *o) { return o ? o->done : NULL; }
 
 /* ---- setting hyperparameters ------------------------------------------------ */
 
@@ -269,7 +271,7 @@ static int check_value(slope_optim *o, const sx_hyper *h, int k, double v) {
 }
 
 int slope_optim_set(slope_optim *o, const char *name, const double *v, int n) {
-  sx_enter(o->S);
+  SX_ENTER_OBJ(o, SLOPE_ERRMISUSE);
   const sx_hyper *h = name ? find_hyper(o->cls, name) : NULL;
   if (!h) return unknown_hyper(o, name);
   if (h->d.choices)
@@ -302,7 +304,7 @@ static const sx_hyper *choice_slot(const slope_optim *o, const char *name) {
 }
 
 int slope_optim_set_string(slope_optim *o, const char *name, const char *value) {
-  sx_enter(o->S);
+  SX_ENTER_OBJ(o, SLOPE_ERRMISUSE);
   const sx_hyper *h = choice_slot(o, name);
   if (!h) return o->S->errcode;
   int c = sx_choice_index(&h->d, value);
@@ -312,12 +314,13 @@ int slope_optim_set_string(slope_optim *o, const char *name, const char *value) 
 }
 
 const char *slope_optim_get_string(const slope_optim *o, const char *name) {
-  sx_enter(o->S);
+  SX_ENTER_OBJ(o, NULL);
   const sx_hyper *h = choice_slot(o, name);
   return h ? sx_choice_text(&h->d, o->h[h->slot]) : NULL;
 }
 
 int slope_optim_get(const slope_optim *o, const char *name, double *v, int n) {
+  if (!o || n < 0 || (n > 0 && !v)) return -1;   /* a getter: nothing recorded */
   const sx_hyper *h = name ? find_hyper(o->cls, name) : NULL;
   if (!h || h->d.choices) return -1;
   for (int k = 0; k < h->d.n && k < n; k++) v[k] = o->h[h->slot + k];
@@ -345,7 +348,7 @@ int sx_optim_set_slots(slope_optim *o, const double *h) {
 
 int slope_optim_step(slope_optim *o, double *x, double f, const double *g,
                      const double *lr, const slope_objective *obj, slope_rng *rng) {
-  sx_enter(o->S);
+  SX_ENTER_OBJ(o, SLOPE_ERRMISUSE);
   if (!x) return sx_error(o->S, SLOPE_ERRARG, "%s: step needs the point x", o->cls->name);
   if (!g && (o->cls->needs & SLOPE_NEEDS_GRAD))
     return sx_error(o->S, SLOPE_ERRARG, "%s: step needs the gradient g", o->cls->name);
@@ -356,4 +359,4 @@ int slope_optim_step(slope_optim *o, double *x, double f, const double *g,
   return o->cls->step(o, x, f, g, lr, obj, rng);
 }
 
-long slope_optim_evals(const slope_optim *o) { return o->evals; }
+long slope_optim_evals(const slope_optim *o) { return o ? o->evals : 0; }

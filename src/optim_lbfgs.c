@@ -175,7 +175,7 @@ static int lbfgs_load(slope_optim *o, const double *in, size_t count) {
   }
   if (count != lb_saved(n, m))
     return sx_error(o->S, SLOPE_ERRDATA, "lbfgs: the saved history holds %zu numbers; %zu expected "
-                    "for %d parameters and history_size %d", count, lb_saved(n, m), n, m);
+                    "for %d parameter%s and history_size %d", count, lb_saved(n, m), n, n == 1 ? "" : "s", m);
   if (!whole_in(in[0], 0, 9e15) || !whole_in(in[1], 0, m) || !whole_in(in[2], 0, m - 1))
     return sx_error(o->S, SLOPE_ERRDATA, "lbfgs: the saved history is inconsistent "
                     "(iterations %g, pairs %g, ring start %g)", in[0], in[1], in[2]);

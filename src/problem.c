@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "problem.h"
+#include "optim.h"
 #include "explain.h"
 #include "expr.h"
 
@@ -35,6 +36,16 @@ static slope_tape *compile(slope_problem *p, slope_expr e) {
   return T;
 }
 
+int sx_problem_check_optim(const slope_problem *p, const slope_optim *o, const char *fn) {
+  if (!o) return sx_misuse(p->S, fn, "the optimizer is NULL");
+  if (o->S != p->S) return sx_misuse(p->S, fn, "the optimizer and the problem were made from different contexts");
+  if (o->n != p->n)
+    return sx_misuse(p->S, fn, "the %s optimizer is for %d parameter%s, the problem has %d "
+                     "(make the optimizer with nparams = %d)", o->cls->name, o->n, o->n == 1 ? "" : "s",
+                     p->n, p->n);
+  return SLOPE_OK;
+}
+
 static slope_problem *alloc_problem(slope_ctx *S, int n, const char *const *names, const double *x0) {
   if (n < 1) return sx_error(S, SLOPE_ERRARG, "a problem needs at least one parameter"), NULL;
   if (n > SX_MAX_PARAMS)
@@ -60,8 +71,10 @@ oom:
 
 slope_problem *slope_problem_new(slope_ctx *S, slope_expr f, const char *const *params,
                                  const double *x0, int nparams, const slope_data *data) {
-  sx_enter(S);
+  SX_ENTER(S, NULL);
   if (f == SX_NIL) return sx_failed_arg(S), NULL;
+  SX_MISUSE_IF(S, f >= S->nnodes, NULL, "%u is not an expression (not a node of this context)", (unsigned)f);
+  SX_MISUSE_IF(S, data && sx_data_ctx(data) != S, NULL, "the data set was made from another context");
   slope_problem *p = alloc_problem(S, nparams, params, x0);
   if (!p) return NULL;
   p->f = f;
@@ -79,7 +92,7 @@ slope_problem *slope_problem_new(slope_ctx *S, slope_expr f, const char *const *
 
 slope_problem *slope_problem_callback(slope_ctx *S, int nparams, const char *const *names,
                                       const double *x0, slope_objective obj) {
-  sx_enter(S);
+  SX_ENTER(S, NULL);
   if (!obj.fg) return sx_error(S, SLOPE_ERRARG, "the objective callback 'fg' is NULL"), NULL;
   slope_problem *p = alloc_problem(S, nparams, names, x0);
   if (!p) return NULL;
@@ -96,7 +109,7 @@ slope_problem *slope_problem_callback_rows(slope_ctx *S, int nparams, const char
                                            int (*fg_rows)(void *ud, const double *x, const size_t *rows,
                                                           size_t nsel, double *f, double *g),
                                            void *ud) {
-  sx_enter(S);
+  SX_ENTER(S, NULL);
   if (!fg_rows) return sx_error(S, SLOPE_ERRARG, "the objective callback 'fg_rows' is NULL"), NULL;
   if (nrows == 0) return sx_error(S, SLOPE_ERRARG, "a callback over rows needs at least 1 row, got 0"), NULL;
   if (nrows > SIZE_MAX / sizeof(size_t))
@@ -128,17 +141,18 @@ void slope_problem_free(slope_problem *p) {
   free(p);
 }
 
-int slope_problem_nparams(const slope_problem *p) { return p->n; }
-const char *slope_problem_name(const slope_problem *p, int i) { return i >= 0 && i < p->n ? p->names[i] : NULL; }
-double *slope_problem_x(slope_problem *p) { return p->x; }
-const slope_data *slope_problem_data(const slope_problem *p) { return p->data; }
+/* Getters given NULL answer NULL or 0: they record nothing (slope.h, "Errors"). */
+int slope_problem_nparams(const slope_problem *p) { return p ? p->n : 0; }
+const char *slope_problem_name(const slope_problem *p, int i) { return p && i >= 0 && i < p->n ? p->names[i] : NULL; }
+double *slope_problem_x(slope_problem *p) { return p ? p->x : NULL; }
+const slope_data *slope_problem_data(const slope_problem *p) { return p ? p->data : NULL; }
 
 size_t sx_problem_rows(const slope_problem *p) {
   return p->data ? slope_data_rows(p->data) : p->nrows;
 }
 
 int slope_problem_batch(slope_problem *p, size_t batch, int shuffle, uint64_t seed) {
-  sx_enter(p->S);
+  SX_ENTER_OBJ(p, SLOPE_ERRMISUSE);
   size_t rows = sx_problem_rows(p);
   if (batch && !rows)
     return sx_error(p->S, SLOPE_ERRARG, "batch needs data: this problem has no data rows to batch");
@@ -225,7 +239,8 @@ int sx_problem_eval_batch(slope_problem *p, const double *x, double *f, double *
 }
 
 int slope_problem_eval(slope_problem *p, const double *x, double *f, double *g) {
-  sx_enter(p->S);
+  SX_ENTER_OBJ(p, SLOPE_ERRMISUSE);
+  SX_MISUSE_IF(p->S, !x || !f, SLOPE_ERRMISUSE, "the point 'x' and the output 'f' must not be NULL");
   if (p->tape) return slope_tape_grad(p->tape, x, NULL, 0, f, g);
   return eval_host(p, x, p->all, p->nrows, f, g);
 }
@@ -267,10 +282,9 @@ slope_objective sx_problem_objective(slope_problem *p) {
 }
 
 int slope_problem_step(slope_problem *p, slope_optim *o, double *f) {
-  sx_enter(p->S);
-  if (slope_optim_nparams(o) != p->n)
-    return sx_error(p->S, SLOPE_ERRARG, "the optimizer is for %d parameters, the problem has %d",
-                    slope_optim_nparams(o), p->n);
+  SX_ENTER_OBJ(p, SLOPE_ERRMISUSE);
+  SX_MISUSE_IF(p->S, !f, SLOPE_ERRMISUSE, "the output 'f' is NULL");
+  if (sx_problem_check_optim(p, o, __func__) != SLOPE_OK) return SLOPE_ERRMISUSE;
   if (!p->g && !(p->g = malloc((size_t)p->n * sizeof *p->g))) return sx_error(p->S, SLOPE_ERRMEM, "out of memory");
   sx_problem_next_batch(p);
   int rc = sx_problem_eval_batch(p, p->x, f, p->g);

@@ -44,6 +44,11 @@ int sx_problem_next_batch(slope_problem *p);
 ** see sx_explain.  Returns 1 when 'out' holds an explanation. */
 int sx_problem_explain(slope_problem *p, const double *x, int i, char *out, size_t cap);
 /* Objective and gradient over the current batch. */
+/* Misuse checks of an optimizer given with 'p' to the public function 'fn':
+** not NULL, made from p's context, for p's number of parameters.  Records
+** SLOPE_ERRMISUSE in p's context and returns it, else SLOPE_OK. */
+int sx_problem_check_optim(const slope_problem *p, const slope_optim *o, const char *fn);
+
 SX_NODISCARD int sx_problem_eval_batch(slope_problem *p, const double *x, double *f, double *g);
 /* The objective over the current batch, as optimizers call it. */
 slope_objective sx_problem_objective(slope_problem *p);

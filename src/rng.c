@@ -22,13 +22,16 @@ static uint64_t splitmix64(uint64_t *x) {
   return z ^ (z >> 31);
 }
 
+/* A NULL generator (no context to record it in) draws 0 and stores nothing. */
 void slope_rng_seed(slope_rng *r, uint64_t seed) {
+  if (!r) return;
   for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&seed);
   r->spare = 0;
   r->has_spare = 0;
 }
 
 uint64_t slope_rng_next(slope_rng *r) {
+  if (!r) return 0;
   uint64_t *s = r->s;
   uint64_t result = rotl(s[1] * 5, 7) * 9;
   uint64_t t = s[1] << 17;
@@ -54,6 +57,7 @@ double slope_rng_uniform(slope_rng *r) {
 ** forgets it, so a reseeded generator repeats its stream exactly.
 */
 double slope_rng_normal(slope_rng *r) {
+  if (!r) return 0;
   if (r->has_spare) {
     r->has_spare = 0;
     return r->spare;
@@ -78,7 +82,7 @@ double slope_rng_normal(slope_rng *r) {
 ** and gives 0.
 */
 uint64_t slope_rng_below(slope_rng *r, uint64_t n) {
-  if (n == 0) return 0;
+  if (n == 0 || !r) return 0;
   uint64_t threshold = (0 - n) % n;
   for (;;) {
     uint64_t x = slope_rng_next(r);

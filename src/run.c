@@ -56,7 +56,7 @@ static slope_run_opts defaults(void) {
 ** slope.h has a smaller struct. */
 void slope_run_defaults_sized(slope_run_opts *o, size_t size) {
   slope_run_opts d = defaults();
-  if (size < sizeof d.size) return;   /* not even room for the size */
+  if (!o || size < sizeof d.size) return;   /* not even room for the size */
   d.size = size;
   memcpy(o, &d, size < sizeof d ? size : sizeof d);
 }
@@ -64,7 +64,7 @@ void slope_run_defaults_sized(slope_run_opts *o, size_t size) {
 void slope_result_init_sized(slope_result *r, size_t size) {
   slope_result z;
   memset(&z, 0, sizeof z);
-  if (size < sizeof z.size) return;
+  if (!r || size < sizeof z.size) return;
   z.size = size;
   memcpy(r, &z, size < sizeof z ? size : sizeof z);
 }
@@ -151,7 +151,9 @@ static int check_opts(slope_ctx *S, const slope_run_opts *o, const slope_problem
   if (o->epochs < 0) return sx_error(S, SLOPE_ERRARG, "epochs must be >= 0, got %ld", o->epochs);
   if (o->steps && o->epochs) return sx_error(S, SLOPE_ERRARG, "give steps or epochs, not both");
   if (o->clip_norm < 0 || o->clip_value < 0)
-    return sx_error(S, SLOPE_ERRARG, "clip norm and value must be > 0");
+    return sx_error(S, SLOPE_ERRARG, "%s must be >= 0 (0: off), got %g",
+                    o->clip_norm < 0 ? "clip_norm" : "clip_value",
+                    o->clip_norm < 0 ? o->clip_norm : o->clip_value);
   if (o->tol_grad < 0 || o->tol_f < 0) return sx_error(S, SLOPE_ERRARG, "tolerances must be >= 0");
   if (o->trace_every < 0 || o->log_every < 0 || o->every < 0)
     return sx_error(S, SLOPE_ERRARG, "trace, log and every must be >= 0");
@@ -451,7 +453,7 @@ static int step(run *R) {
   }
   if (o->tol_grad > 0 && R->gnorm <= o->tol_grad) {
     R->step--;
-    return stop(R, SLOPE_CONVERGED, "converged: gradient norm %.3g <= tol.grad %g", R->gnorm, o->tol_grad);
+    return stop(R, SLOPE_CONVERGED, "converged: gradient norm %.3g <= tol_grad %g", R->gnorm, o->tol_grad);
   }
   if (set_rates(R, o->schedule_per_epoch ? R->epoch : t) != SLOPE_OK) return -1;
   if (o->clip_norm > 0) slope_clip_norm(R->g, n, o->clip_norm);
@@ -477,7 +479,7 @@ static int step(run *R) {
   if (rc) return rc;
   if (R->o->done) return stop(R, SLOPE_CONVERGED, "converged: %s", R->o->done);
   if (o->tol_f > 0 && R->step > 1 && fabs(R->f - R->fprev) <= o->tol_f)
-    return stop(R, SLOPE_CONVERGED, "converged: |change in f| %.3g <= tol.f %g", fabs(R->f - R->fprev), o->tol_f);
+    return stop(R, SLOPE_CONVERGED, "converged: |change in f| %.3g <= tol_f %g", fabs(R->f - R->fprev), o->tol_f);
   R->fprev = R->f;
   return 0;
 }
@@ -567,6 +569,10 @@ static int run_full(slope_problem *p, slope_optim *o, const slope_run_opts *opts
   slope_ctx *S = p->S;
   memset(r, 0, sizeof *r);
   r->size = sizeof *r;
+  if (sx_problem_check_optim(p, o, "slope_run") != SLOPE_OK) return failed(r, S);
+  if ((opts->schedule && opts->schedule->S != S) || (opts->noise.schedule && opts->noise.schedule->S != S))
+    return sx_misuse(S, "slope_run", "the %sschedule was made from another context",
+                     opts->schedule && opts->schedule->S != S ? "" : "noise "), failed(r, S);
   if (check_opts(S, opts, p) != SLOPE_OK) return failed(r, S);
   long total = opts->epochs ? opts->epochs * (long)sx_problem_steps_per_epoch(p) : opts->steps;
   /* ascent when the call or the optimizer asks for it: a script ported from
@@ -651,14 +657,16 @@ static int run_full(slope_problem *p, slope_optim *o, const slope_run_opts *opts
 
 int slope_run(slope_problem *p, slope_optim *o, const slope_run_opts *opts,
               slope_result *r, slope_trace **trace) {
-  slope_ctx *S = p->S;
-  sx_enter(S);
   if (trace) *trace = NULL;
+  SX_ENTER_OBJ(p, SLOPE_ERRMISUSE);
+  slope_ctx *S = p->S;
+  SX_MISUSE_IF(S, !r, SLOPE_ERRMISUSE, "the result 'r' is NULL");
   if (check_size(S, "slope_result", r->size, RESULT_SIZE_MIN, sizeof *r, "slope_result_init(&r)") != SLOPE_OK)
     return S->errcode;   /* no result to write into */
   slope_run_opts full = defaults();
   slope_result res;
-  int rc = check_size(S, "slope_run_opts", opts->size, OPTS_SIZE_MIN, sizeof *opts, "slope_run_defaults(&opts)");
+  int rc = opts ? check_size(S, "slope_run_opts", opts->size, OPTS_SIZE_MIN, sizeof *opts, "slope_run_defaults(&opts)")
+                : sx_misuse(S, "slope_run", "the options 'opts' are NULL");
   if (rc != SLOPE_OK) {
     memset(&res, 0, sizeof res);
     failed(&res, S);

@@ -85,7 +85,7 @@ static slope_schedule *alloc_schedule(slope_ctx *S, int form) {
 }
 
 slope_schedule *slope_schedule_new(slope_ctx *S, const char *kind) {
-  sx_enter(S);
+  SX_ENTER(S, NULL);
   if (!kind) {
     sx_error(S, SLOPE_ERRARG, "schedule: the kind is missing");
     return NULL;
@@ -113,6 +113,8 @@ slope_schedule *slope_schedule_new(slope_ctx *S, const char *kind) {
 /* Part i of a sequential schedule must be complete and pure. */
 static int check_part(slope_ctx *S, slope_schedule *p, int i) {
   if (!p) return sx_error(S, SLOPE_ERRARG, "sequential: schedule %d is missing", i + 1);
+  if (p->S != S)
+    return sx_misuse(S, "slope_schedule_sequential", "parts[%d] was made from another context", i);
   if (p->kind && p->kind->observe)
     return sx_error(S, SLOPE_ERRARG, "sequential: schedule %d is a %s schedule, which "
                     "follows a metric, not the step count, and cannot be sequenced", i + 1, p->kind->name);
@@ -122,15 +124,16 @@ static int check_part(slope_ctx *S, slope_schedule *p, int i) {
 slope_schedule *slope_schedule_sequential(slope_ctx *S, slope_schedule **parts,
                                           int nparts, const long *milestones,
                                           int nmilestones) {
-  sx_enter(S);
+  SX_ENTER(S, NULL);
   if (!parts || nparts < 1)
     return sx_error(S, SLOPE_ERRARG, "sequential: give at least one schedule"), NULL;
   if (nparts > SX_SCHED_MAX_MILESTONES)
     return sx_error(S, SLOPE_ERRLIMIT, "sequential: at most %d schedules, got %d",
                     SX_SCHED_MAX_MILESTONES, nparts), NULL;
   if (nmilestones != nparts - 1 || (nmilestones > 0 && !milestones))
-    return sx_error(S, SLOPE_ERRARG, "sequential: %d schedules need %d milestones, got %d",
-                    nparts, nparts - 1, nmilestones), NULL;
+    return sx_error(S, SLOPE_ERRARG, "sequential: %d schedule%s need%s %d milestone%s, got %d",
+                    nparts, nparts == 1 ? "" : "s", nparts == 1 ? "s" : "", nparts - 1,
+                    nparts == 2 ? "" : "s", nmilestones), NULL;
   for (int i = 0; i < nmilestones; i++) {
     if (milestones[i] < 1 || (i > 0 && milestones[i] <= milestones[i - 1])) {
       if (i > 0 && milestones[i] >= 1)
@@ -160,7 +163,7 @@ slope_schedule *slope_schedule_sequential(slope_ctx *S, slope_schedule **parts,
 
 slope_schedule *slope_schedule_fn(slope_ctx *S, double (*fn)(void *ud, long t, double base),
                                   void *ud) {
-  sx_enter(S);
+  SX_ENTER(S, NULL);
   if (!fn) return sx_error(S, SLOPE_ERRARG, "schedule: the function is missing"), NULL;
   slope_schedule *s = alloc_schedule(S, SX_SCHED_FN);
   if (!s) return NULL;
@@ -257,8 +260,7 @@ static int set_milestones(slope_schedule *s, const slope_hyper *a, const double 
 }
 
 int slope_schedule_set(slope_schedule *s, const char *name, const double *v, int n) {
-  if (!s) return SLOPE_ERRARG;
-  sx_enter(s->S);
+  SX_ENTER_OBJ(s, SLOPE_ERRMISUSE);
   int i = find_arg(s, name);
   if (i < 0) return unknown_arg(s, name);
   const slope_hyper *a = &s->kind->args[i].d;
@@ -280,8 +282,7 @@ int slope_schedule_set(slope_schedule *s, const char *name, const double *v, int
 }
 
 int slope_schedule_set_string(slope_schedule *s, const char *name, const char *value) {
-  if (!s) return SLOPE_ERRARG;
-  sx_enter(s->S);
+  SX_ENTER_OBJ(s, SLOPE_ERRMISUSE);
   int i = find_arg(s, name);
   if (i < 0) return unknown_arg(s, name);
   const slope_hyper *a = &s->kind->args[i].d;
@@ -295,8 +296,7 @@ int slope_schedule_set_string(slope_schedule *s, const char *name, const char *v
 }
 
 int slope_schedule_check(slope_schedule *s) {
-  if (!s) return SLOPE_ERRARG;
-  sx_enter(s->S);
+  SX_ENTER_OBJ(s, SLOPE_ERRMISUSE);
   if (s->form == SX_SCHED_SEQUENTIAL) {
     for (int i = 0; i < s->nparts; i++)
       if (slope_schedule_check(s->parts[i]) != SLOPE_OK) return SLOPE_ERRARG;

@@ -67,7 +67,11 @@ enum {
   SLOPE_ERRLIMIT,    /* nesting, size or count limit exceeded */
   SLOPE_ERRMEM,      /* out of memory */
   SLOPE_ERRDATA,     /* bad or missing data */
-  SLOPE_ERRIO        /* a file could not be read or written */
+  SLOPE_ERRIO,       /* a file could not be read or written */
+  SLOPE_ERRMISUSE    /* the API was misused: a NULL context, object or required
+                     ** pointer, objects of two contexts, an invalid expression
+                     ** handle, sizes that do not match, a negative count (see
+                     ** "Misuse" below); the message names the function */
 };
 
 typedef struct slope_ctx slope_ctx;
@@ -89,6 +93,23 @@ typedef uint32_t slope_expr;          /* 0 means "no expression" (an error) */
 **
 **   slope_expr a = slope_parse(S, "sin(x", 5);        // fails: 0
 **   slope_expr e = slope_add(S, a, slope_var(S, "y"));  // 0, reports the syntax error
+*/
+
+/*
+** Misuse.  Every function checks what it is given before touching it:
+** NULL pointers it needs (the context, the object, a required array or
+** output), objects made from another context than the one the call works in
+** (a problem and an optimizer, a data set, a schedule, the objects given to a
+** checkpoint), an expression handle that is not a node of the context, an
+** optimizer whose size is not the problem's, negative counts.  Such a call
+** writes nothing, returns SLOPE_ERRMISUSE (or NULL, 0 or -1 where the
+** function returns those) and records "slope_fn: what was wrong" in the
+** context it works in; with no context (a NULL context or object) it records
+** nothing.  Not detected: an array shorter than the count given with it, a
+** handle of another context that happens to be a node of this one too, and
+** an object used after its *_free (undefined behaviour: AddressSanitizer
+** finds it).  Some checks that predate SLOPE_ERRMISUSE keep their documented
+** SLOPE_ERRARG (said at the function).
 */
 
 /* The error of the last call, if it failed. */
@@ -148,11 +169,12 @@ int slope_function_eval(const char *fn, const double *args, int nargs, double *r
 slope_expr slope_diff(slope_ctx *S, slope_expr e, const char *var);
 /* Replace every occurrence of variable 'var' by 'by'. */
 slope_expr slope_subs(slope_ctx *S, slope_expr e, const char *var, slope_expr by);
-/* The name of 'e' when it is a variable, else NULL (an invalid handle or
-** the handle 0 records SLOPE_ERRARG; any other expression records nothing).  Borrowed:
+/* The name of 'e' when it is a variable, else NULL (a handle that is not a
+** node of 'S' records SLOPE_ERRMISUSE; 0 or any other expression records
+** nothing).  Borrowed:
 ** valid until the next call on 'S' that builds an expression. */
 const char *slope_var_name(slope_ctx *S, slope_expr e);
-/* Number of distinct DAG nodes reachable from 'e'. */
+/* Number of distinct DAG nodes reachable from 'e'; 0 on an error. */
 size_t slope_size(slope_ctx *S, slope_expr e);
 /* Free variable names of 'e' in the order the context first met them (as
 ** written: left to right in parsed text, in the order of slope_var calls);
@@ -368,7 +390,9 @@ void slope_schedule_observe(slope_schedule *s, double metric);
 
 /* Scale 'g' so its Euclidean norm is at most 'max_norm' (PyTorch's
 ** clip_grad_norm_: g *= max_norm / (norm + 1e-6) when norm > max_norm).
-** Returns the norm before clipping. */
+** Returns the norm before clipping (0 for a NULL 'g' or n <= 0: there is no
+** context to record misuse in, so the clip functions and the generator
+** functions below do nothing with NULL). */
 double slope_clip_norm(double *g, int n, double max_norm);
 /* Clamp every component of 'g' to [-limit, limit]. */
 void slope_clip_value(double *g, int n, double limit);
@@ -502,7 +526,8 @@ const slope_data *slope_problem_data(const slope_problem *p);
 SLOPE_NODISCARD int slope_problem_eval(slope_problem *p, const double *x, double *f, double *g);
 /* One optimizer step on the next batch, for hand-written loops (PyTorch's
 ** loss = closure(); opt.step()): stores f before the update in '*f'.
-** No schedule, noise or clipping: the caller does those. */
+** No schedule, noise or clipping: the caller does those.  SLOPE_ERRMISUSE
+** when 'o' is not an optimizer of p's context for p's number of parameters. */
 SLOPE_NODISCARD int slope_problem_step(slope_problem *p, slope_optim *o, double *f);
 
 /* ---- runs ---------------------------------------------------------------- */
@@ -633,7 +658,10 @@ const char *slope_status_name(int status);
 ** trace to free with slope_trace_free.  Returns SLOPE_OK or an error code (an
 ** error is not a divergence: bad options, a failing callback, a schedule
 ** that sets an invalid momentum); on an error the result still holds the
-** steps made, status SLOPE_STATUS_ERROR and the error's message, no trace. */
+** steps made, status SLOPE_STATUS_ERROR and the error's message, no trace.
+** SLOPE_ERRMISUSE (also in the result when 'r' is not NULL) for a NULL
+** problem, result or options, an optimizer or schedule of another context,
+** or an optimizer made for another number of parameters than the problem's. */
 SLOPE_NODISCARD int slope_run(slope_problem *p, slope_optim *o, const slope_run_opts *opts,
                               slope_result *r, slope_trace **trace);
 
@@ -673,7 +701,9 @@ SLOPE_NODISCARD int slope_trace_json(const slope_trace *t, const char *path, con
 ** 'ud' is not in the file. */
 
 /* Write the state of 'p' and/or 'o' (either may be NULL) to 'path' atomically
-** (through 'path.tmp' and a rename). */
+** (through 'path.tmp' and a rename).  Here and in the two functions below,
+** objects of another context than 'S', or a problem and an optimizer of
+** different sizes, are SLOPE_ERRMISUSE. */
 SLOPE_NODISCARD int slope_checkpoint_save(slope_ctx *S, const char *path, const slope_problem *p,
                                           const slope_optim *o);
 /* Restore 'p' and/or 'o' from any checkpoint; the parameter names, data rows,

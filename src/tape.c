@@ -771,8 +771,8 @@ static int check_names(slope_ctx *S, const char *const *params, int np,
     v[i].i = i;
     if (!v[i].s) {
       free(v);
-      return sx_error(S, SLOPE_ERRARG, "slope_compile: %s %d is NULL",
-                      i < np ? "parameter" : "data column", i < np ? i + 1 : i - np + 1);
+      return sx_error(S, SLOPE_ERRARG, "slope_compile: %s[%d] is NULL (counting from 0)",
+                      i < np ? "params" : "cols", i < np ? i : i - np);
     }
   }
   qsort(v, (size_t)n, sizeof *v, cmp_named);
@@ -827,10 +827,9 @@ static int compile(build *b, slope_tape *T) {
 
 slope_tape *slope_compile(slope_ctx *S, slope_expr e, const char *const *params, int nparams,
                           const char *const *cols, int ncols) {
-  if (!S) return NULL;
-  sx_enter(S);
+  SX_ENTER(S, NULL);
   if (e == SX_NIL) return sx_failed_arg(S), NULL;
-  if (e >= S->nnodes) return sx_error(S, SLOPE_ERRARG, "slope_compile: not an expression"), NULL;
+  SX_MISUSE_IF(S, e >= S->nnodes, NULL, "%u is not an expression (not a node of this context)", (unsigned)e);
   if (check_names(S, params, nparams, cols, ncols) != SLOPE_OK) return NULL;
   slope_tape *T = calloc(1, sizeof *T);
   if (!T) return sx_error(S, SLOPE_ERRMEM, "out of memory"), NULL;
@@ -876,14 +875,12 @@ void slope_tape_free(slope_tape *T) {
 int slope_tape_nparams(const slope_tape *T) { return T ? T->nparams : 0; }
 
 int slope_tape_bind(slope_tape *T, const double *const *cols, size_t nrows) {
-  if (!T) return SLOPE_ERRARG;
-  sx_enter(T->S);
-  if (T->ncols && !cols)
-    return sx_error(T->S, SLOPE_ERRARG, "slope_tape_bind: the column list is NULL");
+  SX_ENTER_OBJ(T, SLOPE_ERRMISUSE);
+  SX_MISUSE_IF(T->S, T->ncols && !cols, SLOPE_ERRMISUSE, "the column list 'cols' is NULL");
   for (uint32_t c = 0; c < T->ncolreg; c++)
-    if (nrows && !cols[T->colidx[c]])
-      return sx_error(T->S, SLOPE_ERRARG, "slope_tape_bind: data column %u is NULL",
-                      (unsigned)T->colidx[c] + 1);
+    SX_MISUSE_IF(T->S, nrows && !cols[T->colidx[c]], SLOPE_ERRMISUSE,
+                 "cols[%u] is NULL (data column %u counting from 0, in the order compiled)",
+                 (unsigned)T->colidx[c], (unsigned)T->colidx[c]);
   for (int j = 0; j < T->ncols; j++) T->cols[j] = cols[j];
   T->nrows = nrows;
   T->bound = 1;

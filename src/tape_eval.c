@@ -513,10 +513,8 @@ static int selection(slope_tape *T, const size_t *rows, size_t nsel, size_t *cou
 
 int slope_tape_grad(slope_tape *T, const double *x, const size_t *rows,
                     size_t nsel, double *f, double *grad) {
-  if (!T) return SLOPE_ERRARG;
-  sx_enter(T->S);
-  if (!x && T->nparams)
-    return sx_error(T->S, SLOPE_ERRARG, "slope_tape_grad: the point 'x' is NULL");
+  SX_ENTER_OBJ(T, SLOPE_ERRMISUSE);
+  SX_MISUSE_IF(T->S, !x && T->nparams, SLOPE_ERRMISUSE, "the point 'x' is NULL");
   size_t count = 0;
   if (T->has_reduce) {
     int rc = selection(T, rows, nsel, &count);

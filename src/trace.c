@@ -71,6 +71,7 @@ int slope_trace_nparams(const slope_trace *t) { return t ? t->n : 0; }
 
 int slope_trace_row(const slope_trace *t, size_t k, long *step, double *f, double *lr,
                     double *gnorm, double *x) {
+  if (!t) return SLOPE_ERRMISUSE;   /* a getter: nothing recorded */
   if (k >= t->nrows) return SLOPE_ERRARG;
   const double *row = t->rows + k * t->stride;
   if (step) *step = (long)row[0];
@@ -133,7 +134,8 @@ static const char *param_name(const char *const *names, int i, char *tmp, size_t
 
 int slope_trace_csv(const slope_trace *t, const char *path, const char *const *names) {
   out o;
-  sx_enter(t->S);
+  SX_ENTER_OBJ(t, SLOPE_ERRMISUSE);
+  SX_MISUSE_IF(t->S, !path, SLOPE_ERRMISUSE, "the path is NULL");
   if (open_out(t, path, &o) != SLOPE_OK) return t->S->errcode;
   FILE *fp = o.fp;
   char tmp[32];
@@ -158,7 +160,8 @@ static void json_num(FILE *fp, double v) {
 
 int slope_trace_json(const slope_trace *t, const char *path, const char *const *names) {
   out o;
-  sx_enter(t->S);
+  SX_ENTER_OBJ(t, SLOPE_ERRMISUSE);
+  SX_MISUSE_IF(t->S, !path, SLOPE_ERRMISUSE, "the path is NULL");
   if (open_out(t, path, &o) != SLOPE_OK) return t->S->errcode;
   FILE *fp = o.fp;
   char tmp[32];

@@ -544,7 +544,7 @@ static void test_csv_write(slope_ctx *S) {
   CHECK(slope_data_write_csv(d, "/nonexistent-folder/out.csv") == SLOPE_ERRIO);
   CHECK_STR(take_error(S, &code), "cannot open '/nonexistent-folder/out.csv': No such file or directory");
   CHECK_INT(code, SLOPE_ERRIO);
-  CHECK_INT(slope_data_write_csv(NULL, path), SLOPE_ERRARG);
+  CHECK_INT(slope_data_write_csv(NULL, path), SLOPE_ERRMISUSE);
   CHECK_INT(slope_data_write_csv(d, NULL), SLOPE_ERRARG);
   take_error(S, NULL);
   slope_data_free(d);

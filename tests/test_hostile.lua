@@ -270,6 +270,7 @@ local range_cases = {
   { function() slope.minimize(x, { x = 1 }, { lr = 0.1, batch = 2 }) end, "minimize: batch needs data" },
   { function() slope.minimize(x, { x = 1 }, { lr = 0.1, epochs = 3 }) end, "minimize: epochs needs data (use steps)" },
   { function() slope.minimize(x, { x = 1 }, { lr = 0.1, clip = { norm = -1 } }) end, "clip: give norm > 0 or value > 0" },
+  { function() slope.minimize(x, { x = 1 }, { lr = 0.1, clip = { norm = -1, value = 0.5 } }) end, "clip: norm must be >= 0, got -1" },
   { function() slope.minimize(x, { x = 1 }, { lr = 0.1, tol = { grad = -1 } }) end, "tolerances must be >= 0" },
   { function() slope.minimize(x, { x = 1 }, { lr = { x = -2 } }) end, "lr for 'x' must be >= 0, got -2" },
 }

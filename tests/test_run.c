@@ -1159,7 +1159,7 @@ static void test_problem_step(void) {
   /* an optimizer for another size is refused */
   slope_optim *o3 = slope_optim_new(S, "adam", 3);
   double f;
-  CHECK_INT(slope_problem_step(p, o3, &f), SLOPE_ERRARG);
+  CHECK_INT(slope_problem_step(p, o3, &f), SLOPE_ERRMISUSE);
   CHECK(contains(slope_error_get(S).message, "3 parameters"));
   slope_clear_error(S);
   slope_optim_free(o3);

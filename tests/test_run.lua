@@ -213,6 +213,7 @@ do -- tol.grad: converged once |g(x_j)| = 20*0.8^j <= 1e-3, with j updates made
   while math.abs(2 * x) > 1e-3 do x, j = x - 0.1 * 2 * x, j + 1 end
   check.eq({ r.status, r.steps, r.x.x }, { "converged", j, x }, "tol.grad: converged after 45 steps")
   check.eq(j, 45, "hand loop count")
+  check.ok(r.message:find("<= tol.grad 0.001", 1, true), "the message says tol.grad, as the script wrote it: " .. r.message)
   -- tol.f: |f_k - f_(k-1)| <= 1e-6 with f_k computed during step k
   local r2 = slope.minimize("x^2", { x = 10 }, { lr = 0.1, steps = 1000, tol = { f = 1e-6 } })
   local prev, k = 100, 0
@@ -224,6 +225,7 @@ do -- tol.grad: converged once |g(x_j)| = 20*0.8^j <= 1e-3, with j updates made
     prev = f
   until done
   check.eq({ r2.status, r2.steps, r2.x.x }, { "converged", k, x }, "tol.f: converged at the hand loop's step")
+  check.ok(r2.message:find("<= tol.f 1e-06", 1, true), "the message says tol.f: " .. r2.message)
 end
 
 do -- on_step every 4 steps, stopping at step 12

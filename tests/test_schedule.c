@@ -484,7 +484,7 @@ static void test_errors(slope_ctx *S) {
   slope_schedule *parts[] = {a, b, p};
   long ms[] = {5, 10};
   CHECK(slope_schedule_sequential(S, parts, 2, ms, 2) == NULL);
-  check_error(S, SLOPE_ERRARG, SLOPE_ERRARG, "sequential: 2 schedules need 1 milestones, got 2");
+  check_error(S, SLOPE_ERRARG, SLOPE_ERRARG, "sequential: 2 schedules need 1 milestone, got 2");
   long back[] = {10, 5};
   CHECK(slope_schedule_sequential(S, parts, 3, back, 2) == NULL);
   check_error(S, SLOPE_ERRARG, SLOPE_ERRARG, "sequential: milestones must be increasing, got 5 after 10");

@@ -107,8 +107,8 @@ int main(void) {
   printf("f = %.6f\nsteps = %ld\nstatus = %s\ncallbacks = %ld\n",
          r.f, r.steps, slope_status_name(r.status), data.calls);
 
-  /* The trace: row 0 is the start; row k the state after its step, with f,
-  ** lr and |g| as computed during that step. */
+  /* The trace: row k describes one point, x after k updates, with f and |g|
+  ** there and the learning rate of step k (row 0 is the start). */
   printf("%6s %10s %10s %10s %10s %10s %10s\n", "step", "f", "lr", "|g|", "w1", "w2", "b");
   for (size_t k = 0; k < slope_trace_rows(trace); k++) {
     long step;

@@ -1,7 +1,8 @@
 /*
 ** errors.c -- a host handles every kind of failure: the return value, the
-** code and message in the context, the first error winning until
-** slope_clear_error, and the codes of the functions without a context.
+** code and message in the context, errors that do not outlive their call
+** (a chain reports the failure that started it), and the codes of the
+** functions without a context.
 */
 #include <string.h>
 
@@ -53,7 +54,7 @@ int main(void) {
   check(slope_call(S, "atan2", &x, 1) == 0, "a wrong argument count");
   expect(S, SLOPE_ERRARG, "takes 2 arguments", "slope_call arity");
   check(slope_add(S, x, 999999) == 0, "a handle that is not of this context");
-  expect(S, SLOPE_ERRARG, "invalid expression handle", "bad handle");
+  expect(S, SLOPE_ERRMISUSE, "invalid expression handle", "bad handle");
 
   /* evaluation */
   double r;
