@@ -10,7 +10,7 @@
 
 /* A handle the caller passes in must name a node of this context. */
 static int valid(slope_ctx *S, slope_expr e) {
-  if (e != SX_NIL && e < S->nnodes) return 1;
+  if (sx_live(S, e)) return 1;
   if (e != SX_NIL) sx_error(S, SLOPE_ERRARG, "invalid expression handle %u", (unsigned)e);
   return 0;
 }
@@ -63,11 +63,9 @@ slope_expr slope_subs(slope_ctx *S, slope_expr e, const char *var, slope_expr by
 }
 
 size_t slope_size(slope_ctx *S, slope_expr e) {
-  if (e == SX_NIL || e >= S->nnodes) return 0;
+  if (!sx_live(S, e)) return 0;
   if (sx_reach(S, e) != SLOPE_OK) return 0;
-  size_t n = 0;
-  for (sx_id id = 1; id <= e; id++) n += S->memo[id] != 0;
-  return n;
+  return S->norder;
 }
 
 static int cmp_names(const void *a, const void *b) {
@@ -77,8 +75,9 @@ static int cmp_names(const void *a, const void *b) {
 int slope_vars(slope_ctx *S, slope_expr e, const char **out, int max) {
   if (!valid(S, e) || sx_reach(S, e) != SLOPE_OK) return -1;
   int n = 0;
-  for (sx_id id = 1; id <= e; id++) {
-    if (!S->memo[id] || sx_kind(S, id) != SX_VAR) continue;
+  for (uint32_t j = 0; j < S->norder; j++) {
+    sx_id id = S->order[j];
+    if (sx_kind(S, id) != SX_VAR) continue;
     if (n < max) out[n] = sx_name(S, id);
     n++;
   }
@@ -90,11 +89,11 @@ int slope_eval(slope_ctx *S, slope_expr e, const char *const *names,
                const double *values, int n, double *result) {
   if (!valid(S, e)) return S->errcode ? S->errcode : SLOPE_ERRARG;
   if (sx_reach(S, e) != SLOPE_OK) return S->errcode;
-  double *v = malloc((size_t)(e + 1) * sizeof *v);
+  double *v = malloc((size_t)S->nnodes * sizeof *v);   /* only the reached entries are used */
   if (!v) return sx_error(S, SLOPE_ERRMEM, "out of memory");
   int rc = SLOPE_OK;
-  for (sx_id id = 1; id <= e && rc == SLOPE_OK; id++) {
-    if (!S->memo[id]) continue;
+  for (uint32_t at = 0; at < S->norder && rc == SLOPE_OK; at++) {
+    sx_id id = S->order[at];
     const sx_node *nd = sx_node_of(S, id);
     switch (nd->kind) {
     case SX_NUM: v[id] = nd->num; break;

@@ -63,6 +63,7 @@ slope_problem *slope_problem_new(slope_ctx *S, slope_expr f, const char *const *
   slope_problem *p = alloc_problem(S, nparams, params, x0);
   if (!p) return NULL;
   p->f = f;
+  slope_keep(S, f);   /* newton differentiates it again, and explain walks it, after collections */
   p->data = data;
   if (!(p->tape = compile(p, f))) {
     slope_problem_free(p);
@@ -85,6 +86,7 @@ slope_problem *slope_problem_callback(slope_ctx *S, int nparams, const char *con
 
 void slope_problem_free(slope_problem *p) {
   if (!p) return;
+  slope_release(p->S, p->f);
   slope_tape_free(p->tape);
   if (p->hess) for (int i = 0; i < p->n; i++) slope_tape_free(p->hess[i]);
   free(p->hess);
