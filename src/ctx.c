@@ -49,6 +49,7 @@ void slope_free(slope_ctx *S) {
   free(S->mark);
   free(S->order);
   free(S->sortbuf);
+  free(S->sorttmp);
   free(S->memo);
   sx_buf_free(&S->out);
   free(S);

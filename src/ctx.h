@@ -50,8 +50,10 @@ enum { SX_BUF_OOM = 1, SX_BUF_LONG = 2 };   /* an append failed; the text passed
 ** The roots are the nodes with a nonzero 'refs' count ('slope_keep'; a
 ** problem keeps its objective); 'slope_collect' marks from them, puts every
 ** other node on the free list (and out of the hash table), and compacts
-** 'kids' and 'names'.  It runs only when called: a C host that never calls
-** it never loses a node.
+** 'kids'.  Variables are never reclaimed, so a collection never moves
+** 'names' and a borrowed name outlives it (the Lua binding reads names
+** while Lua code, which may collect, runs).  It runs only when called: a C host that never
+** calls it never loses a node.
 **
 ** Walks stamp the nodes they visit with 'epoch' in 'mark' (never cleared,
 ** except once when the epoch wraps), so a walk costs what the expression
@@ -78,6 +80,7 @@ struct slope_ctx {
   uint32_t *mark;  uint32_t capmark, epoch;     /* visited iff (mark[id] | 1) == epoch + 1 */
   uint32_t *order;  uint32_t norder, caporder;   /* the last walk's nodes, children first */
   uint64_t *sortbuf; uint32_t capsort;          /* (born, id) pairs being ordered */
+  uint64_t *sorttmp; uint32_t capsorttmp;       /* the radix sort's other half */
   uint32_t *memo;  uint32_t capmemo;            /* per node id: a walk's value for the node */
   /* limits */
   uint32_t maxnodes;   /* expression store limit (SLOPE_ERRLIMIT beyond) */

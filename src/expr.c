@@ -366,9 +366,24 @@ static int walk_scratch(slope_ctx *S) {
   return scratch(S, (void **)&S->memo, &S->capmemo, S->nnodes, sizeof *S->memo);
 }
 
-static int by_birth(const void *a, const void *b) {
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return (x > y) - (x < y);
+/* Order the (born, id) pairs of S->sortbuf[0, n) by birth: a radix sort on
+** the stamp's bytes, skipping a byte all pairs share (usually the high
+** ones), so ordering costs a few passes over the list, not n log n calls. */
+static int sort_by_birth(slope_ctx *S, uint32_t n) {
+  if (!scratch(S, (void **)&S->sorttmp, &S->capsorttmp, n, sizeof *S->sorttmp)) return 0;
+  for (int shift = 32; shift < 64; shift += 8) {
+    uint32_t at[257] = {0};
+    const uint64_t *a = S->sortbuf;
+    for (uint32_t i = 0; i < n; i++) at[((a[i] >> shift) & 255) + 1]++;
+    if (n == 0 || at[((a[0] >> shift) & 255) + 1] == n) continue;
+    for (int k = 0; k < 256; k++) at[k + 1] += at[k];
+    for (uint32_t i = 0; i < n; i++) S->sorttmp[at[(a[i] >> shift) & 255]++] = a[i];
+    uint64_t *t = S->sortbuf;
+    uint32_t c = S->capsort;
+    S->sortbuf = S->sorttmp, S->capsort = S->capsorttmp;
+    S->sorttmp = t, S->capsorttmp = c;
+  }
+  return 1;
 }
 
 /* Stamp every node reachable from the roots r[0, n) with the current epoch,
@@ -408,7 +423,7 @@ int sx_reach_all(slope_ctx *S, const sx_id *roots, uint32_t nroots) {
   int64_t n = stamp_from(S, roots, nroots);
   if (n < 0 || !scratch(S, (void **)&S->order, &S->caporder, (uint32_t)n, sizeof *S->order))
     return SLOPE_ERRMEM;
-  qsort(S->sortbuf, (size_t)n, sizeof *S->sortbuf, by_birth);
+  if (!sort_by_birth(S, (uint32_t)n)) return SLOPE_ERRMEM;
   for (uint32_t i = 0; i < n; i++) S->order[i] = (uint32_t)S->sortbuf[i];
   S->norder = (uint32_t)n;
   return SLOPE_OK;
@@ -438,47 +453,32 @@ static int renumber(slope_ctx *S) {
   if (!scratch(S, (void **)&S->sortbuf, &S->capsort, S->nnodes, sizeof *S->sortbuf)) return 0;
   for (sx_id id = 1; id < S->nnodes; id++)
     if (S->nodes[id].kind != SX_FREE) S->sortbuf[n++] = (uint64_t)S->nodes[id].born << 32 | id;
-  qsort(S->sortbuf, n, sizeof *S->sortbuf, by_birth);
+  if (!sort_by_birth(S, n)) return 0;
   for (uint32_t i = 0; i < n; i++) S->nodes[(uint32_t)S->sortbuf[i]].born = i + 1;
   S->born = n + 1;
   return 1;
 }
 
-/* Move the children and names of the live nodes to the front of fresh
-** arrays; without memory the old ones stay, which is only larger. */
+/* Move the children of the live nodes to the front of a fresh array;
+** without memory the old one stays, which is only larger. */
 static void compact(slope_ctx *S) {
-  uint32_t nk = 0, nn = 1;
-  for (sx_id id = 1; id < S->nnodes; id++) {
-    const sx_node *n = &S->nodes[id];
-    if (n->kind == SX_VAR) nn += (uint32_t)strlen(S->names + n->kids) + 1;
-    else if (n->kind != SX_FREE) nk += n->nkids;
-  }
+  uint32_t nk = 0;
+  for (sx_id id = 1; id < S->nnodes; id++)
+    if (S->nodes[id].kind != SX_FREE && S->nodes[id].kind != SX_VAR) nk += S->nodes[id].nkids;
   uint32_t *kids = malloc((size_t)(nk ? nk : 1) * sizeof *kids);
-  char *names = malloc(nn);
-  if (!kids || !names) { free(kids); free(names); return; }
+  if (!kids) return;
   nk = 0;
-  nn = 1;
-  names[0] = '\0';
   for (sx_id id = 1; id < S->nnodes; id++) {
     sx_node *n = &S->nodes[id];
-    if (n->kind == SX_VAR) {
-      size_t len = strlen(S->names + n->kids) + 1;
-      memcpy(names + nn, S->names + n->kids, len);
-      n->kids = nn;
-      nn += (uint32_t)len;
-    } else if (n->kind != SX_FREE && n->nkids) {
-      memcpy(kids + nk, S->kids + n->kids, n->nkids * sizeof *kids);
-      n->kids = nk;
-      nk += n->nkids;
-    }
+    if (n->kind == SX_FREE || n->kind == SX_VAR || !n->nkids) continue;
+    memcpy(kids + nk, S->kids + n->kids, n->nkids * sizeof *kids);
+    n->kids = nk;
+    nk += n->nkids;
   }
   free(S->kids);
-  free(S->names);
   S->kids = kids;
-  S->capkids = S->nkids = nk;
-  S->names = names;
-  S->capnames = S->nnames = nn;
-  if (S->capkids == 0) S->capkids = 1;
+  S->nkids = nk;
+  S->capkids = nk ? nk : 1;
 }
 
 size_t slope_collect(slope_ctx *S) {
@@ -496,7 +496,8 @@ size_t slope_collect(slope_ctx *S) {
   size_t freed = 0;
   for (sx_id id = S->nnodes - 1; id > 0; id--) {   /* downward: low ids are reused first */
     sx_node *n = &S->nodes[id];
-    if (n->kind == SX_FREE || S->mark[id] == S->epoch) continue;
+    /* names stay: a borrowed name ('slope_vars') outlives a collection */
+    if (n->kind == SX_FREE || n->kind == SX_VAR || S->mark[id] == S->epoch) continue;
     n->kind = SX_FREE;
     n->nkids = 0;
     n->kids = S->freelist;

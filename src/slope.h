@@ -121,8 +121,9 @@ void slope_keep(slope_ctx *S, slope_expr e);
 /* Drop one 'slope_keep' of 'e'; a node nothing keeps is reclaimed by the
 ** next 'slope_collect' unless a kept node uses it. */
 void slope_release(slope_ctx *S, slope_expr e);
-/* Reclaim every node no kept handle reaches; returns how many were freed.
-** Costs what the context holds.  Borrowed names and strings die here too. */
+/* Reclaim every node no kept handle reaches, except variables (their names,
+** borrowed from 'slope_vars', stay valid); returns how many were freed.
+** Costs what the context holds. */
 size_t slope_collect(slope_ctx *S);
 /* 'slope_collect' when the nodes in use passed twice what the last
 ** collection left (and 65536): amortised cost per node built stays small.
