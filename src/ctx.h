@@ -52,8 +52,8 @@ enum { SX_BUF_OOM = 1, SX_BUF_LONG = 2 };   /* an append failed; the text passed
 ** other node on the free list (and out of the hash table), and compacts
 ** 'kids'.  Variables are never reclaimed, so a collection never moves
 ** 'names' and a borrowed name outlives it (the Lua binding reads names
-** while Lua code, which may collect, runs).  It runs only when called: a C host that never
-** calls it never loses a node.
+** while Lua code, which may collect, runs).  It runs only when called: a
+** C host that never calls it never loses a node.
 **
 ** Walks stamp the nodes they visit with 'epoch' in 'mark' (never cleared,
 ** except once when the epoch wraps), so a walk costs what the expression
@@ -65,7 +65,7 @@ struct slope_ctx {
   uint32_t *kids;  uint32_t nkids, capkids;
   char *names;     uint32_t nnames, capnames;   /* NUL-terminated, interned */
   uint32_t *table; uint32_t captable;           /* open-addressing hash of node ids */
-  uint32_t *refs;  uint32_t caprefs;           /* per node: keeps (slope_keep) */
+  uint32_t *refs;  uint32_t caprefs;            /* per node: keeps (slope_keep) */
   uint32_t freelist, nfree;                     /* reclaimed nodes, chained through 'kids' */
   uint32_t born;                                /* the next birth stamp */
   uint32_t gclive;                              /* nodes in use after the last collection */
@@ -78,7 +78,7 @@ struct slope_ctx {
   sx_buf out;
   /* reused scratch for DAG walks, grown on demand, never cleared */
   uint32_t *mark;  uint32_t capmark, epoch;     /* visited iff (mark[id] | 1) == epoch + 1 */
-  uint32_t *order;  uint32_t norder, caporder;   /* the last walk's nodes, children first */
+  uint32_t *order; uint32_t norder, caporder;   /* the last walk's nodes, children first */
   uint64_t *sortbuf; uint32_t capsort;          /* (born, id) pairs being ordered */
   uint64_t *sorttmp; uint32_t capsorttmp;       /* the radix sort's other half */
   uint32_t *memo;  uint32_t capmemo;            /* per node id: a walk's value for the node */

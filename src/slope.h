@@ -115,7 +115,9 @@ const char *slope_ccode(slope_ctx *S, slope_expr e, const char *name,
 ** builds expressions in a loop for a long time calls 'slope_collect' now
 ** and then; then every handle it holds across that call must be kept.
 ** Problems keep their objective themselves; tapes need nothing once compiled.
-** Reclaimed handles are reused for new nodes, and a handle never moves. */
+** A kept handle never changes; a reclaimed one is reused for a new node, so
+** a handle that was not kept names another expression, or none, afterwards.
+**   slope_keep(S, f);  ...build and drop...;  slope_collect(S);  (f is intact) */
 /* Count one more holder of 'e' (and so of everything below it). */
 void slope_keep(slope_ctx *S, slope_expr e);
 /* Drop one 'slope_keep' of 'e'; a node nothing keeps is reclaimed by the
