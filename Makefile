@@ -241,6 +241,11 @@ $(B)/tests/test_oom_lua: tests/test_oom_lua.c tests/check.h tests/fail_alloc.h $
 	$(call say,CC,$<)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) -Itests -o $@ $< $(LUA_OBJ) $(B)/libslope_core.a $(ALL_LDFLAGS) $(LUA_LIBS) -lm $(WRAP_ALLOC)
 
+# test_collect runs a Lua script too
+$(B)/tests/test_collect: tests/test_collect.c tests/check.h $(LUA_OBJ) $(B)/libslope.a | $(B)/tests
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) -Itests -o $@ $< $(LUA_OBJ) $(B)/libslope.a $(ALL_LDFLAGS) $(LUA_LIBS) -lm
+
 # shell tests: test_embed.sh installs into a temporary folder and builds the
 # embedding examples against what was installed
 LUA_TESTS := $(sort $(wildcard tests/test_*.lua))

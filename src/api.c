@@ -12,14 +12,15 @@
 
 #include "expr.h"
 
-/* A handle the caller passes in must name a node of this context; 0 is
+/* A handle the caller passes in must name a live node of this context; 0 is
 ** what a failed call returned, and reports that call's error again.  A
 ** handle past the last node is misuse (one of another context that is
 ** also a node here cannot be told apart). */
 static int valid_in(slope_ctx *S, slope_expr e, const char *fn) {
-  if (e != SX_NIL && e < S->nnodes) return 1;
+  if (sx_live(S, e)) return 1;
   if (e == SX_NIL) sx_failed_arg(S);
-  else sx_misuse(S, fn, "invalid expression handle %u (not a node of this context)", (unsigned)e);
+  else sx_misuse(S, fn, "invalid expression handle %u (not a node of this context%s)", (unsigned)e,
+                 e < S->nnodes ? ": reclaimed by slope_collect" : "");
   return 0;
 }
 #define valid(S, e) valid_in(S, e, __func__)
@@ -129,9 +130,7 @@ size_t slope_size(slope_ctx *S, slope_expr e) {
   SX_ENTER(S, 0);
   if (!valid(S, e)) return 0;   /* 0 reports the error of the call that made it */
   if (sx_reach(S, e) != SLOPE_OK) return 0;
-  size_t n = 0;
-  for (sx_id id = 1; id <= e; id++) n += S->memo[id] != 0;
-  return n;
+  return S->norder;
 }
 
 /*
@@ -153,8 +152,9 @@ int slope_vars(slope_ctx *S, slope_expr e, const char **out, int max) {
   SX_MISUSE_IF(S, max < 0 || (max > 0 && !out), -1, "'out' must have room for 'max' (%d) names", max);
   if (!valid(S, e) || sx_reach(S, e) != SLOPE_OK) return -1;
   int n = 0;
-  for (sx_id id = 1; id <= e; id++) {
-    if (!S->memo[id] || sx_kind(S, id) != SX_VAR) continue;
+  for (uint32_t j = 0; j < S->norder; j++) {
+    sx_id id = S->order[j];
+    if (sx_kind(S, id) != SX_VAR) continue;
     if (n < max) out[n] = sx_name(S, id);
     n++;
   }
@@ -171,11 +171,11 @@ int slope_eval(slope_ctx *S, slope_expr e, const char *const *names,
   for (int i = 0; i < n; i++) SX_MISUSE_IF(S, !names[i], SLOPE_ERRMISUSE, "names[%d] is NULL", i);
   if (!valid(S, e)) return S->errcode;
   if (sx_reach(S, e) != SLOPE_OK) return S->errcode;
-  double *v = malloc((size_t)(e + 1) * sizeof *v);
+  double *v = malloc((size_t)S->nnodes * sizeof *v);   /* only the reached entries are used */
   if (!v) return sx_error(S, SLOPE_ERRMEM, "out of memory");
   int rc = SLOPE_OK;
-  for (sx_id id = 1; id <= e && rc == SLOPE_OK; id++) {
-    if (!S->memo[id]) continue;
+  for (uint32_t at = 0; at < S->norder && rc == SLOPE_OK; at++) {
+    sx_id id = S->order[at];
     const sx_node *nd = sx_node_of(S, id);
     switch (nd->kind) {
     case SX_NUM: v[id] = nd->num; break;

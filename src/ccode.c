@@ -3,8 +3,8 @@
 **
 ** The emitted function is straight-line code over the DAG: the gradient is
 ** differentiated symbolically (sx_diff), and every node reachable from the
-** value or from a gradient entry becomes one 'const double tN' in increasing
-** id order, which is a topological order, so shared subexpressions are
+** value or from a gradient entry becomes one 'const double tN' in the order
+** 'sx_reach' lists them, children first, so shared subexpressions are
 ** computed once.  Nodes only the gradient needs come after an early return,
 ** so a call with grad == NULL pays for the value alone.  Numbers and
 ** parameters are written in place rather than given temporaries.
@@ -135,11 +135,12 @@ static void c_rhs(const cgen *g, sx_id e) {
 }
 
 /*
-** Emit 'const double tN = ...;' for every node whose flags satisfy
-** 'flags & mask == want', in id order, so every operand is defined first.
+** Emit 'const double tN = ...;' for every node of 'list' whose flags satisfy
+** 'flags & mask == want', in the list's order, so every operand is defined first.
 */
-static void c_temps(const cgen *g, const uint8_t *mark, sx_id top, int mask, int want) {
-  for (sx_id id = 1; id <= top; id++) {
+static void c_temps(const cgen *g, const uint8_t *mark, const sx_id *list, uint32_t n, int mask, int want) {
+  for (uint32_t j = 0; j < n; j++) {
+    sx_id id = list[j];
     int k = sx_kind(g->S, id);
     if ((mark[id] & mask) != want || k == SX_NUM || k == SX_VAR) continue;
     sx_buf_printf(g->b, "  const double t%u = ", (unsigned)id);
@@ -148,18 +149,21 @@ static void c_temps(const cgen *g, const uint8_t *mark, sx_id top, int mask, int
   }
 }
 
-/* Propagate the flags of the roots to everything below them. */
-static void c_mark(const slope_ctx *S, uint8_t *mark, sx_id top) {
-  for (sx_id id = top; id > 0; id--) {
+/* Propagate the flags of the roots to everything below them: 'list' has
+** children first, so parents are done before their children. */
+static void c_mark(const slope_ctx *S, uint8_t *mark, const sx_id *list, uint32_t n) {
+  for (uint32_t j = n; j-- > 0;) {
+    sx_id id = list[j];
     if (!mark[id] || sx_kind(S, id) == SX_VAR) continue;
     for (uint32_t i = 0; i < sx_nkids(S, id); i++) mark[sx_kid(S, id, i)] |= mark[id];
   }
 }
 
-/* The value expression may use only parameters, and no reductions. */
-static int c_check(const cgen *g, const uint8_t *mark, sx_id top) {
-  for (sx_id id = 1; id <= top; id++) {
-    if (!mark[id]) continue;
+/* The value expression (the nodes of the last walk) may use only
+** parameters, and no reductions. */
+static int c_check(const cgen *g) {
+  for (uint32_t j = 0; j < g->S->norder; j++) {
+    sx_id id = g->S->order[j];
     int k = sx_kind(g->S, id);
     if (sx_is_reduce(k))
       return sx_error(g->S, SLOPE_ERRARG, "ccode does not support data reductions (mean/sum)");
@@ -186,7 +190,7 @@ static int c_ident(const char *s) {
 }
 
 static int c_args(slope_ctx *S, sx_id e, const char *name, const sx_id *params, int nparams) {
-  if (e == SX_NIL || e >= S->nnodes)
+  if (!sx_live(S, e))
     return sx_error(S, SLOPE_ERRARG, "ccode: no expression");
   if (!c_ident(name))
     return sx_error(S, SLOPE_ERRARG, "ccode: function name '%.64s' is not a C identifier "
@@ -218,17 +222,17 @@ static void c_header(const cgen *g, sx_id e, const char *name) {
   sx_buf_puts(g->b, "\n*/\n");
 }
 
-static void c_body(const cgen *g, const uint8_t *mark, sx_id e, const sx_id *grads, sx_id top) {
+static void c_body(const cgen *g, const uint8_t *mark, sx_id e, const sx_id *grads,
+                   const sx_id *list, uint32_t n) {
   sx_buf *b = g->b;
   int uses_x = 0;
-  for (int i = 0; i < g->nparams; i++)   /* a parameter not in 'e' may be newer than it */
-    uses_x |= g->params[i] <= top && mark[g->params[i]] != 0;
+  for (int i = 0; i < g->nparams; i++) uses_x |= mark[g->params[i]] != 0;
   if (!uses_x) sx_buf_puts(b, "  (void)x;\n");
-  c_temps(g, mark, top, IN_VALUE, IN_VALUE);
+  c_temps(g, mark, list, n, IN_VALUE, IN_VALUE);
   sx_buf_puts(b, "  if (!grad) return ");
   c_ref(g, e);
   sx_buf_puts(b, ";\n");
-  c_temps(g, mark, top, IN_VALUE | IN_GRAD, IN_GRAD);
+  c_temps(g, mark, list, n, IN_VALUE | IN_GRAD, IN_GRAD);
   for (int i = 0; i < g->nparams; i++) {
     sx_buf_printf(b, "  grad[%d] = ", i);
     c_ref(g, grads[i]);
@@ -245,32 +249,35 @@ int sx_print_c(slope_ctx *S, sx_id e, const char *name, const sx_id *params,
   int rc = c_args(S, e, name, params, nparams);
   if (rc != SLOPE_OK) return rc;
   cgen g = {S, params, nparams, b};
-  sx_id *grads = malloc((size_t)(nparams > 0 ? nparams : 1) * sizeof *grads);
-  uint8_t *mark = calloc((size_t)e + 1, 1);
-  if (!grads || !mark) { rc = sx_error(S, SLOPE_ERRMEM, "out of memory"); goto done; }
-  mark[e] = IN_VALUE;
-  c_mark(S, mark, e);
-  if ((rc = c_check(&g, mark, e)) != SLOPE_OK) goto done;
-  sx_id top = e;
+  /* roots: e, then its gradient */
+  sx_id *roots = malloc(((size_t)nparams + 1) * sizeof *roots), *grads = roots + 1, *list = NULL;
+  uint8_t *mark = NULL;
+  if (!roots) { rc = sx_error(S, SLOPE_ERRMEM, "out of memory"); goto done; }
+  roots[0] = e;
+  if ((rc = sx_reach(S, e)) != SLOPE_OK || (rc = c_check(&g)) != SLOPE_OK) goto done;
   for (int i = 0; i < nparams; i++) {
     grads[i] = sx_diff(S, e, params[i]);
     if (grads[i] == SX_NIL) { rc = S->errcode; goto done; }
-    if (grads[i] > top) top = grads[i];
   }
-  uint8_t *m = realloc(mark, (size_t)top + 1);
-  if (!m) { rc = sx_error(S, SLOPE_ERRMEM, "out of memory"); goto done; }
-  mark = m;
-  memset(mark, 0, (size_t)top + 1);
+  if ((rc = sx_reach_all(S, roots, (uint32_t)nparams + 1)) != SLOPE_OK) goto done;
+  uint32_t n = S->norder;   /* copied: printing the header walks again */
+  list = malloc((size_t)(n ? n : 1) * sizeof *list);
+  mark = malloc(S->nnodes);   /* by node id: only the listed nodes and the parameters are read */
+  if (!list || !mark) { rc = sx_error(S, SLOPE_ERRMEM, "out of memory"); goto done; }
+  memcpy(list, S->order, (size_t)n * sizeof *list);
+  for (int i = 0; i < nparams; i++) mark[params[i]] = 0;
+  for (uint32_t j = 0; j < n; j++) mark[list[j]] = 0;
   mark[e] = IN_VALUE;
   for (int i = 0; i < nparams; i++) mark[grads[i]] |= IN_GRAD;
-  c_mark(S, mark, top);
+  c_mark(S, mark, list, n);
   sx_buf_puts(b, helpers);
   c_header(&g, e, name);
   sx_buf_printf(b, "double %s(const double *x, double *grad) {\n", name);
-  c_body(&g, mark, e, grads, top);
+  c_body(&g, mark, e, grads, list, n);
   if (b->oom) rc = sx_error(S, SLOPE_ERRMEM, "out of memory");
 done:
-  free(grads);
+  free(roots);
+  free(list);
   free(mark);
   return rc;
 }

@@ -20,18 +20,21 @@ slope_ctx *slope_new(void) {
   /* id 0 is reserved as SX_NIL so a failed construction can never alias a node */
   S->capnodes = 256;
   S->nodes = malloc(S->capnodes * sizeof *S->nodes);
+  S->caprefs = S->capnodes;
+  S->refs = calloc(S->caprefs, sizeof *S->refs);
   S->capkids = 512;
   S->kids = malloc(S->capkids * sizeof *S->kids);
   S->capnames = 256;
   S->names = malloc(S->capnames);
   S->captable = 512;
   S->table = calloc(S->captable, sizeof *S->table);
-  if (!S->nodes || !S->kids || !S->names || !S->table) {
+  if (!S->nodes || !S->refs || !S->kids || !S->names || !S->table) {
     slope_free(S);
     return NULL;
   }
   memset(&S->nodes[0], 0, sizeof S->nodes[0]);
   S->nnodes = 1;
+  S->born = 1;
   S->names[0] = '\0';
   S->nnames = 1;
   return S;
@@ -43,6 +46,11 @@ void slope_free(slope_ctx *S) {
   free(S->kids);
   free(S->names);
   free(S->table);
+  free(S->refs);
+  free(S->mark);
+  free(S->order);
+  free(S->sortbuf);
+  free(S->sorttmp);
   free(S->memo);
   sx_buf_free(&S->out);
   free(S);

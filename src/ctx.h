@@ -33,17 +33,22 @@
 
 #include "slope.h"
 
-/* One node of the DAG.  Children always have smaller ids than their parent,
-** so increasing id order is a topological order. */
+/* One node of the DAG.  Ids of reclaimed nodes are reused (see
+** 'slope_collect'), so a child may have a larger id than its parent; but a
+** child is always born before its parent, so increasing 'born' is a
+** topological order (and in a context that never collected, id order). */
 typedef struct sx_node {
-  uint8_t kind;        /* enum sx_kind */
+  uint8_t kind;        /* enum sx_kind, or SX_FREE */
   uint32_t nkids;      /* number of children */
-  uint32_t kids;       /* index of the first child in 'S->kids'; VAR: name offset */
+  uint32_t kids;       /* index of the first child in 'S->kids'; VAR: name offset;
+                       ** SX_FREE: the next free node */
   uint32_t hash;
   uint32_t depth;      /* longest path to a leaf, bounded by SX_MAX_EXPR_DEPTH */
+  uint32_t born;       /* creation stamp (fills what was padding) */
   double num;          /* NUM: the value */
   double deg;          /* polynomial degree, orders the terms of a sum */
 } sx_node;
+#define SX_FREE 0xffu  /* kind of a reclaimed node, on the free list */
 
 /* A growable text buffer for printers. */
 typedef struct sx_buf {
@@ -58,12 +63,30 @@ enum { SX_BUF_OOM = 1, SX_BUF_LONG = 2 };   /* an append failed; the text passed
 ** bounded time and memory. */
 #define SX_MAX_TEXT ((size_t)1 << 24)
 
+/*
+** Reclamation is a non-moving mark and sweep, so a handle never changes.
+** The roots are the nodes with a nonzero 'refs' count ('slope_keep'; a
+** problem keeps its objective); 'slope_collect' marks from them, puts every
+** other node on the free list (and out of the hash table), and compacts
+** 'kids'.  Variables are never reclaimed, so a collection never moves
+** 'names' and a borrowed name outlives it (the Lua binding reads names
+** while Lua code, which may collect, runs).  It runs only when called: a
+** C host that never calls it never loses a node.
+**
+** Walks stamp the nodes they visit with 'epoch' in 'mark' (never cleared,
+** except once when the epoch wraps), so a walk costs what the expression
+** costs, not what the context ever built.
+*/
 struct slope_ctx {
-  /* expression store */
+  /* expression store: ids [1, nnodes) are in use or on the free list */
   sx_node *nodes;  uint32_t nnodes, capnodes;
   uint32_t *kids;  uint32_t nkids, capkids;
   char *names;     uint32_t nnames, capnames;   /* NUL-terminated, interned */
   uint32_t *table; uint32_t captable;           /* open-addressing hash of node ids */
+  uint32_t *refs;  uint32_t caprefs;            /* per node: keeps (slope_keep) */
+  uint32_t freelist, nfree;                     /* reclaimed nodes, chained through 'kids' */
+  uint32_t born;                                /* the next birth stamp */
+  uint32_t gclive;                              /* nodes in use after the last collection */
   /* error state (see the top of this file) */
   int errcode;         /* the current call's first error, SLOPE_OK if none */
   int errkept;         /* an earlier call's error, set aside by sx_enter; its
@@ -73,8 +96,12 @@ struct slope_ctx {
   char errmsg[1024];
   /* borrowed result strings */
   sx_buf out;
-  /* reused scratch for DAG walks (marks, memo tables), grown on demand */
-  uint32_t *memo;  uint32_t capmemo;
+  /* reused scratch for DAG walks, grown on demand, never cleared */
+  uint32_t *mark;  uint32_t capmark, epoch;     /* visited iff (mark[id] | 1) == epoch + 1 */
+  uint32_t *order; uint32_t norder, caporder;   /* the last walk's nodes, children first */
+  uint64_t *sortbuf; uint32_t capsort;          /* (born, id) pairs being ordered */
+  uint64_t *sorttmp; uint32_t capsorttmp;       /* the radix sort's other half */
+  uint32_t *memo;  uint32_t capmemo;            /* per node id: a walk's value for the node */
   /* limits */
   uint32_t maxnodes;   /* expression store limit (SLOPE_ERRLIMIT beyond) */
   double maxmem;       /* bytes one trace or data set may take (half the machine's memory) */

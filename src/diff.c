@@ -1,10 +1,10 @@
 /*
 ** diff.c -- symbolic differentiation and substitution.
 **
-** Both walk the DAG bottom-up without recursion: node ids ascend in
-** topological order, so one loop over the nodes reachable from the root sees
-** every child before its parents, and each shared subexpression is handled
-** once.  'd' holds the derivative (or substitute) of node id at S->memo[N+id].
+** Both walk the DAG bottom-up without recursion: one loop over the nodes
+** reachable from the root in the order 'sx_reach' lists them sees every
+** child before its parents, and each shared subexpression is handled once.
+** 'd' holds the derivative (or substitute) of node id at S->memo[id].
 */
 #include <math.h>
 #include <stdlib.h>
@@ -119,17 +119,17 @@ sx_id sx_diff(slope_ctx *S, sx_id e, sx_id var) {
   if (sx_kind(S, var) != SX_VAR)
     return sx_error(S, SLOPE_ERRARG, "can only differentiate with respect to a variable"), SX_NIL;
   if (sx_reach(S, e) != SLOPE_OK) return SX_NIL;
-  uint32_t *mark = S->memo, *d = S->memo + e + 1;
+  uint32_t *d = S->memo;
   sx_id zero = NUM(0);
-  for (sx_id id = 1; id <= e; id++) {
-    if (!mark[id]) continue;
+  for (uint32_t j = 0; j < S->norder; j++) {
+    sx_id id = S->order[j];
     /* a node without 'var' below it has derivative 0 without any work;
-    ** mark 2 says 'var' is below */
+    ** the second stamp says 'var' is below */
     const sx_node *n = sx_node_of(S, id);
     int has = id == var;
-    for (uint32_t i = 0; i < n->nkids && !has && n->kind != SX_VAR; i++) has = mark[S->kids[n->kids + i]] == 2;
+    for (uint32_t i = 0; i < n->nkids && !has && n->kind != SX_VAR; i++) has = sx_stamped2(S, S->kids[n->kids + i]);
     if (!has) { d[id] = zero; continue; }
-    mark[id] = 2;
+    sx_stamp2(S, id);
     d[id] = dnode(S, id, var, d);
     if (d[id] == SX_NIL) return SX_NIL;
   }
@@ -139,10 +139,10 @@ sx_id sx_diff(slope_ctx *S, sx_id e, sx_id var) {
 sx_id sx_subs(slope_ctx *S, sx_id e, sx_id var, sx_id by) {
   if (e == SX_NIL || var == SX_NIL || by == SX_NIL || sx_failed(S)) return SX_NIL;
   if (sx_reach(S, e) != SLOPE_OK) return SX_NIL;
-  uint32_t *mark = S->memo, *d = S->memo + e + 1;
+  uint32_t *d = S->memo;
   sx_id local[16];
-  for (sx_id id = 1; id <= e; id++) {
-    if (!mark[id]) continue;
+  for (uint32_t j = 0; j < S->norder; j++) {
+    sx_id id = S->order[j];
     const sx_node *n = sx_node_of(S, id);
     if (id == var) { d[id] = by; continue; }
     if (n->kind == SX_NUM || n->kind == SX_VAR) { d[id] = id; continue; }

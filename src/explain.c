@@ -19,9 +19,9 @@ enum { PRE, ROW, POST };   /* the sections of evaluation, in order */
 
 typedef struct explainer {
   slope_ctx *S;
-  sx_id e;
-  double *v;               /* node values */
-  unsigned char *live;     /* reachable from e */
+  sx_id *ids;              /* the nodes reachable from e, children first */
+  uint32_t n;
+  double *v;               /* node values (by node id, written before read) */
   unsigned char *sec;      /* PRE, ROW or POST */
   const double **col;      /* column of a data variable */
 } explainer;
@@ -30,8 +30,8 @@ typedef struct explainer {
 ** neither a parameter nor a column (then there is nothing to explain). */
 static int classify(explainer *X, const char *const *names, const double *x, int n, const slope_data *d) {
   slope_ctx *S = X->S;
-  for (sx_id id = 1; id <= X->e; id++) {
-    if (!X->live[id]) continue;
+  for (uint32_t at = 0; at < X->n; at++) {
+    sx_id id = X->ids[at];
     int k = sx_kind(S, id);
     if (k == SX_NUM) { X->sec[id] = PRE; X->v[id] = sx_num(S, id); continue; }
     if (k == SX_VAR) {
@@ -103,8 +103,9 @@ static int describe(explainer *X, sx_id id, long row, char *out, size_t cap) {
 
 /* Evaluate the nodes of section 'sec'; the first to blame, or SX_NIL. */
 static sx_id sweep(explainer *X, int sec, size_t r) {
-  for (sx_id id = 1; id <= X->e; id++) {
-    if (!X->live[id] || X->sec[id] != sec) continue;
+  for (uint32_t j = 0; j < X->n; j++) {
+    sx_id id = X->ids[j];
+    if (X->sec[id] != sec) continue;
     int k = sx_kind(X->S, id);
     if (k == SX_NUM || sx_is_reduce(k)) continue;
     if (k == SX_VAR) {
@@ -120,17 +121,18 @@ static sx_id sweep(explainer *X, int sec, size_t r) {
 /* The rows: nodes inside reductions row by row, accumulating the sums. */
 static sx_id sweep_rows(explainer *X, const size_t *sel, size_t nsel, long *row) {
   slope_ctx *S = X->S;
-  for (sx_id id = 1; id <= X->e; id++)
-    if (X->live[id] && sx_is_reduce(sx_kind(S, id))) X->v[id] = 0;
+  for (uint32_t j = 0; j < X->n; j++)
+    if (sx_is_reduce(sx_kind(S, X->ids[j]))) X->v[X->ids[j]] = 0;
   for (size_t i = 0; i < nsel; i++) {
     size_t r = sel ? sel[i] : i;
     sx_id bad = sweep(X, ROW, r);
     if (bad) { *row = (long)r; return bad; }
-    for (sx_id id = 1; id <= X->e; id++)
-      if (X->live[id] && sx_is_reduce(sx_kind(S, id))) X->v[id] += X->v[sx_kid(S, id, 0)];
+    for (uint32_t j = 0; j < X->n; j++)
+      if (sx_is_reduce(sx_kind(S, X->ids[j]))) X->v[X->ids[j]] += X->v[sx_kid(S, X->ids[j], 0)];
   }
-  for (sx_id id = 1; id <= X->e; id++) {
-    if (!X->live[id] || !sx_is_reduce(sx_kind(S, id))) continue;
+  for (uint32_t j = 0; j < X->n; j++) {
+    sx_id id = X->ids[j];
+    if (!sx_is_reduce(sx_kind(S, id))) continue;
     if (sx_kind(S, id) == SX_MEAN) X->v[id] /= (double)nsel;
     if (!isfinite(X->v[id])) return id;   /* every row was finite: the sum overflowed */
   }
@@ -140,11 +142,13 @@ static sx_id sweep_rows(explainer *X, const size_t *sel, size_t nsel, long *row)
 int sx_explain(slope_ctx *S, sx_id e, const char *const *names, const double *x, int n,
                const slope_data *d, const size_t *sel, size_t nsel, char *out, size_t cap) {
   if (sx_failed(S) || e == SX_NIL || sx_reach(S, e) != SLOPE_OK) return 0;
-  explainer X = {S, e, calloc((size_t)e + 1, sizeof(double)), calloc((size_t)e + 1, 1),
-                 calloc((size_t)e + 1, 1), calloc((size_t)e + 1, sizeof(const double *))};
+  /* the walk's list is copied: printing the culprit walks again */
+  size_t ids = S->nnodes;
+  explainer X = {S, malloc((size_t)S->norder * sizeof(sx_id)), S->norder, malloc(ids * sizeof(double)),
+                 malloc(ids), malloc(ids * sizeof(const double *))};
   int found = 0;
-  if (X.v && X.live && X.sec && X.col) {
-    for (sx_id id = 1; id <= e; id++) X.live[id] = S->memo[id] != 0;   /* printing reuses memo */
+  if (X.ids && X.v && X.sec && X.col) {
+    memcpy(X.ids, S->order, (size_t)X.n * sizeof *X.ids);
     if (!sel) nsel = d ? slope_data_rows(d) : 0;
     long row = -1;
     sx_id bad = SX_NIL;
@@ -155,6 +159,6 @@ int sx_explain(slope_ctx *S, sx_id e, const char *const *names, const double *x,
     }
     found = bad && describe(&X, bad, row, out, cap);
   }
-  free(X.v); free(X.live); free(X.sec); free(X.col);
+  free(X.ids); free(X.v); free(X.sec); free(X.col);
   return found;
 }

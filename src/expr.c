@@ -96,21 +96,29 @@ static int grow(slope_ctx *S, void **p, uint32_t *cap, uint32_t need, size_t ele
   return 1;
 }
 
+/* Insert every node in use into the empty table 't' of 'cap' slots. */
+static void fill_table(const slope_ctx *S, uint32_t *t, uint32_t cap) {
+  for (uint32_t id = 1; id < S->nnodes; id++) {
+    if (S->nodes[id].kind == SX_FREE) continue;
+    uint32_t i = S->nodes[id].hash & (cap - 1);
+    while (t[i]) i = (i + 1) & (cap - 1);
+    t[i] = id;
+  }
+}
+
 /* Double the hash table and reinsert every node. */
 static int rehash(slope_ctx *S) {
   uint32_t cap = S->captable * 2;
   uint32_t *t = calloc(cap, sizeof *t);
   if (!t) return sx_error(S, SLOPE_ERRMEM, "out of memory"), 0;
-  for (uint32_t id = 1; id < S->nnodes; id++) {
-    uint32_t i = S->nodes[id].hash & (cap - 1);
-    while (t[i]) i = (i + 1) & (cap - 1);
-    t[i] = id;
-  }
+  fill_table(S, t, cap);
   free(S->table);
   S->table = t;
   S->captable = cap;
   return 1;
 }
+
+static int renumber(slope_ctx *S);
 
 static int same(const slope_ctx *S, const sx_node *n, int kind, const sx_id *kids,
                 uint32_t nk, double num, const char *name, size_t len) {
@@ -160,10 +168,12 @@ static sx_id intern(slope_ctx *S, int kind, const sx_id *kids, uint32_t nk,
   if (depth > SX_MAX_EXPR_DEPTH)
     return sx_error(S, SLOPE_ERRLIMIT, "expression nested too deeply (depth limit %d)",
                     SX_MAX_EXPR_DEPTH), SX_NIL;
-  if (S->nnodes >= S->maxnodes)
+  if (!S->freelist && S->nnodes >= S->maxnodes)
     return sx_error(S, SLOPE_ERRLIMIT, "too many expression nodes (limit %u)",
                     (unsigned)S->maxnodes), SX_NIL;
   if (!grow(S, (void **)&S->nodes, &S->capnodes, S->nnodes + 1, sizeof *S->nodes)) return SX_NIL;
+  if (!grow(S, (void **)&S->refs, &S->caprefs, S->capnodes, sizeof *S->refs)) return SX_NIL;
+  if (S->born == UINT32_MAX && !renumber(S)) return SX_NIL;
   if (nk && kids >= S->kids && kids < S->kids + S->capkids && S->nkids + nk > S->capkids) {
     /* 'kids' points into the child array that is about to move: copy it first */
     sx_id local[16], *copy = nk <= 16 ? local : malloc(nk * sizeof *copy);
@@ -173,29 +183,35 @@ static sx_id intern(slope_ctx *S, int kind, const sx_id *kids, uint32_t nk,
     if (copy != local) free(copy);
     return r;
   }
-  sx_node *n = &S->nodes[S->nnodes];
+  if (kind == SX_VAR && !grow(S, (void **)&S->names, &S->capnames, S->nnames + (uint32_t)len + 1, 1))
+    return SX_NIL;
+  if (nk && !grow(S, (void **)&S->kids, &S->capkids, S->nkids + nk, sizeof *S->kids)) return SX_NIL;
+  /* a reclaimed id first, so a long session's store stays the size of what is live */
+  sx_id id = S->freelist ? S->freelist : S->nnodes;
+  sx_node *n = &S->nodes[id];
+  if (S->freelist) { S->freelist = n->kids; S->nfree--; }
+  else S->nnodes++;
   memset(n, 0, sizeof *n);
   n->kind = (uint8_t)kind;
   n->hash = h;
   n->depth = depth;
+  n->born = S->born++;
   n->num = num;
+  S->refs[id] = 0;
   if (kind == SX_VAR) {
-    if (!grow(S, (void **)&S->names, &S->capnames, S->nnames + (uint32_t)len + 1, 1)) return SX_NIL;
     n->kids = S->nnames;
     memcpy(S->names + S->nnames, name, len);
     S->names[S->nnames + len] = '\0';
     S->nnames += (uint32_t)len + 1;
   } else if (nk) {
-    if (!grow(S, (void **)&S->kids, &S->capkids, S->nkids + nk, sizeof *S->kids)) return SX_NIL;
     n->kids = S->nkids;
     n->nkids = nk;
     memcpy(S->kids + S->nkids, kids, nk * sizeof *kids);
     S->nkids += nk;
   }
   n->deg = degree_of(S, kind, kids, nk);
-  sx_id id = S->nnodes++;
   S->table[i] = id;
-  if (2 * S->nnodes > S->captable && !rehash(S)) return SX_NIL;
+  if (2 * (S->nnodes - S->nfree) > S->captable && !rehash(S)) return SX_NIL;
   return id;
 }
 
@@ -287,28 +303,186 @@ double sx_eval_node(const slope_ctx *S, sx_id id, const double *v) {
 
 /* ---- walking -------------------------------------------------------------- */
 
-int sx_reach(slope_ctx *S, sx_id e) {
-  uint32_t need = 2 * (e + 1);
-  if (need > S->capmemo) {
-    uint32_t *m = realloc(S->memo, (size_t)need * sizeof *m);
-    if (!m) return sx_error(S, SLOPE_ERRMEM, "out of memory");
-    S->memo = m;
-    S->capmemo = need;
+/* A fresh stamp for a walk; the marks are cleared only when it wraps. */
+static void next_epoch(slope_ctx *S) {
+  if (S->epoch >= UINT32_MAX - 3) {
+    memset(S->mark, 0, (size_t)S->capmark * sizeof *S->mark);
+    S->epoch = 0;
   }
-  uint32_t *mark = S->memo;
-  memset(mark, 0, (size_t)(e + 1) * sizeof *mark);
-  mark[e] = 1;
-  for (sx_id id = e; id > 0; id--) {
-    if (!mark[id]) continue;
-    const sx_node *n = &S->nodes[id];
-    if (n->kind == SX_VAR) continue;
-    for (uint32_t i = 0; i < n->nkids; i++) mark[S->kids[n->kids + i]] = 1;
+  S->epoch += 2;
+}
+
+/* Scratch of at least 'n' entries; the old contents are kept. */
+static int scratch(slope_ctx *S, void **p, uint32_t *cap, uint32_t n, size_t elem) {
+  if (n <= *cap) return 1;
+  uint32_t c = *cap ? *cap : 64;
+  while (c < n) c = c > UINT32_MAX / 2 ? n : 2 * c;
+  void *q = realloc(*p, (size_t)c * elem);
+  if (!q) return sx_error(S, SLOPE_ERRMEM, "out of memory"), 0;
+  *p = q;
+  *cap = c;
+  return 1;
+}
+
+/* Marks and memo slots for every node id. */
+static int walk_scratch(slope_ctx *S) {
+  uint32_t old = S->capmark;
+  if (!scratch(S, (void **)&S->mark, &S->capmark, S->nnodes, sizeof *S->mark)) return 0;
+  memset(S->mark + old, 0, (size_t)(S->capmark - old) * sizeof *S->mark);
+  return scratch(S, (void **)&S->memo, &S->capmemo, S->nnodes, sizeof *S->memo);
+}
+
+/* Order the (born, id) pairs of S->sortbuf[0, n) by birth: a radix sort on
+** the stamp's bytes, skipping a byte all pairs share (usually the high
+** ones), so ordering costs a few passes over the list, not n log n calls. */
+static int sort_by_birth(slope_ctx *S, uint32_t n) {
+  if (!scratch(S, (void **)&S->sorttmp, &S->capsorttmp, n, sizeof *S->sorttmp)) return 0;
+  for (int shift = 32; shift < 64; shift += 8) {
+    uint32_t at[257] = {0};
+    const uint64_t *a = S->sortbuf;
+    for (uint32_t i = 0; i < n; i++) at[((a[i] >> shift) & 255) + 1]++;
+    if (n == 0 || at[((a[0] >> shift) & 255) + 1] == n) continue;
+    for (int k = 0; k < 256; k++) at[k + 1] += at[k];
+    for (uint32_t i = 0; i < n; i++) S->sorttmp[at[(a[i] >> shift) & 255]++] = a[i];
+    uint64_t *t = S->sortbuf;
+    uint32_t c = S->capsort;
+    S->sortbuf = S->sorttmp, S->capsort = S->capsorttmp;
+    S->sorttmp = t, S->capsorttmp = c;
   }
+  return 1;
+}
+
+/* Stamp every node reachable from the roots r[0, n) with the current epoch,
+** and list them in S->sortbuf as (born, id): an explicit stack, since an
+** expression may be SX_MAX_EXPR_DEPTH deep.  Returns how many, or -1. */
+static int64_t stamp_from(slope_ctx *S, const sx_id *r, uint32_t n) {
+  uint32_t top = 0, found = 0;   /* the stack is S->order, the found nodes S->sortbuf */
+  for (uint32_t j = 0; j < n; j++) {
+    if (S->mark[r[j]] == S->epoch) continue;
+    S->mark[r[j]] = S->epoch;
+    if (!scratch(S, (void **)&S->order, &S->caporder, top + 1, sizeof *S->order)) return -1;
+    S->order[top++] = r[j];
+    while (top) {
+      sx_id id = S->order[--top];
+      const sx_node *nd = &S->nodes[id];
+      if (!scratch(S, (void **)&S->sortbuf, &S->capsort, found + 1, sizeof *S->sortbuf)) return -1;
+      S->sortbuf[found++] = (uint64_t)nd->born << 32 | id;
+      if (nd->kind == SX_VAR || nd->kind == SX_NUM) continue;
+      if (!scratch(S, (void **)&S->order, &S->caporder, top + nd->nkids, sizeof *S->order)) return -1;
+      for (uint32_t i = 0; i < nd->nkids; i++) {
+        sx_id k = S->kids[nd->kids + i];
+        if (S->mark[k] == S->epoch) continue;
+        S->mark[k] = S->epoch;
+        S->order[top++] = k;
+      }
+    }
+  }
+  return found;
+}
+
+int sx_reach(slope_ctx *S, sx_id e) { return sx_reach_all(S, &e, 1); }
+
+int sx_reach_all(slope_ctx *S, const sx_id *roots, uint32_t nroots) {
+  S->norder = 0;
+  if (!walk_scratch(S)) return SLOPE_ERRMEM;
+  next_epoch(S);
+  int64_t n = stamp_from(S, roots, nroots);
+  if (n < 0 || !scratch(S, (void **)&S->order, &S->caporder, (uint32_t)n, sizeof *S->order))
+    return SLOPE_ERRMEM;
+  if (!sort_by_birth(S, (uint32_t)n)) return SLOPE_ERRMEM;
+  for (uint32_t i = 0; i < n; i++) S->order[i] = (uint32_t)S->sortbuf[i];
+  S->norder = (uint32_t)n;
   return SLOPE_OK;
 }
 
 int sx_has(slope_ctx *S, sx_id e, sx_id var) {
-  if (var > e) return 0;   /* a child is always older than its parents */
   if (sx_reach(S, e) != SLOPE_OK) return 0;
-  return S->memo[var] != 0;
+  return sx_reached(S, var);
+}
+
+/* ---- reclaiming ------------------------------------------------------------ */
+
+void slope_keep(slope_ctx *S, slope_expr e) {
+  if (S && sx_live(S, e) && S->refs[e] < UINT32_MAX) S->refs[e]++;
+}
+
+void slope_release(slope_ctx *S, slope_expr e) {
+  if (S && sx_live(S, e) && S->refs[e] > 0) S->refs[e]--;
+}
+
+size_t slope_nodes(const slope_ctx *S) { return S ? S->nnodes - 1 - S->nfree : 0; }
+
+/* Birth stamps ran out (after 4e9 nodes): number the live nodes again from
+** 1 in the same order. */
+static int renumber(slope_ctx *S) {
+  uint32_t n = 0;
+  if (!scratch(S, (void **)&S->sortbuf, &S->capsort, S->nnodes, sizeof *S->sortbuf)) return 0;
+  for (sx_id id = 1; id < S->nnodes; id++)
+    if (S->nodes[id].kind != SX_FREE) S->sortbuf[n++] = (uint64_t)S->nodes[id].born << 32 | id;
+  if (!sort_by_birth(S, n)) return 0;
+  for (uint32_t i = 0; i < n; i++) S->nodes[(uint32_t)S->sortbuf[i]].born = i + 1;
+  S->born = n + 1;
+  return 1;
+}
+
+/* Move the children of the live nodes to the front of a fresh array;
+** without memory the old one stays, which is only larger. */
+static void compact(slope_ctx *S) {
+  uint32_t nk = 0;
+  for (sx_id id = 1; id < S->nnodes; id++)
+    if (S->nodes[id].kind != SX_FREE && S->nodes[id].kind != SX_VAR) nk += S->nodes[id].nkids;
+  uint32_t *kids = malloc((size_t)(nk ? nk : 1) * sizeof *kids);
+  if (!kids) return;
+  nk = 0;
+  for (sx_id id = 1; id < S->nnodes; id++) {
+    sx_node *n = &S->nodes[id];
+    if (n->kind == SX_FREE || n->kind == SX_VAR || !n->nkids) continue;
+    memcpy(kids + nk, S->kids + n->kids, n->nkids * sizeof *kids);
+    n->kids = nk;
+    nk += n->nkids;
+  }
+  free(S->kids);
+  S->kids = kids;
+  S->nkids = nk;
+  S->capkids = nk ? nk : 1;
+}
+
+size_t slope_collect(slope_ctx *S) {
+  if (!S || !walk_scratch(S)) return 0;
+  /* the roots: every kept node */
+  uint32_t nroots = 0;
+  for (sx_id id = 1; id < S->nnodes; id++)
+    if (S->refs[id] && S->nodes[id].kind != SX_FREE) {
+      if (!scratch(S, (void **)&S->memo, &S->capmemo, nroots + 1, sizeof *S->memo)) return 0;
+      S->memo[nroots++] = id;
+    }
+  next_epoch(S);
+  if (stamp_from(S, S->memo, nroots) < 0) return 0;
+  S->norder = 0;   /* the walk lists are spent */
+  size_t freed = 0;
+  for (sx_id id = S->nnodes - 1; id > 0; id--) {   /* downward: low ids are reused first */
+    sx_node *n = &S->nodes[id];
+    /* names stay: a borrowed name ('slope_vars') outlives a collection */
+    if (n->kind == SX_FREE || n->kind == SX_VAR || S->mark[id] == S->epoch) continue;
+    n->kind = SX_FREE;
+    n->nkids = 0;
+    n->kids = S->freelist;
+    S->freelist = id;
+    S->nfree++;
+    freed++;
+  }
+  if (freed) {
+    compact(S);
+    memset(S->table, 0, (size_t)S->captable * sizeof *S->table);
+    fill_table(S, S->table, S->captable);
+  }
+  S->gclive = (uint32_t)slope_nodes(S);
+  return freed;
+}
+
+size_t slope_collect_step(slope_ctx *S) {
+  if (!S) return 0;
+  size_t n = slope_nodes(S);
+  if (n < SX_GC_MIN || n < 2 * (size_t)S->gclive) return 0;
+  return slope_collect(S);
 }

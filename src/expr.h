@@ -57,6 +57,7 @@ _Static_assert(SX_NKINDS <= 256, "a node's kind is a byte");
 #define SX_MAX_SOURCE  (1u << 20) /* bytes of expression text */
 #define SX_MAX_NODES   (1u << 24) /* nodes in one context */
 #define SX_MAX_EXPR_DEPTH 5000   /* depth of any expression (bounds every recursion) */
+#define SX_GC_MIN      (1u << 16) /* nodes in use before 'slope_collect_step' collects */
 #define SX_MAX_NAME    255       /* characters in a variable or column name */
 #define SX_MAX_COLS    4096      /* columns in a data set */
 #define SX_MAX_PARAMS  (1 << 20) /* parameters of a tape, problem or optimizer */
@@ -119,10 +120,26 @@ double sx_fn_eval(int kind, double a, double b);
 double sx_eval_node(const slope_ctx *S, sx_id id, const double *v);
 
 /* ---- walking the DAG without recursion ---- */
-/* Mark every node reachable from 'e' in S->memo[0..e] (1 = reachable).
-** Returns SLOPE_OK or SLOPE_ERRMEM.  Ids ascend in topological order, so a
-** loop from 1 to e over marked nodes visits children before parents. */
+/* Collect the nodes reachable from 'e' into S->order[0, S->norder), children
+** before parents (in birth order, which is id order in a context that never
+** collected), and stamp them visited ('sx_reached').  S->memo then has a
+** slot for every node id, for the walk's per-node values: stale until the
+** walk writes it, never cleared.  The list, the stamps and 'memo' last until
+** the next walk: a loop that calls something that walks must copy them.
+** Costs what the expression costs, not what the context holds.  Returns
+** SLOPE_OK or SLOPE_ERRMEM. */
 int sx_reach(slope_ctx *S, sx_id e);
+/* The same for the nodes reachable from any of 'roots'. */
+int sx_reach_all(slope_ctx *S, const sx_id *roots, uint32_t nroots);
+static inline int sx_reached(const slope_ctx *S, sx_id id) { return (S->mark[id] | 1u) == S->epoch + 1; }
+/* A second stamp a walk may give its visited nodes (diff: 'var' is below);
+** such nodes still count as reached. */
+static inline void sx_stamp2(slope_ctx *S, sx_id id) { S->mark[id] = S->epoch + 1; }
+static inline int sx_stamped2(const slope_ctx *S, sx_id id) { return S->mark[id] == S->epoch + 1; }
+/* Nodes in use: the bound for arrays indexed by node id is S->nnodes. */
+static inline int sx_live(const slope_ctx *S, sx_id e) {
+  return e != SX_NIL && e < S->nnodes && S->nodes[e].kind != SX_FREE;
+}
 
 /* ---- transformations ---- */
 sx_id sx_diff(slope_ctx *S, sx_id e, sx_id var);

@@ -273,6 +273,6 @@ static void l_expr(const slope_ctx *S, sx_id e, sx_buf *b) {
 }
 
 void sx_print_latex(const slope_ctx *S, sx_id e, sx_buf *b) {
-  if (e == SX_NIL || e >= S->nnodes) { sx_buf_puts(b, "\\mathrm{nil}"); return; }
+  if (!sx_live(S, e)) { sx_buf_puts(b, "\\mathrm{nil}"); return; }
   l_expr(S, e, b);
 }

@@ -10,11 +10,19 @@
 
 /* ---- Expr values ------------------------------------------------------------- */
 
+/* An Expr keeps its node until its __gc, so 'slope_collect_step' may run at
+** the start of a binding function (before any node id is in a C local). */
 void ls_push_expr(lua_State *L, slope_ctx *S, slope_expr e) {
   if (!e) ls_raise(L, S);
   slope_expr *u = lua_newuserdatauv(L, sizeof *u, 0);
   *u = e;
+  slope_keep(S, e);
   luaL_setmetatable(L, LS_EXPR);
+}
+
+static int m_gc(lua_State *L) {
+  slope_release(ls_ctx(L), *(slope_expr *)lua_touserdata(L, 1));
+  return 0;
 }
 
 slope_expr ls_to_expr(lua_State *L, slope_ctx *S, int idx) {
@@ -50,6 +58,7 @@ static const char *check_varname(lua_State *L, slope_ctx *S, int idx) {
 
 static int l_expr(lua_State *L) {
   slope_ctx *S = ls_ctx(L);
+  slope_collect_step(S);
   if (luaL_testudata(L, 1, LS_EXPR) || lua_type(L, 1) == LUA_TNUMBER) {
     ls_push_expr(L, S, ls_check_expr(L, S, 1));
     return 1;
@@ -118,6 +127,7 @@ static slope_expr operand(lua_State *L, slope_ctx *S, int idx, const char *op) {
 #define ARITH(cname, op, fn) \
   static int cname(lua_State *L) { \
     slope_ctx *S = ls_ctx(L); \
+    slope_collect_step(S); \
     slope_expr a = operand(L, S, 1, op), b = operand(L, S, 2, op); \
     ls_push_expr(L, S, fn(S, a, b)); \
     return 1; \
@@ -385,7 +395,7 @@ void ls_open_expr(lua_State *L, slope_ctx *S) {
   static const luaL_Reg meta[] = {
     {"__add", m_add}, {"__sub", m_sub}, {"__mul", m_mul}, {"__div", m_div},
     {"__pow", m_pow}, {"__unm", m_unm}, {"__eq", m_eq}, {"__tostring", m_tostring},
-    {"__concat", m_concat}, {NULL, NULL}
+    {"__concat", m_concat}, {"__gc", m_gc}, {NULL, NULL}
   };
   static const luaL_Reg methods[] = {
     {"diff", m_diff}, {"grad", m_grad}, {"hessian", m_hessian}, {"vars", m_vars},

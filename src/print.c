@@ -263,66 +263,79 @@ static double text_length(const slope_ctx *S, sx_id id, const double *len) {
 }
 
 /*
-** Number the shared subexpressions of 'e' worth a binding, in id order (so a
-** binding's own bindings come first): used at least twice, not a number or
-** a name, and at least LET_MIN characters with its own bindings in place.
-** Returns how many.
+** Number the shared subexpressions of 'e' worth a binding, in the order
+** 'sx_reach' lists them (so a binding's own bindings come first): used at
+** least twice, not a number or a name, and at least LET_MIN characters with
+** its own bindings in place.  'list' holds the 'n' nodes below 'e', 'e'
+** last; the other arrays are by node id.  Returns how many.
 */
-static uint32_t choose_lets(const slope_ctx *S, sx_id e, uint32_t *let, uint32_t *uses, double *len) {
-  memset(uses, 0, (size_t)(e + 1) * sizeof *uses);
+static uint32_t choose_lets(const slope_ctx *S, sx_id e, const sx_id *list, uint32_t n,
+                            uint32_t *let, uint32_t *uses, double *len) {
+  for (uint32_t j = 0; j < n; j++) uses[list[j]] = 0;
   uses[e] = 1;
-  for (sx_id id = e; id > 0; id--)   /* uses by reachable parents: children are older */
+  for (uint32_t j = n; j-- > 0;) {   /* uses by reachable parents: parents come later */
+    sx_id id = list[j];
     if (uses[id] && sx_kind(S, id) != SX_VAR)
       for (uint32_t i = 0; i < sx_nkids(S, id); i++) uses[sx_kid(S, id, i)]++;
-  uint32_t n = 0;
-  for (sx_id id = 1; id <= e; id++) {
+  }
+  uint32_t nlets = 0;
+  for (uint32_t j = 0; j < n; j++) {
+    sx_id id = list[j];
     let[id] = 0;
-    if (!uses[id]) continue;
     len[id] = text_length(S, id, len);
     int k = sx_kind(S, id);
     if (id != e && uses[id] >= 2 && k != SX_NUM && k != SX_VAR && len[id] >= LET_MIN) {
-      let[id] = ++n;
+      let[id] = ++nlets;
       len[id] = 4;   /* its name, where it is used */
     }
   }
-  return n;
+  return nlets;
 }
 
 /* "_", or more underscores when a variable of 'e' could meet a binding's name. */
-static void let_prefix(const slope_ctx *S, sx_id e, const uint32_t *uses, char *prefix, size_t cap) {
+static void let_prefix(const slope_ctx *S, const sx_id *list, uint32_t n, char *prefix, size_t cap) {
   snprintf(prefix, cap, "_");
   for (int clash = 1; clash && strlen(prefix) + 2 < cap;) {
     clash = 0;
-    size_t n = strlen(prefix);
-    for (sx_id id = 1; id <= e && !clash; id++) {
-      const char *name = uses[id] && sx_kind(S, id) == SX_VAR ? sx_name(S, id) : NULL;
-      clash = name && strncmp(name, prefix, n) == 0 && name[n] >= '0' && name[n] <= '9';
+    size_t len = strlen(prefix);
+    for (uint32_t j = 0; j < n && !clash; j++) {
+      const char *name = sx_kind(S, list[j]) == SX_VAR ? sx_name(S, list[j]) : NULL;
+      clash = name && strncmp(name, prefix, len) == 0 && name[len] >= '0' && name[len] <= '9';
     }
     if (clash) strcat(prefix, "_");
   }
 }
 
 /* 'e' with its shared subexpressions as bindings: "_1 = ...; _2 = ...; e". */
-static void print_with_lets(printer *P, sx_id e) {
-  const slope_ctx *S = P->S;
+static void print_with_lets(printer *P, slope_ctx *S, sx_id e) {
   sx_buf *b = P->b;
-  uint32_t *let = malloc((size_t)(e + 1) * sizeof *let), *uses = malloc((size_t)(e + 1) * sizeof *uses);
-  double *len = malloc((size_t)(e + 1) * sizeof *len);
+  int failed = sx_failed(S);
+  if (sx_reach(S, e) != SLOPE_OK) {   /* reported as the text's out of memory */
+    if (!failed) slope_clear_error(S);
+    b->oom = SX_BUF_OOM;
+    return;
+  }
+  uint32_t n = S->norder;
+  size_t ids = S->nnodes;   /* by node id: only the listed nodes are used */
+  sx_id *list = malloc((size_t)n * sizeof *list);
+  uint32_t *let = malloc(ids * sizeof *let), *uses = malloc(ids * sizeof *uses);
+  double *len = malloc(ids * sizeof *len);
   char prefix[16];
-  if (!let || !uses || !len) b->oom = SX_BUF_OOM;
-  else if (choose_lets(S, e, let, uses, len)) {
-    let_prefix(S, e, uses, prefix, sizeof prefix);
+  if (!list || !let || !uses || !len) b->oom = SX_BUF_OOM;
+  else if (memcpy(list, S->order, (size_t)n * sizeof *list), choose_lets(S, e, list, n, let, uses, len)) {
+    let_prefix(S, list, n, prefix, sizeof prefix);
     P->let = let;
     P->prefix = prefix;
-    for (sx_id id = 1; id < e && !b->oom; id++) {
-      if (!let[id]) continue;
-      sx_buf_printf(b, "%s%u = ", prefix, (unsigned)let[id]);
-      p_node(P, id);
+    for (uint32_t j = 0; j + 1 < n && !b->oom; j++) {   /* e is last */
+      if (!let[list[j]]) continue;
+      sx_buf_printf(b, "%s%u = ", prefix, (unsigned)let[list[j]]);
+      p_node(P, list[j]);
       sx_buf_puts(b, "; ");
     }
   }
   if (!b->oom) p_expr(P, e);
   P->let = NULL;
+  free(list);
   free(let);
   free(uses);
   free(len);
@@ -331,7 +344,7 @@ static void print_with_lets(printer *P, sx_id e) {
 /* Plain text first, which costs only its length; past LET_TEXT characters
 ** it starts again with bindings, which costs a walk of the DAG. */
 void sx_print(const slope_ctx *S, sx_id e, sx_buf *b) {
-  if (e == SX_NIL || e >= S->nnodes) { sx_buf_puts(b, "nil"); return; }
+  if (!sx_live(S, e)) { sx_buf_puts(b, "nil"); return; }
   size_t start = b->n;
   printer P = {S, b, NULL, NULL, start + LET_TEXT < SX_MAX_TEXT ? start + LET_TEXT : SX_MAX_TEXT};
   p_expr(&P, e);
@@ -340,5 +353,6 @@ void sx_print(const slope_ctx *S, sx_id e, sx_buf *b) {
   b->n = start;
   b->p[start] = '\0';
   P.limit = SX_MAX_TEXT;
-  print_with_lets(&P, e);
+  /* the walk changes only the context's scratch (marks and lists), not what it means */
+  print_with_lets(&P, (slope_ctx *)S, e);
 }

@@ -78,6 +78,7 @@ slope_problem *slope_problem_new(slope_ctx *S, slope_expr f, const char *const *
   slope_problem *p = alloc_problem(S, nparams, params, x0);
   if (!p) return NULL;
   p->f = f;
+  slope_keep(S, f);   /* newton differentiates it again, and explain walks it, after collections */
   p->data = data;
   if (!(p->tape = compile(p, f))) {
     slope_problem_free(p);
@@ -129,6 +130,7 @@ slope_problem *slope_problem_callback_rows(slope_ctx *S, int nparams, const char
 
 void slope_problem_free(slope_problem *p) {
   if (!p) return;
+  slope_release(p->S, p->f);
   slope_tape_free(p->tape);
   if (p->hess) for (int i = 0; i < p->n; i++) slope_tape_free(p->hess[i]);
   free(p->hess);

@@ -12,7 +12,7 @@ struct slope_problem {
   int n;
   char **names;            /* parameter names (owned copies) */
   double *x;               /* current point */
-  slope_expr f;            /* the objective, when compiled */
+  slope_expr f;            /* the objective, when compiled (kept: slope_keep) */
   slope_tape *tape;        /* value and gradient; NULL for host callbacks */
   slope_tape **hess;       /* per-component gradient tapes, built for newton */
   slope_objective host;    /* host callbacks when there is no tape */

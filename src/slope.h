@@ -196,6 +196,32 @@ const char *slope_latex(slope_ctx *S, slope_expr e);
 const char *slope_ccode(slope_ctx *S, slope_expr e, const char *name,
                         const char *const *params, int nparams);
 
+/* ---- reclaiming nodes: long sessions ------------------------------------ */
+
+/* Nodes are never reclaimed behind your back: without calls to
+** 'slope_collect' every handle stays valid until 'slope_free'.  A host that
+** builds expressions in a loop for a long time calls 'slope_collect' now
+** and then; then every handle it holds across that call must be kept.
+** Problems keep their objective themselves; tapes need nothing once compiled.
+** A kept handle never changes; a reclaimed one is reused for a new node, so
+** a handle that was not kept names another expression, or none, afterwards.
+**   slope_keep(S, f);  ...build and drop...;  slope_collect(S);  (f is intact) */
+/* Count one more holder of 'e' (and so of everything below it). */
+void slope_keep(slope_ctx *S, slope_expr e);
+/* Drop one 'slope_keep' of 'e'; a node nothing keeps is reclaimed by the
+** next 'slope_collect' unless a kept node uses it. */
+void slope_release(slope_ctx *S, slope_expr e);
+/* Reclaim every node no kept handle reaches, except variables (their names,
+** borrowed from 'slope_vars', stay valid); returns how many were freed.
+** Costs what the context holds. */
+size_t slope_collect(slope_ctx *S);
+/* 'slope_collect' when the nodes in use passed twice what the last
+** collection left (and 65536): amortised cost per node built stays small.
+** For hosts that keep every handle they hold, like the Lua binding. */
+size_t slope_collect_step(slope_ctx *S);
+/* Nodes in use in the context. */
+size_t slope_nodes(const slope_ctx *S);
+
 /* ---- compiled tapes ----------------------------------------------------- */
 
 typedef struct slope_tape slope_tape;

@@ -3,9 +3,9 @@
 **
 ** 'classify' puts every reachable node in a section (pre, row or post) and
 ** reports misplaced columns, unknown names and nested reductions.  'lower'
-** walks the nodes in id order (children first) and emits instructions: n-ary
-** sums and products become chains, a term -1*t becomes SUB, a factor b^-1
-** becomes DIV, numeric powers become SQR, SQRT, RECIP, POWI or POWK, and the
+** walks the nodes in the order sx_reach lists them (children first) and
+** emits instructions: n-ary sums and products become chains, a term -1*t
+** becomes SUB, a factor b^-1 becomes DIV, numeric powers become SQR, SQRT, RECIP, POWI or POWK, and the
 ** row-independent operands of a row sum or product are combined once per
 ** call in 'pre' instead of once per row.  Lowering is greedy, so 'prune'
 ** drops what nobody reads; 'fuse' merges a few common pairs into one
@@ -33,7 +33,9 @@ typedef struct build {
   const char *const *params, *const *cols;
   int np, nc;
   sx_id root;
-  uint8_t *reach, *cls;      /* per node id */
+  sx_id *ids;                /* the nodes reachable from root, children first */
+  uint32_t nids;
+  uint8_t *cls;              /* per node id (sized to the store, set before read) */
   uint32_t *reg;             /* per node id: its register (RB for row) */
   sx_id *colvar;             /* per node id: a column a row node reads */
   insvec sec[3];             /* pre, row, post */
@@ -129,11 +131,11 @@ static int unknown_name(build *b, const char *name) {
 */
 static int classify(build *b) {
   slope_ctx *S = b->S;
-  for (sx_id id = 1; id <= b->root; id++)
-    if (b->reach[id] && sx_kind(S, id) == SX_VAR && lookup(b, sx_name(S, id)) < 0)
-      return unknown_name(b, sx_name(S, id));
-  for (sx_id id = 1; id <= b->root; id++) {
-    if (!b->reach[id]) continue;
+  for (uint32_t j = 0; j < b->nids; j++)
+    if (sx_kind(S, b->ids[j]) == SX_VAR && lookup(b, sx_name(S, b->ids[j])) < 0)
+      return unknown_name(b, sx_name(S, b->ids[j]));
+  for (uint32_t j = 0; j < b->nids; j++) {
+    sx_id id = b->ids[j];
     int k = sx_kind(S, id), c = PRE;
     b->colvar[id] = 0;
     if (k == SX_VAR) {
@@ -792,7 +794,7 @@ static int check_names(slope_ctx *S, const char *const *params, int np,
 }
 
 static void build_free(build *b) {
-  free(b->reach);
+  free(b->ids);
   free(b->cls);
   free(b->reg);
   free(b->colvar);
@@ -804,20 +806,21 @@ static void build_free(build *b) {
 
 static int compile(build *b, slope_tape *T) {
   slope_ctx *S = b->S;
-  size_t n = (size_t)b->root + 1;
-  b->reach = malloc(n);
+  int rc = sx_reach(S, b->root);
+  if (rc != SLOPE_OK) return rc;
+  size_t n = S->nnodes;   /* per node id arrays: only the reached entries are used */
+  b->nids = S->norder;
+  b->ids = malloc((size_t)b->nids * sizeof *b->ids);
   b->cls = malloc(n);
   b->reg = malloc(n * sizeof *b->reg);
   b->colvar = malloc(n * sizeof *b->colvar);
-  if (!b->reach || !b->cls || !b->reg || !b->colvar) return oom(b);
-  int rc = sx_reach(S, b->root);
-  if (rc != SLOPE_OK) return rc;
-  for (sx_id id = 0; id <= b->root; id++) b->reach[id] = S->memo[id] != 0;
+  if (!b->ids || !b->cls || !b->reg || !b->colvar) return oom(b);
+  memcpy(b->ids, S->order, (size_t)b->nids * sizeof *b->ids);   /* lowering may walk */
   if ((rc = classify(b)) != SLOPE_OK) return rc;
   /* parameters are registers [0, np), then the row count */
   for (int i = 0; i <= b->np; i++) new_sreg(b);
-  for (sx_id id = 1; id <= b->root && !sx_failed(S); id++)
-    if (b->reach[id]) b->reg[id] = lower_node(b, id);
+  for (uint32_t j = 0; j < b->nids && !sx_failed(S); j++)
+    b->reg[b->ids[j]] = lower_node(b, b->ids[j]);
   if (sx_failed(S)) return S->errcode;
   /* prune, fuse pairs, prune what fusion left dead */
   if ((rc = prune(b)) != SLOPE_OK || (rc = fuse(b)) != SLOPE_OK || (rc = prune(b)) != SLOPE_OK)
@@ -829,7 +832,7 @@ slope_tape *slope_compile(slope_ctx *S, slope_expr e, const char *const *params,
                           const char *const *cols, int ncols) {
   SX_ENTER(S, NULL);
   if (e == SX_NIL) return sx_failed_arg(S), NULL;
-  SX_MISUSE_IF(S, e >= S->nnodes, NULL, "%u is not an expression (not a node of this context)", (unsigned)e);
+  SX_MISUSE_IF(S, !sx_live(S, e), NULL, "%u is not an expression (not a node of this context)", (unsigned)e);
   if (check_names(S, params, nparams, cols, ncols) != SLOPE_OK) return NULL;
   slope_tape *T = calloc(1, sizeof *T);
   if (!T) return sx_error(S, SLOPE_ERRMEM, "out of memory"), NULL;

@@ -214,6 +214,14 @@ static void test_null_object(void) {
   SAFE(slope_optim_step(NULL, v, 0, v, NULL, NULL, NULL) == SLOPE_ERRMISUSE && v[0] == 1, "slope_optim_step");
   SAFE(slope_optim_evals(NULL) == 0, "slope_optim_evals");
   SAFE(slope_optim_done(NULL) == NULL, "slope_optim_done");
+  /* reclamation: no context, nothing to keep or collect */
+  slope_keep(NULL, 1);
+  slope_release(NULL, 1);
+  SAFE(1, "slope_keep");
+  SAFE(1, "slope_release");
+  SAFE(slope_collect(NULL) == 0 && slope_collect_step(NULL) == 0 && slope_nodes(NULL) == 0, "slope_collect");
+  cover("slope_collect_step");
+  cover("slope_nodes");
   SAFE(slope_optim_set_bounds(NULL, v, v) == SLOPE_ERRMISUSE, "slope_optim_set_bounds");
   SAFE(slope_data_wrap(NULL, (const char *[]){"x"}, (const double *[]){v}, 1, 2) == NULL, "slope_data_wrap");
   SAFE(slope_problem_callback_rows(NULL, 1, NULL, v, 2, NULL, NULL) == NULL, "slope_problem_callback_rows");

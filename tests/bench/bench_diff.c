@@ -8,6 +8,10 @@
 ** 'slope_diff', so no derivative node can be found already interned from an
 ** earlier repetition.  The derivatives are checked against central finite
 ** differences of the expression, so the time is that of a correct answer.
+**
+** Then a long session: Rosenbrock's gradient (differentiate, compile, run)
+** in a fresh context and in one that holds 1,000 other 100-term sums.  A
+** walk costs what its expression costs, so the ratio should be about 1.
 */
 #include <math.h>
 #include <stdio.h>
@@ -70,6 +74,48 @@ static double fd_error(slope_ctx *S, slope_expr e, slope_expr d, int k) {
   return fabs(dv - (hi - lo) / (2 * h)) / (fabs(dv) > 1 ? fabs(dv) : 1);
 }
 
+/* Differentiate and compile Rosenbrock's function, and return the gradient's
+** first entry at (-1.2, 1), or NAN on an error. */
+static double rosenbrock_grad(slope_ctx *S) {
+  static const char *const xy[] = {"x", "y"};
+  static const char src[] = "100*(y - x^2)^2 + (1 - x)^2";
+  slope_expr f = slope_parse(S, src, sizeof src - 1);
+  slope_expr g[2] = {slope_diff(S, f, "x"), slope_diff(S, f, "y")};
+  slope_tape *T = g[0] && g[1] ? slope_compile(S, f, xy, 2, NULL, 0) : NULL;
+  double x[2] = {-1.2, 1}, v, grad[2] = {NAN, NAN};
+  if (!T || slope_tape_grad(T, x, NULL, 0, &v, grad) != SLOPE_OK) grad[0] = NAN;
+  slope_tape_free(T);
+  return grad[0];
+}
+
+/* 'n' sums of 100 terms c*x_j, each with constants of its own. */
+static int crowd(slope_ctx *S, int n) {
+  char name[16];
+  for (int i = 0; i < n; i++) {
+    slope_expr s = slope_num(S, i);
+    for (int j = 0; j < 100; j++) {
+      snprintf(name, sizeof name, "x%d", j);
+      s = slope_add(S, s, slope_mul(S, slope_num(S, 1 + i + 0.001 * j), slope_var(S, name)));
+    }
+    if (!s) return 0;
+  }
+  return 1;
+}
+
+/* Fresh context against a crowded one: returns 0 when a gradient is wrong. */
+static int long_session(void) {
+  slope_ctx *fresh = slope_new(), *old = slope_new();
+  if (!fresh || !old || !crowd(old, 1000)) return 0;
+  double tf, to, gf = 0, go = 0;
+  BENCH_PAIR(200, tf, gf = rosenbrock_grad(fresh), to, go = rosenbrock_grad(old));
+  printf("Rosenbrock's gradient (diff + compile + run): fresh context %.1f us, after 1,000 "
+         "100-term sums (%zu nodes) %.1f us: %.2fx (target ~1x)\n",
+         tf * 1e6, slope_nodes(old), to * 1e6, to / tf);
+  slope_free(fresh);
+  slope_free(old);
+  return fabs(gf + 215.6) < 1e-9 && go == gf;   /* -400x(y - x^2) - 2(1 - x) at (-1.2, 1) */
+}
+
 int main(void) {
   double t1 = 1e300, tg = 1e300, err = 0;
   size_t size = 0, dsize = 0, gsize[3] = {0, 0, 0};
@@ -120,6 +166,10 @@ int main(void) {
   if (size < 800 || size > 1200 || !(err <= 1e-6)) {
     fprintf(stderr, "bench_diff: the expression has %zu nodes (want ~1000) or a derivative is "
             "wrong (error %.1e)\n", size, err);
+    return 1;
+  }
+  if (!long_session()) {
+    fprintf(stderr, "bench_diff: Rosenbrock's gradient is wrong\n");
     return 1;
   }
   return 0;
