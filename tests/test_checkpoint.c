@@ -105,6 +105,8 @@ static const ccase cases[] = {
    SLOPE_NOISE_NONE, 0, 0, 0, 400, 0, 333, 0, 100, 0},
   {"newton damped", "newton", {{"lr", {0.5}, 1}}, NULL, NULL, SLOPE_NOISE_NONE, 0, 0, 0, 20, 0, 13, 0, 5, 0},
   {"adamw, batches", "adamw", {{"lr", {0.05}, 1}}, NULL, NULL, SLOPE_NOISE_NONE, 1, 16, 1, 60, 0, 37, 1, 9, 0},
+  {"nelder_mead, stops by its xatol and fatol", "nelder_mead", {{"xatol", {1e-3}, 1}, {"fatol", {1e-3}, 1}},
+   NULL, NULL, SLOPE_NOISE_NONE, 0, 0, 0, 200, 0, 41, 0, 8, 0},
 };
 
 static slope_schedule *make_schedule(const ccase *c, long total) {
@@ -512,7 +514,7 @@ static void test_broken(const slope_data *d) {
     CHECK(slope_checkpoint_optim(S, bad, NULL) == NULL);
     char want[400];
     snprintf(want, sizeof want, "checkpoint '%s': unknown optimizer 'asgx' (known: sgd, adam, adamw, rmsprop, "
-             "adagrad, adadelta, adamax, nadam, radam, rprop, asgd, lbfgs, newton, anneal)", bad);
+             "adagrad, adadelta, adamax, nadam, radam, rprop, asgd, lbfgs, newton, anneal, nelder_mead)", bad);
     CHECK_STR(slope_error_get(S).message, want);
     slope_clear_error(S);
     kind[3] = 'd';
