@@ -9,12 +9,16 @@
 ** printed), stop as converged after as many steps as SciPy made callbacks
 ** (or reach the step limit where SciPy reached maxiter), with SciPy's nfev
 ** value-only evaluations and its final f.  Maximizing -f goes through the
-** same points.  Then the step itself: its evaluations, the stopping rule,
-** a fresh simplex when x is moved, bounds, hyperparameters and errors.
+** same points.  A run resumed from a checkpoint continues bit for bit, and
+** one given only the point does not (the simplex is the state).  Then the
+** step itself: its evaluations, the stopping rule, a fresh simplex when x
+** is moved, bounds, hyperparameters and errors.
 */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "slope.h"
@@ -136,6 +140,116 @@ static void test_scipy(slope_ctx *S) {
     run_case(S, &nm_cases[k], -1);   /* maximize -f: the same points */
   }
   printf("nelder_mead: largest deviation from SciPy %.3g (relative, floor 1)\n", max_dev);
+}
+
+/* ---- checkpoints ------------------------------------------------------------ */
+
+typedef struct nm_run {
+  fn_ud u;
+  slope_problem *p;
+  slope_optim *o;
+  slope_run_opts opts;
+  slope_result r;
+  slope_trace *t;
+} nm_run;
+
+/* A run of 'steps' steps on the 5-D weighted problem, f times 'sign'. */
+static void nm_run_start(slope_ctx *S, nm_run *R, double sign, long steps) {
+  static const double x0[5] = {0.5, -1, 2, 0, 3};
+  R->u = (fn_ud){NM_WEIGHTED, 5, sign, 0};
+  R->p = slope_problem_callback(S, 5, NULL, x0, (slope_objective){fg_cb, NULL, &R->u});
+  /* seeds the problem's generator: a callback problem's is all zero until
+  ** then, which a checkpoint reader takes for a corrupt file */
+  CHECK_INT(slope_problem_batch(R->p, 0, 0, 0), SLOPE_OK);
+  R->o = slope_optim_new(S, "nelder_mead", 5);
+  CHECK_INT(set1(R->o, "adaptive", 1), SLOPE_OK);
+  slope_run_defaults(&R->opts);
+  R->opts.steps = steps;
+  R->opts.maximize = sign < 0;
+  R->t = NULL;
+}
+
+static int nm_run_go(nm_run *R) { return slope_run(R->p, R->o, &R->opts, &R->r, &R->t); }
+
+static void nm_run_end(nm_run *R) {
+  slope_trace_free(R->t);
+  slope_optim_free(R->o);
+  slope_problem_free(R->p);
+}
+
+/* Trace row k of R as raw doubles: f and x. */
+static void raw_row(const nm_run *R, size_t k, double *out) {
+  CHECK_INT(slope_trace_row(R->t, k, NULL, out, NULL, NULL, out + 1), SLOPE_OK);
+}
+
+static void test_checkpoints(slope_ctx *S) {
+  char dir[] = "/tmp/slope_nm_XXXXXX", ck[64];
+  if (!CHECK(mkdtemp(dir) != NULL)) return;
+  snprintf(ck, sizeof ck, "%s/nm.ck", dir);
+  for (double sign = 1; sign >= -1; sign -= 2) {
+    nm_run a, b, r, q;
+    nm_run_start(S, &a, sign, 120);   /* uninterrupted */
+    CHECK_INT(nm_run_go(&a), SLOPE_OK);
+    nm_run_start(S, &b, sign, 77);    /* checkpoints every 10 steps: the last at 70 */
+    b.opts.checkpoint_path = ck;
+    b.opts.checkpoint_every = 10;
+    CHECK_INT(nm_run_go(&b), SLOPE_OK);
+    nm_run_start(S, &r, sign, 120);   /* resumed at 70, with a default optimizer */
+    CHECK_INT(set1(r.o, "adaptive", 0), SLOPE_OK);
+    r.opts.resume_path = ck;
+    CHECK_INT(nm_run_go(&r), SLOPE_OK);
+    CHECK(memcmp(slope_problem_x(a.p), slope_problem_x(r.p), 5 * sizeof(double)) == 0);
+    CHECK(memcmp(&a.r.f, &r.r.f, sizeof a.r.f) == 0);
+    CHECK_INT(r.r.steps, a.r.steps);
+    CHECK_INT(r.r.status, a.r.status);
+    int same = r.t && a.t && slope_trace_rows(r.t) == slope_trace_rows(a.t) - 70;
+    for (size_t k = 0; same && k < slope_trace_rows(r.t); k++) {
+      double u[6], v[6];
+      raw_row(&a, 70 + k, u);
+      raw_row(&r, k, v);
+      same = memcmp(u, v, sizeof u) == 0;
+    }
+    CHECK(same);
+    /* the point alone: a fresh simplex there, another trajectory */
+    nm_run_start(S, &q, sign, 50);
+    CHECK_INT(slope_checkpoint_load(S, ck, q.p, NULL), SLOPE_OK);
+    CHECK_INT(nm_run_go(&q), SLOPE_OK);
+    CHECK(memcmp(slope_problem_x(a.p), slope_problem_x(q.p), 5 * sizeof(double)) != 0);
+    nm_run_end(&a);
+    nm_run_end(&b);
+    nm_run_end(&r);
+    nm_run_end(&q);
+  }
+  /* an optimizer saved between steps, and one saved before its first step */
+  fn_ud u = {NM_ROSEN, 2, 1, 0};
+  slope_objective obj = {fg_cb, NULL, &u};
+  slope_optim *o = slope_optim_new(S, "nelder_mead", 2);
+  CHECK_INT(slope_checkpoint_save(S, ck, NULL, o), SLOPE_OK);
+  slope_optim *unborn = slope_checkpoint_optim(S, ck, NULL);
+  double x[2] = {-1.2, 1}, y[2], z[2] = {-1.2, 1}, x1[2];
+  long first = 0;
+  for (int k = 0; k < 7; k++) {
+    CHECK_INT(slope_optim_step(o, x, 0, NULL, NULL, &obj, NULL), SLOPE_OK);
+    if (k == 0) { first = slope_optim_evals(o); memcpy(x1, x, sizeof x1); }
+  }
+  CHECK_INT(slope_checkpoint_save(S, ck, NULL, o), SLOPE_OK);
+  slope_optim *back = slope_checkpoint_optim(S, ck, NULL);
+  memcpy(y, x, sizeof y);
+  for (int k = 0; k < 20; k++) {
+    CHECK_INT(slope_optim_step(o, x, 0, NULL, NULL, &obj, NULL), SLOPE_OK);
+    CHECK_INT(slope_optim_step(back, y, 0, NULL, NULL, &obj, NULL), SLOPE_OK);
+    CHECK_INT(slope_optim_evals(back), slope_optim_evals(o));
+  }
+  CHECK(memcmp(x, y, sizeof x) == 0);
+  /* saved with no simplex: it builds one, as a fresh optimizer does */
+  CHECK_INT(slope_optim_step(unborn, z, 0, NULL, NULL, &obj, NULL), SLOPE_OK);
+  CHECK_INT(slope_optim_evals(unborn), first);
+  CHECK(memcmp(z, x1, sizeof z) == 0);
+  slope_optim_free(unborn);
+  slope_optim_free(back);
+  slope_optim_free(o);
+  unlink(ck);
+  rmdir(dir);
 }
 
 /* ---- the step -------------------------------------------------------------- */
@@ -274,6 +388,7 @@ static void test_failure(slope_ctx *S) {
 int main(void) {
   slope_ctx *S = slope_new();
   test_scipy(S);
+  test_checkpoints(S);
   test_first_step(S);
   test_tolerances(S);
   test_moved(S);
