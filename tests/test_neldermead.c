@@ -4,7 +4,9 @@
 ** Each case of ref/neldermead_ref.h (made by ref/gen_neldermead.py) holds
 ** the point SciPy's callback received after every iteration of
 ** minimize(method='Nelder-Mead'), plain, adaptive and bounded, on problems
-** where ties decide the order of the vertices too.  slope_run must record
+** where ties decide the order of the vertices too: through NumPy's
+** insertion sort (up to 16 vertices), its quicksort (17-D) and, on values
+** made to defeat the quicksort, its heapsort (39-D).  slope_run must record
 ** the same points in its trace rows (to 1e-12; the largest deviation is
 ** printed), stop as converged after as many steps as SciPy made callbacks
 ** (or reach the step limit where SciPy reached maxiter), with SciPy's nfev
@@ -66,6 +68,12 @@ static int fg_cb(void *ud, const double *x, double *f, double *g) {
   switch (u->fn) {
     case NM_ROSEN: *f = rosen(x, g); break;
     case NM_HIMMELBLAU: *f = himmelblau(x, g); break;
+    case NM_TABLE:   /* the generator's table, then the sphere */
+      if (!g && u->values <= (long)(sizeof nm_table / sizeof *nm_table)) {
+        *f = nm_table[u->values - 1];
+        break;
+      }
+      /* fall through */
     default: *f = weighted(x, g, u->n, u->fn == NM_WEIGHTED);
   }
   *f *= u->sign;
@@ -113,7 +121,7 @@ static void run_case(slope_ctx *S, const nm_case *c, double sign) {
   int n = c->n, bad = 0;
   CHECK(t && slope_trace_rows(t) == (size_t)c->iterations + 1);
   if (t) {
-    double x[32];
+    double x[64];
     for (int k = 0; k <= c->iterations && (size_t)k < slope_trace_rows(t); k++) {
       long step = -1;
       CHECK_INT(slope_trace_row(t, (size_t)k, &step, NULL, NULL, NULL, x), SLOPE_OK);

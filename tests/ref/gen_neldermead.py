@@ -48,8 +48,26 @@ def sphere(x):
     return f
 
 
+# The values the first 40 evaluations return on the 39-D "table" case: the
+# initial simplex's values, found by McIlroy's quicksort adversary against
+# NumPy's argsort and clamped at 20 into many ties.  They drive np.argsort's
+# introsort into its heapsort, which leaves another of the tied vertices
+# last (the worst, reflected first) than a stable sort or a quicksort that
+# went on would.  Later evaluations are the sphere's, below 100: the
+# reflected point becomes the best at once.
+TABLE = [100 + v for v in (0, 20, 2, 20, 4, 20, 6, 20, 8, 20, 10, 20, 12, 20, 14, 20, 16, 20, 18, 1, 3,
+                           5, 7, 9, 11, 13, 15, 17, 19, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20)]
+table_calls = [0]
+
+
+def table(x):
+    k = table_calls[0]
+    table_calls[0] += 1
+    return float(TABLE[k]) if k < len(TABLE) else sphere(x)
+
+
 FNS = [("NM_ROSEN", rosen), ("NM_HIMMELBLAU", himmelblau), ("NM_WEIGHTED", weighted),
-       ("NM_SPHERE", sphere)]
+       ("NM_SPHERE", sphere), ("NM_TABLE", table)]
 FN_ID = {f: i for i, (_, f) in enumerate(FNS)}
 
 INF = float("inf")
@@ -68,6 +86,7 @@ CASES = [
     ("sphere 4-D (ties)", sphere, [0.0] * 4, False, None, None),
     ("sphere 17-D (ties, quicksort)", sphere, [0.0] * 17, False, None, 200),
     ("weighted 20-D adaptive", weighted, [0.5] * 20, True, None, 150),
+    ("table 39-D (ties through heapsort)", table, [1 / (i + 3) for i in range(39)], False, None, 8),
 ]
 
 
@@ -81,6 +100,7 @@ def num(v):
 
 def run(fn, x0, adaptive, bounds, maxiter):
     points = []
+    table_calls[0] = 0
     b = None if bounds is None else Bounds(bounds[0], bounds[1])
     options = {"adaptive": adaptive}
     if maxiter:
@@ -104,6 +124,7 @@ def main():
               "  double fun;\n"
               "  const double *x;      /* iterations*n: the callback's point each time */\n"
               "} nm_case;\n\n")
+    out.write("static const double nm_table[] = {%s};\n" % ", ".join(num(v) for v in TABLE))
     rows = []
     for k, (name, fn, x0, adaptive, bounds, maxiter) in enumerate(CASES):
         points, res = run(fn, x0, adaptive, bounds, maxiter)
