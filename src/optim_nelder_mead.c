@@ -237,8 +237,8 @@ static int evaluate(slope_optim *o, const slope_objective *obj, double sign, con
   return rc;
 }
 
-/* 'out = a*xbar + b*y', rounded as NumPy's '(a)*xbar - (-b)*y' (the sign of
-** a product is exact), then clipped into the box. */
+/* out = a*xbar + b*y clipped into the box: SciPy's 'a*xbar - c*y' with
+** b = -c, rounded alike (negating a product is exact). */
 static void combine(const slope_optim *o, const nm_state *M, double a, double b, const double *y, double *out) {
   for (int i = 0; i < M->n; i++) out[i] = a * M->xbar[i] + b * y[i];
   clip(o, out);
