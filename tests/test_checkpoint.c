@@ -131,6 +131,8 @@ static const ccase cases[] = {
    SLOPE_NOISE_GRADIENT, 2, 0, 0, 300, 0, 170, 1, 40, 0},
   {"host callbacks: sgd momentum, plateau, stopped by steps", "sgd", {{"lr", {5e-4}, 1}, {"momentum", {0.9}, 1}},
    NULL, "plateau", SLOPE_NOISE_GRADIENT, 2, 0, 0, 200, 0, 130, 0, 30, 0},
+  {"nelder_mead, stops by its xatol and fatol", "nelder_mead", {{"xatol", {1e-3}, 1}, {"fatol", {1e-3}, 1}},
+   NULL, NULL, SLOPE_NOISE_NONE, 0, 0, 0, 200, 0, 41, 0, 8, 0},
 };
 
 static slope_schedule *make_schedule(const ccase *c, long total) {
@@ -588,7 +590,7 @@ static void test_broken(const slope_data *d) {
     CHECK(slope_checkpoint_optim(S, bad, NULL) == NULL);
     char want[400];
     snprintf(want, sizeof want, "checkpoint '%s': unknown optimizer 'asgx' (known: sgd, adam, adamw, rmsprop, "
-             "adagrad, adadelta, adamax, nadam, radam, rprop, asgd, lbfgs, newton, anneal)", bad);
+             "adagrad, adadelta, adamax, nadam, radam, rprop, asgd, lbfgs, newton, anneal, nelder_mead)", bad);
     CHECK_STR(slope_error_get(S).message, want);
     slope_clear_error(S);
     kind[3] = 'd';
