@@ -171,8 +171,8 @@ static void hyper_tables(slope_ctx *S) {
   slope_optim_free(o);
   /* the whole registry, including the second-order and derivative-free kinds */
   const char *all[] = {"sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam",
-                       "radam", "rprop", "asgd", "lbfgs", "newton", "anneal"};
-  for (int k = 0; k < 14; k++) {
+                       "radam", "rprop", "asgd", "lbfgs", "newton", "anneal", "cmaes", "de"};
+  for (int k = 0; k < (int)(sizeof all / sizeof all[0]); k++) {
     o = slope_optim_new(S, all[k], 2);
     if (CHECK(o != NULL)) CHECK_STR(slope_optim_kind(o), all[k]);
     CHECK_INT(slope_optim_get(o, "lr", &b, 1), 1);
@@ -291,7 +291,7 @@ static void errors(slope_ctx *S) {
   CHECK_INT(slope_error_get(S).code, SLOPE_ERRNAME);
   CHECK_STR(slope_error_get(S).message,
             "unknown optimizer 'sgdm' (known: sgd, adam, adamw, rmsprop, adagrad, adadelta, adamax, "
-            "nadam, radam, rprop, asgd, lbfgs, newton, anneal)");
+            "nadam, radam, rprop, asgd, lbfgs, newton, anneal, cmaes, de)");
   slope_clear_error(S);
   CHECK(slope_optim_new(S, "adam", 0) == NULL);
   CHECK_STR(slope_error_get(S).message, "adam: the number of parameters must be >= 1, got 0");
