@@ -49,7 +49,7 @@ static const sx_hyper de_hypers[] = {
   SX_HYPER(RECOMBINATION, .name = "recombination", .n = 1, .def = {0.7}, .lo = 0, .hi = 1,
            .about = "crossover probability per parameter"),
   SX_HYPER(TOL, .name = "tol", .n = 1, .def = {0.01}, .lo = 0, .hi = HUGE_VAL,
-           .about = "converged when std(f) <= atol + tol*|mean(f)| over the population"),
+           .about = "converged when std(f) <= atol + tol*abs(mean(f)) over the population"),
   SX_HYPER(ATOL, .name = "atol", .n = 1, .def = {0}, .lo = 0, .hi = HUGE_VAL,
            .about = "absolute part of the convergence rule"),
   SX_HYPER(MAXIMIZE, .name = "maximize", .n = 1, .def = {0}, .lo = 0, .hi = 1, .is_bool = 1,
