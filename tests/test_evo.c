@@ -27,7 +27,9 @@
 ** Then what holds exactly: the same seed gives the same trajectory bit for
 ** bit; a run resumed from a checkpoint equals the uninterrupted one bit for
 ** bit; evaluation counts (lambda per generation; 2*npop, then npop for DE);
-** every evaluated point lies in the box; stopping rules set done; errors.
+** every evaluated point lies in the box; stopping rules set done; IPOP's
+** population doubling; the first generation replayed by hand; errors.  And
+** the Jacobi eigensolver behind CMA-ES against closed forms.
 */
 #include <math.h>
 #include <stdio.h>
@@ -36,6 +38,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "eigen.h"
 #include "slope.h"
 
 static slope_ctx *S;
@@ -360,6 +363,125 @@ static void test_resume(void) {
   unlink(ck);
 }
 
+/* ---- the eigensolver ------------------------------------------------------------ */
+
+/* max |A - V diag(d) V^T| and max |V^T V - I|. */
+static void eigen_errors(int n, const double *A, const double *V, const double *d, double *rec, double *orth) {
+  *rec = *orth = 0;
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < n; j++) {
+      double r = 0, o = 0;
+      for (int k = 0; k < n; k++) {
+        r += V[i * n + k] * d[k] * V[j * n + k];
+        o += V[k * n + i] * V[k * n + j];
+      }
+      *rec = fmax(*rec, fabs(r - A[i * n + j]));
+      *orth = fmax(*orth, fabs(o - (i == j)));
+    }
+}
+
+static int by_value(const void *a, const void *b) {
+  double p = *(const double *)a, q = *(const double *)b;
+  return (p > q) - (p < q);
+}
+
+static void test_eigen(void) {
+  double A[144], W[144], V[144], d[12];
+  /* the second-difference matrix tridiag(-1, 2, -1): 2 - 2 cos(k pi/(n+1)) */
+  for (int n = 1; n <= 12; n++) {
+    for (int i = 0; i < n * n; i++) A[i] = 0;
+    for (int i = 0; i < n; i++) {
+      A[i * n + i] = 2;
+      if (i + 1 < n) A[i * n + i + 1] = A[(i + 1) * n + i] = -1;
+    }
+    memcpy(W, A, sizeof A);
+    CHECK(sx_eigen_sym(n, W, V, d) >= 0);
+    qsort(d, (size_t)n, sizeof *d, by_value);
+    for (int k = 0; k < n; k++) CHECK_NEAR(d[k], 2 - 2 * cos((k + 1) * PI / (n + 1)), 1e-14);
+  }
+  /* random symmetric matrices, one with eigenvalues 1e-10 apart in scale,
+  ** and the identity (already diagonal: no sweep) */
+  slope_rng r;
+  slope_rng_seed(&r, 4);
+  for (int trial = 0; trial < 20; trial++) {
+    int n = 1 + (int)slope_rng_below(&r, 12);
+    for (int i = 0; i < n; i++)
+      for (int j = i; j < n; j++) A[i * n + j] = A[j * n + i] = slope_rng_normal(&r) * (trial == 1 && i == j ? 1e-10 : 1);
+    memcpy(W, A, sizeof A);
+    CHECK(sx_eigen_sym(n, W, V, d) >= 0);
+    double rec, orth;
+    eigen_errors(n, A, V, d, &rec, &orth);
+    CHECK(rec < 1e-13 && orth < 1e-13);
+  }
+  for (int i = 0; i < 9; i++) A[i] = i % 4 == 0;
+  CHECK_INT(sx_eigen_sym(3, A, V, d), 0);
+  CHECK(d[0] == 1 && d[1] == 1 && d[2] == 1 && V[0] == 1 && V[1] == 0);
+}
+
+/* ---- the first generation by hand, and IPOP's growth --------------------------- */
+
+/* With C = I the first generation samples x_k = x0 + sigma0 z_k, the n
+** normals of each candidate in turn; x becomes the best of them (or the
+** start, when none is better). */
+static void test_first_generation(void) {
+  int n = 5, lam = 4 + (int)floor(3 * log(5.0));
+  double x0[5] = {0.3, -0.2, 0.5, 1, -1}, x[5], best[5], fbest, sigma = 0.7;
+  memcpy(x, x0, sizeof x);
+  slope_optim *o = make("cmaes", n, "sigma0", sigma);
+  fn_ud u = {ROSENBROCK, n, 0, NULL, NULL, 0};
+  slope_objective obj = {fn_fg, NULL, &u};
+  slope_rng rng, hand;
+  slope_rng_seed(&rng, 21);
+  slope_rng_seed(&hand, 21);
+  memcpy(best, x0, sizeof best);
+  fbest = fval(ROSENBROCK, x0, n, NULL);
+  for (int k = 0; k < lam; k++) {
+    double y[5];
+    for (int i = 0; i < n; i++) y[i] = x0[i] + sigma * slope_rng_normal(&hand);
+    double f = fval(ROSENBROCK, y, n, NULL);
+    if (f < fbest) fbest = f, memcpy(best, y, sizeof best);
+  }
+  CHECK_INT(slope_optim_step(o, x, fval(ROSENBROCK, x0, n, NULL), NULL, NULL, &obj, &rng), SLOPE_OK);
+  CHECK(memcmp(x, best, sizeof x) == 0);
+  CHECK(memcmp(x, x0, sizeof x) != 0);
+  /* no other draws: the generators are in the same state */
+  CHECK(memcmp(rng.s, hand.s, sizeof rng.s) == 0 && rng.has_spare == hand.has_spare);
+  slope_optim_free(o);
+}
+
+/* On a flat f every generation meets tolfun: each restart doubles lambda
+** (10, 20, 40 for n = 10), and after the last the run is done. */
+static void test_ipop_growth(void) {
+  double x[10] = {0}, r = 2;
+  slope_optim *o = make("cmaes", 10, "restarts", r);
+  fn_ud u = {SPHERE, 10, 0, NULL, NULL, 0};
+  slope_objective obj = {fn_fg, NULL, &u};
+  slope_rng rng;
+  slope_rng_seed(&rng, 1);
+  /* sphere from its minimum with sigma0 tiny: every f-value is 0 to within tolfun */
+  double tiny = 1e-9;
+  CHECK_INT(slope_optim_set(o, "sigma0", &tiny, 1), SLOPE_OK);
+  long want[3] = {10, 20, 40};
+  for (int t = 0; t < 3; t++) {
+    CHECK(slope_optim_done(o) == NULL);
+    CHECK_INT(slope_optim_step(o, x, 0.0, NULL, NULL, &obj, &rng), SLOPE_OK);
+    CHECK_INT(slope_optim_evals(o), want[t]);
+  }
+  CHECK_STR(slope_optim_done(o), "cmaes: tolfun (recent f-values differ by less than tolfun)");
+  /* incpopsize 3 and a popsize of its own: 6, then 18 */
+  slope_optim_reset(o);
+  double three = 3, six = 6, one = 1;
+  CHECK_INT(slope_optim_set(o, "incpopsize", &three, 1), SLOPE_OK);
+  CHECK_INT(slope_optim_set(o, "popsize", &six, 1), SLOPE_OK);
+  CHECK_INT(slope_optim_set(o, "restarts", &one, 1), SLOPE_OK);
+  CHECK_INT(slope_optim_step(o, x, 0.0, NULL, NULL, &obj, &rng), SLOPE_OK);
+  CHECK_INT(slope_optim_evals(o), 6);
+  CHECK_INT(slope_optim_step(o, x, 0.0, NULL, NULL, &obj, &rng), SLOPE_OK);
+  CHECK_INT(slope_optim_evals(o), 18);
+  CHECK(slope_optim_done(o) != NULL);
+  slope_optim_free(o);
+}
+
 /* ---- counts, bounds, stopping rules, errors ------------------------------------ */
 
 static void test_counts(void) {
@@ -486,6 +608,9 @@ static void test_errors(void) {
 
 int main(void) {
   S = slope_new();
+  test_eigen();
+  test_first_generation();
+  test_ipop_growth();
   test_counts();
   test_errors();
   test_bounds();
