@@ -67,7 +67,6 @@ typedef struct traj {
   size_t rows;
   double *v;   /* rows * 5 */
   slope_result r;
-  slope_result_init(&r);
 } traj;
 
 /* Adam(lr = 0.01) on 'p', 'epochs' epochs (or 'steps' steps when epochs is 0),
