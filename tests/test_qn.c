@@ -28,8 +28,8 @@ enum { NCASES = (int)(sizeof qn_cases / sizeof qn_cases[0]), MAXN = 5 };
 
 static void rosen(const double *x, double *f, double *g) {
   double a = x[0], b = x[1], u = b - a * a;
-  *f = (1 - a) * (1 - a) + 100 * u * u;
-  g[0] = -2 * (1 - a) - 400 * a * u;
+  *f = (1 - a) * (1 - a) + 100 * (u * u);
+  g[0] = -2 * (1 - a) - (2 * a) * (200 * u);
   g[1] = 200 * u;
 }
 
