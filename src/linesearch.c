@@ -419,12 +419,7 @@ static double pairwise_sum(const double *a, int n, double ord) {
   return pairwise_sum(a, n2, ord) + pairwise_sum(a + n2, n - n2, ord);
 }
 
-const char *const sx_norm_choices[] = {"inf", "2", "1", "-inf", NULL};
-
-double sx_norm_order(double k) {
-  static const double order[] = {INFINITY, 2, 1, -INFINITY};
-  return k >= 0 && k < 4 ? order[(int)k] : INFINITY;
-}
+double sx_norm_order(double h) { return h == 0 ? INFINITY : h; }
 
 double sx_vecnorm(const double *x, int n, double ord) {
   if (isinf(ord)) {   /* np.amax / np.amin of |x|: NaN wins */

@@ -60,11 +60,10 @@ typedef struct sx_ls_result {
 int sx_line_search_wolfe12(sx_line *L, double f0, double old_f0, double derphi0, double c2,
                            sx_ls_result *r);
 
-/* The orders SciPy's 'norm' option takes that slope offers, as the choices
-** of a string hyperparameter (hyperparameter values are finite numbers, and
-** inf is the default): "inf", "2", "1", "-inf"; and the order of choice k. */
-extern const char *const sx_norm_choices[];
-double sx_norm_order(double k);
+/* The order of SciPy's 'norm' from a hyperparameter value: 0 stands for
+** SciPy's default inf (hyperparameters are finite numbers, as lbfgs's
+** max_eval = 0 stands for None); any other value is the order itself. */
+double sx_norm_order(double h);
 
 /* SciPy's 'vecnorm(x, ord)': ord inf the largest |x_i|, -inf the smallest,
 ** else sum(|x_i|^ord)^(1/ord) summed as numpy does (pairwise). */

@@ -35,8 +35,8 @@ enum { GTOL, NORM, MAXIMIZE };
 static const sx_hyper cg_hypers[] = {
   SX_HYPER(GTOL, .name = "gtol", .n = 1, .def = {1e-5}, .lo = 0, .hi = HUGE_VAL,
            .about = "stop when the gradient's norm is at most this"),
-  SX_HYPER(NORM, .name = "norm", .n = 1, .choices = sx_norm_choices, .def_choice = "inf",
-           .about = "that norm: \"inf\" (largest |g_i|), \"2\", \"1\" or \"-inf\" (smallest |g_i|)"),
+  SX_HYPER(NORM, .name = "norm", .n = 1, .def = {0}, .lo = 0, .hi = HUGE_VAL,
+           .about = "order of that norm: 0 stands for inf (the largest component), else 1, 2, ..."),
   SX_HYPER(MAXIMIZE, .name = "maximize", .n = 1, .def = {0}, .lo = 0, .hi = 1, .is_bool = 1,
            .about = "ascend: maximize f instead of minimizing it"),
   SX_HYPER_END

@@ -291,7 +291,7 @@ static void errors(slope_ctx *S) {
   CHECK_INT(slope_error_get(S).code, SLOPE_ERRNAME);
   CHECK_STR(slope_error_get(S).message,
             "unknown optimizer 'sgdm' (known: sgd, adam, adamw, rmsprop, adagrad, adadelta, adamax, "
-            "nadam, radam, rprop, asgd, lbfgs, newton, anneal)");
+            "nadam, radam, rprop, asgd, lbfgs, newton, anneal, cg, bfgs)");
   slope_clear_error(S);
   CHECK(slope_optim_new(S, "adam", 0) == NULL);
   CHECK_STR(slope_error_get(S).message, "adam: the number of parameters must be >= 1, got 0");

@@ -88,21 +88,27 @@ static slope_problem *problem_for(slope_ctx *S, const qn_case *c, fn_ud *u) {
 static slope_optim *optim_for(slope_ctx *S, const qn_case *c, int maximize) {
   slope_optim *o = slope_optim_new(S, c->kind, c->n);
   double m = maximize;
-  if (o && !CHECK(slope_optim_set(o, "maximize", &m, 1) == SLOPE_OK)) return o;
+  if (o) CHECK(slope_optim_set(o, "maximize", &m, 1) == SLOPE_OK &&
+               slope_optim_set(o, "gtol", &c->gtol, 1) == SLOPE_OK &&
+               slope_optim_set(o, "norm", &c->norm, 1) == SLOPE_OK);
   return o;
 }
 
 /* ---- agreement with SciPy ---------------------------------------------------- */
 
 /* The largest |x - x_scipy| / max(1, |x_scipy|) over every row of 't'
-** against case c's points; -1 when the row count differs. */
+** against case c's points; -1 when the row count differs.  After SciPy's
+** precision loss the run has one more row: the step that found no step
+** left x where it was. */
 static double deviation(const slope_trace *t, const qn_case *c) {
   double worst = 0, x[MAXN];
-  if (slope_trace_rows(t) != (size_t)c->nit + 1) return -1;
-  for (int k = 0; k <= c->nit; k++) {
+  int loss = c->status == 2;
+  if (slope_trace_rows(t) != (size_t)c->nit + 1 + loss) return -1;
+  for (int k = 0; k <= c->nit + loss; k++) {
     CHECK(slope_trace_row(t, (size_t)k, NULL, NULL, NULL, NULL, x) == SLOPE_OK);
+    int j = k > c->nit ? c->nit : k;   /* the last row repeats the point */
     for (int i = 0; i < c->n; i++) {
-      double ref = c->pts[k * c->n + i], d = fabs(x[i] - ref) / (fabs(ref) > 1 ? fabs(ref) : 1);
+      double ref = c->pts[j * c->n + i], d = fabs(x[i] - ref) / (fabs(ref) > 1 ? fabs(ref) : 1);
       if (!(d <= worst)) worst = d;   /* NaN counts as the worst */
     }
   }
@@ -129,8 +135,9 @@ static double run_case(slope_ctx *S, const qn_case *c, int cb, int maximize) {
     fprintf(stderr, "    %s %s (%s): %zu rows for %d iterations, deviation %g\n", c->kind, c->fn,
             cb ? "callbacks" : "expression", slope_trace_rows(t), c->nit, dev);
   CHECK_INT(r.status, SLOPE_CONVERGED);
-  CHECK_INT(r.steps, c->nit);
-  CHECK(strstr(r.message, "gtol") != NULL);
+  CHECK_INT(r.steps, c->nit + (c->status == 2));
+  if (!CHECK(strstr(r.message, c->status == 2 ? "precision loss" : "gtol") != NULL))
+    fprintf(stderr, "    %s\n", r.message);
   slope_trace_free(t);
 done:
   slope_optim_free(o);
@@ -162,6 +169,9 @@ static void test_scipy(slope_ctx *S) {
     if (d > worst_cb) worst_cb = d;
     d = run_case(S, c, 1, 1);    /* maximize -f: the same iterates */
     if (d > worst_cb) worst_cb = d;
+    /* where precision runs out, the expression's own rounding decides
+    ** which iteration finds no step (quad5's tape sums in another order) */
+    if (c->status == 2) continue;
     d = run_case(S, c, 0, 0);
     if (d > worst_expr) worst_expr = d;
   }
@@ -264,16 +274,15 @@ static void test_hypers(slope_ctx *S) {
   if (!CHECK(o && q)) return;
   double v[1];
   CHECK(slope_optim_get(o, "gtol", v, 1) == 1 && v[0] == 1e-5);
-  CHECK_STR(slope_optim_get_string(o, "norm"), "inf");
-  CHECK(slope_optim_set_string(q, "norm", "2") == SLOPE_OK);
-  CHECK_STR(slope_optim_get_string(q, "norm"), "2");
-  CHECK(slope_optim_set_string(q, "norm", "3") == SLOPE_ERRARG);
+  CHECK(slope_optim_get(o, "norm", v, 1) == 1 && v[0] == 0);   /* SciPy's inf */
   CHECK(slope_optim_get(o, "xrtol", v, 1) == 1 && v[0] == 0);
   CHECK(slope_optim_get(q, "gtol", v, 1) == 1 && v[0] == 1e-5);
   CHECK(slope_optim_get(q, "xrtol", v, 1) == -1);   /* SciPy's CG has none */
   CHECK(slope_optim_get(q, "lr", v, 1) == -1);      /* nor a learning rate */
-  v[0] = 2;
-  CHECK(slope_optim_set(o, "norm", v, 1) == SLOPE_ERRARG);   /* a choice: "2" */
+  v[0] = INFINITY;
+  CHECK(slope_optim_set(o, "norm", v, 1) == SLOPE_ERRARG);   /* written 0 */
+  v[0] = -1;
+  CHECK(slope_optim_set(o, "norm", v, 1) == SLOPE_ERRARG);
   v[0] = -1;
   CHECK(slope_optim_set(q, "gtol", v, 1) == SLOPE_ERRARG);
   CHECK_INT(slope_optim_needs("cg"), SLOPE_NEEDS_GRAD);
@@ -288,7 +297,7 @@ int main(void) {
   test_formulas();
   test_scipy(S);
   for (int k = 0; k < NCASES; k++)
-    if (qn_cases[k].nit > 10 && qn_cases[k].nit % 10) test_resume(S, &qn_cases[k]);
+    if (qn_cases[k].status == 0 && qn_cases[k].nit > 10 && qn_cases[k].nit % 10) test_resume(S, &qn_cases[k]);
   test_done_at_start(S);
   test_one_step(S);
   test_hypers(S);
