@@ -257,8 +257,7 @@ static int cubicmin(double a, double fa, double fpa, double b, double fb, double
   double d00 = pow(dc, 2), d01 = -pow(db, 2), d10 = -pow(dc, 3), d11 = pow(db, 3);
   double v0 = fb - fa - C * db, v1 = fc - fa - C * dc;
   double A = d00 * v0 + d01 * v1, B = d10 * v0 + d11 * v1;
-  if (!finite3(denom, A, B) || !finite3(d00 * v0, d01 * v1, d10 * v0) || !isfinite(d11 * v1))
-    return 0;
+  if (!finite3(denom, A, B)) return 0;   /* an overflow anywhere above ends here */
   A /= denom;
   B /= denom;
   double radical = B * B - 3 * A * C;

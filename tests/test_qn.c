@@ -6,8 +6,11 @@
 ** generator's formulas operation for operation (the same f and g bit for
 ** bit, checked at every point), and as slope expressions, whose compiled
 ** gradient may round differently.  Also: maximize (the same iterates on -f),
-** a checkpoint resumed mid-run bit for bit, the stopping rules, the line
-** search's fallback, and the hyperparameters.
+** a checkpoint resumed mid-run bit for bit, the stopping rules (gtol, and
+** SciPy's "precision loss" when the line search finds no step), and the
+** hyperparameters.  SciPy's CG on Rosenbrock from (-1.2, 1) falls back once
+** from MINPACK's search to line_search_wolfe2 (seen by wrapping SciPy's),
+** so the first case covers both searches.
 */
 #include <math.h>
 #include <stdio.h>
@@ -269,6 +272,28 @@ static void test_one_step(slope_ctx *S) {
   }
 }
 
+/* An objective that fails on its second call: the step passes the code up. */
+static int fail_second(void *ud, const double *x, double *f, double *g) {
+  fn_ud *u = ud;
+  if (u->calls == 1) return SLOPE_ERRDATA;
+  return fg_cb(ud, x, f, g);
+}
+
+static void test_error(slope_ctx *S) {
+  const char *kinds[] = {"cg", "bfgs"};
+  for (int k = 0; k < 2; k++) {
+    slope_optim *o = slope_optim_new(S, kinds[k], 2);
+    if (!CHECK(o != NULL)) continue;
+    fn_ud u = {&qn_cases[0], 1, 0};
+    slope_objective obj = {fail_second, NULL, &u};
+    double x[2] = {-1.2, 1}, f, g[2];
+    fg_cb(&u, x, &f, g);
+    CHECK_INT(slope_optim_step(o, x, f, g, NULL, &obj, NULL), SLOPE_ERRDATA);
+    CHECK(slope_optim_done(o) == NULL);
+    slope_optim_free(o);
+  }
+}
+
 static void test_hypers(slope_ctx *S) {
   slope_optim *o = slope_optim_new(S, "bfgs", 3), *q = slope_optim_new(S, "cg", 3);
   if (!CHECK(o && q)) return;
@@ -300,6 +325,7 @@ int main(void) {
     if (qn_cases[k].status == 0 && qn_cases[k].nit > 10 && qn_cases[k].nit % 10) test_resume(S, &qn_cases[k]);
   test_done_at_start(S);
   test_one_step(S);
+  test_error(S);
   test_hypers(S);
   slope_free(S);
   return check_done();
