@@ -20,7 +20,9 @@
 ** H and the f of the previous iterate (the line search's first step repeats
 ** the last decrease of f) live in 'o->extra', made on the first step, saved
 ** by save_extra for checkpoints and freed by the reset hook.  With maximize
-** f and g are negated on the way in: the state is the minimization of -f.
+** f and g are negated on the way in: the state is the minimization of -f.  SciPy's maxiter
+** (200 per parameter) is the run's step limit; c1 and c2 are fixed, as
+** SciPy 1.10 does not expose them.
 */
 #include <math.h>
 #include <stdlib.h>

@@ -19,7 +19,9 @@
 ** The state is o->state: p (n), then a flag saying p is set and the f of the
 ** previous iterate (the line search's first step repeats its decrease), so
 ** checkpoints carry it without hooks.  With maximize f and g are negated on
-** the way in: the state is the minimization of -f.
+** the way in: the state is the minimization of -f.  SciPy's maxiter
+** (200 per parameter) is the run's step limit; c1 and c2 are fixed, as
+** SciPy 1.10 does not expose them.
 */
 #include <math.h>
 #include <string.h>
