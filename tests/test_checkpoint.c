@@ -590,7 +590,7 @@ static void test_broken(const slope_data *d) {
     CHECK(slope_checkpoint_optim(S, bad, NULL) == NULL);
     char want[400];
     snprintf(want, sizeof want, "checkpoint '%s': unknown optimizer 'asgx' (known: sgd, adam, adamw, rmsprop, "
-             "adagrad, adadelta, adamax, nadam, radam, rprop, asgd, lbfgs, newton, anneal, nelder_mead, cmaes, de)", bad);
+             "adagrad, adadelta, adamax, nadam, radam, rprop, asgd, lbfgs, newton, anneal, nelder_mead, cg, bfgs, cmaes, de)", bad);
     CHECK_STR(slope_error_get(S).message, want);
     slope_clear_error(S);
     kind[3] = 'd';

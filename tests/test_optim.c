@@ -170,13 +170,14 @@ static void hyper_tables(slope_ctx *S) {
   CHECK(b == 0.9);
   slope_optim_free(o);
   /* the whole registry, including the second-order and derivative-free
-  ** kinds; nelder_mead has no learning rate (SciPy's takes none) */
+  ** kinds; SciPy's nelder_mead, cg and bfgs have no learning rate */
   const char *all[] = {"sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam",
-                       "radam", "rprop", "asgd", "lbfgs", "newton", "anneal", "nelder_mead", "cmaes", "de"};
+                       "radam", "rprop", "asgd", "lbfgs", "newton", "anneal", "nelder_mead", "cg", "bfgs", "cmaes", "de"};
   for (int k = 0; k < (int)(sizeof all / sizeof *all); k++) {
     o = slope_optim_new(S, all[k], 2);
     if (CHECK(o != NULL)) CHECK_STR(slope_optim_kind(o), all[k]);
-    CHECK_INT(slope_optim_get(o, "lr", &b, 1), strcmp(all[k], "nelder_mead") != 0 ? 1 : -1);
+    int scipy = strcmp(all[k], "nelder_mead") == 0 || strcmp(all[k], "cg") == 0 || strcmp(all[k], "bfgs") == 0;
+    CHECK_INT(slope_optim_get(o, "lr", &b, 1), scipy ? -1 : 1);
     slope_optim_free(o);
   }
 }
@@ -292,7 +293,7 @@ static void errors(slope_ctx *S) {
   CHECK_INT(slope_error_get(S).code, SLOPE_ERRNAME);
   CHECK_STR(slope_error_get(S).message,
             "unknown optimizer 'sgdm' (known: sgd, adam, adamw, rmsprop, adagrad, adadelta, adamax, "
-            "nadam, radam, rprop, asgd, lbfgs, newton, anneal, nelder_mead, cmaes, de)");
+            "nadam, radam, rprop, asgd, lbfgs, newton, anneal, nelder_mead, cg, bfgs, cmaes, de)");
   slope_clear_error(S);
   CHECK(slope_optim_new(S, "adam", 0) == NULL);
   CHECK_STR(slope_error_get(S).message, "adam: the number of parameters must be >= 1, got 0");
