@@ -419,7 +419,7 @@ static int opt_step(lua_State *L) {
   slope_problem *p = ls_check_problem(L, 2);
   slope_optim *o = ls_optimizer_for(L, S, O, slope_problem_nparams(p));
   double f;
-  if (slope_problem_step(p, o, &f) != SLOPE_OK) ls_raise(L, S);
+  if (slope_problem_step(p, o, &f) != SLOPE_OK) ls_problem_raise(L, S, 2);
   lua_pushnumber(L, f);
   return 1;
 }

@@ -16,7 +16,7 @@
 static const char *const run_options[] = {
   "optimizer", "steps", "epochs", "data", "batch", "shuffle", "seed", "schedule",
   "noise", "clip", "tol", "log", "trace", "every", "on_step", "lr", "params", "time",
-  "checkpoint", "resume", "trace_full", "log_params", NULL
+  "checkpoint", "resume", "trace_full", "log_params", "bounds", NULL
 };
 
 /* The first optimizer kind that has a hyperparameter 'name' (the one of
@@ -152,6 +152,15 @@ static ls_optimizer *run_optimizer(lua_State *L, slope_ctx *S, int opts, const c
   lua_setfield(L, -2, "lr");
   lua_call(L, 1, 1);
   return ls_check_optimizer(L, -1);
+}
+
+/* Whether the run's optimizer takes a Lua function objective (values only):
+** a given one of a derivative-free kind; the default, sgd, does not. */
+static int values_ok(lua_State *L, int opts) {
+  int ok = lua_getfield(L, opts, "optimizer") == LUA_TUSERDATA && luaL_testudata(L, -1, LS_OPTIMIZER)
+           && !(slope_optim_needs(ls_check_optimizer(L, -1)->kind) & SLOPE_NEEDS_GRAD);
+  lua_pop(L, 1);
+  return ok;
 }
 
 /* lr = number (all parameters) or { name = number } (per parameter). */
@@ -299,6 +308,50 @@ static void read_checkpoint(lua_State *L, int opts, slope_run_opts *o, const cha
                luaL_typename(L, -1));
 }
 
+/* bounds = { x = { 0, 1 }, w = { -1, math.huge } }: a box by parameter name
+** (a name not given is unbounded).  The two arrays live on the stack as long
+** as the run. */
+static void read_bounds(lua_State *L, int opts, slope_problem *p, slope_run_opts *o, const char *what) {
+  if (lua_getfield(L, opts, "bounds") == LUA_TNIL) { lua_pop(L, 1); return; }
+  ls_check_option_type(L, LUA_TTABLE, what, "bounds", "a table { x = { 0, 1 }, ... } by parameter name");
+  int t = lua_gettop(L), n = slope_problem_nparams(p);
+  double *lo = lua_newuserdatauv(L, 2 * (size_t)n * sizeof *lo, 0), *hi = lo + n;
+  const char **names = lua_newuserdatauv(L, (size_t)n * sizeof *names, 0);
+  for (int i = 0; i < n; i++) {
+    lo[i] = -HUGE_VAL;
+    hi[i] = HUGE_VAL;
+    names[i] = slope_problem_name(p, i);
+  }
+  lua_pushnil(L);
+  while (lua_next(L, t)) {
+    int i = 0;
+    const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+    if (!k) luaL_error(L, "%s: bounds must be a table by parameter name: { x = { 0, 1 } }", what);
+    while (i < n && strcmp(k, names[i]) != 0) i++;
+    if (i == n) {
+      char list[300];
+      slope_name_list(list, sizeof list, names, (size_t)n);
+      luaL_error(L, "%s: bounds names '%s', which is not a parameter (parameters: %s)%s", what, k, list,
+                 ls_hint(L, slope_suggest(k, names, (size_t)n)));
+    }
+    if (!lua_istable(L, -1) || lua_geti(L, -1, 1) != LUA_TNUMBER || lua_geti(L, -2, 2) != LUA_TNUMBER)
+      luaL_error(L, "%s: bounds.%s must be a pair of numbers { lo, hi } (-math.huge or math.huge "
+                 "leaves a side open)", what, k);
+    lo[i] = lua_tonumber(L, -2);
+    hi[i] = lua_tonumber(L, -1);
+    if (!(lo[i] <= hi[i]) || lo[i] == HUGE_VAL || hi[i] == -HUGE_VAL) {
+      char got[80];   /* lua_pushfstring has no %g */
+      snprintf(got, sizeof got, "{ %g, %g }", lo[i], hi[i]);
+      luaL_error(L, "%s: bounds.%s must have lo <= hi (and no side at the wrong infinity), got %s", what, k, got);
+    }
+    lua_pop(L, 3);
+  }
+  lua_pop(L, 1);   /* the names; the box stays on the stack */
+  lua_remove(L, t);
+  o->lower = lo;
+  o->upper = hi;
+}
+
 /* ---- results --------------------------------------------------------------- */
 
 static void push_result(lua_State *L, slope_problem *p, const slope_result *r, slope_trace *t, int names) {
@@ -309,6 +362,7 @@ static void push_result(lua_State *L, slope_problem *p, const slope_result *r, s
   lua_pushnumber(L, r->grad_norm); lua_setfield(L, -2, "grad_norm");
   lua_pushinteger(L, r->steps); lua_setfield(L, -2, "steps");
   lua_pushinteger(L, r->epochs); lua_setfield(L, -2, "epochs");
+  lua_pushinteger(L, r->nfev); lua_setfield(L, -2, "nfev");
   lua_pushstring(L, slope_status_name(r->status)); lua_setfield(L, -2, "status");
   lua_pushstring(L, r->message); lua_setfield(L, -2, "message");
   if (t) {
@@ -328,13 +382,15 @@ static int run(lua_State *L, int maximize) {
   luaL_checktype(L, 3, LUA_TTABLE);
   hyper_as_option(L, 3, what);
   ls_check_options(L, 3, what, run_options, 0);
-  slope_problem *p = ls_push_problem(L, S, 3, what);   /* owned by the Problem on the stack */
+  slope_problem *p = ls_push_problem(L, S, 3, values_ok(L, 3), what);   /* owned by the Problem on the stack */
+  int problem = lua_gettop(L);
   slope_run_opts o;
   slope_run_defaults(&o);
   o.maximize = maximize;
   read_limits(L, 3, &o, what);
   read_log_params(L, 3, p, &o, what);
   read_checkpoint(L, 3, &o, what);
+  read_bounds(L, 3, p, &o, what);
   if (o.epochs && !slope_problem_data(p)) luaL_error(L, "%s: epochs needs data (use steps)", what);
   ls_optimizer *O = run_optimizer(L, S, 3, what);
   o.lr = run_rates(L, 3, p, O, what);
@@ -354,6 +410,8 @@ static int run(lua_State *L, int maximize) {
   *o.interrupt = 0;
   slope_optim *opt = ls_optimizer_for(L, S, O, slope_problem_nparams(p));
   slope_optim_reset(opt);   /* every run starts fresh, so runs repeat exactly */
+  /* and without a box, unless this run gives one (slope_run sets it) */
+  if (slope_optim_set_bounds(opt, NULL, NULL) != SLOPE_OK) ls_raise(L, S);
   slope_result r;
   slope_trace *t = NULL;
   int rc = slope_run(p, opt, &o, &r, o.trace_every ? &t : NULL);
@@ -368,7 +426,7 @@ static int run(lua_State *L, int maximize) {
     if (cb.failed) return lua_error(L);
     ls_schedule_check_error(L, H);
     ls_schedule_check_error(L, NH);
-    ls_raise(L, S);
+    ls_problem_raise(L, S, problem);
   }
   int names = ls_push_names(L, p);
   push_result(L, p, &r, t, names);

@@ -86,6 +86,16 @@ slope_problem *slope_problem_callback(slope_ctx *S, int nparams, const char *con
   return p;
 }
 
+slope_problem *slope_problem_values(slope_ctx *S, int nparams, const char *const *names,
+                                    const double *x0, slope_objective obj) {
+  obj.hess = NULL;   /* a function known by its values has no Hessian either */
+  slope_problem *p = slope_problem_callback(S, nparams, names, x0, obj);
+  if (p) p->values_only = 1;
+  return p;
+}
+
+int slope_problem_values_only(const slope_problem *p) { return p->values_only; }
+
 slope_problem *slope_problem_callback_rows(slope_ctx *S, int nparams, const char *const *names,
                                            const double *x0, size_t nrows,
                                            int (*fg_rows)(void *ud, const double *x, const size_t *rows,
@@ -268,8 +278,9 @@ int slope_problem_step(slope_problem *p, slope_optim *o, double *f) {
                     slope_optim_nparams(o), p->n);
   if (!p->g && !(p->g = malloc((size_t)p->n * sizeof *p->g))) return sx_error(p->S, SLOPE_ERRMEM, "out of memory");
   sx_problem_next_batch(p);
-  int rc = sx_problem_eval_batch(p, p->x, f, p->g);
+  double *g = p->values_only ? NULL : p->g;   /* the optimizer refuses it if it needs one */
+  int rc = sx_problem_eval_batch(p, p->x, f, g);
   if (rc != SLOPE_OK) return rc;
   slope_objective obj = sx_problem_objective(p);
-  return slope_optim_step(o, p->x, *f, p->g, NULL, &obj, &p->rng);
+  return slope_optim_step(o, p->x, *f, g, NULL, &obj, &p->rng);
 }
