@@ -90,7 +90,9 @@ slope_problem *slope_problem_values(slope_ctx *S, int nparams, const char *const
                                     const double *x0, slope_objective obj) {
   obj.hess = NULL;   /* a function known by its values has no Hessian either */
   slope_problem *p = slope_problem_callback(S, nparams, names, x0, obj);
-  if (p) p->values_only = 1;
+  if (!p) return NULL;
+  p->values_only = 1;
+  slope_rng_seed(&p->rng, 0);   /* slope_problem_step hands it to anneal: never all zero */
   return p;
 }
 
