@@ -86,7 +86,8 @@ local docs = {
     .. "  result   r.x, r.f, r.steps, r.epochs, r.status (max_steps|converged|diverged|stopped),\n"
     .. "           r.message, r.nfev (objective evaluations), r.trace (#trace, trace[k],\n"
     .. "           trace:column \"f\", trace:csv(path))",
-  problem = "slope.problem(f, start, { data = ds, batch = 4 }) -> p, for hand-written loops:\n"
+  problem = "slope.problem(f, start, { data = ds, batch = 4, bounds = { x = { 0, 1 } } }) -> p,\n"
+    .. "for hand-written loops:\n"
     .. "  local opt = slope.optim.sgd{ lr = 0.1 }\n"
     .. "  for step = 1, 100 do local loss = opt:step(p) end   -- p.x is the current point",
   load = "opt:save(path [, p]) writes the optimizer's state (and p's point and batching);\n"

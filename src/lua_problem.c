@@ -8,6 +8,7 @@
 ** slope.gradcheck shares, calls it).
 */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lua_slope.h"
@@ -16,8 +17,9 @@
 ** uservalue 1 keeps the data set alive as long as the problem.  Uservalues
 ** 2 and 3 are the last table p.x handed out and a copy of it: a person who
 ** writes p.x.w = 5 means to move the point, so the next use of the problem
-** takes what was written into that table (see 'take_view'). */
-enum { UV_DATA = 1, UV_VIEW, UV_VIEW_COPY, UV_COUNT = UV_VIEW_COPY };
+** takes what was written into that table (see 'take_view').  Uservalue 4
+** is the box of bounds = {...} (lo[n] then hi[n]), for opt:step. */
+enum { UV_DATA = 1, UV_VIEW, UV_VIEW_COPY, UV_BOX, UV_COUNT = UV_BOX };
 typedef struct ls_problem {
   slope_problem *p;
   ls_objective fn;   /* the Lua function of a problem known by its values */
@@ -346,6 +348,48 @@ int ls_push_names(lua_State *L, slope_problem *p) {
   return lua_gettop(L);
 }
 
+/* bounds = { x = { 0, 1 }, w = { -1, math.huge } }: a box by parameter name
+** (a name not given is unbounded). */
+double *ls_push_bounds(lua_State *L, int opts, slope_problem *p, const char *what) {
+  if (lua_getfield(L, opts, "bounds") == LUA_TNIL) { lua_pop(L, 1); return NULL; }
+  ls_check_option_type(L, LUA_TTABLE, what, "bounds", "a table { x = { 0, 1 }, ... } by parameter name");
+  int t = lua_gettop(L), n = slope_problem_nparams(p);
+  double *lo = lua_newuserdatauv(L, 2 * (size_t)n * sizeof *lo, 0), *hi = lo + n;
+  const char **names = lua_newuserdatauv(L, (size_t)n * sizeof *names, 0);
+  for (int i = 0; i < n; i++) {
+    lo[i] = -HUGE_VAL;
+    hi[i] = HUGE_VAL;
+    names[i] = slope_problem_name(p, i);
+  }
+  lua_pushnil(L);
+  while (lua_next(L, t)) {
+    int i = 0;
+    const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+    if (!k) luaL_error(L, "%s: bounds must be a table by parameter name: { x = { 0, 1 } }", what);
+    while (i < n && strcmp(k, names[i]) != 0) i++;
+    if (i == n) {
+      char list[300];
+      slope_name_list(list, sizeof list, names, (size_t)n);
+      luaL_error(L, "%s: bounds names '%s', which is not a parameter (parameters: %s)%s", what, k, list,
+                 ls_hint(L, slope_suggest(k, names, (size_t)n)));
+    }
+    if (!lua_istable(L, -1) || lua_geti(L, -1, 1) != LUA_TNUMBER || lua_geti(L, -2, 2) != LUA_TNUMBER)
+      luaL_error(L, "%s: bounds.%s must be a pair of numbers { lo, hi } (-math.huge or math.huge "
+                 "leaves a side open)", what, k);
+    lo[i] = lua_tonumber(L, -2);
+    hi[i] = lua_tonumber(L, -1);
+    if (!(lo[i] <= hi[i]) || lo[i] == HUGE_VAL || hi[i] == -HUGE_VAL) {
+      char got[80];   /* lua_pushfstring has no %g */
+      snprintf(got, sizeof got, "{ %g, %g }", lo[i], hi[i]);
+      luaL_error(L, "%s: bounds.%s must have lo <= hi (and no side at the wrong infinity), got %s", what, k, got);
+    }
+    lua_pop(L, 3);
+  }
+  lua_pop(L, 1);   /* the names; the box stays on the stack */
+  lua_remove(L, t);
+  return lo;
+}
+
 /* ---- the Problem class ------------------------------------------------------------ */
 
 /* The problem userdata frees the C problem however the run ends. */
@@ -374,16 +418,37 @@ slope_problem *ls_push_problem(lua_State *L, slope_ctx *S, int opts, int values_
   return P->p;
 }
 
-/* slope.problem(f, start, { data = ds, batch = 4, shuffle = true, seed = 1, params = {...} }) */
+/* slope.problem(f, start, { data = ds, batch = 4, shuffle = true, seed = 1, params = {...},
+** bounds = {...} }) */
 static int l_problem(lua_State *L) {
   slope_ctx *S = ls_ctx(L);
   lua_settop(L, 3);
   if (lua_isnil(L, 3)) { lua_newtable(L); lua_replace(L, 3); }
-  static const char *const opts[] = {"data", "batch", "shuffle", "seed", "params", NULL};
+  static const char *const opts[] = {"data", "batch", "shuffle", "seed", "params", "bounds", NULL};
   luaL_checktype(L, 3, LUA_TTABLE);
   ls_check_options(L, 3, "problem", opts, 0);
-  ls_push_problem(L, S, 3, 1, "problem");
+  slope_problem *p = ls_push_problem(L, S, 3, 1, "problem");
+  const double *lo = ls_push_bounds(L, 3, p, "problem");
+  if (lo) {
+    int n = slope_problem_nparams(p);
+    const double *hi = lo + n, *x = slope_problem_x(p);
+    for (int i = 0; i < n; i++)
+      if (!(x[i] >= lo[i] && x[i] <= hi[i])) {
+        char got[120];   /* lua_pushfstring has no %g */
+        snprintf(got, sizeof got, "%g, outside its bounds [%g, %g]", x[i], lo[i], hi[i]);
+        luaL_error(L, "problem: the start of '%s' is %s", slope_problem_name(p, i), got);
+      }
+    lua_setiuservalue(L, -2, UV_BOX);
+  }
   return 1;
+}
+
+const double *ls_problem_box(lua_State *L, int idx) {
+  luaL_checkudata(L, idx, LS_PROBLEM);
+  lua_getiuservalue(L, idx, UV_BOX);
+  const double *lo = lua_touserdata(L, -1);   /* NULL when there is none */
+  lua_pop(L, 1);   /* the Problem keeps it alive */
+  return lo;
 }
 
 /*

@@ -308,50 +308,6 @@ static void read_checkpoint(lua_State *L, int opts, slope_run_opts *o, const cha
                luaL_typename(L, -1));
 }
 
-/* bounds = { x = { 0, 1 }, w = { -1, math.huge } }: a box by parameter name
-** (a name not given is unbounded).  The two arrays live on the stack as long
-** as the run. */
-static void read_bounds(lua_State *L, int opts, slope_problem *p, slope_run_opts *o, const char *what) {
-  if (lua_getfield(L, opts, "bounds") == LUA_TNIL) { lua_pop(L, 1); return; }
-  ls_check_option_type(L, LUA_TTABLE, what, "bounds", "a table { x = { 0, 1 }, ... } by parameter name");
-  int t = lua_gettop(L), n = slope_problem_nparams(p);
-  double *lo = lua_newuserdatauv(L, 2 * (size_t)n * sizeof *lo, 0), *hi = lo + n;
-  const char **names = lua_newuserdatauv(L, (size_t)n * sizeof *names, 0);
-  for (int i = 0; i < n; i++) {
-    lo[i] = -HUGE_VAL;
-    hi[i] = HUGE_VAL;
-    names[i] = slope_problem_name(p, i);
-  }
-  lua_pushnil(L);
-  while (lua_next(L, t)) {
-    int i = 0;
-    const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
-    if (!k) luaL_error(L, "%s: bounds must be a table by parameter name: { x = { 0, 1 } }", what);
-    while (i < n && strcmp(k, names[i]) != 0) i++;
-    if (i == n) {
-      char list[300];
-      slope_name_list(list, sizeof list, names, (size_t)n);
-      luaL_error(L, "%s: bounds names '%s', which is not a parameter (parameters: %s)%s", what, k, list,
-                 ls_hint(L, slope_suggest(k, names, (size_t)n)));
-    }
-    if (!lua_istable(L, -1) || lua_geti(L, -1, 1) != LUA_TNUMBER || lua_geti(L, -2, 2) != LUA_TNUMBER)
-      luaL_error(L, "%s: bounds.%s must be a pair of numbers { lo, hi } (-math.huge or math.huge "
-                 "leaves a side open)", what, k);
-    lo[i] = lua_tonumber(L, -2);
-    hi[i] = lua_tonumber(L, -1);
-    if (!(lo[i] <= hi[i]) || lo[i] == HUGE_VAL || hi[i] == -HUGE_VAL) {
-      char got[80];   /* lua_pushfstring has no %g */
-      snprintf(got, sizeof got, "{ %g, %g }", lo[i], hi[i]);
-      luaL_error(L, "%s: bounds.%s must have lo <= hi (and no side at the wrong infinity), got %s", what, k, got);
-    }
-    lua_pop(L, 3);
-  }
-  lua_pop(L, 1);   /* the names; the box stays on the stack */
-  lua_remove(L, t);
-  o->lower = lo;
-  o->upper = hi;
-}
-
 /* ---- results --------------------------------------------------------------- */
 
 static void push_result(lua_State *L, slope_problem *p, const slope_result *r, slope_trace *t, int names) {
@@ -390,7 +346,7 @@ static int run(lua_State *L, int maximize) {
   read_limits(L, 3, &o, what);
   read_log_params(L, 3, p, &o, what);
   read_checkpoint(L, 3, &o, what);
-  read_bounds(L, 3, p, &o, what);
+  if ((o.lower = ls_push_bounds(L, 3, p, what))) o.upper = o.lower + slope_problem_nparams(p);
   if (o.epochs && !slope_problem_data(p)) luaL_error(L, "%s: epochs needs data (use steps)", what);
   ls_optimizer *O = run_optimizer(L, S, 3, what);
   o.lr = run_rates(L, 3, p, O, what);

@@ -148,6 +148,13 @@ int ls_objective_raise(lua_State *L, slope_ctx *S, ls_objective *F);
 slope_problem *ls_push_problem(lua_State *L, slope_ctx *S, int opts, int values_ok, const char *what);
 /* The C problem of the Problem at 'idx'; raises if it is not one. */
 slope_problem *ls_check_problem(lua_State *L, int idx);
+/* bounds = { x = { 0, 1 } } of the option table at 'opts', for the
+** parameters of 'p': pushes a userdata of lo[n] then hi[n] (-inf/inf where
+** open) and returns lo, or pushes nothing and returns NULL without the
+** option.  Raises for an unknown name (did you mean) or lo > hi. */
+double *ls_push_bounds(lua_State *L, int opts, slope_problem *p, const char *what);
+/* The box slope.problem was given (lo[n] then hi[n]), or NULL. */
+const double *ls_problem_box(lua_State *L, int idx);
 /* Raise what made a call on the Problem at 'idx' fail: the error its Lua
 ** function raised, else the context's. */
 int ls_problem_raise(lua_State *L, slope_ctx *S, int idx);

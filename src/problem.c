@@ -2,6 +2,7 @@
 ** problem.c -- what a run minimizes: a compiled objective (or host
 ** callbacks), the current point, and the batching of data rows into steps.
 */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "problem.h"
 #include "explain.h"
 #include "expr.h"
+#include "optim.h"
 
 /* Columns of the data set in the order the tape was compiled with. */
 static int bind_data(slope_problem *p, slope_tape *T) {
@@ -284,5 +286,8 @@ int slope_problem_step(slope_problem *p, slope_optim *o, double *f) {
   int rc = sx_problem_eval_batch(p, p->x, f, g);
   if (rc != SLOPE_OK) return rc;
   slope_objective obj = sx_problem_objective(p);
-  return slope_optim_step(o, p->x, *f, g, NULL, &obj, &p->rng);
+  rc = slope_optim_step(o, p->x, *f, g, NULL, &obj, &p->rng);
+  for (int i = 0; rc == SLOPE_OK && o->lo && i < p->n; i++)   /* into the box, as slope_run does */
+    if (isfinite(p->x[i])) p->x[i] = fmin(fmax(p->x[i], o->lo[i]), o->hi[i]);
+  return rc;
 }

@@ -492,7 +492,9 @@ const slope_data *slope_problem_data(const slope_problem *p);
 SLOPE_NODISCARD int slope_problem_eval(slope_problem *p, const double *x, double *f, double *g);
 /* One optimizer step on the next batch, for hand-written loops (PyTorch's
 ** loss = closure(); opt.step()): stores f before the update in '*f'.
-** No schedule, noise or clipping: the caller does those. */
+** No schedule, noise or clipping: the caller does those.  When 'o' has a
+** box (slope_optim_set_bounds), the point is clamped into it after the
+** update, as slope_run does. */
 SLOPE_NODISCARD int slope_problem_step(slope_problem *p, slope_optim *o, double *f);
 
 /* ---- runs ---------------------------------------------------------------- */

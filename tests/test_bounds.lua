@@ -66,6 +66,27 @@ do
   check.near(r.x.x, 3, 1e-9, "the box does not outlive its run")
 end
 
+-- slope.problem's bounds: opt:step clamps into them, by hand bit for bit;
+-- the same optimizer on a problem without bounds is not held back
+do
+  local p = slope.problem("(x - 3)^2 + (y + 1)^2", { x = 0.5, y = 0 }, { bounds = { x = { 0, 1 } } })
+  local opt = slope.optim.sgd { lr = 0.1 }
+  local x, y, same = 0.5, 0, true
+  for _ = 1, 60 do
+    opt:step(p)
+    x = math.min(math.max(x - 0.1 * (2 * (x - 3)), 0), 1)
+    y = y - 0.1 * (2 * (y + 1))
+    same = same and p.x.x == x and p.x.y == y
+  end
+  check.ok(same, "opt:step on a bounded problem: the update clamped, bit for bit")
+  check.eq(p.x.x, 1, "x held at its bound")
+  local q = slope.problem("(x - 3)^2", { x = 0.5 })
+  for _ = 1, 200 do opt:step(q) end
+  check.near(q.x.x, 3, 1e-9, "the next problem, without bounds, is not clamped")
+  check.err(function() slope.problem("x^2", { x = 2 }, { bounds = { x = { 0, 1 } } }) end,
+            "problem: the start of 'x' is 2, outside its bounds %[0, 1%]", "problem: start outside the box")
+end
+
 -- errors name the parameter
 check.err(function() slope.minimize("x^2 + y^2", { x = 1, y = 1 }, { lr = 0.1, bounds = { yy = { 0, 1 } } }) end,
           "bounds names 'yy', which is not a parameter %(parameters: x, y%); did you mean 'y'%?", "unknown name")

@@ -232,6 +232,22 @@ static void test_bounds(slope_ctx *S) {
   CHECK_INT(r.status, SLOPE_STATUS_ERROR);
   slope_optim_free(o);
   slope_problem_free(p);
+  /* slope_problem_step clamps into the optimizer's box too: plain descent by hand */
+  const double s0 = 0.5, slo = 0, shi = 0.9;
+  slope_problem *q = slope_problem_new(S, f, &x, &s0, 1, NULL);
+  slope_optim *sgd = slope_optim_new(S, "sgd", 1);
+  double rate = 0.1, fq, want = s0;
+  if (!CHECK(q && sgd) || !CHECK(slope_optim_set(sgd, "lr", &rate, 1) == SLOPE_OK)) return;
+  CHECK_INT(slope_optim_set_bounds(sgd, &slo, &shi), SLOPE_OK);
+  int same = 1;
+  for (int k = 0; k < 30; k++) {
+    CHECK_INT(slope_problem_step(q, sgd, &fq), SLOPE_OK);
+    want = fmin(fmax(want - 0.1 * (2 * (want - 3)), 0), 0.9);
+    same = same && slope_problem_x(q)[0] == want;
+  }
+  CHECK(same && want == 0.9);
+  slope_optim_free(sgd);
+  slope_problem_free(q);
 }
 
 /* sum (i + 1) (x_i - 1)^4, counting calls */
