@@ -419,9 +419,12 @@ static int opt_step(lua_State *L) {
   slope_ctx *S = ls_ctx(L);
   ls_optimizer *O = ls_check_optimizer(L, 1);
   slope_problem *p = ls_check_problem(L, 2);
-  slope_optim *o = ls_optimizer_for(L, S, O, slope_problem_nparams(p));
+  int n = slope_problem_nparams(p);
+  slope_optim *o = ls_optimizer_for(L, S, O, n);
+  const double *lo = ls_problem_box(L, 2);   /* the problem's box, or none */
+  if (slope_optim_set_bounds(o, lo, lo ? lo + n : NULL) != SLOPE_OK) ls_raise(L, S);
   double f;
-  if (slope_problem_step(p, o, &f) != SLOPE_OK) ls_raise(L, S);
+  if (slope_problem_step(p, o, &f) != SLOPE_OK) ls_problem_raise(L, S, 2);
   lua_pushnumber(L, f);
   return 1;
 }

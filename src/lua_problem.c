@@ -2,9 +2,13 @@
 ** lua_problem.c -- problems in Lua: slope.problem(f, start, options) and the
 ** fields p.x, p.f and p.params.  Reading f, its parameters and start point
 ** and the data and batching options is shared with slope.minimize (lua_run.c),
-** which builds its problem the same way.
+** which builds its problem the same way.  f may also be a Lua function of the
+** point (a table { x = ... }) returning the value: a problem known by its
+** values only, for the derivative-free optimizers (ls_call_objective, which
+** slope.gradcheck shares, calls it).
 */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lua_slope.h"
@@ -13,11 +17,91 @@
 ** uservalue 1 keeps the data set alive as long as the problem.  Uservalues
 ** 2 and 3 are the last table p.x handed out and a copy of it: a person who
 ** writes p.x.w = 5 means to move the point, so the next use of the problem
-** takes what was written into that table (see 'take_view'). */
-enum { UV_DATA = 1, UV_VIEW, UV_VIEW_COPY, UV_COUNT = UV_VIEW_COPY };
+** takes what was written into that table (see 'take_view').  Uservalue 4
+** is the box of bounds = {...} (lo[n] then hi[n]), for opt:step. */
+enum { UV_DATA = 1, UV_VIEW, UV_VIEW_COPY, UV_BOX, UV_COUNT = UV_BOX };
 typedef struct ls_problem {
   slope_problem *p;
+  ls_objective fn;   /* the Lua function of a problem known by its values */
 } ls_problem;
+
+/* ---- Lua functions as objectives ------------------------------------------------- */
+
+/* Keep the error value at the top as the one the function raised (popped). */
+static int objective_failed(ls_objective *F) {
+  luaL_unref(F->L, LUA_REGISTRYINDEX, F->err);
+  F->err = luaL_ref(F->L, LUA_REGISTRYINDEX);
+  return SLOPE_ERRARG;
+}
+
+static const char *objective_name(const ls_objective *F, int i) {
+  return F->p ? slope_problem_name(F->p, i) : F->names[i];
+}
+
+int ls_call_objective(void *ud, const double *x, double *f, double *g) {
+  ls_objective *F = ud;
+  lua_State *L = F->L;
+  if (!lua_checkstack(L, 8)) return SLOPE_ERRMEM;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, F->fn);
+  lua_createtable(L, 0, F->n);
+  for (int i = 0; i < F->n; i++) {
+    lua_pushnumber(L, x[i]);
+    lua_setfield(L, -2, objective_name(F, i));
+  }
+  if (lua_pcall(L, 1, 2, 0) != LUA_OK) return objective_failed(F);
+  if (lua_type(L, -2) != LUA_TNUMBER) {
+    lua_pushfstring(L, "the objective function must return a number, got %s", luaL_typename(L, -2));
+    lua_replace(L, -3);
+    lua_pop(L, 1);
+    return objective_failed(F);
+  }
+  *f = lua_tonumber(L, -2);
+  if (g && !lua_istable(L, -1)) {
+    lua_pushfstring(L, "the objective function must return its value and a table of partial "
+                    "derivatives keyed like the point, got %s after the value", luaL_typename(L, -1));
+    lua_replace(L, -3);
+    lua_pop(L, 1);
+    return objective_failed(F);
+  }
+  for (int i = 0; g && i < F->n; i++) {
+    if (lua_getfield(L, -1, objective_name(F, i)) != LUA_TNUMBER) {
+      lua_pushfstring(L, "the objective function's gradient has no number for '%s' (got %s)",
+                      objective_name(F, i), luaL_typename(L, -1));
+      lua_replace(L, -4);
+      lua_pop(L, 2);
+      return objective_failed(F);
+    }
+    g[i] = lua_tonumber(L, -1);
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 2);
+  return SLOPE_OK;
+}
+
+void ls_objective_init(lua_State *L, ls_objective *F, int fn) {
+  F->L = L;
+  F->p = NULL;
+  F->names = NULL;
+  F->n = 0;
+  F->err = LUA_NOREF;
+  lua_pushvalue(L, fn);
+  F->fn = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+void ls_objective_release(lua_State *L, ls_objective *F) {
+  luaL_unref(L, LUA_REGISTRYINDEX, F->fn);
+  luaL_unref(L, LUA_REGISTRYINDEX, F->err);
+  F->fn = F->err = LUA_NOREF;
+}
+
+int ls_objective_raise(lua_State *L, slope_ctx *S, ls_objective *F) {
+  if (F->err == LUA_NOREF) return 0;
+  slope_clear_error(S);   /* it said only that the callback failed */
+  lua_rawgeti(L, LUA_REGISTRYINDEX, F->err);
+  luaL_unref(L, LUA_REGISTRYINDEX, F->err);
+  F->err = LUA_NOREF;
+  return lua_error(L);
+}
 
 /* ---- parameters and start points ------------------------------------------------- */
 
@@ -49,9 +133,12 @@ static void not_a_variable(lua_State *L, const char *what, const char *name, con
 */
 static int push_params(lua_State *L, slope_ctx *S, slope_expr f, int start, int params, const char *what) {
   /* the free variables of f: its printed text is not enough, since it also
-  ** holds function names ("sin" in sin(x)) */
-  int nv;
-  const char **vars = ls_vars(L, S, f, &nv);
+  ** holds function names ("sin" in sin(x)).  A Lua function (f 0) has none
+  ** to check against, and its parameters go in alphabetical order. */
+  int nv = 0;
+  const char **vars = NULL;
+  if (f) vars = ls_vars(L, S, f, &nv);
+  else lua_pushnil(L);
   lua_newtable(L);
   int list = lua_gettop(L), n = 0;
   if (params) {
@@ -87,7 +174,7 @@ static int push_params(lua_State *L, slope_ctx *S, slope_expr f, int start, int 
   for (int i = 1; i <= n; i++) {
     lua_geti(L, list, i);
     const char *name = lua_tostring(L, -1);
-    if (!listed(vars, nv, name)) not_a_variable(L, what, name, vars, nv);
+    if (f && !listed(vars, nv, name)) not_a_variable(L, what, name, vars, nv);
     if (lua_getfield(L, start, name) != LUA_TNUMBER)
       luaL_error(L, "%s: the start value of '%s' must be a number", what, name);
     lua_Number v = lua_tonumber(L, -1);
@@ -132,9 +219,10 @@ static void sort_list(lua_State *L) {
 }
 
 /*
-** A Lua function given as f: slope differentiates expressions, and a
-** function written with + - * / ^ and slope.sin ... builds one when called
-** on variables, so show that call with the names of the start table.
+** A Lua function given as f to a gradient method: slope differentiates
+** expressions, and a function written with + - * / ^ and slope.sin ...
+** builds one when called on variables, so show that call with the names of
+** the start table; the derivative-free kinds take the function itself.
 */
 static void not_a_function(lua_State *L, int idx) {
   luaL_Buffer b;
@@ -166,7 +254,14 @@ static void not_a_function(lua_State *L, int idx) {
     } else luaL_addchar(&b, 'x');
     luaL_addchar(&b, '"');
   }
-  luaL_addstring(&b, "))");
+  luaL_addstring(&b, ")); or give a derivative-free optimizer (");
+  const char *const *kinds = slope_optim_kinds();
+  for (int i = 0, k = 0; kinds[i]; i++)
+    if (!(slope_optim_needs(kinds[i]) & SLOPE_NEEDS_GRAD)) {
+      if (k++) luaL_addstring(&b, ", ");
+      luaL_addstring(&b, kinds[i]);
+    }
+  luaL_addstring(&b, "), which calls the function itself on the point as a table and needs only its value)");
   luaL_pushresult(&b);
   luaL_argerror(L, idx, lua_tostring(L, -1));
 }
@@ -185,10 +280,13 @@ static slope_expr check_objective(lua_State *L, slope_ctx *S, int idx) {
   return e;
 }
 
-/* Build the problem of f, start and the data/batch options of table 'opts'. */
-static slope_problem *make_problem(lua_State *L, slope_ctx *S, int opts, const char *what) {
-  int top = lua_gettop(L);
-  slope_expr f = check_objective(L, S, 1);
+/* Build the problem of f, start and the data/batch options of table 'opts';
+** a Lua function f makes a problem known by its values (when 'values_ok'). */
+static slope_problem *make_problem(lua_State *L, slope_ctx *S, ls_problem *P, int opts, int values_ok,
+                                   const char *what) {
+  int top = lua_gettop(L), fn = lua_isfunction(L, 1);
+  if (fn && !values_ok) not_a_function(L, 1);
+  slope_expr f = fn ? 0 : check_objective(L, S, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
   int params = 0;
   if (opts && lua_getfield(L, opts, "params") != LUA_TNIL) {
@@ -204,8 +302,16 @@ static slope_problem *make_problem(lua_State *L, slope_ctx *S, int opts, const c
     if (!luaL_testudata(L, -1, LS_DATA))
       luaL_error(L, "%s: data must be a data set (slope.data{ x = {...} }), got %s", what, luaL_typename(L, -1));
     data = ls_check_data(L, lua_gettop(L));
+    if (fn) luaL_error(L, "%s: data needs an expression objective (a Lua function sees only the point)", what);
   }
-  slope_problem *p = slope_problem_new(S, f, names, x0, n, data);
+  slope_problem *p;
+  if (fn) {
+    ls_objective_init(L, &P->fn, 1);
+    slope_objective obj = {ls_call_objective, NULL, &P->fn};
+    p = slope_problem_values(S, n, names, x0, obj);
+    P->fn.p = p;
+    P->fn.n = n;
+  } else p = slope_problem_new(S, f, names, x0, n, data);
   if (!p) ls_raise(L, S);
   lua_settop(L, top);
   return p;
@@ -242,6 +348,48 @@ int ls_push_names(lua_State *L, slope_problem *p) {
   return lua_gettop(L);
 }
 
+/* bounds = { x = { 0, 1 }, w = { -1, math.huge } }: a box by parameter name
+** (a name not given is unbounded). */
+double *ls_push_bounds(lua_State *L, int opts, slope_problem *p, const char *what) {
+  if (lua_getfield(L, opts, "bounds") == LUA_TNIL) { lua_pop(L, 1); return NULL; }
+  ls_check_option_type(L, LUA_TTABLE, what, "bounds", "a table { x = { 0, 1 }, ... } by parameter name");
+  int t = lua_gettop(L), n = slope_problem_nparams(p);
+  double *lo = lua_newuserdatauv(L, 2 * (size_t)n * sizeof *lo, 0), *hi = lo + n;
+  const char **names = lua_newuserdatauv(L, (size_t)n * sizeof *names, 0);
+  for (int i = 0; i < n; i++) {
+    lo[i] = -HUGE_VAL;
+    hi[i] = HUGE_VAL;
+    names[i] = slope_problem_name(p, i);
+  }
+  lua_pushnil(L);
+  while (lua_next(L, t)) {
+    int i = 0;
+    const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+    if (!k) luaL_error(L, "%s: bounds must be a table by parameter name: { x = { 0, 1 } }", what);
+    while (i < n && strcmp(k, names[i]) != 0) i++;
+    if (i == n) {
+      char list[300];
+      slope_name_list(list, sizeof list, names, (size_t)n);
+      luaL_error(L, "%s: bounds names '%s', which is not a parameter (parameters: %s)%s", what, k, list,
+                 ls_hint(L, slope_suggest(k, names, (size_t)n)));
+    }
+    if (!lua_istable(L, -1) || lua_geti(L, -1, 1) != LUA_TNUMBER || lua_geti(L, -2, 2) != LUA_TNUMBER)
+      luaL_error(L, "%s: bounds.%s must be a pair of numbers { lo, hi } (-math.huge or math.huge "
+                 "leaves a side open)", what, k);
+    lo[i] = lua_tonumber(L, -2);
+    hi[i] = lua_tonumber(L, -1);
+    if (!(lo[i] <= hi[i]) || lo[i] == HUGE_VAL || hi[i] == -HUGE_VAL) {
+      char got[80];   /* lua_pushfstring has no %g */
+      snprintf(got, sizeof got, "{ %g, %g }", lo[i], hi[i]);
+      luaL_error(L, "%s: bounds.%s must have lo <= hi (and no side at the wrong infinity), got %s", what, k, got);
+    }
+    lua_pop(L, 3);
+  }
+  lua_pop(L, 1);   /* the names; the box stays on the stack */
+  lua_remove(L, t);
+  return lo;
+}
+
 /* ---- the Problem class ------------------------------------------------------------ */
 
 /* The problem userdata frees the C problem however the run ends. */
@@ -249,35 +397,58 @@ static int problem_gc(lua_State *L) {
   ls_problem *P = luaL_checkudata(L, 1, LS_PROBLEM);
   slope_problem_free(P->p);
   P->p = NULL;
+  ls_objective_release(L, &P->fn);
   return 0;
 }
 
 static ls_problem *new_problem_udata(lua_State *L) {
   ls_problem *P = lua_newuserdatauv(L, sizeof *P, UV_COUNT);
   P->p = NULL;
+  P->fn.fn = P->fn.err = LUA_NOREF;
   luaL_setmetatable(L, LS_PROBLEM);
   return P;
 }
 
-slope_problem *ls_push_problem(lua_State *L, slope_ctx *S, int opts, const char *what) {
+slope_problem *ls_push_problem(lua_State *L, slope_ctx *S, int opts, int values_ok, const char *what) {
   ls_problem *P = new_problem_udata(L);   /* owns the C problem from here */
   lua_getfield(L, opts, "data");
   lua_setiuservalue(L, -2, UV_DATA);       /* the data must outlive the problem */
-  P->p = make_problem(L, S, opts, what);
+  P->p = make_problem(L, S, P, opts, values_ok, what);
   apply_batching(L, S, P->p, opts, what);
   return P->p;
 }
 
-/* slope.problem(f, start, { data = ds, batch = 4, shuffle = true, seed = 1, params = {...} }) */
+/* slope.problem(f, start, { data = ds, batch = 4, shuffle = true, seed = 1, params = {...},
+** bounds = {...} }) */
 static int l_problem(lua_State *L) {
   slope_ctx *S = ls_ctx(L);
   lua_settop(L, 3);
   if (lua_isnil(L, 3)) { lua_newtable(L); lua_replace(L, 3); }
-  static const char *const opts[] = {"data", "batch", "shuffle", "seed", "params", NULL};
+  static const char *const opts[] = {"data", "batch", "shuffle", "seed", "params", "bounds", NULL};
   luaL_checktype(L, 3, LUA_TTABLE);
   ls_check_options(L, 3, "problem", opts, 0);
-  ls_push_problem(L, S, 3, "problem");
+  slope_problem *p = ls_push_problem(L, S, 3, 1, "problem");
+  const double *lo = ls_push_bounds(L, 3, p, "problem");
+  if (lo) {
+    int n = slope_problem_nparams(p);
+    const double *hi = lo + n, *x = slope_problem_x(p);
+    for (int i = 0; i < n; i++)
+      if (!(x[i] >= lo[i] && x[i] <= hi[i])) {
+        char got[120];   /* lua_pushfstring has no %g */
+        snprintf(got, sizeof got, "%g, outside its bounds [%g, %g]", x[i], lo[i], hi[i]);
+        luaL_error(L, "problem: the start of '%s' is %s", slope_problem_name(p, i), got);
+      }
+    lua_setiuservalue(L, -2, UV_BOX);
+  }
   return 1;
+}
+
+const double *ls_problem_box(lua_State *L, int idx) {
+  luaL_checkudata(L, idx, LS_PROBLEM);
+  lua_getiuservalue(L, idx, UV_BOX);
+  const double *lo = lua_touserdata(L, -1);   /* NULL when there is none */
+  lua_pop(L, 1);   /* the Problem keeps it alive */
+  return lo;
 }
 
 /*
@@ -311,6 +482,7 @@ static void take_view(lua_State *L, ls_problem *P, int idx) {
 static ls_problem *check_problem(lua_State *L, int idx) {
   ls_problem *P = luaL_checkudata(L, idx, LS_PROBLEM);
   if (!P->p) luaL_error(L, "the problem has been freed");
+  P->fn.L = L;   /* a Lua function objective is called on the running thread */
   take_view(L, P, lua_absindex(L, idx));
   return P;
 }
@@ -326,6 +498,12 @@ static void push_view(lua_State *L, ls_problem *P, int idx) {
 
 slope_problem *ls_check_problem(lua_State *L, int idx) { return check_problem(L, idx)->p; }
 
+int ls_problem_raise(lua_State *L, slope_ctx *S, int idx) {
+  ls_problem *P = luaL_checkudata(L, idx, LS_PROBLEM);
+  ls_objective_raise(L, S, &P->fn);
+  return ls_raise(L, S);
+}
+
 /* p.x (the current point), p.f (the objective there over all rows), p.params */
 static int problem_index(lua_State *L) {
   ls_problem *P = check_problem(L, 1);
@@ -333,7 +511,7 @@ static int problem_index(lua_State *L) {
   if (strcmp(k, "x") == 0) push_view(L, P, 1);
   else if (strcmp(k, "f") == 0) {
     double f;
-    if (slope_problem_eval(P->p, slope_problem_x(P->p), &f, NULL) != SLOPE_OK) ls_raise(L, ls_ctx(L));
+    if (slope_problem_eval(P->p, slope_problem_x(P->p), &f, NULL) != SLOPE_OK) ls_problem_raise(L, ls_ctx(L), 1);
     lua_pushnumber(L, f);
   } else if (strcmp(k, "params") == 0) ls_push_names(L, P->p);
   else return luaL_error(L, "a problem has the fields x, f and params, not '%s'", k);

@@ -16,7 +16,7 @@
 static const char *const run_options[] = {
   "optimizer", "steps", "epochs", "data", "batch", "shuffle", "seed", "schedule",
   "noise", "clip", "tol", "log", "trace", "every", "on_step", "lr", "params", "time",
-  "checkpoint", "resume", "trace_full", "log_params", NULL
+  "checkpoint", "resume", "trace_full", "log_params", "bounds", NULL
 };
 
 /* The first optimizer kind that has a hyperparameter 'name' (the one of
@@ -152,6 +152,15 @@ static ls_optimizer *run_optimizer(lua_State *L, slope_ctx *S, int opts, const c
   lua_setfield(L, -2, "lr");
   lua_call(L, 1, 1);
   return ls_check_optimizer(L, -1);
+}
+
+/* Whether the run's optimizer takes a Lua function objective (values only):
+** a given one of a derivative-free kind; the default, sgd, does not. */
+static int values_ok(lua_State *L, int opts) {
+  int ok = lua_getfield(L, opts, "optimizer") == LUA_TUSERDATA && luaL_testudata(L, -1, LS_OPTIMIZER)
+           && !(slope_optim_needs(ls_check_optimizer(L, -1)->kind) & SLOPE_NEEDS_GRAD);
+  lua_pop(L, 1);
+  return ok;
 }
 
 /* lr = number (all parameters) or { name = number } (per parameter). */
@@ -324,6 +333,7 @@ static void push_result(lua_State *L, slope_problem *p, const slope_result *r, s
   lua_pushnumber(L, r->grad_norm); lua_setfield(L, -2, "grad_norm");
   lua_pushinteger(L, r->steps); lua_setfield(L, -2, "steps");
   lua_pushinteger(L, r->epochs); lua_setfield(L, -2, "epochs");
+  lua_pushinteger(L, r->nfev); lua_setfield(L, -2, "nfev");
   lua_pushstring(L, slope_status_name(r->status)); lua_setfield(L, -2, "status");
   push_message(L, r->message); lua_setfield(L, -2, "message");
   if (t) {
@@ -343,13 +353,15 @@ static int run(lua_State *L, int maximize) {
   luaL_checktype(L, 3, LUA_TTABLE);
   hyper_as_option(L, 3, what);
   ls_check_options(L, 3, what, run_options, 0);
-  slope_problem *p = ls_push_problem(L, S, 3, what);   /* owned by the Problem on the stack */
+  slope_problem *p = ls_push_problem(L, S, 3, values_ok(L, 3), what);   /* owned by the Problem on the stack */
+  int problem = lua_gettop(L);
   slope_run_opts o;
   slope_run_defaults(&o);
   o.maximize = maximize;
   read_limits(L, 3, &o, what);
   read_log_params(L, 3, p, &o, what);
   read_checkpoint(L, 3, &o, what);
+  if ((o.lower = ls_push_bounds(L, 3, p, what))) o.upper = o.lower + slope_problem_nparams(p);
   if (o.epochs && !slope_problem_data(p)) luaL_error(L, "%s: epochs needs data (use steps)", what);
   ls_optimizer *O = run_optimizer(L, S, 3, what);
   o.lr = run_rates(L, 3, p, O, what);
@@ -369,6 +381,8 @@ static int run(lua_State *L, int maximize) {
   *o.interrupt = 0;
   slope_optim *opt = ls_optimizer_for(L, S, O, slope_problem_nparams(p));
   slope_optim_reset(opt);   /* every run starts fresh, so runs repeat exactly */
+  /* and without a box, unless this run gives one (slope_run sets it) */
+  if (slope_optim_set_bounds(opt, NULL, NULL) != SLOPE_OK) ls_raise(L, S);
   slope_result r;
   slope_result_init(&r);
   slope_trace *t = NULL;
@@ -384,7 +398,7 @@ static int run(lua_State *L, int maximize) {
     if (cb.failed) return lua_error(L);
     ls_schedule_check_error(L, H);
     ls_schedule_check_error(L, NH);
-    ls_raise(L, S);
+    ls_problem_raise(L, S, problem);
   }
   int names = ls_push_names(L, p);
   push_result(L, p, &r, t, names);

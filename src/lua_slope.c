@@ -104,6 +104,7 @@ int luaopen_slope(lua_State *L) {
   ls_open_problem(L, S);
   ls_open_trace(L, S);
   ls_open_checkpoint(L, S);
+  ls_open_gradcheck(L, S);
   lua_pushstring(L, slope_version());
   lua_setfield(L, -2, "version");
   push_language(L);

@@ -119,13 +119,45 @@ slope_tape *ls_compile_over(lua_State *L, slope_ctx *S, slope_expr e, const char
 
 /* ---- lua_problem.c: problems ------------------------------------------------------- */
 
+/* A Lua function as an objective: fn(point) -> value [, { name = df/dname }]. */
+typedef struct ls_objective {
+  lua_State *L;             /* the thread to call it on */
+  int fn, err;              /* registry refs: the function, the error it raised (or LUA_NOREF) */
+  slope_problem *p;         /* names the point's keys, or NULL: */
+  const char *const *names; /* these do (n of them, kept alive by the caller) */
+  int n;
+} ls_objective;
+
+/* Reference the function at 'fn' (names and n are the caller's to set). */
+void ls_objective_init(lua_State *L, ls_objective *F, int fn);
+void ls_objective_release(lua_State *L, ls_objective *F);
+/* slope_objective's fg: calls the function with the point as a table; 'g'
+** wants its second result.  An error (raised, or a bad result) is kept in
+** F->err and SLOPE_ERRARG returned. */
+int ls_call_objective(void *ud, const double *x, double *f, double *g);
+/* Raise the error the function raised, if it did, clearing the context's
+** (which says only that the callback failed); else return 0. */
+int ls_objective_raise(lua_State *L, slope_ctx *S, ls_objective *F);
+
 /* Push a new Problem (it owns the C problem, which it returns) of the
 ** objective at argument 1 and the start table at argument 2, with the
 ** options params, data, batch, shuffle and seed of the table at 'opts';
-** 'what' starts the error messages ("minimize", "problem"). */
-slope_problem *ls_push_problem(lua_State *L, slope_ctx *S, int opts, const char *what);
+** 'what' starts the error messages ("minimize", "problem").  With
+** 'values_ok' a Lua function objective makes a problem known by its values
+** (slope_problem_values); without, it is an error that says how to write f. */
+slope_problem *ls_push_problem(lua_State *L, slope_ctx *S, int opts, int values_ok, const char *what);
 /* The C problem of the Problem at 'idx'; raises if it is not one. */
 slope_problem *ls_check_problem(lua_State *L, int idx);
+/* bounds = { x = { 0, 1 } } of the option table at 'opts', for the
+** parameters of 'p': pushes a userdata of lo[n] then hi[n] (-inf/inf where
+** open) and returns lo, or pushes nothing and returns NULL without the
+** option.  Raises for an unknown name (did you mean) or lo > hi. */
+double *ls_push_bounds(lua_State *L, int opts, slope_problem *p, const char *what);
+/* The box slope.problem was given (lo[n] then hi[n]), or NULL. */
+const double *ls_problem_box(lua_State *L, int idx);
+/* Raise what made a call on the Problem at 'idx' fail: the error its Lua
+** function raised, else the context's. */
+int ls_problem_raise(lua_State *L, slope_ctx *S, int idx);
 /* Push the point 'x' of 'p' as a table { name = value }. */
 void ls_push_point(lua_State *L, slope_problem *p, const double *x);
 /* Push the parameter names of 'p' as a list; returns its stack index. */
@@ -148,6 +180,7 @@ void ls_open_run(lua_State *L, slope_ctx *S);
 void ls_open_problem(lua_State *L, slope_ctx *S);
 void ls_open_trace(lua_State *L, slope_ctx *S);
 void ls_open_checkpoint(lua_State *L, slope_ctx *S);
+void ls_open_gradcheck(lua_State *L, slope_ctx *S);
 /* lua_load.c: run the Lua half of the module (lua/NAME.lua) on the module table
 ** under the list of the language's function names, popping the list; then,
 ** once the tables are strict, make the rarely used parts load on first use. */

@@ -40,7 +40,7 @@ static int trace_len(lua_State *L) {
   return 1;
 }
 
-/* trace[k]: { step, f, lr, grad_norm, x = { name = value } } for k = 0..#trace, and
+/* trace[k]: { step, f, lr, grad_norm, nfev, x = { name = value } } for k = 0..#trace, and
 ** batch_f in a mini-batch run (where f and grad_norm are nan unless trace_full) */
 static int trace_index(lua_State *L) {
   ls_trace *T = check_trace(L);
@@ -64,6 +64,7 @@ static int trace_index(lua_State *L) {
   lua_pushnumber(L, f); lua_setfield(L, -2, "f");
   lua_pushnumber(L, lr); lua_setfield(L, -2, "lr");
   lua_pushnumber(L, gn); lua_setfield(L, -2, "grad_norm");
+  lua_pushinteger(L, slope_trace_nfev(T->t, (size_t)k)); lua_setfield(L, -2, "nfev");
   if (slope_trace_minibatch(T->t)) {
     lua_pushnumber(L, slope_trace_batch_f(T->t, (size_t)k));
     lua_setfield(L, -2, "batch_f");
@@ -79,20 +80,20 @@ static int trace_index(lua_State *L) {
   return 1;
 }
 
-/* trace:column "f" (or "step", "lr", "grad_norm", "batch_f", a parameter name): an array over rows 0.. */
+/* trace:column "f" (or "step", "lr", "grad_norm", "batch_f", "nfev", a parameter name): an array over rows 0.. */
 static int trace_column(lua_State *L) {
   ls_trace *T = check_trace(L);
   const char *name = luaL_checkstring(L, 2);
   int n = slope_trace_nparams(T->t), which = -1;
-  const char *fixed[] = {"step", "f", "lr", "grad_norm", "batch_f"};
-  for (int i = 0; i < 5; i++) if (strcmp(name, fixed[i]) == 0) which = i;
+  const char *fixed[] = {"step", "f", "lr", "grad_norm", "batch_f", "nfev"};
+  for (int i = 0; i < 6; i++) if (strcmp(name, fixed[i]) == 0) which = i;
   lua_getiuservalue(L, 1, 1);
   for (int i = 0; i < n && which < 0; i++) {
     lua_geti(L, -1, i + 1);
-    if (strcmp(lua_tostring(L, -1), name) == 0) which = 5 + i;
+    if (strcmp(lua_tostring(L, -1), name) == 0) which = 6 + i;
     lua_pop(L, 1);
   }
-  if (which < 0) return luaL_error(L, "trace:column: no column '%s' (step, f, lr, grad_norm, batch_f or a parameter)", name);
+  if (which < 0) return luaL_error(L, "trace:column: no column '%s' (step, f, lr, grad_norm, batch_f, nfev or a parameter)", name);
   double *x = lua_newuserdatauv(L, (size_t)n * sizeof *x, 0);
   size_t rows = slope_trace_rows(T->t);
   lua_createtable(L, (int)rows, 0);
@@ -102,7 +103,8 @@ static int trace_column(lua_State *L) {
     slope_trace_row(T->t, k, &step, &v[1], &v[2], &v[3], x);
     v[4] = slope_trace_batch_f(T->t, k);
     if (which == 0) lua_pushinteger(L, step);
-    else lua_pushnumber(L, which < 5 ? v[which] : x[which - 5]);
+    else if (which == 5) lua_pushinteger(L, slope_trace_nfev(T->t, k));
+    else lua_pushnumber(L, which < 5 ? v[which] : x[which - 6]);
     lua_rawseti(L, -2, (lua_Integer)k + 1);
   }
   return 1;

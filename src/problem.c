@@ -2,6 +2,7 @@
 ** problem.c -- what a run minimizes: a compiled objective (or host
 ** callbacks), the current point, and the batching of data rows into steps.
 */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "optim.h"
 #include "explain.h"
 #include "expr.h"
+#include "optim.h"
 
 /* Columns of the data set in the order the tape was compiled with. */
 static int bind_data(slope_problem *p, slope_tape *T) {
@@ -104,6 +106,18 @@ slope_problem *slope_problem_callback(slope_ctx *S, int nparams, const char *con
   slope_rng_seed(&p->rng, 0);
   return p;
 }
+
+slope_problem *slope_problem_values(slope_ctx *S, int nparams, const char *const *names,
+                                    const double *x0, slope_objective obj) {
+  obj.hess = NULL;   /* a function known by its values has no Hessian either */
+  slope_problem *p = slope_problem_callback(S, nparams, names, x0, obj);
+  if (!p) return NULL;
+  p->values_only = 1;
+  slope_rng_seed(&p->rng, 0);   /* slope_problem_step hands it to anneal: never all zero */
+  return p;
+}
+
+int slope_problem_values_only(const slope_problem *p) { return p ? p->values_only : 0; }
 
 slope_problem *slope_problem_callback_rows(slope_ctx *S, int nparams, const char *const *names,
                                            const double *x0, size_t nrows,
@@ -289,8 +303,12 @@ int slope_problem_step(slope_problem *p, slope_optim *o, double *f) {
   if (sx_problem_check_optim(p, o, __func__) != SLOPE_OK) return SLOPE_ERRMISUSE;
   if (!p->g && !(p->g = malloc((size_t)p->n * sizeof *p->g))) return sx_error(p->S, SLOPE_ERRMEM, "out of memory");
   sx_problem_next_batch(p);
-  int rc = sx_problem_eval_batch(p, p->x, f, p->g);
+  double *g = p->values_only ? NULL : p->g;   /* the optimizer refuses it if it needs one */
+  int rc = sx_problem_eval_batch(p, p->x, f, g);
   if (rc != SLOPE_OK) return rc;
   slope_objective obj = sx_problem_objective(p);
-  return slope_optim_step(o, p->x, *f, p->g, NULL, &obj, &p->rng);
+  rc = slope_optim_step(o, p->x, *f, g, NULL, &obj, &p->rng);
+  for (int i = 0; rc == SLOPE_OK && o->lo && i < p->n; i++)   /* into the box, as slope_run does */
+    if (isfinite(p->x[i])) p->x[i] = fmin(fmax(p->x[i], o->lo[i]), o->hi[i]);
+  return rc;
 }

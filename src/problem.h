@@ -30,6 +30,7 @@ struct slope_problem {
   size_t nsel;
   slope_rng rng;           /* reshuffles, from the run's seed */
   double *g;               /* gradient scratch for slope_problem_step */
+  int values_only;         /* the host gives values, no gradient (slope_problem_values) */
 };
 
 /* The rows batches are cut from: the data set's, the host's of a callback

@@ -13,6 +13,13 @@
 ** evaluation that reports the final f.  Nothing is allocated inside the
 ** loop.
 **
+** Bounds: the update (and parameter noise) is followed by clamping x into
+** the optimizer's box, so every point the run records lies in it.  A
+** problem that gives values only has no g: the gradient parts of a step
+** (divergence of g, tol_grad, clipping, gradient noise) are left out and
+** |g| is NaN.  nfev counts every objective evaluation, the run's and the
+** optimizer's, and each trace row holds the count when it was recorded.
+**
 ** Log lines and on_step keep the training-log convention instead: after
 ** step k they show x_k with the f of step k, measured at x_{k-1}.
 **
@@ -101,6 +108,8 @@ typedef struct run {
   slope_result *r;
   slope_trace *trace;
   int n;
+  int values;          /* the problem gives values only: no gradient */
+  long nfev;           /* objective evaluations so far */
   double *g, *xprev, *lr, *base, *gscratch;
   int has_prev;        /* xprev holds the point before an update this run made
                        ** (not so at the start, nor right after a resume) */
@@ -144,6 +153,57 @@ static double norm2(const double *v, int n) {
   s = 0;
   for (int i = 0; i < n; i++) s += (v[i] / big) * (v[i] / big);
   return big * sqrt(s);
+}
+
+/* f, and g unless the problem gives values only, at the current point over
+** the current batch (eval_batch) or at 'x' over all rows (eval_all); each
+** evaluation counts in nfev. */
+static int eval_batch(run *R, double *f, double *g) {
+  R->nfev++;
+  return sx_problem_eval_batch(R->p, R->p->x, f, R->values ? NULL : g);
+}
+
+static int eval_all(run *R, const double *x, double *f, double *g) {
+  R->nfev++;
+  return slope_problem_eval(R->p, x, f, R->values ? NULL : g);
+}
+
+static double grad_norm(const run *R, const double *g) {
+  return R->values ? NAN : norm2(g, R->n);
+}
+
+/* A problem known by its values only: what needs a gradient cannot run. */
+static int check_values_only(slope_ctx *S, const slope_run_opts *o, const slope_optim *opt) {
+  const char *kind = slope_optim_kind(opt);
+  if (slope_optim_needs(kind) & SLOPE_NEEDS_GRAD)
+    return sx_error(S, SLOPE_ERRARG, "%s needs the gradient, and this objective gives values only: "
+                    "use a derivative-free kind (one whose needs lack the gradient, such as anneal)", kind);
+  if (o->tol_grad > 0) return sx_error(S, SLOPE_ERRARG, "tol_grad needs a gradient, and this objective "
+                                       "gives values only (use tol_f)");
+  if (o->clip_norm > 0 || o->clip_value > 0)
+    return sx_error(S, SLOPE_ERRARG, "clipping needs a gradient, and this objective gives values only");
+  if (o->noise.kind == SLOPE_NOISE_GRADIENT)
+    return sx_error(S, SLOPE_ERRARG, "gradient noise needs a gradient, and this objective gives values only");
+  return SLOPE_OK;
+}
+
+/* The point must start inside the optimizer's box. */
+static int check_start(const run *R) {
+  const double *lo = R->o->lo, *hi = R->o->hi, *x = R->p->x;
+  for (int i = 0; lo && i < R->n; i++)
+    if (!(x[i] >= lo[i] && x[i] <= hi[i]))
+      return sx_error(R->p->S, SLOPE_ERRARG, "the start of '%s' is %g, outside its bounds [%g, %g]",
+                      R->p->names[i], x[i], lo[i], hi[i]);
+  return SLOPE_OK;
+}
+
+/* Clamp the (finite) point into the optimizer's box.  The sampling kinds
+** keep their points inside it already, and clamping a point in the box
+** leaves it as it is, so no kind needs to be told apart. */
+static void project(run *R) {
+  const double *lo = R->o->lo, *hi = R->o->hi;
+  double *x = R->p->x;
+  for (int i = 0; lo && i < R->n; i++) x[i] = fmin(fmax(x[i], lo[i]), hi[i]);
 }
 
 static int check_opts(slope_ctx *S, const slope_run_opts *o, const slope_problem *p) {
@@ -384,7 +444,7 @@ static int row_due(const run *R, long k) {
 ** 1 when the run stops because memory for the trace ran out. */
 static int record(run *R, long k, double f, double gnorm, double batch_f) {
   if (!row_due(R, k)) return 0;
-  if (sx_trace_add(R->trace, k, f, R->lr[0], gnorm, batch_f, R->p->x) != SLOPE_OK) {
+  if (sx_trace_add(R->trace, k, f, R->lr[0], gnorm, batch_f, R->nfev, R->p->x) != SLOPE_OK) {
     /* keep the run's results: stop where memory for the trace ran out */
     slope_clear_error(R->p->S);
     return stop(R, SLOPE_STOPPED, "stopped at step %ld: no memory left for the trace "
@@ -400,8 +460,8 @@ static int record_minibatch(run *R, long k) {
   double f = NAN, gnorm = NAN;
   if (!row_due(R, k)) return 0;
   if (R->opt->trace_full) {
-    if (slope_problem_eval(R->p, R->p->x, &f, R->gscratch) != SLOPE_OK) return -1;
-    gnorm = norm2(R->gscratch, R->n);
+    if (eval_all(R, R->p->x, &f, R->gscratch) != SLOPE_OK) return -1;
+    gnorm = grad_norm(R, R->gscratch);
   }
   return record(R, k, f, gnorm, R->f);
 }
@@ -441,12 +501,12 @@ static int step(run *R) {
     return stop(R, SLOPE_STOPPED, "time limit of %g s reached at step %ld", o->max_seconds, t);
   int end_epoch = sx_problem_next_batch(p);
   R->step++;
-  if (sx_problem_eval_batch(p, p->x, &R->f, R->g) != SLOPE_OK) return -1;
+  if (eval_batch(R, &R->f, R->g) != SLOPE_OK) return -1;
   if (!isfinite(R->f)) return diverged(R, BAD_F, 1);
-  if (!all_finite(R->g, n)) return diverged(R, BAD_GRAD, 1);
+  if (!R->values && !all_finite(R->g, n)) return diverged(R, BAD_GRAD, 1);
   int big = blew_up(R);
   if (big) return diverged(R, big, 1);
-  R->gnorm = norm2(R->g, n);
+  R->gnorm = grad_norm(R, R->g);
   if (!R->minibatch && record(R, t, R->f, R->gnorm, NAN)) {
     R->step--;   /* the step made no update */
     return 1;
@@ -462,10 +522,13 @@ static int step(run *R) {
   memcpy(R->xprev, p->x, (size_t)n * sizeof *p->x);
   R->has_prev = 1;
   slope_objective obj = sx_problem_objective(p);
-  if (slope_optim_step(R->o, p->x, R->f, R->g, o->lr || o->schedule ? R->lr : NULL, &obj, &R->rng) != SLOPE_OK)
-    return -1;
+  int rc = slope_optim_step(R->o, p->x, R->f, R->values ? NULL : R->g,
+                            o->lr || o->schedule ? R->lr : NULL, &obj, &R->rng);
+  R->nfev += slope_optim_evals(R->o);
+  if (rc != SLOPE_OK) return -1;
   add_parameter_noise(R, t);
   if (!all_finite(p->x, n)) return diverged(R, BAD_X, 0);
+  project(R);
   R->epoch_fsum += R->f;
   R->epoch_steps++;
   if (end_epoch) {
@@ -475,7 +538,7 @@ static int step(run *R) {
     R->epoch_steps = 0;
   }
   R->stepped = 1;
-  int rc = after_update(R, end_epoch);
+  rc = after_update(R, end_epoch);
   if (rc) return rc;
   if (R->o->done) return stop(R, SLOPE_CONVERGED, "converged: %s", R->o->done);
   if (o->tol_f > 0 && R->step > 1 && fabs(R->f - R->fprev) <= o->tol_f)
@@ -584,21 +647,25 @@ static int run_full(slope_problem *p, slope_optim *o, const slope_run_opts *opts
     sx_error(S, SLOPE_ERRARG, "%s cannot maximize", slope_optim_kind(o));
     return failed(r, S);
   }
+  if (p->values_only && check_values_only(S, opts, o) != SLOPE_OK) return failed(r, S);
+  if ((opts->lower || opts->upper) && slope_optim_set_bounds(o, opts->lower, opts->upper) != SLOPE_OK)
+    return failed(r, S);
   if (has_max && slope_optim_set(o, "maximize", &want_max, 1) != SLOPE_OK) return failed(r, S);
 
   run R = {0};
-  R.p = p, R.o = o, R.opt = opts, R.r = r, R.n = p->n;
+  R.p = p, R.o = o, R.opt = opts, R.r = r, R.n = p->n, R.values = p->values_only;
   int rc = setup(&R);
   if (rc == SLOPE_OK && opts->resume_path) rc = resume(&R, has_max, want_max);
+  if (rc == SLOPE_OK) rc = check_start(&R);
   if (rc == SLOPE_OK && opts->checkpoint_every)
     rc = sx_ckpt_init(&R.ck, S, opts->checkpoint_path, p, o, opts->schedule, 1);
   if (rc == SLOPE_OK && trace && opts->trace_every)
     if (!(R.trace = sx_trace_new(S, R.n, (size_t)(total / opts->trace_every) + 2, R.minibatch)))
       rc = S->errcode;
   if (rc == SLOPE_OK && !R.resumed) {
-    rc = slope_problem_eval(p, p->x, &R.f, R.g);
+    rc = eval_all(&R, p->x, &R.f, R.g);
     R.fprev = R.f;
-    R.gnorm = norm2(R.g, R.n);
+    R.gnorm = grad_norm(&R, R.g);
   }
   R.f0 = R.f;
   R.ascend = want_max != 0;
@@ -613,8 +680,8 @@ static int run_full(slope_problem *p, slope_optim *o, const slope_run_opts *opts
     if (end < 0) rc = S->errcode;
   } else if (rc == SLOPE_OK && R.trace) {
     double f0 = R.f, *g0 = R.g;
-    if (R.resumed) rc = slope_problem_eval(p, p->x, &f0, g0 = R.gscratch);
-    if (rc == SLOPE_OK) end = record(&R, R.step, f0, norm2(g0, R.n), NAN);
+    if (R.resumed) rc = eval_all(&R, p->x, &f0, g0 = R.gscratch);
+    if (rc == SLOPE_OK) end = record(&R, R.step, f0, grad_norm(&R, g0), NAN);
   }
   sx_progress_start(&R.bar, opts->progress, total);
   while (rc == SLOPE_OK && !end && R.step < total) {
@@ -629,10 +696,10 @@ static int run_full(slope_problem *p, slope_optim *o, const slope_run_opts *opts
     fprintf(opts->log_file ? opts->log_file : stdout, "%s\n", r->message);
   /* report f and |g| at the final point over all rows, keeping them finite */
   double f = R.f;
-  int final = rc == SLOPE_OK ? slope_problem_eval(p, p->x, &f, R.g) : rc;
+  int final = rc == SLOPE_OK ? eval_all(&R, p->x, &f, R.g) : rc;
   if (final == SLOPE_OK && isfinite(f)) {
     r->f = f;
-    r->grad_norm = norm2(R.g, R.n);
+    r->grad_norm = grad_norm(&R, R.g);
     /* a full-batch run's last row costs this evaluation; a diverged run
     ** went back to a point it has recorded */
     if (!R.minibatch && r->status != SLOPE_DIVERGED) record(&R, R.step, f, r->grad_norm, NAN);
@@ -640,8 +707,9 @@ static int run_full(slope_problem *p, slope_optim *o, const slope_run_opts *opts
     r->f = isfinite(R.f) ? R.f : R.fprev;
     if (rc == SLOPE_OK) slope_clear_error(S);   /* the run stands without that evaluation */
   }
-  if (!isfinite(r->grad_norm)) r->grad_norm = 0;
+  if (!isfinite(r->grad_norm)) r->grad_norm = R.values ? NAN : 0;
   r->steps = R.step;
+  r->nfev = R.nfev;
   r->epochs = R.epoch;
   /* give the caller's maximize back (a value the optimizer held, so it is
   ** accepted); the setter's sx_enter set the run's error aside: take it back */

@@ -529,6 +529,17 @@ SLOPE_NODISCARD slope_problem *slope_problem_callback_rows(slope_ctx *S, int npa
                                            int (*fg_rows)(void *ud, const double *x, const size_t *rows,
                                                           size_t nsel, double *f, double *g),
                                            void *ud);
+/* A problem over a host objective that gives values only (no gradient),
+** for the derivative-free kinds (those whose slope_optim_needs lacks
+** SLOPE_NEEDS_GRAD: anneal, nelder_mead, cmaes, de): obj.fg is always
+** called with g == NULL and obj.hess is never used.  slope_run refuses a
+** kind that needs the gradient, tol_grad, clipping and gradient noise on it,
+** and reports grad_norm as NaN (in the result and every trace row).  'names'
+** may be NULL; 'obj.ud' is borrowed.  SLOPE_ERRARG for a NULL obj.fg. */
+SLOPE_NODISCARD slope_problem *slope_problem_values(slope_ctx *S, int nparams, const char *const *names,
+                                                    const double *x0, slope_objective obj);
+/* 1 when 'p' gives values only (slope_problem_values), else 0. */
+int slope_problem_values_only(const slope_problem *p);
 void slope_problem_free(slope_problem *p);
 /* Batching: 'batch' rows per step (0 = full batch), reshuffled every epoch
 ** when 'shuffle', from 'seed'.  Resets the epoch position.  For a problem
@@ -552,8 +563,10 @@ const slope_data *slope_problem_data(const slope_problem *p);
 SLOPE_NODISCARD int slope_problem_eval(slope_problem *p, const double *x, double *f, double *g);
 /* One optimizer step on the next batch, for hand-written loops (PyTorch's
 ** loss = closure(); opt.step()): stores f before the update in '*f'.
-** No schedule, noise or clipping: the caller does those.  SLOPE_ERRMISUSE
-** when 'o' is not an optimizer of p's context for p's number of parameters. */
+** No schedule, noise or clipping: the caller does those.  When 'o' has a
+** box (slope_optim_set_bounds), the point is clamped into it after the
+** update, as slope_run does.  SLOPE_ERRMISUSE when 'o' is not an optimizer
+** of p's context for p's number of parameters. */
 SLOPE_NODISCARD int slope_problem_step(slope_problem *p, slope_optim *o, double *f);
 
 /* ---- runs ---------------------------------------------------------------- */
@@ -650,6 +663,16 @@ typedef struct slope_run_opts {
                              ** note once); 1 all; -1 none */
   const int *log_list;       /* or only these parameter indices (log_nlist of them) */
   int log_nlist;
+  const double *lower, *upper;  /* the box the point stays in: lower[i] <= x[i] <= upper[i]
+                                ** (n values each, -INFINITY/INFINITY open a side; NULL opens
+                                ** every lower or upper side).  When either is given, slope_run
+                                ** sets it on the optimizer (slope_optim_set_bounds) before the
+                                ** loop, else the optimizer's own box (if any) holds.  A start
+                                ** outside the box is SLOPE_ERRARG naming the parameter.  After
+                                ** each update and any parameter noise, the point is clamped into
+                                ** the box, so every trace row lies in it; the sampling kinds
+                                ** (cmaes, de) already draw inside it, so for them the clamp
+                                ** changes nothing. */
 } slope_run_opts;
 
 /* Defaults: 100 steps, no schedule, noise, clipping or tolerances, trace
@@ -671,6 +694,10 @@ typedef struct slope_result {
   double f;                 /* objective at x (over all rows), always finite */
   double grad_norm;
   char message[512];        /* what happened, and what to try when it went wrong */
+  /* added after the first version: */
+  long nfev;                /* objective evaluations the run made: its own (one per step,
+                            ** the start, the final point, trace_full rows) and those of the
+                            ** optimizer's steps (slope_optim_evals) */
 } slope_result;
 
 /* Zero '*r' and set its size (a macro, like slope_run_defaults). */
@@ -706,14 +733,51 @@ int slope_trace_nparams(const slope_trace *t);
 ** when 'row' >= slope_trace_rows. */
 int slope_trace_row(const slope_trace *t, size_t row, long *step, double *f,
                     double *lr, double *grad_norm, double *x);
+/* The number of objective evaluations the run had made when it recorded
+** 'row' (slope_result.nfev counted up to that row; a resumed run counts
+** from its resume point); -1 past the last row. */
+long slope_trace_nfev(const slope_trace *t, size_t row);
 /* 1 when the rows come from a mini-batch run and hold batch_f. */
 int slope_trace_minibatch(const slope_trace *t);
 /* The loss of step k's batch in row k of a mini-batch trace; NaN in row 0,
 ** in a full-batch trace and past the last row. */
 double slope_trace_batch_f(const slope_trace *t, size_t row);
-/* Write the trace as CSV (step,f,lr,grad_norm[,batch_f],<names>) or JSON. */
+/* Write the trace as CSV (step,f,lr,grad_norm[,batch_f],nfev,<names>) or
+** JSON (each row {"step", "f", "lr", "grad_norm"[, "batch_f"], "x", "nfev"}). */
 SLOPE_NODISCARD int slope_trace_csv(const slope_trace *t, const char *path, const char *const *names);
 SLOPE_NODISCARD int slope_trace_json(const slope_trace *t, const char *path, const char *const *names);
+
+/* ---- checking a hand-written gradient ------------------------------------- */
+
+/* What slope_gradcheck found.  The caller sets 'size' to sizeof(slope_gradcheck_report)
+** before the call (fields are only ever added at the end, and the library writes
+** only those the caller's size covers). */
+typedef struct slope_gradcheck_report {
+  size_t size;
+  int ok;              /* 1 when max_error <= tol */
+  double max_error;    /* the largest error over the coordinates (see slope_gradcheck) */
+  int worst;           /* the coordinate of max_error (from 0) */
+  double analytic;     /* the gradient the objective gave there */
+  double numeric;      /* the central difference there */
+  double step;         /* the step h used there */
+  double f;            /* the objective at x */
+} slope_gradcheck_report;
+
+/* Check the gradient that obj.fg writes at 'x' (n values; 'names' may be
+** NULL, they only name coordinates in messages) against central differences
+** (f(x + h e_i) - f(x - h e_i)) / 2h, with the per-coordinate step
+** h_i = cbrt(DBL_EPSILON) * max(1, |x_i|) (its rounding and truncation errors
+** are then of the same small size, about 1e-10 relative).  The error of
+** coordinate i is |a_i - d_i| / max(1, |a_i|, |d_i|) (absolute for small
+** derivatives, relative for large ones), with a_i analytic and d_i numeric;
+** ok when the largest is <= 'tol' (1e-6 is a good threshold; tol <= 0 means
+** 1e-6).  Makes 2n + 1 calls to obj.fg, none with g for the differences.
+** Errors: SLOPE_ERRARG for a NULL obj.fg, x or out, n < 1, or a bad
+** out->size; a value or gradient entry that is not finite (naming the
+** coordinate); a callback's own code, which is returned.  Nothing is
+** allocated that outlives the call. */
+SLOPE_NODISCARD int slope_gradcheck(slope_ctx *S, slope_objective obj, const double *x, int n,
+                                    const char *const *names, double tol, slope_gradcheck_report *out);
 
 /* ---- checkpoints ---------------------------------------------------------- */
 

@@ -1,9 +1,10 @@
 /*
 ** trace.c -- the record of a run, kept compactly in C: one row of doubles
-** per recorded step (step, f, lr, grad_norm, batch_f, x[0..n)), written out
+** per recorded step (step, f, lr, grad_norm, batch_f, nfev, x[0..n)), written out
 ** as CSV or JSON on request.  Row k describes one point, x_k, with f and the
 ** gradient norm there; batch_f (mini-batch runs only) is the loss of step
-** k's batch, which was measured at x_{k-1}.  A file is written to 'path.tmp' and renamed over
+** k's batch, which was measured at x_{k-1}; nfev counts the objective
+** evaluations made until the row was recorded.  A file is written to 'path.tmp' and renamed over
 ** 'path' once complete, so a reader (or a run killed mid-write) never sees
 ** half a trace; a path that is not a regular file (a pipe, /dev/stdout) is
 ** written in place.
@@ -18,13 +19,16 @@
 
 #include "trace.h"
 
+/* Columns of a row: step, f, lr, grad_norm, batch_f, then these. */
+enum { NFEV = 5, X0 = 6 };
+
 slope_trace *sx_trace_new(slope_ctx *S, int n, size_t expect, int minibatch) {
   slope_trace *t = calloc(1, sizeof *t);
   if (!t) return sx_error(S, SLOPE_ERRMEM, "out of memory"), NULL;
   t->S = S;
   t->n = n;
   t->minibatch = minibatch;
-  t->stride = 5 + (size_t)n;
+  t->stride = X0 + (size_t)n;
   /* room for 'expect' rows, at most 16 MB (or the bound) at first and at
   ** least 16 rows: a longer trace grows */
   double first = S->maxmem > 0 && S->maxmem < (double)(16 << 20) ? S->maxmem : (double)(16 << 20);
@@ -45,7 +49,7 @@ void slope_trace_free(slope_trace *t) {
 }
 
 int sx_trace_add(slope_trace *t, long step, double f, double lr, double gnorm, double batch_f,
-                 const double *x) {
+                 long nfev, const double *x) {
   if (t->nrows == t->cap) {
     double bytes = 2.0 * (double)t->cap * (double)t->stride * sizeof(double);
     if (t->S->maxmem > 0 && bytes > t->S->maxmem)
@@ -62,7 +66,8 @@ int sx_trace_add(slope_trace *t, long step, double f, double lr, double gnorm, d
   row[2] = lr;
   row[3] = gnorm;
   row[4] = batch_f;
-  memcpy(row + 5, x, (size_t)t->n * sizeof *x);
+  row[NFEV] = (double)nfev;   /* exact below 2^53 */
+  memcpy(row + X0, x, (size_t)t->n * sizeof *x);
   return SLOPE_OK;
 }
 
@@ -78,11 +83,16 @@ int slope_trace_row(const slope_trace *t, size_t k, long *step, double *f, doubl
   if (f) *f = row[1];
   if (lr) *lr = row[2];
   if (gnorm) *gnorm = row[3];
-  if (x) memcpy(x, row + 5, (size_t)t->n * sizeof *x);
+  if (x) memcpy(x, row + X0, (size_t)t->n * sizeof *x);
   return SLOPE_OK;
 }
 
 int slope_trace_minibatch(const slope_trace *t) { return t ? t->minibatch : 0; }
+
+long slope_trace_nfev(const slope_trace *t, size_t k) {
+  if (!t || k >= t->nrows) return -1;
+  return (long)t->rows[k * t->stride + NFEV];
+}
 
 double slope_trace_batch_f(const slope_trace *t, size_t k) {
   if (!t || k >= t->nrows) return NAN;
@@ -139,14 +149,15 @@ int slope_trace_csv(const slope_trace *t, const char *path, const char *const *n
   if (open_out(t, path, &o) != SLOPE_OK) return t->S->errcode;
   FILE *fp = o.fp;
   char tmp[32];
-  fputs(t->minibatch ? "step,f,lr,grad_norm,batch_f" : "step,f,lr,grad_norm", fp);
+  fputs(t->minibatch ? "step,f,lr,grad_norm,batch_f,nfev" : "step,f,lr,grad_norm,nfev", fp);
   for (int i = 0; i < t->n; i++) fprintf(fp, ",%s", param_name(names, i, tmp, sizeof tmp));
   fputc('\n', fp);
   for (size_t k = 0; k < t->nrows; k++) {
     const double *row = t->rows + k * t->stride;
     fprintf(fp, "%ld", (long)row[0]);
     for (size_t j = 1; j < t->stride; j++)
-      if (j != 4 || t->minibatch) fprintf(fp, ",%.17g", row[j]);
+      if (j == NFEV) fprintf(fp, ",%ld", (long)row[j]);
+      else if (j != 4 || t->minibatch) fprintf(fp, ",%.17g", row[j]);
     fputc('\n', fp);
   }
   return close_out(t, &o, path);
@@ -183,9 +194,9 @@ int slope_trace_json(const slope_trace *t, const char *path, const char *const *
     fputs(", \"x\": [", fp);
     for (int i = 0; i < t->n; i++) {
       if (i) fputs(", ", fp);
-      json_num(fp, row[5 + i]);
+      json_num(fp, row[X0 + i]);
     }
-    fprintf(fp, "]}%s\n", k + 1 < t->nrows ? "," : "");
+    fprintf(fp, "], \"nfev\": %ld}%s\n", (long)row[NFEV], k + 1 < t->nrows ? "," : "");
   }
   fputs(" ]}\n", fp);
   return close_out(t, &o, path);

@@ -74,7 +74,7 @@ mkdir -p "$tmp/next"
 cp src/*.h src/run.c "$tmp/next/"
 perl -0pi -e 's/(\n  int n;\n)(\} slope_step_info;)/$1  double next_info;\n$2/;
   s/(\n)(\} slope_run_opts;)/$1  double next_knob;\n$2/;
-  s/(\n  char message\[512\];[^\n]*\n)(\} slope_result;)/$1  double next_out;\n$2/' "$tmp/next/slope.h"
+  s/(\n)(\} slope_result;)/$1  double next_out;\n$2/' "$tmp/next/slope.h"
 perl -0pi -e 's/(  o\.every = 1;\n)/$1  o.next_knob = 1.5;\n/;
   s/(static int check_opts\([^\n]*\{\n)/$1  if (o->next_knob != 1.5) return sx_error(S, SLOPE_ERRARG, "next_knob is not 1.5");\n/;
   s/(  r->size = sizeof \*r;\n)/$1  r->next_out = 42;\n/;

@@ -844,7 +844,7 @@ static void test_trace_files(const slope_data *d) {
   CHECK(access(json, F_OK) == 0 && access(tmp, F_OK) != 0);
   size_t n;
   unsigned char *b = read_all(csv, &n);
-  CHECK(b && n > 20 && memcmp(b, "step,f,lr,grad_norm,x1,x2\n0,", 28) == 0);
+  CHECK(b && n > 20 && memcmp(b, "step,f,lr,grad_norm,nfev,x1,x2\n0,", 33) == 0);
   free(b);
   char missing[128];
   CHECK_INT(slope_trace_csv(t, path_in(missing, sizeof missing, "none/t.csv"), NULL), SLOPE_ERRIO);

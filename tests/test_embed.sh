@@ -145,6 +145,12 @@ near "$(field "$out" w2)" 0.942883 2e-3 "callback: w2 near Newton's optimum 0.94
 near "$(field "$out" b)" -0.282959 2e-3 "callback: b near Newton's optimum -0.282959"
 has "$out" "f = 0.542772" "callback: f at the optimum (0.5427719707)"
 has "$out" "status = max_steps" "callback: status max_steps"
+if printf '%s\n' "$out" | grep -q '^gradcheck: ok (max error [0-9.e-]* at '; then
+  ok "callback: its hand-written gradient passes slope_gradcheck"
+else bad "callback: no line 'gradcheck: ok ...'" "$out"; fi
+if [ -n "$(field "$out" nfev)" ] && [ "$(field "$out" nfev)" = "$(field "$out" callbacks)" ]; then
+  ok "callback: r.nfev = the host's count of calls ($(field "$out" nfev))"
+else bad "callback: nfev '$(field "$out" nfev)' is not the host's count '$(field "$out" callbacks)'" "$out"; fi
 row0=$(printf '%s\n' "$out" | awk '$1 == "0" { print $2, $3; exit }')
 if [ "$row0" = "0.693147 1.000e-01" ]; then ok "callback: trace row 0 has f = log 2 and lr = 0.1"
 else bad "callback: trace row 0: got '$row0'" "$out"; fi

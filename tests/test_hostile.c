@@ -527,7 +527,7 @@ static void test_trace_memory(void) {
   slope_ctx *S = g.S;
   slope_problem *p = g.p;
   slope_optim *o = g.o;
-  S->maxmem = 40000.0 * 6 * sizeof(double);   /* 40000 rows of step, f, lr, |g|, batch_f, x */
+  S->maxmem = 40000.0 * 7 * sizeof(double);   /* 40000 rows of step, f, lr, |g|, batch_f, nfev, x */
   slope_run_opts opts;
   slope_run_defaults(&opts);
   opts.steps = 1000000000;   /* 10^9 rows would take 40 GB */

@@ -139,9 +139,12 @@ for i, c in ipairs(argument_cases) do
   e = tostring(e)
   check.ok(not ok and e:find(c[2]) ~= nil, ("argument case %d: %s"):format(i, ok and "no error" or e))
 end
--- an objective written as a Lua function is turned back with the reason
+-- an objective written as a Lua function is turned back with the reason, when
+-- the optimizer needs a gradient (issue 15: the message now also names the
+-- derivative-free kinds, which take the function itself)
 check.err(function() slope.minimize(function(v) return v^2 end, { x = 1 }, { lr = 0.1 }) end,
-          P"bad argument #1 to 'minimize' (an expression such as \"x^2 - 4*x\" expected, got a Lua function: slope differentiates expressions. A function written with + - * / ^ and slope.sin, slope.exp ... builds its expression when called on variables: pass f(slope.vars(\"x\")))",
+          P"bad argument #1 to 'minimize' (an expression such as \"x^2 - 4*x\" expected, got a Lua function: slope differentiates expressions. A function written with + - * / ^ and slope.sin, slope.exp ... builds its expression when called on variables: pass f(slope.vars(\"x\")); or give a derivative-free optimizer (anneal"
+          .. ".*" .. P"), which calls the function itself on the point as a table and needs only its value)",
           "minimize(function)")
 check.eq(slope.minimize((function(v) return v^2 end)(slope.vars("x")), { x = 1 }, { lr = 0.25, steps = 1 }).x.x,
          0.5, "the call the message shows works: x = 1 - 0.25*2")

@@ -235,6 +235,12 @@ static void test_null_object(void) {
   SAFE(r.size == sizeof r, "slope_result_init");
   cover("slope_result_init_sized");
   SAFE(slope_trace_minibatch(NULL) == 0, "slope_trace_minibatch");
+  SAFE(slope_trace_nfev(NULL, 0) == -1, "slope_trace_nfev");
+  SAFE(slope_problem_values_only(NULL) == 0, "slope_problem_values_only");
+  SAFE(slope_problem_values(NULL, 1, NULL, v, (slope_objective){NULL, NULL, NULL}) == NULL, "slope_problem_values");
+  slope_gradcheck_report rep = {sizeof rep};
+  SAFE(slope_gradcheck(NULL, (slope_objective){NULL, NULL, NULL}, v, 1, NULL, 0, &rep) == SLOPE_ERRMISUSE,
+       "slope_gradcheck");
   SAFE(slope_trace_batch_f(NULL, 0) != slope_trace_batch_f(NULL, 0), "slope_trace_batch_f");   /* NaN */
   slope_schedule_free(NULL);
   SAFE(1, "slope_schedule_free");
@@ -323,6 +329,9 @@ static void test_required_pointers(world *w) {
           SLOPE_ERRARG, "slope_data_wrap", "column 1 ('y') is NULL (columns count from 0)");
   REFUSED(S, slope_problem_callback_rows(S, 1, NULL, g, 2, NULL, NULL) == NULL, SLOPE_ERRARG,
           "slope_problem_callback_rows", "'fg_rows' is NULL");
+  slope_gradcheck_report rep = {0};
+  REFUSED(S, slope_gradcheck(S, (slope_objective){NULL, NULL, NULL}, g, 2, NULL, 0, &rep) != SLOPE_OK, SLOPE_ERRARG,
+          "slope_gradcheck", "'fg' is NULL");
   MISUSE(S, slope_vars(S, f, NULL, 3) == -1, "slope_vars", "'out'");
   MISUSE(S, slope_vars(S, f, out, -1) == -1, "slope_vars", "'max' (-1)");
   MISUSE(S, slope_eval(S, f, XY, (double[]){1, 2}, 2, NULL) == SLOPE_ERRMISUSE, "slope_eval", "'result'");

@@ -95,6 +95,14 @@ static slope_optim *optim_for(slope_ctx *S, const nm_case *c) {
   return o;
 }
 
+/* Whether case c starts outside its box: SciPy clips such a start (with a
+** warning); slope refuses it, as every run refuses a start outside its bounds. */
+static int starts_outside(const nm_case *c) {
+  for (int i = 0; c->bounded && i < c->n; i++)
+    if (c->x0[i] < c->lo[i] || c->x0[i] > c->hi[i]) return 1;
+  return 0;
+}
+
 /* Run case c with f times 'sign' (maximizing when it is -1) and compare. */
 static void run_case(slope_ctx *S, const nm_case *c, double sign) {
   fn_ud u = {c->fn, c->n, sign, 0};
@@ -110,6 +118,14 @@ static void run_case(slope_ctx *S, const nm_case *c, double sign) {
   slope_result r;
   slope_result_init(&r);
   slope_trace *t = NULL;
+  if (starts_outside(c)) {
+    CHECK_INT(slope_run(p, o, &opts, &r, &t), SLOPE_ERRARG);
+    CHECK(r.status == SLOPE_STATUS_ERROR && strstr(r.message, "outside its bounds") != NULL);
+    slope_trace_free(t);
+    slope_optim_free(o);
+    slope_problem_free(p);
+    return;
+  }
   CHECK_INT(slope_run(p, o, &opts, &r, &t), SLOPE_OK);
   CHECK_INT(r.status, converges ? SLOPE_CONVERGED : SLOPE_MAX_STEPS);
   CHECK_INT(r.steps, c->iterations);

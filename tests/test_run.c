@@ -291,20 +291,20 @@ static void test_trace_files(void) {
   char *text = slurp(path);
   CHECK(text != NULL);
   if (text) {
-    CHECK(strncmp(text, "step,f,lr,grad_norm,u,v\n", 24) == 0);
+    CHECK(strncmp(text, "step,f,lr,grad_norm,nfev,u,v\n", 29) == 0);
     char *s = strchr(text, '\n');
     size_t k = 0;
     while (s && s[1]) {
       row want = get_row(t, k);
       char *e;
       CHECK_INT(strtol(s + 1, &e, 10), want.step);
-      double got[5];
-      for (int j = 0; j < 5; j++) {
+      double got[6];
+      for (int j = 0; j < 6; j++) {
         CHECK(*e == ',');
         got[j] = strtod(e + 1, &e);
       }
       CHECK(got[0] == want.f && got[1] == want.lr && got[2] == want.gn);   /* %.17g round-trips */
-      CHECK(got[3] == want.x[0] && got[4] == want.x[1]);
+      CHECK(got[3] == (double)slope_trace_nfev(t, k) && got[4] == want.x[0] && got[5] == want.x[1]);
       CHECK(*e == '\n');
       s = e;
       k++;
@@ -315,7 +315,7 @@ static void test_trace_files(void) {
   /* without names the columns are x1, x2 */
   CHECK_INT(slope_trace_csv(t, path, NULL), SLOPE_OK);
   text = slurp(path);
-  CHECK(text && strncmp(text, "step,f,lr,grad_norm,x1,x2\n", 26) == 0);
+  CHECK(text && strncmp(text, "step,f,lr,grad_norm,nfev,x1,x2\n", 31) == 0);
   remove(path);
 
   snprintf(path, sizeof path, "/tmp/slope_test_run_%ld.json", (long)getpid());
@@ -339,7 +339,9 @@ static void test_trace_files(void) {
       CHECK(strtod(e + 8, &e) == want.x[0]);
       CHECK(strncmp(e, ", ", 2) == 0);
       CHECK(strtod(e + 2, &e) == want.x[1]);
-      CHECK(strncmp(e, "]}", 2) == 0);
+      CHECK(strncmp(e, "], \"nfev\": ", 10) == 0);
+      CHECK_INT(strtol(e + 10, &e, 10), slope_trace_nfev(t, k));
+      CHECK(strncmp(e, "}", 1) == 0);
     }
     CHECK_INT(k, 6);
   }

@@ -137,15 +137,15 @@ do
   check.eq(r2.trace:csv(path), r2.trace, "trace:csv returns the trace")
   local lines = {}
   for line in io.lines(path) do lines[#lines + 1] = line end
-  check.eq(lines[1], "step,f,lr,grad_norm,x,y", "csv header")
+  check.eq(lines[1], "step,f,lr,grad_norm,nfev,x,y", "csv header")
   check.eq(#lines, 8, "csv: header and 7 rows")
   local ok_csv = true
   for k = 0, 6 do
     local v = {}
     for field in lines[k + 2]:gmatch("[^,]+") do v[#v + 1] = tonumber(field) end
     local row = r2.trace[k]
-    ok_csv = ok_csv and #v == 6 and v[1] == row.step and v[2] == row.f and v[3] == row.lr
-      and v[4] == row.grad_norm and v[5] == row.x.x and v[6] == row.x.y
+    ok_csv = ok_csv and #v == 7 and v[1] == row.step and v[2] == row.f and v[3] == row.lr
+      and v[4] == row.grad_norm and v[5] == row.nfev and v[6] == row.x.x and v[7] == row.x.y
   end
   check.ok(ok_csv, "csv rows read back exactly")
   r2.trace:json(path)

@@ -157,8 +157,8 @@ do -- mini-batch: batch_f is step k's batch loss; f over all rows only with trac
   local header, first = fh:read("l"), fh:read("l")
   fh:close()
   os.remove(path)
-  check.eq(header, "step,f,lr,grad_norm,batch_f,w", "csv: a batch_f column in mini-batch runs")
-  check.eq(first, "0,7.5,0.10000000000000001,5,nan,0", "csv: row 0")
+  check.eq(header, "step,f,lr,grad_norm,batch_f,nfev,w", "csv: a batch_f column in mini-batch runs")
+  check.eq(first, "0,7.5,0.10000000000000001,5,nan,1,0", "csv: row 0 (after 1 evaluation)")
   check.err(function() slope.minimize("x^2", { x = 1 }, { trace_full = 1 }) end,
             "minimize: trace_full must be true or false, got number", "trace_full is a boolean")
 end
@@ -227,7 +227,7 @@ do -- names no earlier line of this script met, so the first meeting is the one 
   local header = fh:read("l")
   fh:close()
   os.remove(path)
-  check.eq(header, "step,f,lr,grad_norm," .. table.concat(want, ","), "trace CSV columns in the written order")
+  check.eq(header, "step,f,lr,grad_norm,nfev," .. table.concat(want, ","), "trace CSV columns in the written order")
   check.eq(slope.expr("k10 + k2*k1"):vars(), { "k10", "k2", "k1" }, "written order beats the names' order")
   -- built in Lua: slope.vars interns in the order given
   local zw, zx, zb = slope.vars("zw", "zx", "zb")
