@@ -51,7 +51,7 @@ local defs = {
     local n, v = dims(o, nil, "rosenbrock")
     if n < 2 then private.fail("slope.testfn.rosenbrock needs n >= 2") end
     return sum_over(n - 1, function(i)
-      return ("100*(%s - %s^2)^2 + (1 - %s)^2"):format(v[i + 1], v[i], v[i])
+      return ("(1 - %s)^2 + 100*(%s - %s^2)^2"):format(v[i], v[i + 1], v[i])
     end), point(v, 1), 0, box(v, -2, 2)
   end,
   rastrigin = function(o)

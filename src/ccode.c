@@ -250,9 +250,10 @@ int sx_print_c(slope_ctx *S, sx_id e, const char *name, const sx_id *params,
   if (rc != SLOPE_OK) return rc;
   cgen g = {S, params, nparams, b};
   /* roots: e, then its gradient */
-  sx_id *roots = malloc(((size_t)nparams + 1) * sizeof *roots), *grads = roots + 1, *list = NULL;
+  sx_id *roots = malloc(((size_t)nparams + 1) * sizeof *roots), *grads = NULL, *list = NULL;
   uint8_t *mark = NULL;
   if (!roots) { rc = sx_error(S, SLOPE_ERRMEM, "out of memory"); goto done; }
+  grads = roots + 1;
   roots[0] = e;
   if ((rc = sx_reach(S, e)) != SLOPE_OK || (rc = c_check(&g)) != SLOPE_OK) goto done;
   for (int i = 0; i < nparams; i++) {

@@ -257,6 +257,30 @@ int sx_is_num(const slope_ctx *S, sx_id e, double v) {
 
 /* ---- canonical order ------------------------------------------------------ */
 
+int sx_name_order(const char *a, const char *b) {
+  const char *a0 = a, *b0 = b;
+  while (*a && *b) {
+    if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
+      while (*a == '0') a++;   /* the numbers' values: x2 before x10 */
+      while (*b == '0') b++;
+      size_t la = 0, lb = 0;
+      while (a[la] >= '0' && a[la] <= '9') la++;
+      while (b[lb] >= '0' && b[lb] <= '9') lb++;
+      if (la != lb) return la < lb ? -1 : 1;
+      int c = strncmp(a, b, la);
+      if (c) return c;
+      a += la;
+      b += lb;
+      continue;
+    }
+    if (*a != *b) return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+    a++;
+    b++;
+  }
+  if (*a || *b) return *a ? 1 : -1;
+  return strcmp(a0, b0);   /* x01 and x1: equal numbers, still two names */
+}
+
 /* Rank of a kind in the order of factors: numbers, names, products, powers,
 ** functions, reductions, sums ('2*x*y^2*sin(x)*(a + b)'). */
 static int rank(int kind) {
@@ -280,7 +304,7 @@ int sx_compare(const slope_ctx *S, sx_id a, sx_id b) {
   ** a walk down both (differentiating sin(sin(...(x)))) was cubic in depth) */
   if (x->depth != y->depth) return x->depth < y->depth ? -1 : 1;
   if (x->kind == SX_NUM) return x->num < y->num ? -1 : 1;
-  if (x->kind == SX_VAR) return strcmp(S->names + x->kids, S->names + y->kids);
+  if (x->kind == SX_VAR) return sx_name_order(S->names + x->kids, S->names + y->kids);
   uint32_t n = x->nkids < y->nkids ? x->nkids : y->nkids;
   for (uint32_t i = 0; i < n; i++) {
     int c = sx_compare(S, S->kids[x->kids + i], S->kids[y->kids + i]);

@@ -106,6 +106,9 @@ sx_id sx_intern(slope_ctx *S, int kind, const sx_id *kids, uint32_t n);
 sx_id sx_rebuild(slope_ctx *S, sx_id e, const sx_id *kids);
 
 /* ---- canonical order ---- */
+/* Names in natural order: strcmp's, except that runs of digits compare by
+** value (x2 before x10); a total order (x01 and x1 differ). */
+int sx_name_order(const char *a, const char *b);
 /* Total structural orders (never by id), <0, 0 (same node), >0. */
 int sx_compare(const slope_ctx *S, sx_id a, sx_id b);
 /* Polynomial degree used to order sum terms (functions count as degree 1). */

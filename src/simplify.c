@@ -77,8 +77,8 @@ static int mono_compare(const slope_ctx *S, sx_id a, sx_id b) {
     double pa, pb;
     mono_factor(S, a, i, &xa, &pa);
     mono_factor(S, b, i, &xb, &pb);
-    int c = strcmp(xa, xb);
-    if (c) return c;              /* the earlier name present first */
+    int c = sx_name_order(xa, xb);
+    if (c) return c;              /* the earlier name present first (x2 before x10) */
     if (pa != pb) return pa > pb ? -1 : 1;
   }
   return (int)na - (int)nb;

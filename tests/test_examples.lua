@@ -145,6 +145,30 @@ expect.annealing = { svgs = { "annealing_path", "annealing_x" }, check = functio
   check.ok(hot >= 50, "annealing finds it in most runs")
 end }
 
+expect.landscapes = { svgs = { "landscapes_rastrigin" }, check = function(out)
+  -- found / 10 and mean nfev of a family on a landscape, from the table
+  local function row(land, name)
+    local found, nfev = out:match(land .. "%s+[%w%-]+%s+" .. name .. "%s+(%d+)/10%s+(%d+)")
+    return tonumber(found), tonumber(nfev)
+  end
+  for _, land in ipairs{ "rosenbrock", "himmelblau", "rastrigin", "ackley" } do
+    for _, name in ipairs{ "adam", "bfgs", "newton", "nelder_mead", "cmaes", "de", "anneal" } do
+      check.ok(row(land, name) ~= nil, "landscapes: a row for " .. name .. " on " .. land)
+    end
+  end
+  -- the lesson: smooth valleys are solved by gradients, rugged plates by populations
+  check.eq(row("rosenbrock", "bfgs"), 10, "bfgs solves Rosenbrock from every start")
+  check.eq(row("himmelblau", "bfgs"), 10, "bfgs solves Himmelblau from every start")
+  for _, land in ipairs{ "rastrigin", "ackley" } do
+    local adam, bfgs, cmaes, de = row(land, "adam"), row(land, "bfgs"), row(land, "cmaes"), row(land, "de")
+    check.ok(cmaes == 10 and de == 10, "the evolutionary methods find " .. land .. "'s global minimum from every start")
+    check.ok(adam and bfgs and adam < 5 and bfgs < 5, "the gradient methods mostly stop in a local minimum of " .. land)
+    local _, nfev_bfgs = row(land, "bfgs")
+    local _, nfev_cmaes = row(land, "cmaes")
+    check.ok(nfev_bfgs and nfev_cmaes and nfev_cmaes > 10 * nfev_bfgs, "at the price of many more evaluations")
+  end
+end }
+
 expect.lr_decay = { svgs = { "lr_decay_schedules", "lr_decay_loss" }, check = function(out)
   -- lr at t = 0, 100, 250, 500: step x0.3 every 250, exponential 0.996^t, cosine, warm-up
   local function row(name)
