@@ -238,7 +238,8 @@ static void test_null_object(void) {
   SAFE(slope_trace_nfev(NULL, 0) == -1, "slope_trace_nfev");
   SAFE(slope_problem_values_only(NULL) == 0, "slope_problem_values_only");
   SAFE(slope_problem_values(NULL, 1, NULL, v, (slope_objective){NULL, NULL, NULL}) == NULL, "slope_problem_values");
-  slope_gradcheck_report rep = {sizeof rep};
+  slope_gradcheck_report rep = {0};
+  rep.size = sizeof rep;
   SAFE(slope_gradcheck(NULL, (slope_objective){NULL, NULL, NULL}, v, 1, NULL, 0, &rep) == SLOPE_ERRMISUSE,
        "slope_gradcheck");
   SAFE(slope_trace_batch_f(NULL, 0) != slope_trace_batch_f(NULL, 0), "slope_trace_batch_f");   /* NaN */

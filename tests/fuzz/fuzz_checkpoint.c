@@ -71,8 +71,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   slope_ctx *S = slope_new();
   if (!S) return 0;
   slope_data *d = slope_data_new(S);
-  slope_data_add(d, "x", (double[]){1, 2, 3, 4}, 4);
-  slope_data_add(d, "y", (double[]){3, 5, 7, 9}, 4);
+  if (!d || slope_data_add(d, "x", (double[]){1, 2, 3, 4}, 4) != SLOPE_OK ||
+      slope_data_add(d, "y", (double[]){3, 5, 7, 9}, 4) != SLOPE_OK)
+    broken("the data set", slope_error_get(S).message);
   slope_problem *p = problem(S, d);
   if (!p) broken("the problem", slope_error_get(S).message);
 
