@@ -165,12 +165,14 @@ static int push_hyper(lua_State *L, const ls_optimizer *O, const char *name) {
 }
 
 static int opt_index(lua_State *L) {
-  ls_optimizer *O = ls_check_optimizer(L, 1);
   const char *k = luaL_checkstring(L, 2);
+  /* methods first, without checking the object: opt:step(p) in a loop looks
+  ** up "step" every time, and step checks its arguments itself */
   if (luaL_getmetafield(L, 1, "methods") != LUA_TNIL) {
     if (lua_getfield(L, -1, k) != LUA_TNIL) return 1;
     lua_pop(L, 2);
   }
+  ls_optimizer *O = ls_check_optimizer(L, 1);
   if (strcmp(k, "kind") == 0) { lua_pushstring(L, O->kind); return 1; }
   if (push_hyper(L, O, k)) return 1;
   return luaL_error(L, "%s has no field '%s'", O->kind, k);
@@ -471,32 +473,53 @@ static void push_usage(lua_State *L, const slope_hyper *h) {
 ** 'about', a line per kind, and 'args', per kind the list of its
 ** hyperparameters as push_usage writes them.
 */
+/*
+** The metatable's 'about' and 'args' are made when help first reads them
+** (metatable.__index of the metatable): writing every hyperparameter's
+** usage text costs more than the rest of start-up together.
+*/
+static int describe_kinds(lua_State *L) {
+  const registry *r = lua_touserdata(L, lua_upvalueindex(1));
+  const char *key = luaL_checkstring(L, 2);
+  int about = strcmp(key, "about") == 0;
+  if (!about && strcmp(key, "args") != 0) return 0;
+  const char *const *kinds = r->kinds();
+  lua_newtable(L);
+  for (int i = 0; kinds[i]; i++) {
+    if (about) lua_pushstring(L, r->about(kinds[i]));
+    else {
+      lua_newtable(L);
+      const slope_hyper *h;
+      for (int k = 0; (h = r->hyper_at(kinds[i], k)); k++) {
+        push_usage(L, h);
+        lua_rawseti(L, -2, k + 1);
+      }
+    }
+    lua_setfield(L, -2, kinds[i]);
+  }
+  lua_pushvalue(L, -1);
+  lua_setfield(L, 1, key);   /* made once */
+  return 1;
+}
+
 static void push_kinds(lua_State *L, slope_ctx *S, const registry *r) {
   const char *const *kinds = r->kinds();
   lua_createtable(L, 0, 3);   /* the metatable */
   lua_newtable(L);            /* kinds */
-  lua_newtable(L);            /* about */
-  lua_newtable(L);            /* args */
   for (int i = 0; kinds[i]; i++) {
     lua_pushlightuserdata(L, S);
     lua_pushstring(L, kinds[i]);
     lua_pushcclosure(L, r->make, 2);
-    lua_setfield(L, -6, kinds[i]);
+    lua_setfield(L, -4, kinds[i]);
     lua_pushstring(L, kinds[i]);
-    lua_rawseti(L, -4, i + 1);
-    lua_pushstring(L, r->about(kinds[i]));
-    lua_setfield(L, -3, kinds[i]);
-    lua_newtable(L);
-    const slope_hyper *h;
-    for (int k = 0; (h = r->hyper_at(kinds[i], k)); k++) {
-      push_usage(L, h);
-      lua_rawseti(L, -2, k + 1);
-    }
-    lua_setfield(L, -2, kinds[i]);
+    lua_rawseti(L, -2, i + 1);
   }
-  lua_setfield(L, -4, "args");
-  lua_setfield(L, -3, "about");
   lua_setfield(L, -2, "kinds");
+  lua_createtable(L, 0, 1);   /* its own metatable: 'about' and 'args' on first use */
+  lua_pushlightuserdata(L, (void *)r);
+  lua_pushcclosure(L, describe_kinds, 1);
+  lua_setfield(L, -2, "__index");
+  lua_setmetatable(L, -2);
   lua_setmetatable(L, -2);
 }
 

@@ -444,7 +444,6 @@ static int l_problem(lua_State *L) {
 }
 
 const double *ls_problem_box(lua_State *L, int idx) {
-  luaL_checkudata(L, idx, LS_PROBLEM);
   lua_getiuservalue(L, idx, UV_BOX);
   const double *lo = lua_touserdata(L, -1);   /* NULL when there is none */
   lua_pop(L, 1);   /* the Problem keeps it alive */

@@ -153,7 +153,8 @@ slope_problem *ls_check_problem(lua_State *L, int idx);
 ** open) and returns lo, or pushes nothing and returns NULL without the
 ** option.  Raises for an unknown name (did you mean) or lo > hi. */
 double *ls_push_bounds(lua_State *L, int opts, slope_problem *p, const char *what);
-/* The box slope.problem was given (lo[n] then hi[n]), or NULL. */
+/* The box slope.problem was given (lo[n] then hi[n]), or NULL, of the
+** Problem at 'idx' (the caller has checked it with ls_check_problem). */
 const double *ls_problem_box(lua_State *L, int idx);
 /* Raise what made a call on the Problem at 'idx' fail: the error its Lua
 ** function raised, else the context's. */
