@@ -12,18 +12,7 @@
 
 #include "expr.h"
 
-/* A handle the caller passes in must name a live node of this context; 0 is
-** what a failed call returned, and reports that call's error again.  A
-** handle past the last node is misuse (one of another context that is
-** also a node here cannot be told apart). */
-static int valid_in(slope_ctx *S, slope_expr e, const char *fn) {
-  if (sx_live(S, e)) return 1;
-  if (e == SX_NIL) sx_failed_arg(S);
-  else sx_misuse(S, fn, "invalid expression handle %u (not a node of this context%s)", (unsigned)e,
-                 e < S->nnodes ? ": reclaimed by slope_collect" : "");
-  return 0;
-}
-#define valid(S, e) valid_in(S, e, __func__)
+#define valid(S, e) sx_check_handle(S, e, __func__)
 
 /* The variable 'name', for slope_var and the functions that take a name. */
 static sx_id var_named(slope_ctx *S, const char *name) {

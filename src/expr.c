@@ -251,6 +251,14 @@ sx_id sx_mkvar(slope_ctx *S, const char *name, size_t len) {
   return intern(S, SX_VAR, NULL, 0, 0, name, len);
 }
 
+int sx_check_handle(slope_ctx *S, sx_id e, const char *fn) {
+  if (sx_live(S, e)) return 1;
+  if (e == SX_NIL) sx_failed_arg(S);
+  else sx_misuse(S, fn, "invalid expression handle %u (not a node of this context%s)", (unsigned)e,
+                 e < S->nnodes ? ": reclaimed by slope_collect" : "");
+  return 0;
+}
+
 int sx_is_num(const slope_ctx *S, sx_id e, double v) {
   return S->nodes[e].kind == SX_NUM && S->nodes[e].num == v;
 }

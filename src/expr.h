@@ -143,6 +143,11 @@ static inline int sx_stamped2(const slope_ctx *S, sx_id id) { return S->mark[id]
 static inline int sx_live(const slope_ctx *S, sx_id e) {
   return e != SX_NIL && e < S->nnodes && S->nodes[e].kind != SX_FREE;
 }
+/* The check of a handle a caller of public function 'fn' passes in: 1 when
+** it names a live node of S; 0 reports the failure of the call that returned
+** it again; anything else is misuse (a handle of another context that is
+** also a node here cannot be told apart). */
+int sx_check_handle(slope_ctx *S, sx_id e, const char *fn);
 
 /* ---- transformations ---- */
 sx_id sx_diff(slope_ctx *S, sx_id e, sx_id var);

@@ -74,8 +74,7 @@ oom:
 slope_problem *slope_problem_new(slope_ctx *S, slope_expr f, const char *const *params,
                                  const double *x0, int nparams, const slope_data *data) {
   SX_ENTER(S, NULL);
-  if (f == SX_NIL) return sx_failed_arg(S), NULL;
-  SX_MISUSE_IF(S, f >= S->nnodes, NULL, "%u is not an expression (not a node of this context)", (unsigned)f);
+  if (!sx_check_handle(S, f, "slope_problem_new")) return NULL;
   SX_MISUSE_IF(S, data && sx_data_ctx(data) != S, NULL, "the data set was made from another context");
   slope_problem *p = alloc_problem(S, nparams, params, x0);
   if (!p) return NULL;

@@ -831,8 +831,7 @@ static int compile(build *b, slope_tape *T) {
 slope_tape *slope_compile(slope_ctx *S, slope_expr e, const char *const *params, int nparams,
                           const char *const *cols, int ncols) {
   SX_ENTER(S, NULL);
-  if (e == SX_NIL) return sx_failed_arg(S), NULL;
-  SX_MISUSE_IF(S, !sx_live(S, e), NULL, "%u is not an expression (not a node of this context)", (unsigned)e);
+  if (!sx_check_handle(S, e, "slope_compile")) return NULL;
   if (check_names(S, params, nparams, cols, ncols) != SLOPE_OK) return NULL;
   slope_tape *T = calloc(1, sizeof *T);
   if (!T) return sx_error(S, SLOPE_ERRMEM, "out of memory"), NULL;

@@ -117,6 +117,15 @@ static void kept_survive(void) {
   for (int i = 0; i < 3; i++) same_as(S, kept[i], &before[i]);
   slope_collect(S);
   for (int i = 0; i < 3; i++) same_as(S, kept[i], &before[i]);
+  /* a handle whose node was reclaimed is refused wherever it is passed in */
+  const char *x3[] = {"x3"};
+  CHECK(slope_problem_new(S, again, x3, (double[]){0}, 1, NULL) == NULL);
+  CHECK(slope_error_get(S).code == SLOPE_ERRMISUSE &&
+        strstr(slope_error_get(S).message, "slope_problem_new: invalid expression handle") &&
+        strstr(slope_error_get(S).message, "reclaimed by slope_collect"));
+  CHECK(slope_compile(S, again, x3, 1, NULL, 0) == NULL);
+  CHECK(slope_error_get(S).code == SLOPE_ERRMISUSE && strstr(slope_error_get(S).message, "reclaimed"));
+  CHECK(slope_print(S, again) == NULL && slope_error_get(S).code == SLOPE_ERRMISUSE);
   /* the tape and the problem, against closed forms */
   double p[2] = {1.5, -2}, v, g[2];
   CHECK(slope_tape_grad(T, p, NULL, 0, &v, g) == SLOPE_OK);
