@@ -8,6 +8,7 @@
 ** slope.gradcheck shares, calls it).
 */
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -209,49 +210,39 @@ void ls_push_point(lua_State *L, slope_problem *p, const double *x) {
 /* ---- the objective, its data and batching ---------------------------------------- */
 
 /* Lua's table.sort on the list at the top. */
-static void sort_list(lua_State *L) {
-  lua_getglobal(L, "table");
-  if (lua_getfield(L, -1, "sort") == LUA_TFUNCTION) {
-    lua_pushvalue(L, -3);
-    lua_call(L, 1, 0);
-  } else lua_pop(L, 1);
-  lua_pop(L, 1);
+static int by_text(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 /*
 ** A Lua function given as f to a gradient method: slope differentiates
 ** expressions, and a function written with + - * / ^ and slope.sin ...
 ** builds one when called on variables, so show that call with the names of
-** the start table; the derivative-free kinds take the function itself.
+** the start table (sorted, the first six); the derivative-free kinds take
+** the function itself.
 */
 static void not_a_function(lua_State *L, int idx) {
-  luaL_Buffer b;
-  lua_newtable(L);
-  int names = lua_gettop(L), n = 0;
+  enum { SHOWN = 6, MAX = 1000 };
+  const char **names = lua_newuserdatauv(L, MAX * sizeof *names, 0);   /* the strings stay in the start table */
+  int n = 0;
   if (lua_istable(L, idx + 1)) {
     lua_pushnil(L);
-    while (n < 1000 && lua_next(L, idx + 1)) {
+    while (lua_next(L, idx + 1)) {
       lua_pop(L, 1);
-      if (lua_type(L, -1) == LUA_TSTRING) {
-        lua_pushvalue(L, -1);
-        lua_rawseti(L, names, ++n);
-      }
+      if (lua_type(L, -1) == LUA_TSTRING && n < MAX) names[n++] = lua_tostring(L, -1);
     }
-    if (n == 1000) lua_pop(L, 1);   /* the key where the list stopped */
   }
-  sort_list(L);
+  qsort(names, (size_t)n, sizeof *names, by_text);
+  luaL_Buffer b;
   luaL_buffinit(L, &b);
   luaL_addstring(&b, "an expression such as \"x^2 - 4*x\" expected, got a Lua function: slope "
                      "differentiates expressions. A function written with + - * / ^ and slope.sin, "
                      "slope.exp ... builds its expression when called on variables: pass f(slope.vars(");
-  for (int i = 1; i <= (n ? n : 1); i++) {
-    if (i > 1) luaL_addstring(&b, ", ");
-    if (i > 6) { luaL_addstring(&b, "..."); break; }
+  for (int i = 0; i < (n ? n : 1); i++) {
+    if (i) luaL_addstring(&b, ", ");
+    if (i == SHOWN) { luaL_addstring(&b, "..."); break; }
     luaL_addchar(&b, '"');
-    if (n) {
-      lua_rawgeti(L, names, i);
-      luaL_addvalue(&b);
-    } else luaL_addchar(&b, 'x');
+    luaL_addstring(&b, n ? names[i] : "x");
     luaL_addchar(&b, '"');
   }
   luaL_addstring(&b, ")); or give a derivative-free optimizer (");

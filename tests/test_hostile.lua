@@ -146,6 +146,14 @@ check.err(function() slope.minimize(function(v) return v^2 end, { x = 1 }, { lr 
           P"bad argument #1 to 'minimize' (an expression such as \"x^2 - 4*x\" expected, got a Lua function: slope differentiates expressions. A function written with + - * / ^ and slope.sin, slope.exp ... builds its expression when called on variables: pass f(slope.vars(\"x\")); or give a derivative-free optimizer (anneal"
           .. ".*" .. P"), which calls the function itself on the point as a table and needs only its value)",
           "minimize(function)")
+do -- the advice does not lean on the script's globals
+  local saved = table
+  table = nil
+  local ok, e = pcall(slope.minimize, function() end, { y = 1, x = 2 }, { lr = 0.1 })
+  table = saved
+  check.ok(not ok and tostring(e):find('pass f(slope.vars("x", "y"))', 1, true) ~= nil,
+           "the advice with table = nil: " .. tostring(e))
+end
 check.eq(slope.minimize((function(v) return v^2 end)(slope.vars("x")), { x = 1 }, { lr = 0.25, steps = 1 }).x.x,
          0.5, "the call the message shows works: x = 1 - 0.25*2")
 check.err(function() slope.maximize(true, { x = 1 }, { lr = 0.1 }) end,
