@@ -18,8 +18,7 @@ end
 local function listed_names(fn)
   local ok, msg = pcall(fn)
   check.ok(not ok, "a misspelled option is an error")
-  local list = tostring(msg):match("%((%a[%a ]*): ([%w_, ]+)%)")
-  list = list and select(2, tostring(msg):match("%((%a[%a ]*): ([%w_, ]+)%)"))
+  local _, list = tostring(msg):match("%((%a[%a ]*): ([%w_, ]+)%)")
   local names = {}
   for name in (list or ""):gmatch("[%w_]+") do names[#names + 1] = name end
   check.ok(#names > 0, "names listed in: " .. tostring(msg))
@@ -44,8 +43,9 @@ for name, value in pairs(slope) do
     documented("slope." .. name, "module")
     if type(value) == "table" and getmetatable(value) == nil then
       for sub in pairs(value) do
-        if type(sub) == "string" and not sub:match("^_") then
-          documented(sub, "slope." .. name)
+        if type(sub) == "string" and not sub:match("^_") then   -- as `sub` or slope.name.sub
+          check.ok(on_page("`" .. sub) or on_page("slope." .. name .. "." .. sub),
+                   "slope." .. name .. "." .. sub .. " is not in docs/reference.md")
         end
       end
     end
