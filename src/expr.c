@@ -254,7 +254,7 @@ sx_id sx_mkvar(slope_ctx *S, const char *name, size_t len) {
 int sx_check_handle(slope_ctx *S, sx_id e, const char *fn) {
   if (sx_live(S, e)) return 1;
   if (e == SX_NIL) sx_failed_arg(S);
-  else sx_misuse(S, fn, "invalid expression handle %u (not a node of this context%s)", (unsigned)e,
+  else sx_misuse(S, fn, "invalid expression handle %u: not an expression (not a node of this context%s)", (unsigned)e,
                  e < S->nnodes ? ": reclaimed by slope_collect" : "");
   return 0;
 }
