@@ -83,6 +83,8 @@ static void require_part(lua_State *L, const char *name) {
   lua_remove(L, -2);
 }
 
+void ls_require(lua_State *L, const char *name) { require_part(L, name); }
+
 /* A function whose module loads on its first call (upvalue 1: the module,
 ** which returns the function): the function users hold never changes. */
 static int deferred_call(lua_State *L) {

@@ -16,7 +16,7 @@
 static const char *const run_options[] = {
   "optimizer", "steps", "epochs", "data", "batch", "shuffle", "seed", "schedule",
   "noise", "clip", "tol", "log", "trace", "every", "on_step", "lr", "params", "time",
-  "checkpoint", "resume", "trace_full", "log_params", "bounds", NULL
+  "checkpoint", "resume", "trace_full", "log_params", "bounds", "eval", NULL
 };
 
 /* The first optimizer kind that has a hyperparameter 'name' (the one of
@@ -311,6 +311,145 @@ static void read_checkpoint(lua_State *L, int opts, slope_run_opts *o, const cha
                luaL_typename(L, -1));
 }
 
+/* ---- held-out evaluation ---------------------------------------------------- */
+
+/*
+** eval = { test = ds, every = "epoch" | k }: at the end of each epoch (or
+** every k steps), f over all the training rows and over each named set, one
+** row of r.eval each.  The sets are problems of their own over the same
+** objective and parameters, evaluated at the run's point; nothing of the
+** run's problem, optimizer or generator is touched, so the trajectory is the
+** same bit for bit with and without it.  It rides on the on_step hook (called
+** every step while evaluating; the script's own on_step still sees its
+** 'every').
+*/
+typedef struct evaluator {
+  lua_State *L;
+  callback *user;          /* the script's on_step, or NULL */
+  long user_every;         /* its 'every' (0: never) */
+  long every;              /* rows every k steps; 0: at each epoch's end */
+  long epoch;              /* epochs completed at the last call */
+  slope_problem *train;
+  int nsets;
+  slope_problem **sets;    /* in a userdata on the stack */
+  int names;               /* stack index: the sets' names, in order */
+  int rows;                /* stack index: r.eval */
+} evaluator;
+
+static const char *const eval_reserved[] = {"every", "epoch", "step", "train", NULL};
+
+/* One row: { epoch, step, train, NAME = f over each set }; 0 or an error code
+** (left in the context, where slope_run finds it). */
+static int eval_row(evaluator *E, long step, long epoch, const double *x) {
+  lua_State *L = E->L;
+  double f;
+  int rc = slope_problem_eval(E->train, x, &f, NULL);
+  if (rc != SLOPE_OK) return rc;
+  lua_createtable(L, 0, 3 + E->nsets);
+  lua_pushinteger(L, epoch); lua_setfield(L, -2, "epoch");
+  lua_pushinteger(L, step); lua_setfield(L, -2, "step");
+  lua_pushnumber(L, f); lua_setfield(L, -2, "train");
+  for (int i = 0; i < E->nsets; i++) {
+    if ((rc = slope_problem_eval(E->sets[i], x, &f, NULL)) != SLOPE_OK) { lua_pop(L, 1); return rc; }
+    lua_geti(L, E->names, i + 1);
+    lua_pushnumber(L, f);
+    lua_settable(L, -3);
+  }
+  lua_rawseti(L, E->rows, (lua_Integer)lua_rawlen(L, E->rows) + 1);
+  return SLOPE_OK;
+}
+
+static int eval_on_step(void *ud, const slope_step_info *s) {
+  evaluator *E = ud;
+  int due = E->every ? s->step % E->every == 0 : s->epoch > E->epoch;
+  E->epoch = s->epoch;
+  if (due && eval_row(E, s->step, s->epoch, s->x) != SLOPE_OK) return 0;   /* slope_run sees the error */
+  if (E->user && E->user_every && s->step % E->user_every == 0) return call_on_step(E->user, s);
+  return 0;
+}
+
+/* every = "epoch" (the default with data) or a whole number of steps >= 1. */
+static long eval_every(lua_State *L, int t, slope_problem *p, const char *what) {
+  int ty = lua_getfield(L, t, "every");
+  long k = 0;
+  if (ty == LUA_TSTRING && strcmp(lua_tostring(L, -1), "epoch") == 0) k = 0;
+  else if (ty == LUA_TNUMBER && lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 1) k = (long)lua_tointeger(L, -1);
+  else if (ty != LUA_TNIL)
+    luaL_error(L, "%s: eval.every must be \"epoch\" or a whole number of steps >= 1, got %s", what,
+               luaL_tolstring(L, -1, NULL));
+  lua_pop(L, 1);
+  if (!k && !slope_problem_data(p))
+    luaL_error(L, "%s: eval.every = \"epoch\" needs data (give every = k steps for a run without data)", what);
+  return k;
+}
+
+/* Read eval = { NAME = data set, ..., every = ... }, push the sets' problems,
+** their names and the rows table, and hook the evaluator in front of on_step.
+** Returns 0 when there is no eval option. */
+static int read_eval(lua_State *L, slope_ctx *S, int opts, slope_problem *p, slope_run_opts *o,
+                     evaluator *E, callback *user, const char *what) {
+  if (lua_getfield(L, opts, "eval") == LUA_TNIL) { lua_pop(L, 1); return 0; }
+  ls_check_option_type(L, LUA_TTABLE, what, "eval", "a table { test = data set, every = \"epoch\" }");
+  int t = lua_gettop(L);
+  E->L = L;
+  E->train = p;
+  E->every = eval_every(L, t, p, what);
+  lua_newtable(L);   /* the names, sorted so the columns' order never depends on hashing */
+  E->names = lua_gettop(L);
+  for (lua_pushnil(L); lua_next(L, t); lua_pop(L, 1)) {
+    if (lua_type(L, -2) != LUA_TSTRING)
+      luaL_error(L, "%s: eval's sets are written name = data set (eval = { test = ds })", what);
+    const char *name = lua_tostring(L, -2);
+    if (strcmp(name, "every") == 0) continue;
+    for (const char *const *r = eval_reserved; *r; r++)
+      if (strcmp(*r, name) == 0) luaL_error(L, "%s: eval.%s: '%s' names a column of r.eval already; call the set otherwise", what, name, name);
+    if (!luaL_testudata(L, -1, LS_DATA))
+      luaL_error(L, "%s: eval.%s must be a data set (slope.data{ ... }), got %s", what, name, luaL_typename(L, -1));
+    lua_pushvalue(L, -2);
+    lua_rawseti(L, E->names, (lua_Integer)lua_rawlen(L, E->names) + 1);
+  }
+  E->nsets = (int)lua_rawlen(L, E->names);
+  for (int i = 1; i < E->nsets; i++)   /* insertion sort of a few names (not the script's table.sort) */
+    for (int j = i; j > 0; j--) {
+      lua_rawgeti(L, E->names, j);
+      lua_rawgeti(L, E->names, j + 1);
+      int swap = strcmp(lua_tostring(L, -2), lua_tostring(L, -1)) > 0;
+      if (swap) { lua_rawseti(L, E->names, j); lua_rawseti(L, E->names, j + 1); }
+      else lua_pop(L, 2);
+      if (!swap) break;
+    }
+  E->sets = lua_newuserdatauv(L, (size_t)(E->nsets ? E->nsets : 1) * sizeof *E->sets, 0);
+  for (int i = 0; i < E->nsets; i++) {
+    lua_createtable(L, 0, 2);   /* the set's problem: same objective, start and params */
+    lua_rawgeti(L, E->names, i + 1);
+    lua_gettable(L, t);
+    lua_setfield(L, -2, "data");
+    lua_getfield(L, opts, "params");
+    lua_setfield(L, -2, "params");
+    E->sets[i] = ls_push_problem(L, S, lua_gettop(L), 0, what);   /* stays on the stack */
+  }
+  lua_newtable(L);
+  E->rows = lua_gettop(L);
+  E->epoch = 0;
+  E->user = o->on_step ? user : NULL;
+  E->user_every = o->every;
+  o->every = 1;
+  o->on_step = eval_on_step;
+  o->ud = E;
+  return 1;
+}
+
+/* r.eval: the rows, with :csv, :json, :column and :series (lua/eval.lua). */
+static void push_eval_rows(lua_State *L, const evaluator *E) {
+  lua_pushvalue(L, E->rows);
+  ls_require(L, "slope.eval");
+  lua_getfield(L, -1, "new");
+  lua_insert(L, -3);
+  lua_pop(L, 1);
+  lua_pushvalue(L, E->names);
+  lua_call(L, 2, 1);
+}
+
 /* ---- results --------------------------------------------------------------- */
 
 /* The C API's messages name the fields of slope_run_opts ("tol_grad"); a
@@ -375,6 +514,10 @@ static int run(lua_State *L, int maximize) {
     o.on_step = call_on_step;
     o.ud = &cb;
   }
+  evaluator E = {0};
+  int evaluating = read_eval(L, S, 3, p, &o, &E, &cb, what);
+  if (evaluating && !o.resume_path && eval_row(&E, 0, 0, slope_problem_x(p)) != SLOPE_OK)
+    ls_problem_raise(L, S, problem);
   o.interrupt = ls_interrupt_flag(L);
   /* a progress bar when someone watches stderr and no log lines are printed */
   o.progress = !o.log_every && isatty(STDERR_FILENO);
@@ -402,6 +545,10 @@ static int run(lua_State *L, int maximize) {
   }
   int names = ls_push_names(L, p);
   push_result(L, p, &r, t, names);
+  if (evaluating) {
+    push_eval_rows(L, &E);
+    lua_setfield(L, -2, "eval");
+  }
   return 1;
 }
 
