@@ -187,6 +187,9 @@ void ls_open_gradcheck(lua_State *L, slope_ctx *S);
 ** once the tables are strict, make the rarely used parts load on first use. */
 void ls_open_lua_parts(lua_State *L);
 void ls_defer_lua_parts(lua_State *L);
+/* lua_sweep.c: put slope.sweep's private helpers (worker processes, folders)
+** into the table at the top of the stack. */
+void ls_sweep_helpers(lua_State *L);
 /* Push require(name) of an embedded module ("slope.eval"), loading it once. */
 void ls_require(lua_State *L, const char *name);
 

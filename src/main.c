@@ -18,9 +18,11 @@
 static const char *usage =
   "usage: slope [options] [script.lua [args]]\n"
   "       slope diff 'expression' variable\n"
+  "       slope merge OUT   join a sweep's trial files (slope --trial N) in OUT\n"
   "Options:\n"
   "  -e code      run 'code'\n"
   "  -i           enter the REPL after running the script or -e code\n"
+  "  --trial N    run trial N of the script's sweep alone (a job array; also SLOPE_TRIAL=N)\n"
   "  -v, --version  print the version\n"
   "  -h, --help   print this help\n"
   "  -            run standard input as a script\n"
@@ -81,6 +83,20 @@ static int quick_diff(lua_State *L, const char *src, const char *var) {
   return report(L, status);
 }
 
+/* slope merge OUT: slope.sweep.merge(OUT), saying what it joined. */
+static int merge(lua_State *L, const char *out) {
+  static const char code[] =
+    "local out = ...\n"
+    "local res = slope.sweep.merge(out)\n"
+    "print(tostring(res) .. ': ' .. out .. '/trials.jsonl and summary.csv written')";
+  int status = luaL_loadbuffer(L, code, sizeof code - 1, "=merge");
+  if (status == LUA_OK) {
+    lua_pushstring(L, out);
+    status = lua_pcall(L, 1, 0, 0);
+  }
+  return report(L, status);
+}
+
 typedef struct args { int argc; char **argv; int status; } args;
 
 static int pmain(lua_State *L) {
@@ -93,6 +109,11 @@ static int pmain(lua_State *L) {
   lua_setglobal(L, "help");
   lua_pop(L, 1);
   int interactive = 0, ran = 0, script = 0;
+  if (argc >= 2 && strcmp(argv[1], "merge") == 0) {
+    if (argc != 3) { fputs("usage: slope merge OUT   (the out folder of a sweep)\n", stderr); a->status = 1; return 0; }
+    a->status = merge(L, argv[2]) != LUA_OK;
+    return 0;
+  }
   if (argc >= 2 && strcmp(argv[1], "diff") == 0) {
     if (argc != 4) { fputs("usage: slope diff 'expression' variable\n", stderr); a->status = 1; return 0; }
     a->status = quick_diff(L, argv[2], argv[3]) != LUA_OK;
@@ -105,6 +126,15 @@ static int pmain(lua_State *L) {
       create_arg_table(L, argv, argc, 0);
       if (run_string(L, argv[i]) != LUA_OK) { a->status = 1; return 0; }
       ran = 1;
+    } else if (strcmp(o, "--trial") == 0) {
+      char *end = NULL;
+      long n = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
+      if (i + 1 >= argc || !end || *end || n < 1) {
+        fputs("slope: '--trial' needs a trial number >= 1 (slope --trial 3 sweep.lua)\n", stderr);
+        a->status = 1;
+        return 0;
+      }
+      setenv("SLOPE_TRIAL", argv[++i], 1);   /* the sweep of the script reads it */
     } else if (strcmp(o, "-i") == 0) interactive = 1;
     else if (strcmp(o, "-v") == 0 || strcmp(o, "--version") == 0) {
       printf("slope %s (%s)\n", slope_version(), LUA_RELEASE);
