@@ -54,6 +54,9 @@ ifneq ($(SANITIZE),)
 SLOPE_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 SLOPE_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
+# slope_parallel (threads = k) runs threads
+SLOPE_CFLAGS += -pthread
+SLOPE_LDFLAGS += -pthread
 ALL_CFLAGS = $(SLOPE_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SLOPE_LDFLAGS) $(LDFLAGS)
 
@@ -231,6 +234,7 @@ $(B)/tests/%: tests/%.c tests/check.h $(B)/libslope_core.a | $(B)/tests
 
 # extra libraries of single test programs
 $(B)/tests/test_threads: TEST_LIBS := -pthread
+$(B)/tests/test_parallel: TEST_LIBS := -pthread
 # test_oom and test_oom_lua make allocations fail one by one
 WRAP_ALLOC := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 $(B)/tests/test_oom: TEST_LIBS := $(WRAP_ALLOC)

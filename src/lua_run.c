@@ -16,7 +16,7 @@
 static const char *const run_options[] = {
   "optimizer", "steps", "epochs", "data", "batch", "shuffle", "seed", "schedule",
   "noise", "clip", "tol", "log", "trace", "every", "on_step", "lr", "params", "time",
-  "checkpoint", "resume", "trace_full", "log_params", "bounds", "eval", NULL
+  "checkpoint", "resume", "trace_full", "log_params", "bounds", "eval", "threads", NULL
 };
 
 /* The first optimizer kind that has a hyperparameter 'name' (the one of
@@ -369,7 +369,7 @@ static int eval_on_step(void *ud, const slope_step_info *s) {
 }
 
 /* every = "epoch" (the default with data) or a whole number of steps >= 1. */
-static long eval_every(lua_State *L, int t, slope_problem *p, const char *what) {
+static long eval_every(lua_State *L, int t, int has_data, const char *what) {
   int ty = lua_getfield(L, t, "every");
   long k = 0;
   if (ty == LUA_TSTRING && strcmp(lua_tostring(L, -1), "epoch") == 0) k = 0;
@@ -378,7 +378,7 @@ static long eval_every(lua_State *L, int t, slope_problem *p, const char *what) 
     luaL_error(L, "%s: eval.every must be \"epoch\" or a whole number of steps >= 1, got %s", what,
                luaL_tolstring(L, -1, NULL));
   lua_pop(L, 1);
-  if (!k && !slope_problem_data(p))
+  if (!k && !has_data)
     luaL_error(L, "%s: eval.every = \"epoch\" needs data (give every = k steps for a run without data)", what);
   return k;
 }
@@ -386,14 +386,14 @@ static long eval_every(lua_State *L, int t, slope_problem *p, const char *what) 
 /* Read eval = { NAME = data set, ..., every = ... }, push the sets' problems,
 ** their names and the rows table, and hook the evaluator in front of on_step.
 ** Returns 0 when there is no eval option. */
-static int read_eval(lua_State *L, slope_ctx *S, int opts, slope_problem *p, slope_run_opts *o,
+static int read_eval(lua_State *L, slope_ctx *S, int opts, slope_problem *p, int has_data, slope_run_opts *o,
                      evaluator *E, callback *user, const char *what) {
   if (lua_getfield(L, opts, "eval") == LUA_TNIL) { lua_pop(L, 1); return 0; }
   ls_check_option_type(L, LUA_TTABLE, what, "eval", "a table { test = data set, every = \"epoch\" }");
   int t = lua_gettop(L);
   E->L = L;
   E->train = p;
-  E->every = eval_every(L, t, p, what);
+  E->every = eval_every(L, t, has_data, what);
   lua_newtable(L);   /* the names, sorted so the columns' order never depends on hashing */
   E->names = lua_gettop(L);
   for (lua_pushnil(L); lua_next(L, t); lua_pop(L, 1)) {
@@ -450,6 +450,61 @@ static void push_eval_rows(lua_State *L, const evaluator *E) {
   lua_call(L, 2, 1);
 }
 
+/* ---- threads = k ------------------------------------------------------------ */
+
+/* The evaluator and the problem over it, freed together by __gc. */
+typedef struct threaded { slope_parallel *P; slope_problem *q; } threaded;
+
+static int threaded_gc(lua_State *L) {
+  threaded *t = lua_touserdata(L, 1);
+  slope_problem_free(t->q);
+  slope_parallel_free(t->P);
+  t->q = NULL;
+  t->P = NULL;
+  return 0;
+}
+
+/*
+** threads = k: the run's problem becomes one over rows (slope_problem_callback_rows)
+** whose evaluations slope_parallel shares out over k threads, with the
+** batching of 'p' (the same batches, slope.h says); 'p' still gives the names,
+** the start and the checks it made of the options.  Returns 'p' without it.
+*/
+static slope_problem *read_threads(lua_State *L, slope_ctx *S, int opts, slope_problem *p, const char *what) {
+  int ty = lua_getfield(L, opts, "threads");
+  if (ty == LUA_TNIL) { lua_pop(L, 1); return p; }
+  if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > 256)
+    luaL_error(L, "%s: threads must be a whole number from 1 to 256, got %s", what, luaL_tolstring(L, -1, NULL));
+  int k = (int)lua_tointeger(L, -1);
+  lua_pop(L, 1);
+  const slope_data *data = slope_problem_data(p);
+  if (!data) luaL_error(L, "%s: threads share out the rows of data: give data = ds (and an expression)", what);
+  slope_expr f = lua_type(L, 1) == LUA_TSTRING ? slope_parse(S, lua_tostring(L, 1), lua_rawlen(L, 1)) : ls_to_expr(L, S, 1);
+  if (!f) ls_raise(L, S);
+  int n = slope_problem_nparams(p);
+  const char **names = lua_newuserdatauv(L, (size_t)n * sizeof *names, 0);
+  for (int i = 0; i < n; i++) names[i] = slope_problem_name(p, i);
+  threaded *t = lua_newuserdatauv(L, sizeof *t, 0);
+  t->P = NULL;
+  t->q = NULL;
+  lua_createtable(L, 0, 1);
+  lua_pushcfunction(L, threaded_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
+  if (!(t->P = slope_parallel_new(S, f, names, n, data, k))) ls_raise(L, S);
+  t->q = slope_problem_callback_rows(S, n, names, slope_problem_x(p), slope_data_rows(data), slope_parallel_eval, t->P);
+  if (!t->q) ls_raise(L, S);
+  size_t batch = 0;
+  if (lua_getfield(L, opts, "batch") == LUA_TNUMBER) batch = (size_t)lua_tointeger(L, -1);   /* checked by p */
+  lua_getfield(L, opts, "shuffle");
+  lua_getfield(L, opts, "seed");
+  uint64_t seed = lua_isinteger(L, -1) ? (uint64_t)lua_tointeger(L, -1) : 0;
+  if (slope_problem_batch(t->q, batch, lua_toboolean(L, -2), seed) != SLOPE_OK) ls_raise(L, S);
+  lua_pop(L, 3);
+  lua_remove(L, -2);   /* the names: the problem copied them */
+  return t->q;   /* the userdata stays on the stack */
+}
+
 /* ---- results --------------------------------------------------------------- */
 
 /* The C API's messages name the fields of slope_run_opts ("tol_grad"); a
@@ -494,6 +549,8 @@ static int run(lua_State *L, int maximize) {
   ls_check_options(L, 3, what, run_options, 0);
   slope_problem *p = ls_push_problem(L, S, 3, values_ok(L, 3), what);   /* owned by the Problem on the stack */
   int problem = lua_gettop(L);
+  int has_data = slope_problem_data(p) != NULL;
+  p = read_threads(L, S, 3, p, what);
   slope_run_opts o;
   slope_run_defaults(&o);
   o.maximize = maximize;
@@ -501,7 +558,7 @@ static int run(lua_State *L, int maximize) {
   read_log_params(L, 3, p, &o, what);
   read_checkpoint(L, 3, &o, what);
   if ((o.lower = ls_push_bounds(L, 3, p, what))) o.upper = o.lower + slope_problem_nparams(p);
-  if (o.epochs && !slope_problem_data(p)) luaL_error(L, "%s: epochs needs data (use steps)", what);
+  if (o.epochs && !has_data) luaL_error(L, "%s: epochs needs data (use steps)", what);
   ls_optimizer *O = run_optimizer(L, S, 3, what);
   o.lr = run_rates(L, 3, p, O, what);
   ls_schedule *H = run_schedule(L, S, 3, "schedule", "schedule"), *NH = NULL;
@@ -515,7 +572,7 @@ static int run(lua_State *L, int maximize) {
     o.ud = &cb;
   }
   evaluator E = {0};
-  int evaluating = read_eval(L, S, 3, p, &o, &E, &cb, what);
+  int evaluating = read_eval(L, S, 3, p, has_data, &o, &E, &cb, what);
   if (evaluating && !o.resume_path && eval_row(&E, 0, 0, slope_problem_x(p)) != SLOPE_OK)
     ls_problem_raise(L, S, problem);
   o.interrupt = ls_interrupt_flag(L);
