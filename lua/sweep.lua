@@ -117,7 +117,7 @@ local function random_configs(random, seed)
   return configs, names
 end
 
-local options = { "grid", "random", "seeds", "run", "workers", "out", "progress", "seed" }
+local options = { "grid", "random", "seeds", "run", "workers", "out", "progress", "seed", "retry_failed" }
 
 local function check_spec(spec)
   if type(spec) ~= "table" then private.fail("slope.sweep: expected a table of options { grid = ..., run = function(cfg, seed) ... end }") end
@@ -212,8 +212,8 @@ local function read_trials(out)
   for line in text:gmatch("[^\n]+") do
     local r = textio.decode(line)
     if type(r) == "table" and math.type(r.trial) == "integer" then
-      if not done[r.trial] then good[#good + 1] = line end
-      done[r.trial] = done[r.trial] or r
+      good[#good + 1] = line
+      done[r.trial] = r   -- a later line of a trial (retried) supersedes an earlier one
     else bad = bad + 1 end
   end
   if bad > 0 or (#text > 0 and text:sub(-1) ~= "\n") then
@@ -307,7 +307,10 @@ function Table.__tostring(t)
     local cells = {}
     for _, k in ipairs(t.params) do cells[#cells + 1] = ("%12s"):format(tostring(row.params[k])) end
     for _, m in ipairs(t.metrics) do
-      cells[#cells + 1] = row.mean[m] and ("%13.6g ± %-9.3g"):format(row.mean[m], row.sd[m]) or ("%25s"):format("-")
+      local mean, sd = row.mean[m], row.sd[m]
+      cells[#cells + 1] = mean and ("%13s ± %-9s"):format(mean == mean and ("%.6g"):format(mean) or "nan",
+                                                          sd == sd and ("%.3g"):format(sd) or "nan")
+                          or ("%25s"):format("-")
     end
     cells[#cells + 1] = ("%4d  %6d"):format(row.n, row.failed)
     lines[#lines + 1] = table.concat(cells, " ")
@@ -443,25 +446,69 @@ local function one_trial(spec, trials, only)
   return result({ rec }, spec.out)
 end
 
+-- Under MPI: the trials in rounds, trial i of a round on rank i; after each
+-- round every rank gathers every rank's records (so each returns the same
+-- result) and rank 0 writes them.  A trial's error is a failed record, so no
+-- rank is left waiting for one that raised.
+local function over_ranks(spec, todo, finish)
+  local rank, size = private.mpi_rank(), private.mpi_size()
+  local by_trial = {}
+  for _, t in ipairs(todo) do by_trial[t.trial] = t end
+  for first = 1, #todo, size do
+    local t, mine = todo[first + rank], ""
+    if t then
+      local t0 = private.clock()
+      local outcome = run_trial(spec, t)
+      mine = textio.encode{ trial = t.trial, outcome = outcome, wall = private.clock() - t0 }
+    end
+    for r, text in ipairs(private.mpi_allgather(mine)) do
+      if text ~= "" then
+        local m = textio.decode(text)
+        m.outcome.metrics = m.outcome.metrics or {}
+        finish(by_trial[m.trial], m.outcome, r, m.wall)
+      end
+    end
+  end
+end
+
+-- Rank 0 reads trials.jsonl (or fails) and every rank gets what it read, so
+-- all of them skip the same trials or raise the same error.
+local function shared_done(out, main, mpi)
+  local ok, done = true, {}
+  if out and main then
+    ok, done = pcall(function()
+      local made, err = private.mkdir(out)
+      if not made then fail("%s", err) end
+      return read_trials(out)
+    end)
+  end
+  if not mpi then
+    if not ok then error(done, 0) end
+    return done
+  end
+  local list = {}
+  if ok then for _, r in pairs(done) do list[#list + 1] = r end end
+  local got = textio.decode(private.mpi_bcast(textio.encode{ ok = ok, err = not ok and tostring(done) or nil, list = list }))
+  if not got.ok then error(got.err, 0) end
+  done = {}
+  for _, r in ipairs(got.list or {}) do done[r.trial] = r end
+  return done
+end
+
 -- A sweep's trials, in this process, in worker processes or over MPI ranks.
 local function sweep(_, spec)
   local seeds = check_spec(spec)
   local trials = make_trials(spec, seeds)
   local out = spec.out
-  local mpi = private.mpi_size and private.mpi_size() > 1
   local only = os.getenv("SLOPE_TRIAL")
   if only and only ~= "" then return one_trial(spec, trials, only) end
-  local done = {}
+  local mpi = private.mpi_size ~= nil and private.mpi_size() > 1
   local main = not mpi or private.mpi_rank() == 0
-  if out and main then
-    local ok, err = private.mkdir(out)
-    if not ok then fail("%s", err) end
-    done = read_trials(out)
-  end
-  if mpi then done = require("slope.sweep_mpi").share(done) end
+  local done = shared_done(out, main, mpi)
   local todo, records = {}, {}
   for _, t in ipairs(trials) do
-    local r = done[t.trial] or done[tostring(t.trial)]
+    local r = done[t.trial]
+    if r and spec.retry_failed and r.status ~= "ok" then r = nil end
     if r then
       if textio.encode(r.params or {}) ~= textio.encode(t.params) or r.seed ~= t.seed then
         fail("%s/trials.jsonl holds trial %d with other parameters or seed (%s, seed %s): another sweep wrote this folder; give another out",
@@ -471,8 +518,8 @@ local function sweep(_, spec)
     else todo[#todo + 1] = t end
   end
   local show = spec.progress
-  if show == nil then show = main and private.stderr_is_terminal() end
-  local bar = progress(show, #trials)
+  if show == nil then show = private.stderr_is_terminal() end
+  local bar = progress(show and main, #trials)
   for _, r in ipairs(records) do bar(r) end
   local function finish(t, outcome, worker, wall)
     local rec = record(t, outcome, worker, wall)
@@ -480,11 +527,7 @@ local function sweep(_, spec)
     if out and main then append_line(out, rec) end
     bar(rec)
   end
-  if mpi then
-    records = require("slope.sweep_mpi").run(spec, todo, records, run_trial, record, function(rec)
-      if out and main then append_line(out, rec) end
-      bar(rec)
-    end)
+  if mpi then over_ranks(spec, todo, finish)
   else
     local workers = spec.workers or private.ncpu()
     if workers == 0 then in_process(spec, todo, finish) else with_workers(spec, todo, workers, finish) end
@@ -506,7 +549,7 @@ function M.merge(out)
       local r = f and textio.decode(f:read("a"))
       if f then f:close() end
       if type(r) == "table" and math.type(r.trial) == "integer" then
-        done[r.trial] = done[r.trial] or r
+        done[r.trial] = r   -- a trial run again as a job supersedes the line
         found = true
       end
     end

@@ -5,8 +5,9 @@
 local _, private = ...
 local M = {}
 
--- The shortest %g text of x that reads back as x; JSON has no NaN or
--- infinity, so those are null there (and empty cells in CSV).
+-- The shortest %g text of x that reads back as x; nil for NaN and the
+-- infinities, which JSON writes as NaN, Infinity and -Infinity (as Python's
+-- json module does and reads back) and CSV as nan, inf and -inf.
 function M.number(x)
   if x ~= x or x == math.huge or x == -math.huge then return nil end
   if math.type(x) == "integer" then return tostring(x) end
@@ -27,15 +28,17 @@ end
 M.quote = quote
 
 -- JSON text of a value: tables with keys 1..n are arrays, others objects
--- with their keys sorted (the same value always gives the same text).
+-- with their keys sorted (the same value always gives the same text); an
+-- empty table is {}.
 local function encode(v, out)
   local t = type(v)
-  if t == "number" then out[#out + 1] = M.number(v) or "null"
+  if t == "number" then
+    out[#out + 1] = M.number(v) or (v ~= v and "NaN") or (v > 0 and "Infinity") or "-Infinity"
   elseif t == "string" then out[#out + 1] = quote(v)
   elseif t == "boolean" then out[#out + 1] = tostring(v)
   elseif t == "table" then
     local n = #v
-    if n > 0 or next(v) == nil then
+    if n > 0 then
       out[#out + 1] = "["
       for i = 1, n do
         if i > 1 then out[#out + 1] = "," end
@@ -134,6 +137,9 @@ function M.decode(s)
     elseif s:sub(pos, pos + 3) == "true" then pos = pos + 4; return true
     elseif s:sub(pos, pos + 4) == "false" then pos = pos + 5; return false
     elseif s:sub(pos, pos + 3) == "null" then pos = pos + 4; return nil
+    elseif s:sub(pos, pos + 2) == "NaN" then pos = pos + 3; return 0 / 0
+    elseif s:sub(pos, pos + 7) == "Infinity" then pos = pos + 8; return math.huge
+    elseif s:sub(pos, pos + 8) == "-Infinity" then pos = pos + 9; return -math.huge
     else
       local num = s:match("^-?%d+%.?%d*[eE]?[-+]?%d*", pos)
       if not num or num == "" or not tonumber(num) then fail("unexpected text") end
@@ -166,7 +172,7 @@ end
 
 -- A CSV cell: numbers exactly, text quoted when it must be.
 function M.cell(v)
-  if type(v) == "number" then return M.number(v) or "" end
+  if type(v) == "number" then return M.number(v) or (v ~= v and "nan") or (v > 0 and "inf") or "-inf" end
   if v == nil then return "" end
   local s = tostring(v)
   if s:find('[,"\n\r]') then s = '"' .. s:gsub('"', '""') .. '"' end

@@ -16,7 +16,7 @@
 static const char *const run_options[] = {
   "optimizer", "steps", "epochs", "data", "batch", "shuffle", "seed", "schedule",
   "noise", "clip", "tol", "log", "trace", "every", "on_step", "lr", "params", "time",
-  "checkpoint", "resume", "trace_full", "log_params", "bounds", "eval", "threads", NULL
+  "checkpoint", "resume", "trace_full", "log_params", "bounds", "eval", "threads", "distributed", NULL
 };
 
 /* The first optimizer kind that has a hyperparameter 'name' (the one of
@@ -494,13 +494,7 @@ static slope_problem *read_threads(lua_State *L, slope_ctx *S, int opts, slope_p
   if (!(t->P = slope_parallel_new(S, f, names, n, data, k))) ls_raise(L, S);
   t->q = slope_problem_callback_rows(S, n, names, slope_problem_x(p), slope_data_rows(data), slope_parallel_eval, t->P);
   if (!t->q) ls_raise(L, S);
-  size_t batch = 0;
-  if (lua_getfield(L, opts, "batch") == LUA_TNUMBER) batch = (size_t)lua_tointeger(L, -1);   /* checked by p */
-  lua_getfield(L, opts, "shuffle");
-  lua_getfield(L, opts, "seed");
-  uint64_t seed = lua_isinteger(L, -1) ? (uint64_t)lua_tointeger(L, -1) : 0;
-  if (slope_problem_batch(t->q, batch, lua_toboolean(L, -2), seed) != SLOPE_OK) ls_raise(L, S);
-  lua_pop(L, 3);
+  ls_batch_as_options(L, S, opts, t->q);
   lua_remove(L, -2);   /* the names: the problem copied them */
   return t->q;   /* the userdata stays on the stack */
 }
@@ -549,8 +543,10 @@ static int run(lua_State *L, int maximize) {
   ls_check_options(L, 3, what, run_options, 0);
   slope_problem *p = ls_push_problem(L, S, 3, values_ok(L, 3), what);   /* owned by the Problem on the stack */
   int problem = lua_gettop(L);
-  int has_data = slope_problem_data(p) != NULL;
-  p = read_threads(L, S, 3, p, what);
+  int has_data = slope_problem_data(p) != NULL, quiet = 0, top = lua_gettop(L);
+  slope_problem *p1 = ls_distributed(L, S, 3, p, what, &quiet);
+  int shard = p1 != p ? top + 1 : 0;
+  p = read_threads(L, S, 3, p1, what);
   slope_run_opts o;
   slope_run_defaults(&o);
   o.maximize = maximize;
@@ -578,6 +574,7 @@ static int run(lua_State *L, int maximize) {
   o.interrupt = ls_interrupt_flag(L);
   /* a progress bar when someone watches stderr and no log lines are printed */
   o.progress = !o.log_every && isatty(STDERR_FILENO);
+  if (quiet) o.log_every = o.progress = o.checkpoint_every = 0, o.checkpoint_path = NULL;   /* rank 0 speaks */
   *o.interrupt = 0;
   slope_optim *opt = ls_optimizer_for(L, S, O, slope_problem_nparams(p));
   slope_optim_reset(opt);   /* every run starts fresh, so runs repeat exactly */
@@ -596,6 +593,7 @@ static int run(lua_State *L, int maximize) {
   if (cb.failed || rc != SLOPE_OK || fn_failed(H) || fn_failed(NH)) {
     slope_trace_free(t);   /* every branch below raises */
     if (cb.failed) return lua_error(L);
+    ls_distributed_raise(L, shard);
     ls_schedule_check_error(L, H);
     ls_schedule_check_error(L, NH);
     ls_problem_raise(L, S, problem);

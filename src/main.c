@@ -14,6 +14,7 @@
 
 #include "slope.h"
 #include "repl.h"
+#include "cli_mpi.h"
 
 static const char *usage =
   "usage: slope [options] [script.lua [args]]\n"
@@ -105,6 +106,7 @@ static int pmain(lua_State *L) {
   char **argv = a->argv;
   luaL_openlibs(L);
   luaL_requiref(L, "slope", luaopen_slope, 1);   /* also preloaded as a global */
+  slope_cli_mpi_open(L);                          /* rank, size, gather under mpirun */
   lua_getfield(L, -1, "help");                    /* and help() for the REPL */
   lua_setglobal(L, "help");
   lua_pop(L, 1);
@@ -137,7 +139,7 @@ static int pmain(lua_State *L) {
       setenv("SLOPE_TRIAL", argv[++i], 1);   /* the sweep of the script reads it */
     } else if (strcmp(o, "-i") == 0) interactive = 1;
     else if (strcmp(o, "-v") == 0 || strcmp(o, "--version") == 0) {
-      printf("slope %s (%s)\n", slope_version(), LUA_RELEASE);
+      printf("slope %s (%s, %s)\n", slope_version(), LUA_RELEASE, slope_cli_mpi_about());
       ran = 1;
     } else if (strcmp(o, "-h") == 0 || strcmp(o, "--help") == 0) {
       fputs(usage, stdout);
@@ -166,6 +168,7 @@ static int pmain(lua_State *L) {
 }
 
 int main(int argc, char **argv) {
+  if (slope_cli_mpi_init(&argc, &argv)) return 1;
   lua_State *L = luaL_newstate();
   if (!L) { fputs("slope: cannot create the Lua state: out of memory\n", stderr); return 1; }
   args a = {argc, argv, 0};
@@ -174,5 +177,6 @@ int main(int argc, char **argv) {
   int status = lua_pcall(L, 1, 0, 0);
   if (status != LUA_OK) { report(L, status); a.status = 1; }
   lua_close(L);
+  slope_cli_mpi_end(a.status);
   return a.status;
 }

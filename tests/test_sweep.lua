@@ -59,7 +59,7 @@ for _, r in ipairs(base) do
     check.eq(r.params.lr, 0.3, "only lr 0.3 fails")
     check.eq(r.status, "failed", "a raised error is a failed trial")
     check.ok(r.error:find("trial refuses lr 0.3 with seed 2", 1, true), "its message is kept")
-    check.eq(r.metrics, {}, "no metrics")
+    check.eq(next(r.metrics), nil, "no metrics")
   end
 end
 for _, w in ipairs({ 1, 2, 3 }) do
@@ -126,6 +126,13 @@ for _, l in ipairs(lines(out .. "/trials.jsonl")) do check.ok(textio.decode(l) ~
 os.remove(calls)
 slope.sweep(with{ workers = 2, out = out, progress = false })
 check.eq(calls_count(), 0, "a finished sweep runs nothing again")
+os.remove(calls)
+local retried = slope.sweep(with{ workers = 2, out = out, progress = false, retry_failed = true })
+check.eq(calls_count(), 2, "retry_failed runs the 2 failed trials again")
+check.eq(#retried, 12, "and the result still has 12 trials")
+os.remove(calls)
+check.eq(#slope.sweep(with{ workers = 2, out = out, progress = false }), 12, "the superseded lines count once")
+check.eq(calls_count(), 0, "nothing runs after that")
 check.err(function() slope.sweep(with{ grid = { lr = { 0.5 } }, out = out, progress = false }) end,
           plain "holds trial 1 with other parameters or seed", "another sweep's folder")
 
