@@ -34,6 +34,18 @@ function Eval:series()
   return out
 end
 
+-- The train and test curves: slope.plot.curve over x = "epoch" (or "step"),
+-- with its options (file, term, log, title, ...).
+function Eval:plot(o)
+  o = o or {}
+  if type(o) ~= "table" then private.fail("eval:plot{ x = \"epoch\", file = \"loss.svg\" }: expected a table of options") end
+  local x = o.x or "epoch"
+  if x ~= "epoch" and x ~= "step" then private.fail(("eval:plot: x must be \"epoch\" or \"step\", got %s"):format(tostring(x))) end
+  local args = { series = self:series(), x = self:column(x), xlabel = x, ylabel = "f" }
+  for k, v in pairs(o) do if k ~= "x" then args[k] = v end end
+  return require("slope.plot").curve(args)
+end
+
 local function path_arg(what, path)
   if type(path) ~= "string" or path == "" then
     private.fail(("%s: expected a file name, got %s"):format(what, type(path)))

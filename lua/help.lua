@@ -82,7 +82,7 @@ local docs = {
     .. "           checkpoint = { path = \"run.ck\", every = 1000 }, resume = \"run.ck\",\n"
     .. "           bounds = { x = { 0, 1 } } (a box: each update is clamped into it),\n"
     .. "           eval = { test = ds, every = \"epoch\" | k } (r.eval rows: epoch, step, train, test;\n"
-    .. "           r.eval:csv(path), :json(path), :column \"test\", :series()),\n"
+    .. "           r.eval:csv(path), :json(path), :column \"test\", :series(), :plot{ file = ... }),\n"
     .. "           threads = 2 (each step's rows shared out over threads, the same result for any k),\n"
     .. "           distributed = true (under mpirun: each rank a shard of the rows, MPI_Allreduce)\n"
     .. "  f may be a Lua function of the point (a table) returning its value, for optimizers that\n"

@@ -96,6 +96,15 @@ check.eq(select(2, text:gsub("{", "")), 5, "json: five objects")
 os.remove(csv); os.remove(json)
 check.err(function() with.eval:csv(3) end, "expected a file name", "csv path")
 
+local svg = os.tmpname()
+with.eval:plot{ file = svg, log = true }
+local pic = io.open(svg):read("a")
+os.remove(svg)
+check.ok(pic:find("<svg", 1, true) and pic:find('data-name="test"', 1, true) and pic:find('data-name="train"', 1, true),
+         "eval:plot draws the train and test curves")
+check.ok(pic:find(">epoch</text>", 1, true) ~= nil, "over epochs")
+check.err(function() with.eval:plot{ x = "lr" } end, plain 'eval:plot: x must be "epoch" or "step", got lr', "plot x")
+
 -- ---- errors ---------------------------------------------------------------------------
 
 check.err(function() slope.minimize(f, start, opts{ eval = 3 }) end, plain "eval must be a table", "eval type")
