@@ -42,4 +42,33 @@ out=$($S merge "$tmp/nothing" 2>&1)
 case $out in *"no trials in '$tmp/nothing'"*) ok "merge of an empty folder";; *) bad "merge nothing" "$out";; esac
 out=$($S merge 2>&1)
 case $out in *"usage: slope merge OUT"*) ok "merge without a folder";; *) bad "merge usage" "$out";; esac
+
+# ---- a sweep interrupted (Ctrl-C) after two trials, then run again -------------------------
+cat > "$tmp/slow.lua" <<'LUA'
+local out, calls = ...
+local res = slope.sweep{ seeds = { 1, 2, 3, 4, 5, 6, 7, 8 }, workers = 1, out = out, progress = false,
+  run = function(_, seed)
+    local f = io.open(calls, "a"); f:write(seed, "\n"); f:close()
+    local t0 = os.clock()
+    while os.clock() - t0 < 0.15 do end
+    return { s = 2 * seed }
+  end }
+local sum = 0
+for _, t in ipairs(res) do sum = sum + t.metrics.s end
+print(#res, sum)
+LUA
+$S "$tmp/slow.lua" "$tmp/slow" "$tmp/calls1" > /dev/null 2>&1 &
+pid=$!
+i=0
+while [ "$(cat "$tmp/slow/trials.jsonl" 2>/dev/null | wc -l)" -lt 2 ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i + 1)); done
+kill -INT $pid 2>/dev/null
+wait $pid 2>/dev/null
+done_before=$(wc -l < "$tmp/slow/trials.jsonl")
+if [ "$done_before" -ge 2 ] && [ "$done_before" -lt 8 ]; then ok "interrupted after $done_before of 8 trials"
+else bad "the interruption came at $done_before of 8 trials"; fi
+out=$($S "$tmp/slow.lua" "$tmp/slow" "$tmp/calls2" 2>&1)
+has "$out" "8	72" "the resumed sweep has every trial (sum of 2 x seed = 72)"
+ran=$(wc -l < "$tmp/calls2")
+[ "$ran" -eq $((8 - done_before)) ] && ok "it ran only the $ran trials not recorded" || bad "it ran $ran trials after $done_before were recorded"
+[ "$(wc -l < "$tmp/slow/trials.jsonl")" -eq 8 ] && ok "trials.jsonl: 8 lines" || bad "trials.jsonl" "$(cat "$tmp/slow/trials.jsonl")"
 checks_done
