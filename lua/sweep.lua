@@ -527,11 +527,16 @@ local function sweep(_, spec)
     if out and main then append_line(out, rec) end
     bar(rec)
   end
-  if mpi then over_ranks(spec, todo, finish)
-  else
-    local workers = spec.workers or private.ncpu()
-    if workers == 0 then in_process(spec, todo, finish) else with_workers(spec, todo, workers, finish) end
-  end
+  local was = private.quiet_runs(show)   -- the sweep's bar, not the runs' own
+  local ok, err = pcall(function()
+    if mpi then over_ranks(spec, todo, finish)
+    else
+      local workers = spec.workers or private.ncpu()
+      if workers == 0 then in_process(spec, todo, finish) else with_workers(spec, todo, workers, finish) end
+    end
+  end)
+  private.quiet_runs(was)
+  if not ok then error(err, 0) end
   bar(nil, true)
   if out and main then write_summary(out, result(records)) end
   return result(records, out)

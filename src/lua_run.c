@@ -574,6 +574,8 @@ static int run(lua_State *L, int maximize) {
   o.interrupt = ls_interrupt_flag(L);
   /* a progress bar when someone watches stderr and no log lines are printed */
   o.progress = !o.log_every && isatty(STDERR_FILENO);
+  if (lua_getfield(L, LUA_REGISTRYINDEX, LS_QUIET_RUNS) == LUA_TBOOLEAN && lua_toboolean(L, -1)) o.progress = 0;
+  lua_pop(L, 1);   /* (in a sweep, its own bar is drawn) */
   if (quiet) o.log_every = o.progress = o.checkpoint_every = 0, o.checkpoint_path = NULL;   /* rank 0 speaks */
   *o.interrupt = 0;
   slope_optim *opt = ls_optimizer_for(L, S, O, slope_problem_nparams(p));

@@ -211,6 +211,9 @@ void ls_distributed_raise(lua_State *L, int idx);
 ** (already checked by the run's own problem), so it sees the same batches. */
 void ls_batch_as_options(lua_State *L, slope_ctx *S, int opts, slope_problem *q);
 
+/* registry[LS_QUIET_RUNS] true: runs draw no progress bar (inside a sweep). */
+#define LS_QUIET_RUNS "slope.quiet_runs"
+
 /* lua_sweep.c: put slope.sweep's private helpers (worker processes, folders)
 ** into the table at the top of the stack. */
 void ls_sweep_helpers(lua_State *L);

@@ -100,8 +100,19 @@ typedef struct pool {
   int n;
 } pool;
 
+/* quiet_runs(on): runs draw no progress bar of their own while a sweep
+** draws its one (lua_run.c reads the flag); returns the flag as it was. */
+static int h_quiet_runs(lua_State *L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, LS_QUIET_RUNS);
+  lua_pushboolean(L, lua_toboolean(L, 1));
+  lua_setfield(L, LUA_REGISTRYINDEX, LS_QUIET_RUNS);
+  return 1;
+}
+
 /* In the child: run work(job), send the string it returns, leave. */
 static void child_main(lua_State *L, int work, lua_Integer job, int fd) {
+  lua_pushboolean(L, 1);   /* a worker's runs draw no progress bars over the sweep's */
+  lua_setfield(L, LUA_REGISTRYINDEX, LS_QUIET_RUNS);
   lua_pushvalue(L, work);
   lua_pushinteger(L, job);
   int ok = lua_pcall(L, 1, 1, 0) == LUA_OK && lua_type(L, -1) == LUA_TSTRING;
@@ -258,7 +269,7 @@ static int h_pool(lua_State *L) {
 void ls_sweep_helpers(lua_State *L) {
   static const luaL_Reg fns[] = {
     {"mkdir", h_mkdir}, {"listdir", h_listdir}, {"ncpu", h_ncpu}, {"clock", h_clock},
-    {"stderr_is_terminal", h_stderr_is_terminal}, {"pool", h_pool}, {NULL, NULL}
+    {"stderr_is_terminal", h_stderr_is_terminal}, {"pool", h_pool}, {"quiet_runs", h_quiet_runs}, {NULL, NULL}
   };
   luaL_setfuncs(L, fns, 0);
 }
