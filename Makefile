@@ -54,6 +54,9 @@ ifneq ($(SANITIZE),)
 SLOPE_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 SLOPE_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
+# slope_parallel (threads = k) runs threads
+SLOPE_CFLAGS += -pthread
+SLOPE_LDFLAGS += -pthread
 ALL_CFLAGS = $(SLOPE_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SLOPE_LDFLAGS) $(LDFLAGS)
 
@@ -82,6 +85,26 @@ GEN_C := $(B)/gen/lexer.c $(B)/gen/grammar.c
 CORE_OBJ := $(CORE_SRC:src/%.c=$(B)/%.o) $(B)/gen/lexer.o $(B)/gen/grammar.o
 LUA_OBJ := $(LUA_SRC:src/%.c=$(B)/%.o) $(B)/gen/lua_embedded.o
 CLI_OBJ := $(B)/main.o $(B)/repl.o
+.DEFAULT_GOAL := all
+# ---- MPI: the slope command only (hosts of libslope never link it) ----------------
+# on when pkg-config finds Open MPI (ompi-c); MPI=0 builds without it.  Without
+# it the command still recognises a launch by mpirun and says what to do.
+MPI_PKG := ompi-c
+MPI_FOUND := $(if $(filter 0,$(MPI)),,$(shell pkg-config --exists $(MPI_PKG) 2>/dev/null && echo yes))
+MPI_CFLAGS := $(if $(MPI_FOUND),-DSLOPE_MPI $(shell pkg-config --cflags $(MPI_PKG)))
+MPI_LIBS := $(if $(MPI_FOUND),$(shell pkg-config --libs $(MPI_PKG)))
+CORE_SRC := $(filter-out src/mpi.c,$(CORE_SRC))
+CORE_OBJ := $(filter-out $(B)/mpi.o,$(CORE_OBJ))
+CLI_OBJ += $(B)/mpi.o
+$(B)/mpi.o: ALL_CFLAGS += $(MPI_CFLAGS)
+$(B)/slope: ALL_LDFLAGS += $(MPI_LIBS)
+ifeq ($(filter-out all,$(MAKECMDGOALS)),)
+$(info MPI: $(if $(MPI_FOUND),on (Open MPI: mpirun -n 4 build/slope script.lua),off (apt-get install libopenmpi-dev for sweeps and runs over MPI ranks)))
+endif
+# the MPI setting is compiled into mpi.o: rebuild it when the setting changes
+$(B)/mpi.o: $(B)/gen/mpi_setting
+$(B)/gen/mpi_setting: FORCE | $(B)/gen
+	$(Q)echo '$(MPI_CFLAGS)' | cmp -s - $@ || echo '$(MPI_CFLAGS)' > $@
 LUA_FILES := $(sort $(wildcard lua/*.lua))
 EDIT_LIBS := -ledit
 TEST_SRC := $(wildcard tests/test_*.c)
@@ -231,6 +254,7 @@ $(B)/tests/%: tests/%.c tests/check.h $(B)/libslope_core.a | $(B)/tests
 
 # extra libraries of single test programs
 $(B)/tests/test_threads: TEST_LIBS := -pthread
+$(B)/tests/test_parallel: TEST_LIBS := -pthread
 # test_oom and test_oom_lua make allocations fail one by one
 WRAP_ALLOC := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 $(B)/tests/test_oom: TEST_LIBS := $(WRAP_ALLOC)

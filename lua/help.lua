@@ -80,7 +80,11 @@ local docs = {
     .. "           log_params = true | { \"w\", \"b\" } (parameters on log lines; past 6: f, |g|, lr),\n"
     .. "           every = 10, on_step = function(s) ... end (return false to stop),\n"
     .. "           checkpoint = { path = \"run.ck\", every = 1000 }, resume = \"run.ck\",\n"
-    .. "           bounds = { x = { 0, 1 } } (a box: each update is clamped into it)\n"
+    .. "           bounds = { x = { 0, 1 } } (a box: each update is clamped into it),\n"
+    .. "           eval = { test = ds, every = \"epoch\" | k } (r.eval rows: epoch, step, train, test;\n"
+    .. "           r.eval:csv(path), :json(path), :column \"test\", :series(), :plot{ file = ... }),\n"
+    .. "           threads = 2 (each step's rows shared out over threads, the same result for any k),\n"
+    .. "           distributed = true (under mpirun: each rank a shard of the rows, MPI_Allreduce)\n"
     .. "  f may be a Lua function of the point (a table) returning its value, for optimizers that\n"
     .. "  need no gradient (anneal ...)\n"
     .. "  result   r.x, r.f, r.steps, r.epochs, r.status (max_steps|converged|diverged|stopped),\n"
@@ -150,6 +154,17 @@ docs.optimizer = "opt:step(p) -> f before the step (one step on problem p, in C)
   .. "the other hyperparameters can be set between steps; opt:hypers() -> their table;\n"
   .. "opt:reset() forgets the state; opt:save(path [, p]) (help(slope.load))."
 docs.vars, docs.save, docs.checkpoint = docs.var, docs.load, docs.load
+docs.sweep = "slope.sweep{ grid = { lr = { 0.01, 0.1 }, momentum = { 0, 0.9 } }, seeds = { 1, 2, 3 },\n"
+  .. "  run = function(cfg, seed) ... return { f = r.f } end, workers = 2, out = \"runs/NAME\" }\n"
+  .. "  -> the trials in order, each { trial, params, seed, metrics, status, error, wall_s, worker }:\n"
+  .. "  every combination (or random = { n = 20, lr = slope.sweep.loguniform(1e-4, 1) }, seed = 0;\n"
+  .. "  slope.sweep.uniform(a, b), slope.sweep.choice{ ... }) times every seed, in worker processes\n"
+  .. "  (default: one per core; workers = 0: in this process); out/trials.jsonl gets a line per\n"
+  .. "  finished trial and out/summary.csv the table; running it again skips the trials done.\n"
+  .. "  res:best \"f\" (or res:best(\"acc\", \"max\")), res:table() (mean ± sd over seeds),\n"
+  .. "  res:plot{ metric = \"f\", x = \"lr\", by = \"momentum\", file = \"sweep.svg\" }.\n"
+  .. "  Under mpirun the trials spread over the ranks; slope --trial N script.lua runs trial N\n"
+  .. "  alone (a job array) and slope.sweep.merge(out) (slope merge OUT) joins their files."
 
 -- The help of an object, by its class (the __name of its metatable).
 local by_class = {
@@ -184,7 +199,7 @@ local function register()
     by_function[ctor] = function() return docs.schedule end
   end
   -- the members of slope.data, slope.noise, slope.plot and slope.testfn share their topic's text
-  for _, topic in ipairs { "data", "noise", "plot", "testfn" } do
+  for _, topic in ipairs { "data", "noise", "plot", "testfn", "sweep" } do
     for _, fn in pairs(slope[topic]) do
       if type(fn) == "function" then by_function[fn] = docs[topic] end
     end

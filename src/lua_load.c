@@ -25,8 +25,10 @@ extern const struct ls_chunk { const char *module; const unsigned char *code; si
 /* Nothing runs at start: the module's tables of Lua functions fill
 ** themselves on first use, and its Lua functions load on their first call
 ** (their module returns the function). */
-static const char *const deferred_tables[] = {"noise", "testfn", "plot", NULL};
+static const char *const deferred_tables[] = {"noise", "testfn", "plot", "sweep", NULL};
 static const char *const deferred_functions[] = {"help", "show", "compare", NULL};
+/* Deferred tables that are also called (slope.sweep{ ... }, slope.sweep.loguniform). */
+static const char *const callable_tables[] = {"sweep", NULL};
 
 /* fail(msg): raise 'msg' at the line of the user's code that called into
 ** slope: the first Lua frame that is not one of the module's own files. */
@@ -83,6 +85,8 @@ static void require_part(lua_State *L, const char *name) {
   lua_remove(L, -2);
 }
 
+void ls_require(lua_State *L, const char *name) { require_part(L, name); }
+
 /* A function whose module loads on its first call (upvalue 1: the module,
 ** which returns the function): the function users hold never changes. */
 static int deferred_call(lua_State *L) {
@@ -103,7 +107,12 @@ static void fill(lua_State *L, int t) {
     lua_insert(L, -2);
     lua_rawset(L, t);
   }
-  lua_pop(L, 1);
+  int top = lua_gettop(L);   /* a callable module (slope.sweep{ ... }) lends its __call to the public table */
+  if (lua_getmetatable(L, top) && lua_getfield(L, -1, "__call") != LUA_TNIL && lua_getmetatable(L, t)) {
+    lua_insert(L, -2);
+    lua_setfield(L, -2, "__call");
+  }
+  lua_settop(L, top - 1);
   lua_pushvalue(L, t);   /* 'require' of the module now gives the public table */
   luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
   lua_insert(L, -2);
@@ -155,6 +164,7 @@ void ls_open_lua_parts(lua_State *L) {
   lua_setfield(L, -2, "fail");
   lua_pushcfunction(L, private_stdout_is_terminal);
   lua_setfield(L, -2, "stdout_is_terminal");
+  ls_sweep_helpers(L);     /* worker processes and folders for slope.sweep */
   lua_pushvalue(L, -1);   /* the REPL reads 'plotted' there (repl.c) */
   lua_setfield(L, LUA_REGISTRYINDEX, "slope.private");
   int helpers = lua_gettop(L);
@@ -178,7 +188,25 @@ void ls_open_lua_parts(lua_State *L) {
   }
 }
 
+/* __call of a callable deferred table: call its module's table (whose own
+** __call does the work) with the same arguments. */
+static int deferred_table_call(lua_State *L) {
+  require_part(L, lua_tostring(L, lua_upvalueindex(1)));
+  lua_replace(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
 void ls_defer_lua_parts(lua_State *L) {
+  for (const char *const *t = callable_tables; *t; t++) {
+    lua_getfield(L, -1, *t);
+    lua_createtable(L, 0, 3);
+    lua_pushfstring(L, "slope.%s", *t);
+    lua_pushcclosure(L, deferred_table_call, 1);
+    lua_setfield(L, -2, "__call");
+    lua_setmetatable(L, -2);
+    lua_pop(L, 1);
+  }
   for (const char *const *t = deferred_tables; *t; t++) {
     lua_getfield(L, -1, *t);
     if (!lua_getmetatable(L, -1)) lua_newtable(L);

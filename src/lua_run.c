@@ -16,7 +16,7 @@
 static const char *const run_options[] = {
   "optimizer", "steps", "epochs", "data", "batch", "shuffle", "seed", "schedule",
   "noise", "clip", "tol", "log", "trace", "every", "on_step", "lr", "params", "time",
-  "checkpoint", "resume", "trace_full", "log_params", "bounds", NULL
+  "checkpoint", "resume", "trace_full", "log_params", "bounds", "eval", "threads", "distributed", NULL
 };
 
 /* The first optimizer kind that has a hyperparameter 'name' (the one of
@@ -311,6 +311,194 @@ static void read_checkpoint(lua_State *L, int opts, slope_run_opts *o, const cha
                luaL_typename(L, -1));
 }
 
+/* ---- held-out evaluation ---------------------------------------------------- */
+
+/*
+** eval = { test = ds, every = "epoch" | k }: at the end of each epoch (or
+** every k steps), f over all the training rows and over each named set, one
+** row of r.eval each.  The sets are problems of their own over the same
+** objective and parameters, evaluated at the run's point; nothing of the
+** run's problem, optimizer or generator is touched, so the trajectory is the
+** same bit for bit with and without it.  It rides on the on_step hook (called
+** every step while evaluating; the script's own on_step still sees its
+** 'every').
+*/
+typedef struct evaluator {
+  lua_State *L;
+  callback *user;          /* the script's on_step, or NULL */
+  long user_every;         /* its 'every' (0: never) */
+  long every;              /* rows every k steps; 0: at each epoch's end */
+  long epoch;              /* epochs completed at the last call */
+  slope_problem *train;
+  int nsets;
+  slope_problem **sets;    /* in a userdata on the stack */
+  int names;               /* stack index: the sets' names, in order */
+  int rows;                /* stack index: r.eval */
+} evaluator;
+
+static const char *const eval_reserved[] = {"every", "epoch", "step", "train", NULL};
+
+/* One row: { epoch, step, train, NAME = f over each set }; 0 or an error code
+** (left in the context, where slope_run finds it). */
+static int eval_row(evaluator *E, long step, long epoch, const double *x) {
+  lua_State *L = E->L;
+  double f;
+  int rc = slope_problem_eval(E->train, x, &f, NULL);
+  if (rc != SLOPE_OK) return rc;
+  lua_createtable(L, 0, 3 + E->nsets);
+  lua_pushinteger(L, epoch); lua_setfield(L, -2, "epoch");
+  lua_pushinteger(L, step); lua_setfield(L, -2, "step");
+  lua_pushnumber(L, f); lua_setfield(L, -2, "train");
+  for (int i = 0; i < E->nsets; i++) {
+    if ((rc = slope_problem_eval(E->sets[i], x, &f, NULL)) != SLOPE_OK) { lua_pop(L, 1); return rc; }
+    lua_geti(L, E->names, i + 1);
+    lua_pushnumber(L, f);
+    lua_settable(L, -3);
+  }
+  lua_rawseti(L, E->rows, (lua_Integer)lua_rawlen(L, E->rows) + 1);
+  return SLOPE_OK;
+}
+
+static int eval_on_step(void *ud, const slope_step_info *s) {
+  evaluator *E = ud;
+  int due = E->every ? s->step % E->every == 0 : s->epoch > E->epoch;
+  E->epoch = s->epoch;
+  if (due && eval_row(E, s->step, s->epoch, s->x) != SLOPE_OK) return 0;   /* slope_run sees the error */
+  if (E->user && E->user_every && s->step % E->user_every == 0) return call_on_step(E->user, s);
+  return 0;
+}
+
+/* every = "epoch" (the default with data) or a whole number of steps >= 1. */
+static long eval_every(lua_State *L, int t, int has_data, const char *what) {
+  int ty = lua_getfield(L, t, "every");
+  long k = 0;
+  if (ty == LUA_TSTRING && strcmp(lua_tostring(L, -1), "epoch") == 0) k = 0;
+  else if (ty == LUA_TNUMBER && lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 1) k = (long)lua_tointeger(L, -1);
+  else if (ty != LUA_TNIL)
+    luaL_error(L, "%s: eval.every must be \"epoch\" or a whole number of steps >= 1, got %s", what,
+               luaL_tolstring(L, -1, NULL));
+  lua_pop(L, 1);
+  if (!k && !has_data)
+    luaL_error(L, "%s: eval.every = \"epoch\" needs data (give every = k steps for a run without data)", what);
+  return k;
+}
+
+/* Read eval = { NAME = data set, ..., every = ... }, push the sets' problems,
+** their names and the rows table, and hook the evaluator in front of on_step.
+** Returns 0 when there is no eval option. */
+static int read_eval(lua_State *L, slope_ctx *S, int opts, slope_problem *p, int has_data, slope_run_opts *o,
+                     evaluator *E, callback *user, const char *what) {
+  if (lua_getfield(L, opts, "eval") == LUA_TNIL) { lua_pop(L, 1); return 0; }
+  ls_check_option_type(L, LUA_TTABLE, what, "eval", "a table { test = data set, every = \"epoch\" }");
+  int t = lua_gettop(L);
+  E->L = L;
+  E->train = p;
+  E->every = eval_every(L, t, has_data, what);
+  lua_newtable(L);   /* the names, sorted so the columns' order never depends on hashing */
+  E->names = lua_gettop(L);
+  for (lua_pushnil(L); lua_next(L, t); lua_pop(L, 1)) {
+    if (lua_type(L, -2) != LUA_TSTRING)
+      luaL_error(L, "%s: eval's sets are written name = data set (eval = { test = ds })", what);
+    const char *name = lua_tostring(L, -2);
+    if (strcmp(name, "every") == 0) continue;
+    for (const char *const *r = eval_reserved; *r; r++)
+      if (strcmp(*r, name) == 0) luaL_error(L, "%s: eval.%s: '%s' names a column of r.eval already; call the set otherwise", what, name, name);
+    if (!luaL_testudata(L, -1, LS_DATA))
+      luaL_error(L, "%s: eval.%s must be a data set (slope.data{ ... }), got %s", what, name, luaL_typename(L, -1));
+    lua_pushvalue(L, -2);
+    lua_rawseti(L, E->names, (lua_Integer)lua_rawlen(L, E->names) + 1);
+  }
+  E->nsets = (int)lua_rawlen(L, E->names);
+  for (int i = 1; i < E->nsets; i++)   /* insertion sort of a few names (not the script's table.sort) */
+    for (int j = i; j > 0; j--) {
+      lua_rawgeti(L, E->names, j);
+      lua_rawgeti(L, E->names, j + 1);
+      int swap = strcmp(lua_tostring(L, -2), lua_tostring(L, -1)) > 0;
+      if (swap) { lua_rawseti(L, E->names, j); lua_rawseti(L, E->names, j + 1); }
+      else lua_pop(L, 2);
+      if (!swap) break;
+    }
+  E->sets = lua_newuserdatauv(L, (size_t)(E->nsets ? E->nsets : 1) * sizeof *E->sets, 0);
+  for (int i = 0; i < E->nsets; i++) {
+    lua_createtable(L, 0, 2);   /* the set's problem: same objective, start and params */
+    lua_rawgeti(L, E->names, i + 1);
+    lua_gettable(L, t);
+    lua_setfield(L, -2, "data");
+    lua_getfield(L, opts, "params");
+    lua_setfield(L, -2, "params");
+    E->sets[i] = ls_push_problem(L, S, lua_gettop(L), 0, what);   /* stays on the stack */
+  }
+  lua_newtable(L);
+  E->rows = lua_gettop(L);
+  E->epoch = 0;
+  E->user = o->on_step ? user : NULL;
+  E->user_every = o->every;
+  o->every = 1;
+  o->on_step = eval_on_step;
+  o->ud = E;
+  return 1;
+}
+
+/* r.eval: the rows, with :csv, :json, :column and :series (lua/eval.lua). */
+static void push_eval_rows(lua_State *L, const evaluator *E) {
+  lua_pushvalue(L, E->rows);
+  ls_require(L, "slope.eval");
+  lua_getfield(L, -1, "new");
+  lua_insert(L, -3);
+  lua_pop(L, 1);
+  lua_pushvalue(L, E->names);
+  lua_call(L, 2, 1);
+}
+
+/* ---- threads = k ------------------------------------------------------------ */
+
+/* The evaluator and the problem over it, freed together by __gc. */
+typedef struct threaded { slope_parallel *P; slope_problem *q; } threaded;
+
+static int threaded_gc(lua_State *L) {
+  threaded *t = lua_touserdata(L, 1);
+  slope_problem_free(t->q);
+  slope_parallel_free(t->P);
+  t->q = NULL;
+  t->P = NULL;
+  return 0;
+}
+
+/*
+** threads = k: the run's problem becomes one over rows (slope_problem_callback_rows)
+** whose evaluations slope_parallel shares out over k threads, with the
+** batching of 'p' (the same batches, slope.h says); 'p' still gives the names,
+** the start and the checks it made of the options.  Returns 'p' without it.
+*/
+static slope_problem *read_threads(lua_State *L, slope_ctx *S, int opts, slope_problem *p, const char *what) {
+  int ty = lua_getfield(L, opts, "threads");
+  if (ty == LUA_TNIL) { lua_pop(L, 1); return p; }
+  if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > 256)
+    luaL_error(L, "%s: threads must be a whole number from 1 to 256, got %s", what, luaL_tolstring(L, -1, NULL));
+  int k = (int)lua_tointeger(L, -1);
+  lua_pop(L, 1);
+  const slope_data *data = slope_problem_data(p);
+  if (!data) luaL_error(L, "%s: threads share out the rows of data: give data = ds (and an expression)", what);
+  slope_expr f = lua_type(L, 1) == LUA_TSTRING ? slope_parse(S, lua_tostring(L, 1), lua_rawlen(L, 1)) : ls_to_expr(L, S, 1);
+  if (!f) ls_raise(L, S);
+  int n = slope_problem_nparams(p);
+  const char **names = lua_newuserdatauv(L, (size_t)n * sizeof *names, 0);
+  for (int i = 0; i < n; i++) names[i] = slope_problem_name(p, i);
+  threaded *t = lua_newuserdatauv(L, sizeof *t, 0);
+  t->P = NULL;
+  t->q = NULL;
+  lua_createtable(L, 0, 1);
+  lua_pushcfunction(L, threaded_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
+  if (!(t->P = slope_parallel_new(S, f, names, n, data, k))) ls_raise(L, S);
+  t->q = slope_problem_callback_rows(S, n, names, slope_problem_x(p), slope_data_rows(data), slope_parallel_eval, t->P);
+  if (!t->q) ls_raise(L, S);
+  ls_batch_as_options(L, S, opts, t->q);
+  lua_remove(L, -2);   /* the names: the problem copied them */
+  return t->q;   /* the userdata stays on the stack */
+}
+
 /* ---- results --------------------------------------------------------------- */
 
 /* The C API's messages name the fields of slope_run_opts ("tol_grad"); a
@@ -355,6 +543,10 @@ static int run(lua_State *L, int maximize) {
   ls_check_options(L, 3, what, run_options, 0);
   slope_problem *p = ls_push_problem(L, S, 3, values_ok(L, 3), what);   /* owned by the Problem on the stack */
   int problem = lua_gettop(L);
+  int has_data = slope_problem_data(p) != NULL, quiet = 0, top = lua_gettop(L);
+  slope_problem *p1 = ls_distributed(L, S, 3, p, what, &quiet);
+  int shard = p1 != p ? top + 1 : 0;
+  p = read_threads(L, S, 3, p1, what);
   slope_run_opts o;
   slope_run_defaults(&o);
   o.maximize = maximize;
@@ -362,7 +554,7 @@ static int run(lua_State *L, int maximize) {
   read_log_params(L, 3, p, &o, what);
   read_checkpoint(L, 3, &o, what);
   if ((o.lower = ls_push_bounds(L, 3, p, what))) o.upper = o.lower + slope_problem_nparams(p);
-  if (o.epochs && !slope_problem_data(p)) luaL_error(L, "%s: epochs needs data (use steps)", what);
+  if (o.epochs && !has_data) luaL_error(L, "%s: epochs needs data (use steps)", what);
   ls_optimizer *O = run_optimizer(L, S, 3, what);
   o.lr = run_rates(L, 3, p, O, what);
   ls_schedule *H = run_schedule(L, S, 3, "schedule", "schedule"), *NH = NULL;
@@ -375,9 +567,16 @@ static int run(lua_State *L, int maximize) {
     o.on_step = call_on_step;
     o.ud = &cb;
   }
+  evaluator E = {0};
+  int evaluating = read_eval(L, S, 3, p, has_data, &o, &E, &cb, what);
+  if (evaluating && !o.resume_path && eval_row(&E, 0, 0, slope_problem_x(p)) != SLOPE_OK)
+    ls_problem_raise(L, S, problem);
   o.interrupt = ls_interrupt_flag(L);
   /* a progress bar when someone watches stderr and no log lines are printed */
   o.progress = !o.log_every && isatty(STDERR_FILENO);
+  if (lua_getfield(L, LUA_REGISTRYINDEX, LS_QUIET_RUNS) == LUA_TBOOLEAN && lua_toboolean(L, -1)) o.progress = 0;
+  lua_pop(L, 1);   /* (in a sweep, its own bar is drawn) */
+  if (quiet) o.log_every = o.progress = o.checkpoint_every = 0, o.checkpoint_path = NULL;   /* rank 0 speaks */
   *o.interrupt = 0;
   slope_optim *opt = ls_optimizer_for(L, S, O, slope_problem_nparams(p));
   slope_optim_reset(opt);   /* every run starts fresh, so runs repeat exactly */
@@ -396,12 +595,17 @@ static int run(lua_State *L, int maximize) {
   if (cb.failed || rc != SLOPE_OK || fn_failed(H) || fn_failed(NH)) {
     slope_trace_free(t);   /* every branch below raises */
     if (cb.failed) return lua_error(L);
+    ls_distributed_raise(L, shard);
     ls_schedule_check_error(L, H);
     ls_schedule_check_error(L, NH);
     ls_problem_raise(L, S, problem);
   }
   int names = ls_push_names(L, p);
   push_result(L, p, &r, t, names);
+  if (evaluating) {
+    push_eval_rows(L, &E);
+    lua_setfield(L, -2, "eval");
+  }
   return 1;
 }
 

@@ -187,5 +187,37 @@ void ls_open_gradcheck(lua_State *L, slope_ctx *S);
 ** once the tables are strict, make the rarely used parts load on first use. */
 void ls_open_lua_parts(lua_State *L);
 void ls_defer_lua_parts(lua_State *L);
+/* The sum over MPI ranks the slope command gives the binding when it runs
+** under mpirun (mpi.c), as a light userdata at registry[LS_ALLREDUCE]; absent
+** otherwise (one process: distributed = true is then an ordinary run).
+** sum(ud, buf, n) replaces buf[0..n) by its sum over the ranks, the same on
+** every rank; 0, or -1 when MPI failed. */
+#define LS_ALLREDUCE "slope.allreduce"
+typedef struct ls_allreduce {
+  int (*sum)(void *ud, double *buf, int n);
+  void *ud;
+  int rank, size;
+} ls_allreduce;
+
+/* lua_distributed.c: distributed = true in the run options 'opts': under
+** MPI, a problem over all the rows of p's data whose evaluations add up the
+** ranks' shards (its userdata pushed on the stack); else 'p' itself, nothing
+** pushed.  '*quiet' is set on ranks other than 0 (no log lines, progress or
+** checkpoints there).  After a failed run, ls_distributed_raise(L, index of
+** that userdata) raises its own message, if it has one. */
+slope_problem *ls_distributed(lua_State *L, slope_ctx *S, int opts, slope_problem *p, const char *what, int *quiet);
+void ls_distributed_raise(lua_State *L, int idx);
+/* Batch the problem over rows 'q' as the options batch, shuffle and seed say
+** (already checked by the run's own problem), so it sees the same batches. */
+void ls_batch_as_options(lua_State *L, slope_ctx *S, int opts, slope_problem *q);
+
+/* registry[LS_QUIET_RUNS] true: runs draw no progress bar (inside a sweep). */
+#define LS_QUIET_RUNS "slope.quiet_runs"
+
+/* lua_sweep.c: put slope.sweep's private helpers (worker processes, folders)
+** into the table at the top of the stack. */
+void ls_sweep_helpers(lua_State *L);
+/* Push require(name) of an embedded module ("slope.eval"), loading it once. */
+void ls_require(lua_State *L, const char *name);
 
 #endif

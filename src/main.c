@@ -14,13 +14,16 @@
 
 #include "slope.h"
 #include "repl.h"
+#include "cli_mpi.h"
 
 static const char *usage =
   "usage: slope [options] [script.lua [args]]\n"
   "       slope diff 'expression' variable\n"
+  "       slope merge OUT   join a sweep's trial files (slope --trial N) in OUT\n"
   "Options:\n"
   "  -e code      run 'code'\n"
   "  -i           enter the REPL after running the script or -e code\n"
+  "  --trial N    run trial N of the script's sweep alone (a job array; also SLOPE_TRIAL=N)\n"
   "  -v, --version  print the version\n"
   "  -h, --help   print this help\n"
   "  -            run standard input as a script\n"
@@ -81,6 +84,20 @@ static int quick_diff(lua_State *L, const char *src, const char *var) {
   return report(L, status);
 }
 
+/* slope merge OUT: slope.sweep.merge(OUT), saying what it joined. */
+static int merge(lua_State *L, const char *out) {
+  static const char code[] =
+    "local out = ...\n"
+    "local res = slope.sweep.merge(out)\n"
+    "print(tostring(res) .. ': ' .. out .. '/trials.jsonl and summary.csv written')";
+  int status = luaL_loadbuffer(L, code, sizeof code - 1, "=merge");
+  if (status == LUA_OK) {
+    lua_pushstring(L, out);
+    status = lua_pcall(L, 1, 0, 0);
+  }
+  return report(L, status);
+}
+
 typedef struct args { int argc; char **argv; int status; } args;
 
 static int pmain(lua_State *L) {
@@ -89,10 +106,16 @@ static int pmain(lua_State *L) {
   char **argv = a->argv;
   luaL_openlibs(L);
   luaL_requiref(L, "slope", luaopen_slope, 1);   /* also preloaded as a global */
+  slope_cli_mpi_open(L);                          /* rank, size, gather under mpirun */
   lua_getfield(L, -1, "help");                    /* and help() for the REPL */
   lua_setglobal(L, "help");
   lua_pop(L, 1);
   int interactive = 0, ran = 0, script = 0;
+  if (argc >= 2 && strcmp(argv[1], "merge") == 0) {
+    if (argc != 3) { fputs("usage: slope merge OUT   (the out folder of a sweep)\n", stderr); a->status = 1; return 0; }
+    a->status = merge(L, argv[2]) != LUA_OK;
+    return 0;
+  }
   if (argc >= 2 && strcmp(argv[1], "diff") == 0) {
     if (argc != 4) { fputs("usage: slope diff 'expression' variable\n", stderr); a->status = 1; return 0; }
     a->status = quick_diff(L, argv[2], argv[3]) != LUA_OK;
@@ -105,9 +128,18 @@ static int pmain(lua_State *L) {
       create_arg_table(L, argv, argc, 0);
       if (run_string(L, argv[i]) != LUA_OK) { a->status = 1; return 0; }
       ran = 1;
+    } else if (strcmp(o, "--trial") == 0) {
+      char *end = NULL;
+      long n = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
+      if (i + 1 >= argc || !end || *end || n < 1) {
+        fputs("slope: '--trial' needs a trial number >= 1 (slope --trial 3 sweep.lua)\n", stderr);
+        a->status = 1;
+        return 0;
+      }
+      setenv("SLOPE_TRIAL", argv[++i], 1);   /* the sweep of the script reads it */
     } else if (strcmp(o, "-i") == 0) interactive = 1;
     else if (strcmp(o, "-v") == 0 || strcmp(o, "--version") == 0) {
-      printf("slope %s (%s)\n", slope_version(), LUA_RELEASE);
+      printf("slope %s (%s, %s)\n", slope_version(), LUA_RELEASE, slope_cli_mpi_about());
       ran = 1;
     } else if (strcmp(o, "-h") == 0 || strcmp(o, "--help") == 0) {
       fputs(usage, stdout);
@@ -136,6 +168,7 @@ static int pmain(lua_State *L) {
 }
 
 int main(int argc, char **argv) {
+  if (slope_cli_mpi_init(&argc, &argv)) return 1;
   lua_State *L = luaL_newstate();
   if (!L) { fputs("slope: cannot create the Lua state: out of memory\n", stderr); return 1; }
   args a = {argc, argv, 0};
@@ -144,5 +177,6 @@ int main(int argc, char **argv) {
   int status = lua_pcall(L, 1, 0, 0);
   if (status != LUA_OK) { report(L, status); a.status = 1; }
   lua_close(L);
+  slope_cli_mpi_end(a.status);
   return a.status;
 }

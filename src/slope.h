@@ -569,6 +569,37 @@ SLOPE_NODISCARD int slope_problem_eval(slope_problem *p, const double *x, double
 ** of p's context for p's number of parameters. */
 SLOPE_NODISCARD int slope_problem_step(slope_problem *p, slope_optim *o, double *f);
 
+/* ---- data-parallel evaluation ------------------------------------------------ */
+
+/* The value and gradient of a mean over data rows computed by 'threads'
+** threads: the rows a call selects are cut into fixed chunks of 65536 rows,
+** the chunks are shared out over the threads, and their means are combined,
+** weighted by their rows, in chunk order, so the results are the same bit
+** for bit for any number of threads (1 included).  They may differ by a few
+** ulps from one tape over all the rows (slope_problem_new), which sums the
+** rows in one running sum.  Each thread has a context and a tape of its
+** own (f is printed and parsed again there), so evaluations share no
+** mutable state.  'f' must be a mean over rows plus terms of the parameters
+** alone: the first evaluation over more than one chunk checks it against
+** one tape over all the rows and fails with SLOPE_ERRARG otherwise (log of
+** a mean, a sum(...) over rows).  'data' is borrowed and must outlive the
+** evaluator.  Errors (NULL, nothing made): SLOPE_ERRMISUSE for NULL
+** 'params' or 'data' or 'nparams' < 1; SLOPE_ERRARG for 'threads' outside
+** 1..256; what slope_compile reports for f. */
+typedef struct slope_parallel slope_parallel;
+SLOPE_NODISCARD slope_parallel *slope_parallel_new(slope_ctx *S, slope_expr f, const char *const *params,
+                                                   int nparams, const slope_data *data, int threads);
+void slope_parallel_free(slope_parallel *P);
+/* The number of threads (0 for NULL). */
+int slope_parallel_threads(const slope_parallel *P);
+/* f (and g when not NULL) at 'x' over the rows rows[0..nsel) (NULL: every
+** row; nsel is then ignored): the 'fg_rows' of slope_problem_callback_rows,
+** with the evaluator as its 'ud', so a run with batches and shuffling uses
+** the threads for every step.  SLOPE_ERRMISUSE for a NULL evaluator, 'x'
+** or 'f', or nsel outside 1..rows. */
+SLOPE_NODISCARD int slope_parallel_eval(void *P, const double *x, const size_t *rows, size_t nsel,
+                                        double *f, double *g);
+
 /* ---- runs ---------------------------------------------------------------- */
 
 /* How a run ended (slope_result.status). */

@@ -213,6 +213,22 @@ expect.flagship = { svgs = { "flagship_contour", "flagship_loss" }, check = func
   check.ok(best > 0, "annealing noise finds the global minimum in some runs")
 end }
 
+expect.sweep = { svgs = { "sweep_rosenbrock", "sweep_regression" }, check = function(out)
+  check.ok(out:find("Rosenbrock: slope.SweepResult(75 trials, 0 failed", 1, true) ~= nil, "sweep: 5 x 3 x 5 seeds, none failed")
+  check.ok(out:find("regression: slope.SweepResult(30 trials, 0 failed", 1, true) ~= nil, "sweep: 3 x 2 x 5 seeds on data")
+  check.ok(out:find("best: lr = 0.002, momentum = 0.9,", 1, true) ~= nil, "sweep: the largest stable step with momentum wins")
+  check.ok(out:find("0.004%s+0%.9%s+inf ± nan") ~= nil, "sweep: lr 0.004 with momentum diverges")
+  -- the test loss cannot beat the noise much: its variance is 0.09
+  near(out, "best test loss: lr = [%d.]+, momentum = [%d.]+: ([%d.e-]+)", 0.09, 0.02, "sweep: best test loss near the noise variance")
+end }
+
+expect.distributed = { svgs = {}, check = function(out)
+  local gap = num(out, "largest gap to least squares: ([%d.e+-]+)")
+  check.ok(gap and gap < 1e-9, "distributed: gradient descent reaches the least-squares answer")
+  near(out, "w1 = ([%d.-]+)", 2, 1e-3, "distributed: w1 near the truth")
+  near(out, "w2 = ([%d.-]+)", -3, 1e-3, "distributed: w2 near the truth")
+end }
+
 -- ---- run every example --------------------------------------------------------------------
 
 local names = {}

@@ -225,6 +225,11 @@ static void test_null_object(void) {
   SAFE(slope_optim_set_bounds(NULL, v, v) == SLOPE_ERRMISUSE, "slope_optim_set_bounds");
   SAFE(slope_data_wrap(NULL, (const char *[]){"x"}, (const double *[]){v}, 1, 2) == NULL, "slope_data_wrap");
   SAFE(slope_problem_callback_rows(NULL, 1, NULL, v, 2, NULL, NULL) == NULL, "slope_problem_callback_rows");
+  SAFE(slope_parallel_new(NULL, 1, (const char *[]){"x"}, 1, NULL, 1) == NULL, "slope_parallel_new");
+  SAFE(slope_parallel_eval(NULL, v, NULL, 0, &f, NULL) == SLOPE_ERRMISUSE, "slope_parallel_eval");
+  SAFE(slope_parallel_threads(NULL) == 0, "slope_parallel_threads");
+  slope_parallel_free(NULL);
+  SAFE(1, "slope_parallel_free");
   SAFE(slope_noise_kinds() != NULL && slope_noise_about(NULL) == NULL && slope_noise_hyper_at(NULL, 0) == NULL &&
        slope_noise_hyper_at("gaussian", -1) == NULL, "slope_noise_kinds");
   cover("slope_noise_about");
@@ -330,6 +335,19 @@ static void test_required_pointers(world *w) {
           SLOPE_ERRARG, "slope_data_wrap", "column 1 ('y') is NULL (columns count from 0)");
   REFUSED(S, slope_problem_callback_rows(S, 1, NULL, g, 2, NULL, NULL) == NULL, SLOPE_ERRARG,
           "slope_problem_callback_rows", "'fg_rows' is NULL");
+  const char *xy[] = {"x", "y"};
+  MISUSE(S, slope_parallel_new(S, f, NULL, 2, w->d, 1) == NULL, "slope_parallel_new", "give the parameters' names");
+  MISUSE(S, slope_parallel_new(S, f, xy, 2, NULL, 1) == NULL, "slope_parallel_new", "the data set is NULL");
+  MISUSE(S, slope_parallel_new(S, f, xy, 2, w->d2, 1) == NULL, "slope_parallel_new", "made from another context");
+  REFUSED(S, slope_parallel_new(S, f, xy, 2, w->d, 0) == NULL, SLOPE_ERRARG, "slope_parallel_new",
+          "threads must be a whole number from 1 to 256, got 0");
+  slope_parallel *par = slope_parallel_new(S, f, xy, 2, w->d, 2);
+  CHECK(par != NULL);
+  MISUSE(S, slope_parallel_eval(par, NULL, NULL, 0, &r, NULL) == SLOPE_ERRMISUSE, "slope_parallel_eval",
+         "the point 'x' and the output 'f' must not be NULL");
+  MISUSE(S, slope_parallel_eval(par, g, (const size_t[]){0}, 9, &r, NULL) == SLOPE_ERRMISUSE, "slope_parallel_eval",
+         "nsel must be from 1 to 3 rows, got 9");
+  slope_parallel_free(par);
   slope_gradcheck_report rep = {0};
   REFUSED(S, slope_gradcheck(S, (slope_objective){NULL, NULL, NULL}, g, 2, NULL, 0, &rep) != SLOPE_OK, SLOPE_ERRARG,
           "slope_gradcheck", "'fg' is NULL");
