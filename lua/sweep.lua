@@ -278,6 +278,21 @@ Result.__index = Result
 
 local function is_number(v) return type(v) == "number" and v == v end
 
+-- A trial record prints as one line: "trial 12 (lr = 0.1, momentum = 0.9, seed 2): f = 0.0641".
+local Trial = { __name = "slope.SweepTrial" }
+local function fields(t)
+  local out = {}
+  for _, k in ipairs(sorted_keys(t or {})) do
+    local v = t[k]
+    out[#out + 1] = k .. " = " .. (type(v) == "number" and ("%.6g"):format(v) or tostring(v))
+  end
+  return table.concat(out, ", ")
+end
+function Trial.__tostring(r)
+  local p = fields(r.params)
+  return ("trial %d (%s%sseed %s): %s"):format(r.trial, p, p ~= "" and ", " or "", tostring(r.seed), fields(r.metrics))
+end
+
 -- The trial whose metric is least (mode "max": greatest) among the finished ones.
 function Result:best(metric, mode)
   if type(metric) ~= "string" then private.fail("sweep:best(metric [, \"min\" | \"max\"]): metric must be a name") end
@@ -292,7 +307,7 @@ function Result:best(metric, mode)
     end
   end
   if not best then private.fail(("sweep:best: no finished trial has a number '%s'"):format(metric)) end
-  return best
+  return setmetatable(best, Trial)
 end
 
 local Table = { __name = "slope.SweepTable" }

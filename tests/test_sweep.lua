@@ -142,6 +142,8 @@ local best = base:best "f"
 local lowest = math.huge
 for _, r in ipairs(base) do if r.status == "ok" and r.metrics.f < lowest then lowest = r.metrics.f end end
 check.eq(best.metrics.f, lowest, "best: the least f")
+check.eq(tostring(best), ("trial %d (lr = %.6g, steps = %.6g, seed %d): f = %.6g, steps = %.6g, tag = %s"):format(best.trial,
+  best.params.lr, best.params.steps, best.seed, best.metrics.f, best.metrics.steps, best.metrics.tag), "best prints as one line")
 check.near(base:best("f", "max").metrics.f, closed(0.1, 1, 5), 1e-13, "best max: the greatest f")
 check.err(function() base:best "nope" end, plain "no finished trial has a number 'nope'", "best of a missing metric")
 local t = base:table()
