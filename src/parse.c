@@ -103,26 +103,29 @@ static const char *quoted(char *buf, size_t cap, const char *z, size_t n) {
   return buf;
 }
 
-/* Line and column (1-based, in bytes) of byte 'off'; returns where its line starts. */
-static size_t locate(const struct sx_parser *P, size_t off, int *line, int *col) {
+/* Line and column (1-based, in bytes) of byte 'off' of 'src'; returns where its line starts. */
+static size_t locate_in(const char *src, size_t off, int *line, int *col) {
   size_t ls = 0;
   int ln = 1;
   for (size_t i = 0; i < off; i++)
-    if (P->src[i] == '\n') { ln++; ls = i + 1; }
+    if (src[i] == '\n') { ln++; ls = i + 1; }
   *line = ln;
   *col = (int)(off - ls + 1);
   return ls;
+}
+
+static size_t locate(const struct sx_parser *P, size_t off, int *line, int *col) {
+  return locate_in(P->src, off, line, col);
 }
 
 /*
 ** "L:C: msg", the source line holding 'off' (a window of it when long, with
 ** bytes that would garble a terminal shown as '?') and a caret under 'off'.
 */
-static void format_error(const struct sx_parser *P, size_t off, const char *msg,
-                         char *out, size_t cap, int *line, int *col) {
-  const char *s = P->src;
-  size_t ls = locate(P, off, line, col), le;
-  for (le = ls; le < P->len && s[le] != '\n'; le++) {}
+void sx_format_error(const char *s, size_t len, size_t off, const char *msg,
+                     char *out, size_t cap, int *line, int *col) {
+  size_t ls = locate_in(s, off, line, col), le;
+  for (le = ls; le < len && s[le] != '\n'; le++) {}
   if (le > ls && s[le - 1] == '\r' && off < le) le--;   /* CRLF: keep the CR out */
   size_t ws = ls, we = le;
   if (we - ws > EXCERPT) {
@@ -141,6 +144,11 @@ static void format_error(const struct sx_parser *P, size_t off, const char *msg,
   if (we < le) { memcpy(text + k, "...", 3); k += 3; }
   text[k] = '\0';
   snprintf(out, cap, "%d:%d: %s\n%s\n%*s^", *line, *col, msg, text, (int)caret, "");
+}
+
+static void format_error(const struct sx_parser *P, size_t off, const char *msg,
+                         char *out, size_t cap, int *line, int *col) {
+  sx_format_error(P->src, P->len, off, msg, out, cap, line, col);
 }
 
 /* Record an error at byte 'off' of the source (first error wins). */
