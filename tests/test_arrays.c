@@ -98,8 +98,85 @@ static void test_infer(void) {
   slope_free(S);
 }
 
+/* Text that parses, prints as 'want' and reads back to the same node. */
+static void round_trip(slope_ctx *S, const char *src, const char *want) {
+  sx_id e = sx_parse(S, src, strlen(src));
+  if (!CHECK(e != SX_NIL)) { fprintf(stderr, "    %s: %s\n", src, S->errmsg); slope_clear_error(S); return; }
+  const char *got = text(S, e);
+  CHECK_STR(got, want);
+  char copy[4096];
+  snprintf(copy, sizeof copy, "%s", got);
+  CHECK(sx_parse(S, copy, strlen(copy)) == e);
+}
+
+static void test_parse(void) {
+  slope_ctx *S = slope_new();
+  round_trip(S, "x[1] + W[2, 3]", "W[2, 3] + x[1]");
+  round_trip(S, "x[2..#x]", "x[2..#x]");
+  round_trip(S, "#x-1", "#x - 1");
+  round_trip(S, "A @ x + b", "b + A @ x");
+  round_trip(S, "2*A @ x", "2*A @ x");
+  round_trip(S, "A @ (B @ x)", "A @ (B @ x)");
+  round_trip(S, "dot(x, w)", "dot(w, x)");
+  round_trip(S, "max(v) + max(a, b)", "max(a, b) + max(v)");
+  round_trip(S, "softmax(W @ x + b)[2]", "softmax(b + W @ x)[2]");
+  round_trip(S, "(#x)^2 + 2^#x - #x^2", "(#x)^2 - #x^2 + 2^#x");
+  round_trip(S, "x[1..3][2..3] + x[1..3][2]", "x[2] + x[2..3]");
+  round_trip(S, "cross_entropy(z, k) + sum(onehot(k, 3)) + norm(pad(x, 1, 2))",
+             "norm(pad(x, 1, 2)) + cross_entropy(z, k) + sum(onehot(k, 3))");
+  round_trip(S, "sum(outer(a, b) + transpose(A)) + logsumexp(v) + sum(log_softmax(v))",
+             "logsumexp(v) + sum(log_softmax(v)) + sum(outer(a, b) + transpose(A))");
+  /* indexed sums are element sums over slices: N-dimensional Rosenbrock */
+  round_trip(S, "sum(i = 1..#x-1, 100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2)",
+             "sum(100*(x[2..#x] - x[1..#x - 1]^2)^2 + (1 - x[1..#x - 1])^2)");
+  round_trip(S, "sum(i = 1..n, x[i]*i)", "sum(x[1..n]*range(1, n))");
+  round_trip(S, "sum(i = 1..3, y)", "3*y");
+  /* '#' before a space is still a comment */
+  round_trip(S, "# a comment\nx # another", "x");
+  static const struct { const char *src, *msg; } bad[] = {
+    {"sum(i = 1..3, x[2*i])", "indexed sum: an index must be the sum index plus a constant, not 'x[2*i]'"},
+    {"mean(i = 1..3, x)", "1:1: only sum takes an index range"},
+    {"x[1", "1:4: expected ']' to close '[' at 1:2 (unexpected end of input)"},
+    {"x[1)", "1:4: expected ']' to close '[' at 1:2, found ')'"},
+    {"f(1]", "1:4: expected ')' to close '(' at 1:2, found ']'"},
+    {"x]", "1:2: unmatched ']'"},
+    {"sum(pi = 1..2, x)", "'pi' cannot be the index of a sum"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    CHECK(sx_parse(S, bad[i].src, strlen(bad[i].src)) == SX_NIL);
+    if (!CHECK(strstr(S->errmsg, bad[i].msg) != NULL)) fprintf(stderr, "    %s\n", S->errmsg);
+    slope_clear_error(S);
+  }
+  slope_free(S);
+}
+
+/* A shape error points into the text of the last parse. */
+static void test_positions(void) {
+  slope_ctx *S = slope_new();
+  const char *src = "y = 1\nsum(x) + (W @ x)[1] + x[5]";
+  sx_id e = sx_parse(S, src, strlen(src));
+  sx_shape r;
+  CHECK_INT(infer(S, e, &r), SLOPE_ERRARG);
+  CHECK_STR(S->errmsg, "2:23: index 5 is out of range 1..3\nsum(x) + (W @ x)[1] + x[5]\n"
+                       "                      ^");
+  slope_clear_error(S);
+  src = "dot(x, W)";
+  e = sx_parse(S, src, strlen(src));
+  CHECK_INT(infer(S, e, &r), SLOPE_ERRARG);
+  CHECK(strstr(S->errmsg, "1:1: shapes do not fit: dot of a 2x3 matrix and a vector of 3") != NULL);
+  slope_clear_error(S);
+  /* a node built after the parse: the message quotes it */
+  e = sx_add(S, var(S, "W"), sx_outer(S, var(S, "x"), var(S, "x")));
+  CHECK_INT(infer(S, e, &r), SLOPE_ERRARG);
+  CHECK(strstr(S->errmsg, "(in 'W + outer(x, x)')") != NULL);
+  slope_clear_error(S);
+  slope_free(S);
+}
+
 int main(void) {
   test_constructors();
   test_infer();
+  test_parse();
+  test_positions();
   return check_done();
 }
