@@ -588,7 +588,12 @@ uint32_t sx_p_isum(struct sx_parser *P, const char *z, uint32_t n, const char *i
     return SX_NIL;
   }
   sx_id i = placed(P, sx_mkvar(P->S, iz, in), iz);
-  return placed(P, sx_isum(P->S, i, lo, hi, body), z);
+  sx_id e = placed(P, sx_isum(P->S, i, lo, hi, body), z);
+  /* the slices the rewriting made stand where the sum does (a node placed
+  ** earlier keeps its own position: the first one recorded is found) */
+  if (e != SX_NIL && sx_reach(P->S, e) == SLOPE_OK)
+    for (uint32_t j = 0; j < P->S->norder; j++) remember(P->S, P->S->order[j], offset_of(P, z));
+  return e;
 }
 
 /* ---- the driver ------------------------------------------------------------ */

@@ -36,6 +36,15 @@ static inline int sx_shape_eq(sx_shape a, sx_shape b) {
 int sx_infer(slope_ctx *S, sx_id root, const sx_id *vars, const sx_shape *vshape, int nv,
              sx_shape *out, double *ival);
 
+/*
+** The value of 'e' by walking the tree (aeval.c): vars[i] has shape
+** vshape[i] and elements vals[i] (row-major).  On success *out is a new
+** array of the result's elements (the caller frees it) and *shape its
+** shape.  Sums and means of scalars need data rows: SLOPE_ERRDATA.
+*/
+int sx_eval_shaped(slope_ctx *S, sx_id e, const sx_id *vars, const sx_shape *vshape,
+                   const double *const *vals, int nv, double **out, sx_shape *shape);
+
 /* "a scalar", "a vector of 3", "a 2x3 matrix" into buf. */
 const char *sx_shape_text(sx_shape s, char *buf, size_t cap);
 

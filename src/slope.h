@@ -187,6 +187,20 @@ SLOPE_NODISCARD int slope_vars(slope_ctx *S, slope_expr e, const char **out, int
 SLOPE_NODISCARD int slope_eval(slope_ctx *S, slope_expr e, const char *const *names,
                                const double *values, int n, double *result);
 
+/* Arrays (issue 11): the shape of a value.  rank 0 is a scalar, 1 a vector
+** of dim[0] elements, 2 a dim[0] x dim[1] matrix; elements are row-major. */
+typedef struct slope_shape { int rank; int dim[2]; } slope_shape;
+/* Value of an array expression: names[i] has shape shapes[i] (NULL: every
+** name a scalar) and its elements at the next positions of 'values' (flat,
+** each name's elements row-major, in order).  The result's shape goes to
+** '*outshape' (may be NULL) and its elements to out[0..outcap): SLOPE_ERRARG
+** when they do not fit (the shape is still stored).  Shapes that do not
+** fit, indices out of range and labels outside 1..n are errors naming
+** them, with the position in the text of the last parse. */
+SLOPE_NODISCARD int slope_eval_shaped(slope_ctx *S, slope_expr e, const char *const *names,
+                                      const slope_shape *shapes, const double *values, int n,
+                                      double *out, size_t outcap, slope_shape *outshape);
+
 /* Infix text that parses back to the same expression (borrowed string). */
 const char *slope_print(slope_ctx *S, slope_expr e);
 /* LaTeX math-mode text (borrowed string). */

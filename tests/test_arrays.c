@@ -173,10 +173,96 @@ static void test_positions(void) {
   slope_free(S);
 }
 
+/* ---- the tree evaluator ------------------------------------------------------ */
+
+/* x = (1, -2, 3), W = [[1, 2, 3], [4, 5, 6]], y = 0.5, k = 2 */
+static const char *const names[] = {"x", "W", "y", "k"};
+static const slope_shape shapes[] = {{1, {3, 1}}, {2, {2, 3}}, {0, {1, 1}}, {0, {1, 1}}};
+static const double values[] = {1, -2, 3, 1, 2, 3, 4, 5, 6, 0.5, 2};
+
+/* The value of 'src' (at most 8 elements) into out; its shape. */
+static slope_shape value(slope_ctx *S, const char *src, double *out) {
+  slope_shape r = {-1, {0, 0}};
+  slope_expr e = slope_parse(S, src, strlen(src));
+  if (!e || slope_eval_shaped(S, e, names, shapes, values, 4, out, 8, &r) != SLOPE_OK) {
+    fprintf(stderr, "    %s: %s\n", src, slope_error_get(S).message);
+    r.rank = -1;
+  }
+  return r;
+}
+
+static void expect(slope_ctx *S, const char *src, int rank, int m, int n, const double *want) {
+  double got[8];
+  slope_shape r = value(S, src, got);
+  if (!CHECK(r.rank == rank && r.dim[0] == m && (rank < 2 || r.dim[1] == n))) {
+    fprintf(stderr, "    %s: rank %d %dx%d\n", src, r.rank, r.dim[0], r.dim[1]);
+    return;
+  }
+  for (int i = 0; i < m * n; i++)
+    if (!CHECK(fabs(got[i] - want[i]) <= 1e-12 * (1 + fabs(want[i]))))
+      fprintf(stderr, "    %s [%d]: %.17g, expected %.17g\n", src, i, got[i], want[i]);
+}
+
+#define V(...) (const double[]){__VA_ARGS__}
+
+static void test_eval(void) {
+  slope_ctx *S = slope_new();
+  expect(S, "x + y", 1, 3, 1, V(1.5, -1.5, 3.5));
+  expect(S, "x*x - 1", 1, 3, 1, V(0, 3, 8));
+  expect(S, "sin(x)", 1, 3, 1, V(sin(1), sin(-2), sin(3)));
+  expect(S, "W @ x", 1, 2, 1, V(1 - 4 + 9, 4 - 10 + 18));
+  expect(S, "(W @ x) @ W", 1, 3, 1, V(6 + 4 * 12, 12 + 5 * 12, 18 + 6 * 12));
+  expect(S, "W @ transpose(W)", 2, 2, 2, V(14, 32, 32, 77));
+  expect(S, "transpose(W)", 2, 3, 2, V(1, 4, 2, 5, 3, 6));
+  expect(S, "outer(W @ x, x)", 2, 2, 3, V(6, -12, 18, 12, -24, 36));
+  expect(S, "dot(x, x) + sum(x) + mean(x) + #x + #W", 0, 1, 1, V(14 + 2 + 2.0 / 3 + 3 + 2));
+  expect(S, "x[2] + W[2, 3] + x[#x - 1]", 0, 1, 1, V(-2 + 6 - 2));
+  expect(S, "x[2..#x]", 1, 2, 1, V(-2, 3));
+  expect(S, "range(2, 4) + pad(x[1..1], 1, 1)", 1, 3, 1, V(2, 4, 4));
+  expect(S, "max(x) + norm(x) + max(x[1], y)", 0, 1, 1, V(3 + sqrt(14) + 1));
+  double l = log(exp(1) + exp(-2) + exp(3));
+  expect(S, "logsumexp(x)", 0, 1, 1, V(l));
+  expect(S, "softmax(x)", 1, 3, 1, V(exp(1 - l), exp(-2 - l), exp(3 - l)));
+  expect(S, "log_softmax(x)", 1, 3, 1, V(1 - l, -2 - l, 3 - l));
+  expect(S, "cross_entropy(x, k)", 0, 1, 1, V(l + 2));
+  expect(S, "onehot(k, 4)", 1, 4, 1, V(0, 1, 0, 0));
+  /* no overflow for large scores */
+  expect(S, "logsumexp(1000*x)", 0, 1, 1, V(3000));
+  /* N-dimensional Rosenbrock against its loop */
+  double r = 100 * pow(-2 - 1, 2) + pow(1 - 1, 2) + 100 * pow(3 - 4, 2) + pow(1 + 2, 2);
+  expect(S, "sum(i = 1..#x-1, 100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2)", 0, 1, 1, V(r));
+  /* errors: a label out of range at run time, mismatched shapes, scalar sums */
+  double out[8];
+  static const struct { const char *src, *msg; } bad[] = {
+    {"cross_entropy(x, 4)", "1:1: label 4 is outside 1..3"},
+    {"onehot(k + 0.5, 3)", "1:1: label 2.5 is outside 1..3"},
+    {"x + W", "1:1: shapes do not fit: '+' of a 2x3 matrix and a vector of 3"},
+    {"x @ x", "1:1: shapes do not fit: '@' of a vector of 3 and a vector of 3"},
+    {"sum(y)", "'sum' needs data"},
+    {"x[0]", "1:1: index 0 is out of range 1..3"},
+    {"x[k]", "1:1: an index must be a number known before evaluation"},
+    {"sum(i = 1..#x, x[i + 1])", "1:1: slice 2..4 is out of range 1..3"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    CHECK(value(S, bad[i].src, out).rank == -1);
+    const char *m = slope_error_get(S).message;
+    if (!CHECK(strstr(m, bad[i].msg) != NULL)) fprintf(stderr, "    got %s\n", m);
+  }
+  /* slope_eval: arrays of scalars are fine, an array value is not */
+  slope_expr e = slope_parse(S, "max(x) + sum(range(1, 3))", 25);
+  double v;
+  CHECK_INT(slope_eval(S, e, (const char *[]){"x"}, V(2), 1, &v), SLOPE_OK);
+  CHECK_NEAR(v, 8, 0);
+  e = slope_parse(S, "range(1, 3)", 11);
+  CHECK_INT(slope_eval(S, e, NULL, NULL, 0, &v), SLOPE_ERRARG);
+  slope_free(S);
+}
+
 int main(void) {
   test_constructors();
   test_infer();
   test_parse();
   test_positions();
+  test_eval();
   return check_done();
 }
