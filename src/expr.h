@@ -37,6 +37,9 @@ enum sx_kind {
   SX_FUNCTIONS(SX_KIND2)   /* binary functions (pow is POW) */
   /* reductions over data rows */
   SX_SUM, SX_MEAN,
+  /* arrays */
+  SX_INDEX, SX_SLICE, SX_LEN, SX_RANGE, SX_PAD, SX_DOT, SX_MATMUL, SX_OUTER, SX_TRANSPOSE,
+  SX_AMAX, SX_NORM, SX_SOFTMAX, SX_LOGSOFTMAX, SX_LOGSUMEXP, SX_XENT, SX_ONEHOT,
   SX_NKINDS
 };
 #define SX_COUNT1(NAME, name, ar, ...) SX_IF1_##ar(+ 1)

@@ -232,7 +232,22 @@ typedef struct slope_tape slope_tape;
 SLOPE_NODISCARD slope_tape *slope_compile(slope_ctx *S, slope_expr e,
                                           const char *const *params, int nparams,
                                           const char *const *cols, int ncols);
+/* The shape of a name: rank 0 (a scalar), 1 (a vector of dim[0]) or 2 (a
+** dim[0] x dim[1] matrix); elements are contiguous, row-major. */
+typedef struct slope_shape { int rank; int dim[2]; } slope_shape;
+/* 'slope_compile' with shapes: 'pshape[i]' is parameter i's, 'cshape[j]'
+** data column j's (a vector column of k elements is a row's vector; NULL
+** shape lists make every name a scalar, which is 'slope_compile').  The
+** point x is every parameter's elements in order ('slope_tape_nparams'
+** doubles); a column of k elements takes k consecutive pointers in
+** 'slope_tape_bind' (cols[j][row] is element j of that row's vector). */
+SLOPE_NODISCARD slope_tape *slope_compile_shaped(slope_ctx *S, slope_expr e,
+                                                 const char *const *params,
+                                                 const slope_shape *pshape, int nparams,
+                                                 const char *const *cols,
+                                                 const slope_shape *cshape, int ncols);
 void slope_tape_free(slope_tape *T);
+/* Length of the point x: the number of parameters, or of their elements. */
 int slope_tape_nparams(const slope_tape *T);
 /* Bind data: 'cols[j]' points at 'nrows' doubles for column j (same order as
 ** at compile time).  The memory is borrowed and must outlive the evaluations. */

@@ -172,6 +172,7 @@ static void test_null_context(world *w) {
   SAFE(slope_latex(NULL, a) == NULL, "slope_latex");
   SAFE(slope_ccode(NULL, a, "f", XY, 2) == NULL, "slope_ccode");
   SAFE(slope_compile(NULL, a, XY, 2, NULL, 0) == NULL, "slope_compile");
+  SAFE(slope_compile_shaped(NULL, a, XY, NULL, 2, NULL, NULL, 0) == NULL, "slope_compile_shaped");
   SAFE(slope_optim_new(NULL, "adam", 2) == NULL, "slope_optim_new");
   SAFE(slope_schedule_new(NULL, "cosine") == NULL, "slope_schedule_new");
   SAFE(slope_schedule_sequential(NULL, &w->sch, 1, NULL, 0) == NULL, "slope_schedule_sequential");
@@ -378,6 +379,12 @@ static void test_required_pointers(world *w) {
   REFUSED(S, slope_compile(S, f, XY, -1, NULL, 0) == NULL, SLOPE_ERRARG, "slope_compile", "counts must be >= 0");
   REFUSED(S, slope_compile(S, f, (const char *[]){"x", NULL}, 2, NULL, 0) == NULL, SLOPE_ERRARG,
           "slope_compile", "params[1] is NULL (counting from 0)");
+  REFUSED(S, slope_compile_shaped(S, f, XY, NULL, -1, NULL, NULL, 0) == NULL, SLOPE_ERRARG,
+          "slope_compile_shaped", "counts must be >= 0");
+  REFUSED(S, slope_compile_shaped(S, f, XY, (slope_shape[]){{1, {0, 1}}, {0, {1, 1}}}, 2, NULL, NULL, 0) == NULL,
+          SLOPE_ERRARG, "slope_compile_shaped", "bad shape of parameter 'x'");
+  REFUSED(S, slope_compile_shaped(S, f, XY, (slope_shape[]){{7, {1, 1}}, {0, {1, 1}}}, 2, NULL, NULL, 0) == NULL,
+          SLOPE_ERRARG, "slope_compile_shaped", "rank must be 0, 1 or 2");
   REFUSED(S, slope_parse(S, NULL, 3) == 0, SLOPE_ERRARG, "slope_parse", "no source text");
   REFUSED(S, slope_var(S, NULL) == 0, SLOPE_ERRARG, "slope_var", "no variable name");
   REFUSED(S, slope_diff(S, f, NULL) == 0, SLOPE_ERRARG, "slope_diff", "no variable name");
@@ -557,6 +564,7 @@ static int call_with(slope_ctx *S, const char *fn, slope_expr e, slope_expr ok) 
   if (!strcmp(fn, "slope_latex")) return slope_latex(S, e) == NULL;
   if (!strcmp(fn, "slope_ccode")) return slope_ccode(S, e, "f", XY, 2) == NULL;
   if (!strcmp(fn, "slope_compile")) return slope_compile(S, e, XY, 2, NULL, 0) == NULL;
+  if (!strcmp(fn, "slope_compile_shaped")) return slope_compile_shaped(S, e, XY, NULL, 2, NULL, NULL, 0) == NULL;
   if (!strcmp(fn, "slope_problem_new")) return slope_problem_new(S, e, XY, NULL, 2, NULL) == NULL;
   if (!strcmp(fn, "slope_var_name")) return slope_var_name(S, e) == NULL;
   return 0;
@@ -567,6 +575,7 @@ static void test_handles(world *w) {
     "slope_add", "slope_sub", "slope_mul", "slope_div", "slope_pow", "slope_neg", "slope_call",
     "slope_diff", "slope_subs", "slope_size", "slope_vars", "slope_eval", "slope_print", "slope_latex",
     "slope_ccode", "slope_compile", "slope_problem_new", "slope_var_name",
+    "slope_compile_shaped",
   };
   slope_ctx *S = w->S, *S2 = w->S2;
   slope_expr ok2 = slope_var(S2, "x");
