@@ -76,6 +76,9 @@ enum {
 
 typedef struct slope_ctx slope_ctx;
 typedef uint32_t slope_expr;          /* 0 means "no expression" (an error) */
+/* Arrays (issue 11): the shape of a value.  rank 0 is a scalar, 1 a vector
+** of dim[0] elements, 2 a dim[0] x dim[1] matrix; elements are row-major. */
+typedef struct slope_shape { int rank; int dim[2]; } slope_shape;
 
 /*
 ** Errors.  An error describes the call that failed and does not outlive it:
@@ -167,6 +170,14 @@ int slope_function_eval(const char *fn, const double *args, int nargs, double *r
 
 /* Derivative of 'e' with respect to variable 'var', simplified. */
 slope_expr slope_diff(slope_ctx *S, slope_expr e, const char *var);
+/* The same when names are arrays: names[i] has shape shapes[i] (only the
+** rank matters: the result is one expression for every length, with
+** lengths written #x).  With respect to an array name the derivative is one
+** expression of its shape (d dot(w, x)/dw is x; a scalar result stands for
+** that value in every element).  slope_diff takes a name's rank from its use
+** (x[i], #x, dot(x, y), A @ v, softmax(z), ...), else scalar. */
+slope_expr slope_diff_shaped(slope_ctx *S, slope_expr e, const char *var, const char *const *names,
+                             const slope_shape *shapes, int n);
 /* Replace every occurrence of variable 'var' by 'by'. */
 slope_expr slope_subs(slope_ctx *S, slope_expr e, const char *var, slope_expr by);
 /* The name of 'e' when it is a variable, else NULL (a handle that is not a
@@ -186,6 +197,17 @@ SLOPE_NODISCARD int slope_vars(slope_ctx *S, slope_expr e, const char **out, int
 ** one.  Reductions need data and fail here (use a tape). */
 SLOPE_NODISCARD int slope_eval(slope_ctx *S, slope_expr e, const char *const *names,
                                const double *values, int n, double *result);
+
+/* Value of an array expression: names[i] has shape shapes[i] (NULL: every
+** name a scalar) and its elements at the next positions of 'values' (flat,
+** each name's elements row-major, in order).  The result's shape goes to
+** '*outshape' (may be NULL) and its elements to out[0..outcap): SLOPE_ERRARG
+** when they do not fit (the shape is still stored).  Shapes that do not
+** fit, indices out of range and labels outside 1..n are errors naming
+** them, with the position in the text of the last parse. */
+SLOPE_NODISCARD int slope_eval_shaped(slope_ctx *S, slope_expr e, const char *const *names,
+                                      const slope_shape *shapes, const double *values, int n,
+                                      double *out, size_t outcap, slope_shape *outshape);
 
 /* Infix text that parses back to the same expression (borrowed string). */
 const char *slope_print(slope_ctx *S, slope_expr e);
@@ -232,9 +254,6 @@ typedef struct slope_tape slope_tape;
 SLOPE_NODISCARD slope_tape *slope_compile(slope_ctx *S, slope_expr e,
                                           const char *const *params, int nparams,
                                           const char *const *cols, int ncols);
-/* The shape of a name: rank 0 (a scalar), 1 (a vector of dim[0]) or 2 (a
-** dim[0] x dim[1] matrix); elements are contiguous, row-major. */
-typedef struct slope_shape { int rank; int dim[2]; } slope_shape;
 /* 'slope_compile' with shapes: 'pshape[i]' is parameter i's, 'cshape[j]'
 ** data column j's (a vector column of k elements is a row's vector; NULL
 ** shape lists make every name a scalar, which is 'slope_compile').  The
