@@ -413,20 +413,22 @@ static uint32_t count_reg(abuild *b) {
   return b->A->count = r;
 }
 
+/* sum and mean: of an array its elements; of a scalar, and sum_rows and
+** mean_rows of anything, over the data rows (keeping the shape). */
 static uint32_t lower_reduce(abuild *b, sx_id id) {
   tp_arr *A = b->A;
   uint32_t x = b->reg[sx_kid(b->S, id, 0)];
-  int mean = sx_kind(b->S, id) == SX_MEAN;
+  int k = sx_kind(b->S, id), mean = k == SX_MEAN || k == SX_MEANROWS;
   const ta_reg *X = &A->reg[x];
-  if (X->rank) return to_scalar(b, TA_ESUM, x, mean ? 1.0 / X->n : 1.0);   /* its elements */
-  if (b->post[x]) return sx_error(b->S, SLOPE_ERRARG, "mean/sum cannot be nested"), 0;
+  if (X->rank && (k == SX_SUM || k == SX_MEAN)) return to_scalar(b, TA_ESUM, x, mean ? 1.0 / X->n : 1.0);
+  if (b->post[x]) return sx_error(b->S, SLOPE_ERRARG, "mean/sum over the rows cannot be nested"), 0;
   if (!X->row) {     /* the same value on every row */
     if (count_reg(b) == UINT32_MAX) return 0;
-    return mean ? x : emit(b, TA_EW2, TP_MUL, x, A->count, 0, 1, 1);
+    return mean ? x : emit(b, TA_EW2, TP_MUL, x, A->count, X->rank, X->rows, X->cols);
   }
   if (!grow(b, (void **)&A->red, &b->capred, A->nred + 1, sizeof *A->red)) return 0;
   if (count_reg(b) == UINT32_MAX) return 0;
-  uint32_t out = new_reg(b, 0, 1, 1, 0);
+  uint32_t out = new_reg(b, X->rank, X->rows, X->cols, 0);
   if (sx_failed(b->S)) return 0;
   b->post[out] = 1;
   ta_red *R = &A->red[A->nred++];
@@ -490,7 +492,7 @@ static uint32_t lower_node(abuild *b, sx_id id) {
   case SX_ADD: return lower_sum(b, id);
   case SX_MUL: return lower_product(b, &S->kids[sx_node_of(S, id)->kids], sx_nkids(S, id));
   case SX_POW: return lower_pow(b, id);
-  case SX_SUM: case SX_MEAN: return lower_reduce(b, id);
+  case SX_SUM: case SX_MEAN: case SX_SUMROWS: case SX_MEANROWS: return lower_reduce(b, id);
   case SX_INDEX: return lower_index(b, id);
   case SX_SLICE: return lower_slice(b, id);
   case SX_LEN: return scalar_const(b, b->A->reg[kidreg(b, id, 0)].rows);
@@ -549,7 +551,10 @@ static void grad_flags(tp_arr *A, ta_ins *I) {
 static void need_grad(tp_arr *A) {
   for (int i = 0; i < A->nparams; i++) A->reg[A->poff[i]].grad = 1;
   for (uint32_t i = 0; i < A->npre + A->nrow; i++) grad_flags(A, &A->ins[i]);
-  for (uint32_t r = 0; r < A->nred; r++) A->reg[A->red[r].out].grad = (uint8_t)has_grad(A, A->red[r].arg);
+  for (uint32_t r = 0; r < A->nred; r++) {
+    A->reg[A->red[r].out].grad = (uint8_t)has_grad(A, A->red[r].arg);
+    if (A->reg[A->red[r].out].grad && A->reg[A->red[r].out].n > 1) A->twopass = 1;
+  }
   for (uint32_t i = A->npre + A->nrow; i < A->npre + A->nrow + A->npost; i++) grad_flags(A, &A->ins[i]);
   for (uint32_t r = 0; r < A->nreg; r++)
     if (A->reg[r].view) A->reg[r].grad = A->reg[A->reg[r].src].grad;

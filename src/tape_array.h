@@ -65,13 +65,19 @@ typedef struct ta_ins {
   double k;
 } ta_ins;
 
-/* A reduction over the data rows of a scalar row register. */
+/*
+** A reduction over the data rows of a row register, into a register of the
+** scalar sections of the same shape.  The gradient of scalar reductions
+** runs with the forward pass: each reduction's sweep with seed 1 adds its
+** partials (d reduction / d register), combined by the chain rule after the
+** post section; for array reductions ('twopass') a second pass over the
+** rows seeds each element with its adjoint, known after the post section.
+*/
 typedef struct ta_red {
-  uint32_t arg, out;   /* row register, scalar register */
+  uint32_t arg, out;   /* row register, register of the scalar sections */
   int mean;
   uint32_t sw0, nsw;   /* its backward sweep: row instruction indices in T->sweep (in order) */
   uint32_t z0, nz;     /* row registers whose adjoint blocks the sweep clears (T->zreg) */
-  double acc;
 } ta_red;
 
 typedef struct tp_arr {
@@ -81,6 +87,7 @@ typedef struct tp_arr {
   uint32_t npre, nrow, npost;
   ta_red *red;
   uint32_t nred;
+  int twopass;         /* an array reduction carries a derivative: see ta_red */
   uint32_t *sweep, *zreg;          /* sweeps, cleared registers */
   uint32_t *pread;     /* non-row registers the row section reads with an adjoint */
   uint32_t npread;

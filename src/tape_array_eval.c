@@ -416,17 +416,6 @@ static void load_block(tp_arr *A, slope_tape *T, const size_t *rows, size_t star
   }
 }
 
-/* One reduction's backward sweep over the block, into its partials. */
-static void sweep(tp_arr *A, const ta_red *R, double *part, size_t n, size_t m) {
-  const ta_ins *row = A->ins + A->npre;
-  for (uint32_t z = R->z0; z < R->z0 + R->nz; z++) {
-    const ta_reg *Z = &A->reg[A->zreg[z]];
-    for (uint32_t e = 0; e < Z->n; e++) vfill(m, A->gp[Z->off + e], 0);
-  }
-  vaxpy(m, A->gp[A->reg[R->arg].off], 1, A->scratch + 2 * (size_t)A->bs);   /* the seed: ones */
-  for (uint32_t s = R->sw0; s < R->sw0 + R->nsw; s++) backward(A, &row[A->sweep[s]], n, m, part);
-}
-
 /* Clear the adjoints of the listed registers in 'adj'. */
 static void clear(const tp_arr *A, const uint32_t *regs, uint32_t n, double *adj) {
   for (uint32_t j = 0; j < n; j++) {
@@ -435,13 +424,35 @@ static void clear(const tp_arr *A, const uint32_t *regs, uint32_t n, double *adj
   }
 }
 
-static int run_rows(tp_arr *A, slope_tape *T, const size_t *rows, size_t count, int grad) {
+/* One reduction's backward sweep over the block, into 'nadj': element e of
+** its argument seeded with seed[e] (ones for the partials of a scalar one). */
+static void sweep(tp_arr *A, const ta_red *R, const double *seed, double *nadj, size_t n, size_t m) {
+  const ta_ins *row = A->ins + A->npre;
+  const ta_reg *X = &A->reg[R->arg];
+  for (uint32_t z = R->z0; z < R->z0 + R->nz; z++) {
+    const ta_reg *Z = &A->reg[A->zreg[z]];
+    for (uint32_t e = 0; e < Z->n; e++) vfill(m, A->gp[Z->off + e], 0);
+  }
+  for (uint32_t e = 0; e < X->n; e++) vadd(m, A->gp[X->off + e], seed ? seed[e] : 1);
+  for (uint32_t s = R->sw0; s < R->sw0 + R->nsw; s++) backward(A, &row[A->sweep[s]], n, m, nadj);
+}
+
+/*
+** The row section over all selected rows, block by block: forward, the
+** reductions' sums, and then per 'mode': 0 nothing more, 1 each scalar
+** reduction's sweep into its partials, 2 each reduction's sweep seeded with
+** its result's adjoint (divided by the count for a mean) into the adjoints.
+*/
+static int run_rows(tp_arr *A, slope_tape *T, const size_t *rows, size_t count, int mode) {
   size_t nv = (size_t)A->nval + 4;
   for (uint32_t r = 0; r < A->nred; r++) {
-    A->red[r].acc = 0;
-    if (grad && A->red[r].nsw) clear(A, A->pread, A->npread, A->part + r * nv);
+    const ta_reg *O = &A->reg[A->red[r].out];
+    double *seed = A->part + r * nv;   /* mode 2: the seeds, where mode 1 keeps partials */
+    if (mode < 2) memset(A->val + O->off, 0, O->n * sizeof *A->val);
+    if (mode == 1 && A->red[r].nsw) clear(A, A->pread, A->npread, seed);
+    for (uint32_t e = 0; mode == 2 && e < O->n; e++)
+      seed[e] = A->red[r].mean ? A->adj[O->off + e] / (double)count : A->adj[O->off + e];
   }
-  vfill(A->bs, A->scratch + 2 * (size_t)A->bs, 1);
   A->rows = rows;
   for (size_t start = 0; start < count; start += A->bs) {
     size_t n = count - start < A->bs ? count - start : A->bs;
@@ -454,14 +465,16 @@ static int run_rows(tp_arr *A, slope_tape *T, const size_t *rows, size_t count, 
       if (rc != SLOPE_OK) return rc;
     }
     for (uint32_t r = 0; r < A->nred; r++) {
-      ta_red *R = &A->red[r];
-      R->acc += tp_sum(VAL(A, &A->reg[R->arg], 0), n);
-      if (grad && R->nsw) sweep(A, R, A->part + r * nv, n, m);
+      const ta_red *R = &A->red[r];
+      const ta_reg *X = &A->reg[R->arg], *O = &A->reg[R->out];
+      if (mode < 2) for (uint32_t e = 0; e < X->n; e++) A->val[O->off + e] += tp_sum(VAL(A, X, e), n);
+      if (mode == 1 && R->nsw) sweep(A, R, NULL, A->part + r * nv, n, m);
+      if (mode == 2 && R->nsw) sweep(A, R, A->part + r * nv, A->adj, n, m);
     }
   }
-  for (uint32_t r = 0; r < A->nred; r++) {
-    const ta_red *R = &A->red[r];
-    A->val[A->reg[R->out].off] = R->mean ? R->acc / (double)count : R->acc;
+  for (uint32_t r = 0; mode < 2 && r < A->nred; r++) {
+    const ta_reg *O = &A->reg[A->red[r].out];
+    if (A->red[r].mean) for (uint32_t e = 0; e < O->n; e++) A->val[O->off + e] /= (double)count;
   }
   return SLOPE_OK;
 }
@@ -497,7 +510,7 @@ int ta_grad(slope_tape *T, const double *x, const size_t *rows, size_t nsel, dou
   }
   const ta_ins *pre = A->ins, *post = A->ins + A->npre + A->nrow;
   if ((rc = run(A, T, pre, A->npre)) != SLOPE_OK) return rc;
-  if (A->nred && (rc = run_rows(A, T, rows, count, grad != NULL)) != SLOPE_OK) return rc;
+  if (A->nred && (rc = run_rows(A, T, rows, count, grad && !A->twopass)) != SLOPE_OK) return rc;
   if ((rc = run(A, T, post, A->npost)) != SLOPE_OK) return rc;
   if (f) *f = A->val[A->reg[A->root].off];
   if (!grad) return SLOPE_OK;
@@ -506,7 +519,8 @@ int ta_grad(slope_tape *T, const double *x, const size_t *rows, size_t nsel, dou
   if (R->view) A->adj[R->off] += 1;   /* an element of a cleared register */
   else A->adj[R->off] = 1;
   run_back(A, post, A->npost);
-  combine(A, count);
+  if (!A->twopass) combine(A, count);
+  else if (A->nred && (rc = run_rows(A, T, rows, count, 2)) != SLOPE_OK) return rc;
   run_back(A, pre, A->npre);
   for (int i = 0, o = 0; i < A->nparams; i++) {
     const ta_reg *P = &A->reg[A->poff[i]];

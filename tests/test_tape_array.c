@@ -158,6 +158,8 @@ static char *join(char *out, size_t cap, const char *fmt, int n, const char *sep
 
 /* ---- tests -------------------------------------------------------------------- */
 
+static const char *err(void) { return slope_error_get(S).message; }
+
 static void test_elementwise(void) {
   int ns[] = {1, 3, 7};
   for (int t = 0; t < 3; t++) {
@@ -326,8 +328,6 @@ static void test_products(void) {
         "M_1_1*v_1 + v_1", &Q, 1e-12);
 }
 
-static const char *err(void) { return slope_error_get(S).message; }
-
 static void test_errors(void) {
   prob P = {.pn = {"w", "W"}, .ps = {VEC(3), MAT(2, 3)}, .np = 2, .cn = {"x", "label"},
             .cs = {VEC(4), SC}, .nc = 2};
@@ -394,6 +394,57 @@ static void test_errors(void) {
   }
 }
 
+/*
+** Parsed text against the tree: the value of slope_eval_shaped, and the
+** gradient as slope_eval_shaped of slope_diff_shaped (A-core's evaluator and
+** symbolic reverse mode, which share no code with the tape).
+*/
+static void test_tree(void) {
+  static const char *const texts[] = {
+    "sum(i = 1..#w-1, 100*(w[i+1] - w[i]^2)^2 + (1 - w[i])^2)",
+    "dot(w, w) + s*max(w) - norm(A @ w)",
+    "logsumexp(A @ w) + sum(softmax(v) * log_softmax(A @ w))",
+    "cross_entropy(A @ w + v, 2) + cross_entropy(w, #w)",
+    "sum(outer(v, w) * A) + sum(transpose(A) @ v)",
+    "sum(pad(w[2..3], 1, 2) * range(1, 5))",
+    "sum(onehot(3, 4) * w) + A[2, 3] * w[#w] + sum(A @ w[1..#w])",
+    "mean(tanh(A @ w + v)^2) + s^2",
+    "sum((v @ A)^2) / sum(exp(-v^2))",
+    "sum(sin(w) / (1 + w^2)) + sum(A^3 - s*A)",
+  };
+  const char *names[] = {"w", "A", "v", "s"};
+  slope_shape sh[4] = {VEC(4), MAT(3, 4), VEC(3), SC};
+  double x[32];
+  for (int i = 0; i < 4 + 12 + 3 + 1; i++) x[i] = urand() * 1.6 - 0.8;
+  int np = 20;
+  for (size_t t = 0; t < sizeof texts / sizeof *texts; t++) {
+    sx_enter(S);
+    slope_expr e = slope_parse(S, texts[t], strlen(texts[t]));
+    if (!CHECK(e != 0)) { fprintf(stderr, "  %s: %s\n", texts[t], err()); continue; }
+    slope_tape *T = slope_compile_shaped(S, e, names, sh, 4, NULL, NULL, 0);
+    if (!CHECK(T != NULL)) { fprintf(stderr, "  %s: %s\n", texts[t], err()); continue; }
+    CHECK(slope_tape_nparams(T) == np);
+    double f, g[32], fr, gr[16];
+    slope_shape os;
+    CHECK(slope_tape_grad(T, x, NULL, 0, &f, g) == SLOPE_OK);
+    CHECK(slope_eval_shaped(S, e, names, sh, x, 4, &fr, 1, &os) == SLOPE_OK);
+    if (!check_close(f, fr, 1e-12)) fprintf(stderr, "  value of %s\n", texts[t]);
+    CHECK_NEAR(f, fr, 1e-12);
+    for (int k = 0, o = 0; k < 4; o += numel(sh[k]), k++) {
+      slope_expr d = slope_diff_shaped(S, e, names[k], names, sh, 4);
+      if (!CHECK(d != 0)) { fprintf(stderr, "  d/d%s of %s: %s\n", names[k], texts[t], err()); continue; }
+      if (!CHECK(slope_eval_shaped(S, d, names, sh, x, 4, gr, 16, &os) == SLOPE_OK)) continue;
+      for (int i = 0; i < numel(sh[k]); i++) {
+        double want = os.rank == 0 ? gr[0] : gr[i];   /* a scalar stands for every element */
+        if (!check_close(g[o + i], want, 1e-11))
+          fprintf(stderr, "  d/d%s[%d] of %s (%s)\n", names[k], i + 1, texts[t], slope_print(S, d));
+        CHECK_NEAR(g[o + i], want, 1e-11);
+      }
+    }
+    slope_tape_free(T);
+  }
+}
+
 /* Compile size does not grow with n: Rosenbrock of 10 and 10^5. */
 static void test_size(void) {
   sx_enter(S);
@@ -434,6 +485,7 @@ int main(void) {
   test_network();
   test_products();
   test_errors();
+  test_tree();
   test_size();
   slope_free(S);
   return check_done();
