@@ -165,6 +165,8 @@ static int c_check(const cgen *g) {
   for (uint32_t j = 0; j < g->S->norder; j++) {
     sx_id id = g->S->order[j];
     int k = sx_kind(g->S, id);
+    if (sx_is_array_kind(k))
+      return sx_error(g->S, SLOPE_ERRARG, "C code for array expressions is not supported yet");
     if (sx_is_reduce(k))
       return sx_error(g->S, SLOPE_ERRARG, "ccode does not support data reductions (mean/sum)");
     if (k == SX_VAR && param_index(g, id) < 0)

@@ -78,6 +78,26 @@ static sx_id dpow(slope_ctx *S, sx_id self, sx_id b, sx_id e, sx_id db, sx_id de
   return sx_mul(S, self, inner);
 }
 
+/* Forward mode through an array node, with respect to a scalar name: what
+** holds at every shape (a derivative may be a scalar standing for every
+** element, so only linear maps of one argument pass it through). */
+static sx_id sx_diff_array(slope_ctx *S, sx_id e, sx_id var, const uint32_t *d) {
+  (void)var;
+  int k = sx_kind(S, e);
+  sx_id a = sx_kid(S, e, 0), da = d[a];
+  switch (k) {
+  case SX_LEN: case SX_RANGE: case SX_ONEHOT: return NUM(0);
+  case SX_TRANSPOSE: return sx_transpose(S, da);
+  case SX_INDEX: case SX_SLICE:
+    /* the subscripts are numbers and lengths, constant in 'var' */
+    if (sx_kind(S, da) == SX_NUM) return da;   /* the same number in every element */
+    return sx_rebuild(S, e, (sx_id[]){da, sx_kid(S, e, 1), sx_nkids(S, e) > 2 ? sx_kid(S, e, 2) : SX_NIL});
+  default:
+    return sx_error(S, SLOPE_ERRARG, "the derivative of '%s' with respect to a scalar is not "
+                    "supported yet", sx_kind_name(k) ? sx_kind_name(k) : "an array operation"), SX_NIL;
+  }
+}
+
 static sx_id dnode(slope_ctx *S, sx_id e, sx_id var, const uint32_t *d) {
   int k = sx_kind(S, e);
   switch (k) {
@@ -102,6 +122,7 @@ static sx_id dnode(slope_ctx *S, sx_id e, sx_id var, const uint32_t *d) {
     return sx_is_num(S, du, 0) ? du : sx_apply(S, k, &du, 1);
   }
   default:
+    if (sx_is_array_kind(k)) return sx_diff_array(S, e, var, d);
     if (sx_is_fn2(k)) {
       sx_id a = sx_kid(S, e, 0), b = sx_kid(S, e, 1);
       if (sx_is_num(S, d[a], 0) && sx_is_num(S, d[b], 0)) return NUM(0);

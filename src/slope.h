@@ -187,6 +187,20 @@ SLOPE_NODISCARD int slope_vars(slope_ctx *S, slope_expr e, const char **out, int
 SLOPE_NODISCARD int slope_eval(slope_ctx *S, slope_expr e, const char *const *names,
                                const double *values, int n, double *result);
 
+/* Arrays (issue 11): the shape of a value.  rank 0 is a scalar, 1 a vector
+** of dim[0] elements, 2 a dim[0] x dim[1] matrix; elements are row-major. */
+typedef struct slope_shape { int rank; int dim[2]; } slope_shape;
+/* Value of an array expression: names[i] has shape shapes[i] (NULL: every
+** name a scalar) and its elements at the next positions of 'values' (flat,
+** each name's elements row-major, in order).  The result's shape goes to
+** '*outshape' (may be NULL) and its elements to out[0..outcap): SLOPE_ERRARG
+** when they do not fit (the shape is still stored).  Shapes that do not
+** fit, indices out of range and labels outside 1..n are errors naming
+** them, with the position in the text of the last parse. */
+SLOPE_NODISCARD int slope_eval_shaped(slope_ctx *S, slope_expr e, const char *const *names,
+                                      const slope_shape *shapes, const double *values, int n,
+                                      double *out, size_t outcap, slope_shape *outshape);
+
 /* Infix text that parses back to the same expression (borrowed string). */
 const char *slope_print(slope_ctx *S, slope_expr e);
 /* LaTeX math-mode text (borrowed string). */
@@ -232,7 +246,19 @@ typedef struct slope_tape slope_tape;
 SLOPE_NODISCARD slope_tape *slope_compile(slope_ctx *S, slope_expr e,
                                           const char *const *params, int nparams,
                                           const char *const *cols, int ncols);
+/* 'slope_compile' with shapes: 'pshape[i]' is parameter i's, 'cshape[j]'
+** data column j's (a vector column of k elements is a row's vector; NULL
+** shape lists make every name a scalar, which is 'slope_compile').  The
+** point x is every parameter's elements in order ('slope_tape_nparams'
+** doubles); a column of k elements takes k consecutive pointers in
+** 'slope_tape_bind' (cols[j][row] is element j of that row's vector). */
+SLOPE_NODISCARD slope_tape *slope_compile_shaped(slope_ctx *S, slope_expr e,
+                                                 const char *const *params,
+                                                 const slope_shape *pshape, int nparams,
+                                                 const char *const *cols,
+                                                 const slope_shape *cshape, int ncols);
 void slope_tape_free(slope_tape *T);
+/* Length of the point x: the number of parameters, or of their elements. */
 int slope_tape_nparams(const slope_tape *T);
 /* Bind data: 'cols[j]' points at 'nrows' doubles for column j (same order as
 ** at compile time).  The memory is borrowed and must outlive the evaluations. */
@@ -425,12 +451,10 @@ void slope_clip_value(double *g, int n, double limit);
 
 /* ---- shapes ------------------------------------------------------------ */
 
-/* The shape of a parameter or data column: a scalar (rank 0, dim 1 x 1), a
-** vector of dim[0] elements (rank 1) or a dim[0] x dim[1] matrix (rank 2).
-** Values are contiguous, row-major.  Flat lists (a problem's parameters, a
-** data set's columns, traces, checkpoints) name each element: "w[1]" ..
-** "w[n]" for a vector w, "W[1,1]", "W[1,2]", .. for a matrix W. */
-typedef struct slope_shape { int rank; int dim[2]; } slope_shape;
+/* A parameter or data column has a shape (slope_shape, above: values
+** contiguous, row-major).  Flat lists (a problem's parameters, a data
+** set's columns, traces, checkpoints) name each element: "w[1]" .. "w[n]"
+** for a vector w, "W[1,1]", "W[1,2]", .. for a matrix W. */
 
 /* ---- data sets -------------------------------------------------------- */
 

@@ -168,10 +168,13 @@ static void test_null_context(world *w) {
   SAFE(slope_size(NULL, a) == 0, "slope_size");
   SAFE(slope_vars(NULL, a, names, 4) == -1, "slope_vars");
   SAFE(slope_eval(NULL, a, XY, (double[]){1, 2}, 2, &v) == SLOPE_ERRMISUSE && v == 7, "slope_eval");
+  SAFE(slope_eval_shaped(NULL, a, XY, NULL, (double[]){1, 2}, 2, &v, 1, NULL) == SLOPE_ERRMISUSE && v == 7,
+       "slope_eval_shaped");
   SAFE(slope_print(NULL, a) == NULL, "slope_print");
   SAFE(slope_latex(NULL, a) == NULL, "slope_latex");
   SAFE(slope_ccode(NULL, a, "f", XY, 2) == NULL, "slope_ccode");
   SAFE(slope_compile(NULL, a, XY, 2, NULL, 0) == NULL, "slope_compile");
+  SAFE(slope_compile_shaped(NULL, a, XY, NULL, 2, NULL, NULL, 0) == NULL, "slope_compile_shaped");
   SAFE(slope_optim_new(NULL, "adam", 2) == NULL, "slope_optim_new");
   SAFE(slope_schedule_new(NULL, "cosine") == NULL, "slope_schedule_new");
   SAFE(slope_schedule_sequential(NULL, &w->sch, 1, NULL, 0) == NULL, "slope_schedule_sequential");
@@ -347,6 +350,18 @@ static void test_required_pointers(world *w) {
   MISUSE(S, slope_eval(S, f, XY, (double[]){1, 2}, -2, &r) == SLOPE_ERRMISUSE, "slope_eval", "(-2)");
   MISUSE(S, slope_eval(S, f, (const char *[]){"x", NULL}, (double[]){1, 2}, 2, &r) == SLOPE_ERRMISUSE,
          "slope_eval", "names[1] is NULL");
+  MISUSE(S, slope_eval_shaped(S, f, XY, NULL, (double[]){1, 2}, 2, NULL, 1, NULL) == SLOPE_ERRMISUSE,
+         "slope_eval_shaped", "'out' is NULL");
+  MISUSE(S, slope_eval_shaped(S, f, NULL, NULL, (double[]){1, 2}, 2, &r, 1, NULL) == SLOPE_ERRMISUSE,
+         "slope_eval_shaped", "'names' and 'values'");
+  MISUSE(S, slope_eval_shaped(S, f, XY, NULL, (double[]){1, 2}, -2, &r, 1, NULL) == SLOPE_ERRMISUSE,
+         "slope_eval_shaped", "(-2)");
+  MISUSE(S, slope_eval_shaped(S, f, (const char *[]){"x", NULL}, NULL, (double[]){1, 2}, 2, &r, 1, NULL) ==
+         SLOPE_ERRMISUSE, "slope_eval_shaped", "names[1] is NULL");
+  REFUSED(S, slope_eval_shaped(S, f, XY, (slope_shape[]){{3, {1, 1}}, {0, {1, 1}}}, (double[]){1, 2}, 2, &r, 1,
+                               NULL) == SLOPE_ERRARG, SLOPE_ERRARG, "slope_eval_shaped", "shapes[0] of 'x'");
+  REFUSED(S, slope_eval_shaped(S, f, XY, (slope_shape[]){{1, {0, 1}}, {0, {1, 1}}}, (double[]){1, 2}, 2, &r, 1,
+                               NULL) == SLOPE_ERRARG, SLOPE_ERRARG, "slope_eval_shaped", "is not a shape");
   MISUSE(S, slope_ccode(S, f, "f", NULL, 2) == NULL, "slope_ccode", "'params'");
   MISUSE(S, slope_ccode(S, f, "f", XY, -1) == NULL, "slope_ccode", "'nparams' (-1)");
   /* the tape: columns a, b bound by pointer */
@@ -383,6 +398,12 @@ static void test_required_pointers(world *w) {
   REFUSED(S, slope_compile(S, f, XY, -1, NULL, 0) == NULL, SLOPE_ERRARG, "slope_compile", "counts must be >= 0");
   REFUSED(S, slope_compile(S, f, (const char *[]){"x", NULL}, 2, NULL, 0) == NULL, SLOPE_ERRARG,
           "slope_compile", "params[1] is NULL (counting from 0)");
+  REFUSED(S, slope_compile_shaped(S, f, XY, NULL, -1, NULL, NULL, 0) == NULL, SLOPE_ERRARG,
+          "slope_compile_shaped", "counts must be >= 0");
+  REFUSED(S, slope_compile_shaped(S, f, XY, (slope_shape[]){{1, {0, 1}}, {0, {1, 1}}}, 2, NULL, NULL, 0) == NULL,
+          SLOPE_ERRARG, "slope_compile_shaped", "bad shape of parameter 'x'");
+  REFUSED(S, slope_compile_shaped(S, f, XY, (slope_shape[]){{7, {1, 1}}, {0, {1, 1}}}, 2, NULL, NULL, 0) == NULL,
+          SLOPE_ERRARG, "slope_compile_shaped", "rank must be 0, 1 or 2");
   REFUSED(S, slope_parse(S, NULL, 3) == 0, SLOPE_ERRARG, "slope_parse", "no source text");
   REFUSED(S, slope_var(S, NULL) == 0, SLOPE_ERRARG, "slope_var", "no variable name");
   REFUSED(S, slope_diff(S, f, NULL) == 0, SLOPE_ERRARG, "slope_diff", "no variable name");
@@ -580,10 +601,13 @@ static int call_with(slope_ctx *S, const char *fn, slope_expr e, slope_expr ok) 
   if (!strcmp(fn, "slope_size")) return slope_size(S, e) == 0;
   if (!strcmp(fn, "slope_vars")) return slope_vars(S, e, out, 4) == -1;
   if (!strcmp(fn, "slope_eval")) return slope_eval(S, e, XY, (double[]){1, 2}, 2, &v) != SLOPE_OK && v == 7;
+  if (!strcmp(fn, "slope_eval_shaped"))
+    return slope_eval_shaped(S, e, XY, NULL, (double[]){1, 2}, 2, &v, 1, NULL) != SLOPE_OK && v == 7;
   if (!strcmp(fn, "slope_print")) return slope_print(S, e) == NULL;
   if (!strcmp(fn, "slope_latex")) return slope_latex(S, e) == NULL;
   if (!strcmp(fn, "slope_ccode")) return slope_ccode(S, e, "f", XY, 2) == NULL;
   if (!strcmp(fn, "slope_compile")) return slope_compile(S, e, XY, 2, NULL, 0) == NULL;
+  if (!strcmp(fn, "slope_compile_shaped")) return slope_compile_shaped(S, e, XY, NULL, 2, NULL, NULL, 0) == NULL;
   if (!strcmp(fn, "slope_problem_new")) return slope_problem_new(S, e, XY, NULL, 2, NULL) == NULL;
   if (!strcmp(fn, "slope_problem_new_shaped")) return slope_problem_new_shaped(S, e, XY, NULL, NULL, 2, NULL) == NULL;
   if (!strcmp(fn, "slope_var_name")) return slope_var_name(S, e) == NULL;
@@ -593,9 +617,10 @@ static int call_with(slope_ctx *S, const char *fn, slope_expr e, slope_expr ok) 
 static void test_handles(world *w) {
   static const char *const fns[] = {
     "slope_add", "slope_sub", "slope_mul", "slope_div", "slope_pow", "slope_neg", "slope_call",
-    "slope_diff", "slope_subs", "slope_size", "slope_vars", "slope_eval", "slope_print", "slope_latex",
+    "slope_diff", "slope_subs", "slope_size", "slope_vars", "slope_eval", "slope_eval_shaped", "slope_print", "slope_latex",
     "slope_ccode", "slope_compile", "slope_problem_new", "slope_var_name",
     "slope_problem_new_shaped",
+    "slope_compile_shaped",
   };
   slope_ctx *S = w->S, *S2 = w->S2;
   slope_expr ok2 = slope_var(S2, "x");

@@ -275,7 +275,7 @@ static const struct { const char *src; int code; const char *first; } errors[] =
   {")", SLOPE_ERRSYNTAX, "1:1: unmatched ')'"},
   {"(x;", SLOPE_ERRSYNTAX, "1:3: expected ')' to close '(' at 1:1, found ';'"},
   {"x $", SLOPE_ERRSYNTAX, "1:3: unexpected character '$'"},
-  {"x @ y", SLOPE_ERRSYNTAX, "1:3: unexpected character '@'"},
+  {"x ` y", SLOPE_ERRSYNTAX, "1:3: unexpected character '`'"},   /* '@' is the matrix product now */
   {"x . y", SLOPE_ERRSYNTAX, "1:3: unexpected character '.'"},
   {"x \x01", SLOPE_ERRSYNTAX, "1:3: unexpected character '\\x01'"},
   {"x \x7f", SLOPE_ERRSYNTAX, "1:3: unexpected character '\\x7f'"},
