@@ -38,9 +38,33 @@ static int has_arrays(const slope_problem *p) {
 /* A tape of e over p's named parameters with their shapes and the data's
 ** grouped columns (a vector column "x[1]" .. "x[k]" is x). */
 static slope_tape *compile_shaped(slope_problem *p, slope_expr e) {
-  (void)e;
-  return sx_error(p->S, SLOPE_ERRARG, "array parameters and vector columns need the array language, "
-                  "not in this build yet"), NULL;
+  int nv = p->nvars, nc = slope_data_ncols(p->data), ng = 0;
+  const char **params = malloc((size_t)nv * sizeof *params), **cols = malloc((size_t)(nc ? nc : 1) * sizeof *cols);
+  slope_shape *pshape = malloc((size_t)nv * sizeof *pshape), *cshape = malloc((size_t)(nc ? nc : 1) * sizeof *cshape);
+  sx_group *g = malloc((size_t)(nc ? nc : 1) * sizeof *g);
+  char *text = malloc((size_t)nc * (SX_MAX_NAME + 1) + 1);   /* the columns' grouped names */
+  slope_tape *T = NULL;
+  if (!params || !cols || !pshape || !cshape || !g || !text) {
+    sx_error(p->S, SLOPE_ERRMEM, "out of memory");
+    goto done;
+  }
+  for (int k = 0; k < nv; k++) params[k] = p->vars[k].name, pshape[k] = p->vars[k].shape;
+  for (int j = 0; j < nc; j++) cols[j] = slope_data_name(p->data, j);
+  ng = sx_element_groups(cols, nc, g);
+  for (int k = 0; k < ng; k++) {   /* consecutive flat columns: bind_data's pointers stay in order */
+    char *name = text + (size_t)k * (SX_MAX_NAME + 1);
+    snprintf(name, SX_MAX_NAME + 1, "%.*s", g[k].baselen, slope_data_name(p->data, g[k].first));
+    cols[k] = name;
+    cshape[k] = g[k].shape;
+  }
+  T = slope_compile_shaped(p->S, e, params, pshape, nv, cols, cshape, ng);
+  if (T && p->data && bind_data(p, T) != SLOPE_OK) {
+    slope_tape_free(T);
+    T = NULL;
+  }
+done:
+  free(params), free(cols), free(pshape), free(cshape), free(g), free(text);
+  return T;
 }
 
 static slope_tape *compile(slope_problem *p, slope_expr e) {

@@ -7,6 +7,7 @@
 ** References: the names and offsets written out by hand, and for the run an
 ** uninterrupted run of the same steps.
 */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,12 +188,118 @@ static void test_checkpoint(void) {
   remove(path);
 }
 
+/* ---- compiled array problems against hand loops ------------------------------------ */
+
+enum { ROWS = 7, K = 3, M = 2 };
+
+/* Rows of features x (K), a scalar target y and a vector target t (M), from a fixed formula. */
+static slope_data *model_data(double x[ROWS][K], double y[ROWS], double t[ROWS][M]) {
+  for (int i = 0; i < ROWS; i++) {
+    for (int j = 0; j < K; j++) x[i][j] = sin(1.3 * i + 0.7 * j) + 0.1 * j;
+    y[i] = cos(0.9 * i);
+    for (int j = 0; j < M; j++) t[i][j] = 0.5 * i - j;
+  }
+  slope_data *d = slope_data_new(S);
+  CHECK(slope_data_add_vector(d, "x", &x[0][0], ROWS, K) == SLOPE_OK);
+  CHECK(slope_data_add(d, "y", y, ROWS) == SLOPE_OK);
+  CHECK(slope_data_add_vector(d, "t", &t[0][0], ROWS, M) == SLOPE_OK);
+  return d;
+}
+
+/* mean((dot(w, x) + b - y)^2): a linear model with a vector of weights. */
+static void test_linear_model(void) {
+  double x[ROWS][K], y[ROWS], t[ROWS][M];
+  slope_data *d = model_data(x, y, t);
+  slope_expr f = slope_parse(S, "mean((dot(w, x) + b - y)^2)", 27);
+  double x0[K + 1] = {0.5, -0.25, 2, 0.125};
+  slope_problem *p = slope_problem_new_shaped(S, f, (const char *[]){"w", "b"},
+                                              (slope_shape[]){{1, {K, 1}}, {0, {1, 1}}}, x0, 2, d);
+  CHECK(p != NULL);
+  if (!p) { slope_data_free(d); return; }
+  CHECK_INT(slope_problem_nparams(p), K + 1);
+  CHECK_STR(view(p), "w:1(3)@0 b:0@3");
+  CHECK_STR(slope_problem_name(p, 2), "w[3]");
+  double fv, g[K + 1], hf = 0, hg[K + 1] = {0};
+  CHECK(slope_problem_eval(p, x0, &fv, g) == SLOPE_OK);
+  for (int i = 0; i < ROWS; i++) {   /* the hand loop */
+    double r = x0[K] - y[i];
+    for (int j = 0; j < K; j++) r += x0[j] * x[i][j];
+    hf += r * r / ROWS;
+    for (int j = 0; j < K; j++) hg[j] += 2 * r * x[i][j] / ROWS;
+    hg[K] += 2 * r / ROWS;
+  }
+  CHECK_NEAR(fv, hf, 1e-14);
+  for (int j = 0; j <= K; j++) CHECK_NEAR(g[j], hg[j], 1e-13);
+  /* a run with shuffled mini-batches checkpointed half way resumes bit for bit */
+  char path[] = "/tmp/slope_shapes_lm_XXXXXX";
+  int fd = mkstemp(path);
+  CHECK(fd >= 0);
+  close(fd);
+  double full[K + 1];
+  for (int pass = 0; pass < 3; pass++) {
+    memcpy(slope_problem_x(p), x0, sizeof x0);
+    CHECK(slope_problem_batch(p, 3, 1, 5) == SLOPE_OK);
+    slope_optim *a = slope_optim_new(S, "adam", K + 1);
+    slope_run_opts o;
+    slope_result r;
+    slope_run_defaults(&o);
+    slope_result_init(&r);
+    o.steps = pass == 1 ? 20 : 40;
+    o.seed = 5;
+    if (pass == 1) o.checkpoint_path = path, o.checkpoint_every = 20;
+    if (pass == 2) o.resume_path = path;
+    CHECK(slope_run(p, a, &o, &r, NULL) == SLOPE_OK);
+    if (pass == 0) memcpy(full, slope_problem_x(p), sizeof full);
+    if (pass == 2) CHECK(memcmp(full, slope_problem_x(p), sizeof full) == 0);
+    slope_optim_free(a);
+  }
+  remove(path);
+  slope_problem_free(p);
+  slope_data_free(d);
+}
+
+/* mean(sum((W @ x + c - t)^2)): a matrix and a vector of parameters, a vector target. */
+static void test_matrix_model(void) {
+  double x[ROWS][K], y[ROWS], t[ROWS][M];
+  slope_data *d = model_data(x, y, t);
+  slope_expr f = slope_parse(S, "mean(sum((W @ x + c - t)^2))", 28);
+  double x0[M * K + M];
+  for (int i = 0; i < M * K + M; i++) x0[i] = 0.1 * i - 0.3;
+  slope_problem *p = slope_problem_new_shaped(S, f, (const char *[]){"W", "c"},
+                                              (slope_shape[]){{2, {M, K}}, {1, {M, 1}}}, x0, 2, d);
+  CHECK(p != NULL);
+  if (!p) { slope_data_free(d); return; }
+  CHECK_STR(view(p), "W:2(2x3)@0 c:1(2)@6");
+  CHECK_STR(slope_problem_name(p, 3), "W[2,1]");
+  double fv, g[M * K + M], hf = 0, hg[M * K + M] = {0};
+  CHECK(slope_problem_eval(p, x0, &fv, g) == SLOPE_OK);
+  for (int i = 0; i < ROWS; i++)
+    for (int a = 0; a < M; a++) {
+      double r = x0[M * K + a] - t[i][a];
+      for (int j = 0; j < K; j++) r += x0[a * K + j] * x[i][j];
+      hf += r * r / ROWS;
+      for (int j = 0; j < K; j++) hg[a * K + j] += 2 * r * x[i][j] / ROWS;
+      hg[M * K + a] += 2 * r / ROWS;
+    }
+  CHECK_NEAR(fv, hf, 1e-14);
+  for (int j = 0; j < M * K + M; j++) CHECK_NEAR(g[j], hg[j], 1e-13);
+  slope_problem_free(p);
+  /* a shape the expression cannot take is an error naming both shapes */
+  p = slope_problem_new_shaped(S, f, (const char *[]){"W", "c"}, (slope_shape[]){{2, {M, K + 1}}, {1, {M, 1}}},
+                               NULL, 2, d);
+  CHECK(p == NULL && strstr(slope_error_get(S).message, "shapes do not fit") != NULL);
+  slope_clear_error(S);
+  slope_data_free(d);
+}
+
 int main(void) {
   S = slope_new();
   test_groups();
   test_new_shaped();
   test_vector_columns();
   test_checkpoint();
+  test_linear_model();
+  test_matrix_model();
   CHECK_INT(slope_error_get(S).code, SLOPE_OK);
   slope_free(S);
   return check_done();
