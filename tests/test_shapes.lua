@@ -186,6 +186,72 @@ check.err(function() slope.data{ x = { { 1, 2 }, { 3, 0 / 0 } } } end,
   P"slope.data: column 'x', row 2, entry 2 is nan", "a NaN in a vector column")
 check.err(function() slope.data{ x = { 1, 2 }, ["x[1]"] = { 1, 2 } } end,
   P"data: column 'x[1]' and the scalar column 'x' would share the name 'x'", "x and x[1] in one set")
+-- ---- expressions over array parameters and vector columns: hand loops --------------------
+
+local X, Y = {}, {}
+for i = 1, 9 do
+  X[i] = { math.sin(1.3 * i), math.cos(0.7 * i), 0.1 * i }
+  Y[i] = 2 * X[i][1] - X[i][2] + 0.5 * X[i][3] + 0.25
+end
+local lm = slope.data{ x = X, y = Y }
+local lmf = "mean((dot(w, x) + b - y)^2)"
+-- the gradient of the mean squared error by hand
+local function lm_grad(w, bb)
+  local gw, gb, f0 = { 0, 0, 0 }, 0, 0
+  for i = 1, #X do
+    local r = bb - Y[i]
+    for j = 1, 3 do r = r + w[j] * X[i][j] end
+    f0 = f0 + r * r / #X
+    for j = 1, 3 do gw[j] = gw[j] + 2 * r * X[i][j] / #X end
+    gb = gb + 2 * r / #X
+  end
+  return f0, gw, gb
+end
+local lp = slope.problem(lmf, { w = { 0.5, -0.25, 1 }, b = 0 }, { data = lm })
+check.near(lp.f, (lm_grad({ 0.5, -0.25, 1 }, 0)), 1e-14, "p.f of a linear model with a vector of weights")
+-- three SGD steps with one rate for w (every element) and another for b
+local hw, hb = { 0.5, -0.25, 1 }, 0
+for _ = 1, 3 do
+  local _, gw, gb = lm_grad(hw, hb)
+  for j = 1, 3 do hw[j] = hw[j] - 0.05 * gw[j] end
+  hb = hb - 0.1 * gb
+end
+local lr = slope.minimize(lmf, { w = { 0.5, -0.25, 1 }, b = 0 }, { data = lm, lr = { w = 0.05, b = 0.1 }, steps = 3 })
+for j = 1, 3 do check.near(lr.x.w[j], hw[j], 1e-13, "lr = { w = 0.05, b = 0.1 }: w[" .. j .. "] follows the hand loop") end
+check.near(lr.x.b, hb, 1e-13, "and b its own rate")
+-- clipping by norm covers every element: one step moves the point by lr * max_norm
+local c1 = slope.minimize(lmf, { w = { 5, 5, 5 }, b = 5 }, { data = lm, lr = 0.5, steps = 1, clip = { norm = 0.01 } })
+local moved = (c1.x.b - 5)^2
+for j = 1, 3 do moved = moved + (c1.x.w[j] - 5)^2 end
+-- (PyTorch's clip_grad_norm_ scales by max_norm / (norm + 1e-6): a relative 1e-6 at most)
+check.near(math.sqrt(moved), 0.5 * 0.01, 1e-6, "clip = { norm } bounds the global norm over every element")
+-- bounds by name on an array, with a gradient method
+local bx = slope.minimize(lmf, { w = { 0, 0, 0 }, b = 0 },
+  { data = lm, optimizer = slope.optim.adam{ lr = 0.05 }, steps = 300, bounds = { w = { -0.5, 0.5 } } })
+check.ok(bx.x.w[1] == 0.5 and bx.x.w[2] == -0.5, "bounds = { w = ... } clamp every element (w[1] = 0.5, w[2] = -0.5)")
+-- L-BFGS to the least-squares solution: the data are exactly linear
+local fit = slope.minimize(lmf, { w = slope.zeros(3), b = 0 }, { data = lm, optimizer = slope.optim.lbfgs{}, steps = 200 })
+check.ok(fit.f < 1e-9, "L-BFGS fits the linear data (f = " .. fit.f .. ")")
+check.near(fit.x.w[1], 2, 1e-4, "w[1] = 2")
+check.near(fit.x.w[2], -1, 1e-4, "w[2] = -1")
+check.near(fit.x.w[3], 0.5, 1e-3, "w[3] = 0.5")
+check.near(fit.x.b, 0.25, 1e-4, "b = 0.25")
+-- a matrix parameter, opt:step on a Problem
+local mp = slope.problem("mean(sum((W @ v - t)^2))", { W = { { 1, 0 }, { 0, 1 }, { 1, 1 } } },
+  { data = slope.data{ v = { { 1, 2 } }, t = { { 0, 0, 0 } } } })
+check.eq(mp.f, 1 + 4 + 9, "p.f of W @ v with a 3x2 W")
+local sgd = slope.optim.sgd{ lr = 0.01 }
+sgd:step(mp)
+-- d/dW sum((W v - t)^2) = 2 (W v - t) v^T
+local Wv = { 1, 2, 3 }
+local want = { { 1 - 0.02 * Wv[1] * 1, 0 - 0.02 * Wv[1] * 2 }, { 0 - 0.02 * Wv[2] * 1, 1 - 0.02 * Wv[2] * 2 },
+  { 1 - 0.02 * Wv[3] * 1, 1 - 0.02 * Wv[3] * 2 } }
+for i = 1, 3 do for j = 1, 2 do
+  check.near(mp.x.W[i][j], want[i][j], 1e-15, ("opt:step moves W[%d][%d] by the outer-product gradient"):format(i, j))
+end end
+check.err(function() slope.minimize("w^2", { w = { 1, 2 } }, { lr = 0.1 }) end, P"must be a scalar, not a vector(2)",
+  "an objective that is a vector")
+
 os.execute("rm -rf '" .. dir .. "'")
 
 check.done()
