@@ -134,6 +134,7 @@ docs.randn = "slope.randn(n [, m] [, { std = 1, seed = 1 }]) -> a start of norma
   .. "(a vector, or n rows of m), from slope's generator: one seed gives one start everywhere."
 docs.testfn = "slope.testfn.NAME{ n = 2 } -> { name, expr, minimum, fmin, domain }: a classic test\n"
   .. "function, where its global minimum is, its value there and a box to search or plot.\n"
+  .. "n = 1, 2: in x, y; n >= 3 (no upper limit): one vector x, e.g. sum(x^2), minimum = { x = {...} }.\n"
   .. "  rosenbrock{ n = 2 } sphere{ n } rastrigin{ n } ackley{ n } styblinski_tang{ n }\n"
   .. "  himmelblau beale booth matyas goldstein_price three_hump_camel (two variables)"
 docs.gradcheck = "slope.gradcheck(fun, point [, { tol = 1e-6 }]) -> report: checks a gradient written by\n"

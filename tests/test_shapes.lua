@@ -252,6 +252,47 @@ end end
 check.err(function() slope.minimize("w^2", { w = { 1, 2 } }, { lr = 0.1 }) end, P"must be a scalar, not a vector(2)",
   "an objective that is a vector")
 
+-- ---- slope.testfn in n dimensions: vector expressions against hand loops -------------------
+
+local hand_fn = {
+  sphere = function(x) local s = 0 for i = 1, #x do s = s + x[i]^2 end return s end,
+  rosenbrock = function(x)
+    local s = 0
+    for i = 1, #x - 1 do s = s + 100 * (x[i + 1] - x[i]^2)^2 + (1 - x[i])^2 end
+    return s
+  end,
+  rastrigin = function(x)
+    local s = 10 * #x
+    for i = 1, #x do s = s + x[i]^2 - 10 * math.cos(2 * math.pi * x[i]) end
+    return s
+  end,
+  ackley = function(x)
+    local a, c = 0, 0
+    for i = 1, #x do a = a + x[i]^2; c = c + math.cos(2 * math.pi * x[i]) end
+    return -20 * math.exp(-0.2 * math.sqrt(a / #x)) - math.exp(c / #x) + 20 + math.exp(1)
+  end,
+  styblinski_tang = function(x)
+    local s = 0
+    for i = 1, #x do s = s + x[i]^4 - 16 * x[i]^2 + 5 * x[i] end
+    return 0.5 * s
+  end,
+}
+for name, fn in pairs(hand_fn) do
+  local len
+  for _, n in ipairs { 3, 10, 1000 } do
+    local t = slope.testfn[name]{ n = n }
+    local at = slope.randn(n, { seed = n })
+    check.near(slope.problem(t.expr, { x = at }).f, fn(at), 1e-12, ("testfn.%s{ n = %d } at a random point"):format(name, n))
+    check.near(slope.problem(t.expr, t.minimum).f, t.fmin, 1e-12, ("testfn.%s{ n = %d }: f(minimum) = fmin"):format(name, n))
+    check.ok(#t.domain == n and #t.minimum.x == n, ("testfn.%s{ n = %d }: a box and a minimum per element"):format(name, n))
+    len = len or #tostring(t.expr)
+    check.eq(#tostring(t.expr), len, ("testfn.%s: the text is as long for n = %d as for n = 3"):format(name, n))
+  end
+end
+local big = slope.testfn.rosenbrock{ n = 200000 }
+check.eq(slope.problem(big.expr, big.minimum).f, 0, "testfn.rosenbrock{ n = 200000 }: no upper limit on n")
+check.eq(slope.testfn.sphere{ n = 2 }.minimum, { x = 0, y = 0 }, "n = 2 keeps the variables x and y (for plots)")
+
 os.execute("rm -rf '" .. dir .. "'")
 
 check.done()
