@@ -374,8 +374,9 @@ static uint32_t lower_outer(abuild *b, uint32_t x, uint32_t y) {
 static uint32_t lower_transpose(abuild *b, uint32_t x) {
   const ta_reg *X = &b->A->reg[x];
   if (X->rank < 2) return x;
-  uint32_t r = emit(b, TA_TRANSPOSE, 0, x, x, 2, X->cols, X->rows);
-  if (!sx_failed(b->S)) { last(b, r)->i0 = X->rows; last(b, r)->i1 = X->cols; }
+  uint32_t rows = X->rows, cols = X->cols;   /* emit moves the registers */
+  uint32_t r = emit(b, TA_TRANSPOSE, 0, x, x, 2, cols, rows);
+  if (!sx_failed(b->S)) { last(b, r)->i0 = rows; last(b, r)->i1 = cols; }
   return r;
 }
 
@@ -419,7 +420,7 @@ static uint32_t lower_reduce(abuild *b, sx_id id) {
   tp_arr *A = b->A;
   uint32_t x = b->reg[sx_kid(b->S, id, 0)];
   int k = sx_kind(b->S, id), mean = k == SX_MEAN || k == SX_MEANROWS;
-  const ta_reg *X = &A->reg[x];
+  const ta_reg Xv = A->reg[x], *X = &Xv;   /* a copy: new registers move the array */
   if (X->rank && (k == SX_SUM || k == SX_MEAN)) return to_scalar(b, TA_ESUM, x, mean ? 1.0 / X->n : 1.0);
   if (b->post[x]) return sx_error(b->S, SLOPE_ERRARG, "mean/sum over the rows cannot be nested"), 0;
   if (!X->row) {     /* the same value on every row */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "problem.h"
 #include "tape_array.h"
 
 static slope_ctx *S;
@@ -445,6 +446,75 @@ static void test_tree(void) {
   }
 }
 
+/*
+** The exact Hessian of problems with arrays (newton): N-dimensional
+** Rosenbrock against its closed form, a logistic regression with a vector
+** of weights over data against central differences of its gradient; then
+** newton solves Rosenbrock in 10 dimensions.
+*/
+static void test_hessian(void) {
+  enum { NX = 6 };
+  sx_enter(S);
+  const char *txt = "sum(i = 1..#x-1, 100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2)";
+  slope_expr f = slope_parse(S, txt, strlen(txt));
+  slope_shape sh = VEC(NX);
+  double x0[NX], H[NX * NX];
+  for (int i = 0; i < NX; i++) x0[i] = 0.3 * i - 0.7;
+  slope_problem *p = slope_problem_new_shaped(S, f, (const char *[]){"x"}, &sh, x0, 1, NULL);
+  if (!CHECK(p != NULL)) { fprintf(stderr, "  %s\n", err()); return; }
+  CHECK(sx_problem_hessian(p, x0, H) == SLOPE_OK);
+  for (int i = 0; i < NX; i++)
+    for (int j = 0; j < NX; j++) {
+      const double *x = x0;
+      double want = 0;
+      if (i == j) want = (i + 1 < NX ? 1200 * x[i] * x[i] - 400 * x[i + 1] + 2 : 0) + (i > 0 ? 200 : 0);
+      else if (j == i + 1) want = -400 * x[i];
+      else if (i == j + 1) want = -400 * x[j];
+      CHECK_NEAR(H[i * NX + j], want, 1e-12);
+    }
+  slope_problem_free(p);
+
+  /* mean(softplus(-y*(dot(w, x) + b))) + sum(w^4)/4 with w of 3, x a vector column */
+  enum { R = 23, K = 3 };
+  double xs[R * K], ys[R];
+  for (int i = 0; i < R * K; i++) xs[i] = urand() * 2 - 1;
+  for (int i = 0; i < R; i++) ys[i] = i % 3 ? 1 : -1;
+  slope_data *d = slope_data_new(S);
+  CHECK(slope_data_add_vector(d, "x", xs, R, K) == SLOPE_OK);
+  CHECK(slope_data_add(d, "y", ys, R) == SLOPE_OK);
+  const char *lt = "mean(softplus(-y*(dot(w, x) + b))) + sum(w^4)/4 + b^2*dot(w, w)";
+  f = slope_parse(S, lt, strlen(lt));
+  slope_shape ls[2] = {VEC(K), SC};
+  double w0[K + 1] = {0.3, -0.2, 0.5, 0.1}, HL[16], ga[4], gb[4], fa;
+  p = slope_problem_new_shaped(S, f, (const char *[]){"w", "b"}, ls, w0, 2, d);
+  if (!CHECK(p != NULL)) { fprintf(stderr, "  %s\n", err()); return; }
+  CHECK(sx_problem_hessian(p, w0, HL) == SLOPE_OK);
+  for (int j = 0; j <= K; j++) {
+    double h = 1e-5, keep = w0[j];
+    w0[j] = keep + h; CHECK(slope_problem_eval(p, w0, &fa, ga) == SLOPE_OK);
+    w0[j] = keep - h; CHECK(slope_problem_eval(p, w0, &fa, gb) == SLOPE_OK);
+    w0[j] = keep;
+    for (int i = 0; i <= K; i++) CHECK_NEAR(HL[i * (K + 1) + j], (ga[i] - gb[i]) / (2 * h), 1e-7);
+  }
+  slope_problem_free(p);
+  slope_data_free(d);
+
+  /* newton on Rosenbrock in 10 dimensions */
+  sx_enter(S);
+  f = slope_parse(S, txt, strlen(txt));
+  sh = VEC(10);
+  double x10[10];
+  for (int i = 0; i < 10; i++) x10[i] = i % 2 ? 1.1 : 0.9;
+  p = slope_problem_new_shaped(S, f, (const char *[]){"x"}, &sh, x10, 1, NULL);
+  slope_optim *o = slope_optim_new(S, "newton", 10);
+  if (!CHECK(p && o)) return;
+  double fv = 1;
+  for (int it = 0; it < 50 && fv > 1e-20; it++) CHECK(slope_problem_step(p, o, &fv) == SLOPE_OK);
+  CHECK(fv < 1e-20);
+  slope_optim_free(o);
+  slope_problem_free(p);
+}
+
 /* Compile size does not grow with n: Rosenbrock of 10 and 10^5. */
 static void test_size(void) {
   sx_enter(S);
@@ -486,6 +556,7 @@ int main(void) {
   test_products();
   test_errors();
   test_tree();
+  test_hessian();
   test_size();
   slope_free(S);
   return check_done();
