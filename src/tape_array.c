@@ -45,6 +45,7 @@ typedef struct abuild {
 } abuild;
 
 static int oom(abuild *b) { return sx_error(b->S, SLOPE_ERRMEM, "out of memory"); }
+static uint32_t *readers(abuild *b);
 
 static int grow(abuild *b, void **p, uint32_t *cap, size_t need, size_t elem) {
   if (need <= *cap) return 1;
@@ -111,6 +112,7 @@ static uint32_t new_reg(abuild *b, int rank, uint32_t rows, uint32_t cols, int r
   R->row = (uint8_t)row;
   R->col = -1;
   b->post[r] = 0;
+  R->goff = A->nval;
   if (row) {
     R->off = A->nep;
     A->nep += R->n;
@@ -180,7 +182,8 @@ static uint32_t view(abuild *b, uint32_t x, uint32_t lo, int rank, uint32_t rows
   R->src = x;
   R->lo = lo;
   R->col = -1;
-  R->off = X->off + lo;   /* not row: elements of val; row: entries of ep (set when laid out) */
+  R->off = X->off + lo;   /* not row: elements of val; row: entries of ep */
+  R->goff = X->goff + lo;
   b->post[r] = b->post[x];
   return r;
 }
@@ -644,9 +647,38 @@ static int set_flags_in(abuild *b, firsts *F, ta_ins *p, uint32_t n) {
   return SLOPE_OK;
 }
 
+/*
+** The only reader of x in x + y or x - y (outside the row section, same
+** shape, not a parameter, not a view or viewed) shares the result's
+** adjoint, which is then x's too: no copy.  Results first, so chains share.
+*/
+static int share(abuild *b, tp_arr *A, uint8_t *done) {
+  uint32_t *use = readers(b);
+  if (!use) return SLOPE_ERRMEM;
+  for (int i = 0; i < A->nparams; i++) use[A->poff[i]] += 2;
+  for (uint32_t i = A->npre + A->nrow + A->npost; i-- > 0; ) {
+    if (i >= A->npre && i < A->npre + A->nrow) continue;
+    ta_ins *I = &A->ins[i];
+    if (I->op != TA_EW2 || (I->sub != TP_ADD && I->sub != TP_SUB) || I->a == I->b) continue;
+    uint32_t opnd[2] = {I->a, I->b};
+    for (int j = 0; j < (I->sub == TP_ADD ? 2 : 1); j++) {
+      ta_reg *X = &A->reg[opnd[j]];
+      if (!(I->gmask & (1 << j)) || X->view || X->n != A->reg[I->out].n || use[opnd[j]] != 1) continue;
+      X->goff = A->reg[I->out].goff;
+      I->smask |= (uint8_t)(4 << j);
+      done[opnd[j]] = 1;   /* written when the result is */
+    }
+  }
+  for (uint32_t r = 0; r < A->nreg; r++)
+    if (A->reg[r].view) A->reg[r].goff = A->reg[A->reg[r].src].goff + A->reg[r].lo;
+  free(use);
+  return SLOPE_OK;
+}
+
 static int set_flags(abuild *b, tp_arr *A) {
   firsts F = {calloc((size_t)A->nreg + 1, 1), {0, 0, 0}};
   if (!F.done) return oom(b);
+  if (share(b, A, F.done) != SLOPE_OK) { free(F.done); return SLOPE_ERRMEM; }
   int rc = first_write(b, &F, A->root, 1) < 0 ? SLOPE_ERRMEM : SLOPE_OK;
   if (rc == SLOPE_OK) rc = set_flags_in(b, &F, A->ins + A->npre + A->nrow, A->npost);
   for (uint32_t j = 0; j < A->npread && rc == SLOPE_OK; j++)

@@ -49,7 +49,8 @@ typedef struct ta_reg {
   uint8_t grad;        /* carries a derivative */
   uint8_t view;        /* no storage of its own: elements [lo, lo + n) of 'src' */
   uint32_t src, lo;
-  uint32_t off;        /* not row: first element in val/adjoints; row: first entry of ep/gp
+  uint32_t goff;       /* not row: first element in the adjoints (shared: see 'smask') */
+  uint32_t off;        /* not row: first element in val; row: first entry of ep/gp
                        ** (a view's are its source's from 'lo' on) */
   int32_t col;         /* row register of a data column: its first column, else -1 */
 } ta_reg;
@@ -59,7 +60,8 @@ typedef struct ta_ins {
   uint8_t row;         /* in the row section */
   uint8_t gmask;       /* 1: operand a needs an adjoint, 2: operand b */
   uint8_t smask;       /* outside the row section: the first write of a's (1), b's (2)
-                       ** adjoint, which assigns; others add into cleared ones */
+                       ** adjoint, which assigns; others add into cleared ones.  4, 8:
+                       ** a's, b's adjoint is the result's (x + y, x - y): nothing to do */
   uint32_t out, a, b;
   uint32_t i0, i1, i2;
   double k;

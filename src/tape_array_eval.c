@@ -22,7 +22,7 @@ static inline double *VAL(const tp_arr *A, const ta_reg *R, uint32_t e) {
   return R->row ? A->ep[R->off + e] : A->val + R->off + e;
 }
 static inline double *ADJ(const tp_arr *A, const ta_reg *R, uint32_t e, double *nadj) {
-  return R->row ? A->gp[R->off + e] : nadj + R->off + e;
+  return R->row ? A->gp[R->off + e] : nadj + R->goff + e;
 }
 
 /* O (=) v, O += X*Y, O += a*X, over m lanes (LOOP4 wants a multiple of 4). */
@@ -99,21 +99,21 @@ static void ew_forward(tp_arr *A, const ta_ins *I, size_t m) {
 
 static void ew_backward_flat(tp_arr *A, const ta_ins *I, double *adj) {
   const ta_reg *O = &A->reg[I->out], *X = &A->reg[I->a], *Y = &A->reg[I->b];
-  const double *g = adj + O->off, *o = A->val + O->off, *x = A->val + X->off, *y = A->val + Y->off;
-  double *gx = adj + X->off, *gy = adj + Y->off;
+  const double *g = adj + O->goff, *o = A->val + O->off, *x = A->val + X->off, *y = A->val + Y->off;
+  double *gx = adj + X->goff, *gy = adj + Y->goff;
   if (I->op == TA_EW1) {
     EXACT(X, gx, I->smask & 1, tp_bw1[I->sub](m_, s_, g + o_, o + o_, x + o_, I->k, d_));
     return;
   }
   int sh = (X->n == O->n ? TP_AV : 0) | (Y->n == O->n ? TP_BV : 0);
-  if (I->gmask & 1) {
+  if ((I->gmask & 1) && !(I->smask & 4)) {
     if (sh & TP_AV)
       EXACT(X, gx, I->smask & 1, tp_bwa[I->sub](m_, sh, s_, g + o_, o + o_, x + o_,
                                               sh & TP_BV ? y + o_ : NULL, y[0], d_));
     else if (I->smask & 1) gx[0] = tp_suma[I->sub](O->n, g, o, x[0], y);
     else gx[0] += tp_suma[I->sub](O->n, g, o, x[0], y);
   }
-  if (I->gmask & 2) {
+  if ((I->gmask & 2) && !(I->smask & 8)) {
     if (sh & TP_BV)
       EXACT(Y, gy, (I->smask & 2) != 0, tp_bwb[I->sub](m_, sh, s_, g + o_, o + o_, sh & TP_AV ? x + o_ : NULL,
                                                        y + o_, x[0], d_));
@@ -133,11 +133,11 @@ static void ew_backward(tp_arr *A, const ta_ins *I, size_t n, size_t m, double *
     if (I->op == TA_EW1) { tp_bw1[I->sub](m, 0, g, o, x, I->k, A->gp[X->off + ex]); continue; }
     if (I->gmask & 1) {
       if (X->row) tp_bwa[I->sub](m, sh, 0, g, o, x, Y->row ? y : NULL, y[0], A->gp[X->off + ex]);
-      else nadj[X->off + ex] += tp_suma[I->sub](n, g, o, x[0], y);
+      else nadj[X->goff + ex] += tp_suma[I->sub](n, g, o, x[0], y);
     }
     if (I->gmask & 2) {
       if (Y->row) tp_bwb[I->sub](m, sh, 0, g, o, X->row ? x : NULL, y, x[0], A->gp[Y->off + ey]);
-      else nadj[Y->off + ey] += tp_sumb[I->sub](n, g, o, x, y[0]);
+      else nadj[Y->goff + ey] += tp_sumb[I->sub](n, g, o, x, y[0]);
     }
   }
 }
@@ -302,7 +302,7 @@ static void lane_backward(tp_arr *A, const ta_ins *I, size_t n, size_t m, double
   switch (I->op) {
   case TA_ESUM:
     if (!X->row) {   /* every element gets k*g */
-      double *gx = nadj + X->off, d = I->k * g[0];
+      double *gx = nadj + X->goff, d = I->k * g[0];
       EXACT(X, gx, I->smask & 1, { if (s_) vfill(m_, d_, d); else vadd(m_, d_, d); });
       return;
     }
@@ -420,7 +420,7 @@ static void load_block(tp_arr *A, slope_tape *T, const size_t *rows, size_t star
 static void clear(const tp_arr *A, const uint32_t *regs, uint32_t n, double *adj) {
   for (uint32_t j = 0; j < n; j++) {
     const ta_reg *R = &A->reg[regs[j]];
-    memset(adj + R->off, 0, ((R->n + 3) & ~(size_t)3) * sizeof *adj);
+    memset(adj + R->goff, 0, ((R->n + 3) & ~(size_t)3) * sizeof *adj);
   }
 }
 
@@ -451,7 +451,7 @@ static int run_rows(tp_arr *A, slope_tape *T, const size_t *rows, size_t count, 
     if (mode < 2) memset(A->val + O->off, 0, O->n * sizeof *A->val);
     if (mode == 1 && A->red[r].nsw) clear(A, A->pread, A->npread, seed);
     for (uint32_t e = 0; mode == 2 && e < O->n; e++)
-      seed[e] = A->red[r].mean ? A->adj[O->off + e] / (double)count : A->adj[O->off + e];
+      seed[e] = A->red[r].mean ? A->adj[O->goff + e] / (double)count : A->adj[O->goff + e];
   }
   A->rows = rows;
   for (size_t start = 0; start < count; start += A->bs) {
@@ -485,12 +485,12 @@ static void combine(tp_arr *A, size_t count) {
   for (uint32_t r = 0; r < A->nred; r++) {
     const ta_red *R = &A->red[r];
     if (!R->nsw) continue;
-    double c = A->adj[A->reg[R->out].off];
+    double c = A->adj[A->reg[R->out].goff];
     if (R->mean) c /= (double)count;
     const double *part = A->part + r * nv;
     for (uint32_t j = 0; j < A->npread; j++) {
       const ta_reg *P = &A->reg[A->pread[j]];
-      for (uint32_t e = 0; e < P->n; e++) A->adj[P->off + e] += c * part[P->off + e];
+      for (uint32_t e = 0; e < P->n; e++) A->adj[P->goff + e] += c * part[P->goff + e];
     }
   }
 }
@@ -516,15 +516,15 @@ int ta_grad(slope_tape *T, const double *x, const size_t *rows, size_t nsel, dou
   if (!grad) return SLOPE_OK;
   clear(A, A->zadj, A->nzadj, A->adj);
   const ta_reg *R = &A->reg[A->root];
-  if (R->view) A->adj[R->off] += 1;   /* an element of a cleared register */
-  else A->adj[R->off] = 1;
+  if (R->view) A->adj[R->goff] += 1;   /* an element of a cleared register */
+  else A->adj[R->goff] = 1;
   run_back(A, post, A->npost);
   if (!A->twopass) combine(A, count);
   else if (A->nred && (rc = run_rows(A, T, rows, count, 2)) != SLOPE_OK) return rc;
   run_back(A, pre, A->npre);
   for (int i = 0, o = 0; i < A->nparams; i++) {
     const ta_reg *P = &A->reg[A->poff[i]];
-    memcpy(grad + o, A->adj + P->off, P->n * sizeof *grad);
+    memcpy(grad + o, A->adj + P->goff, P->n * sizeof *grad);
     o += (int)P->n;
   }
   return SLOPE_OK;
