@@ -262,7 +262,19 @@ typedef struct slope_tape slope_tape;
 SLOPE_NODISCARD slope_tape *slope_compile(slope_ctx *S, slope_expr e,
                                           const char *const *params, int nparams,
                                           const char *const *cols, int ncols);
+/* 'slope_compile' with shapes: 'pshape[i]' is parameter i's, 'cshape[j]'
+** data column j's (a vector column of k elements is a row's vector; NULL
+** shape lists make every name a scalar, which is 'slope_compile').  The
+** point x is every parameter's elements in order ('slope_tape_nparams'
+** doubles); a column of k elements takes k consecutive pointers in
+** 'slope_tape_bind' (cols[j][row] is element j of that row's vector). */
+SLOPE_NODISCARD slope_tape *slope_compile_shaped(slope_ctx *S, slope_expr e,
+                                                 const char *const *params,
+                                                 const slope_shape *pshape, int nparams,
+                                                 const char *const *cols,
+                                                 const slope_shape *cshape, int ncols);
 void slope_tape_free(slope_tape *T);
+/* Length of the point x: the number of parameters, or of their elements. */
 int slope_tape_nparams(const slope_tape *T);
 /* Bind data: 'cols[j]' points at 'nrows' doubles for column j (same order as
 ** at compile time).  The memory is borrowed and must outlive the evaluations. */
@@ -453,6 +465,13 @@ double slope_clip_norm(double *g, int n, double max_norm);
 /* Clamp every component of 'g' to [-limit, limit]. */
 void slope_clip_value(double *g, int n, double limit);
 
+/* ---- shapes ------------------------------------------------------------ */
+
+/* A parameter or data column has a shape (slope_shape, above: values
+** contiguous, row-major).  Flat lists (a problem's parameters, a data
+** set's columns, traces, checkpoints) name each element: "w[1]" .. "w[n]"
+** for a vector w, "W[1,1]", "W[1,2]", .. for a matrix W. */
+
 /* ---- data sets -------------------------------------------------------- */
 
 /* Named columns of doubles, all of one length, every value finite.  A data
@@ -514,6 +533,16 @@ const double *slope_data_find(const slope_data *d, const char *name);
 ** the same values).  SLOPE_ERRIO ("cannot open 'path': reason", "cannot
 ** write ...") or SLOPE_ERRMEM, recorded in the data set's context. */
 int slope_data_write_csv(const slope_data *d, const char *path);
+/* Add the vector column 'name' of k elements per row: 'v' holds rows x k
+** values, row-major (row i's vector is v[i*k .. i*k+k)).  It is stored as
+** the k columns "name[1]" .. "name[k]" (a CSV file whose header has those
+** names reads back as the same vector column).  Errors as slope_data_add;
+** SLOPE_ERRARG for k < 1 or a name that is not a name. */
+SLOPE_NODISCARD int slope_data_add_vector(slope_data *d, const char *name, const double *v, size_t rows, int k);
+/* The shape of column 'name' (a scalar column, or the vector column of
+** "name[1]" .. "name[k]") into *shape (may be NULL); returns the index of
+** its first flat column, or -1 (recording nothing) when there is none. */
+int slope_data_shape(const slope_data *d, const char *name, slope_shape *shape);
 
 /* ---- problems: what a run minimizes --------------------------------------- */
 
@@ -589,6 +618,25 @@ double *slope_problem_x(slope_problem *p);
 ** without data (and without rows, see slope_problem_callback_rows) has no
 ** epochs or batches. */
 const slope_data *slope_problem_data(const slope_problem *p);
+/* A problem whose parameters have shapes: params[k] has shapes[k] (NULL:
+** every one a scalar), and x0 holds every parameter's elements one after
+** the other, row-major (the flat point).  The problem's flat parameters
+** are named per element ("w[1]", "W[2,1]"): slope_problem_nparams counts
+** elements, and traces, checkpoints, bounds and learning rates work on the
+** flat point.  Vector columns of 'data' (slope_data_add_vector) are the
+** current row's vector inside f.  Errors as slope_problem_new; SLOPE_ERRARG
+** for a bad shape ("the shape of 'w' must have rank 0, 1 or 2") or a NULL
+** name. */
+SLOPE_NODISCARD slope_problem *slope_problem_new_shaped(slope_ctx *S, slope_expr f, const char *const *params,
+                                                        const slope_shape *shapes, const double *x0, int nparams,
+                                                        const slope_data *data);
+/* The grouped view of the flat parameters: how many named parameters there
+** are, and parameter k's name, shape and offset of its first element in the
+** flat point (either output may be NULL).  Element names of a problem made
+** otherwise ("w[1]" .. "w[3]" given to slope_problem_callback) group the
+** same way.  slope_problem_var gives NULL for k out of range. */
+int slope_problem_nvars(const slope_problem *p);
+const char *slope_problem_var(const slope_problem *p, int k, slope_shape *shape, int *offset);
 /* Objective and gradient ('g' may be NULL) at 'x' over all rows. */
 SLOPE_NODISCARD int slope_problem_eval(slope_problem *p, const double *x, double *f, double *g);
 /* One optimizer step on the next batch, for hand-written loops (PyTorch's
