@@ -238,6 +238,8 @@ static void test_eval(void) {
     {"sum(y)", "'sum' needs data"},
     {"x[0]", "1:1: index 0 is out of range 1..3"},
     {"x[k]", "1:1: an index must be a number known before evaluation"},
+    {"W[x, 1]", "1:1: an index must be a scalar, got a vector of 3"},
+    {"x[1..W]", "1:1: a slice's end must be a scalar, got a 2x3 matrix"},
     {"sum(i = 1..#x, x[i + 1])", "1:1: slice 2..4 is out of range 1..3"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
