@@ -141,6 +141,7 @@ static void test_parse(void) {
     {"f(1]", "1:4: expected ')' to close '(' at 1:2, found ']'"},
     {"x]", "1:2: unmatched ']'"},
     {"sum(pi = 1..2, x)", "'pi' cannot be the index of a sum"},
+    {"x^2 #square", "1:5: unexpected '#' after an expression ('#x' is the length of x; a comment starts with '#' and a space)"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     CHECK(sx_parse(S, bad[i].src, strlen(bad[i].src)) == SX_NIL);
