@@ -161,6 +161,10 @@ const double *ls_problem_box(lua_State *L, int idx);
 int ls_problem_raise(lua_State *L, slope_ctx *S, int idx);
 /* Push the point 'x' of 'p' as a table { name = value }. */
 void ls_push_point(lua_State *L, slope_problem *p, const double *x);
+/* The offset in the flat point of parameter 'name' of 'p' (a vector or
+** matrix: its first element; or one element by its name, "w[2]") and its
+** number of elements in *count; -1 when there is none. */
+int ls_var_at(slope_problem *p, const char *name, int *count);
 /* Push the parameter names of 'p' as a list; returns its stack index. */
 int ls_push_names(lua_State *L, slope_problem *p);
 
