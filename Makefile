@@ -167,6 +167,27 @@ $(B)/slope.so: $(LUA_OBJ) $(CORE_OBJ)
 	$(call say,LINK,$@)
 	$(Q)$(CC) -shared $(ALL_LDFLAGS) -o $@ $^ -lm
 
+# PNG, PDF and GIF plots (src/render/): cairo and giflib when the machine has
+# them, linked into the slope program and slope.so only; lua_render.c reaches
+# them through a weak symbol, so without them (or in a host linking the binding
+# alone) everything builds and such a file is a clear error naming the packages
+RENDER_OK := $(shell pkg-config --exists cairo 2>/dev/null && printf '\043include <gif_lib.h>\n' | $(CC) -E - >/dev/null 2>&1 && echo y)
+ifeq ($(RENDER_OK),y)
+RENDER_OBJ := $(B)/render/cairo.o $(B)/render/gif.o
+RENDER_LIBS := $(shell pkg-config --libs cairo) -lgif
+$(B)/render:
+	$(Q)mkdir -p $@
+$(B)/render/%.o: src/render/%.c src/render/render.h | $(B)/render
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cairo) -c -o $@ $<
+$(B)/slope: $(RENDER_OBJ)
+$(B)/slope: ALL_LDFLAGS += $(RENDER_OBJ) $(RENDER_LIBS)
+$(B)/slope.so: $(RENDER_OBJ)
+$(B)/slope.so: ALL_LDFLAGS += $(RENDER_LIBS)
+else
+$(info slope: cairo or giflib not found: plots as PNG, PDF and GIF are off (apt-get install libcairo2-dev libgif-dev, then make clean all))
+endif
+
 # the Lua binding alone, for hosts with their own lua_State: a client of the
 # public API, linked with libslope (slope-lua.pc requires slope).  Its files
 # are joined into one object that exports luaopen_slope only, so the ls_

@@ -14,6 +14,7 @@ local scale = require "slope.plot.scale"
 local contour = require "slope.plot.contour"
 local to_svg = require("slope.plot.svg").svg
 local to_term = require("slope.plot.term").term
+local format_of, write
 
 -- Colours of runs, the same in every kind of plot so one run keeps its colour
 -- from a contour to a loss curve; chosen to stand out over viridis contours.
@@ -124,6 +125,45 @@ local function entries(list)
   return out
 end
 
+-- The format a file name asks for, by its extension: .svg, .png, .pdf or
+-- .gif; a name without one is SVG (as slope.plot always wrote).
+local FORMATS = { svg = true, png = true, pdf = true, gif = true }
+format_of = function(fname, file)
+  local ext = file:match("%.([^./\\]+)$")
+  if not ext then return "svg" end
+  if not FORMATS[ext:lower()] then
+    fail(fname, "file '%s': unknown format '.%s' (formats: .svg for the web, .png for slides, .pdf for papers, .gif for an animation)", file, ext)
+  end
+  return ext:lower()
+end
+
+-- Writes the picture in its format, atomically: the SVG text as it is, the
+-- other formats painted from its scene by cairo (plot_raster.lua).
+write = function(fname, file, format, svg, fig)
+  local raster = require "slope.plot.raster"
+  if format ~= "svg" then
+    local ok, why = raster.available()
+    if not ok then fail(fname, "file '%s': %s", file, why) end
+  end
+  local ok, err = pcall(function()
+    if format == "svg" then
+      raster.atomic(file, function(tmp)
+        local fh = assert(io.open(tmp, "w"))
+        assert(fh:write(svg))
+        assert(fh:close())
+      end)
+    elseif format == "gif" then
+      -- a still picture: one frame (animate = true gives the moving ones)
+      local anim = fig.animation
+      if anim then raster.gif(#anim.frames, anim.frame, anim.delay, file)
+      else raster.gif(1, function() return svg end, 100, file) end
+    else
+      raster[format](svg, file)
+    end
+  end)
+  if not ok then fail(fname, "%s", tostring(err)) end
+end
+
 -- Writes the SVG (and returns it), or with term = true prints and returns
 -- the terminal text (still writing the SVG when a file is named too).
 local function finish(fname, o, fig)
@@ -138,20 +178,18 @@ local function finish(fname, o, fig)
       if e.name then e.name = scale.clean(e.name) end
     end
   end
+  local format = o.file and format_of(fname, o.file)
   local svg
   if o.file or not o.term then
     fig.width, fig.height = o.width or fig.width, o.height or fig.height
     svg = to_svg(fig)
   end
-  if o.file then
-    local fh, err = io.open(o.file, "w")
-    if not fh then fail(fname, "cannot write '%s': %s", o.file, tostring(err)) end
-    fh:write(svg)
-    fh:close()
-  end
-  -- the REPL shows a plot's text as a short summary, not all over again (repl.c)
-  private.plotted = { text = svg, file = o.file, term = o.term }
-  if not o.term then return svg end
+  if o.file then write(fname, o.file, format, svg, fig) end
+  -- the REPL shows a plot's text as a short summary, not all over again (repl.c);
+  -- a PNG, PDF or GIF plot returns its file's name
+  local result = (format == nil or format == "svg") and svg or o.file
+  private.plotted = { text = result, file = o.file, term = o.term }
+  if not o.term then return result end
   fig.width, fig.height = o.width, o.height
   if o.color == nil then
     local term = os.getenv("TERM")

@@ -188,4 +188,9 @@ void ls_open_gradcheck(lua_State *L, slope_ctx *S);
 void ls_open_lua_parts(lua_State *L);
 void ls_defer_lua_parts(lua_State *L);
 
+/* ---- lua_render.c: the PNG, PDF and GIF canvas, as private helpers ------------------ */
+
+/* Add canvas, gif and render_available to the private table at the top. */
+void ls_open_render(lua_State *L);
+
 #endif
