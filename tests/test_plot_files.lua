@@ -101,7 +101,15 @@ local KINDS = {
   contour = function(file) return plot.contour { f = bowl, paths = { sgd = r }, file = file, width = 640, height = 500 } end,
   fit = function(file) return plot.fit { data = { x = { 1, 2, 3 }, y = { 3, 5, 7 } }, model = "2*x + 1", file = file } end,
 }
-local SIZES = { curve = { 720, 480 }, fn1d = { 720, 480 }, contour = { 640, 500 }, fit = { 720, 480 } }
+KINDS.scatter = function(file)
+  return plot.scatter { data = { a = { 1, 2, 3, 4 }, b = { 1, 3, 2, 4 }, c = { 0, 0, 1, 1 } }, x = "a", y = "b", class = "c",
+    boundary = { f = "a + b - 5" }, file = file }
+end
+KINDS.surface = function(file)
+  return plot.surface { f = bowl, range = { x = { -2, 2 }, y = { -1, 2 } }, paths = { r }, grid = 15, file = file }
+end
+local SIZES = { curve = { 720, 480 }, fn1d = { 720, 480 }, contour = { 640, 500 }, fit = { 720, 480 },
+                scatter = { 720, 480 }, surface = { 720, 560 } }
 
 local names = {}
 for k in pairs(KINDS) do names[#names + 1] = k end
@@ -128,6 +136,64 @@ for _, kind in ipairs(names) do
     check.ok(g and g.complete, kind .. ": GIF decodes")
     check.eq(g and { g.w, g.h, g.frames }, { size[1], size[2], 1 }, kind .. ": GIF size, one frame")
   end
+end
+
+-- animations: a GIF with one frame per 'every' steps at the delay fps asks,
+-- and an SVG whose point moves by SMIL <animate> through the same positions
+do
+  local anim = {
+    fn1d = function(file, extra)
+      local o = { f = "(x - 2)^2", path = r1, animate = true, fps = 4, file = file }
+      for k, v in pairs(extra or {}) do o[k] = v end
+      return plot.fn1d(o)
+    end,
+    contour = function(file, extra)
+      local o = { f = bowl, paths = { r }, animate = true, fps = 10, every = 3, file = file }
+      for k, v in pairs(extra or {}) do o[k] = v end
+      return plot.contour(o)
+    end,
+    surface = function(file, extra)
+      local o = { f = bowl, range = { x = { -2, 2 }, y = { -1, 2 } }, paths = { r }, grid = 12, animate = true, frames = 6,
+        fps = 2, file = file }
+      for k, v in pairs(extra or {}) do o[k] = v end
+      return plot.surface(o)
+    end,
+  }
+  -- r1 has 13 rows (12 steps): 13 frames; r has 31 rows, every 3: 11 frames; frames = 6 is 6
+  local want = { fn1d = { 13, 25 }, contour = { 11, 10 }, surface = { 6, 50 } }
+  for _, kind in ipairs { "contour", "fn1d", "surface" } do
+    local svg = anim[kind](dir .. "/anim_" .. kind .. ".svg")
+    check.ok(svg_ok(dir .. "/anim_" .. kind .. ".svg"), kind .. ": animated SVG valid")
+    local values = svg:match('<animate attributeName="cx" values="([^"]*)"')
+    local n = 0
+    for _ in (values or ""):gmatch("[^;]+") do n = n + 1 end
+    check.eq(n, want[kind][1], kind .. ": the SVG animation has one position per frame")
+    check.eq(svg:match('<animate attributeName="cx"[^>]*dur="([^"]*)"'),
+      (("%g"):format(want[kind][1] * want[kind][2] / 100)):gsub("%.?0+$", "") .. "s", kind .. ": SVG duration = frames / fps")
+    if RASTER then
+      local gif = dir .. "/anim_" .. kind .. ".gif"
+      anim[kind](gif)
+      local g = gif_info(read(gif))
+      check.ok(g and g.complete and g.loops, kind .. ": animated GIF decodes and loops")
+      check.eq(g and g.frames, want[kind][1], kind .. ": GIF frame count")
+      local same = g and #g.delays == g.frames
+      for _, d in ipairs(g and g.delays or {}) do same = same and d == want[kind][2] end
+      check.ok(same, kind .. ": every GIF frame's delay is 100 / fps hundredths")
+    end
+  end
+  check.err(function() plot.contour { f = bowl, paths = { r }, animate = true, frames = 501, file = dir .. "/too.gif" } end,
+    check.plain("slope.plot.contour: the animation would have 501 frames, more than the limit 500"), "too many frames")
+  local long = slope.minimize("(x - 2)^2", { x = -1 }, { lr = 1e-4, steps = 2000 })
+  check.err(function() plot.fn1d { f = "(x - 2)^2", path = long, animate = true, file = dir .. "/long.gif" } end,
+    check.plain("slope.plot.fn1d: the animation would have 2001 frames, more than the limit 500 (give every = 5 or frames = n)"),
+    "too many steps for one frame each")
+  check.err(function() plot.fn1d { f = "(x - 2)^2", path = r1, fps = 3 } end,
+    check.plain("slope.plot.fn1d: fps is an option of animations: give animate = true too"), "fps without animate")
+  check.err(function() plot.contour { f = bowl, range = { x = { 0, 1 }, y = { 0, 1 } }, animate = true } end,
+    check.plain("slope.plot.contour: animate = true moves a point along a path"), "animation without a path")
+  local gone = io.open(dir .. "/too.gif")
+  check.ok(gone == nil, "a refused animation writes no file")
+  if gone then gone:close() end
 end
 
 -- the PNG is the SVG's picture: the same frame rectangle in the same place

@@ -1,0 +1,75 @@
+-- test_plot_surface.lua -- slope.plot.surface: the projection, the
+-- painter's order against cases with a known answer (a path behind a peak is
+-- hidden, a path in front is not), heights and colours, and its errors.
+-- Run as: build/slope tests/test_plot_surface.lua
+local check = dofile("tests/check.lua")
+local S = require "slope.plot.surface"
+
+local peak = "3*exp(-(x^2 + y^2))"
+local box = { x = { -2, 2 }, y = { -2, 2 } }
+-- seen from the +x side (azimuth 0), low: the ridge of the peak hides what is behind it
+local sc = S.scene { f = peak, range = box, elevation = 15, azimuth = 0, grid = 41,
+  paths = { front = { x = { 1.5, 1.5 }, y = { -0.3, 0.3 } }, back = { x = { -1.5, -1.5 }, y = { -0.3, 0.3 } } } }
+local pieces = { 0, 0 }
+for _, it in ipairs(sc.items) do
+  if it.path and not it.marker then pieces[it.path] = pieces[it.path] + 1 end
+end
+-- entries of a table by name come sorted: back is path 1, front path 2
+check.eq(sc.paths[1].name, "back", "paths by name, sorted")
+local back_hidden, front_shown = 0, 0
+for k, it in ipairs(sc.items) do
+  if it.path and not it.marker then
+    local c = S.covered(sc.items, k)
+    if it.path == 1 and c then back_hidden = back_hidden + 1 end
+    if it.path == 2 and not c then front_shown = front_shown + 1 end
+  end
+end
+check.ok(pieces[1] > 0 and back_hidden == pieces[1], ("the path behind the peak is hidden (%d of %d pieces)"):format(back_hidden, pieces[1]))
+check.ok(pieces[2] > 0 and front_shown == pieces[2], ("the path in front is drawn over the surface (%d of %d pieces)"):format(front_shown, pieces[2]))
+
+-- from above (elevation 90) nothing hides a path lying on the surface
+local top = S.scene { f = peak, range = box, elevation = 90, azimuth = 0, grid = 21,
+  paths = { { x = { -1.53, 1.49 }, y = { 0.05, 0.05 } } } }   -- off the grid lines: a point on an edge is in two faces
+local covered = 0
+for k, it in ipairs(top.items) do
+  if it.path and not it.marker and S.covered(top.items, k) then covered = covered + 1 end
+end
+check.eq(covered, 0, "seen from above, a path over the peak is never covered")
+
+-- painter's order: items sorted far to near
+local sorted = true
+for k = 2, #sc.items do if sc.items[k].depth < sc.items[k - 1].depth then sorted = false end end
+check.ok(sorted, "items are drawn far to near")
+-- faces: (grid - 1)^2 of them
+local faces = 0
+for _, it in ipairs(sc.items) do if it.face then faces = faces + 1 end end
+check.eq(faces, 40 * 40, "one face per grid cell")
+
+-- the projection: elevation 90 looks straight down, x to the right when azimuth is -90
+local flat = S.scene { f = "x + y/1000", range = { x = { 0, 1 }, y = { 0, 1 } }, elevation = 90, azimuth = -90, grid = 3 }
+local xs = {}
+for _, it in ipairs(flat.items) do if it.face then xs[#xs + 1] = it.pts[1] end end
+table.sort(xs)
+check.near(xs[#xs] - xs[1], 0.5, 1e-12, "seen from above, the faces' corners span half the unit box across")
+
+-- colour bar: increasing values; the log scale starts 1e-4 of the span above the minimum
+local lin = S.scene { f = "x^2 + y^2", range = box, grid = 11 }
+check.ok(lin.bar[1][1] < lin.bar[12][1], "colour bar increases")
+check.near(lin.bar[1][1], 8 / 24, 1e-9, "linear colour bar: the first step's middle")
+local lg = S.scene { f = "x^2 + y^2", range = box, grid = 11, log = true }
+check.near(lg.bar[1][1], 8 * 10 ^ (-4 + 4 / 24), 1e-9, "log colour bar: the first step's middle")
+
+-- errors
+local plot = slope.plot
+check.err(function() plot.surface { f = peak, range = box, elevation = 100 } end,
+  check.plain("slope.plot.surface: elevation must be a number of degrees in [-90, 90], got 100"), "elevation out of range")
+check.err(function() plot.surface { f = peak } end,
+  check.plain("slope.plot.surface: missing option 'range' ({ x = {lo, hi}, y = {lo, hi} })"), "no range")
+check.err(function() plot.surface { f = peak, range = box, term = true } end,
+  check.plain("slope.plot.surface: term = true draws flat plots only"), "no terminal surface")
+local r = slope.minimize("(a - 1)^2 + (b - 2)^2", { a = 0, b = 0 }, { lr = 0.1, steps = 5 })
+check.err(function() plot.surface { f = peak, range = box, paths = { r } } end,
+  check.plain("slope.plot.surface: path '1' has no parameter 'x' (the plot's axis; the path's parameters: a, b)"),
+  "a path over other variables")
+check.err(function() plot.surface { f = peak, range = box, azimut = 3 } end, "did you mean 'azimuth'", "misspelled option")
+check.done()
