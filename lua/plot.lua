@@ -465,6 +465,12 @@ function plot.fit(o)
       if params ~= nil and type(params) ~= "table" then
         fail("fit", "params.%s must be a table of name = value, got a %s", tostring(name or k), kind_of(params))
       end
+      if params ~= nil and type(params.name) == "string" then
+        -- a list entry may name its line: { name = "before", w = 0, b = 0 }
+        local copy = {}
+        for k, v in pairs(params) do if k ~= "name" then copy[k] = v end end
+        name, params = params.name, copy
+      end
       local m = params and m0:subs(params) or m0
       local free = {}
       for _, v in ipairs(m:vars()) do if v ~= xname then free[#free + 1] = v end end
