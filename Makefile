@@ -182,11 +182,29 @@ $(B)/render/%.o: src/render/%.c src/render/render.h | $(B)/render
 	$(Q)$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cairo) -c -o $@ $<
 $(B)/slope: $(RENDER_OBJ)
 $(B)/slope: ALL_LDFLAGS += $(RENDER_OBJ) $(RENDER_LIBS)
-$(B)/slope.so: $(RENDER_OBJ)
-$(B)/slope.so: ALL_LDFLAGS += $(RENDER_LIBS)
+# slope.so's recipe puts its flags before the objects, where a linker with
+# --as-needed drops libraries nothing has asked for yet: the libraries go in
+# as files after the objects, through the prerequisites ($^)
+RENDER_FILES := $(shell $(CC) -print-file-name=libcairo.so) $(shell $(CC) -print-file-name=libgif.so)
+$(B)/slope.so: $(RENDER_OBJ) $(filter /%,$(RENDER_FILES))
+$(B)/slope.so: ALL_LDFLAGS += $(filter-out /%,$(RENDER_FILES:lib%.so=-l%))
 else
 $(info slope: cairo or giflib not found: plots as PNG, PDF and GIF are off (apt-get install libcairo2-dev libgif-dev, then make clean all))
 endif
+
+# the README's pictures, drawn by the tutorials' examples: 'make docs' runs
+# them into build/docs and copies the pictures the README shows to DOCS_IMG
+# (commit docs/img/); tests/test_docs.sh checks the README shows these
+DOCS_IMG ?= docs/img
+DOCS_EXAMPLES := descent_1d surface_3d fit_before_after loss_by_epoch
+DOCS_PICTURES := gradient_descent_1d.gif surface_path.png tangent_gradient.png gradient_field.png \
+  fit_before_after.png loss_by_epoch.png train_test.png
+.PHONY: docs
+docs: all
+	$(call say,DOCS,$(DOCS_IMG))
+	$(Q)rm -rf $(B)/docs && mkdir -p $(B)/docs $(DOCS_IMG)
+	$(Q)for e in $(DOCS_EXAMPLES); do $(B)/slope examples/$$e.lua $(B)/docs > /dev/null || exit 1; done
+	$(Q)for f in $(DOCS_PICTURES); do cp $(B)/docs/$$f $(DOCS_IMG)/$$f || exit 1; done
 
 # the Lua binding alone, for hosts with their own lua_State: a client of the
 # public API, linked with libslope (slope-lua.pc requires slope).  Its files
