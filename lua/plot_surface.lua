@@ -14,6 +14,7 @@
 local slope, private = ...
 local scale = require "slope.plot.scale"
 local common = require "slope.plot.common"
+local contour = require "slope.plot.contour"
 local fail, options, range, cut = common.fail, common.options, common.range, common.cut
 local P = {}
 
@@ -61,7 +62,7 @@ local function shade(hex, k)
 end
 
 -- The scene of a surface: { items = shapes far to near, box = back and front
--- axis shapes, bar = colour bar, ... }; o is slope.plot.surface's options.
+-- axis shapes, bar = colour bar { value, colour }, ... }; o is slope.plot.surface's options.
 function P.scene(o)
   local fn, vx, vy, f = common.surface_fn("surface", o)
   local paths = common.paths_of("surface", o.paths, { vx, vy }, false, "paths")
@@ -262,13 +263,9 @@ function P.scene(o)
   ticks(zmin, zmax, function(t) return zx, zy, t, zx + dzx, zy + dzy, t end, "f")
   for _, l in ipairs(labels) do l.anchor = out < 0 and "end" or "start" end
 
-  -- the colour bar: 12 steps of the scale
+  -- the colour bar: round values spread over the scale (as contour levels are), each in its colour
   local bar = {}
-  for k = 1, 12 do
-    local t = (k - 0.5) / 12
-    local v = o.log and zmin + math.exp(math.log(floor) + t * (math.log(span) - math.log(floor))) or zmin + t * span
-    bar[k] = { v, color_of(v) }
-  end
+  for k, v in ipairs(contour.levels(zmin, zmax, 10, o.log)) do bar[k] = { v, color_of(v) } end
   return {
     items = items, box = box, labels = labels, bar = bar, paths = paths,
     title = cut(("f(%s, %s) = %s"):format(vx, vy, tostring(f)), 70), vx = vx, vy = vy,

@@ -196,7 +196,8 @@ static void new_meta(lua_State *L, const char *name, lua_CFunction gc, const lua
   luaL_newmetatable(L, name);
   lua_pushcfunction(L, gc);
   lua_setfield(L, -2, "__gc");
-  luaL_newlib(L, methods);   /* luaL_newlib is a macro over a fixed array */
+  lua_newtable(L);
+  luaL_setfuncs(L, methods, 0);
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
 }

@@ -52,12 +52,26 @@ for _, it in ipairs(flat.items) do if it.face then xs[#xs + 1] = it.pts[1] end e
 table.sort(xs)
 check.near(xs[#xs] - xs[1], 0.5, 1e-12, "seen from above, the faces' corners span half the unit box across")
 
--- colour bar: increasing values; the log scale starts 1e-4 of the span above the minimum
+-- colour bar: round values inside the heights' range, each in the colour of its height
 local lin = S.scene { f = "x^2 + y^2", range = box, grid = 11 }
-check.ok(lin.bar[1][1] < lin.bar[12][1], "colour bar increases")
-check.near(lin.bar[1][1], 8 / 24, 1e-9, "linear colour bar: the first step's middle")
+local inc, inside, round = true, true, true
+for k, e in ipairs(lin.bar) do
+  if k > 1 and e[1] <= lin.bar[k - 1][1] then inc = false end
+  if not (e[1] > 0 and e[1] < 8) then inside = false end
+  if e[1] ~= math.floor(e[1]) then round = false end
+end
+check.ok(#lin.bar >= 5 and inc and inside and round, "linear colour bar: whole numbers increasing inside (0, 8)")
+-- its colours are viridis at 0.95 * height / 8 (the heights span 0..8)
+local scale = require "slope.plot.scale"
+check.eq(lin.bar[1][2], scale.viridis(0.95 * lin.bar[1][1] / 8), "linear colour bar: colour of the height")
 local lg = S.scene { f = "x^2 + y^2", range = box, grid = 11, log = true }
-check.near(lg.bar[1][1], 8 * 10 ^ (-4 + 4 / 24), 1e-9, "log colour bar: the first step's middle")
+local decades = 0
+for _, e in ipairs(lg.bar) do if math.abs(math.log(e[1], 10) - math.floor(math.log(e[1], 10) + 0.5)) < 1e-9 then decades = decades + 1 end end
+check.ok(decades >= 2 and lg.bar[1][1] < 0.01, "log colour bar: levels by decades, down to 1e-4 of the span")
+-- on the log scale a level's colour is viridis at the log of its height above 8e-4 (1e-4 of the span)
+local v = lg.bar[2][1]
+check.eq(lg.bar[2][2], scale.viridis(0.95 * (math.log(v) - math.log(8e-4)) / (math.log(8) - math.log(8e-4))),
+  "log colour bar: colour by the logarithm")
 
 -- errors
 local plot = slope.plot

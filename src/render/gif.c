@@ -5,7 +5,9 @@
 ** most frequent colours of the first frame at 5 bits a channel, which keeps
 ** every colour the picture is made of; each pixel of each frame is then
 ** mapped to its nearest palette entry (a 32768-entry cache makes that one
-** search per distinct colour).  The file loops forever.
+** search per distinct colour).  After the first frame only the rectangle
+** that changed is written (an animation moves a point over a still
+** picture), each frame left in place for the next.  The file loops forever.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +26,7 @@ struct sr_gif {
   GifColorType pal[256];
   int npal;
   short cache[32768];     /* 15-bit colour -> palette index, -1 unknown */
-  GifByteType *row;
+  GifByteType *cur, *prev; /* palette indices of this frame and the last, w * h */
 };
 
 static void gif_say(char *err, size_t errlen, const char *what, int code) {
@@ -34,7 +36,8 @@ static void gif_say(char *err, size_t errlen, const char *what, int code) {
 
 sr_gif *sr_gif_open(const char *path, int w, int h, char *err, size_t errlen) {
   sr_gif *g = calloc(1, sizeof *g);
-  if (!g || !(g->row = malloc((size_t)w))) {
+  if (!g || !(g->cur = malloc((size_t)w * (size_t)h)) || !(g->prev = malloc((size_t)w * (size_t)h))) {
+    if (g) free(g->cur);
     free(g);
     snprintf(err, errlen, "out of memory");
     return NULL;
@@ -45,7 +48,8 @@ sr_gif *sr_gif_open(const char *path, int w, int h, char *err, size_t errlen) {
   if (!g->f) {
     if (fd >= 0) close(fd);
     gif_say(err, errlen, "cannot write the GIF", code);
-    free(g->row);
+    free(g->cur);
+    free(g->prev);
     free(g);
     return NULL;
   }
@@ -132,26 +136,45 @@ static int start(sr_gif *g, const unsigned char *argb, int stride, char *err, si
 
 int sr_gif_frame(sr_gif *g, const unsigned char *argb, int stride, int delay, char *err, size_t errlen) {
   if (g->frames == 0 && !start(g, argb, stride, err, errlen)) return 0;
-  GraphicsControlBlock gcb = { DISPOSAL_UNSPECIFIED, false, delay, NO_TRANSPARENT_COLOR };
-  GifByteType ext[4];
-  EGifGCBToExtension(&gcb, ext);
-  if (EGifPutExtension(g->f, GRAPHICS_EXT_FUNC_CODE, 4, ext) != GIF_OK
-      || EGifPutImageDesc(g->f, 0, 0, g->w, g->h, false, NULL) != GIF_OK) {
-    gif_say(err, errlen, "cannot write the GIF", g->f->Error);
-    return 0;
-  }
   for (int y = 0; y < g->h; y++) {
     const unsigned char *p = argb + (size_t)y * (size_t)stride;
+    GifByteType *row = g->cur + (size_t)y * (size_t)g->w;
     for (int x = 0; x < g->w; x++) {
       int r, gg, b;
       rgb_of(p + 4 * (size_t)x, &r, &gg, &b);
-      g->row[x] = (GifByteType)nearest(g, r, gg, b);
+      row[x] = (GifByteType)nearest(g, r, gg, b);
     }
-    if (EGifPutLine(g->f, g->row, g->w) != GIF_OK) {
+  }
+  /* the rectangle that differs from the last frame (the whole first frame) */
+  int x0 = 0, y0 = 0, x1 = g->w - 1, y1 = g->h - 1;
+  if (g->frames > 0) {
+    x0 = g->w, y0 = g->h, x1 = -1, y1 = -1;
+    for (int y = 0; y < g->h; y++)
+      for (int x = 0; x < g->w; x++)
+        if (g->cur[(size_t)y * (size_t)g->w + (size_t)x] != g->prev[(size_t)y * (size_t)g->w + (size_t)x]) {
+          if (x < x0) x0 = x;
+          if (x > x1) x1 = x;
+          if (y < y0) y0 = y;
+          if (y > y1) y1 = y;
+        }
+    if (x1 < 0) x0 = y0 = x1 = y1 = 0;   /* nothing moved: one pixel, for the frame's delay */
+  }
+  GraphicsControlBlock gcb = { DISPOSE_DO_NOT, false, delay, NO_TRANSPARENT_COLOR };
+  GifByteType ext[4];
+  EGifGCBToExtension(&gcb, ext);
+  if (EGifPutExtension(g->f, GRAPHICS_EXT_FUNC_CODE, 4, ext) != GIF_OK
+      || EGifPutImageDesc(g->f, x0, y0, x1 - x0 + 1, y1 - y0 + 1, false, NULL) != GIF_OK) {
+    gif_say(err, errlen, "cannot write the GIF", g->f->Error);
+    return 0;
+  }
+  for (int y = y0; y <= y1; y++) {
+    if (EGifPutLine(g->f, g->cur + (size_t)y * (size_t)g->w + (size_t)x0, x1 - x0 + 1) != GIF_OK) {
       gif_say(err, errlen, "cannot write the GIF", g->f->Error);
       return 0;
     }
   }
+  GifByteType *t = g->prev;
+  g->prev = g->cur, g->cur = t;
   g->frames++;
   return 1;
 }
@@ -159,7 +182,8 @@ int sr_gif_frame(sr_gif *g, const unsigned char *argb, int stride, int delay, ch
 int sr_gif_close(sr_gif *g, char *err, size_t errlen) {
   int code = 0, ok = EGifCloseFile(g->f, &code) == GIF_OK;
   if (!ok) gif_say(err, errlen, "cannot finish the GIF", code);
-  free(g->row);
+  free(g->cur);
+  free(g->prev);
   free(g);
   return ok;
 }
