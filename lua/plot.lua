@@ -323,10 +323,10 @@ local function gradient_field(mode, fn, xr, yr)
       end
     end
   end
-  local layer = { kind = "arrows", x = x, y = y, dx = dx, dy = dy, color = "#c0392b", width = 1.2,
+  local layer = { kind = "arrows", x = x, y = y, dx = dx, dy = dy, color = "#34495e", width = 1.2,
     cell = { (xr[2] - xr[1]) / n, (yr[2] - yr[1]) / n }, name = "gradient field" }
   return layer, { name = sign < 0 and "-gradient (descent direction)" or "gradient (ascent direction)",
-    color = "#c0392b", style = "arrow" }
+    color = "#34495e", style = "arrow" }
 end
 
 function plot.contour(o)

@@ -38,14 +38,29 @@ if command -v chromium >/dev/null 2>&1; then
   printf '<svg xmlns="http://www.w3.org/2000/svg" width="720" height="480"><rect width="720" height="480" fill="white"/></svg>\n' > "$tmp/blank.svg"
   shot "$tmp/blank.svg" "$tmp/blank.png"
   blank=$(wc -c < "$tmp/blank.png" 2>/dev/null || echo 0)
-  for svg in build/docs/*.svg; do
+  # every example's SVG: the picture examples' (make docs above) and the others'
+  mkdir -p "$tmp/ex"
+  for e in examples/*.lua; do
+    case " $(sed -n 's/^DOCS_EXAMPLES := //p' Makefile) " in *" $(basename "$e" .lua) "*) continue ;; esac
+    build/slope "$e" "$tmp/ex" > /dev/null 2>&1 || bad "$e runs"
+  done
+  for svg in build/docs/*.svg "$tmp"/ex/*.svg; do
+    case $svg in /*) ;; *) svg="$PWD/$svg" ;; esac
     name=$(basename "$svg" .svg)
     rm -f "$tmp/$name.png"
-    shot "$PWD/$svg" "$tmp/$name.png"
+    shot "$svg" "$tmp/$name.png"
     size=$(wc -c < "$tmp/$name.png" 2>/dev/null || echo 0)
     if [ "$blank" -gt 0 ] && [ "$size" -gt $((blank * 4)) ]; then ok "chromium draws $name.svg ($size bytes of PNG, blank $blank)"
     else bad "chromium draws $name.svg" "screenshot $size bytes, a blank page $blank"; fi
   done
+  # the animated SVG plays: the point is elsewhere after a second and a half of (virtual) time
+  svg="$PWD/build/docs/gradient_descent_1d.svg"
+  timeout 60 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=720,480 \
+    --virtual-time-budget=1500 --screenshot="$tmp/later.png" "file://$svg" >/dev/null 2>&1
+  shot "$svg" "$tmp/first.png"
+  if [ -s "$tmp/later.png" ] && [ -s "$tmp/first.png" ] && ! cmp -s "$tmp/first.png" "$tmp/later.png"
+  then ok "chromium plays the animated SVG (the picture changes with time)"
+  else bad "chromium plays the animated SVG" "$(ls -l "$tmp/first.png" "$tmp/later.png" 2>&1)"; fi
 else
   note "headless chromium: not installed (apt-get install chromium)"
 fi

@@ -238,6 +238,17 @@ do
   p:close()
   check.ok(not listing:find("tmp", 1, true), "no temporary file left behind")
 end
+-- Chinese, Japanese and Korean text in a PDF: set in a CJK font (pdffonts,
+-- poppler-utils, lists the fonts embedded)
+if RASTER and have("pdffonts") then
+  local pdf = dir .. "/cjk.pdf"
+  plot.curve { series = { 3, 2, 1 }, title = "损失曲线 損失 손실", xlabel = "步数", file = pdf }
+  local p = io.popen("pdffonts '" .. pdf .. "' 2>&1")
+  local fonts = p:read("a")
+  p:close()
+  check.ok(fonts:find("CJK", 1, true) ~= nil, "PDF: CJK text set in a CJK font\n" .. fonts)
+  check.ok(fonts:find("DejaVu", 1, true) ~= nil, "PDF: Latin text in DejaVu Sans")
+end
 if not RASTER then
   check.err(function() plot.curve { series = { 1, 2 }, file = dir .. "/x.png" } end,
     "libcairo2%-dev and libgif%-dev", "without cairo: the packages to install")
