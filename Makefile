@@ -171,21 +171,21 @@ $(B)/slope.so: $(LUA_OBJ) $(CORE_OBJ)
 # them, linked into the slope program and slope.so only; lua_render.c reaches
 # them through a weak symbol, so without them (or in a host linking the binding
 # alone) everything builds and such a file is a clear error naming the packages
-RENDER_OK := $(shell pkg-config --exists cairo 2>/dev/null && printf '\043include <gif_lib.h>\n' | $(CC) -E - >/dev/null 2>&1 && echo y)
+RENDER_OK := $(shell pkg-config --exists cairo fontconfig 2>/dev/null && printf '\043include <gif_lib.h>\n' | $(CC) -E - >/dev/null 2>&1 && echo y)
 ifeq ($(RENDER_OK),y)
 RENDER_OBJ := $(B)/render/cairo.o $(B)/render/gif.o
-RENDER_LIBS := $(shell pkg-config --libs cairo) -lgif
+RENDER_LIBS := $(shell pkg-config --libs cairo fontconfig) -lgif
 $(B)/render:
 	$(Q)mkdir -p $@
 $(B)/render/%.o: src/render/%.c src/render/render.h | $(B)/render
 	$(call say,CC,$<)
-	$(Q)$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cairo) -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cairo fontconfig) -c -o $@ $<
 $(B)/slope: $(RENDER_OBJ)
 $(B)/slope: ALL_LDFLAGS += $(RENDER_OBJ) $(RENDER_LIBS)
 # slope.so's recipe puts its flags before the objects, where a linker with
 # --as-needed drops libraries nothing has asked for yet: the libraries go in
 # as files after the objects, through the prerequisites ($^)
-RENDER_FILES := $(shell $(CC) -print-file-name=libcairo.so) $(shell $(CC) -print-file-name=libgif.so)
+RENDER_FILES := $(foreach l,cairo fontconfig gif,$(shell $(CC) -print-file-name=lib$(l).so))
 $(B)/slope.so: $(RENDER_OBJ) $(filter /%,$(RENDER_FILES))
 $(B)/slope.so: ALL_LDFLAGS += $(filter-out /%,$(RENDER_FILES:lib%.so=-l%))
 else

@@ -140,6 +140,12 @@ write = function(fname, file, format, svg, fig)
     local ok, why = raster.available()
     if not ok then fail(fname, "file '%s': %s", file, why) end
   end
+  local W, H = fig.width or 720, fig.height or 480
+  if (format == "png" or format == "gif") and W * H > 16e6 then
+    -- 4 bytes a pixel while painting: 64 MB at most
+    fail(fname, "file '%s': a %s of %d x %d pixels is more than 16 megapixels (make width or height smaller)",
+      file, format:upper(), W, H)
+  end
   local ok, err = pcall(function()
     if format == "svg" then
       raster.atomic(file, function(tmp)

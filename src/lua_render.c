@@ -29,6 +29,28 @@ static const sr_ops *backend(lua_State *L) {
   return ops;
 }
 
+/* Whether this Lua state has drawn (a userdata in the registry): its first
+** canvas registers the state as a user of the back end, and the state's
+** close, collecting this record after every canvas, unregisters it. */
+#define LS_RENDER_USE "slope.render.use"
+
+static int use_gc(lua_State *L) {
+  int *used = lua_touserdata(L, 1);
+  if (*used) sr_backend.unuse();
+  *used = 0;
+  return 0;
+}
+
+static void mark_used(lua_State *L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, LS_RENDER_USE);
+  int *used = lua_touserdata(L, -1);
+  if (used && !*used) {
+    *used = 1;
+    sr_backend.use();
+  }
+  lua_pop(L, 1);
+}
+
 static sr_canvas *check_canvas(lua_State *L) {
   ls_canvas *C = luaL_checkudata(L, 1, LS_CANVAS);
   if (!C->c) luaL_error(L, "the canvas is closed");
@@ -43,6 +65,7 @@ static int canvas_new(lua_State *L) {
   const char *path = kind == SR_PDF ? luaL_checkstring(L, 4) : NULL;
   const sr_ops *ops = backend(L);
   if (!(w >= 1 && w <= 20000 && h >= 1 && h <= 20000)) return luaL_error(L, "canvas size out of range");
+  mark_used(L);
   ls_canvas *C = lua_newuserdatauv(L, sizeof *C, 0);
   C->c = NULL;
   luaL_setmetatable(L, LS_CANVAS);
@@ -208,6 +231,14 @@ void ls_open_render(lua_State *L) {
     {"stroke", canvas_stroke}, {"fill", canvas_fill}, {"text", canvas_text}, {"png", canvas_png},
     {"finish", canvas_finish}, {"close", canvas_gc}, {NULL, NULL}};
   static const luaL_Reg gif_methods[] = {{"frame", gif_frame}, {"close", gif_close}, {NULL, NULL}};
+  /* made before any canvas, so the state's close collects it after them */
+  int *used = lua_newuserdatauv(L, sizeof *used, 0);
+  *used = 0;
+  lua_newtable(L);
+  lua_pushcfunction(L, use_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
+  lua_setfield(L, LUA_REGISTRYINDEX, LS_RENDER_USE);
   new_meta(L, LS_CANVAS, canvas_gc, canvas_methods);
   new_meta(L, LS_GIF, gif_gc, gif_methods);
   lua_pushcfunction(L, canvas_new);

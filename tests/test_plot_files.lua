@@ -249,6 +249,11 @@ if RASTER and have("pdffonts") then
   check.ok(fonts:find("CJK", 1, true) ~= nil, "PDF: CJK text set in a CJK font\n" .. fonts)
   check.ok(fonts:find("DejaVu", 1, true) ~= nil, "PDF: Latin text in DejaVu Sans")
 end
+if RASTER then
+  check.err(function() plot.curve { series = { 1, 2 }, width = 10000, height = 2000, file = dir .. "/huge.png" } end,
+    check.plain("slope.plot.curve: file '" .. dir .. "/huge.png': a PNG of 10000 x 2000 pixels is more than 16 megapixels"),
+    "a PNG too big to paint")
+end
 if not RASTER then
   check.err(function() plot.curve { series = { 1, 2 }, file = dir .. "/x.png" } end,
     "libcairo2%-dev and libgif%-dev", "without cairo: the packages to install")

@@ -5,12 +5,14 @@
 ** the runs of wide characters, so Chinese, Japanese and Korean titles show
 ** in PNG and PDF as they do in a browser (Debian: fonts-noto-cjk).
 */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cairo.h>
 #include <cairo-pdf.h>
+#include <fontconfig/fontconfig.h>
 
 #include "render.h"
 
@@ -161,7 +163,22 @@ static const unsigned char *pixels(sr_canvas *c, int *w, int *h, int *stride) {
   return cairo_image_surface_get_data(c->surface);
 }
 
+/* The Lua states drawing now.  cairo's font caches and fontconfig's
+** configuration belong to the process, not to a state, so this count is
+** the one piece of process-wide state here: the last state to stop frees
+** them, when no canvas is alive anywhere. */
+static atomic_int users;
+
+static void use(void) { atomic_fetch_add(&users, 1); }
+
+static void unuse(void) {
+  if (atomic_fetch_sub(&users, 1) == 1) {
+    cairo_debug_reset_static_data();
+    FcFini();
+  }
+}
+
 const sr_ops sr_backend = {
   create, destroy, color, move, line, close_path, circle, rect, stroke, fill, text,
-  write_png, pdf_finish, pixels, sr_gif_open, sr_gif_frame, sr_gif_close,
+  write_png, pdf_finish, pixels, sr_gif_open, sr_gif_frame, sr_gif_close, use, unuse,
 };

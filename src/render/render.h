@@ -47,6 +47,11 @@ typedef struct sr_ops {
   sr_gif *(*gif_open)(const char *path, int w, int h, char *err, size_t errlen);
   int (*gif_frame)(sr_gif *g, const unsigned char *argb, int stride, int delay, char *err, size_t errlen);
   int (*gif_close)(sr_gif *g, char *err, size_t errlen);
+  /* A Lua state starts or stops using the canvas: when the last one stops,
+  ** the caches cairo and fontconfig keep for the whole process are freed
+  ** (so a program that drew is clean under valgrind; no state draws then). */
+  void (*use)(void);
+  void (*unuse)(void);
 } sr_ops;
 
 extern const sr_ops sr_backend;
