@@ -234,7 +234,7 @@ function P.scene(o)
       local ax, ay = project(x, y, v)
       local bx, by = project(ox, oy, ov)
       box[#box + 1] = { pts = { ax, ay, ax + (bx - ax) * 0.6, ay + (by - ay) * 0.6 }, stroke = "#444444", width = 0.8 }
-      labels[#labels + 1] = { x = ax + (bx - ax) * 1.9, y = ay + (by - ay) * 1.9, text = scale.fmt(t, step, sci) }
+      labels[#labels + 1] = { x = ax + (bx - ax) * 1.9, y = ay + (by - ay) * 1.9, text = (scale.fmt(t, step, sci):gsub("^%-", "\u{2212}")) }
     end
     local x, y, v, ox, oy, ov = place((lo + hi) / 2)
     local ax, ay = project(x, y, v)
