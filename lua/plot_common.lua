@@ -154,16 +154,8 @@ write = function(fname, file, format, svg, fig)
         assert(fh:close())
       end)
     elseif format == "gif" then
-      -- a still picture: one frame (animate = true gives the moving ones)
-      local anim = fig.animation
-      if anim then
-        raster.gif(anim.frames, function(k)
-          fig.frame = k
-          return to_svg(fig)
-        end, anim.delay, file)
-      else
-        raster.gif(1, function() return svg end, 100, file)
-      end
+      -- the frames are the animated SVG's: the same scene, sampled frame by frame
+      raster.gif(svg, fig.animation and fig.animation.delay or 100, file)
     else
       raster[format](svg, file)
     end

@@ -167,15 +167,32 @@ function P.pdf(doc, path)
   end)
 end
 
--- An animated GIF: 'frames' is a function(k) giving the scene of frame k,
--- for k = 1..n, each shown 'delay' hundredths of a second.
-function P.gif(n, frames, delay, path)
-  local _, w, h = tree_of(frames(1))
+-- The <animate> elements of a scene, each with the element it moves and
+-- its values (SMIL: calcMode="discrete", one value a frame).
+local function animations(node, parent, out)
+  if node.tag == "animate" and parent then
+    local values = {}
+    for v in (node.a.values or ""):gmatch("[^;]+") do values[#values + 1] = v end
+    out[#out + 1] = { node = parent, attr = node.a.attributeName, values = values }
+  end
+  for _, k in ipairs(node.kids or {}) do animations(k, node, out) end
+  return out
+end
+
+-- An animated GIF of a scene: frame k shows the scene with each animated
+-- attribute at its k-th value (the animated SVG of the same plot plays the
+-- same values), each frame shown 'delay' hundredths of a second.  A scene
+-- without animations is one frame.
+function P.gif(doc, delay, path)
+  local root, w, h = tree_of(doc)
+  local anims = animations(root, nil, {})
+  local n = 1
+  for _, a in ipairs(anims) do n = math.max(n, #a.values) end
   P.atomic(path, function(tmp)
     local g = private.gif(tmp, math.floor(w), math.floor(h))
     local c = private.canvas("image", w, h)
     for k = 1, n do
-      local root = tree_of(frames(k))
+      for _, a in ipairs(anims) do a.node.a[a.attr] = a.values[math.min(k, #a.values)] end
       c:rect(0, 0, w, h)
       c:color(1, 1, 1, 1)
       c:fill(false)

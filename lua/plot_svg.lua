@@ -246,9 +246,9 @@ local function draw_arrows(out, layer, A, S, X, Y)
   out[#out + 1] = '</g>'
 end
 
--- The moving points of an animation: at frame fig.frame (a GIF's frame),
--- or, with no frame, at the first step with SMIL <animate> elements moving
--- them step by step (browsers and README viewers play them without script).
+-- The moving points of an animation: each at the first step, with SMIL
+-- <animate> elements moving it a step a frame (browsers and README viewers
+-- play them without scripts; the GIF writer samples the same values).
 local function draw_moving(out, fig, A, S)
   local anim = fig.animation
   if not anim then return end
@@ -263,22 +263,14 @@ local function draw_moving(out, fig, A, S)
       local i = math.min(k, #t.x)
       local u, v = S.x(t.x[i]), S.y(t.y[i])
       if scale.finite(u) and scale.finite(v) then lx, ly = X(math.max(0, math.min(1, u))), Y(math.max(0, math.min(1, v))) end
-      xs[j], ys[j] = lx or -100, ly or -100
+      xs[j], ys[j] = num(lx or -100), num(ly or -100)
     end
-    local j = fig.frame or 1
-    local circle = ('<circle cx="%s" cy="%s" r="7" fill="%s" stroke="white" stroke-width="2"'):format(num(xs[j]), num(ys[j]), t.color)
-    if fig.frame then
-      out[#out + 1] = circle .. "/>"
-    else
-      local vx, vy = {}, {}
-      for i = 1, #xs do vx[i], vy[i] = num(xs[i]), num(ys[i]) end
-      out[#out + 1] = circle .. ">"
-      for _, a in ipairs { { "cx", vx }, { "cy", vy } } do
-        out[#out + 1] = ('<animate attributeName="%s" values="%s" dur="%ss" calcMode="discrete" repeatCount="indefinite"/>')
-          :format(a[1], table.concat(a[2], ";"), num(dur))
-      end
-      out[#out + 1] = "</circle>"
+    out[#out + 1] = ('<circle cx="%s" cy="%s" r="7" fill="%s" stroke="white" stroke-width="2">'):format(xs[1], ys[1], t.color)
+    for _, a in ipairs { { "cx", xs }, { "cy", ys } } do
+      out[#out + 1] = ('<animate attributeName="%s" values="%s" dur="%ss" calcMode="discrete" repeatCount="indefinite"/>')
+        :format(a[1], table.concat(a[2], ";"), num(dur))
     end
+    out[#out + 1] = "</circle>"
   end
   out[#out + 1] = '</g>'
 end
