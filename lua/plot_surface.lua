@@ -73,6 +73,9 @@ function P.scene(o)
   elseif o.range ~= nil then
     fail("surface", "range must be { %s = {lo, hi}, %s = {lo, hi} }, got a %s", vx, vy, common.kind_of(o.range))
   end
+  -- x = {lo, hi}, y = {lo, hi} as contour takes them
+  if type(o.x) == "table" then xr = xr or range("surface", "x", o.x) end
+  if type(o.y) == "table" then yr = yr or range("surface", "y", o.y) end
   if o.domain ~= nil then
     if type(o.domain) ~= "table" then fail("surface", "domain must be { {lo, hi}, {lo, hi} } (as slope.testfn gives)") end
     xr = xr or range("surface", "domain[1]", o.domain[1])

@@ -73,6 +73,11 @@ local v = lg.bar[2][1]
 check.eq(lg.bar[2][2], scale.viridis(0.95 * (math.log(v) - math.log(8e-4)) / (math.log(8) - math.log(8e-4))),
   "log colour bar: colour by the logarithm")
 
+-- the range as contour takes it too: x = {lo, hi}, y = {lo, hi}
+local a = S.scene { f = peak, range = box, grid = 5 }
+local b = S.scene { f = peak, x = { -2, 2 }, y = { -2, 2 }, grid = 5 }
+check.eq(b.items[1].pts, a.items[1].pts, "x = {lo, hi}, y = {lo, hi} is range = { x = , y = }")
+
 -- errors
 local plot = slope.plot
 check.err(function() plot.surface { f = peak, range = box, elevation = 100 } end,
