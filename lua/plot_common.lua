@@ -373,6 +373,13 @@ local function surface_fn(fname, o)
     fail(fname, "f must have two variables, got %d (%s)%s%s", #free, table.concat(free, ", "),
       data and " besides the data's columns" or "", hint)
   end
+  -- the issue's trap: a label naming the other axis' variable mislabels the plot
+  for _, l in ipairs { { "xlabel", vy, "x", vx }, { "ylabel", vx, "y", vy } } do
+    if o[l[1]] == l[2] then
+      fail(fname, "%s = '%s' names the variable on the other axis (%s runs across, %s up): give %s = \"%s\" to put %s there",
+        l[1], l[2], vx, vy, l[3], l[2], l[2])
+    end
+  end
   return f:compile({ vx, vy }, data), vx, vy, f
 end
 

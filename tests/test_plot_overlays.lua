@@ -132,6 +132,10 @@ do
   check.err(function() plot.contour { f = "mean((w*x + b + c - y)^2)", data = ds, x = "w", y = "b" } end,
     check.plain("slope.plot.contour: f must have two variables, got 3 (w, b, c) besides the data's columns (give fixed = { c = ... }"),
     "three parameters: hold one fixed")
+  -- a label naming the other axis' variable would mislabel the plot: an error saying how to swap
+  check.err(function() plot.contour { f = "mean((w*x + b - y)^2)", data = ds, x = "b", y = "w", range = { w = wr, b = br }, xlabel = "w" } end,
+    check.plain("slope.plot.contour: xlabel = 'w' names the variable on the other axis (b runs across, w up): give x = \"w\" to put w there"),
+    "xlabel naming the y variable")
   check.err(function() plot.contour { f = "mean((w*x + b - y)^2)", data = ds, x = "v", y = "b" } end,
     check.plain("slope.plot.contour: x = 'v' is not a variable of f (its variables: w, b)"), "x names no variable")
   local rw = slope.minimize("(p - 1)^2 + (q - 2)^2", { p = 0, q = 0 }, { lr = 0.1, steps = 3 })
