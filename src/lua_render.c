@@ -21,7 +21,7 @@
   "them (install the Debian packages libcairo2-dev and libgif-dev, then rebuild slope)"
 
 typedef struct { sr_canvas *c; } ls_canvas;
-typedef struct { sr_gif *g; } ls_gif;
+typedef struct { sr_gif *g; int w, h; } ls_gif;
 
 static const sr_ops *backend(lua_State *L) {
   const sr_ops *ops = &sr_backend;
@@ -158,14 +158,15 @@ static int canvas_finish(lua_State *L) {
 /* private.gif(path, w, h) */
 static int gif_new(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
-  int w = (int)luaL_checkinteger(L, 2), h = (int)luaL_checkinteger(L, 3);
+  lua_Integer w = luaL_checkinteger(L, 2), h = luaL_checkinteger(L, 3);
   const sr_ops *ops = backend(L);
   if (w < 1 || w > 20000 || h < 1 || h > 20000) return luaL_error(L, "GIF size out of range");
   ls_gif *G = lua_newuserdatauv(L, sizeof *G, 0);
   G->g = NULL;
+  G->w = (int)w, G->h = (int)h;
   luaL_setmetatable(L, LS_GIF);
   char err[256];
-  G->g = ops->gif_open(path, w, h, err, sizeof err);
+  G->g = ops->gif_open(path, G->w, G->h, err, sizeof err);
   if (!G->g) return luaL_error(L, "%s", err);
   return 1;
 }
@@ -184,6 +185,7 @@ static int gif_frame(lua_State *L) {
   int w, h, stride;
   const unsigned char *px = C->c ? sr_backend.pixels(C->c, &w, &h, &stride) : NULL;
   if (!px) return luaL_error(L, "a GIF frame needs an image canvas");
+  if (w != G->w || h != G->h) return luaL_error(L, "a GIF frame must be %d x %d, got %d x %d", G->w, G->h, w, h);
   char err[256];
   if (!sr_backend.gif_frame(G->g, px, stride, delay, err, sizeof err)) return luaL_error(L, "%s", err);
   return 0;

@@ -254,6 +254,18 @@ if RASTER then
     check.plain("slope.plot.curve: file '" .. dir .. "/huge.png': a PNG of 10000 x 2000 pixels is more than 16 megapixels"),
     "a PNG too big to paint")
 end
+-- the canvas under PNG, PDF and GIF refuses what would read or write out of bounds
+if RASTER then
+  local private = debug.getregistry()["slope.private"]
+  local g = private.gif(dir .. "/mismatch.gif", 10, 10)
+  local c = private.canvas("image", 20, 20)
+  check.err(function() g:frame(c, 10) end, check.plain("a GIF frame must be 10 x 10, got 20 x 20"), "GIF: a frame of another size")
+  g:close()
+  c:close()
+  check.err(function() c:rect(0, 0, 1, 1) end, check.plain("the canvas is closed"), "canvas: used after close")
+  check.err(function() private.canvas("image", 0, 5) end, check.plain("canvas size out of range"), "canvas: size 0")
+  check.err(function() private.gif(dir .. "/big.gif", 1 << 40, 5) end, check.plain("GIF size out of range"), "GIF: a size past int")
+end
 if not RASTER then
   check.err(function() plot.curve { series = { 1, 2 }, file = dir .. "/x.png" } end,
     "libcairo2%-dev and libgif%-dev", "without cairo: the packages to install")
