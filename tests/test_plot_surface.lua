@@ -78,6 +78,18 @@ local a = S.scene { f = peak, range = box, grid = 5 }
 local b = S.scene { f = peak, x = { -2, 2 }, y = { -2, 2 }, grid = 5 }
 check.eq(b.items[1].pts, a.items[1].pts, "x = {lo, hi}, y = {lo, hi} is range = { x = , y = }")
 
+-- a loss over data: the same surface as its closed form
+local ds = slope.data { x = { 1, 2 }, y = { 3, 5 } }
+local over = S.scene { f = "mean((w*x + b - y)^2)", data = ds, x = "w", y = "b", range = { w = { 0, 4 }, b = { -2, 2 } }, grid = 6 }
+local closed = S.scene { f = "((w + b - 3)^2 + (2*w + b - 5)^2)/2", x = "w", y = "b", range = { w = { 0, 4 }, b = { -2, 2 } }, grid = 6 }
+local same = #over.items == #closed.items
+for k = 1, math.min(#over.items, #closed.items) do
+  for i, v in ipairs(over.items[k].pts) do
+    if math.abs(v - closed.items[k].pts[i]) > 1e-12 then same = false end
+  end
+end
+check.ok(same, "a surface over data is its closed form's")
+
 -- errors
 local plot = slope.plot
 check.err(function() plot.surface { f = peak, range = box, elevation = 100 } end,
