@@ -1,6 +1,6 @@
 -- plot_raster.lua -- a plot's scene (plot_scene.lua) painted with cairo, and
 -- the files that makes: PNG (one picture), PDF (one page, vector) and GIF
--- (the frames of an animation).  The painter knows the small vocabulary of
+-- (one frame, or the frames of the scene's SMIL animation, sampled).  The painter knows the small vocabulary of
 -- the layout: styles inherited from groups as SVG does, rect, line,
 -- polyline, polygon, circle, path (M, L, Z) and text with raised tspans.
 --
@@ -121,11 +121,6 @@ end
 local function tree_of(doc)
   local root = type(doc) == "string" and scene.parse(doc) or doc
   return root, num(root.a.width, 720), num(root.a.height, 480)
-end
-
-function P.paint(c, doc)
-  local root = tree_of(doc)
-  paint(c, root, {})
 end
 
 -- A name beside 'path' for writing it whole before it replaces 'path'.
