@@ -190,6 +190,45 @@ $(B)/slope.so: $(LUA_OBJ) $(CORE_OBJ)
 	$(call say,LINK,$@)
 	$(Q)$(CC) -shared $(ALL_LDFLAGS) -o $@ $^ -lm
 
+# PNG, PDF and GIF plots (src/render/): cairo and giflib when the machine has
+# them, linked into the slope program and slope.so only; lua_render.c reaches
+# them through a weak symbol, so without them (or in a host linking the binding
+# alone) everything builds and such a file is a clear error naming the packages
+RENDER_OK := $(shell pkg-config --exists cairo fontconfig 2>/dev/null && printf '\043include <gif_lib.h>\n' | $(CC) -E - >/dev/null 2>&1 && echo y)
+ifeq ($(RENDER_OK),y)
+RENDER_OBJ := $(B)/render/cairo.o $(B)/render/gif.o
+RENDER_LIBS := $(shell pkg-config --libs cairo fontconfig) -lgif
+$(B)/render:
+	$(Q)mkdir -p $@
+$(B)/render/%.o: src/render/%.c src/render/render.h | $(B)/render
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cairo fontconfig) -c -o $@ $<
+$(B)/slope: $(RENDER_OBJ)
+$(B)/slope: ALL_LDFLAGS += $(RENDER_OBJ) $(RENDER_LIBS)
+# slope.so's recipe puts its flags before the objects, where a linker with
+# --as-needed drops libraries nothing has asked for yet: the libraries go in
+# as files after the objects, through the prerequisites ($^)
+RENDER_FILES := $(foreach l,cairo fontconfig gif,$(shell $(CC) -print-file-name=lib$(l).so))
+$(B)/slope.so: $(RENDER_OBJ) $(filter /%,$(RENDER_FILES))
+$(B)/slope.so: ALL_LDFLAGS += $(filter-out /%,$(RENDER_FILES:lib%.so=-l%))
+else
+$(info slope: cairo or giflib not found: plots as PNG, PDF and GIF are off (apt-get install libcairo2-dev libgif-dev, then make clean all))
+endif
+
+# the README's pictures, drawn by the tutorials' examples: 'make docs' runs
+# them into build/docs and copies the pictures the README shows to DOCS_IMG
+# (commit docs/img/); tests/test_docs.sh checks the README shows these
+DOCS_IMG ?= docs/img
+DOCS_EXAMPLES := descent_1d surface_3d fit_before_after loss_by_epoch
+DOCS_PICTURES := gradient_descent_1d.gif surface_path.png tangent_gradient.png gradient_field.png \
+  fit_before_after.png loss_by_epoch.png train_test.png
+.PHONY: docs
+docs: all
+	$(call say,DOCS,$(DOCS_IMG))
+	$(Q)rm -rf $(B)/docs && mkdir -p $(B)/docs $(DOCS_IMG)
+	$(Q)for e in $(DOCS_EXAMPLES); do $(B)/slope examples/$$e.lua $(B)/docs > /dev/null || exit 1; done
+	$(Q)for f in $(DOCS_PICTURES); do cp $(B)/docs/$$f $(DOCS_IMG)/$$f || exit 1; done
+
 # the Lua binding alone, for hosts with their own lua_State: a client of the
 # public API, linked with libslope (slope-lua.pc requires slope).  Its files
 # are joined into one object that exports luaopen_slope only, so the ls_

@@ -40,6 +40,7 @@ slope: declare a function, differentiate it, minimize it.
   slope.noise.*      gaussian langevin gradient
   slope.data{...}    slope.data.csv "file.csv"   slope.data.regression{ n = 100, w = 3, b = 1 }
   slope.plot.*       curve fn1d contour fit   (SVG files, or term = true)
+                     scatter surface   (.png .pdf .gif too; animate = true)
   slope.testfn.*     rosenbrock himmelblau beale booth rastrigin ackley sphere ...
 
 help(slope.minimize), help(slope.optim.adam), help "schedule" ... say more.]]
@@ -114,6 +115,11 @@ local docs = {
     .. "slope.plot.fn1d{ f = f, range = { -5, 5 }, path = r, file = \"path.svg\" }\n"
     .. "slope.plot.contour{ f = f, x = { -2, 2 }, y = { -1, 3 }, paths = { r }, file = \"c.svg\" }\n"
     .. "slope.plot.fit{ data = ds, f = \"w*x + b\", params = r.x, file = \"fit.svg\" }\n"
+    .. "slope.plot.scatter{ data = ds, x = \"x1\", y = \"x2\", class = \"label\", boundary = { f = f, params = r.x } }\n"
+    .. "slope.plot.surface{ f = f, range = { x = { -2, 2 }, y = { -1, 3 } }, paths = { r }, file = \"s.png\" }\n"
+    .. "fn1d: paths = { r1, r2 }, tangent = x0; contour: arrows = true, data = ds, x = \"w\", y = \"b\", fixed = { ... };\n"
+    .. "fit: params = { before = {...}, after = r.x }; curve: x = \"epoch\"; animate = true, fps = 5 (fn1d, contour, surface)\n"
+    .. "file = \"x.svg\" | \"x.png\" | \"x.pdf\" | \"x.gif\": the format follows the extension\n"
     .. "term = true draws in the terminal instead.",
 }
 

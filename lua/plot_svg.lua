@@ -72,6 +72,21 @@ local function star(cx, cy, r)
   return table.concat(pts, " ")
 end
 
+-- An arrow from (x0, y0) to (x1, y1) in pixels: the shaft, and a head
+-- whose size follows the arrow's length up to 9 px.
+local function arrow(out, x0, y0, x1, y1, color, width)
+  local dx, dy = x1 - x0, y1 - y0
+  local len = math.sqrt(dx * dx + dy * dy)
+  if not (len >= 0.5) then return end
+  local ux, uy = dx / len, dy / len
+  local h = math.min(9, 0.45 * len) * (width >= 2 and 1.1 or 1)
+  local bx, by = x1 - ux * h, y1 - uy * h
+  out[#out + 1] = ('<path d="M%s %sL%s %s" stroke="%s" stroke-width="%s" stroke-linecap="round"/>')
+    :format(num(x0), num(y0), num(bx), num(by), color, num(width))
+  out[#out + 1] = ('<polygon points="%s,%s %s,%s %s,%s" fill="%s"/>'):format(num(x1), num(y1),
+    num(bx - uy * h * 0.5), num(by + ux * h * 0.5), num(bx + uy * h * 0.5), num(by - ux * h * 0.5), color)
+end
+
 -- start and end markers of a path, also drawn in the legend
 local function marker(out, kind, x, y, color)
   if kind == "start" then
@@ -88,6 +103,8 @@ local function marker(out, kind, x, y, color)
       num(x - d), num(y + d), num(x + d), num(y - d))
     out[#out + 1] = ('<path d="%s" stroke="white" stroke-width="4.5" stroke-linecap="round"/>'):format(path)
     out[#out + 1] = ('<path d="%s" stroke="%s" stroke-width="2.2" stroke-linecap="round"/>'):format(path, color)
+  elseif kind == "arrow" then
+    arrow(out, x - 13, y, x + 13, y, color, 2)
   elseif kind == "scatter" then
     out[#out + 1] = ('<circle cx="%s" cy="%s" r="5" fill="%s" fill-opacity="0.85" stroke="white" stroke-width="0.6"/>')
       :format(num(x), num(y), color)
@@ -118,7 +135,7 @@ local function legend_place(fig, box_u, box_v, S)
     end
   end
   for _, layer in ipairs(fig.layers) do
-    if layer.kind ~= "contour" then
+    if layer.x then
       local pts = scale.points(layer.x, layer.y, S.x, S.y)
       local joined = layer.kind == "line" or layer.kind == "path"
       for i = 1, #pts, 2 do
@@ -196,12 +213,94 @@ local function draw_colorbar(out, bar, A, right)
   out[#out + 1] = '</g>'
 end
 
+-- Arrows from (x, y) by (dx, dy) in data units.  A field (layer.cell set)
+-- is scaled so the longest arrow is 0.9 of a grid cell, the others by the
+-- square root of their relative length (a loss's gradient spans decades;
+-- in proportion most arrows would be dots).  Arrows starting outside the
+-- axes are left out.
+local function draw_arrows(out, layer, A, S, X, Y)
+  local px = {}
+  local longest = 0
+  for i = 1, #layer.x do
+    local u, v = S.x(layer.x[i]), S.y(layer.y[i])
+    if scale.finite(u) and scale.finite(v) and u >= 0 and u <= 1 and v >= 0 and v <= 1 then
+      local x0, y0 = X(u), Y(v)
+      local x1, y1 = X(S.x(layer.x[i] + layer.dx[i])), Y(S.y(layer.y[i] + layer.dy[i]))
+      if scale.finite(x1) and scale.finite(y1) then
+        px[#px + 1] = { x0, y0, x1 - x0, y1 - y0 }
+        longest = math.max(longest, math.sqrt((x1 - x0) ^ 2 + (y1 - y0) ^ 2))
+      end
+    end
+  end
+  out[#out + 1] = ('<g class="arrows" data-name="%s">'):format(xml(layer.name or "arrows"))
+  for _, a in ipairs(px) do
+    local k = 1
+    if layer.cell and longest > 0 then
+      local cw = math.min(A.w * math.abs(S.x(layer.x[1] + layer.cell[1]) - S.x(layer.x[1])),
+                          A.h * math.abs(S.y(layer.y[1] + layer.cell[2]) - S.y(layer.y[1])))
+      local len = math.sqrt(a[3] ^ 2 + a[4] ^ 2)
+      k = len > 0 and 0.9 * cw * math.sqrt(len / longest) / len or 0
+    end
+    arrow(out, a[1], a[2], a[1] + k * a[3], a[2] + k * a[4], layer.color, layer.width or 1.5)
+  end
+  out[#out + 1] = '</g>'
+end
+
+-- The moving points of an animation: each at the first step, with SMIL
+-- <animate> elements moving it a step a frame (browsers and README viewers
+-- play them without scripts; the GIF writer samples the same values).
+local function draw_moving(out, fig, A, S)
+  local anim = fig.animation
+  if not anim then return end
+  local X = function(u) return A.x + u * A.w end
+  local Y = function(v) return A.y + (1 - v) * A.h end
+  local dur = anim.frames / anim.fps
+  out[#out + 1] = '<g class="moving">'
+  for _, t in ipairs(anim.tracks) do
+    local xs, ys = {}, {}
+    local lx, ly
+    for j, k in ipairs(anim.steps) do
+      local i = math.min(k, #t.x)
+      local u, v = S.x(t.x[i]), S.y(t.y[i])
+      if scale.finite(u) and scale.finite(v) then lx, ly = X(math.max(0, math.min(1, u))), Y(math.max(0, math.min(1, v))) end
+      xs[j], ys[j] = num(lx or -100), num(ly or -100)
+    end
+    out[#out + 1] = ('<circle cx="%s" cy="%s" r="7" fill="%s" stroke="white" stroke-width="2">'):format(xs[1], ys[1], t.color)
+    for _, a in ipairs { { "cx", xs }, { "cy", ys } } do
+      out[#out + 1] = ('<animate attributeName="%s" values="%s" dur="%ss" calcMode="discrete" repeatCount="indefinite"/>')
+        :format(a[1], table.concat(a[2], ";"), num(dur))
+    end
+    out[#out + 1] = "</circle>"
+  end
+  out[#out + 1] = '</g>'
+end
+
+-- Shapes already placed (a 3-D scene, plot_surface.lua), drawn in their
+-- order: polygons (faces), lines and path markers, in data units.
+local function draw_shapes(out, layer, S, X, Y)
+  out[#out + 1] = '<g class="shapes" stroke-linejoin="round">'
+  for _, it in ipairs(layer.items) do
+    local pts = {}
+    for i = 1, #it.pts, 2 do pts[#pts + 1] = num(X(S.x(it.pts[i]))) .. "," .. num(Y(S.y(it.pts[i + 1]))) end
+    if it.marker then
+      marker(out, it.marker, X(S.x(it.pts[1])), Y(S.y(it.pts[2])), it.stroke)
+    elseif it.fill then
+      out[#out + 1] = ('<polygon points="%s" fill="%s" stroke="%s" stroke-width="%s"/>')
+        :format(table.concat(pts, " "), it.fill, it.stroke or it.fill, num(it.width or 0.5))
+    else
+      out[#out + 1] = ('<polyline points="%s" fill="none" stroke="%s" stroke-width="%s" stroke-linecap="round"/>')
+        :format(table.concat(pts, " "), it.stroke, num(it.width or 1))
+    end
+  end
+  out[#out + 1] = '</g>'
+end
+
 local function draw_layers(out, fig, A, S)
   local X = function(u) return A.x + u * A.w end
   local Y = function(v) return A.y + (1 - v) * A.h end
   for _, layer in ipairs(fig.layers) do
     if layer.kind == "contour" then
-      out[#out + 1] = '<g class="contour" fill="none" stroke-width="1.1" stroke-opacity="0.95">'
+      out[#out + 1] = ('<g class="contour" fill="none" stroke-width="%s" stroke-opacity="0.95">'):format(num(layer.width or 1.1))
       for _, lv in ipairs(layer.levels) do
         for _, line in ipairs(lv.lines) do
           local xs, ys = {}, {}
@@ -238,6 +337,19 @@ local function draw_layers(out, fig, A, S)
           end
         end
       end
+    elseif layer.kind == "arrows" then
+      draw_arrows(out, layer, A, S, X, Y)
+    elseif layer.kind == "shapes" then
+      draw_shapes(out, layer, S, X, Y)
+    elseif layer.kind == "labels" then
+      out[#out + 1] = ('<g class="labels" font-size="%d" fill="%s">'):format(SIZE.tick, INK)
+      for _, l in ipairs(layer.items) do
+        out[#out + 1] = ('<text x="%s" y="%s" text-anchor="%s" dy="0.35em"%s>%s</text>'):format(num(X(S.x(l.x))),
+          num(Y(S.y(l.y))), l.label and "middle" or l.anchor or "middle",
+          l.label and (' font-size="%d"'):format(SIZE.label) or "", xml(l.text))
+      end
+      out[#out + 1] = '</g>'
+
     elseif layer.kind == "scatter" or layer.kind == "cross" then
       local pts = scale.points(layer.x, layer.y, S.x, S.y)
       for i = 1, #pts, 2 do marker(out, layer.kind, X(pts[i]), Y(pts[i + 1]), layer.color) end
@@ -252,6 +364,8 @@ function P.svg(fig)
   local ylim = scale.widen(fig.ylim, fig.ypad, fig.ylog)
   local xt, xminor = axis_ticks(xlim, fig.xlog, math.max(3, math.floor(W / 110)))
   local yt, yminor = axis_ticks(ylim, fig.ylog, math.max(3, math.floor(H / 80)))
+  local axes = fig.axes ~= false   -- a 3-D surface draws its own box of axes
+  if not axes then xt, xminor, yt, yminor = {}, {}, {}, {} end
   local ylab_w = 0
   for _, t in ipairs(yt) do
     local _, w = tick_label(t, SIZE.tick)
@@ -267,6 +381,12 @@ function P.svg(fig)
     right = 18 + 14 + 5 + lw + 14
   end
   local A = { x = left, y = top, w = math.max(10, W - left - right), h = math.max(10, H - top - bottom) }
+  if fig.equal then
+    -- one data unit as many pixels across as up: the larger span sets the scale
+    local k = math.max((xlim[2] - xlim[1]) / A.w, (ylim[2] - ylim[1]) / A.h)
+    local cx, cy = (xlim[1] + xlim[2]) / 2, (ylim[1] + ylim[2]) / 2
+    xlim, ylim = { cx - k * A.w / 2, cx + k * A.w / 2 }, { cy - k * A.h / 2, cy + k * A.h / 2 }
+  end
   local S = { x = scale.scale(xlim[1], xlim[2], fig.xlog), y = scale.scale(ylim[1], ylim[2], fig.ylog) }
   local X = function(v) return A.x + S.x(v) * A.w end
   local Y = function(v) return A.y + (1 - S.y(v)) * A.h end
@@ -289,9 +409,12 @@ function P.svg(fig)
   out[#out + 1] = '</g>'
 
   draw_layers(out, fig, A, S)
+  draw_moving(out, fig, A, S)
 
-  out[#out + 1] = ('<rect class="frame" x="%s" y="%s" width="%s" height="%s" fill="none" stroke="%s" stroke-width="1"/>')
-    :format(num(A.x), num(A.y), num(A.w), num(A.h), GREY)
+  if axes then
+    out[#out + 1] = ('<rect class="frame" x="%s" y="%s" width="%s" height="%s" fill="none" stroke="%s" stroke-width="1"/>')
+      :format(num(A.x), num(A.y), num(A.w), num(A.h), GREY)
+  end
 
   -- ticks and their labels
   out[#out + 1] = ('<g class="ticks" stroke="%s" stroke-width="1">'):format(GREY)

@@ -80,6 +80,11 @@ local function draw(c, fig, S)
       end
     elseif layer.kind == "line" or layer.kind == "path" then
       draw_runs(c, layer.x, layer.y, S, layer.color)
+    elseif layer.kind == "arrows" and not layer.cell then
+      -- a single arrow (fn1d's gradient) as its shaft; a field would fill the canvas
+      for i = 1, #layer.x do
+        draw_runs(c, { layer.x[i], layer.x[i] + layer.dx[i] }, { layer.y[i], layer.y[i] + layer.dy[i] }, S, layer.color)
+      end
     end
   end
   -- whole-character marks go over every line
@@ -176,7 +181,7 @@ function P.term(fig)
     local parts, used = {}, lw + 2
     local line = string.rep(" ", lw + 2)
     for _, e in ipairs(fig.legend) do
-      local sym = ({ start = "o", ["end"] = "*", scatter = "\u{2022}", cross = "+" })[e.style] or "\u{2500}\u{2500}"
+      local sym = ({ start = "o", ["end"] = "*", scatter = "\u{2022}", cross = "+", arrow = "\u{2192}" })[e.style] or "\u{2500}\u{2500}"
       local name = fit(e.name, W - lw - 7)
       local item = sym .. " " .. name
       local n = width(item) + 3

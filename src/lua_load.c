@@ -165,6 +165,7 @@ void ls_open_lua_parts(lua_State *L) {
   lua_pushcfunction(L, private_stdout_is_terminal);
   lua_setfield(L, -2, "stdout_is_terminal");
   ls_sweep_helpers(L);     /* worker processes and folders for slope.sweep */
+  ls_open_render(L);
   lua_pushvalue(L, -1);   /* the REPL reads 'plotted' there (repl.c) */
   lua_setfield(L, LUA_REGISTRYINDEX, "slope.private");
   int helpers = lua_gettop(L);

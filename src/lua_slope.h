@@ -224,4 +224,9 @@ void ls_sweep_helpers(lua_State *L);
 /* Push require(name) of an embedded module ("slope.eval"), loading it once. */
 void ls_require(lua_State *L, const char *name);
 
+/* ---- lua_render.c: the PNG, PDF and GIF canvas, as private helpers ------------------ */
+
+/* Add canvas, gif and render_available to the private table at the top. */
+void ls_open_render(lua_State *L);
+
 #endif

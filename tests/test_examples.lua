@@ -229,6 +229,55 @@ expect.distributed = { svgs = {}, check = function(out)
   near(out, "w2 = ([%d.-]+)", -3, 1e-3, "distributed: w2 near the truth")
 end }
 
+-- the tutorials' pictures (issue 13): every file a picture example promises is
+-- checked by its format's signature below, besides the numbers it prints
+local SIGNATURE = { png = "^\137PNG\r\n", gif = "^GIF89a", pdf = "^%%PDF%-", svg = "^<svg" }
+local function files_ok(name, out_dir, files)
+  for _, file in ipairs(files) do
+    local s = read(out_dir .. "/" .. file)
+    check.ok(s and s:find(SIGNATURE[file:match("%.(%a+)$")]) ~= nil and #s > 1000, name .. ": wrote " .. file)
+  end
+end
+
+expect.descent_1d = { svgs = {}, files = { "descent_1d_path.png", "gradient_descent_1d.gif", "gradient_descent_1d.svg",
+  "tangent_gradient.png", "tangent_gradient.svg" }, check = function(out)
+  for k = 0, 15, 3 do
+    local x = num(out, ("\n%%s+%d%%s+([%%d.-]+)"):format(k))
+    check.ok(x and math.abs(x - (-1 + 6 * 0.6 ^ k)) < 1e-6, "descent_1d: x_" .. k .. " = -1 + 6*0.6^k")
+  end
+  check.ok(out:find("L'(x) = 2*x + 2", 1, true) ~= nil, "descent_1d: the derivative")
+  check.ok(out:find("f'(1) = 2, the tangent is y = 2*x - 1", 1, true) ~= nil, "descent_1d: the tangent at 1")
+end }
+
+expect.surface_3d = { svgs = {}, files = { "surface_path.png", "surface_path.svg", "surface_path.pdf",
+  "gradient_field.png", "gradient_field.svg", "surface_path.gif" }, check = function(out)
+  near(out, "the minimum %(gradient zero%): x = ([%d.-]+)", -1 / 3, 1e-6, "surface_3d: the minimum's x")
+  near(out, "the minimum %(gradient zero%): x = [%d.-]+, y = ([%d.-]+)", -4 / 3, 1e-6, "surface_3d: the minimum's y")
+  near(out, "the minimum %(gradient zero%).-L = ([%d.]+)", 8 / 3, 1e-6, "surface_3d: L at the minimum is 8/3")
+  -- the iteration matrix I - 0.1 H has eigenvalues 0.9 and 0.7: after 30 steps within 0.9^30 * |start - min| (~0.25)
+  local x = num(out, "after 30 steps of lr 0.1 from %(4, 4%): x = ([%d.-]+)")
+  local y = num(out, "after 30 steps of lr 0.1 from %(4, 4%): x = [%d.-]+, y = ([%d.-]+)")
+  check.ok(x and y and math.sqrt((x + 1 / 3) ^ 2 + (y + 4 / 3) ^ 2) < 0.9 ^ 30 * math.sqrt(4.333 ^ 2 + 5.333 ^ 2) + 1e-9,
+    "surface_3d: 30 steps contract the distance to the minimum by at least 0.9^30")
+end }
+
+expect.fit_before_after = { svgs = { "fit_before_after" }, files = { "fit_before_after.png" }, check = function(out)
+  check.ok(out:find("after one step: w = 0.3500, b = 0.1200", 1, true) ~= nil, "fit_before_after: one step by hand's numbers")
+  check.ok(out:find("after training: w = 2.0000, b = 1.0000", 1, true) ~= nil, "fit_before_after: trained to y = 2x + 1")
+end }
+
+expect.loss_by_epoch = { svgs = { "loss_by_epoch", "train_test" }, files = { "loss_by_epoch.png", "train_test.png" },
+  check = function(out)
+  local steps = {}
+  for name, n in ("\n" .. out):gmatch("\n(%a[%a %d-]-)%s+(%d+) steps") do steps[name] = tonumber(n) end
+  check.eq(steps, { ["batch GD"] = 8, SGD = 3200, ["mini-batch 20"] = 160 }, "loss_by_epoch: 1, 400 and 20 steps an epoch")
+  local last = {}
+  for e, tr, te in out:gmatch("\n%s+(%d)%s+([%d.]+)%s+([%d.]+)") do last = { tonumber(e), tonumber(tr), tonumber(te) } end
+  check.eq(last[1], 8, "loss_by_epoch: eight epochs of train and test loss")
+  -- both losses end near the noise variance 0.25
+  check.ok(last[2] and last[2] < 0.4 and last[3] < 0.4, "loss_by_epoch: train and test losses near the noise variance")
+end }
+
 -- ---- run every example --------------------------------------------------------------------
 
 local names = {}
@@ -242,6 +291,7 @@ for _, name in ipairs(names) do
   if e then
     e.check(out)
     for _, svg in ipairs(e.svgs) do svg_ok(name, out_dir .. "/" .. svg .. ".svg") end
+    files_ok(name, out_dir, e.files or {})
   end
   -- every SVG the example says it wrote is there
   for file in out:gmatch("([%w_%-]+%.svg)") do svg_ok(name, out_dir .. "/" .. file) end

@@ -33,7 +33,7 @@ check.eq(next(plot), nil, "slope.plot is empty before first use")
 local names = {}
 for k in pairs(plot) do names[#names + 1] = k end   -- pairs loads it (as the REPL's completion does)
 table.sort(names)
-check.eq(names, { "contour", "curve", "fit", "fn1d" }, "pairs(slope.plot) lists the plots")
+check.eq(names, { "contour", "curve", "fit", "fn1d", "scatter", "surface" }, "pairs(slope.plot) lists the plots")
 check.ok(slope.plot == plot and require "slope.plot" == plot, "slope.plot is one table, before and after")
 check.eq(package.loaded["slope.plot.scale"] ~= nil, true, "slope.plot required its helpers")
 check.eq(package.loaded["slope.help"], nil, "loading the plots loads nothing else")

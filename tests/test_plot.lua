@@ -59,20 +59,8 @@ local function wellformed(doc)
   return true
 end
 
--- the attributes of the first element matching 'pattern' (e.g. '<rect class="frame"')
-local function attrs(svg, pattern)
-  local tag = svg:match(pattern .. "[^>]*>")
-  if not tag then return nil end
-  local a = {}
-  for k, v in tag:gmatch('([%w:_-]+)="([^"]*)"') do a[k] = tonumber(v) or v end
-  return a
-end
-
-local function points_of(s)
-  local out = {}
-  for x, y in s:gmatch("(%-?[%d.]+),(%-?[%d.]+)") do out[#out + 1] = { tonumber(x), tonumber(y) } end
-  return out
-end
+local util = dofile("tests/plot_util.lua")
+local attrs, points_of = util.attrs, util.points_of
 
 -- terminal text without ANSI colour escapes
 local function plain(s) return (s:gsub("\27%[[%d;]*m", "")) end
@@ -342,12 +330,17 @@ do
   check.ok(wellformed(s), "NaN curve well-formed")
   -- the y axis spans the finite values only: 1..6 gives ticks 1..6
   check.ok(s:find(">6</text>", 1, true) and s:find(">1</text>", 1, true), "y ticks span the finite values")
-  -- log = true skips values <= 0
+  -- log = true clips values <= 0 to the axis' bottom edge, and the legend
+  -- says so (issue 13: they were skipped silently before)
   local l = slope.plot.curve { series = { { 1, 0, -1, 0.1, 0.01 } }, log = true }
   local ll = {}
   for p in l:gmatch('class="line" points="([^"]*)"') do ll[#ll + 1] = points_of(p) end
-  check.eq(#ll, 1, "log: nonpositive values skipped")
-  check.eq(#(ll[1] or {}), 2, "log: the segment 0.1 -> 0.01")
+  check.eq(#ll, 1, "log: one line, nonpositive values clipped, not dropped")
+  check.eq(#(ll[1] or {}), 5, "log: all five points drawn")
+  local lf = attrs(l, '<rect class="frame"')
+  check.ok(ll[1] and math.abs(ll[1][2][2] - (lf.y + lf.height)) <= PX and math.abs(ll[1][3][2] - (lf.y + lf.height)) <= PX,
+    "log: 0 and -1 sit on the bottom edge")
+  check.ok(l:find("2 values \u{2264} 0 clipped", 1, true) ~= nil, "log: the legend notes the clipped values")
   check.err(function() slope.plot.curve { series = { { nan, nan } } } end,
     check.plain("slope.plot.curve: no finite values to plot"), "all NaN")
 
@@ -433,10 +426,10 @@ do
     "misspelled option")
   check.ok(e and e:find("^tests/test_plot.lua:%d+:") ~= nil, "error points at the caller's line: " .. tostring(e))
   check.err(function() slope.plot.contour { f = bowl, x = { -1, 1 }, y = { -1, 1 }, level = 3 } end,
-    check.plain("slope.plot.contour: unknown option 'level' (options: color, f, file, grid, height, levels, log, minimum, paths, term, title, width, x, xlabel, y, ylabel)"),
+    check.plain("slope.plot.contour: unknown option 'level' (options: animate, arrows, color, data, every, f, file, fixed, fps, frames, grid, height, levels, log, minimum, paths, range, term, title, width, x, xlabel, y, ylabel)"),
     "contour: level for levels")
   check.err(function() slope.plot.fn1d { f = "x^2", ranges = { 0, 1 } } end,
-    check.plain("slope.plot.fn1d: unknown option 'ranges' (options: color, f, file, height, log, path, range, term, title, width, xlabel, ylabel)"),
+    check.plain("slope.plot.fn1d: unknown option 'ranges' (options: animate, color, every, f, file, fps, frames, height, log, path, paths, range, tangent, term, title, width, xlabel, ylabel)"),
     "fn1d: ranges")
   check.err(function() slope.plot.fit { data = {}, modle = "x" } end,
     check.plain("slope.plot.fit: unknown option 'modle' (options: color, data, f, file, height, model, params, term, title, width, x, xlabel, y, ylabel)"),
