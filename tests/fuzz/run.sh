@@ -48,7 +48,8 @@ SAN=-fsanitize=address,undefined
 CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer -D_POSIX_C_SOURCE=200809L -Isrc -Ibuild/gen"
 objs=
 build_failed=0
-for s in $(ls src/*.c | grep -v -e '/main\.c$' -e '/repl\.c$' -e '/lua_') build/gen/lexer.c build/gen/grammar.c; do
+# the library's sources: not the command's (main.c, repl.c, mpi.c) nor the binding's
+for s in $(ls src/*.c | grep -v -e '/main\.c$' -e '/repl\.c$' -e '/mpi\.c$' -e '/lua_') build/gen/lexer.c build/gen/grammar.c; do
   o=$B/obj/$(basename "$s" .c).o
   objs="$objs $o"
   if [ ! -f "$o" ] || [ "$s" -nt "$o" ] || [ -n "$(find src build/gen -name '*.h' -newer "$o")" ]; then
