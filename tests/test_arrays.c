@@ -391,6 +391,14 @@ static void test_printed_gradients(void) {
   CHECK_STR(slope_print(S, slope_diff_shaped(S, r, "x", dnames, dshapes, 4)), t10);
   /* slope_diff implies ranks from use: x is indexed, so a vector */
   CHECK_STR(slope_print(S, slope_diff(S, r, "x")), t10);
+  /* C code and LaTeX */
+  const char *src = "dot(w, x) + W[1, 2]";
+  e = slope_parse(S, src, strlen(src));
+  CHECK(slope_ccode(S, e, "f", dnames, 2) == NULL);
+  CHECK_STR(slope_error_get(S).message, "C code for array expressions is not supported yet");
+  src = "sum(x[2..#x]) + #x + transpose(W) @ (W @ x)";
+  e = slope_parse(S, src, strlen(src));
+  CHECK_STR(slope_latex(S, e), "\\#x + W^{\\top} \\left(W x\\right) + \\operatorname{sum}\\left(x_{2 .. \\#x}\\right)");
   /* a Jacobian is refused */
   e = slope_parse(S, "w*x", 3);
   CHECK(slope_diff_shaped(S, e, "w", dnames, dshapes, 4) == 0);
