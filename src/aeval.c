@@ -134,6 +134,9 @@ static int array_node(aeval *A, sx_id id) {
     memset(o, 0, m * sizeof *o);
     o[lab - 1] = 1;
     break;
+  case SX_SUMROWS: case SX_MEANROWS:
+    return sx_error(S, SLOPE_ERRDATA, "'%s' needs data: compile the expression with data columns",
+                    sx_kind_name(kind));
   default: return sx_error(S, SLOPE_ERRARG, "cannot evaluate node kind %d", kind);
   }
   return SLOPE_OK;

@@ -14,6 +14,8 @@
 
 #define valid(S, e) sx_check_handle(S, e, __func__)
 
+static int to_shape(slope_shape p, sx_shape *s);
+
 /* The variable 'name', for slope_var and the functions that take a name. */
 static sx_id var_named(slope_ctx *S, const char *name) {
   if (!name) return sx_error(S, SLOPE_ERRARG, "no variable name"), SX_NIL;
@@ -105,7 +107,32 @@ slope_expr slope_diff(slope_ctx *S, slope_expr e, const char *var) {
   SX_ENTER(S, SX_NIL);
   if (!valid(S, e)) return SX_NIL;
   sx_id v = var_named(S, var);
-  return v ? sx_diff(S, e, v) : SX_NIL;
+  return v ? sx_grad(S, e, v, NULL, NULL, 0) : SX_NIL;
+}
+
+slope_expr slope_diff_shaped(slope_ctx *S, slope_expr e, const char *var, const char *const *names,
+                             const slope_shape *shapes, int n) {
+  SX_ENTER(S, SX_NIL);
+  SX_MISUSE_IF(S, n < 0 || (n > 0 && (!names || !shapes)), SX_NIL,
+               "'names' and 'shapes' must hold 'n' (%d) entries", n);
+  for (int i = 0; i < n; i++) SX_MISUSE_IF(S, !names[i], SX_NIL, "names[%d] is NULL", i);
+  if (!valid(S, e)) return SX_NIL;
+  sx_id v = var_named(S, var);
+  sx_id *vars = malloc((size_t)(n > 0 ? n : 1) * sizeof *vars);
+  int *ranks = malloc((size_t)(n > 0 ? n : 1) * sizeof *ranks);
+  sx_shape sh = SX_SCALAR;
+  if (!vars || !ranks) sx_error(S, SLOPE_ERRMEM, "out of memory");
+  for (int i = 0; i < n && v && !sx_failed(S); i++) {
+    if (!to_shape(shapes[i], &sh))
+      sx_error(S, SLOPE_ERRARG, "shapes[%d] of '%s' is not a shape (rank 0, 1 or 2, dimensions at "
+               "least 1)", i, names[i]);
+    vars[i] = var_named(S, names[i]);
+    ranks[i] = sh.rank;
+  }
+  sx_id r = v && !sx_failed(S) ? sx_grad(S, e, v, vars, ranks, n) : SX_NIL;
+  free(vars);
+  free(ranks);
+  return r;
 }
 
 slope_expr slope_subs(slope_ctx *S, slope_expr e, const char *var, slope_expr by) {

@@ -24,13 +24,17 @@ const sx_fninfo sx_functions[] = {
 /* The functions of arrays: a table of their own, so slope_function_at
 ** still lists the scalar functions of two arguments at most.  'max' with
 ** one argument is the largest element; range and pad are what indexed
-** sums and the adjoints of slices print as. */
+** sums and the adjoints of slices print as; sum_rows and mean_rows reduce
+** over the data rows keeping the shape (the gradient of a mean of per-row
+** losses with respect to an array: sum and mean of an array reduce its
+** elements). */
 const sx_fninfo sx_array_functions[] = {
   {"dot", SX_DOT, 2}, {"outer", SX_OUTER, 2}, {"matmul", SX_MATMUL, 2},
   {"transpose", SX_TRANSPOSE, 1}, {"max", SX_AMAX, 1}, {"norm", SX_NORM, 1},
   {"softmax", SX_SOFTMAX, 1}, {"log_softmax", SX_LOGSOFTMAX, 1},
   {"logsumexp", SX_LOGSUMEXP, 1}, {"cross_entropy", SX_XENT, 2},
   {"onehot", SX_ONEHOT, 2}, {"range", SX_RANGE, 2}, {"pad", SX_PAD, 3},
+  {"sum_rows", SX_SUMROWS, 1}, {"mean_rows", SX_MEANROWS, 1},
   {NULL, 0, 0}
 };
 

@@ -52,6 +52,7 @@ enum sx_kind {
   SX_SOFTMAX, SX_LOGSOFTMAX, SX_LOGSUMEXP,   /* (v) */
   SX_XENT,         /* (z, k): cross_entropy = logsumexp(z) - z[k] */
   SX_ONEHOT,       /* (k, n): the vector of n with a 1 at k */
+  SX_SUMROWS, SX_MEANROWS,   /* (e): over the data rows, keeping e's shape (gradients) */
   SX_NKINDS
 };
 #define SX_COUNT1(NAME, name, ar, ...) SX_IF1_##ar(+ 1)
@@ -66,7 +67,7 @@ _Static_assert(SX_NKINDS <= 256, "a node's kind is a byte");
 #define sx_is_fn1(k)   ((k) >= SX_FIRST_FN1 && (k) <= SX_LAST_FN1)
 #define sx_is_fn2(k)   ((k) >= SX_FIRST_FN2 && (k) <= SX_LAST_FN2)
 #define sx_is_reduce(k) ((k) == SX_SUM || (k) == SX_MEAN)
-#define sx_is_array_kind(k) ((k) >= SX_INDEX && (k) <= SX_ONEHOT)
+#define sx_is_array_kind(k) ((k) >= SX_INDEX && (k) <= SX_MEANROWS)
 
 /* Limits that keep hostile input from exhausting memory or the C stack. */
 #define SX_MAX_DEPTH   200       /* parser nesting depth */
@@ -191,6 +192,18 @@ int sx_check_handle(slope_ctx *S, sx_id e, const char *fn);
 
 /* ---- transformations ---- */
 sx_id sx_diff(slope_ctx *S, sx_id e, sx_id var);
+/* The derivative of 'e' with respect to 'var' when names have shapes
+** (grad.c): vars[i] has rank vrank[i] (0, 1 or 2); other names are scalars
+** unless their use implies an array (x[i], #x, dot(x, ...), A @ v, ...).
+** A scalar expression with a scalar 'var' is sx_diff's forward mode; else
+** symbolic reverse mode, one expression of the shape of 'var' (a scalar
+** stands for that value in every element).  Walks the DAG. */
+/* The differential of function node 'self' = f(a[, b]) given da (and db):
+** linear in them, so reverse mode passes an adjoint as da and 0 as db. */
+sx_id sx_dfn(slope_ctx *S, int kind, sx_id self, sx_id a, sx_id b, sx_id da, sx_id db);
+/* The differential of power node 'self' = b^e given db and de. */
+sx_id sx_dpow(slope_ctx *S, sx_id self, sx_id b, sx_id e, sx_id db, sx_id de);
+sx_id sx_grad(slope_ctx *S, sx_id e, sx_id var, const sx_id *vars, const int *vrank, int nv);
 sx_id sx_subs(slope_ctx *S, sx_id e, sx_id var, sx_id by);
 /* Nonzero if 'var' occurs in 'e'. */
 int sx_has(slope_ctx *S, sx_id e, sx_id var);

@@ -215,6 +215,9 @@ static int array_shape(infer *I, sx_id id) {
     if (rc == SLOPE_OK) rc = in_range(I, id, "the length of onehot", n, 1, 1L << 31);
     I->sh[id] = vec((uint32_t)n);
     return rc;
+  case SX_SUMROWS: case SX_MEANROWS:
+    I->sh[id] = a;
+    return SLOPE_OK;
   default:   /* max, norm, logsumexp of every element */
     I->sh[id] = SX_SCALAR;
     return SLOPE_OK;

@@ -76,6 +76,9 @@ enum {
 
 typedef struct slope_ctx slope_ctx;
 typedef uint32_t slope_expr;          /* 0 means "no expression" (an error) */
+/* Arrays (issue 11): the shape of a value.  rank 0 is a scalar, 1 a vector
+** of dim[0] elements, 2 a dim[0] x dim[1] matrix; elements are row-major. */
+typedef struct slope_shape { int rank; int dim[2]; } slope_shape;
 
 /*
 ** Errors.  An error describes the call that failed and does not outlive it:
@@ -167,6 +170,14 @@ int slope_function_eval(const char *fn, const double *args, int nargs, double *r
 
 /* Derivative of 'e' with respect to variable 'var', simplified. */
 slope_expr slope_diff(slope_ctx *S, slope_expr e, const char *var);
+/* The same when names are arrays: names[i] has shape shapes[i] (only the
+** rank matters: the result is one expression for every length, with
+** lengths written #x).  With respect to an array name the derivative is one
+** expression of its shape (d dot(w, x)/dw is x; a scalar result stands for
+** that value in every element).  slope_diff takes a name's rank from its use
+** (x[i], #x, dot(x, y), A @ v, softmax(z), ...), else scalar. */
+slope_expr slope_diff_shaped(slope_ctx *S, slope_expr e, const char *var, const char *const *names,
+                             const slope_shape *shapes, int n);
 /* Replace every occurrence of variable 'var' by 'by'. */
 slope_expr slope_subs(slope_ctx *S, slope_expr e, const char *var, slope_expr by);
 /* The name of 'e' when it is a variable, else NULL (a handle that is not a
@@ -187,9 +198,6 @@ SLOPE_NODISCARD int slope_vars(slope_ctx *S, slope_expr e, const char **out, int
 SLOPE_NODISCARD int slope_eval(slope_ctx *S, slope_expr e, const char *const *names,
                                const double *values, int n, double *result);
 
-/* Arrays (issue 11): the shape of a value.  rank 0 is a scalar, 1 a vector
-** of dim[0] elements, 2 a dim[0] x dim[1] matrix; elements are row-major. */
-typedef struct slope_shape { int rank; int dim[2]; } slope_shape;
 /* Value of an array expression: names[i] has shape shapes[i] (NULL: every
 ** name a scalar) and its elements at the next positions of 'values' (flat,
 ** each name's elements row-major, in order).  The result's shape goes to

@@ -601,6 +601,59 @@ static int build_sweeps(abuild *b, tp_arr *A) {
   return rc;
 }
 
+/*
+** Outside the row section an adjoint's first write assigns when it covers
+** the whole register (element-wise instructions and sums of elements, not
+** through a view); the registers first written otherwise, or never, are
+** cleared per call.  Order of writes: the seed, post (last instruction
+** first), the row section's partials, pre.
+*/
+typedef struct firsts { uint8_t *done; growbuf z; } firsts;
+
+static int first_write(abuild *b, firsts *F, uint32_t reg, int can_set) {
+  tp_arr *A = b->A;
+  uint32_t s = root_of(A, reg);
+  if (F->done[s]) return 0;
+  F->done[s] = 1;
+  if (can_set && !A->reg[reg].view) return 1;
+  return push(b, &F->z, s) == SLOPE_OK ? 0 : -1;
+}
+
+static int set_flags_in(abuild *b, firsts *F, ta_ins *p, uint32_t n) {
+  tp_arr *A = b->A;
+  for (uint32_t i = n; i-- > 0; ) {
+    ta_ins *I = &p[i];
+    if (!I->gmask) continue;
+    if (first_write(b, F, I->out, 0) < 0) return SLOPE_ERRMEM;   /* read before any write: zero */
+    int can = I->op == TA_EW1 || I->op == TA_EW2 || I->op == TA_ESUM;
+    uint32_t opnd[2] = {I->a, I->b};
+    for (int j = 0; j < 2; j++) {
+      if (!(I->gmask & (1 << j))) continue;
+      int r = first_write(b, F, opnd[j], can);
+      if (r < 0) return SLOPE_ERRMEM;
+      if (r) I->smask |= (uint8_t)(1 << j);
+    }
+  }
+  (void)A;
+  return SLOPE_OK;
+}
+
+static int set_flags(abuild *b, tp_arr *A) {
+  firsts F = {calloc((size_t)A->nreg + 1, 1), {0, 0, 0}};
+  if (!F.done) return oom(b);
+  int rc = first_write(b, &F, A->root, 1) < 0 ? SLOPE_ERRMEM : SLOPE_OK;
+  if (rc == SLOPE_OK) rc = set_flags_in(b, &F, A->ins + A->npre + A->nrow, A->npost);
+  for (uint32_t j = 0; j < A->npread && rc == SLOPE_OK; j++)
+    if (first_write(b, &F, A->pread[j], 0) < 0) rc = SLOPE_ERRMEM;
+  if (rc == SLOPE_OK) rc = set_flags_in(b, &F, A->ins, A->npre);
+  for (int i = 0; i < A->nparams && rc == SLOPE_OK; i++)
+    if (first_write(b, &F, A->poff[i], 0) < 0) rc = SLOPE_ERRMEM;
+  A->zadj = F.z.p;
+  A->nzadj = F.z.n;
+  free(F.done);
+  return rc == SLOPE_OK ? rc : oom(b);
+}
+
 /* Block size: 256 rows, halved while the blocks would not fit in 512 KiB. */
 static uint32_t block_size(size_t nblocks) {
   uint32_t bs = 256;
@@ -648,6 +701,82 @@ static int layout(abuild *b, tp_arr *A) {
     for (uint32_t e = 0; e < R->n; e++, p += A->bs) A->ep[R->off + e] = p;
     if (R->grad) for (uint32_t e = 0; e < R->n; e++, p += A->bs) A->gp[R->off + e] = p;
   }
+  return SLOPE_OK;
+}
+
+static uint32_t root_of(const tp_arr *A, uint32_t r);
+
+/* ---- peephole: fuse, prune -------------------------------------------------------------- */
+
+/* Readers of each register: instructions, views (of their source), reductions, the result. */
+static uint32_t *readers(abuild *b) {
+  tp_arr *A = b->A;
+  uint32_t *use = calloc((size_t)A->nreg + 1, sizeof *use);
+  if (!use) return oom(b), NULL;
+  for (int s = PRE; s <= POST; s++)
+    for (uint32_t i = 0; i < b->sec[s].n; i++) {
+      const ta_ins *I = &b->sec[s].p[i];
+      use[I->a]++;
+      if (I->b != I->a) use[I->b]++;
+    }
+  for (uint32_t r = 0; r < A->nreg; r++) if (A->reg[r].view) use[A->reg[r].src]++;
+  for (uint32_t r = 0; r < A->nred; r++) use[A->red[r].arg]++;
+  use[A->root]++;
+  return use;
+}
+
+/*
+** (a - b)^2 and (a + b)^2 become one instruction (least squares, Rosenbrock):
+** one pass over the elements or rows instead of two, each way.  The inner
+** result must have no other reader; it is then dead and pruned.
+*/
+static int fuse(abuild *b) {
+  tp_arr *A = b->A;
+  uint32_t *use = readers(b);
+  ta_ins **def = calloc((size_t)A->nreg + 1, sizeof *def);
+  if (!use || !def) { free(use); free(def); return oom(b); }
+  for (int s = PRE; s <= POST; s++)
+    for (uint32_t i = 0; i < b->sec[s].n; i++) def[b->sec[s].p[i].out] = &b->sec[s].p[i];
+  for (int s = PRE; s <= POST; s++)
+    for (uint32_t i = 0; i < b->sec[s].n; i++) {
+      ta_ins *I = &b->sec[s].p[i], *D = def[I->a];
+      if (I->op != TA_EW1 || I->sub != TP_SQR || !D || D->op != TA_EW2 || use[I->a] != 1 ||
+          (D->sub != TP_SUB && D->sub != TP_ADD))
+        continue;
+      I->op = TA_EW2;
+      I->sub = D->sub == TP_SUB ? TP_SQDIFF : TP_SQSUM;
+      I->a = D->a;
+      I->b = D->b;
+    }
+  free(use);
+  free(def);
+  return SLOPE_OK;
+}
+
+/* Drop instructions whose result nobody reads: lowering is greedy (the
+** node -1*x of a - x is lowered, and the sum reads x). */
+static int prune(abuild *b) {
+  tp_arr *A = b->A;
+  uint8_t *live = calloc((size_t)A->nreg + 1, 1);
+  if (!live) return oom(b);
+  live[root_of(A, A->root)] = 1;
+  for (int s = POST; s >= PRE; s--) {
+    if (s == ROW) for (uint32_t r = 0; r < A->nred; r++) live[root_of(A, A->red[r].arg)] = 1;
+    insv *v = &b->sec[s];
+    uint32_t keep = v->n;
+    uint8_t *alive = calloc((size_t)v->n + 1, 1);
+    if (!alive) { free(live); return oom(b); }
+    for (uint32_t i = v->n; i-- > 0; ) {
+      const ta_ins *I = &v->p[i];
+      if (!live[I->out]) { keep--; continue; }
+      alive[i] = 1;
+      live[root_of(A, I->a)] = live[root_of(A, I->b)] = 1;
+    }
+    for (uint32_t i = 0, j = 0; i < v->n; i++) if (alive[i]) v->p[j++] = v->p[i];
+    v->n = keep;
+    free(alive);
+  }
+  free(live);
   return SLOPE_OK;
 }
 
@@ -725,9 +854,10 @@ static int ta_build(abuild *b, tp_arr *A, sx_id root) {
     shape_text(s, sizeof s, R);
     return sx_error(S, SLOPE_ERRARG, "the compiled expression must be a scalar, not a %s", s);
   }
-  if ((rc = pack(b, A)) != SLOPE_OK) return rc;
+  if ((rc = fuse(b)) != SLOPE_OK || (rc = prune(b)) != SLOPE_OK || (rc = pack(b, A)) != SLOPE_OK)
+    return rc;
   need_grad(A);
-  if ((rc = build_sweeps(b, A)) != SLOPE_OK) return rc;
+  if ((rc = build_sweeps(b, A)) != SLOPE_OK || (rc = set_flags(b, A)) != SLOPE_OK) return rc;
   return layout(b, A);
 }
 
@@ -762,7 +892,7 @@ int ta_compile(slope_tape *T, sx_id e, const char *const *params, const slope_sh
 void ta_free(tp_arr *A) {
   if (!A) return;
   free(A->reg); free(A->ins); free(A->red); free(A->sweep); free(A->zreg);
-  free(A->pread); free(A->val); free(A->adj); free(A->part); free(A->ep); free(A->gp);
+  free(A->pread); free(A->zadj); free(A->val); free(A->adj); free(A->part); free(A->ep); free(A->gp);
   free(A->pool); free(A->colreg); free(A->poff); free(A->scratch);
   free(A);
 }

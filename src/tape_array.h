@@ -58,6 +58,8 @@ typedef struct ta_ins {
   uint8_t op, sub;     /* enum ta_op; the tp_op of an element-wise one */
   uint8_t row;         /* in the row section */
   uint8_t gmask;       /* 1: operand a needs an adjoint, 2: operand b */
+  uint8_t smask;       /* outside the row section: the first write of a's (1), b's (2)
+                       ** adjoint, which assigns; others add into cleared ones */
   uint32_t out, a, b;
   uint32_t i0, i1, i2;
   double k;
@@ -82,6 +84,8 @@ typedef struct tp_arr {
   uint32_t *sweep, *zreg;          /* sweeps, cleared registers */
   uint32_t *pread;     /* non-row registers the row section reads with an adjoint */
   uint32_t npread;
+  uint32_t *zadj;      /* non-row registers whose adjoints each gradient clears first */
+  uint32_t nzadj;
   uint32_t root, count;            /* result register; the row count register (UINT32_MAX: none) */
   uint32_t nval, bs, nep;
   double *val, *adj, *part;        /* part: nred x nval partial adjoints */

@@ -38,6 +38,10 @@ static void vaxpy(size_t m, double *restrict O, double a, const double *restrict
   if (m & 3) { for (size_t i = 0; i < m; i++) O[i] += a * X[i]; return; }
   LOOP4(m, O[i] += a * X[i]);
 }
+static void vadd(size_t m, double *restrict O, double v) {
+  if (m & 3) { for (size_t i = 0; i < m; i++) O[i] += v; return; }
+  LOOP4(m, O[i] += v);
+}
 /* Sum of X*Y over rows [0, n). */
 static double dotsum(size_t n, const double *X, const double *Y) {
   double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -77,47 +81,44 @@ static void ew_forward(tp_arr *A, const ta_ins *I, size_t m) {
   }
 }
 
-/* Adjoint of a lane-wise operand outside the row section: a view's lanes
-** past its end are its source's next elements, so it goes through scratch. */
-static double *ew_target(tp_arr *A, const ta_reg *X, double *adj, int *via) {
-  *via = X->view;
-  return X->view ? A->scratch : adj + X->off;
-}
-
-static void ew_add_back(const ta_reg *X, const double *from, double *adj) {
-  double *t = adj + X->off;
-  for (uint32_t i = 0; i < X->n; i++) t[i] += from[i];
-}
+/*
+** Adjoint kernel CALL of an operand outside the row section, run over lanes
+** [o_, o_ + m_) into d_ (assigning when s_).  A view's lanes past its end
+** are its source's next elements, so for a view the multiple of 4 goes in
+** place and the tail through four lanes of scratch; others take their
+** padding.  SET: the first write of the adjoint, assigning (tape_array.c).
+*/
+#define EXACT(X, T, SET, CALL) do { \
+    size_t n_ = (X)->n, pn_ = (n_ + 3) & ~(size_t)3, n4_ = (X)->view ? n_ & ~(size_t)3 : pn_; \
+    if (n4_) { size_t m_ = n4_, o_ = 0; int s_ = (SET); double *d_ = (T); (void)o_; CALL; } \
+    if (n4_ < n_) { \
+      double tmp_[4]; size_t m_ = 4, o_ = n4_; int s_ = 1; double *d_ = tmp_; (void)o_; CALL; \
+      for (size_t i_ = 0; i_ < n_ - n4_; i_++) { if (SET) (T)[n4_ + i_] = tmp_[i_]; else (T)[n4_ + i_] += tmp_[i_]; } \
+    } \
+  } while (0)
 
 static void ew_backward_flat(tp_arr *A, const ta_ins *I, double *adj) {
   const ta_reg *O = &A->reg[I->out], *X = &A->reg[I->a], *Y = &A->reg[I->b];
-  size_t pn = (O->n + 3) & ~(size_t)3;
   const double *g = adj + O->off, *o = A->val + O->off, *x = A->val + X->off, *y = A->val + Y->off;
-  int via;
+  double *gx = adj + X->off, *gy = adj + Y->off;
   if (I->op == TA_EW1) {
-    double *t = ew_target(A, X, adj, &via);
-    tp_bw1[I->sub](pn, via, g, o, x, I->k, t);
-    if (via) ew_add_back(X, t, adj);
+    EXACT(X, gx, I->smask & 1, tp_bw1[I->sub](m_, s_, g + o_, o + o_, x + o_, I->k, d_));
     return;
   }
   int sh = (X->n == O->n ? TP_AV : 0) | (Y->n == O->n ? TP_BV : 0);
   if (I->gmask & 1) {
-    if (sh & TP_AV) {
-      double *t = ew_target(A, X, adj, &via);
-      tp_bwa[I->sub](pn, sh, via, g, o, x, sh & TP_BV ? y : NULL, y[0], t);
-      if (via) ew_add_back(X, t, adj);
-    } else {
-      adj[X->off] += tp_suma[I->sub](O->n, g, o, x[0], y);
-    }
+    if (sh & TP_AV)
+      EXACT(X, gx, I->smask & 1, tp_bwa[I->sub](m_, sh, s_, g + o_, o + o_, x + o_,
+                                              sh & TP_BV ? y + o_ : NULL, y[0], d_));
+    else if (I->smask & 1) gx[0] = tp_suma[I->sub](O->n, g, o, x[0], y);
+    else gx[0] += tp_suma[I->sub](O->n, g, o, x[0], y);
   }
   if (I->gmask & 2) {
-    if (sh & TP_BV) {
-      double *t = ew_target(A, Y, adj, &via);
-      tp_bwb[I->sub](pn, sh, via, g, o, sh & TP_AV ? x : NULL, y, x[0], t);
-      if (via) ew_add_back(Y, t, adj);
-    } else {
-      adj[Y->off] += tp_sumb[I->sub](O->n, g, o, x, y[0]);
-    }
+    if (sh & TP_BV)
+      EXACT(Y, gy, (I->smask & 2) != 0, tp_bwb[I->sub](m_, sh, s_, g + o_, o + o_, sh & TP_AV ? x + o_ : NULL,
+                                                       y + o_, x[0], d_));
+    else if (I->smask & 2) gy[0] = tp_sumb[I->sub](O->n, g, o, x, y[0]);
+    else gy[0] += tp_sumb[I->sub](O->n, g, o, x, y[0]);
   }
 }
 
@@ -243,9 +244,8 @@ static int lane_forward(tp_arr *A, slope_tape *T, const ta_ins *I, size_t m) {
   size_t sx = X->row && O->row ? 1 : 0;
   switch (I->op) {
   case TA_ESUM:
-    vfill(m, o, 0);
-    if (!X->row) { for (uint32_t e = 0; e < X->n; e++) o[0] += A->val[X->off + e]; }
-    else for (uint32_t e = 0; e < X->n; e++) vaxpy(m, o, 1, VAL(A, X, e));
+    if (!X->row) { o[0] = tp_sum(A->val + X->off, X->n); }
+    else { vfill(m, o, 0); for (uint32_t e = 0; e < X->n; e++) vaxpy(m, o, 1, VAL(A, X, e)); }
     if (I->k != 1) for (size_t r = 0; r < m; r++) o[r] *= I->k;
     return SLOPE_OK;
   case TA_NORM:
@@ -301,11 +301,12 @@ static void lane_backward(tp_arr *A, const ta_ins *I, size_t n, size_t m, double
   double *D = A->scratch;
   switch (I->op) {
   case TA_ESUM:
-    for (uint32_t e = 0; e < X->n; e++) {
-      double *gx = ADJ(A, X, e, nadj);
-      if (X->row) vaxpy(m, gx, I->k, g);
-      else gx[0] += I->k * g[0];
+    if (!X->row) {   /* every element gets k*g */
+      double *gx = nadj + X->off, d = I->k * g[0];
+      EXACT(X, gx, I->smask & 1, { if (s_) vfill(m_, d_, d); else vadd(m_, d_, d); });
+      return;
     }
+    for (uint32_t e = 0; e < X->n; e++) vaxpy(m, ADJ(A, X, e, nadj), I->k, g);
     return;
   case TA_NORM:
     for (uint32_t e = 0; e < X->n; e++) {
@@ -426,11 +427,19 @@ static void sweep(tp_arr *A, const ta_red *R, double *part, size_t n, size_t m) 
   for (uint32_t s = R->sw0; s < R->sw0 + R->nsw; s++) backward(A, &row[A->sweep[s]], n, m, part);
 }
 
+/* Clear the adjoints of the listed registers in 'adj'. */
+static void clear(const tp_arr *A, const uint32_t *regs, uint32_t n, double *adj) {
+  for (uint32_t j = 0; j < n; j++) {
+    const ta_reg *R = &A->reg[regs[j]];
+    memset(adj + R->off, 0, ((R->n + 3) & ~(size_t)3) * sizeof *adj);
+  }
+}
+
 static int run_rows(tp_arr *A, slope_tape *T, const size_t *rows, size_t count, int grad) {
   size_t nv = (size_t)A->nval + 4;
   for (uint32_t r = 0; r < A->nred; r++) {
     A->red[r].acc = 0;
-    if (grad && A->red[r].nsw) memset(A->part + r * nv, 0, nv * sizeof *A->part);
+    if (grad && A->red[r].nsw) clear(A, A->pread, A->npread, A->part + r * nv);
   }
   vfill(A->bs, A->scratch + 2 * (size_t)A->bs, 1);
   A->rows = rows;
@@ -492,8 +501,10 @@ int ta_grad(slope_tape *T, const double *x, const size_t *rows, size_t nsel, dou
   if ((rc = run(A, T, post, A->npost)) != SLOPE_OK) return rc;
   if (f) *f = A->val[A->reg[A->root].off];
   if (!grad) return SLOPE_OK;
-  memset(A->adj, 0, ((size_t)A->nval + 4) * sizeof *A->adj);
-  A->adj[A->reg[A->root].off] = 1;
+  clear(A, A->zadj, A->nzadj, A->adj);
+  const ta_reg *R = &A->reg[A->root];
+  if (R->view) A->adj[R->off] += 1;   /* an element of a cleared register */
+  else A->adj[R->off] = 1;
   run_back(A, post, A->npost);
   combine(A, count);
   run_back(A, pre, A->npre);

@@ -163,6 +163,7 @@ static void test_null_context(world *w) {
   SAFE(slope_neg(NULL, a) == 0, "slope_neg");
   SAFE(slope_call(NULL, "sin", &a, 1) == 0, "slope_call");
   SAFE(slope_diff(NULL, a, "x") == 0, "slope_diff");
+  SAFE(slope_diff_shaped(NULL, a, "x", NULL, NULL, 0) == 0, "slope_diff_shaped");
   SAFE(slope_subs(NULL, a, "x", a) == 0, "slope_subs");
   SAFE(slope_var_name(NULL, a) == NULL, "slope_var_name");
   SAFE(slope_size(NULL, a) == 0, "slope_size");
@@ -362,6 +363,16 @@ static void test_required_pointers(world *w) {
                                NULL) == SLOPE_ERRARG, SLOPE_ERRARG, "slope_eval_shaped", "shapes[0] of 'x'");
   REFUSED(S, slope_eval_shaped(S, f, XY, (slope_shape[]){{1, {0, 1}}, {0, {1, 1}}}, (double[]){1, 2}, 2, &r, 1,
                                NULL) == SLOPE_ERRARG, SLOPE_ERRARG, "slope_eval_shaped", "is not a shape");
+  MISUSE(S, slope_diff_shaped(S, f, "x", NULL, (slope_shape[]){{1, {3, 1}}}, 1) == 0, "slope_diff_shaped",
+         "'names' and 'shapes'");
+  MISUSE(S, slope_diff_shaped(S, f, "x", XY, NULL, 2) == 0, "slope_diff_shaped", "'names' and 'shapes'");
+  MISUSE(S, slope_diff_shaped(S, f, "x", XY, NULL, -1) == 0, "slope_diff_shaped", "(-1)");
+  MISUSE(S, slope_diff_shaped(S, f, "x", (const char *[]){NULL}, (slope_shape[]){{1, {3, 1}}}, 1) == 0,
+         "slope_diff_shaped", "names[0] is NULL");
+  REFUSED(S, slope_diff_shaped(S, f, "x", XY, (slope_shape[]){{1, {-3, 1}}, {0, {1, 1}}}, 2) == 0, SLOPE_ERRARG,
+          "slope_diff_shaped", "shapes[0] of 'x' is not a shape");
+  REFUSED(S, slope_diff_shaped(S, f, NULL, NULL, NULL, 0) == 0, SLOPE_ERRARG, "slope_diff_shaped",
+          "no variable name");
   MISUSE(S, slope_ccode(S, f, "f", NULL, 2) == NULL, "slope_ccode", "'params'");
   MISUSE(S, slope_ccode(S, f, "f", XY, -1) == NULL, "slope_ccode", "'nparams' (-1)");
   /* the tape: columns a, b bound by pointer */
@@ -597,6 +608,7 @@ static int call_with(slope_ctx *S, const char *fn, slope_expr e, slope_expr ok) 
   if (!strcmp(fn, "slope_neg")) return slope_neg(S, e) == 0;
   if (!strcmp(fn, "slope_call")) return slope_call(S, "sin", args, 1) == 0;
   if (!strcmp(fn, "slope_diff")) return slope_diff(S, e, "x") == 0;
+  if (!strcmp(fn, "slope_diff_shaped")) return slope_diff_shaped(S, e, "x", NULL, NULL, 0) == 0;
   if (!strcmp(fn, "slope_subs")) return slope_subs(S, ok, "x", e) == 0;
   if (!strcmp(fn, "slope_size")) return slope_size(S, e) == 0;
   if (!strcmp(fn, "slope_vars")) return slope_vars(S, e, out, 4) == -1;
@@ -617,7 +629,7 @@ static int call_with(slope_ctx *S, const char *fn, slope_expr e, slope_expr ok) 
 static void test_handles(world *w) {
   static const char *const fns[] = {
     "slope_add", "slope_sub", "slope_mul", "slope_div", "slope_pow", "slope_neg", "slope_call",
-    "slope_diff", "slope_subs", "slope_size", "slope_vars", "slope_eval", "slope_eval_shaped", "slope_print", "slope_latex",
+    "slope_diff", "slope_diff_shaped", "slope_subs", "slope_size", "slope_vars", "slope_eval", "slope_eval_shaped", "slope_print", "slope_latex",
     "slope_ccode", "slope_compile", "slope_problem_new", "slope_var_name",
     "slope_problem_new_shaped",
     "slope_compile_shaped",
