@@ -358,7 +358,7 @@ static size_t read_start(lua_State *L, int list, int start, int n, const char **
 
 /* The elements x[0..) of a parameter of shape 'sh' as a Lua value: a
 ** number, an array, or a table of rows. */
-static void push_value(lua_State *L, const slope_shape *sh, const double *x) {
+void ls_push_value(lua_State *L, const slope_shape *sh, const double *x) {
   if (sh->rank == 0) { lua_pushnumber(L, x[0]); return; }
   lua_createtable(L, sh->dim[0], 0);
   for (int i = 0, k = 0; i < sh->dim[0]; i++) {
@@ -380,7 +380,7 @@ void ls_push_point(lua_State *L, slope_problem *p, const double *x) {
     slope_shape sh;
     int off;
     const char *name = slope_problem_var(p, k, &sh, &off);
-    push_value(L, &sh, x + off);
+    ls_push_value(L, &sh, x + off);
     lua_setfield(L, -2, name);
   }
 }
