@@ -358,7 +358,7 @@ static size_t read_start(lua_State *L, int list, int start, int n, const char **
 
 /* The elements x[0..) of a parameter of shape 'sh' as a Lua value: a
 ** number, an array, or a table of rows. */
-static void push_value(lua_State *L, const slope_shape *sh, const double *x) {
+void ls_push_value(lua_State *L, const slope_shape *sh, const double *x) {
   if (sh->rank == 0) { lua_pushnumber(L, x[0]); return; }
   lua_createtable(L, sh->dim[0], 0);
   for (int i = 0, k = 0; i < sh->dim[0]; i++) {
@@ -380,7 +380,7 @@ void ls_push_point(lua_State *L, slope_problem *p, const double *x) {
     slope_shape sh;
     int off;
     const char *name = slope_problem_var(p, k, &sh, &off);
-    push_value(L, &sh, x + off);
+    ls_push_value(L, &sh, x + off);
     lua_setfield(L, -2, name);
   }
 }
@@ -730,7 +730,8 @@ int ls_problem_raise(lua_State *L, slope_ctx *S, int idx) {
   return ls_raise(L, S);
 }
 
-/* p.x (the current point), p.f (the objective there over all rows), p.params */
+/* p.x (the current point), p.f (the objective there over all rows), p.g
+** (its gradient, shaped like p.x), p.params */
 static int problem_index(lua_State *L) {
   ls_problem *P = check_problem(L, 1);
   const char *k = luaL_checkstring(L, 2);
@@ -739,8 +740,15 @@ static int problem_index(lua_State *L) {
     double f;
     if (slope_problem_eval(P->p, slope_problem_x(P->p), &f, NULL) != SLOPE_OK) ls_problem_raise(L, ls_ctx(L), 1);
     lua_pushnumber(L, f);
+  } else if (strcmp(k, "g") == 0) {   /* the gradient there, shaped like p.x */
+    int n = slope_problem_nparams(P->p);
+    double f, *g = lua_newuserdatauv(L, (size_t)n * sizeof *g, 0);
+    if (slope_problem_values_only(P->p))
+      return luaL_error(L, "p.g: this problem is known by its values only (a Lua function objective)");
+    if (slope_problem_eval(P->p, slope_problem_x(P->p), &f, g) != SLOPE_OK) ls_problem_raise(L, ls_ctx(L), 1);
+    ls_push_point(L, P->p, g);
   } else if (strcmp(k, "params") == 0) ls_push_names(L, P->p);
-  else return luaL_error(L, "a problem has the fields x, f and params, not '%s'", k);
+  else return luaL_error(L, "a problem has the fields x, f, g and params, not '%s'", k);
   return 1;
 }
 

@@ -157,6 +157,12 @@ full.trace:csv(dir .. "/t.csv")
 local header = io.open(dir .. "/t.csv"):read("l")
 check.eq(header, "step,f,lr,grad_norm,nfev,W[1,1],W[1,2],W[2,1],W[2,2],b,w[1],w[2],w[3]",
   "trace:csv has a column per element")
+check.eq(full.trace[#full.trace].x, full.x, "t[k].x has the shapes of r.x")
+check.eq(full.trace[3].x.W[2][1], full.trace:column("W[2,1]")[4], "t[k].x.W[2][1] is the column W[2,1]")
+local one = slope.minimize("sum((w - 1)^2)", { w = { 0 } }, { lr = 0.1, steps = 2 })
+check.eq(one.trace[1].x, { w = { 0.2 } }, "a vector of one element stays a vector in the trace")
+check.eq(slope.minimize("(a - 1)^2", { a = 0 }, { lr = 0.1, steps = 2 }).trace[1].x, { a = 0.2 },
+  "a scalar problem's trace rows are as before")
 
 -- ---- vector data columns -----------------------------------------------------------------
 
@@ -209,6 +215,11 @@ local function lm_grad(w, bb)
 end
 local lp = slope.problem(lmf, { w = { 0.5, -0.25, 1 }, b = 0 }, { data = lm })
 check.near(lp.f, (lm_grad({ 0.5, -0.25, 1 }, 0)), 1e-14, "p.f of a linear model with a vector of weights")
+local _, gw0, gb0 = lm_grad({ 0.5, -0.25, 1 }, 0)
+local pg = lp.g
+for j = 1, 3 do check.near(pg.w[j], gw0[j], 1e-14, "p.g.w[" .. j .. "] is the hand gradient") end
+check.near(pg.b, gb0, 1e-14, "p.g.b too")
+check.err(function() return p.g end, P"p.g: this problem is known by its values only", "p.g of a Lua function objective")
 -- three SGD steps with one rate for w (every element) and another for b
 local hw, hb = { 0.5, -0.25, 1 }, 0
 for _ = 1, 3 do
