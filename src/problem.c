@@ -443,7 +443,10 @@ static int hvp_compile(slope_problem *p) {
   }
   free(all);
   free(text);
-  return p->hess[0] ? SLOPE_OK : p->S->errcode;
+  if (p->hess[0]) return SLOPE_OK;
+  free(p->hess);   /* the next call tries again */
+  p->hess = NULL;
+  return p->S->errcode ? p->S->errcode : SLOPE_ERRMEM;
 }
 
 static int hvp_hessian(slope_problem *p, const double *x, double *H) {
