@@ -20,6 +20,7 @@
 
 enum { PRE, ROW, POST };
 #define TA_MAX_ELEMS (1u << 26)   /* elements of one register */
+#define TA_MAX_TOTAL (1u << 28)   /* elements of all registers of a section kind together */
 
 typedef struct insv { ta_ins *p; uint32_t n, cap; } insv;
 
@@ -87,6 +88,8 @@ static uint32_t new_reg(abuild *b, int rank, uint32_t rows, uint32_t cols, int r
   if (n == 0 || n > TA_MAX_ELEMS)
     return sx_error(b->S, SLOPE_ERRLIMIT, "an array of %llu elements (at most %u, at least 1)",
                     (unsigned long long)n, TA_MAX_ELEMS), 0;
+  if ((row ? A->nep : A->nval) + n + 4 > TA_MAX_TOTAL)
+    return sx_error(b->S, SLOPE_ERRLIMIT, "the compiled arrays would hold more than %u elements", TA_MAX_TOTAL), 0;
   if (!grow(b, (void **)&A->reg, &b->capreg, A->nreg + 1, sizeof *A->reg)) return 0;
   if (!grow(b, (void **)&b->post, &b->cappost, A->nreg + 1, 1)) return 0;
   uint32_t r = A->nreg++;
