@@ -696,6 +696,11 @@ static int layout(abuild *b, tp_arr *A) {
   A->bs = block_size(nblocks + 4);
   if (nscratch < 4 * (size_t)A->bs) nscratch = 4 * (size_t)A->bs;
   size_t nred = A->nred ? A->nred : 1;
+  /* blocks of rows, values, adjoints and each reduction's partials: memory, not address space */
+  if (nblocks * A->bs + (nred + 2) * ((size_t)A->nval + 4) + nscratch > TA_MAX_TOTAL)
+    return sx_error(b->S, SLOPE_ERRLIMIT, "the compiled arrays would hold more than %u doubles "
+                    "(%zu blocks of %u rows, %zu values, %zu reductions)", TA_MAX_TOTAL, nblocks, A->bs,
+                    (size_t)A->nval, (size_t)A->nred);
   A->pool = calloc(nblocks * A->bs + 1, sizeof *A->pool);
   A->val = calloc((size_t)A->nval + 4, sizeof *A->val);
   A->adj = calloc((size_t)A->nval + 4, sizeof *A->adj);
