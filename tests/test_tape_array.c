@@ -394,7 +394,19 @@ static void test_errors(void) {
     T = slope_compile_shaped(S, sw, P.pn, ps, 2, NULL, NULL, 0);
     CHECK(T == NULL);
     if (!CHECK(strstr(err(), "bad shape of parameter 'w'") != NULL)) fprintf(stderr, "  %s\n", err());
-  }
+  }  /* memory past the limits: an error, not a huge allocation */
+  sx_enter(S);
+  sx_id v = V("v"), o = K2(SX_OUTER, v, v);
+  sx_id many = SUMA(sx_addn(S, (sx_id[]){F1(SX_SIN, o), F1(SX_COS, o), F1(SX_EXP, o), F1(SX_TANH, o),
+                                           F1(SX_ATAN, o)}, 5));
+  slope_shape vs = VEC(8000);
+  T = slope_compile_shaped(S, many, (const char *[]){"v"}, &vs, 1, NULL, NULL, 0);
+  CHECK(T == NULL && slope_error_get(S).code == SLOPE_ERRLIMIT);
+  sx_enter(S);
+  sx_id big = MEANA(sx_mul(S, SUMA(K2(SX_ONEHOT, V("label"), N(6e7))), V("b")));
+  T = slope_compile_shaped(S, big, (const char *[]){"b"}, NULL, 1, (const char *[]){"label"}, NULL, 1);
+  CHECK(T == NULL && slope_error_get(S).code == SLOPE_ERRLIMIT);
+
 }
 
 /*
