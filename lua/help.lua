@@ -175,6 +175,19 @@ do
   docs.optim = table.concat(lines, "\n")
 end
 
+-- arrays (issue 11): the functions of arrays share one text
+local array_functions = { "dot", "matmul", "outer", "transpose", "softmax", "log_softmax", "logsumexp",
+  "cross_entropy", "onehot", "norm", "range", "pad", "sum_rows", "mean_rows" }
+docs.arrays = "Arrays: slope.var(\"w\", 3) is a vector of 3, slope.var(\"W\", 2, 3) a 2x3 matrix.\n"
+  .. "In text: x[i], W[i, j], x[a..b], #x, A @ B, sum(i = 1..#x-1, ...). Element by element with\n"
+  .. "scalar broadcast; dot(a, b), slope.matmul(A, B) (A @ B), outer, transpose, sum(v), mean(v),\n"
+  .. "max(v), norm(v), softmax, log_softmax, logsumexp, cross_entropy(z, k), onehot(k, n),\n"
+  .. "range(a, b), pad(v, a, b), sum_rows/mean_rows (over data rows, keeping the shape).\n"
+  .. "From Lua: w[1], #w, w:slice(a, b), W:at(i, j); f:eval{ w = { 1, 2 } } takes and gives arrays.\n"
+  .. "Derivatives by an array are one array expression: slope.diff(\"sum(w^2)\", \"w\") is 2*w."
+docs.var = docs.var .. "\nslope.var(\"w\", 3) -> a vector of 3; slope.var(\"W\", 2, 3) a 2x3 matrix (help \"arrays\")."
+docs.vars = docs.var
+
 local by_function = {}
 local function register()
   for name, text in pairs(docs) do
@@ -208,6 +221,7 @@ local function register()
       if type(fn) == "function" and not by_function[fn] then by_function[fn] = docs[topic] end
     end
   end
+  for _, name in ipairs(array_functions) do by_function[slope[name]] = docs.arrays end
   for _, name in ipairs(private.language) do   -- the expression language's functions, slope.sin ...
     by_function[slope[name]] = ("slope.%s(...) -> Expr: the expression language's %s, on Exprs and numbers\n"
       .. "(help(slope.expr) lists the language)"):format(name, name)

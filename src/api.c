@@ -64,16 +64,33 @@ slope_expr slope_call(slope_ctx *S, const char *fn, const slope_expr *args, int 
   SX_MISUSE_IF(S, nargs < 0, SX_NIL, "the argument count is negative (%d)", nargs);
   if (nargs > 0 && !args)
     return sx_error(S, SLOPE_ERRARG, "no arguments for '%s'", fn ? fn : "(null)"), SX_NIL;
-  const sx_fninfo *f = fn ? sx_fn_lookup(fn, strlen(fn)) : NULL;
-  /* no function takes more than 2: a larger count is refused before reading
-  ** that many handles (the array may be shorter) */
-  if (f && nargs > 2) return arity_error(S, f, nargs);
+  const sx_fninfo *f = fn ? sx_fn_lookup_n(fn, strlen(fn), nargs) : NULL;
+  /* no function takes more than 3 (pad): a larger count is refused before
+  ** reading that many handles (the array may be shorter) */
+  if (f && nargs > 3) return arity_error(S, f, nargs);
   /* a failed argument comes first: it started the failure of the chain */
   for (int i = 0; i < nargs; i++) if (!valid(S, args[i])) return SX_NIL;
   if (!f) return sx_error(S, SLOPE_ERRNAME, "unknown function '%s'", fn ? fn : "(null)"), SX_NIL;
   if (nargs != f->arity) return arity_error(S, f, nargs);
   if (f->kind == SX_POW && nargs == 1) return sx_pow(S, args[0], sx_mknum(S, 0.5));
   return sx_apply(S, f->kind, args, (uint32_t)nargs);
+}
+
+slope_expr slope_index(slope_ctx *S, slope_expr a, slope_expr i, slope_expr j) {
+  SX_ENTER(S, SX_NIL);
+  if (!valid(S, a) || !valid(S, i) || (j && !valid(S, j))) return SX_NIL;
+  sx_id idx[2] = {i, j};
+  return sx_index(S, a, idx, j ? 2 : 1);
+}
+
+slope_expr slope_slice(slope_ctx *S, slope_expr v, slope_expr lo, slope_expr hi) {
+  SX_ENTER(S, SX_NIL);
+  return valid(S, v) && valid(S, lo) && valid(S, hi) ? sx_slice(S, v, lo, hi) : SX_NIL;
+}
+
+slope_expr slope_len(slope_ctx *S, slope_expr a) {
+  SX_ENTER(S, SX_NIL);
+  return valid(S, a) ? sx_len(S, a) : SX_NIL;
 }
 
 const char *slope_function_at(int i, int *arity, int *reduces) {

@@ -392,13 +392,86 @@ int slope_problem_eval(slope_problem *p, const double *x, double *f, double *g) 
   return eval_host(p, x, p->all, p->nrows, f, g);
 }
 
+/*
+** With arrays, one tape of the Hessian-vector product: s = the sum over
+** parameters w of sum(dw * u_w), where dw is the symbolic gradient (one
+** array expression, slope_diff_shaped) and u_w a direction of w's shape,
+** compiled as extra parameters.  The gradient of s with respect to w at
+** u = e_i is row i of the Hessian (exact: reverse mode over the symbolic
+** gradient), so n evaluations of one tape whose size does not grow with n.
+*/
+static slope_expr hvp_expr(slope_problem *p, struct sx_pvar *u, int nv) {
+  slope_ctx *S = p->S;
+  const char **names = malloc((size_t)nv * sizeof *names);
+  slope_shape *shapes = malloc((size_t)nv * sizeof *shapes);
+  slope_expr s = 0;
+  if (!names || !shapes) { free(names); free(shapes); return sx_error(S, SLOPE_ERRMEM, "out of memory"), 0; }
+  for (int k = 0; k < nv; k++) names[k] = p->vars[k].name, shapes[k] = p->vars[k].shape;
+  for (int k = 0; k < nv; k++) {
+    slope_expr d = slope_diff_shaped(S, p->f, names[k], names, shapes, nv), uk = slope_var(S, u[k].name);
+    slope_expr t = d && uk ? slope_mul(S, d, uk) : 0;
+    if (t && u[k].shape.rank) t = sx_apply(S, SX_SUM, &t, 1);   /* the sum of its elements */
+    s = !t ? 0 : k ? slope_add(S, s, t) : t;
+    if (!s) break;
+  }
+  free(names);
+  free(shapes);
+  return s;
+}
+
+static int hvp_compile(slope_problem *p) {
+  int nv = p->nvars;
+  struct sx_pvar *all = malloc(2 * (size_t)nv * sizeof *all), *keep = p->vars;
+  char *text = malloc((size_t)nv * (SX_MAX_NAME + 8));
+  if (!all || !text || !(p->hess = calloc((size_t)p->n, sizeof *p->hess))) {   /* [0] is used */
+    free(all), free(text);
+    return sx_error(p->S, SLOPE_ERRMEM, "out of memory");
+  }
+  for (int k = 0; k < nv; k++) {   /* the directions: __hvp_w for w */
+    all[k] = p->vars[k];
+    all[nv + k] = p->vars[k];
+    all[nv + k].name = text + (size_t)k * (SX_MAX_NAME + 8);
+    snprintf(all[nv + k].name, SX_MAX_NAME + 8, "__hvp_%s", p->vars[k].name);
+  }
+  slope_expr s = hvp_expr(p, all + nv, nv);
+  if (s) {   /* compile over the parameters and the directions, as the objective is */
+    p->vars = all;
+    p->nvars = 2 * nv;
+    p->hess[0] = compile(p, s);
+    p->vars = keep;
+    p->nvars = nv;
+  }
+  free(all);
+  free(text);
+  return p->hess[0] ? SLOPE_OK : p->S->errcode;
+}
+
+static int hvp_hessian(slope_problem *p, const double *x, double *H) {
+  int n = p->n, rc = SLOPE_OK;
+  if (!p->hess && (rc = hvp_compile(p)) != SLOPE_OK) return rc;
+  double *xu = calloc(4 * (size_t)n, sizeof *xu), f;
+  if (!xu) return sx_error(p->S, SLOPE_ERRMEM, "out of memory");
+  double *g = xu + 2 * (size_t)n;
+  memcpy(xu, x, (size_t)n * sizeof *xu);
+  for (int i = 0; i < n && rc == SLOPE_OK; i++) {
+    xu[n + i] = 1;
+    rc = p->batch ? slope_tape_grad(p->hess[0], xu, p->sel, p->nsel, &f, g)
+                  : slope_tape_grad(p->hess[0], xu, NULL, 0, &f, g);
+    memcpy(H + (size_t)i * n, g, (size_t)n * sizeof *H);
+    xu[n + i] = 0;
+  }
+  free(xu);
+  return rc;
+}
+
 /* Hessian rows are the gradients of the gradient's components, each compiled
-** once on first use. */
+** once on first use; with arrays, see hvp_hessian. */
 int sx_problem_hessian(slope_problem *p, const double *x, double *H) {
   if (!p->tape) {
     if (!p->host.hess) return sx_error(p->S, SLOPE_ERRARG, "this objective has no Hessian callback");
     return host_result(p, p->host.hess(p->host.ud, x, H), "Hessian");
   }
+  if (p->nvars && has_arrays(p)) return hvp_hessian(p, x, H);
   if (!p->hess) {
     if (!(p->hess = calloc((size_t)p->n, sizeof *p->hess))) return sx_error(p->S, SLOPE_ERRMEM, "out of memory");
     for (int i = 0; i < p->n; i++) {

@@ -153,6 +153,14 @@ slope_expr slope_neg(slope_ctx *S, slope_expr a);
 /* Apply a function of the language by name ("sin", "atan2", "mean", ...). */
 slope_expr slope_call(slope_ctx *S, const char *fn, const slope_expr *args, int nargs);
 
+/* Arrays: a[i] (j = 0) or A[i, j], 1-based; v[lo..hi]; #a.  The functions
+** of arrays (dot, matmul, outer, transpose, softmax, log_softmax,
+** logsumexp, cross_entropy, onehot, norm, range, pad, sum_rows, mean_rows,
+** and max with one argument) go through slope_call. */
+slope_expr slope_index(slope_ctx *S, slope_expr a, slope_expr i, slope_expr j);
+slope_expr slope_slice(slope_ctx *S, slope_expr v, slope_expr lo, slope_expr hi);
+slope_expr slope_len(slope_ctx *S, slope_expr a);
+
 /* The functions of the language, for listing them: the i-th one's name as
 ** written ("sin", "atan2", "mean"), for i = 0, 1, ... until NULL.  '*arity'
 ** gets its number of arguments and '*reduces' 1 for the reductions over data

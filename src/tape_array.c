@@ -45,6 +45,7 @@ typedef struct abuild {
 } abuild;
 
 static int oom(abuild *b) { return sx_error(b->S, SLOPE_ERRMEM, "out of memory"); }
+static uint32_t *readers(abuild *b);
 
 static int grow(abuild *b, void **p, uint32_t *cap, size_t need, size_t elem) {
   if (need <= *cap) return 1;
@@ -111,6 +112,7 @@ static uint32_t new_reg(abuild *b, int rank, uint32_t rows, uint32_t cols, int r
   R->row = (uint8_t)row;
   R->col = -1;
   b->post[r] = 0;
+  R->goff = A->nval;
   if (row) {
     R->off = A->nep;
     A->nep += R->n;
@@ -180,7 +182,8 @@ static uint32_t view(abuild *b, uint32_t x, uint32_t lo, int rank, uint32_t rows
   R->src = x;
   R->lo = lo;
   R->col = -1;
-  R->off = X->off + lo;   /* not row: elements of val; row: entries of ep (set when laid out) */
+  R->off = X->off + lo;   /* not row: elements of val; row: entries of ep */
+  R->goff = X->goff + lo;
   b->post[r] = b->post[x];
   return r;
 }
@@ -374,8 +377,9 @@ static uint32_t lower_outer(abuild *b, uint32_t x, uint32_t y) {
 static uint32_t lower_transpose(abuild *b, uint32_t x) {
   const ta_reg *X = &b->A->reg[x];
   if (X->rank < 2) return x;
-  uint32_t r = emit(b, TA_TRANSPOSE, 0, x, x, 2, X->cols, X->rows);
-  if (!sx_failed(b->S)) { last(b, r)->i0 = X->rows; last(b, r)->i1 = X->cols; }
+  uint32_t rows = X->rows, cols = X->cols;   /* emit moves the registers */
+  uint32_t r = emit(b, TA_TRANSPOSE, 0, x, x, 2, cols, rows);
+  if (!sx_failed(b->S)) { last(b, r)->i0 = rows; last(b, r)->i1 = cols; }
   return r;
 }
 
@@ -413,20 +417,22 @@ static uint32_t count_reg(abuild *b) {
   return b->A->count = r;
 }
 
+/* sum and mean: of an array its elements; of a scalar, and sum_rows and
+** mean_rows of anything, over the data rows (keeping the shape). */
 static uint32_t lower_reduce(abuild *b, sx_id id) {
   tp_arr *A = b->A;
   uint32_t x = b->reg[sx_kid(b->S, id, 0)];
-  int mean = sx_kind(b->S, id) == SX_MEAN;
-  const ta_reg *X = &A->reg[x];
-  if (X->rank) return to_scalar(b, TA_ESUM, x, mean ? 1.0 / X->n : 1.0);   /* its elements */
-  if (b->post[x]) return sx_error(b->S, SLOPE_ERRARG, "mean/sum cannot be nested"), 0;
+  int k = sx_kind(b->S, id), mean = k == SX_MEAN || k == SX_MEANROWS;
+  const ta_reg Xv = A->reg[x], *X = &Xv;   /* a copy: new registers move the array */
+  if (X->rank && (k == SX_SUM || k == SX_MEAN)) return to_scalar(b, TA_ESUM, x, mean ? 1.0 / X->n : 1.0);
+  if (b->post[x]) return sx_error(b->S, SLOPE_ERRARG, "mean/sum over the rows cannot be nested"), 0;
   if (!X->row) {     /* the same value on every row */
     if (count_reg(b) == UINT32_MAX) return 0;
-    return mean ? x : emit(b, TA_EW2, TP_MUL, x, A->count, 0, 1, 1);
+    return mean ? x : emit(b, TA_EW2, TP_MUL, x, A->count, X->rank, X->rows, X->cols);
   }
   if (!grow(b, (void **)&A->red, &b->capred, A->nred + 1, sizeof *A->red)) return 0;
   if (count_reg(b) == UINT32_MAX) return 0;
-  uint32_t out = new_reg(b, 0, 1, 1, 0);
+  uint32_t out = new_reg(b, X->rank, X->rows, X->cols, 0);
   if (sx_failed(b->S)) return 0;
   b->post[out] = 1;
   ta_red *R = &A->red[A->nred++];
@@ -490,7 +496,7 @@ static uint32_t lower_node(abuild *b, sx_id id) {
   case SX_ADD: return lower_sum(b, id);
   case SX_MUL: return lower_product(b, &S->kids[sx_node_of(S, id)->kids], sx_nkids(S, id));
   case SX_POW: return lower_pow(b, id);
-  case SX_SUM: case SX_MEAN: return lower_reduce(b, id);
+  case SX_SUM: case SX_MEAN: case SX_SUMROWS: case SX_MEANROWS: return lower_reduce(b, id);
   case SX_INDEX: return lower_index(b, id);
   case SX_SLICE: return lower_slice(b, id);
   case SX_LEN: return scalar_const(b, b->A->reg[kidreg(b, id, 0)].rows);
@@ -549,7 +555,10 @@ static void grad_flags(tp_arr *A, ta_ins *I) {
 static void need_grad(tp_arr *A) {
   for (int i = 0; i < A->nparams; i++) A->reg[A->poff[i]].grad = 1;
   for (uint32_t i = 0; i < A->npre + A->nrow; i++) grad_flags(A, &A->ins[i]);
-  for (uint32_t r = 0; r < A->nred; r++) A->reg[A->red[r].out].grad = (uint8_t)has_grad(A, A->red[r].arg);
+  for (uint32_t r = 0; r < A->nred; r++) {
+    A->reg[A->red[r].out].grad = (uint8_t)has_grad(A, A->red[r].arg);
+    if (A->reg[A->red[r].out].grad && A->reg[A->red[r].out].n > 1) A->twopass = 1;
+  }
   for (uint32_t i = A->npre + A->nrow; i < A->npre + A->nrow + A->npost; i++) grad_flags(A, &A->ins[i]);
   for (uint32_t r = 0; r < A->nreg; r++)
     if (A->reg[r].view) A->reg[r].grad = A->reg[A->reg[r].src].grad;
@@ -638,9 +647,38 @@ static int set_flags_in(abuild *b, firsts *F, ta_ins *p, uint32_t n) {
   return SLOPE_OK;
 }
 
+/*
+** The only reader of x in x + y or x - y (outside the row section, same
+** shape, not a parameter, not a view or viewed) shares the result's
+** adjoint, which is then x's too: no copy.  Results first, so chains share.
+*/
+static int share(abuild *b, tp_arr *A, uint8_t *done) {
+  uint32_t *use = readers(b);
+  if (!use) return SLOPE_ERRMEM;
+  for (int i = 0; i < A->nparams; i++) use[A->poff[i]] += 2;
+  for (uint32_t i = A->npre + A->nrow + A->npost; i-- > 0; ) {
+    if (i >= A->npre && i < A->npre + A->nrow) continue;
+    ta_ins *I = &A->ins[i];
+    if (I->op != TA_EW2 || (I->sub != TP_ADD && I->sub != TP_SUB) || I->a == I->b) continue;
+    uint32_t opnd[2] = {I->a, I->b};
+    for (int j = 0; j < (I->sub == TP_ADD ? 2 : 1); j++) {
+      ta_reg *X = &A->reg[opnd[j]];
+      if (!(I->gmask & (1 << j)) || X->view || X->n != A->reg[I->out].n || use[opnd[j]] != 1) continue;
+      X->goff = A->reg[I->out].goff;
+      I->smask |= (uint8_t)(4 << j);
+      done[opnd[j]] = 1;   /* written when the result is */
+    }
+  }
+  for (uint32_t r = 0; r < A->nreg; r++)
+    if (A->reg[r].view) A->reg[r].goff = A->reg[A->reg[r].src].goff + A->reg[r].lo;
+  free(use);
+  return SLOPE_OK;
+}
+
 static int set_flags(abuild *b, tp_arr *A) {
   firsts F = {calloc((size_t)A->nreg + 1, 1), {0, 0, 0}};
   if (!F.done) return oom(b);
+  if (share(b, A, F.done) != SLOPE_OK) { free(F.done); return SLOPE_ERRMEM; }
   int rc = first_write(b, &F, A->root, 1) < 0 ? SLOPE_ERRMEM : SLOPE_OK;
   if (rc == SLOPE_OK) rc = set_flags_in(b, &F, A->ins + A->npre + A->nrow, A->npost);
   for (uint32_t j = 0; j < A->npread && rc == SLOPE_OK; j++)

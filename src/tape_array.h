@@ -49,7 +49,8 @@ typedef struct ta_reg {
   uint8_t grad;        /* carries a derivative */
   uint8_t view;        /* no storage of its own: elements [lo, lo + n) of 'src' */
   uint32_t src, lo;
-  uint32_t off;        /* not row: first element in val/adjoints; row: first entry of ep/gp
+  uint32_t goff;       /* not row: first element in the adjoints (shared: see 'smask') */
+  uint32_t off;        /* not row: first element in val; row: first entry of ep/gp
                        ** (a view's are its source's from 'lo' on) */
   int32_t col;         /* row register of a data column: its first column, else -1 */
 } ta_reg;
@@ -59,19 +60,26 @@ typedef struct ta_ins {
   uint8_t row;         /* in the row section */
   uint8_t gmask;       /* 1: operand a needs an adjoint, 2: operand b */
   uint8_t smask;       /* outside the row section: the first write of a's (1), b's (2)
-                       ** adjoint, which assigns; others add into cleared ones */
+                       ** adjoint, which assigns; others add into cleared ones.  4, 8:
+                       ** a's, b's adjoint is the result's (x + y, x - y): nothing to do */
   uint32_t out, a, b;
   uint32_t i0, i1, i2;
   double k;
 } ta_ins;
 
-/* A reduction over the data rows of a scalar row register. */
+/*
+** A reduction over the data rows of a row register, into a register of the
+** scalar sections of the same shape.  The gradient of scalar reductions
+** runs with the forward pass: each reduction's sweep with seed 1 adds its
+** partials (d reduction / d register), combined by the chain rule after the
+** post section; for array reductions ('twopass') a second pass over the
+** rows seeds each element with its adjoint, known after the post section.
+*/
 typedef struct ta_red {
-  uint32_t arg, out;   /* row register, scalar register */
+  uint32_t arg, out;   /* row register, register of the scalar sections */
   int mean;
   uint32_t sw0, nsw;   /* its backward sweep: row instruction indices in T->sweep (in order) */
   uint32_t z0, nz;     /* row registers whose adjoint blocks the sweep clears (T->zreg) */
-  double acc;
 } ta_red;
 
 typedef struct tp_arr {
@@ -81,6 +89,7 @@ typedef struct tp_arr {
   uint32_t npre, nrow, npost;
   ta_red *red;
   uint32_t nred;
+  int twopass;         /* an array reduction carries a derivative: see ta_red */
   uint32_t *sweep, *zreg;          /* sweeps, cleared registers */
   uint32_t *pread;     /* non-row registers the row section reads with an adjoint */
   uint32_t npread;

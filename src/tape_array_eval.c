@@ -22,7 +22,7 @@ static inline double *VAL(const tp_arr *A, const ta_reg *R, uint32_t e) {
   return R->row ? A->ep[R->off + e] : A->val + R->off + e;
 }
 static inline double *ADJ(const tp_arr *A, const ta_reg *R, uint32_t e, double *nadj) {
-  return R->row ? A->gp[R->off + e] : nadj + R->off + e;
+  return R->row ? A->gp[R->off + e] : nadj + R->goff + e;
 }
 
 /* O (=) v, O += X*Y, O += a*X, over m lanes (LOOP4 wants a multiple of 4). */
@@ -99,21 +99,21 @@ static void ew_forward(tp_arr *A, const ta_ins *I, size_t m) {
 
 static void ew_backward_flat(tp_arr *A, const ta_ins *I, double *adj) {
   const ta_reg *O = &A->reg[I->out], *X = &A->reg[I->a], *Y = &A->reg[I->b];
-  const double *g = adj + O->off, *o = A->val + O->off, *x = A->val + X->off, *y = A->val + Y->off;
-  double *gx = adj + X->off, *gy = adj + Y->off;
+  const double *g = adj + O->goff, *o = A->val + O->off, *x = A->val + X->off, *y = A->val + Y->off;
+  double *gx = adj + X->goff, *gy = adj + Y->goff;
   if (I->op == TA_EW1) {
     EXACT(X, gx, I->smask & 1, tp_bw1[I->sub](m_, s_, g + o_, o + o_, x + o_, I->k, d_));
     return;
   }
   int sh = (X->n == O->n ? TP_AV : 0) | (Y->n == O->n ? TP_BV : 0);
-  if (I->gmask & 1) {
+  if ((I->gmask & 1) && !(I->smask & 4)) {
     if (sh & TP_AV)
       EXACT(X, gx, I->smask & 1, tp_bwa[I->sub](m_, sh, s_, g + o_, o + o_, x + o_,
                                               sh & TP_BV ? y + o_ : NULL, y[0], d_));
     else if (I->smask & 1) gx[0] = tp_suma[I->sub](O->n, g, o, x[0], y);
     else gx[0] += tp_suma[I->sub](O->n, g, o, x[0], y);
   }
-  if (I->gmask & 2) {
+  if ((I->gmask & 2) && !(I->smask & 8)) {
     if (sh & TP_BV)
       EXACT(Y, gy, (I->smask & 2) != 0, tp_bwb[I->sub](m_, sh, s_, g + o_, o + o_, sh & TP_AV ? x + o_ : NULL,
                                                        y + o_, x[0], d_));
@@ -133,11 +133,11 @@ static void ew_backward(tp_arr *A, const ta_ins *I, size_t n, size_t m, double *
     if (I->op == TA_EW1) { tp_bw1[I->sub](m, 0, g, o, x, I->k, A->gp[X->off + ex]); continue; }
     if (I->gmask & 1) {
       if (X->row) tp_bwa[I->sub](m, sh, 0, g, o, x, Y->row ? y : NULL, y[0], A->gp[X->off + ex]);
-      else nadj[X->off + ex] += tp_suma[I->sub](n, g, o, x[0], y);
+      else nadj[X->goff + ex] += tp_suma[I->sub](n, g, o, x[0], y);
     }
     if (I->gmask & 2) {
       if (Y->row) tp_bwb[I->sub](m, sh, 0, g, o, X->row ? x : NULL, y, x[0], A->gp[Y->off + ey]);
-      else nadj[Y->off + ey] += tp_sumb[I->sub](n, g, o, x, y[0]);
+      else nadj[Y->goff + ey] += tp_sumb[I->sub](n, g, o, x, y[0]);
     }
   }
 }
@@ -302,7 +302,7 @@ static void lane_backward(tp_arr *A, const ta_ins *I, size_t n, size_t m, double
   switch (I->op) {
   case TA_ESUM:
     if (!X->row) {   /* every element gets k*g */
-      double *gx = nadj + X->off, d = I->k * g[0];
+      double *gx = nadj + X->goff, d = I->k * g[0];
       EXACT(X, gx, I->smask & 1, { if (s_) vfill(m_, d_, d); else vadd(m_, d_, d); });
       return;
     }
@@ -416,32 +416,43 @@ static void load_block(tp_arr *A, slope_tape *T, const size_t *rows, size_t star
   }
 }
 
-/* One reduction's backward sweep over the block, into its partials. */
-static void sweep(tp_arr *A, const ta_red *R, double *part, size_t n, size_t m) {
-  const ta_ins *row = A->ins + A->npre;
-  for (uint32_t z = R->z0; z < R->z0 + R->nz; z++) {
-    const ta_reg *Z = &A->reg[A->zreg[z]];
-    for (uint32_t e = 0; e < Z->n; e++) vfill(m, A->gp[Z->off + e], 0);
-  }
-  vaxpy(m, A->gp[A->reg[R->arg].off], 1, A->scratch + 2 * (size_t)A->bs);   /* the seed: ones */
-  for (uint32_t s = R->sw0; s < R->sw0 + R->nsw; s++) backward(A, &row[A->sweep[s]], n, m, part);
-}
-
 /* Clear the adjoints of the listed registers in 'adj'. */
 static void clear(const tp_arr *A, const uint32_t *regs, uint32_t n, double *adj) {
   for (uint32_t j = 0; j < n; j++) {
     const ta_reg *R = &A->reg[regs[j]];
-    memset(adj + R->off, 0, ((R->n + 3) & ~(size_t)3) * sizeof *adj);
+    memset(adj + R->goff, 0, ((R->n + 3) & ~(size_t)3) * sizeof *adj);
   }
 }
 
-static int run_rows(tp_arr *A, slope_tape *T, const size_t *rows, size_t count, int grad) {
+/* One reduction's backward sweep over the block, into 'nadj': element e of
+** its argument seeded with seed[e] (ones for the partials of a scalar one). */
+static void sweep(tp_arr *A, const ta_red *R, const double *seed, double *nadj, size_t n, size_t m) {
+  const ta_ins *row = A->ins + A->npre;
+  const ta_reg *X = &A->reg[R->arg];
+  for (uint32_t z = R->z0; z < R->z0 + R->nz; z++) {
+    const ta_reg *Z = &A->reg[A->zreg[z]];
+    for (uint32_t e = 0; e < Z->n; e++) vfill(m, A->gp[Z->off + e], 0);
+  }
+  for (uint32_t e = 0; e < X->n; e++) vadd(m, A->gp[X->off + e], seed ? seed[e] : 1);
+  for (uint32_t s = R->sw0; s < R->sw0 + R->nsw; s++) backward(A, &row[A->sweep[s]], n, m, nadj);
+}
+
+/*
+** The row section over all selected rows, block by block: forward, the
+** reductions' sums, and then per 'mode': 0 nothing more, 1 each scalar
+** reduction's sweep into its partials, 2 each reduction's sweep seeded with
+** its result's adjoint (divided by the count for a mean) into the adjoints.
+*/
+static int run_rows(tp_arr *A, slope_tape *T, const size_t *rows, size_t count, int mode) {
   size_t nv = (size_t)A->nval + 4;
   for (uint32_t r = 0; r < A->nred; r++) {
-    A->red[r].acc = 0;
-    if (grad && A->red[r].nsw) clear(A, A->pread, A->npread, A->part + r * nv);
+    const ta_reg *O = &A->reg[A->red[r].out];
+    double *seed = A->part + r * nv;   /* mode 2: the seeds, where mode 1 keeps partials */
+    if (mode < 2) memset(A->val + O->off, 0, O->n * sizeof *A->val);
+    if (mode == 1 && A->red[r].nsw) clear(A, A->pread, A->npread, seed);
+    for (uint32_t e = 0; mode == 2 && e < O->n; e++)
+      seed[e] = A->red[r].mean ? A->adj[O->goff + e] / (double)count : A->adj[O->goff + e];
   }
-  vfill(A->bs, A->scratch + 2 * (size_t)A->bs, 1);
   A->rows = rows;
   for (size_t start = 0; start < count; start += A->bs) {
     size_t n = count - start < A->bs ? count - start : A->bs;
@@ -454,14 +465,16 @@ static int run_rows(tp_arr *A, slope_tape *T, const size_t *rows, size_t count, 
       if (rc != SLOPE_OK) return rc;
     }
     for (uint32_t r = 0; r < A->nred; r++) {
-      ta_red *R = &A->red[r];
-      R->acc += tp_sum(VAL(A, &A->reg[R->arg], 0), n);
-      if (grad && R->nsw) sweep(A, R, A->part + r * nv, n, m);
+      const ta_red *R = &A->red[r];
+      const ta_reg *X = &A->reg[R->arg], *O = &A->reg[R->out];
+      if (mode < 2) for (uint32_t e = 0; e < X->n; e++) A->val[O->off + e] += tp_sum(VAL(A, X, e), n);
+      if (mode == 1 && R->nsw) sweep(A, R, NULL, A->part + r * nv, n, m);
+      if (mode == 2 && R->nsw) sweep(A, R, A->part + r * nv, A->adj, n, m);
     }
   }
-  for (uint32_t r = 0; r < A->nred; r++) {
-    const ta_red *R = &A->red[r];
-    A->val[A->reg[R->out].off] = R->mean ? R->acc / (double)count : R->acc;
+  for (uint32_t r = 0; mode < 2 && r < A->nred; r++) {
+    const ta_reg *O = &A->reg[A->red[r].out];
+    if (A->red[r].mean) for (uint32_t e = 0; e < O->n; e++) A->val[O->off + e] /= (double)count;
   }
   return SLOPE_OK;
 }
@@ -472,12 +485,12 @@ static void combine(tp_arr *A, size_t count) {
   for (uint32_t r = 0; r < A->nred; r++) {
     const ta_red *R = &A->red[r];
     if (!R->nsw) continue;
-    double c = A->adj[A->reg[R->out].off];
+    double c = A->adj[A->reg[R->out].goff];
     if (R->mean) c /= (double)count;
     const double *part = A->part + r * nv;
     for (uint32_t j = 0; j < A->npread; j++) {
       const ta_reg *P = &A->reg[A->pread[j]];
-      for (uint32_t e = 0; e < P->n; e++) A->adj[P->off + e] += c * part[P->off + e];
+      for (uint32_t e = 0; e < P->n; e++) A->adj[P->goff + e] += c * part[P->goff + e];
     }
   }
 }
@@ -497,20 +510,21 @@ int ta_grad(slope_tape *T, const double *x, const size_t *rows, size_t nsel, dou
   }
   const ta_ins *pre = A->ins, *post = A->ins + A->npre + A->nrow;
   if ((rc = run(A, T, pre, A->npre)) != SLOPE_OK) return rc;
-  if (A->nred && (rc = run_rows(A, T, rows, count, grad != NULL)) != SLOPE_OK) return rc;
+  if (A->nred && (rc = run_rows(A, T, rows, count, grad && !A->twopass)) != SLOPE_OK) return rc;
   if ((rc = run(A, T, post, A->npost)) != SLOPE_OK) return rc;
   if (f) *f = A->val[A->reg[A->root].off];
   if (!grad) return SLOPE_OK;
   clear(A, A->zadj, A->nzadj, A->adj);
   const ta_reg *R = &A->reg[A->root];
-  if (R->view) A->adj[R->off] += 1;   /* an element of a cleared register */
-  else A->adj[R->off] = 1;
+  if (R->view) A->adj[R->goff] += 1;   /* an element of a cleared register */
+  else A->adj[R->goff] = 1;
   run_back(A, post, A->npost);
-  combine(A, count);
+  if (!A->twopass) combine(A, count);
+  else if (A->nred && (rc = run_rows(A, T, rows, count, 2)) != SLOPE_OK) return rc;
   run_back(A, pre, A->npre);
   for (int i = 0, o = 0; i < A->nparams; i++) {
     const ta_reg *P = &A->reg[A->poff[i]];
-    memcpy(grad + o, A->adj + P->off, P->n * sizeof *grad);
+    memcpy(grad + o, A->adj + P->goff, P->n * sizeof *grad);
     o += (int)P->n;
   }
   return SLOPE_OK;

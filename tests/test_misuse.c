@@ -163,6 +163,9 @@ static void test_null_context(world *w) {
   SAFE(slope_neg(NULL, a) == 0, "slope_neg");
   SAFE(slope_call(NULL, "sin", &a, 1) == 0, "slope_call");
   SAFE(slope_diff(NULL, a, "x") == 0, "slope_diff");
+  SAFE(slope_index(NULL, a, a, 0) == 0, "slope_index");
+  SAFE(slope_slice(NULL, a, a, a) == 0, "slope_slice");
+  SAFE(slope_len(NULL, a) == 0, "slope_len");
   SAFE(slope_diff_shaped(NULL, a, "x", NULL, NULL, 0) == 0, "slope_diff_shaped");
   SAFE(slope_subs(NULL, a, "x", a) == 0, "slope_subs");
   SAFE(slope_var_name(NULL, a) == NULL, "slope_var_name");
@@ -608,6 +611,9 @@ static int call_with(slope_ctx *S, const char *fn, slope_expr e, slope_expr ok) 
   if (!strcmp(fn, "slope_neg")) return slope_neg(S, e) == 0;
   if (!strcmp(fn, "slope_call")) return slope_call(S, "sin", args, 1) == 0;
   if (!strcmp(fn, "slope_diff")) return slope_diff(S, e, "x") == 0;
+  if (!strcmp(fn, "slope_index")) return slope_index(S, ok, e, 0) == 0;
+  if (!strcmp(fn, "slope_slice")) return slope_slice(S, ok, ok, e) == 0;
+  if (!strcmp(fn, "slope_len")) return slope_len(S, e) == 0;
   if (!strcmp(fn, "slope_diff_shaped")) return slope_diff_shaped(S, e, "x", NULL, NULL, 0) == 0;
   if (!strcmp(fn, "slope_subs")) return slope_subs(S, ok, "x", e) == 0;
   if (!strcmp(fn, "slope_size")) return slope_size(S, e) == 0;
@@ -629,7 +635,7 @@ static int call_with(slope_ctx *S, const char *fn, slope_expr e, slope_expr ok) 
 static void test_handles(world *w) {
   static const char *const fns[] = {
     "slope_add", "slope_sub", "slope_mul", "slope_div", "slope_pow", "slope_neg", "slope_call",
-    "slope_diff", "slope_diff_shaped", "slope_subs", "slope_size", "slope_vars", "slope_eval", "slope_eval_shaped", "slope_print", "slope_latex",
+    "slope_diff", "slope_diff_shaped", "slope_index", "slope_slice", "slope_len", "slope_subs", "slope_size", "slope_vars", "slope_eval", "slope_eval_shaped", "slope_print", "slope_latex",
     "slope_ccode", "slope_compile", "slope_problem_new", "slope_var_name",
     "slope_problem_new_shaped",
     "slope_compile_shaped",

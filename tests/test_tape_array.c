@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "problem.h"
 #include "tape_array.h"
 
 static slope_ctx *S;
@@ -157,6 +158,8 @@ static char *join(char *out, size_t cap, const char *fmt, int n, const char *sep
 }
 
 /* ---- tests -------------------------------------------------------------------- */
+
+static const char *err(void) { return slope_error_get(S).message; }
 
 static void test_elementwise(void) {
   int ns[] = {1, 3, 7};
@@ -326,8 +329,6 @@ static void test_products(void) {
         "M_1_1*v_1 + v_1", &Q, 1e-12);
 }
 
-static const char *err(void) { return slope_error_get(S).message; }
-
 static void test_errors(void) {
   prob P = {.pn = {"w", "W"}, .ps = {VEC(3), MAT(2, 3)}, .np = 2, .cn = {"x", "label"},
             .cs = {VEC(4), SC}, .nc = 2};
@@ -394,6 +395,126 @@ static void test_errors(void) {
   }
 }
 
+/*
+** Parsed text against the tree: the value of slope_eval_shaped, and the
+** gradient as slope_eval_shaped of slope_diff_shaped (A-core's evaluator and
+** symbolic reverse mode, which share no code with the tape).
+*/
+static void test_tree(void) {
+  static const char *const texts[] = {
+    "sum(i = 1..#w-1, 100*(w[i+1] - w[i]^2)^2 + (1 - w[i])^2)",
+    "dot(w, w) + s*max(w) - norm(A @ w)",
+    "logsumexp(A @ w) + sum(softmax(v) * log_softmax(A @ w))",
+    "cross_entropy(A @ w + v, 2) + cross_entropy(w, #w)",
+    "sum(outer(v, w) * A) + sum(transpose(A) @ v)",
+    "sum(pad(w[2..3], 1, 2) * range(1, 5))",
+    "sum(onehot(3, 4) * w) + A[2, 3] * w[#w] + sum(A @ w[1..#w])",
+    "mean(tanh(A @ w + v)^2) + s^2",
+    "sum((v @ A)^2) / sum(exp(-v^2))",
+    "sum(sin(w) / (1 + w^2)) + sum(A^3 - s*A)",
+  };
+  const char *names[] = {"w", "A", "v", "s"};
+  slope_shape sh[4] = {VEC(4), MAT(3, 4), VEC(3), SC};
+  double x[32];
+  for (int i = 0; i < 4 + 12 + 3 + 1; i++) x[i] = urand() * 1.6 - 0.8;
+  int np = 20;
+  for (size_t t = 0; t < sizeof texts / sizeof *texts; t++) {
+    sx_enter(S);
+    slope_expr e = slope_parse(S, texts[t], strlen(texts[t]));
+    if (!CHECK(e != 0)) { fprintf(stderr, "  %s: %s\n", texts[t], err()); continue; }
+    slope_tape *T = slope_compile_shaped(S, e, names, sh, 4, NULL, NULL, 0);
+    if (!CHECK(T != NULL)) { fprintf(stderr, "  %s: %s\n", texts[t], err()); continue; }
+    CHECK(slope_tape_nparams(T) == np);
+    double f, g[32], fr, gr[16];
+    slope_shape os;
+    CHECK(slope_tape_grad(T, x, NULL, 0, &f, g) == SLOPE_OK);
+    CHECK(slope_eval_shaped(S, e, names, sh, x, 4, &fr, 1, &os) == SLOPE_OK);
+    if (!check_close(f, fr, 1e-12)) fprintf(stderr, "  value of %s\n", texts[t]);
+    CHECK_NEAR(f, fr, 1e-12);
+    for (int k = 0, o = 0; k < 4; o += numel(sh[k]), k++) {
+      slope_expr d = slope_diff_shaped(S, e, names[k], names, sh, 4);
+      if (!CHECK(d != 0)) { fprintf(stderr, "  d/d%s of %s: %s\n", names[k], texts[t], err()); continue; }
+      if (!CHECK(slope_eval_shaped(S, d, names, sh, x, 4, gr, 16, &os) == SLOPE_OK)) continue;
+      for (int i = 0; i < numel(sh[k]); i++) {
+        double want = os.rank == 0 ? gr[0] : gr[i];   /* a scalar stands for every element */
+        if (!check_close(g[o + i], want, 1e-11))
+          fprintf(stderr, "  d/d%s[%d] of %s (%s)\n", names[k], i + 1, texts[t], slope_print(S, d));
+        CHECK_NEAR(g[o + i], want, 1e-11);
+      }
+    }
+    slope_tape_free(T);
+  }
+}
+
+/*
+** The exact Hessian of problems with arrays (newton): N-dimensional
+** Rosenbrock against its closed form, a logistic regression with a vector
+** of weights over data against central differences of its gradient; then
+** newton solves Rosenbrock in 10 dimensions.
+*/
+static void test_hessian(void) {
+  enum { NX = 6 };
+  sx_enter(S);
+  const char *txt = "sum(i = 1..#x-1, 100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2)";
+  slope_expr f = slope_parse(S, txt, strlen(txt));
+  slope_shape sh = VEC(NX);
+  double x0[NX], H[NX * NX];
+  for (int i = 0; i < NX; i++) x0[i] = 0.3 * i - 0.7;
+  slope_problem *p = slope_problem_new_shaped(S, f, (const char *[]){"x"}, &sh, x0, 1, NULL);
+  if (!CHECK(p != NULL)) { fprintf(stderr, "  %s\n", err()); return; }
+  CHECK(sx_problem_hessian(p, x0, H) == SLOPE_OK);
+  for (int i = 0; i < NX; i++)
+    for (int j = 0; j < NX; j++) {
+      const double *x = x0;
+      double want = 0;
+      if (i == j) want = (i + 1 < NX ? 1200 * x[i] * x[i] - 400 * x[i + 1] + 2 : 0) + (i > 0 ? 200 : 0);
+      else if (j == i + 1) want = -400 * x[i];
+      else if (i == j + 1) want = -400 * x[j];
+      CHECK_NEAR(H[i * NX + j], want, 1e-12);
+    }
+  slope_problem_free(p);
+
+  /* mean(softplus(-y*(dot(w, x) + b))) + sum(w^4)/4 with w of 3, x a vector column */
+  enum { R = 23, K = 3 };
+  double xs[R * K], ys[R];
+  for (int i = 0; i < R * K; i++) xs[i] = urand() * 2 - 1;
+  for (int i = 0; i < R; i++) ys[i] = i % 3 ? 1 : -1;
+  slope_data *d = slope_data_new(S);
+  CHECK(slope_data_add_vector(d, "x", xs, R, K) == SLOPE_OK);
+  CHECK(slope_data_add(d, "y", ys, R) == SLOPE_OK);
+  const char *lt = "mean(softplus(-y*(dot(w, x) + b))) + sum(w^4)/4 + b^2*dot(w, w)";
+  f = slope_parse(S, lt, strlen(lt));
+  slope_shape ls[2] = {VEC(K), SC};
+  double w0[K + 1] = {0.3, -0.2, 0.5, 0.1}, HL[16], ga[4], gb[4], fa;
+  p = slope_problem_new_shaped(S, f, (const char *[]){"w", "b"}, ls, w0, 2, d);
+  if (!CHECK(p != NULL)) { fprintf(stderr, "  %s\n", err()); return; }
+  CHECK(sx_problem_hessian(p, w0, HL) == SLOPE_OK);
+  for (int j = 0; j <= K; j++) {
+    double h = 1e-5, keep = w0[j];
+    w0[j] = keep + h; CHECK(slope_problem_eval(p, w0, &fa, ga) == SLOPE_OK);
+    w0[j] = keep - h; CHECK(slope_problem_eval(p, w0, &fa, gb) == SLOPE_OK);
+    w0[j] = keep;
+    for (int i = 0; i <= K; i++) CHECK_NEAR(HL[i * (K + 1) + j], (ga[i] - gb[i]) / (2 * h), 1e-7);
+  }
+  slope_problem_free(p);
+  slope_data_free(d);
+
+  /* newton on Rosenbrock in 10 dimensions */
+  sx_enter(S);
+  f = slope_parse(S, txt, strlen(txt));
+  sh = VEC(10);
+  double x10[10];
+  for (int i = 0; i < 10; i++) x10[i] = i % 2 ? 1.1 : 0.9;
+  p = slope_problem_new_shaped(S, f, (const char *[]){"x"}, &sh, x10, 1, NULL);
+  slope_optim *o = slope_optim_new(S, "newton", 10);
+  if (!CHECK(p && o)) return;
+  double fv = 1;
+  for (int it = 0; it < 50 && fv > 1e-20; it++) CHECK(slope_problem_step(p, o, &fv) == SLOPE_OK);
+  CHECK(fv < 1e-20);
+  slope_optim_free(o);
+  slope_problem_free(p);
+}
+
 /* Compile size does not grow with n: Rosenbrock of 10 and 10^5. */
 static void test_size(void) {
   sx_enter(S);
@@ -434,6 +555,8 @@ int main(void) {
   test_network();
   test_products();
   test_errors();
+  test_tree();
+  test_hessian();
   test_size();
   slope_free(S);
   return check_done();
