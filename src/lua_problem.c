@@ -724,6 +724,8 @@ static void push_view(lua_State *L, ls_problem *P, int idx) {
 
 slope_problem *ls_check_problem(lua_State *L, int idx) { return check_problem(L, idx)->p; }
 
+ls_objective *ls_problem_function(lua_State *L, int idx) { return &check_problem(L, idx)->fn; }
+
 int ls_problem_raise(lua_State *L, slope_ctx *S, int idx) {
   ls_problem *P = luaL_checkudata(L, idx, LS_PROBLEM);
   ls_objective_raise(L, S, &P->fn);

@@ -97,6 +97,19 @@ check.err(function() slope.minimize(f, { w = {} }, { optimizer = nm }) end,
   P"minimize: the start value of 'w' must be a number, an array of numbers or a table of equal-length rows, got an empty table",
   "an empty start")
 
+-- slope.gradcheck takes the same points, and gradients of the same shapes
+local function gfun(q)
+  return q.w[1]^2 + q.w[2] * q.b + q.W[2][1]^3,
+    { w = { 2 * q.w[1], q.b }, b = q.w[2], W = { { 0 }, { 3 * q.W[2][1]^2 } } }
+end
+local rep = slope.gradcheck(gfun, { w = { 1, 2 }, b = 0.5, W = { { 1 }, { 2 } } })
+check.ok(rep.ok and rep.max_error < 1e-8, "gradcheck: a right gradient of arrays passes (" .. tostring(rep) .. ")")
+local wrong = slope.gradcheck(function(q) return q.w[1]^2 + q.w[2]^2, { w = { 2 * q.w[1], 3 * q.w[2] } } end, { w = { 1, 2 } })
+check.ok(not wrong.ok and wrong.worst.name == "w[2]", "gradcheck: a wrong element is named w[2]")
+check.near(wrong.worst.analytic, 6, 0, "and its analytic value is the one given")
+check.err(function() slope.gradcheck(function(q) return q.w[1], { w = 1 } end, { w = { 1 } }) end,
+  P"the objective function's gradient: w must be an array of 1 numbers", "a gradient of the wrong shape")
+
 -- ---- bounds, lr and log_params by name: every element -------------------------------------
 
 local box = slope.minimize(f, { w = { 0, 0, 0 }, b = 0, W = slope.zeros(2, 2) },
