@@ -31,8 +31,13 @@ for i = 1, 200 do for j = 1, 50 do sum = sum + R[i][j]; sq = sq + R[i][j]^2 end 
 local mean, var = sum / 1e4, sq / 1e4 - (sum / 1e4)^2
 check.near(mean, 0, 0.04, "10^4 normal draws have mean 0 (4 standard errors)")
 check.near(var, 1, 0.06, "and variance 1")
-check.err(function() slope.zeros(0) end, P"zeros: n must be a whole number >= 1, got 0", "zeros(0)")
-check.err(function() slope.zeros(2, 1.5) end, P"zeros: m must be a whole number >= 1, got 1.5", "zeros(2, 1.5)")
+check.err(function() slope.zeros(0) end, P"zeros: n must be a whole number in [1, 16777216], got 0", "zeros(0)")
+check.err(function() slope.zeros(2, 1.5) end, P"zeros: m must be a whole number in [1, 16777216], got 1.5", "zeros(2, 1.5)")
+check.err(function() slope.randn(2^30) end, P"randn: n must be a whole number in [1, 16777216], got 1073741824", "randn(2^30)")
+check.err(function() slope.zeros(5000, 5000) end, P"zeros: 5000 x 5000 elements are too many (at most 16777216)",
+  "zeros(5000, 5000)")
+check.err(function() slope.minimize("sum(w^2)", { w = slope.zeros(2^20 + 1) }, { lr = 0.1 }) end,
+  P"'w' has 1048577 elements, at most 1048576 are allowed", "a start past the limit of parameters")
 check.err(function() slope.randn(2, { seeds = 1 }) end, P"did you mean 'seed'", "a misspelled randn option")
 check.err(function() slope.randn(2, { std = -1 }) end, P"randn: std must be a finite number >= 0", "std < 0")
 
@@ -56,6 +61,8 @@ local p = slope.problem(f, { w = { 0, 0, 0 }, b = 0, W = { { 0, 0 }, { 0, 0 } } 
 check.eq(p.params, { "W[1,1]", "W[1,2]", "W[2,1]", "W[2,2]", "b", "w[1]", "w[2]", "w[3]" },
   "the flat parameters are named per element")
 check.eq(p.x, { w = { 0, 0, 0 }, b = 0, W = { { 0, 0 }, { 0, 0 } } }, "p.x is grouped")
+check.eq(tostring(p), "slope.Problem(8 parameters: W 2x2, b, w 3)", "tostring(p) shows the shapes")
+check.eq(tostring(slope.problem(f, { w = { 0 } })), "slope.Problem(1 parameter: w 1)", "a vector of one is a vector")
 check.eq(p.f, hand({ 0, 0, 0 }, 0, { { 0, 0 }, { 0, 0 } }), "p.f at the start")
 local x = p.x
 x.w[2] = 2
