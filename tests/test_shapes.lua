@@ -208,6 +208,8 @@ check.err(function() slope.data.csv(dir .. "/g.csv", { group = { "z" } }) end,
   P"csv: group names 'z', but the file has no columns z1, z2, ...", "a group the file does not have")
 check.err(function() slope.data{ x = { { 1, 2 }, { 3 } } } end,
   P"slope.data: column 'x' has rows of different lengths: row 2 has 1 values, row 1 has 2", "ragged data rows")
+check.err(function() slope.data{ x = { { 1, 2 }, 3 } } end,
+  P"slope.data: column 'x' is a table of rows, but row 2 is a number", "a row that is a number")
 check.err(function() slope.data{ x = { { 1, 2 }, { 3, 0 / 0 } } } end,
   P"slope.data: column 'x', row 2, entry 2 is nan", "a NaN in a vector column")
 check.err(function() slope.data{ x = { 1, 2 }, ["x[1]"] = { 1, 2 } } end,
