@@ -38,8 +38,8 @@ typedef struct abuild {
   uint8_t *post;           /* per register: depends on a reduction's result */
   uint32_t capreg, cappost;
   insv sec[3];
-  double *init;            /* the initial image of 'val': constants */
-  uint32_t capinit;
+  struct cinit { uint32_t off, n; double v0; } *init;   /* constants: v0, v0 + 1, ... at off */
+  uint32_t ninit, capinit;
   uint32_t capred;
   int32_t *colreg;         /* per column: its register, -1 until used */
   int *coloff;             /* per column: its first pointer in cols */
@@ -109,18 +109,19 @@ static uint32_t new_reg(abuild *b, int rank, uint32_t rows, uint32_t cols, int r
   } else {
     R->off = A->nval;
     uint32_t pn = (R->n + 3) & ~3u;
-    if (!grow(b, (void **)&b->init, &b->capinit, (size_t)A->nval + pn + 4, sizeof *b->init)) return 0;
-    memset(b->init + A->nval, 0, (pn + 4) * sizeof *b->init);
     A->nval += pn;
   }
   return r;
 }
 
-static uint32_t scalar_const(abuild *b, double v) {
-  uint32_t r = new_reg(b, 0, 1, 1, 0);
-  if (!sx_failed(b->S)) b->init[b->A->reg[r].off] = v;
+/* Register r holds the constants v0, v0 + 1, ... (written when laid out). */
+static uint32_t constant(abuild *b, uint32_t r, double v0) {
+  if (sx_failed(b->S) || !grow(b, (void **)&b->init, &b->capinit, (size_t)b->ninit + 1, sizeof *b->init)) return 0;
+  b->init[b->ninit++] = (struct cinit){b->A->reg[r].off, b->A->reg[r].n, v0};
   return r;
 }
+
+static uint32_t scalar_const(abuild *b, double v) { return constant(b, new_reg(b, 0, 1, 1, 0), v); }
 
 static int is_row(abuild *b, uint32_t r) { return b->A->reg[r].row; }
 
@@ -305,11 +306,7 @@ static uint32_t lower_range(abuild *b) {
   if (whole(b, 0, "range start", -(long)TA_MAX_ELEMS, TA_MAX_ELEMS, &lo) != SLOPE_OK ||
       whole(b, 1, "range end", lo, lo + TA_MAX_ELEMS - 1, &hi) != SLOPE_OK)
     return 0;
-  uint32_t r = new_reg(b, 1, (uint32_t)(hi - lo + 1), 1, 0);
-  if (sx_failed(b->S)) return 0;
-  double *v = b->init + b->A->reg[r].off;
-  for (long i = lo; i <= hi; i++) v[i - lo] = (double)i;
-  return r;
+  return constant(b, new_reg(b, 1, (uint32_t)(hi - lo + 1), 1, 0), (double)lo);
 }
 
 static uint32_t lower_pad(abuild *b, sx_id id) {
@@ -704,14 +701,15 @@ static int layout(abuild *b, tp_arr *A) {
   A->pool = calloc(nblocks * A->bs + 1, sizeof *A->pool);
   A->val = calloc((size_t)A->nval + 4, sizeof *A->val);
   A->adj = calloc((size_t)A->nval + 4, sizeof *A->adj);
-  A->part = calloc(nred * ((size_t)A->nval + 4), sizeof *A->part);
+  A->part = calloc(A->nred ? nred * ((size_t)A->nval + 4) : 1, sizeof *A->part);   /* partials: per reduction */
   A->ep = calloc((size_t)A->nep + 1, sizeof *A->ep);
   A->gp = calloc((size_t)A->nep + 1, sizeof *A->gp);
   A->colreg = calloc((size_t)A->ncolreg + 1, sizeof *A->colreg);
   A->scratch = calloc(nscratch, sizeof *A->scratch);
   if (!A->scratch || !A->pool || !A->val || !A->adj || !A->part || !A->ep || !A->gp || !A->colreg)
     return oom(b);
-  memcpy(A->val, b->init, (size_t)A->nval * sizeof *A->val);
+  for (uint32_t i = 0; i < b->ninit; i++)
+    for (uint32_t e = 0; e < b->init[i].n; e++) A->val[b->init[i].off + e] = b->init[i].v0 + e;
   double *p = A->pool;
   uint32_t c = 0;
   for (uint32_t r = 0; r < A->nreg; r++) {
