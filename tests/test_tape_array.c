@@ -529,6 +529,42 @@ static void test_hessian(void) {
   slope_problem_free(p);
 }
 
+/*
+** Array reductions over rows (mean_rows, which symbolic gradients write):
+** the classifier's gradient with respect to W, compiled as <dW, U>, has the
+** value of the tape's own gradient dotted with U, and its gradient with
+** respect to U is that gradient (the second pass over the rows).
+*/
+static void test_rows_arrays(void) {
+  sx_enter(S);
+  const char *t = "mean(cross_entropy(W @ x + b, label))";
+  slope_expr f = slope_parse(S, t, strlen(t));
+  prob P = {.pn = {"W", "b"}, .ps = {MAT(3, 2), VEC(3)}, .np = 2, .cn = {"x", "label"}, .cs = {VEC(2), SC}, .nc = 2};
+  data(&P, 300, 3);
+  const char *names[4] = {"W", "b", "x", "label"};
+  slope_shape sh[4] = {MAT(3, 2), VEC(3), VEC(2), SC};
+  slope_expr dW = slope_diff_shaped(S, f, "W", names, sh, 4);
+  if (!CHECK(dW != 0)) { fprintf(stderr, "  %s\n", err()); data_free(&P); return; }
+  slope_expr dot = slope_call(S, "sum", (slope_expr[]){slope_mul(S, dW, slope_var(S, "U"))}, 1);
+  if (!CHECK(dot != 0)) { fprintf(stderr, "  %s\n", err()); data_free(&P); return; }
+  slope_tape *T = slope_compile_shaped(S, f, P.pn, P.ps, 2, P.cn, P.cs, 2);
+  slope_tape *G = slope_compile_shaped(S, dot, (const char *[]){"W", "b", "U"},
+                                       (slope_shape[]){MAT(3, 2), VEC(3), MAT(3, 2)}, 3, P.cn, P.cs, 2);
+  if (!CHECK(T && G)) { fprintf(stderr, "  %s (%s)\n", err(), slope_print(S, dot)); data_free(&P); return; }
+  CHECK(slope_tape_bind(T, (const double *const *)P.cols, P.rows) == SLOPE_OK);
+  CHECK(slope_tape_bind(G, (const double *const *)P.cols, P.rows) == SLOPE_OK);
+  double x[15], g[9], gg[15], fv, v, want = 0;
+  for (int i = 0; i < 15; i++) x[i] = urand() - 0.5;
+  CHECK(slope_tape_grad(T, x, NULL, 0, &fv, g) == SLOPE_OK);
+  CHECK(slope_tape_grad(G, x, NULL, 0, &v, gg) == SLOPE_OK);
+  for (int i = 0; i < 6; i++) want += g[i] * x[9 + i];
+  CHECK_NEAR(v, want, 1e-13);
+  for (int i = 0; i < 6; i++) CHECK_NEAR(gg[9 + i], g[i], 1e-13);
+  slope_tape_free(T);
+  slope_tape_free(G);
+  data_free(&P);
+}
+
 /* Compile size does not grow with n: Rosenbrock of 10 and 10^5. */
 static void test_size(void) {
   sx_enter(S);
@@ -571,6 +607,7 @@ int main(void) {
   test_errors();
   test_tree();
   test_hessian();
+  test_rows_arrays();
   test_size();
   slope_free(S);
   return check_done();
