@@ -278,6 +278,18 @@ static void test_network(void) {
     }
     snprintf(ref, sizeof ref, "mean((%s + d - y)^2)", out);
     agree("network", e, ref, &P, 1e-11);
+    /* views of computed row registers: an element and a slice of W @ x + c */
+    sx_id z = sx_add(S, K2(SX_MATMUL, V("W"), V("x")), V("c"));
+    sx_id e2 = MEANA(sx_add(S, sx_pow(S, K2(SX_INDEX, z, N(1)), N(2)),
+                            sx_mul(S, V("y"), SUMA(F1(SX_TANH, SLICE(z, 1, h))))));
+    char th[8192] = "";
+    for (int i = 1; i <= h; i++) {
+      char t2[256];
+      snprintf(t2, sizeof t2, "%stanh(W_%d_1*x_1 + W_%d_2*x_2 + c_%d)", i > 1 ? " + " : "", i, i, i);
+      strcat(th, t2);
+    }
+    snprintf(ref, sizeof ref, "mean((W_1_1*x_1 + W_1_2*x_2 + c_1)^2 + y*(%s))", th);
+    agree("views of row registers", e2, ref, &P, 1e-11);
     data_free(&P);
   }
 }
