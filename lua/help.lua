@@ -94,7 +94,8 @@ local docs = {
   problem = "slope.problem(f, start, { data = ds, batch = 4, bounds = { x = { 0, 1 } } }) -> p,\n"
     .. "for hand-written loops:\n"
     .. "  local opt = slope.optim.sgd{ lr = 0.1 }\n"
-    .. "  for step = 1, 100 do local loss = opt:step(p) end   -- p.x is the current point",
+    .. "  for step = 1, 100 do local loss = opt:step(p) end   -- p.x is the current point\n"
+    .. "p.f is f there, p.g its gradient (shaped like p.x), p.params the parameter names.",
   load = "opt:save(path [, p]) writes the optimizer's state (and p's point and batching);\n"
     .. "slope.load(path [, p]) -> the optimizer as saved, p restored: the loop goes on bit for bit.\n"
     .. "A run saves the same with checkpoint = { path = \"run.ck\", every = 1000 } and goes on\n"

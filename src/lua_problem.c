@@ -14,9 +14,10 @@
 
 #include "lua_slope.h"
 
-/* Elements of one start value read before the C side checks its own limit
-** (slope_problem_new_shaped): only keeps rows * cols from overflowing. */
-#define MAX_ELEMENTS (1 << 28)
+/* Elements of one start value read (and made by slope.zeros, slope.randn):
+** 16 times what a problem can have (2^20, slope_problem_new_shaped checks
+** that), so a hostile size fails fast instead of filling the memory. */
+#define MAX_ELEMENTS (1 << 24)
 
 /* A Problem: the C problem, freed by __gc however the code using it ends;
 ** uservalue 1 keeps the data set alive as long as the problem.  Uservalues
@@ -358,7 +359,7 @@ static size_t read_start(lua_State *L, int list, int start, int n, const char **
 
 /* The elements x[0..) of a parameter of shape 'sh' as a Lua value: a
 ** number, an array, or a table of rows. */
-static void push_value(lua_State *L, const slope_shape *sh, const double *x) {
+void ls_push_value(lua_State *L, const slope_shape *sh, const double *x) {
   if (sh->rank == 0) { lua_pushnumber(L, x[0]); return; }
   lua_createtable(L, sh->dim[0], 0);
   for (int i = 0, k = 0; i < sh->dim[0]; i++) {
@@ -380,7 +381,7 @@ void ls_push_point(lua_State *L, slope_problem *p, const double *x) {
     slope_shape sh;
     int off;
     const char *name = slope_problem_var(p, k, &sh, &off);
-    push_value(L, &sh, x + off);
+    ls_push_value(L, &sh, x + off);
     lua_setfield(L, -2, name);
   }
 }
@@ -724,13 +725,16 @@ static void push_view(lua_State *L, ls_problem *P, int idx) {
 
 slope_problem *ls_check_problem(lua_State *L, int idx) { return check_problem(L, idx)->p; }
 
+ls_objective *ls_problem_function(lua_State *L, int idx) { return &check_problem(L, idx)->fn; }
+
 int ls_problem_raise(lua_State *L, slope_ctx *S, int idx) {
   ls_problem *P = luaL_checkudata(L, idx, LS_PROBLEM);
   ls_objective_raise(L, S, &P->fn);
   return ls_raise(L, S);
 }
 
-/* p.x (the current point), p.f (the objective there over all rows), p.params */
+/* p.x (the current point), p.f (the objective there over all rows), p.g
+** (its gradient, shaped like p.x), p.params */
 static int problem_index(lua_State *L) {
   ls_problem *P = check_problem(L, 1);
   const char *k = luaL_checkstring(L, 2);
@@ -739,8 +743,15 @@ static int problem_index(lua_State *L) {
     double f;
     if (slope_problem_eval(P->p, slope_problem_x(P->p), &f, NULL) != SLOPE_OK) ls_problem_raise(L, ls_ctx(L), 1);
     lua_pushnumber(L, f);
+  } else if (strcmp(k, "g") == 0) {   /* the gradient there, shaped like p.x */
+    int n = slope_problem_nparams(P->p);
+    double f, *g = lua_newuserdatauv(L, (size_t)n * sizeof *g, 0);
+    if (slope_problem_values_only(P->p))
+      return luaL_error(L, "p.g: this problem is known by its values only (a Lua function objective)");
+    if (slope_problem_eval(P->p, slope_problem_x(P->p), &f, g) != SLOPE_OK) ls_problem_raise(L, ls_ctx(L), 1);
+    ls_push_point(L, P->p, g);
   } else if (strcmp(k, "params") == 0) ls_push_names(L, P->p);
-  else return luaL_error(L, "a problem has the fields x, f and params, not '%s'", k);
+  else return luaL_error(L, "a problem has the fields x, f, g and params, not '%s'", k);
   return 1;
 }
 
@@ -758,10 +769,22 @@ static int problem_newindex(lua_State *L) {
   return 0;
 }
 
+/* "slope.Problem(2 parameters)"; with arrays their shapes too:
+** "slope.Problem(8 parameters: W 2x2, b, w 3)" */
 static int problem_tostring(lua_State *L) {
   ls_problem *P = check_problem(L, 1);
-  int n = slope_problem_nparams(P->p);
-  lua_pushfstring(L, "slope.Problem(%d parameter%s)", n, n == 1 ? "" : "s");
+  int n = slope_problem_nparams(P->p), nv = slope_problem_nvars(P->p), parts = 1, arrays = 0;
+  slope_shape sh;
+  for (int k = 0; k < nv; k++) arrays |= slope_problem_var(P->p, k, &sh, NULL) && sh.rank > 0;
+  lua_pushfstring(L, "slope.Problem(%d parameter%s", n, n == 1 ? "" : "s");
+  for (int k = 0; arrays && k < nv && k < 8; k++, parts++) {
+    const char *name = slope_problem_var(P->p, k, &sh, NULL);
+    if (sh.rank == 0) lua_pushfstring(L, "%s%s", k ? ", " : ": ", name);
+    else if (sh.rank == 1) lua_pushfstring(L, "%s%s %d", k ? ", " : ": ", name, sh.dim[0]);
+    else lua_pushfstring(L, "%s%s %dx%d", k ? ", " : ": ", name, sh.dim[0], sh.dim[1]);
+  }
+  lua_pushstring(L, arrays && nv > 8 ? ", ...)" : ")");
+  lua_concat(L, parts + 1);
   return 1;
 }
 
@@ -775,9 +798,11 @@ static int check_dims(lua_State *L, const char *what, lua_Integer dim[2]) {
     int isint;
     dim[d] = lua_tointegerx(L, d + 1, &isint);
     if (!isint || dim[d] < 1 || dim[d] > MAX_ELEMENTS)
-      luaL_error(L, "%s: %s must be a whole number >= 1, got %s", what, d ? "m" : "n", luaL_tolstring(L, d + 1, NULL));
+      luaL_error(L, "%s: %s must be a whole number in [1, %d], got %s", what, d ? "m" : "n", MAX_ELEMENTS,
+                 luaL_tolstring(L, d + 1, NULL));
   }
-  if (dim[0] * dim[1] > MAX_ELEMENTS) luaL_error(L, "%s: %d x %d elements are too many", what, (int)dim[0], (int)dim[1]);
+  if (dim[0] * dim[1] > MAX_ELEMENTS)
+    luaL_error(L, "%s: %d x %d elements are too many (at most %d)", what, (int)dim[0], (int)dim[1], MAX_ELEMENTS);
   return rank;
 }
 

@@ -534,7 +534,7 @@ static void push_result(lua_State *L, slope_problem *p, const slope_result *r, s
   lua_pushstring(L, slope_status_name(r->status)); lua_setfield(L, -2, "status");
   push_message(L, r->message); lua_setfield(L, -2, "message");
   if (t) {
-    ls_push_trace(L, t, names);
+    ls_push_trace(L, t, names, p);
     lua_setfield(L, -2, "trace");
   }
 }

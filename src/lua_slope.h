@@ -148,6 +148,8 @@ int ls_objective_raise(lua_State *L, slope_ctx *S, ls_objective *F);
 slope_problem *ls_push_problem(lua_State *L, slope_ctx *S, int opts, int values_ok, const char *what);
 /* The C problem of the Problem at 'idx'; raises if it is not one. */
 slope_problem *ls_check_problem(lua_State *L, int idx);
+/* The Lua function objective of the Problem at 'idx' (for ls_call_objective). */
+ls_objective *ls_problem_function(lua_State *L, int idx);
 /* bounds = { x = { 0, 1 } } of the option table at 'opts', for the
 ** parameters of 'p': pushes a userdata of lo[n] then hi[n] (-inf/inf where
 ** open) and returns lo, or pushes nothing and returns NULL without the
@@ -159,8 +161,12 @@ const double *ls_problem_box(lua_State *L, int idx);
 /* Raise what made a call on the Problem at 'idx' fail: the error its Lua
 ** function raised, else the context's. */
 int ls_problem_raise(lua_State *L, slope_ctx *S, int idx);
-/* Push the point 'x' of 'p' as a table { name = value }. */
+/* Push the point 'x' of 'p' as a table { name = value } (an array parameter
+** as an array or a table of rows, see ls_push_value). */
 void ls_push_point(lua_State *L, slope_problem *p, const double *x);
+/* Push the elements x[0..) of a value of shape 'sh': a number, an array, or
+** a table of rows. */
+void ls_push_value(lua_State *L, const slope_shape *sh, const double *x);
 /* The offset in the flat point of parameter 'name' of 'p' (a vector or
 ** matrix: its first element; or one element by its name, "w[2]") and its
 ** number of elements in *count; -1 when there is none. */
@@ -170,8 +176,10 @@ int ls_push_names(lua_State *L, slope_problem *p);
 
 /* ---- lua_trace.c: traces ------------------------------------------------------------ */
 
-/* Push 't' as a Trace, which owns it; the list at 'names' names its parameters. */
-void ls_push_trace(lua_State *L, slope_trace *t, int names);
+/* Push 't' as a Trace, which owns it; the list at 'names' names its
+** parameters, and 'p' (may be NULL) groups them into its named parameters
+** with their shapes for t[k].x. */
+void ls_push_trace(lua_State *L, slope_trace *t, int names, slope_problem *p);
 
 /* ---- opening the parts, in luaopen_slope's order ------------------------------------ */
 

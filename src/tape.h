@@ -14,6 +14,9 @@
 ** of selected rows (for sum of a row-independent term), then constants, then
 ** computed values.  Row registers are blocks of 'bs' doubles; a data column's
 ** register points straight into the bound column (or a gather buffer).
+**
+** An expression with vectors or matrices compiles to the array tape instead
+** ('arr', tape_array.h), which shares the block kernels below.
 */
 #ifndef SLOPE_TAPE_H
 #define SLOPE_TAPE_H

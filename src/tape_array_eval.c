@@ -18,6 +18,9 @@
 
 /* ---- lanes ------------------------------------------------------------------ */
 
+/* The register whose storage 'r' uses (itself, or a view's source). */
+static inline uint32_t root_reg(const tp_arr *A, uint32_t r) { return A->reg[r].view ? A->reg[r].src : r; }
+
 static inline double *VAL(const tp_arr *A, const ta_reg *R, uint32_t e) {
   return R->row ? A->ep[R->off + e] : A->val + R->off + e;
 }
@@ -56,9 +59,9 @@ static double dotsum(size_t n, const double *X, const double *Y) {
 
 /* ---- element-wise ----------------------------------------------------------- */
 
-static int shape_of(const ta_reg *a, const ta_reg *b, int row) {
-  if (row) return (a->row ? TP_AV : 0) | (b->row ? TP_BV : 0);
-  return 0;
+/* The kernel shape of a row instruction: which operands are blocks of rows. */
+static int row_shape(const ta_reg *a, const ta_reg *b) {
+  return (a->row ? TP_AV : 0) | (b->row ? TP_BV : 0);
 }
 
 static void ew_forward(tp_arr *A, const ta_ins *I, size_t m) {
@@ -71,7 +74,7 @@ static void ew_forward(tp_arr *A, const ta_ins *I, size_t m) {
     tp_fw2[I->sub](pn, sh, o, sh & TP_AV ? x : NULL, sh & TP_BV ? y : NULL, x[0], y[0]);
     return;
   }
-  int sh = shape_of(X, Y, 1);
+  int sh = row_shape(X, Y);
   for (uint32_t e = 0; e < O->n; e++) {
     double *o = A->ep[O->off + e];
     const double *x = VAL(A, X, X->n == 1 ? 0 : e);
@@ -85,7 +88,7 @@ static void ew_forward(tp_arr *A, const ta_ins *I, size_t m) {
 ** Adjoint kernel CALL of an operand outside the row section, run over lanes
 ** [o_, o_ + m_) into d_ (assigning when s_).  A view's lanes past its end
 ** are its source's next elements, so for a view the multiple of 4 goes in
-** place and the tail through four lanes of scratch; others take their
+** place and the tail through four lanes on the stack; others take their
 ** padding.  SET: the first write of the adjoint, assigning (tape_array.c).
 */
 #define EXACT(X, T, SET, CALL) do { \
@@ -97,10 +100,30 @@ static void ew_forward(tp_arr *A, const ta_ins *I, size_t m) {
     } \
   } while (0)
 
+/* Both adjoints of (x - y)^2 in one pass over exactly n elements (least
+** squares, Rosenbrock): d = 2*(x - y)*g goes to x and -d to y. */
+static void sqdiff_both(size_t n, const double *restrict G, const double *restrict X,
+                        const double *restrict Y, double *restrict GX, double *restrict GY, int sx, int sy) {
+  size_t n4 = n & ~(size_t)3;
+#define SQD(i) do { double d_ = 2 * (X[i] - Y[i]) * G[i]; \
+    if (sx) GX[i] = d_; else GX[i] += d_; if (sy) GY[i] = -d_; else GY[i] -= d_; } while (0)
+  if (sx && sy) { LOOP4(n4, double d = 2 * (X[i] - Y[i]) * G[i]; GX[i] = d; GY[i] = -d); }
+  else if (sx) { LOOP4(n4, double d = 2 * (X[i] - Y[i]) * G[i]; GX[i] = d; GY[i] -= d); }
+  else if (sy) { LOOP4(n4, double d = 2 * (X[i] - Y[i]) * G[i]; GX[i] += d; GY[i] = -d); }
+  else { LOOP4(n4, double d = 2 * (X[i] - Y[i]) * G[i]; GX[i] += d; GY[i] -= d); }
+  for (size_t i = n4; i < n; i++) SQD(i);
+#undef SQD
+}
+
 static void ew_backward_flat(tp_arr *A, const ta_ins *I, double *adj) {
   const ta_reg *O = &A->reg[I->out], *X = &A->reg[I->a], *Y = &A->reg[I->b];
   const double *g = adj + O->goff, *o = A->val + O->off, *x = A->val + X->off, *y = A->val + Y->off;
   double *gx = adj + X->goff, *gy = adj + Y->goff;
+  if (I->op == TA_EW2 && I->sub == TP_SQDIFF && I->gmask == 3 && X->n == O->n && Y->n == O->n &&
+      root_reg(A, I->a) != root_reg(A, I->b)) {
+    sqdiff_both(O->n, g, x, y, gx, gy, I->smask & 1, (I->smask & 2) != 0);
+    return;
+  }
   if (I->op == TA_EW1) {
     EXACT(X, gx, I->smask & 1, tp_bw1[I->sub](m_, s_, g + o_, o + o_, x + o_, I->k, d_));
     return;
@@ -125,7 +148,7 @@ static void ew_backward_flat(tp_arr *A, const ta_ins *I, double *adj) {
 static void ew_backward(tp_arr *A, const ta_ins *I, size_t n, size_t m, double *nadj) {
   if (!I->row) { ew_backward_flat(A, I, nadj); return; }
   const ta_reg *O = &A->reg[I->out], *X = &A->reg[I->a], *Y = &A->reg[I->b];
-  int sh = shape_of(X, Y, 1);
+  int sh = row_shape(X, Y);
   for (uint32_t e = 0; e < O->n; e++) {
     const double *g = A->gp[O->off + e], *o = A->ep[O->off + e];
     uint32_t ex = X->n == 1 ? 0 : e, ey = Y->n == 1 ? 0 : e;
