@@ -11,11 +11,13 @@
 **
 **   program := { name '=' expr sep } expr { sep }      sep is ';' or a newline
 **   expr    := product { ('+'|'-') product }
-**   product := unary { ('*'|'/') unary }
-**   unary   := ('-'|'+') unary | power
+**   product := unary { ('*'|'/'|'@') unary }           '@' the matrix product
+**   unary   := ('-'|'+'|'#') unary | power             '#' the length
 **   power   := primary [ '^' powrhs ]                  right-associative
-**   powrhs  := ('-'|'+') powrhs | power                2^-3 as in Lua
+**   powrhs  := ('-'|'+'|'#') powrhs | power            2^-3 as in Lua
 **   primary := number | name | name '(' [ expr { ',' expr } ] ')' | '(' expr ')'
+**            | name '(' name '=' expr '..' expr ',' expr ')'    indexed sum
+**            | primary '[' expr [ (',' | '..') expr ] ']'      x[i], W[i, j], x[a..b]
 **
 ** So '^' binds tighter than unary minus ('-x^2' is -(x^2)) and unary minus
 ** tighter than '*' ('-a*b' is (-a)*b, the same value).
@@ -63,6 +65,12 @@ uint32_t sx_p_product(struct sx_parser *P, uint32_t at, const char *z);
 uint32_t sx_p_neg(struct sx_parser *P, uint32_t e, const char *z);
 uint32_t sx_p_recip(struct sx_parser *P, uint32_t e, const char *z, const char *op);
 uint32_t sx_p_pow(struct sx_parser *P, uint32_t a, uint32_t b, const char *z);
+uint32_t sx_p_len(struct sx_parser *P, uint32_t e, const char *z);
+uint32_t sx_p_matmul(struct sx_parser *P, uint32_t a, uint32_t b, const char *z);
+uint32_t sx_p_index(struct sx_parser *P, uint32_t a, uint32_t i, uint32_t j, const char *z);
+uint32_t sx_p_slice(struct sx_parser *P, uint32_t a, uint32_t lo, uint32_t hi, const char *z);
+uint32_t sx_p_isum(struct sx_parser *P, const char *z, uint32_t n, const char *iz, uint32_t in,
+                   uint32_t lo, uint32_t hi, uint32_t body);
 void sx_p_bind(struct sx_parser *P, const char *z, uint32_t n, uint32_t e);
 void sx_p_result(struct sx_parser *P, uint32_t e);
 void sx_p_syntax(struct sx_parser *P);
@@ -72,11 +80,11 @@ void sx_p_overflow(struct sx_parser *P);
 %extra_context { struct sx_parser *P }
 %token_type { sx_tok }
 
-/* The driver bounds nesting to SX_MAX_DEPTH (200) levels, each of which
-** holds at most 8 stack entries ('args , sum + product * name ('): 1602 at
-** most, measured with YYTRACKMAXSTACKDEPTH.  Overflow would be a bug, but
-** would still be a clean error. */
-%stack_size 2048
+/* The driver bounds nesting to SX_MAX_DEPTH (200) levels ('(' and '[' each
+** open one), each of which holds at most 12 stack entries ('name ( name =
+** expr .. expr , sum + product * name ('): 2400 at most.  Overflow would be
+** a bug, but would still be a clean error. */
+%stack_size 4096
 %stack_overflow { sx_p_overflow(P); }
 
 /* The driver knows the previous token, the open parentheses and whether
@@ -86,6 +94,7 @@ void sx_p_overflow(struct sx_parser *P);
 /* Token order fixes the TK_ numbers; NEWLINE is produced by the lexer and
 ** turned into SEMI (or dropped) by the driver, never seen by the grammar. */
 %token NUM NAME PLUS MINUS STAR SLASH CARET LP RP COMMA ASSIGN SEMI NEWLINE.
+%token LB RB DOTDOT AT HASH.
 
 /************************** program and let-bindings *************************/
 
@@ -116,10 +125,15 @@ sum(A) ::= sum(A) MINUS product(L).     { sx_p_push(P, sx_p_neg(P, sx_p_product(
 product(A) ::= unary(U).                { A.at = sx_p_push(P, U.e); A.z = U.z; }
 product(A) ::= product(A) STAR unary(U).  { sx_p_push(P, U.e); }
 product(A) ::= product(A) SLASH(T) unary(U).  { sx_p_push(P, sx_p_recip(P, U.e, U.z, T.z)); }
+/* a*B @ c is (a*B) @ c: the product so far becomes one factor */
+product(A) ::= product(L) AT unary(U).  {
+  A.at = sx_p_push(P, sx_p_matmul(P, sx_p_product(P, L.at, L.z), U.e, L.z)); A.z = L.z;
+}
 
 %type unary {sx_val}
 unary(A) ::= MINUS(T) unary(U).         { A.e = sx_p_neg(P, U.e, T.z); A.z = T.z; }
 unary(A) ::= PLUS(T) unary(U).          { A.e = U.e; A.z = T.z; }
+unary(A) ::= HASH(T) unary(U).          { A.e = sx_p_len(P, U.e, T.z); A.z = T.z; }
 unary(A) ::= power(B).                  { A = B; }
 
 %type power {sx_val}
@@ -129,6 +143,7 @@ power(A) ::= primary(B) CARET powrhs(E).  { A.e = sx_p_pow(P, B.e, E.e, B.z); A.
 %type powrhs {sx_val}
 powrhs(A) ::= MINUS(T) powrhs(U).       { A.e = sx_p_neg(P, U.e, T.z); A.z = T.z; }
 powrhs(A) ::= PLUS(T) powrhs(U).        { A.e = U.e; A.z = T.z; }
+powrhs(A) ::= HASH(T) powrhs(U).        { A.e = sx_p_len(P, U.e, T.z); A.z = T.z; }
 powrhs(A) ::= power(B).                 { A = B; }
 
 %type primary {sx_val}
@@ -137,6 +152,16 @@ primary(A) ::= NAME(T).                 { A.e = sx_p_name(P, T.z, T.n); A.z = T.
 primary(A) ::= NAME(T) LP args(L) RP.   { A.e = sx_p_call(P, T.z, T.n, L.at); A.z = T.z; }
 primary(A) ::= NAME(T) LP RP.           { A.e = sx_p_call(P, T.z, T.n, sx_p_top(P)); A.z = T.z; }
 primary(A) ::= LP(T) expr(E) RP.        { A.e = E.e; A.z = T.z; }
+primary(A) ::= NAME(T) LP NAME(I) ASSIGN expr(L) DOTDOT expr(H) COMMA expr(E) RP.  {
+  A.e = sx_p_isum(P, T.z, T.n, I.z, I.n, L.e, H.e, E.e); A.z = T.z;
+}
+primary(A) ::= primary(B) LB expr(I) RB.  { A.e = sx_p_index(P, B.e, I.e, 0, B.z); A.z = B.z; }
+primary(A) ::= primary(B) LB expr(I) COMMA expr(J) RB.  {
+  A.e = sx_p_index(P, B.e, I.e, J.e, B.z); A.z = B.z;
+}
+primary(A) ::= primary(B) LB expr(L) DOTDOT expr(H) RB.  {
+  A.e = sx_p_slice(P, B.e, L.e, H.e, B.z); A.z = B.z;
+}
 
 %type args {sx_list}
 args(A) ::= expr(E).                    { A.at = sx_p_push(P, E.e); A.z = E.z; }

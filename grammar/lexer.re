@@ -11,8 +11,8 @@
 ** Positions are byte offsets, which also keeps all arithmetic inside the
 ** buffer.
 **
-** One token per call; whitespace (space, tab, CR) and '#' comments are
-** skipped, a newline is a token (the driver decides whether it separates
+** One token per call; whitespace (space, tab, CR) and '#' comments (a '#'
+** not followed by a name or '(', which is the length operator) are skipped, a newline is a token (the driver decides whether it separates
 ** statements).  Lexical errors are negative codes so they can never be
 ** mistaken for a token of the grammar.
 */
@@ -43,6 +43,9 @@ int sx_lex(const char *s, size_t n, size_t *pos, size_t *start) {
     re2c:define:YYSKIP = "++i;";
     re2c:define:YYBACKUP = "mark = i;";
     re2c:define:YYRESTORE = "i = mark;";
+    re2c:define:YYSHIFT = "i += @@;";
+    re2c:define:YYBACKUPCTX = "ctx = i;";
+    re2c:define:YYRESTORECTX = "i = ctx;";
     re2c:yyfill:enable = 0;
     re2c:sentinel = 0;
 
@@ -50,13 +53,19 @@ int sx_lex(const char *s, size_t n, size_t *pos, size_t *start) {
     number  = (digit+ ("." digit*)? | "." digit+) ([eE] [+-]? digit+)?;
     // Everything a number could run into, so '1e', '1.2.3' and '2x' are one
     // malformed token (as in Lua) instead of a number and a surprise.
-    numlike = (digit | "." digit) ([0-9A-Za-z_.] | [eE] [+-])*;
+    // ('..' is the range operator: 1..n is a number, '..' and a name).
+    numlike = (digit | "." digit) ([0-9A-Za-z_] | "." [0-9A-Za-z_] | [eE] [+-])*;
     name    = [A-Za-z_] [A-Za-z0-9_]*;
 
     [ \t\r]+          { continue; }
-    "#" [^\n\x00]*    { continue; }
+    // '#' before a name or '(' is the length operator (#x, #(W @ x)); before
+    // anything else it starts a comment, as it always did
+    "#" / [A-Za-z_(]  { *pos = i; return TK_HASH; }
+    "#" ([^\n\x00A-Za-z_(] [^\n\x00]*)?  { continue; }
     "\n"              { *pos = i; return TK_NEWLINE; }
 
+    // 1..n: the number before '..' ends at its digits
+    digit+ / ".."     { *pos = i; return TK_NUM; }
     number            { *pos = i; return TK_NUM; }
     numlike           { *pos = i; return SX_LEX_BADNUM; }
     name              { *pos = i; return TK_NAME; }
@@ -71,6 +80,10 @@ int sx_lex(const char *s, size_t n, size_t *pos, size_t *start) {
     ","               { *pos = i; return TK_COMMA; }
     "="               { *pos = i; return TK_ASSIGN; }
     ";"               { *pos = i; return TK_SEMI; }
+    "["               { *pos = i; return TK_LB; }
+    "]"               { *pos = i; return TK_RB; }
+    ".."              { *pos = i; return TK_DOTDOT; }
+    "@"               { *pos = i; return TK_AT; }
 
     "\x00" {
       if (i > n) { *start = *pos = n; return 0; }   /* the virtual NUL past the end */

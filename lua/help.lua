@@ -71,7 +71,7 @@ local docs = {
     .. "f:compile{ \"x\", \"y\" } -> fn(1, 2), fn:grad(1, 2).",
   minimize = "slope.minimize(f, start, options) -> result   (slope.maximize: gradient ascent)\n"
     .. "  f        Expr or text; every free name is a parameter (in start) or a data column\n"
-    .. "  start    { x = 10, ... } the starting point\n"
+    .. "  start    { x = 10, ... } the starting point ({ w = { 0, 0, 0 } }: a vector, rows: a matrix)\n"
     .. "  options  optimizer = slope.optim.adam{ lr = 0.01 } (or lr = 0.1 for plain descent),\n"
     .. "           steps = 100 | epochs = 10 (with data), data = ds, batch = \"full\" | n,\n"
     .. "           shuffle = true, seed = 42, schedule = ..., noise = ..., clip = { norm = 1 },\n"
@@ -89,7 +89,8 @@ local docs = {
   problem = "slope.problem(f, start, { data = ds, batch = 4, bounds = { x = { 0, 1 } } }) -> p,\n"
     .. "for hand-written loops:\n"
     .. "  local opt = slope.optim.sgd{ lr = 0.1 }\n"
-    .. "  for step = 1, 100 do local loss = opt:step(p) end   -- p.x is the current point",
+    .. "  for step = 1, 100 do local loss = opt:step(p) end   -- p.x is the current point\n"
+    .. "p.f is f there, p.g its gradient (shaped like p.x), p.params the parameter names.",
   load = "opt:save(path [, p]) writes the optimizer's state (and p's point and batching);\n"
     .. "slope.load(path [, p]) -> the optimizer as saved, p restored: the loop goes on bit for bit.\n"
     .. "A run saves the same with checkpoint = { path = \"run.ck\", every = 1000 } and goes on\n"
@@ -98,7 +99,10 @@ local docs = {
     .. "  -> results by name (tostring gives a table of final f, steps and status)",
   data = "slope.data{ x = {...}, y = {...} }, slope.data.csv \"file.csv\",\n"
     .. "slope.data.regression{ n = 100, w = 3, b = 1, noise = 0.1, seed = 0 };\n"
-    .. "ds:split(0.8, seed) -> train, test; #ds; ds:columns(); ds:column \"x\"; ds:head(5)",
+    .. "ds:split(0.8, seed) -> train, test; #ds; ds:columns(); ds:column \"x\"; ds:head(5)\n"
+    .. "A column of equal-length rows is a vector column: slope.data{ x = { { 1, 2 }, { 3, 4 } } };\n"
+    .. "CSV headers x[1], x[2], ... make one too, and slope.data.csv(path, { group = { \"x\" } })\n"
+    .. "joins the columns x1, x2, ... into x.",
   noise = "slope.noise.gaussian{ std = 0.5, schedule = slope.schedule.inverse{ rate = 0.01 } }\n"
     .. "  adds N(0, s_t^2) to the parameters after each update, s_t = schedule(t, std)\n"
     .. "slope.noise.langevin{ temperature = T, schedule = ... }: adds N(0, 2 lr_t T_t)\n"
@@ -124,8 +128,14 @@ do
     .. "  sequential{ schedules = { a, b }, milestones = { 10 } }, or function(t, base) ... end"
 end
 
+docs.zeros = "slope.zeros(n [, m]) -> a start of n zeros (a vector), or n rows of m zeros (a matrix).\n"
+  .. "A start value that is an array makes a vector parameter, a table of equal-length rows a\n"
+  .. "matrix: slope.minimize(f, { w = slope.zeros(3), b = 0 }, ...); r.x.w is then an array."
+docs.randn = "slope.randn(n [, m] [, { std = 1, seed = 1 }]) -> a start of normal deviates times std\n"
+  .. "(a vector, or n rows of m), from slope's generator: one seed gives one start everywhere."
 docs.testfn = "slope.testfn.NAME{ n = 2 } -> { name, expr, minimum, fmin, domain }: a classic test\n"
   .. "function, where its global minimum is, its value there and a box to search or plot.\n"
+  .. "n = 1, 2: in x, y; n >= 3 (no upper limit): one vector x, e.g. sum(x^2), minimum = { x = {...} }.\n"
   .. "  rosenbrock{ n = 2 } sphere{ n } rastrigin{ n } ackley{ n } styblinski_tang{ n }\n"
   .. "  himmelblau beale booth matyas goldstein_price three_hump_camel (two variables)"
 docs.gradcheck = "slope.gradcheck(fun, point [, { tol = 1e-6 }]) -> report: checks a gradient written by\n"
@@ -165,6 +175,19 @@ do
   docs.optim = table.concat(lines, "\n")
 end
 
+-- arrays (issue 11): the functions of arrays share one text
+local array_functions = { "dot", "matmul", "outer", "transpose", "softmax", "log_softmax", "logsumexp",
+  "cross_entropy", "onehot", "norm", "range", "pad", "sum_rows", "mean_rows" }
+docs.arrays = "Arrays: slope.var(\"w\", 3) is a vector of 3, slope.var(\"W\", 2, 3) a 2x3 matrix.\n"
+  .. "In text: x[i], W[i, j], x[a..b], #x, A @ B, sum(i = 1..#x-1, ...). Element by element with\n"
+  .. "scalar broadcast; dot(a, b), slope.matmul(A, B) (A @ B), outer, transpose, sum(v), mean(v),\n"
+  .. "max(v), norm(v), softmax, log_softmax, logsumexp, cross_entropy(z, k), onehot(k, n),\n"
+  .. "range(a, b), pad(v, a, b), sum_rows/mean_rows (over data rows, keeping the shape).\n"
+  .. "From Lua: w[1], #w, w:slice(a, b), W:at(i, j); f:eval{ w = { 1, 2 } } takes and gives arrays.\n"
+  .. "Derivatives by an array are one array expression: slope.diff(\"sum(w^2)\", \"w\") is 2*w."
+docs.var = docs.var .. "\nslope.var(\"w\", 3) -> a vector of 3; slope.var(\"W\", 2, 3) a 2x3 matrix (help \"arrays\")."
+docs.vars = docs.var
+
 local by_function = {}
 local function register()
   for name, text in pairs(docs) do
@@ -198,6 +221,7 @@ local function register()
       if type(fn) == "function" and not by_function[fn] then by_function[fn] = docs[topic] end
     end
   end
+  for _, name in ipairs(array_functions) do by_function[slope[name]] = docs.arrays end
   for _, name in ipairs(private.language) do   -- the expression language's functions, slope.sin ...
     by_function[slope[name]] = ("slope.%s(...) -> Expr: the expression language's %s, on Exprs and numbers\n"
       .. "(help(slope.expr) lists the language)"):format(name, name)

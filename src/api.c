@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "expr.h"
+#include "shape.h"
 
 #define valid(S, e) sx_check_handle(S, e, __func__)
+
+static int to_shape(slope_shape p, sx_shape *s);
 
 /* The variable 'name', for slope_var and the functions that take a name. */
 static sx_id var_named(slope_ctx *S, const char *name) {
@@ -62,16 +64,33 @@ slope_expr slope_call(slope_ctx *S, const char *fn, const slope_expr *args, int 
   SX_MISUSE_IF(S, nargs < 0, SX_NIL, "the argument count is negative (%d)", nargs);
   if (nargs > 0 && !args)
     return sx_error(S, SLOPE_ERRARG, "no arguments for '%s'", fn ? fn : "(null)"), SX_NIL;
-  const sx_fninfo *f = fn ? sx_fn_lookup(fn, strlen(fn)) : NULL;
-  /* no function takes more than 2: a larger count is refused before reading
-  ** that many handles (the array may be shorter) */
-  if (f && nargs > 2) return arity_error(S, f, nargs);
+  const sx_fninfo *f = fn ? sx_fn_lookup_n(fn, strlen(fn), nargs) : NULL;
+  /* no function takes more than 3 (pad): a larger count is refused before
+  ** reading that many handles (the array may be shorter) */
+  if (f && nargs > 3) return arity_error(S, f, nargs);
   /* a failed argument comes first: it started the failure of the chain */
   for (int i = 0; i < nargs; i++) if (!valid(S, args[i])) return SX_NIL;
   if (!f) return sx_error(S, SLOPE_ERRNAME, "unknown function '%s'", fn ? fn : "(null)"), SX_NIL;
   if (nargs != f->arity) return arity_error(S, f, nargs);
   if (f->kind == SX_POW && nargs == 1) return sx_pow(S, args[0], sx_mknum(S, 0.5));
   return sx_apply(S, f->kind, args, (uint32_t)nargs);
+}
+
+slope_expr slope_index(slope_ctx *S, slope_expr a, slope_expr i, slope_expr j) {
+  SX_ENTER(S, SX_NIL);
+  if (!valid(S, a) || !valid(S, i) || (j && !valid(S, j))) return SX_NIL;
+  sx_id idx[2] = {i, j};
+  return sx_index(S, a, idx, j ? 2 : 1);
+}
+
+slope_expr slope_slice(slope_ctx *S, slope_expr v, slope_expr lo, slope_expr hi) {
+  SX_ENTER(S, SX_NIL);
+  return valid(S, v) && valid(S, lo) && valid(S, hi) ? sx_slice(S, v, lo, hi) : SX_NIL;
+}
+
+slope_expr slope_len(slope_ctx *S, slope_expr a) {
+  SX_ENTER(S, SX_NIL);
+  return valid(S, a) ? sx_len(S, a) : SX_NIL;
 }
 
 const char *slope_function_at(int i, int *arity, int *reduces) {
@@ -105,7 +124,32 @@ slope_expr slope_diff(slope_ctx *S, slope_expr e, const char *var) {
   SX_ENTER(S, SX_NIL);
   if (!valid(S, e)) return SX_NIL;
   sx_id v = var_named(S, var);
-  return v ? sx_diff(S, e, v) : SX_NIL;
+  return v ? sx_grad(S, e, v, NULL, NULL, 0) : SX_NIL;
+}
+
+slope_expr slope_diff_shaped(slope_ctx *S, slope_expr e, const char *var, const char *const *names,
+                             const slope_shape *shapes, int n) {
+  SX_ENTER(S, SX_NIL);
+  SX_MISUSE_IF(S, n < 0 || (n > 0 && (!names || !shapes)), SX_NIL,
+               "'names' and 'shapes' must hold 'n' (%d) entries", n);
+  for (int i = 0; i < n; i++) SX_MISUSE_IF(S, !names[i], SX_NIL, "names[%d] is NULL", i);
+  if (!valid(S, e)) return SX_NIL;
+  sx_id v = var_named(S, var);
+  sx_id *vars = malloc((size_t)(n > 0 ? n : 1) * sizeof *vars);
+  int *ranks = malloc((size_t)(n > 0 ? n : 1) * sizeof *ranks);
+  sx_shape sh = SX_SCALAR;
+  if (!vars || !ranks) sx_error(S, SLOPE_ERRMEM, "out of memory");
+  for (int i = 0; i < n && v && !sx_failed(S); i++) {
+    if (!to_shape(shapes[i], &sh))
+      sx_error(S, SLOPE_ERRARG, "shapes[%d] of '%s' is not a shape (rank 0, 1 or 2, dimensions at "
+               "least 1)", i, names[i]);
+    vars[i] = var_named(S, names[i]);
+    ranks[i] = sh.rank;
+  }
+  sx_id r = v && !sx_failed(S) ? sx_grad(S, e, v, vars, ranks, n) : SX_NIL;
+  free(vars);
+  free(ranks);
+  return r;
 }
 
 slope_expr slope_subs(slope_ctx *S, slope_expr e, const char *var, slope_expr by) {
@@ -151,6 +195,69 @@ int slope_vars(slope_ctx *S, slope_expr e, const char **out, int max) {
   return n;
 }
 
+/* A shape of the public API as the inference's; 0 if it is not one. */
+static int to_shape(slope_shape p, sx_shape *s) {
+  if (p.rank == 0) { *s = SX_SCALAR; return 1; }
+  if (p.rank < 0 || p.rank > 2 || p.dim[0] < 1 || (p.rank == 2 && p.dim[1] < 1)) return 0;
+  *s = (sx_shape){(uint8_t)p.rank, (uint32_t)p.dim[0], p.rank == 2 ? (uint32_t)p.dim[1] : 1};
+  return 1;
+}
+
+/* The value of 'e' with every name bound, in the tree evaluator of arrays:
+** the names' nodes, shapes and where their elements start. */
+static int eval_arrays(slope_ctx *S, slope_expr e, const char *const *names, const sx_shape *sh,
+                       const double *values, int n, double **out, sx_shape *shape) {
+  sx_id *vars = malloc((size_t)(n > 0 ? n : 1) * sizeof *vars);
+  const double **vals = malloc((size_t)(n > 0 ? n : 1) * sizeof *vals);
+  int rc = !vars || !vals ? sx_error(S, SLOPE_ERRMEM, "out of memory") : SLOPE_OK;
+  uint64_t at = 0;
+  for (int i = 0; i < n && rc == SLOPE_OK; i++) {
+    /* a name no expression can hold binds nothing, as in slope_eval */
+    size_t len = strlen(names[i]);
+    int ok = sx_valid_name(names[i], len) && !sx_fn_lookup(names[i], len) && strcmp(names[i], "pi");
+    if (ok && !(vars[i] = sx_mkvar(S, names[i], len))) rc = S->errcode;
+    if (!ok) vars[i] = SX_NIL;
+    vals[i] = values + at;
+    at += sx_shape_size(sh[i]);
+  }
+  if (rc == SLOPE_OK) rc = sx_eval_shaped(S, e, vars, sh, vals, n, out, shape);
+  free(vars);
+  free(vals);
+  return rc;
+}
+
+int slope_eval_shaped(slope_ctx *S, slope_expr e, const char *const *names,
+                      const slope_shape *shapes, const double *values, int n,
+                      double *out, size_t outcap, slope_shape *outshape) {
+  SX_ENTER(S, SLOPE_ERRMISUSE);
+  SX_MISUSE_IF(S, outcap > 0 && !out, SLOPE_ERRMISUSE, "'out' is NULL but 'outcap' is %zu", outcap);
+  SX_MISUSE_IF(S, n < 0 || (n > 0 && (!names || !values)), SLOPE_ERRMISUSE,
+               "'names' and 'values' must hold 'n' (%d) entries", n);
+  for (int i = 0; i < n; i++) SX_MISUSE_IF(S, !names[i], SLOPE_ERRMISUSE, "names[%d] is NULL", i);
+  if (!valid(S, e)) return S->errcode;
+  sx_shape *sh = malloc((size_t)(n > 0 ? n : 1) * sizeof *sh);
+  if (!sh) return sx_error(S, SLOPE_ERRMEM, "out of memory");
+  for (int i = 0; i < n; i++)
+    if (!to_shape(shapes ? shapes[i] : (slope_shape){0, {1, 1}}, &sh[i])) {
+      free(sh);
+      return sx_error(S, SLOPE_ERRARG, "shapes[%d] of '%s' is not a shape (rank 0, 1 or 2, "
+                      "dimensions at least 1)", i, names[i]);
+    }
+  double *r = NULL;
+  sx_shape rs;
+  int rc = eval_arrays(S, e, names, sh, values, n, &r, &rs);
+  free(sh);
+  if (rc != SLOPE_OK) return rc;
+  if (outshape) *outshape = (slope_shape){rs.rank, {(int)rs.rows, (int)rs.cols}};
+  uint64_t size = sx_shape_size(rs);
+  if (size > outcap)
+    rc = sx_error(S, SLOPE_ERRARG, "'out' has room for %zu values, the result has %llu", outcap,
+                  (unsigned long long)size);
+  else memcpy(out, r, (size_t)size * sizeof *out);
+  free(r);
+  return rc;
+}
+
 int slope_eval(slope_ctx *S, slope_expr e, const char *const *names,
                const double *values, int n, double *result) {
   SX_ENTER(S, SLOPE_ERRMISUSE);
@@ -180,11 +287,27 @@ int slope_eval(slope_ctx *S, slope_expr e, const char *const *names,
                     sx_kind_name(nd->kind));
       break;
     default:
+      if (sx_is_array_kind(nd->kind)) { rc = -1; break; }   /* max(x), sum(range(1, 3)): below */
       v[id] = sx_eval_node(S, id, v);
     }
   }
-  if (rc == SLOPE_OK) *result = v[e];
+  double value = rc == SLOPE_OK ? v[e] : 0;
   free(v);
+  if (rc == -1) {   /* every name a scalar, the value a scalar */
+    sx_shape *sh = calloc((size_t)(n > 0 ? n : 1), sizeof *sh), rs;
+    double *r = NULL;
+    for (int i = 0; sh && i < n; i++) sh[i] = SX_SCALAR;
+    rc = sh ? eval_arrays(S, e, names, sh, values, n, &r, &rs) : sx_error(S, SLOPE_ERRMEM, "out of memory");
+    char t[48];
+    if (rc == SLOPE_OK && rs.rank != 0)
+      rc = sx_error(S, SLOPE_ERRARG, "the value is %s: evaluate it with slope_eval_shaped",
+                    sx_shape_text(rs, t, sizeof t));
+    if (rc == SLOPE_OK) *result = r[0];
+    free(sh);
+    free(r);
+    return rc;
+  }
+  if (rc == SLOPE_OK) *result = value;
   return rc;
 }
 

@@ -162,6 +162,9 @@ static void c_mark(const slope_ctx *S, uint8_t *mark, const sx_id *list, uint32_
 /* The value expression (the nodes of the last walk) may use only
 ** parameters, and no reductions. */
 static int c_check(const cgen *g) {
+  for (uint32_t j = 0; j < g->S->norder; j++)
+    if (sx_is_array_kind(sx_kind(g->S, g->S->order[j])))
+      return sx_error(g->S, SLOPE_ERRARG, "C code for array expressions is not supported yet");
   for (uint32_t j = 0; j < g->S->norder; j++) {
     sx_id id = g->S->order[j];
     int k = sx_kind(g->S, id);

@@ -5,6 +5,7 @@
 **
 **   file   := { blank | comment } header { row | blank | comment }
 **   header := name { ',' name }          -- names [A-Za-z_][A-Za-z0-9_]*, unique
+**                                        -- or x[1], x[2], ..., x[k]: one vector column x
 **   row    := number { ',' number }      -- as many fields as the header
 **
 ** Fields may have spaces or tabs around them and double quotes around them;
@@ -22,6 +23,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "elements.h"
 #include "expr.h"
 
 #define CSV_SHOW 40        /* longest field text quoted in an error message */
@@ -115,7 +117,9 @@ static int check_name(csv_reader *R, int j, const char *name) {
   if (strlen(name) > SX_MAX_NAME)
     return sx_error(R->S, SLOPE_ERRLIMIT, "%s:%ld: column %d: name '%.*s...' is longer than %d characters",
                     path, ln, j + 1, CSV_SHOW, name, SX_MAX_NAME);
-  if (!sx_valid_name(name, strlen(name))) {
+  size_t bl;
+  long idx[2];
+  if (!sx_valid_name(name, strlen(name)) && sx_element_parse(name, &bl, idx) != 1) {
     /* files from spreadsheets set to some locales separate by ';' or tabs */
     const char *sep = strchr(name, ';') ? "';'" : strchr(name, '\t') ? "tabs" : NULL;
     char why[96] = "";

@@ -52,6 +52,8 @@ void slope_free(slope_ctx *S) {
   free(S->sortbuf);
   free(S->sorttmp);
   free(S->memo);
+  free(S->psrc);
+  free(S->ppos);
   sx_buf_free(&S->out);
   free(S);
 }

@@ -102,6 +102,10 @@ struct slope_ctx {
   uint64_t *sortbuf; uint32_t capsort;          /* (born, id) pairs being ordered */
   uint64_t *sorttmp; uint32_t capsorttmp;       /* the radix sort's other half */
   uint32_t *memo;  uint32_t capmemo;            /* per node id: a walk's value for the node */
+  /* the last parse (arrays): its text and where each node's text starts,
+  ** so a shape error found later can point into the text (shape.c) */
+  char *psrc; size_t plen;
+  struct sx_ppos { uint32_t id, born, off; } *ppos; uint32_t nppos, capppos;
   /* limits */
   uint32_t maxnodes;   /* expression store limit (SLOPE_ERRLIMIT beyond) */
   double maxmem;       /* bytes one trace or data set may take (half the machine's memory) */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "elements.h"
 #include "expr.h"
 
 
@@ -73,12 +74,21 @@ static int check_new_name(slope_data *d, const char *name) {
   if (strlen(name) > SX_MAX_NAME)
     return sx_error(d->S, SLOPE_ERRLIMIT, "data: column name '%.40s...' is longer than %d characters",
                     name, SX_MAX_NAME);
-  if (!sx_valid_name(name, strlen(name)))
+  size_t bl;
+  long idx[2];
+  if (!sx_valid_name(name, strlen(name)) && sx_element_parse(name, &bl, idx) != 1)
     return sx_error(d->S, SLOPE_ERRARG,
                     "data: column name '%s' is not a name (letters, digits and '_', not starting with a digit)",
                     name);
   if (slope_data_find(d, name))
     return sx_error(d->S, SLOPE_ERRNAME, "data: there is already a column '%s'", name);
+  /* a scalar x and a vector column x[1], x[2], ... would be two meanings of x */
+  char base[SX_MAX_NAME + 1];
+  snprintf(base, sizeof base, "%.*s", (int)(sx_element_parse(name, &bl, idx) ? bl : strlen(name)), name);
+  slope_shape sh;
+  if (slope_data_shape(d, base, &sh) >= 0 && (sh.rank == 0) != (strcmp(base, name) == 0))
+    return sx_error(d->S, SLOPE_ERRNAME, "data: column '%s' and the %s column '%s' would share the name '%s'",
+                    name, sh.rank ? "vector" : "scalar", base, base);
   return SLOPE_OK;
 }
 
@@ -188,6 +198,56 @@ const double *slope_data_find(const slope_data *d, const char *name) {
   for (int j = 0; j < d->ncols; j++)
     if (strcmp(d->names[j], name) == 0) return d->cols[j];
   return NULL;
+}
+
+/* ---- vector columns -------------------------------------------------------------- */
+
+int slope_data_add_vector(slope_data *d, const char *name, const double *v, size_t rows, int k) {
+  SX_ENTER_OBJ(d, SLOPE_ERRMISUSE);
+  slope_ctx *S = d->S;
+  if (!name || !sx_valid_name(name, strlen(name)))
+    return sx_error(S, SLOPE_ERRARG, "data: the vector column's name '%.40s' is not a name", name ? name : "(NULL)");
+  if (k < 1 || k > SX_MAX_COLS - d->ncols)
+    return sx_error(S, k < 1 ? SLOPE_ERRARG : SLOPE_ERRLIMIT, "data: vector column '%s' must have k in [1, %d] "
+                    "elements, got %d", name, SX_MAX_COLS - d->ncols, k);
+  if (rows > 0 && !v) return sx_error(S, SLOPE_ERRARG, "data: vector column '%s': values are NULL", name);
+  if (slope_data_shape(d, name, NULL) >= 0)
+    return sx_error(S, SLOPE_ERRNAME, "data: there is already a column '%s'", name);
+  if (rows > SIZE_MAX / sizeof *v) return sx_error(S, SLOPE_ERRLIMIT, "data: column '%s' is too long", name);
+  double *col = malloc(rows ? rows * sizeof *col : 1);
+  if (!col) return sx_error(S, SLOPE_ERRMEM, "data: out of memory for column '%s' (%zu rows)", name, rows);
+  slope_shape sh = {1, {k, 1}};
+  int rc = SLOPE_OK, ncols0 = d->ncols;
+  for (int j = 0; j < k && rc == SLOPE_OK; j++) {   /* column j is element j+1 of every row */
+    char elem[SX_MAX_NAME + 16];
+    sx_element_name(elem, sizeof elem, name, &sh, (size_t)j);
+    for (size_t i = 0; i < rows; i++) col[i] = v[i * (size_t)k + (size_t)j];
+    rc = slope_data_add(d, elem, col, rows);
+  }
+  free(col);
+  while (rc != SLOPE_OK && d->ncols > ncols0) {   /* all of it or nothing */
+    d->ncols--;
+    free(d->names[d->ncols]);
+    free((void *)d->cols[d->ncols]);
+  }
+  return rc;
+}
+
+int slope_data_shape(const slope_data *d, const char *name, slope_shape *shape) {
+  if (!d || !name) return -1;
+  size_t len = strlen(name), bl;
+  long idx[2];
+  for (int j = 0; j < d->ncols; j++) {
+    if (strcmp(d->names[j], name) == 0) {
+      if (shape) *shape = (slope_shape){0, {1, 1}};
+      return j;
+    }
+    if (sx_element_parse(d->names[j], &bl, idx) == 1 && bl == len && memcmp(d->names[j], name, len) == 0 && idx[0] == 1) {
+      if (shape) *shape = sx_element_group((const char *const *)d->names, d->ncols, j).shape;
+      return j;
+    }
+  }
+  return -1;
 }
 
 /* ---- synthetic regression data ------------------------------------------------ */

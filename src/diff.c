@@ -36,7 +36,7 @@ static sx_id choose(slope_ctx *S, sx_id pa, sx_id da, sx_id db) {
 ** unary function's D is d/du, times da; a binary one's is the whole
 ** differential in a, b, da and db.
 */
-static sx_id dfn(slope_ctx *S, int kind, sx_id self, sx_id a, sx_id b, sx_id da, sx_id db) {
+sx_id sx_dfn(slope_ctx *S, int kind, sx_id self, sx_id a, sx_id b, sx_id da, sx_id db) {
   sx_id u = a;
   switch (kind) {
 #define X(NAME, name, ar, VALUE, DA, DB, D, ...) \
@@ -66,7 +66,7 @@ static sx_id dmul(slope_ctx *S, sx_id e, const uint32_t *d) {
 }
 
 /* d(b^e) = b^e * (de*log(b) + e*db/b); with a constant exponent, e*b^(e-1)*db. */
-static sx_id dpow(slope_ctx *S, sx_id self, sx_id b, sx_id e, sx_id db, sx_id de) {
+sx_id sx_dpow(slope_ctx *S, sx_id self, sx_id b, sx_id e, sx_id db, sx_id de) {
   if (sx_is_num(S, de, 0)) {
     /* one product, so 2*(w*x + b - y)*x stays factored as a person writes it */
     sx_id f[3] = {e, sx_pow(S, b, sx_sub(S, e, NUM(1))), db};
@@ -76,6 +76,27 @@ static sx_id dpow(slope_ctx *S, sx_id self, sx_id b, sx_id e, sx_id db, sx_id de
   sx_id inner = sx_add(S, sx_mul(S, de, lg), sx_mul(S, e, sx_div(S, db, b)));
   if (sx_is_num(S, db, 0)) inner = sx_mul(S, de, lg);
   return sx_mul(S, self, inner);
+}
+
+/* Forward mode through an array node, with respect to a scalar name: what
+** holds at every shape (a derivative may be a scalar standing for every
+** element, so only linear maps of one argument pass it through). */
+static sx_id sx_diff_array(slope_ctx *S, sx_id e, sx_id var, const uint32_t *d) {
+  (void)var;
+  int k = sx_kind(S, e);
+  sx_id a = sx_kid(S, e, 0), da = d[a];
+  switch (k) {
+  case SX_LEN: case SX_RANGE: case SX_ONEHOT: return NUM(0);
+  case SX_TRANSPOSE: return sx_transpose(S, da);
+  case SX_SUMROWS: case SX_MEANROWS: return sx_is_num(S, da, 0) ? da : sx_apply(S, k, &da, 1);
+  case SX_INDEX: case SX_SLICE:
+    /* the subscripts are numbers and lengths, constant in 'var' */
+    if (sx_kind(S, da) == SX_NUM) return da;   /* the same number in every element */
+    return sx_rebuild(S, e, (sx_id[]){da, sx_kid(S, e, 1), sx_nkids(S, e) > 2 ? sx_kid(S, e, 2) : SX_NIL});
+  default:
+    return sx_error(S, SLOPE_ERRARG, "the derivative of '%s' with respect to a scalar is not "
+                    "supported yet", sx_kind_name(k) ? sx_kind_name(k) : "an array operation"), SX_NIL;
+  }
 }
 
 static sx_id dnode(slope_ctx *S, sx_id e, sx_id var, const uint32_t *d) {
@@ -95,21 +116,22 @@ static sx_id dnode(slope_ctx *S, sx_id e, sx_id var, const uint32_t *d) {
   case SX_MUL: return dmul(S, e, d);
   case SX_POW: {
     sx_id b = sx_kid(S, e, 0), x = sx_kid(S, e, 1);
-    return dpow(S, e, b, x, d[b], d[x]);
+    return sx_dpow(S, e, b, x, d[b], d[x]);
   }
   case SX_SUM: case SX_MEAN: {
     sx_id du = d[sx_kid(S, e, 0)];
     return sx_is_num(S, du, 0) ? du : sx_apply(S, k, &du, 1);
   }
   default:
+    if (sx_is_array_kind(k)) return sx_diff_array(S, e, var, d);
     if (sx_is_fn2(k)) {
       sx_id a = sx_kid(S, e, 0), b = sx_kid(S, e, 1);
       if (sx_is_num(S, d[a], 0) && sx_is_num(S, d[b], 0)) return NUM(0);
-      return dfn(S, k, e, a, b, d[a], d[b]);
+      return sx_dfn(S, k, e, a, b, d[a], d[b]);
     } else {
       sx_id u = sx_kid(S, e, 0);
       if (sx_is_num(S, d[u], 0)) return NUM(0);
-      return dfn(S, k, e, u, SX_NIL, d[u], SX_NIL);
+      return sx_dfn(S, k, e, u, SX_NIL, d[u], SX_NIL);
     }
   }
 }

@@ -142,6 +142,8 @@ static sx_id sweep_rows(explainer *X, const size_t *sel, size_t nsel, long *row)
 int sx_explain(slope_ctx *S, sx_id e, const char *const *names, const double *x, int n,
                const slope_data *d, const size_t *sel, size_t nsel, char *out, size_t cap) {
   if (sx_failed(S) || e == SX_NIL || sx_reach(S, e) != SLOPE_OK) return 0;
+  for (uint32_t j = 0; j < S->norder; j++)   /* arrays: not explained yet (nothing is blamed) */
+    if (sx_is_array_kind(sx_kind(S, S->order[j]))) return 0;
   /* the walk's list is copied: printing the culprit walks again */
   size_t ids = S->nnodes;
   explainer X = {S, malloc((size_t)S->norder * sizeof(sx_id)), S->norder, malloc(ids * sizeof(double)),

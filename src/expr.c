@@ -21,15 +21,48 @@ const sx_fninfo sx_functions[] = {
   {NULL, 0, 0}
 };
 
-const sx_fninfo *sx_fn_lookup(const char *name, size_t len) {
-  for (const sx_fninfo *f = sx_functions; f->name; f++)
-    if (strlen(f->name) == len && memcmp(f->name, name, len) == 0) return f;
-  return NULL;
+/* The functions of arrays: a table of their own, so slope_function_at
+** still lists the scalar functions of two arguments at most.  'max' with
+** one argument is the largest element; range and pad are what indexed
+** sums and the adjoints of slices print as; sum_rows and mean_rows reduce
+** over the data rows keeping the shape (the gradient of a mean of per-row
+** losses with respect to an array: sum and mean of an array reduce its
+** elements). */
+const sx_fninfo sx_array_functions[] = {
+  {"dot", SX_DOT, 2}, {"outer", SX_OUTER, 2}, {"matmul", SX_MATMUL, 2},
+  {"transpose", SX_TRANSPOSE, 1}, {"max", SX_AMAX, 1}, {"norm", SX_NORM, 1},
+  {"softmax", SX_SOFTMAX, 1}, {"log_softmax", SX_LOGSOFTMAX, 1},
+  {"logsumexp", SX_LOGSUMEXP, 1}, {"cross_entropy", SX_XENT, 2},
+  {"onehot", SX_ONEHOT, 2}, {"range", SX_RANGE, 2}, {"pad", SX_PAD, 3},
+  {"sum_rows", SX_SUMROWS, 1}, {"mean_rows", SX_MEANROWS, 1},
+  {NULL, 0, 0}
+};
+
+static const sx_fninfo *lookup_in(const sx_fninfo *t, const char *name, size_t len, int nargs) {
+  const sx_fninfo *any = NULL;
+  for (const sx_fninfo *f = t; f->name; f++)
+    if (strlen(f->name) == len && memcmp(f->name, name, len) == 0) {
+      if (nargs < 0 || f->arity == nargs) return f;
+      if (!any) any = f;
+    }
+  return any;
 }
+
+const sx_fninfo *sx_fn_lookup_n(const char *name, size_t len, int nargs) {
+  const sx_fninfo *f = lookup_in(sx_functions, name, len, nargs);
+  if (f && (nargs < 0 || f->arity == nargs)) return f;
+  const sx_fninfo *g = lookup_in(sx_array_functions, name, len, nargs);
+  if (g && (nargs < 0 || g->arity == nargs)) return g;
+  return f ? f : g;
+}
+
+const sx_fninfo *sx_fn_lookup(const char *name, size_t len) { return sx_fn_lookup_n(name, len, -1); }
 
 const char *sx_kind_name(int kind) {
   if (kind == SX_POW) return "pow";
   for (const sx_fninfo *f = sx_functions; f->name; f++)
+    if (f->kind == kind) return f->name;
+  for (const sx_fninfo *f = sx_array_functions; f->name; f++)
     if (f->kind == kind) return f->name;
   return NULL;
 }

@@ -35,8 +35,24 @@ enum sx_kind {
   SX_ADD, SX_MUL, SX_POW,
   SX_FUNCTIONS(SX_KIND1)   /* unary functions (sqrt is POW 0.5) */
   SX_FUNCTIONS(SX_KIND2)   /* binary functions (pow is POW) */
-  /* reductions over data rows */
+  /* reductions: over the elements of an array argument, else over data rows */
   SX_SUM, SX_MEAN,
+  /* arrays (shape.h): indexing, lengths, products and the classifiers */
+  SX_INDEX,        /* (a, i) or (A, i, j): one element, 1-based */
+  SX_SLICE,        /* (v, lo, hi): elements lo..hi inclusive */
+  SX_LEN,          /* (a): the length of a vector, the rows of a matrix */
+  SX_RANGE,        /* (lo, hi): the vector lo, lo + 1, ..., hi */
+  SX_PAD,          /* (v, before, after): v with zeros before and after */
+  SX_DOT,          /* (a, b): sum of a[i]*b[i] */
+  SX_MATMUL,       /* (a, b): a @ b */
+  SX_OUTER,        /* (a, b): the matrix a[i]*b[j] */
+  SX_TRANSPOSE,    /* (A) */
+  SX_AMAX,         /* (v): the largest element ('max' with one argument) */
+  SX_NORM,         /* (v): the Euclidean norm of every element */
+  SX_SOFTMAX, SX_LOGSOFTMAX, SX_LOGSUMEXP,   /* (v) */
+  SX_XENT,         /* (z, k): cross_entropy = logsumexp(z) - z[k] */
+  SX_ONEHOT,       /* (k, n): the vector of n with a 1 at k */
+  SX_SUMROWS, SX_MEANROWS,   /* (e): over the data rows, keeping e's shape (gradients) */
   SX_NKINDS
 };
 #define SX_COUNT1(NAME, name, ar, ...) SX_IF1_##ar(+ 1)
@@ -51,6 +67,7 @@ _Static_assert(SX_NKINDS <= 256, "a node's kind is a byte");
 #define sx_is_fn1(k)   ((k) >= SX_FIRST_FN1 && (k) <= SX_LAST_FN1)
 #define sx_is_fn2(k)   ((k) >= SX_FIRST_FN2 && (k) <= SX_LAST_FN2)
 #define sx_is_reduce(k) ((k) == SX_SUM || (k) == SX_MEAN)
+#define sx_is_array_kind(k) ((k) >= SX_INDEX && (k) <= SX_MEANROWS)
 
 /* Limits that keep hostile input from exhausting memory or the C stack. */
 #define SX_MAX_DEPTH   200       /* parser nesting depth */
@@ -82,8 +99,13 @@ typedef struct sx_fninfo {
 } sx_fninfo;
 /* Look up a function name of the language; NULL if unknown. */
 const sx_fninfo *sx_fn_lookup(const char *name, size_t len);
-/* Every function of the language, terminated by a NULL name. */
+/* The same, preferring the row with 'nargs' arguments ('max' has two rows). */
+const sx_fninfo *sx_fn_lookup_n(const char *name, size_t len, int nargs);
+/* Every scalar function of the language, terminated by a NULL name (the
+** list slope_function_at hands out). */
 extern const sx_fninfo sx_functions[];
+/* The functions of arrays (dot, outer, softmax, ...), terminated the same way. */
+extern const sx_fninfo sx_array_functions[];
 /* The language name of a function kind ("sin"), or NULL. */
 const char *sx_kind_name(int kind);
 
@@ -104,6 +126,25 @@ sx_id sx_apply(slope_ctx *S, int kind, const sx_id *args, uint32_t n);
 sx_id sx_intern(slope_ctx *S, int kind, const sx_id *kids, uint32_t n);
 /* Rebuild node 'e' with new children through the simplifying constructors. */
 sx_id sx_rebuild(slope_ctx *S, sx_id e, const sx_id *kids);
+
+/* Arrays (array.c).  Shape-free like the rest of the DAG: shapes are checked
+** when an expression is evaluated or compiled (shape.h).  'sx_apply' builds
+** these kinds too, from their arguments in the order listed at enum sx_kind. */
+sx_id sx_index(slope_ctx *S, sx_id a, const sx_id *idx, uint32_t n);   /* n: 1 or 2 */
+sx_id sx_slice(slope_ctx *S, sx_id v, sx_id lo, sx_id hi);
+sx_id sx_len(slope_ctx *S, sx_id a);
+sx_id sx_range(slope_ctx *S, sx_id lo, sx_id hi);
+sx_id sx_pad(slope_ctx *S, sx_id v, sx_id before, sx_id after);
+sx_id sx_mkdot(slope_ctx *S, sx_id a, sx_id b);   /* sx_dot is linesearch.c's dot of doubles */
+sx_id sx_matmul(slope_ctx *S, sx_id a, sx_id b);
+sx_id sx_outer(slope_ctx *S, sx_id a, sx_id b);
+sx_id sx_transpose(slope_ctx *S, sx_id a);
+/* The indexed sum sum(i = lo..hi, body), 'i' a name, in canonical form: an
+** element sum over slices (x[i + c] becomes x[lo+c .. hi+c], i itself
+** range(lo, hi)).  Walks 'body' (not for use inside another walk). */
+/* sx_apply for the array kinds. */
+sx_id sx_apply_array(slope_ctx *S, int kind, const sx_id *args, uint32_t n);
+sx_id sx_isum(slope_ctx *S, sx_id i, sx_id lo, sx_id hi, sx_id body);
 
 /* ---- canonical order ---- */
 /* Names in natural order: strcmp's, except that runs of digits compare by
@@ -151,6 +192,18 @@ int sx_check_handle(slope_ctx *S, sx_id e, const char *fn);
 
 /* ---- transformations ---- */
 sx_id sx_diff(slope_ctx *S, sx_id e, sx_id var);
+/* The derivative of 'e' with respect to 'var' when names have shapes
+** (grad.c): vars[i] has rank vrank[i] (0, 1 or 2); other names are scalars
+** unless their use implies an array (x[i], #x, dot(x, ...), A @ v, ...).
+** A scalar expression with a scalar 'var' is sx_diff's forward mode; else
+** symbolic reverse mode, one expression of the shape of 'var' (a scalar
+** stands for that value in every element).  Walks the DAG. */
+/* The differential of function node 'self' = f(a[, b]) given da (and db):
+** linear in them, so reverse mode passes an adjoint as da and 0 as db. */
+sx_id sx_dfn(slope_ctx *S, int kind, sx_id self, sx_id a, sx_id b, sx_id da, sx_id db);
+/* The differential of power node 'self' = b^e given db and de. */
+sx_id sx_dpow(slope_ctx *S, sx_id self, sx_id b, sx_id e, sx_id db, sx_id de);
+sx_id sx_grad(slope_ctx *S, sx_id e, sx_id var, const sx_id *vars, const int *vrank, int nv);
 sx_id sx_subs(slope_ctx *S, sx_id e, sx_id var, sx_id by);
 /* Nonzero if 'var' occurs in 'e'. */
 int sx_has(slope_ctx *S, sx_id e, sx_id var);
@@ -176,5 +229,9 @@ int sx_print_c(slope_ctx *S, sx_id e, const char *name, const sx_id *params,
 /* Parse a program (let-bindings then an expression); SX_NIL on error with the
 ** error (line, col, caret) recorded in the context. */
 sx_id sx_parse(slope_ctx *S, const char *src, size_t len);
+/* "L:C: msg", the line of 'src' holding byte 'off' and a caret under it,
+** into out[cap]; the 1-based line and column into *line and *col. */
+void sx_format_error(const char *src, size_t len, size_t off, const char *msg,
+                     char *out, size_t cap, int *line, int *col);
 
 #endif

@@ -114,7 +114,7 @@ static void l_name(sx_buf *b, const char *s) {
 /* Needs \left( \right) as a factor of a product with other factors? */
 static int paren_factor(const slope_ctx *S, sx_id f) {
   int k = sx_kind(S, f);
-  return k == SX_ADD || (k == SX_MUL) || sx_starts_neg(S, f);
+  return k == SX_ADD || k == SX_MUL || k == SX_MATMUL || sx_starts_neg(S, f);
 }
 
 /* Needs \left( \right) as the base of a power? */
@@ -256,6 +256,37 @@ static void l_call(const slope_ctx *S, sx_id e, sx_buf *b) {
   sx_buf_puts(b, "\\right)");
 }
 
+/* Arrays: x_{i}, W_{i,j}, x_{a..b}, \#x, A B, A^{\top}. */
+static int l_array(const slope_ctx *S, sx_id e, sx_buf *b) {
+  int k = sx_kind(S, e);
+  sx_id a = sx_kid(S, e, 0);
+  switch (k) {
+  case SX_INDEX: case SX_SLICE:
+    l_group(S, a, paren_base(S, a) || sx_kind(S, a) == SX_INDEX, b);
+    sx_buf_puts(b, "_{");
+    for (uint32_t i = 1; i < sx_nkids(S, e); i++) {
+      if (i > 1) sx_buf_puts(b, k == SX_SLICE ? " .. " : ",");
+      l_expr(S, sx_kid(S, e, i), b);
+    }
+    sx_buf_puts(b, "}");
+    return 1;
+  case SX_LEN:
+    sx_buf_puts(b, "\\#");
+    l_group(S, a, paren_base(S, a), b);
+    return 1;
+  case SX_MATMUL:
+    l_group(S, a, paren_factor(S, a), b);
+    sx_buf_puts(b, " ");
+    l_group(S, sx_kid(S, e, 1), paren_factor(S, sx_kid(S, e, 1)) || sx_kind(S, sx_kid(S, e, 1)) == SX_MATMUL, b);
+    return 1;
+  case SX_TRANSPOSE:
+    l_group(S, a, paren_base(S, a), b);
+    sx_buf_puts(b, "^{\\top}");
+    return 1;
+  default: return 0;
+  }
+}
+
 static void l_expr(const slope_ctx *S, sx_id e, sx_buf *b) {
   if (b->n > SX_MAX_TEXT) b->oom = SX_BUF_LONG;
   if (b->oom) return;
@@ -268,7 +299,7 @@ static void l_expr(const slope_ctx *S, sx_id e, sx_buf *b) {
   case SX_ADD: l_sum(S, e, b); break;
   case SX_MUL: l_product(S, e, sx_coef_of(S, e), b); break;
   case SX_POW: l_pow(S, e, b); break;
-  default: l_call(S, e, b); break;
+  default: if (!l_array(S, e, b)) l_call(S, e, b); break;
   }
 }
 

@@ -121,6 +121,39 @@ static double *read_column(lua_State *L, int idx, const char *name, size_t *len)
   return v;
 }
 
+/* A vector column given as a table of equal-length rows (array at 'idx')
+** into a new scratch userdata, row-major; *len rows of *k numbers. */
+static double *read_rows(lua_State *L, int idx, const char *name, size_t *len, int *k) {
+  lua_Integer n = luaL_len(L, idx);
+  lua_rawgeti(L, idx, 1);
+  lua_Integer w = (lua_Integer)lua_rawlen(L, -1);
+  lua_pop(L, 1);
+  if (w < 1 || w > 4096)
+    luaL_error(L, "slope.data: column '%s' is a table of rows, but row 1 has %d values (1 to 4096)", name, (int)w);
+  if (n > (lua_Integer)(((size_t)1 << 40) / (size_t)w)) luaL_error(L, "slope.data: column '%s' is too long", name);
+  double *v = lua_newuserdatauv(L, (size_t)(n * w) * sizeof *v, 0);
+  for (lua_Integer i = 1; i <= n; i++) {
+    if (lua_rawgeti(L, idx, i) != LUA_TTABLE || (lua_Integer)lua_rawlen(L, -1) != w)
+      luaL_error(L, "slope.data: column '%s' has rows of different lengths: row %d has %d values, row 1 has %d",
+                 name, (int)i, lua_istable(L, -1) ? (int)lua_rawlen(L, -1) : 0, (int)w);
+    for (lua_Integer j = 1; j <= w; j++) {
+      if (lua_rawgeti(L, -1, j) != LUA_TNUMBER)
+        luaL_error(L, "slope.data: column '%s', row %d, entry %d is a %s (expected a number)", name, (int)i,
+                   (int)j, luaL_typename(L, -1));
+      double x = lua_tonumber(L, -1);
+      if (!isfinite(x))
+        luaL_error(L, "slope.data: column '%s', row %d, entry %d is %s (expected a finite number)", name, (int)i,
+                   (int)j, isnan(x) ? "nan" : x > 0 ? "inf" : "-inf");
+      v[(i - 1) * w + j - 1] = x;
+      lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+  }
+  *len = (size_t)n;
+  *k = (int)w;
+  return v;
+}
+
 static int data_call(lua_State *L) {   /* slope.data(t): arg 1 is slope.data itself */
   slope_ctx *S = ls_ctx(L);
   if (!lua_istable(L, 2))
@@ -134,12 +167,15 @@ static int data_call(lua_State *L) {   /* slope.data(t): arg 1 is slope.data its
   for (int j = 0; j < n; j++) {
     lua_getfield(L, 2, names[j]);
     size_t rows;
-    const double *v = read_column(L, top + 1, names[j], &rows);
+    int k = 0, vector = lua_rawgeti(L, top + 1, 1) == LUA_TTABLE;
+    lua_pop(L, 1);
+    const double *v = vector ? read_rows(L, top + 1, names[j], &rows, &k) : read_column(L, top + 1, names[j], &rows);
     if (j == 0) rows0 = rows;
     else if (rows != rows0)
       luaL_error(L, "slope.data: column '%s' has %d entries, column '%s' has %d", names[j],
                  (int)rows, names[0], (int)rows0);
-    if (slope_data_add(*u, names[j], v, rows) != SLOPE_OK) ls_raise(L, S);
+    if ((vector ? slope_data_add_vector(*u, names[j], v, rows, k) : slope_data_add(*u, names[j], v, rows)) != SLOPE_OK)
+      ls_raise(L, S);
     lua_settop(L, top);
   }
   return 1;
@@ -147,11 +183,76 @@ static int data_call(lua_State *L) {   /* slope.data(t): arg 1 is slope.data its
 
 /* ---- slope.data.csv, slope.data.regression ------------------------------------------ */
 
+/* The vector column that flat column j of 'd' joins under group = { ... }
+** (the list at 'groups'): "x" with element *e for column "x7" when x is
+** listed; NULL otherwise. */
+static const char *group_of(lua_State *L, int groups, const char *name, long *e) {
+  for (lua_Integer g = 1, n = luaL_len(L, groups); g <= n; g++) {
+    lua_rawgeti(L, groups, g);
+    const char *base = lua_tostring(L, -1);   /* anchored in the list */
+    lua_pop(L, 1);
+    size_t len = strlen(base);
+    const char *digits = name + len;
+    if (strncmp(name, base, len) != 0 || *digits < '1' || *digits > '9' || strlen(digits) > 6
+        || strspn(digits, "0123456789") != strlen(digits))
+      continue;
+    *e = strtol(digits, NULL, 10);
+    return base;
+  }
+  return NULL;
+}
+
+/* The CSV set 'd' with the columns x1, x2, ..., xk of every name x of the
+** list at 'groups' as the vector column x (columns x[1] .. x[k]), into a new
+** Data pushed on the stack.  They must be numbered 1..k in order. */
+static void group_columns(lua_State *L, slope_ctx *S, const slope_data *d, int groups) {
+  for (lua_Integer g = 1, n = luaL_len(L, groups); g <= n; g++)
+    if (lua_rawgeti(L, groups, g) != LUA_TSTRING) luaL_error(L, "csv: group[%d] must be a column name", (int)g);
+  slope_data **u = new_data_udata(L);
+  int out = lua_gettop(L);
+  if (!(*u = slope_data_new(S))) ls_raise(L, S);
+  for (int j = 0, nc = slope_data_ncols(d); j < nc; j++) {
+    long e = 0, expect = 1;
+    const char *name = slope_data_name(d, j), *base = group_of(L, groups, name, &e);
+    if (base) {
+      slope_shape sh;
+      long prev;
+      if (slope_data_shape(*u, base, &sh) >= 0) expect = sh.dim[0] + 1;
+      if (e != expect || (expect > 1 && group_of(L, groups, slope_data_name(d, j - 1), &prev) != base))
+        luaL_error(L, "csv: the columns %s1, %s2, ... of group '%s' must stand side by side in order (%s is out of place)",
+                   base, base, base, name);
+      name = lua_pushfstring(L, "%s[%d]", base, (int)expect);
+    }
+    if (slope_data_add(*u, name, slope_data_column(d, j), slope_data_rows(d)) != SLOPE_OK) ls_raise(L, S);
+  }
+  for (lua_Integer g = 1, n = luaL_len(L, groups); g <= n; g++) {
+    lua_rawgeti(L, groups, g);
+    if (slope_data_shape(*u, lua_tostring(L, -1), NULL) < 0)
+      luaL_error(L, "csv: group names '%s', but the file has no columns %s1, %s2, ...", lua_tostring(L, -1),
+                 lua_tostring(L, -1), lua_tostring(L, -1));
+    lua_pop(L, 1);
+  }
+  lua_settop(L, out);
+}
+
+/* slope.data.csv(path [, { group = { "x" } }]): headers x[1], x[2], ...
+** make a vector column x by themselves; group makes one of x1, x2, .... */
 static int data_csv(lua_State *L) {
   slope_ctx *S = ls_ctx(L);
   const char *path = luaL_checkstring(L, 1);
+  int groups = 0;
+  if (!lua_isnoneornil(L, 2)) {
+    static const char *const keys[] = {"group", NULL};
+    luaL_checktype(L, 2, LUA_TTABLE);
+    ls_check_options(L, 2, "csv", keys, 0);
+    if (lua_getfield(L, 2, "group") != LUA_TNIL) {
+      ls_check_option_type(L, LUA_TTABLE, "csv", "group", "a list of column names { \"x\" } (x1, x2, ... become x)");
+      groups = lua_gettop(L);
+    }
+  }
   slope_data **u = new_data_udata(L);
   if (!(*u = slope_data_csv(S, path))) ls_raise(L, S);
+  if (groups) group_columns(L, S, *u, groups);
   return 1;
 }
 
@@ -240,40 +341,66 @@ static int m_rows(lua_State *L) {
   return 1;
 }
 
-static int m_columns(lua_State *L) {
-  const slope_data *d = ls_check_data(L, 1);
-  int n = slope_data_ncols(d);
+/* Push the column names of 'd' as a list, a vector column x[1] .. x[k] as
+** its one name x; returns their count. */
+static int push_columns(lua_State *L, const slope_data *d) {
+  int n = slope_data_ncols(d), count = 0;
   lua_createtable(L, n, 0);
   for (int j = 0; j < n; j++) {
-    lua_pushstring(L, slope_data_name(d, j));
-    lua_rawseti(L, -2, j + 1);
+    const char *name = slope_data_name(d, j), *open = strchr(name, '[');
+    slope_shape sh;
+    if (open) {   /* the first element of a vector column: skip the others */
+      lua_pushlstring(L, name, (size_t)(open - name));
+      if (slope_data_shape(d, lua_tostring(L, -1), &sh) == j) j += sh.dim[0] - 1;
+      else lua_pushstring(L, name), lua_remove(L, -2);
+    } else lua_pushstring(L, name);
+    lua_rawseti(L, -2, ++count);
   }
+  return count;
+}
+
+static int m_columns(lua_State *L) {
+  push_columns(L, ls_check_data(L, 1));
   return 1;
 }
 
 /* Push "x, y, z" (at most 'max' names, then "..."). */
 static void push_name_list(lua_State *L, const slope_data *d, int max) {
-  luaL_Buffer b;
-  luaL_buffinit(L, &b);
-  int n = slope_data_ncols(d);
+  int n = push_columns(L, d), list = lua_gettop(L), parts = 0;
   for (int j = 0; j < n && j < max; j++) {
-    if (j) luaL_addstring(&b, ", ");
-    luaL_addstring(&b, slope_data_name(d, j));
+    lua_pushstring(L, j ? ", " : "");
+    lua_rawgeti(L, list, j + 1);
+    parts += 2;
   }
-  if (n > max) luaL_addstring(&b, ", ...");
-  luaL_pushresult(&b);
+  if (n > max) lua_pushliteral(L, ", ..."), parts++;
+  lua_concat(L, parts);
+  lua_remove(L, list);
 }
 
 /* ds:column "x" -> a new array of the values */
 static int m_column(lua_State *L) {
   const slope_data *d = ls_check_data(L, 1);
   const char *name = luaL_checkstring(L, 2);
-  const double *v = slope_data_find(d, name);
-  if (!v) {
+  slope_shape sh;
+  int at = slope_data_shape(d, name, &sh);
+  if (at < 0) {
     push_name_list(L, d, 64);
     return luaL_error(L, "column: no column '%s' (columns: %s)", name, lua_tostring(L, -1));
   }
+  const double *v = slope_data_column(d, at);
   size_t n = slope_data_rows(d);
+  if (sh.rank == 1) {   /* a vector column: its rows */
+    lua_createtable(L, n <= 0x7fffffff ? (int)n : 0, 0);
+    for (size_t i = 0; i < n; i++) {
+      lua_createtable(L, sh.dim[0], 0);
+      for (int e = 0; e < sh.dim[0]; e++) {
+        lua_pushnumber(L, slope_data_column(d, at + e)[i]);
+        lua_rawseti(L, -2, e + 1);
+      }
+      lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+  }
   lua_createtable(L, n <= 0x7fffffff ? (int)n : 0, 0);
   for (size_t i = 0; i < n; i++) {
     lua_pushnumber(L, v[i]);

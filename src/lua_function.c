@@ -220,9 +220,9 @@ void ls_open_function(lua_State *L, slope_ctx *S) {
   };
   static const luaL_Reg methods[] = {{"grad", fn_grad}, {NULL, NULL}};
   ls_newclass(L, S, LS_FUNCTION, meta, methods);
-  /* compile is a method of Expr */
+  /* compile is a method of Expr (whose __index is a function: w[1]) */
   luaL_getmetatable(L, LS_EXPR);
-  lua_getfield(L, -1, "__index");
+  lua_getfield(L, -1, "methods");
   lua_pushlightuserdata(L, S);
   lua_pushcclosure(L, m_compile, 1);
   lua_setfield(L, -2, "compile");

@@ -14,6 +14,10 @@
 
 #include "lua_slope.h"
 
+/* Elements of one start value read before the C side checks its own limit
+** (slope_problem_new_shaped): only keeps rows * cols from overflowing. */
+#define MAX_ELEMENTS (1 << 28)
+
 /* A Problem: the C problem, freed by __gc however the code using it ends;
 ** uservalue 1 keeps the data set alive as long as the problem.  Uservalues
 ** 2 and 3 are the last table p.x handed out and a copy of it: a person who
@@ -28,6 +32,9 @@ typedef struct ls_problem {
 
 /* ---- Lua functions as objectives ------------------------------------------------- */
 
+static void read_value(lua_State *L, int idx, const char *name, const slope_shape *sh, double *out,
+                       const char *prefix);
+
 /* Keep the error value at the top as the one the function raised (popped). */
 static int objective_failed(ls_objective *F) {
   luaL_unref(F->L, LUA_REGISTRYINDEX, F->err);
@@ -39,15 +46,47 @@ static const char *objective_name(const ls_objective *F, int i) {
   return F->p ? slope_problem_name(F->p, i) : F->names[i];
 }
 
+static int read_gradient(lua_State *L) {
+  slope_problem *p = lua_touserdata(L, 2);
+  double *g = lua_touserdata(L, 3);
+  for (int k = 0, n = slope_problem_nvars(p); k < n; k++) {
+    slope_shape sh;
+    int off;
+    const char *name = slope_problem_var(p, k, &sh, &off);
+    if (lua_getfield(L, 1, name) == LUA_TNIL)
+      luaL_error(L, "the objective function's gradient has no number for '%s' (got nil)", name);
+    read_value(L, -1, name, &sh, g + off, "the objective function's gradient: ");
+    lua_pop(L, 1);
+  }
+  return 0;
+}
+
+/* The gradient table at the top, keyed like the point (w = { ... } for a
+** vector), into g; on an error, leaves the message in place of the two
+** results and returns 1. */
+static int grouped_gradient(lua_State *L, slope_problem *p, double *g) {
+  lua_pushcfunction(L, read_gradient);
+  lua_pushvalue(L, -2);
+  lua_pushlightuserdata(L, p);
+  lua_pushlightuserdata(L, g);
+  if (lua_pcall(L, 3, 0, 0) == LUA_OK) return 0;
+  lua_replace(L, -3);
+  lua_pop(L, 1);
+  return 1;
+}
+
 int ls_call_objective(void *ud, const double *x, double *f, double *g) {
   ls_objective *F = ud;
   lua_State *L = F->L;
   if (!lua_checkstack(L, 8)) return SLOPE_ERRMEM;
   lua_rawgeti(L, LUA_REGISTRYINDEX, F->fn);
-  lua_createtable(L, 0, F->n);
-  for (int i = 0; i < F->n; i++) {
-    lua_pushnumber(L, x[i]);
-    lua_setfield(L, -2, objective_name(F, i));
+  if (F->p) ls_push_point(L, F->p, x);
+  else {
+    lua_createtable(L, 0, F->n);
+    for (int i = 0; i < F->n; i++) {
+      lua_pushnumber(L, x[i]);
+      lua_setfield(L, -2, F->names[i]);
+    }
   }
   if (lua_pcall(L, 1, 2, 0) != LUA_OK) return objective_failed(F);
   if (lua_type(L, -2) != LUA_TNUMBER) {
@@ -64,7 +103,8 @@ int ls_call_objective(void *ud, const double *x, double *f, double *g) {
     lua_pop(L, 1);
     return objective_failed(F);
   }
-  for (int i = 0; g && i < F->n; i++) {
+  if (g && F->p && grouped_gradient(L, F->p, g) != 0) return objective_failed(F);
+  for (int i = 0; g && !F->p && i < F->n; i++) {
     if (lua_getfield(L, -1, objective_name(F, i)) != LUA_TNUMBER) {
       lua_pushfstring(L, "the objective function's gradient has no number for '%s' (got %s)",
                       objective_name(F, i), luaL_typename(L, -1));
@@ -127,6 +167,119 @@ static void not_a_variable(lua_State *L, const char *what, const char *name, con
              nv ? list : "", ls_hint(L, slope_suggest(name, vars, (size_t)nv)));
 }
 
+/* "nan", "inf" or "-inf" for a number that is not finite, else NULL. */
+static const char *not_finite(double v) {
+  return v != v ? "nan" : v == HUGE_VAL ? "inf" : v == -HUGE_VAL ? "-inf" : NULL;
+}
+
+/* The number at the top for element 'elem' ("" for a scalar) of 'name'. */
+static double check_element(lua_State *L, const char *name, const char *elem, const char *what) {
+  if (lua_type(L, -1) != LUA_TNUMBER)
+    luaL_error(L, "%s: the start value of '%s%s' must be a number, an array of numbers or a table of "
+               "equal-length rows, got %s", what, name, elem, luaL_typename(L, -1));
+  double v = lua_tonumber(L, -1);
+  if (not_finite(v)) luaL_error(L, "%s: the start value of '%s%s' must be finite, got %s", what, name, elem, not_finite(v));
+  return v;
+}
+
+/*
+** The shape of a start value: a number (a scalar), an array of numbers (a
+** vector) or an array of equal-length arrays (a matrix of those rows).
+** Every element is checked: a ragged row, a hole or something that is not
+** a finite number raise, naming the parameter and the row.
+*/
+static slope_shape start_shape(lua_State *L, int idx, const char *name, const char *what) {
+  slope_shape sh = {0, {1, 1}};
+  if (lua_type(L, idx) != LUA_TTABLE) {
+    check_element(L, name, "", what);
+    return sh;
+  }
+  lua_Integer n = (lua_Integer)lua_rawlen(L, idx), cols = 0;
+  if (n < 1 || n > MAX_ELEMENTS)
+    luaL_error(L, "%s: the start value of '%s' must be a number, an array of numbers or a table of "
+               "equal-length rows, got %s", what, name, n < 1 ? "an empty table" : "a table too long");
+  int matrix = lua_rawgeti(L, idx, 1) == LUA_TTABLE;
+  if (matrix) cols = (lua_Integer)lua_rawlen(L, -1);
+  lua_pop(L, 1);
+  if (matrix && (cols < 1 || n * cols > MAX_ELEMENTS))
+    luaL_error(L, "%s: the start value of '%s': row 1 must hold numbers, got %s", what, name,
+               cols < 1 ? "an empty table" : "a row too long");
+  for (lua_Integer i = 1; i <= n; i++) {
+    char elem[48];
+    int t = lua_rawgeti(L, idx, i);
+    if (matrix && t != LUA_TTABLE)
+      luaL_error(L, "%s: the start value of '%s' is a table of rows, but row %d is a %s", what, name, (int)i,
+                 luaL_typename(L, -1));
+    if (matrix && (lua_Integer)lua_rawlen(L, -1) != cols)
+      luaL_error(L, "%s: the start value of '%s' has rows of different lengths: row %d has %d values, row 1 has %d",
+                 what, name, (int)i, (int)lua_rawlen(L, -1), (int)cols);
+    for (lua_Integer j = 1; matrix && j <= cols; j++) {
+      lua_rawgeti(L, -1, j);
+      snprintf(elem, sizeof elem, "[%d,%d]", (int)i, (int)j);
+      check_element(L, name, elem, what);
+      lua_pop(L, 1);
+    }
+    if (!matrix) {
+      snprintf(elem, sizeof elem, "[%d]", (int)i);
+      check_element(L, name, elem, what);
+    }
+    lua_pop(L, 1);
+  }
+  if (matrix) sh = (slope_shape){2, {(int)n, (int)cols}};
+  else sh = (slope_shape){1, {(int)n, 1}};
+  return sh;
+}
+
+/* The number of elements of a shape. */
+static size_t shape_count(const slope_shape *sh) {
+  return (size_t)sh->dim[0] * (size_t)(sh->rank == 2 ? sh->dim[1] : 1);
+}
+
+/* The elements of the value at 'idx' (checked by start_shape, or read by
+** read_value) into out[], row-major. */
+static void get_elements(lua_State *L, int idx, const slope_shape *sh, double *out) {
+  if (sh->rank == 0) { out[0] = lua_tonumber(L, idx); return; }
+  for (int i = 0, k = 0; i < sh->dim[0]; i++) {
+    lua_rawgeti(L, idx, i + 1);
+    if (sh->rank == 1) out[k++] = lua_tonumber(L, -1);
+    for (int j = 0; sh->rank == 2 && j < sh->dim[1]; j++) {
+      lua_rawgeti(L, -1, j + 1);
+      out[k++] = lua_tonumber(L, -1);
+      lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+  }
+}
+
+/*
+** A value written for parameter 'name' of shape 'sh' (p.x.w = {...}, a
+** gradient table's entry) into out[]: it must have that shape exactly.
+** Raises "'prefix'.name ..." naming the element that is wrong.
+*/
+static void read_value(lua_State *L, int idx, const char *name, const slope_shape *sh, double *out,
+                       const char *prefix) {
+  idx = lua_absindex(L, idx);
+  static const char *const kinds[] = {"a number", "an array of %d numbers", "a table of %d rows of %d numbers"};
+  int ok = sh->rank == 0 ? lua_type(L, idx) == LUA_TNUMBER
+         : lua_type(L, idx) == LUA_TTABLE && (int)lua_rawlen(L, idx) == sh->dim[0];
+  for (int i = 0; ok && sh->rank && i < sh->dim[0]; i++) {
+    int t = lua_rawgeti(L, idx, i + 1);
+    if (sh->rank == 1) ok = t == LUA_TNUMBER;
+    else ok = t == LUA_TTABLE && (int)lua_rawlen(L, -1) == sh->dim[1];
+    for (int j = 0; ok && sh->rank == 2 && j < sh->dim[1]; j++) {
+      ok = lua_rawgeti(L, -1, j + 1) == LUA_TNUMBER;
+      lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+  }
+  if (!ok) {
+    lua_pushfstring(L, kinds[sh->rank], sh->dim[0], sh->dim[1]);
+    luaL_error(L, "%s%s must be %s (the shape of '%s'), got %s", prefix, name, lua_tostring(L, -1), name,
+               luaL_typename(L, idx));
+  }
+  get_elements(L, idx, sh, out);
+}
+
 /*
 ** Push the parameter names of a run as a list: 'params' when given, else
 ** the keys of 'start' in the order of f's variables, the order they were
@@ -146,7 +299,8 @@ static int push_params(lua_State *L, slope_ctx *S, slope_expr f, int start, int 
     n = (int)luaL_len(L, params);
     for (int i = 1; i <= n; i++) {
       if (lua_geti(L, params, i) != LUA_TSTRING) luaL_error(L, "%s: params[%d] must be a name", what, i);
-      if (lua_getfield(L, start, lua_tostring(L, -1)) != LUA_TNUMBER)
+      int t = lua_getfield(L, start, lua_tostring(L, -1));
+      if (t != LUA_TNUMBER && t != LUA_TTABLE)
         luaL_error(L, "%s: no start value for parameter '%s'", what, lua_tostring(L, -2));
       lua_pop(L, 1);
       lua_rawseti(L, list, i);
@@ -176,35 +330,94 @@ static int push_params(lua_State *L, slope_ctx *S, slope_expr f, int start, int 
     lua_geti(L, list, i);
     const char *name = lua_tostring(L, -1);
     if (f && !listed(vars, nv, name)) not_a_variable(L, what, name, vars, nv);
-    if (lua_getfield(L, start, name) != LUA_TNUMBER)
-      luaL_error(L, "%s: the start value of '%s' must be a number", what, name);
-    lua_Number v = lua_tonumber(L, -1);
-    if (v != v || v == HUGE_VAL || v == -HUGE_VAL)
-      luaL_error(L, "%s: the start value of '%s' must be finite, got %s", what, name, v != v ? "nan" : v > 0 ? "inf" : "-inf");
+    lua_getfield(L, start, name);
+    start_shape(L, lua_gettop(L), name, what);   /* checks it all */
     lua_pop(L, 2);
   }
   lua_remove(L, list - 1);   /* the variables */
   return n;
 }
 
-/* names[] and x0[] from the parameter list at 'list' and the start table. */
-static void read_start(lua_State *L, int list, int start, int n, const char **names, double *x0) {
+/* names[] and shapes[] of the n parameters in the list at 'list', their
+** elements in all (returned) and, when 'x0' is not NULL, those elements
+** one parameter after the other from the start table. */
+static size_t read_start(lua_State *L, int list, int start, int n, const char **names, slope_shape *shapes,
+                         double *x0) {
+  size_t total = 0;
   for (int i = 0; i < n; i++) {
     lua_geti(L, list, i + 1);
     names[i] = lua_tostring(L, -1);   /* kept alive by the list */
     lua_getfield(L, start, names[i]);
-    x0[i] = lua_tonumber(L, -1);
+    shapes[i] = start_shape(L, lua_gettop(L), names[i], "start");
+    if (x0) get_elements(L, lua_gettop(L), &shapes[i], x0 + total);
+    total += shape_count(&shapes[i]);
     lua_pop(L, 2);
+  }
+  return total;
+}
+
+/* The elements x[0..) of a parameter of shape 'sh' as a Lua value: a
+** number, an array, or a table of rows. */
+void ls_push_value(lua_State *L, const slope_shape *sh, const double *x) {
+  if (sh->rank == 0) { lua_pushnumber(L, x[0]); return; }
+  lua_createtable(L, sh->dim[0], 0);
+  for (int i = 0, k = 0; i < sh->dim[0]; i++) {
+    if (sh->rank == 2) {
+      lua_createtable(L, sh->dim[1], 0);
+      for (int j = 0; j < sh->dim[1]; j++) {
+        lua_pushnumber(L, x[k++]);
+        lua_rawseti(L, -2, j + 1);
+      }
+    } else lua_pushnumber(L, x[k++]);
+    lua_rawseti(L, -2, i + 1);
   }
 }
 
 void ls_push_point(lua_State *L, slope_problem *p, const double *x) {
-  int n = slope_problem_nparams(p);
+  int n = slope_problem_nvars(p);
   lua_createtable(L, 0, n);
-  for (int i = 0; i < n; i++) {
-    lua_pushnumber(L, x[i]);
-    lua_setfield(L, -2, slope_problem_name(p, i));
+  for (int k = 0; k < n; k++) {
+    slope_shape sh;
+    int off;
+    const char *name = slope_problem_var(p, k, &sh, &off);
+    ls_push_value(L, &sh, x + off);
+    lua_setfield(L, -2, name);
   }
+}
+
+/* The point as a table keyed like ls_push_point's, at 'idx', into x[]
+** (names missing from it keep their values); raises for a name that is
+** not a parameter or a value of the wrong shape, 'prefix' starting the
+** message ("p.x."). */
+static void read_point(lua_State *L, int idx, slope_problem *p, double *x, const char *prefix) {
+  idx = lua_absindex(L, idx);
+  int n = slope_problem_nvars(p);
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    const char *name = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "";
+    int k = 0, off = 0;
+    slope_shape sh;
+    while (k < n && strcmp(name, slope_problem_var(p, k, &sh, &off)) != 0) k++;
+    if (k == n) luaL_error(L, "%s'%s' is not a parameter of the problem", prefix, name);
+    read_value(L, -1, name, &sh, x + off, prefix);
+    lua_pop(L, 1);
+  }
+}
+
+int ls_var_at(slope_problem *p, const char *name, int *count) {
+  slope_shape sh;
+  int off;
+  for (int k = 0, n = slope_problem_nvars(p); k < n; k++)
+    if (strcmp(name, slope_problem_var(p, k, &sh, &off)) == 0) {
+      *count = (int)shape_count(&sh);
+      return off;
+    }
+  for (int i = 0, n = slope_problem_nparams(p); i < n; i++)   /* an element by its name: "w[2]" */
+    if (strcmp(name, slope_problem_name(p, i)) == 0) {
+      *count = 1;
+      return i;
+    }
+  return -1;
 }
 
 /* ---- the objective, its data and batching ---------------------------------------- */
@@ -271,6 +484,24 @@ static slope_expr check_objective(lua_State *L, slope_ctx *S, int idx) {
   return e;
 }
 
+/* The flat names of the parameters, one per element ("w[1]", "W[2,1]"),
+** as slope_problem_new_shaped names them; pushes the table that keeps the
+** strings alive. */
+static const char **element_names(lua_State *L, const char **names, const slope_shape *shapes, int n, size_t total) {
+  const char **flat = lua_newuserdatauv(L, total * sizeof *flat, 1);
+  lua_createtable(L, (int)total, 0);
+  for (int k = 0, i = 0; k < n; k++)
+    for (size_t e = 0; e < shape_count(&shapes[k]); e++, i++) {
+      if (shapes[k].rank == 0) lua_pushstring(L, names[k]);
+      else if (shapes[k].rank == 1) lua_pushfstring(L, "%s[%d]", names[k], (int)e + 1);
+      else lua_pushfstring(L, "%s[%d,%d]", names[k], (int)e / shapes[k].dim[1] + 1, (int)e % shapes[k].dim[1] + 1);
+      flat[i] = lua_tostring(L, -1);
+      lua_rawseti(L, -2, i + 1);
+    }
+  lua_setiuservalue(L, -2, 1);
+  return flat;
+}
+
 /* Build the problem of f, start and the data/batch options of table 'opts';
 ** a Lua function f makes a problem known by its values (when 'values_ok'). */
 static slope_problem *make_problem(lua_State *L, slope_ctx *S, ls_problem *P, int opts, int values_ok,
@@ -286,8 +517,10 @@ static slope_problem *make_problem(lua_State *L, slope_ctx *S, ls_problem *P, in
   } else if (opts) lua_pop(L, 1);
   int n = push_params(L, S, f, 2, params, what), list = lua_gettop(L);
   const char **names = lua_newuserdatauv(L, (size_t)n * sizeof *names, 0);
-  double *x0 = lua_newuserdatauv(L, (size_t)n * sizeof *x0, 0);
-  read_start(L, list, 2, n, names, x0);
+  slope_shape *shapes = lua_newuserdatauv(L, (size_t)n * sizeof *shapes, 0);
+  size_t total = read_start(L, list, 2, n, names, shapes, NULL);
+  double *x0 = lua_newuserdatauv(L, total * sizeof *x0, 0);
+  read_start(L, list, 2, n, names, shapes, x0);
   const slope_data *data = NULL;
   if (opts && lua_getfield(L, opts, "data") != LUA_TNIL) {
     if (!luaL_testudata(L, -1, LS_DATA))
@@ -299,10 +532,10 @@ static slope_problem *make_problem(lua_State *L, slope_ctx *S, ls_problem *P, in
   if (fn) {
     ls_objective_init(L, &P->fn, 1);
     slope_objective obj = {ls_call_objective, NULL, &P->fn};
-    p = slope_problem_values(S, n, names, x0, obj);
+    p = slope_problem_values(S, (int)total, element_names(L, names, shapes, n, total), x0, obj);
     P->fn.p = p;
-    P->fn.n = n;
-  } else p = slope_problem_new(S, f, names, x0, n, data);
+    P->fn.n = (int)total;
+  } else p = slope_problem_new_shaped(S, f, names, shapes, x0, n, data);
   if (!p) ls_raise(L, S);
   lua_settop(L, top);
   return p;
@@ -346,34 +579,34 @@ double *ls_push_bounds(lua_State *L, int opts, slope_problem *p, const char *wha
   ls_check_option_type(L, LUA_TTABLE, what, "bounds", "a table { x = { 0, 1 }, ... } by parameter name");
   int t = lua_gettop(L), n = slope_problem_nparams(p);
   double *lo = lua_newuserdatauv(L, 2 * (size_t)n * sizeof *lo, 0), *hi = lo + n;
-  const char **names = lua_newuserdatauv(L, (size_t)n * sizeof *names, 0);
+  int nv = slope_problem_nvars(p);
+  const char **names = lua_newuserdatauv(L, (size_t)nv * sizeof *names, 0);
   for (int i = 0; i < n; i++) {
     lo[i] = -HUGE_VAL;
     hi[i] = HUGE_VAL;
-    names[i] = slope_problem_name(p, i);
   }
+  for (int k = 0; k < nv; k++) names[k] = slope_problem_var(p, k, NULL, NULL);
   lua_pushnil(L);
   while (lua_next(L, t)) {
-    int i = 0;
     const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
     if (!k) luaL_error(L, "%s: bounds must be a table by parameter name: { x = { 0, 1 } }", what);
-    while (i < n && strcmp(k, names[i]) != 0) i++;
-    if (i == n) {
+    int count, i = ls_var_at(p, k, &count);   /* a vector's bounds hold for every element */
+    if (i < 0) {
       char list[300];
-      slope_name_list(list, sizeof list, names, (size_t)n);
+      slope_name_list(list, sizeof list, names, (size_t)nv);
       luaL_error(L, "%s: bounds names '%s', which is not a parameter (parameters: %s)%s", what, k, list,
-                 ls_hint(L, slope_suggest(k, names, (size_t)n)));
+                 ls_hint(L, slope_suggest(k, names, (size_t)nv)));
     }
     if (!lua_istable(L, -1) || lua_geti(L, -1, 1) != LUA_TNUMBER || lua_geti(L, -2, 2) != LUA_TNUMBER)
       luaL_error(L, "%s: bounds.%s must be a pair of numbers { lo, hi } (-math.huge or math.huge "
                  "leaves a side open)", what, k);
-    lo[i] = lua_tonumber(L, -2);
-    hi[i] = lua_tonumber(L, -1);
-    if (!(lo[i] <= hi[i]) || lo[i] == HUGE_VAL || hi[i] == -HUGE_VAL) {
+    double a = lua_tonumber(L, -2), b = lua_tonumber(L, -1);
+    if (!(a <= b) || a == HUGE_VAL || b == -HUGE_VAL) {
       char got[80];   /* lua_pushfstring has no %g */
-      snprintf(got, sizeof got, "{ %g, %g }", lo[i], hi[i]);
+      snprintf(got, sizeof got, "{ %g, %g }", a, b);
       luaL_error(L, "%s: bounds.%s must have lo <= hi (and no side at the wrong infinity), got %s", what, k, got);
     }
+    for (int e = i; e < i + count; e++) lo[e] = a, hi[e] = b;
     lua_pop(L, 3);
   }
   lua_pop(L, 1);   /* the names; the box stays on the stack */
@@ -443,30 +676,32 @@ const double *ls_problem_box(lua_State *L, int idx) {
 
 /*
 ** Move the point of the Problem at 'idx' to what was written into the last
-** table p.x returned (p.x.w = 5), then forget that table: only values that
-** differ from what was handed out count, so reading p.x changes nothing.
+** table p.x returned (p.x.w = 5, p.x.v[2] = 1), then forget that table:
+** only elements that differ from what was handed out (a copy of the flat
+** point) count, so reading p.x changes nothing.
 */
 static void take_view(lua_State *L, ls_problem *P, int idx) {
   if (lua_getiuservalue(L, idx, UV_VIEW) != LUA_TTABLE) { lua_pop(L, 1); return; }
   lua_getiuservalue(L, idx, UV_VIEW_COPY);
-  double *x = slope_problem_x(P->p);
-  for (int i = 0, n = slope_problem_nparams(P->p); i < n; i++) {
-    const char *name = slope_problem_name(P->p, i);
-    lua_getfield(L, -2, name);
-    lua_getfield(L, -2, name);
-    if (!lua_rawequal(L, -1, -2)) {
-      if (lua_type(L, -2) != LUA_TNUMBER) {   /* reported once: the table is forgotten */
-        lua_pushnil(L);
-        lua_setiuservalue(L, idx, UV_VIEW);
-        luaL_error(L, "p.x.%s = %s: a parameter's value must be a number", name, luaL_typename(L, -2));
-      }
-      x[i] = lua_tonumber(L, -2);
-    }
-    lua_pop(L, 2);
-  }
-  lua_pop(L, 2);
+  const double *copy = lua_touserdata(L, -1);
   lua_pushnil(L);
-  lua_setiuservalue(L, idx, UV_VIEW);
+  lua_setiuservalue(L, idx, UV_VIEW);   /* forgotten first: an error is reported once */
+  int n = slope_problem_nparams(P->p);
+  double *x = slope_problem_x(P->p), *now = lua_newuserdatauv(L, (size_t)n * sizeof *now, 0);
+  memcpy(now, copy, (size_t)n * sizeof *now);
+  for (int k = 0, nv = slope_problem_nvars(P->p); k < nv; k++) {
+    slope_shape sh;
+    int off;
+    const char *name = slope_problem_var(P->p, k, &sh, &off);
+    lua_getfield(L, -3, name);
+    if (sh.rank == 0 && lua_type(L, -1) != LUA_TNUMBER)
+      luaL_error(L, "p.x.%s = %s: a parameter's value must be a number", name, luaL_typename(L, -1));
+    read_value(L, -1, name, &sh, now + off, "p.x.");
+    lua_pop(L, 1);
+  }
+  for (int i = 0; i < n; i++)
+    if (!(now[i] == copy[i])) x[i] = now[i];
+  lua_pop(L, 3);
 }
 
 static ls_problem *check_problem(lua_State *L, int idx) {
@@ -480,7 +715,8 @@ static ls_problem *check_problem(lua_State *L, int idx) {
 /* p.x: the current point as a new table, remembered with a copy (take_view). */
 static void push_view(lua_State *L, ls_problem *P, int idx) {
   ls_push_point(L, P->p, slope_problem_x(P->p));
-  ls_push_point(L, P->p, slope_problem_x(P->p));
+  size_t n = (size_t)slope_problem_nparams(P->p);
+  memcpy(lua_newuserdatauv(L, n * sizeof(double), 0), slope_problem_x(P->p), n * sizeof(double));
   lua_setiuservalue(L, idx, UV_VIEW_COPY);
   lua_pushvalue(L, -1);
   lua_setiuservalue(L, idx, UV_VIEW);
@@ -494,7 +730,8 @@ int ls_problem_raise(lua_State *L, slope_ctx *S, int idx) {
   return ls_raise(L, S);
 }
 
-/* p.x (the current point), p.f (the objective there over all rows), p.params */
+/* p.x (the current point), p.f (the objective there over all rows), p.g
+** (its gradient, shaped like p.x), p.params */
 static int problem_index(lua_State *L) {
   ls_problem *P = check_problem(L, 1);
   const char *k = luaL_checkstring(L, 2);
@@ -503,8 +740,15 @@ static int problem_index(lua_State *L) {
     double f;
     if (slope_problem_eval(P->p, slope_problem_x(P->p), &f, NULL) != SLOPE_OK) ls_problem_raise(L, ls_ctx(L), 1);
     lua_pushnumber(L, f);
+  } else if (strcmp(k, "g") == 0) {   /* the gradient there, shaped like p.x */
+    int n = slope_problem_nparams(P->p);
+    double f, *g = lua_newuserdatauv(L, (size_t)n * sizeof *g, 0);
+    if (slope_problem_values_only(P->p))
+      return luaL_error(L, "p.g: this problem is known by its values only (a Lua function objective)");
+    if (slope_problem_eval(P->p, slope_problem_x(P->p), &f, g) != SLOPE_OK) ls_problem_raise(L, ls_ctx(L), 1);
+    ls_push_point(L, P->p, g);
   } else if (strcmp(k, "params") == 0) ls_push_names(L, P->p);
-  else return luaL_error(L, "a problem has the fields x, f and params, not '%s'", k);
+  else return luaL_error(L, "a problem has the fields x, f, g and params, not '%s'", k);
   return 1;
 }
 
@@ -514,18 +758,11 @@ static int problem_newindex(lua_State *L) {
   const char *k = luaL_checkstring(L, 2);
   if (strcmp(k, "x") != 0) return luaL_error(L, "only p.x can be set, not '%s'", k);
   luaL_checktype(L, 3, LUA_TTABLE);
-  int n = slope_problem_nparams(P->p);
-  double *x = slope_problem_x(P->p);
-  lua_pushnil(L);
-  while (lua_next(L, 3)) {
-    int i = 0;
-    const char *name = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "";
-    while (i < n && strcmp(name, slope_problem_name(P->p, i)) != 0) i++;
-    if (i == n) return luaL_error(L, "p.x: '%s' is not a parameter of the problem", name);
-    if (lua_type(L, -1) != LUA_TNUMBER) return luaL_error(L, "p.x: %s must be a number", name);
-    x[i] = lua_tonumber(L, -1);
-    lua_pop(L, 1);
-  }
+  size_t n = (size_t)slope_problem_nparams(P->p);
+  double *x = slope_problem_x(P->p), *now = lua_newuserdatauv(L, n * sizeof *now, 0);
+  memcpy(now, x, n * sizeof *now);
+  read_point(L, 3, P->p, now, "p.x: ");   /* all of it or nothing */
+  memcpy(x, now, n * sizeof *now);
   return 0;
 }
 
@@ -533,6 +770,81 @@ static int problem_tostring(lua_State *L) {
   ls_problem *P = check_problem(L, 1);
   int n = slope_problem_nparams(P->p);
   lua_pushfstring(L, "slope.Problem(%d parameter%s)", n, n == 1 ? "" : "s");
+  return 1;
+}
+
+/* ---- start values: slope.zeros, slope.randn ------------------------------------- */
+
+/* The dimensions n [, m] at arguments 1 and 2 of 'what': 2 when m is given. */
+static int check_dims(lua_State *L, const char *what, lua_Integer dim[2]) {
+  int rank = lua_type(L, 2) == LUA_TNUMBER ? 2 : 1;
+  dim[1] = 1;
+  for (int d = 0; d < rank; d++) {
+    int isint;
+    dim[d] = lua_tointegerx(L, d + 1, &isint);
+    if (!isint || dim[d] < 1 || dim[d] > MAX_ELEMENTS)
+      luaL_error(L, "%s: %s must be a whole number >= 1, got %s", what, d ? "m" : "n", luaL_tolstring(L, d + 1, NULL));
+  }
+  if (dim[0] * dim[1] > MAX_ELEMENTS) luaL_error(L, "%s: %d x %d elements are too many", what, (int)dim[0], (int)dim[1]);
+  return rank;
+}
+
+/* A start of shape n [x m] filled with draws of 'next' (a vector: an array;
+** a matrix: a table of rows). */
+static void push_filled(lua_State *L, int rank, const lua_Integer dim[2], double (*next)(void *), void *ud) {
+  lua_createtable(L, (int)dim[0], 0);
+  for (lua_Integer i = 1; i <= dim[0]; i++) {
+    if (rank == 2) {
+      lua_createtable(L, (int)dim[1], 0);
+      for (lua_Integer j = 1; j <= dim[1]; j++) {
+        lua_pushnumber(L, next(ud));
+        lua_rawseti(L, -2, j);
+      }
+    } else lua_pushnumber(L, next(ud));
+    lua_rawseti(L, -2, i);
+  }
+}
+
+static double zero(void *ud) { (void)ud; return 0; }
+
+/* slope.zeros(n [, m]): a vector of n zeros, or n rows of m zeros. */
+static int l_zeros(lua_State *L) {
+  lua_Integer dim[2];
+  push_filled(L, check_dims(L, "zeros", dim), dim, zero, NULL);
+  return 1;
+}
+
+typedef struct normal_draws { slope_rng rng; double std; } normal_draws;
+static double normal(void *ud) {
+  normal_draws *d = ud;
+  return d->std * slope_rng_normal(&d->rng);
+}
+
+/* slope.randn(n [, m] [, { std = 1, seed = 1 }]): normal deviates from
+** slope's generator, so a seed gives the same start everywhere. */
+static int l_randn(lua_State *L) {
+  lua_Integer dim[2];
+  int rank = check_dims(L, "randn", dim), opts = rank + 1;
+  normal_draws d = {.std = 1};
+  lua_Integer seed = 1;
+  if (!lua_isnoneornil(L, opts)) {
+    static const char *const keys[] = {"std", "seed", NULL};
+    luaL_checktype(L, opts, LUA_TTABLE);
+    ls_check_options(L, opts, "randn", keys, 0);
+    if (lua_getfield(L, opts, "std") != LUA_TNIL) {
+      d.std = lua_tonumber(L, -1);
+      if (!lua_isnumber(L, -1) || !(d.std >= 0) || d.std == HUGE_VAL)
+        luaL_error(L, "randn: std must be a finite number >= 0, got %s", luaL_tolstring(L, -1, NULL));
+    }
+    if (lua_getfield(L, opts, "seed") != LUA_TNIL) {
+      int isint;
+      seed = lua_tointegerx(L, -1, &isint);
+      if (!isint || seed < 0) luaL_error(L, "randn: seed must be a whole number >= 0, got %s", luaL_tolstring(L, -1, NULL));
+    }
+    lua_pop(L, 2);
+  }
+  slope_rng_seed(&d.rng, (uint64_t)seed);
+  push_filled(L, rank, dim, normal, &d);
   return 1;
 }
 
@@ -545,4 +857,8 @@ void ls_open_problem(lua_State *L, slope_ctx *S) {
   lua_pushlightuserdata(L, S);
   lua_pushcclosure(L, l_problem, 1);
   lua_setfield(L, -2, "problem");
+  lua_pushcfunction(L, l_zeros);
+  lua_setfield(L, -2, "zeros");
+  lua_pushcfunction(L, l_randn);
+  lua_setfield(L, -2, "randn");
 }

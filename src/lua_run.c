@@ -179,12 +179,11 @@ static const double *run_rates(lua_State *L, int opts, slope_problem *p, ls_opti
   if (t == LUA_TTABLE) {
     lua_pushnil(L);
     while (lua_next(L, -2)) {
-      int i = 0;
       const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "";
-      while (i < n && strcmp(k, slope_problem_name(p, i)) != 0) i++;
-      if (i == n) luaL_error(L, "%s: lr names '%s', which is not a parameter", what, k);
+      int count, i = ls_var_at(p, k, &count);   /* a vector's rate holds for every element */
+      if (i < 0) luaL_error(L, "%s: lr names '%s', which is not a parameter", what, k);
       if (lua_type(L, -1) != LUA_TNUMBER) luaL_error(L, "%s: lr.%s must be a number", what, k);
-      lr[i] = lua_tonumber(L, -1);
+      for (int e = i; e < i + count; e++) lr[e] = lua_tonumber(L, -1);
       lua_pop(L, 1);
     }
   } else if (t != LUA_TNUMBER) luaL_error(L, "%s: lr must be a number or a table by parameter name", what);
@@ -265,23 +264,33 @@ static void read_limits(lua_State *L, int opts, slope_run_opts *o, const char *w
   o->seed = (uint64_t)opt_count(L, opts, "seed", 0, what);
 }
 
+/* Where log_params[j + 1] (pushed) starts in the flat point, its number of
+** elements in *count; raises when it is not a parameter. */
+static int log_param(lua_State *L, int list, int j, slope_problem *p, int *count, const char *what) {
+  const char *name = lua_geti(L, list, j + 1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+  int i = ls_var_at(p, name, count);
+  if (i < 0) luaL_error(L, "%s: log_params[%d] is not a parameter: %s", what, j + 1, luaL_tolstring(L, -1, NULL));
+  return i;
+}
+
 /* log_params = true (every parameter on each log line), false (none) or a
 ** list of names.  The index list lives on the stack as long as the run. */
 static void read_log_params(lua_State *L, int opts, slope_problem *p, slope_run_opts *o, const char *what) {
   int t = lua_getfield(L, opts, "log_params");
   if (t == LUA_TBOOLEAN) o->log_params = lua_toboolean(L, -1) ? 1 : -1;
   else if (t == LUA_TTABLE) {
-    int list = lua_gettop(L), n = (int)luaL_len(L, list), np = slope_problem_nparams(p);
-    int *idx = lua_newuserdatauv(L, (size_t)(n > 0 ? n : 1) * sizeof *idx, 0);
-    for (int j = 0; j < n; j++) {
-      const char *name = lua_geti(L, list, j + 1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
-      idx[j] = -1;
-      for (int i = 0; i < np; i++) if (strcmp(slope_problem_name(p, i), name) == 0) idx[j] = i;
-      if (idx[j] < 0) luaL_error(L, "%s: log_params[%d] is not a parameter: %s", what, j + 1, luaL_tolstring(L, -1, NULL));
+    int list = lua_gettop(L), n = (int)luaL_len(L, list), total = 0, count;
+    for (int j = 0; j < n; j++) {   /* a vector stands for each of its elements */
+      if (log_param(L, list, j, p, &count, what) >= 0) total += count;
+      lua_pop(L, 1);
+    }
+    int *idx = lua_newuserdatauv(L, (size_t)(total > 0 ? total : 1) * sizeof *idx, 0);
+    for (int j = 0, at = 0; j < n; j++) {
+      for (int i = log_param(L, list, j, p, &count, what), e = 0; e < count; e++) idx[at++] = i + e;
       lua_pop(L, 1);
     }
     o->log_list = idx;
-    o->log_nlist = n;
+    o->log_nlist = total;
   } else if (t != LUA_TNIL)
     luaL_error(L, "%s: log_params must be true, false or a list of parameter names, got %s", what, luaL_typename(L, -1));
 }
@@ -337,7 +346,7 @@ static void push_result(lua_State *L, slope_problem *p, const slope_result *r, s
   lua_pushstring(L, slope_status_name(r->status)); lua_setfield(L, -2, "status");
   push_message(L, r->message); lua_setfield(L, -2, "message");
   if (t) {
-    ls_push_trace(L, t, names);
+    ls_push_trace(L, t, names, p);
     lua_setfield(L, -2, "trace");
   }
 }

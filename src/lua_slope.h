@@ -159,15 +159,25 @@ const double *ls_problem_box(lua_State *L, int idx);
 /* Raise what made a call on the Problem at 'idx' fail: the error its Lua
 ** function raised, else the context's. */
 int ls_problem_raise(lua_State *L, slope_ctx *S, int idx);
-/* Push the point 'x' of 'p' as a table { name = value }. */
+/* Push the point 'x' of 'p' as a table { name = value } (an array parameter
+** as an array or a table of rows, see ls_push_value). */
 void ls_push_point(lua_State *L, slope_problem *p, const double *x);
+/* Push the elements x[0..) of a value of shape 'sh': a number, an array, or
+** a table of rows. */
+void ls_push_value(lua_State *L, const slope_shape *sh, const double *x);
+/* The offset in the flat point of parameter 'name' of 'p' (a vector or
+** matrix: its first element; or one element by its name, "w[2]") and its
+** number of elements in *count; -1 when there is none. */
+int ls_var_at(slope_problem *p, const char *name, int *count);
 /* Push the parameter names of 'p' as a list; returns its stack index. */
 int ls_push_names(lua_State *L, slope_problem *p);
 
 /* ---- lua_trace.c: traces ------------------------------------------------------------ */
 
-/* Push 't' as a Trace, which owns it; the list at 'names' names its parameters. */
-void ls_push_trace(lua_State *L, slope_trace *t, int names);
+/* Push 't' as a Trace, which owns it; the list at 'names' names its
+** parameters, and 'p' (may be NULL) groups them into its named parameters
+** with their shapes for t[k].x. */
+void ls_push_trace(lua_State *L, slope_trace *t, int names, slope_problem *p);
 
 /* ---- opening the parts, in luaopen_slope's order ------------------------------------ */
 

@@ -8,17 +8,64 @@
 #include "lua_slope.h"
 
 /* A Trace: the C trace, freed by __gc; uservalue 1 is the list of the
-** parameter names, which the C trace does not keep. */
+** parameter names, which the C trace does not keep, and uservalue 2 the
+** named parameters as { name, shape } pairs in order (a userdata of
+** slope_shape, the names in its own uservalue), which make t[k].x. */
 typedef struct ls_trace {
   slope_trace *t;
+  int nvars;         /* entries of uservalue 2; 0: every parameter by its own name */
 } ls_trace;
 
-void ls_push_trace(lua_State *L, slope_trace *t, int names) {
-  ls_trace *T = lua_newuserdatauv(L, sizeof *T, 1);
+void ls_push_trace(lua_State *L, slope_trace *t, int names, slope_problem *p) {
+  ls_trace *T = lua_newuserdatauv(L, sizeof *T, 2);
   T->t = t;
+  T->nvars = 0;
   luaL_setmetatable(L, LS_TRACE);
   lua_pushvalue(L, names);
   lua_setiuservalue(L, -2, 1);
+  int nv = p ? slope_problem_nvars(p) : 0, arrays = 0;
+  slope_shape sh;
+  for (int k = 0; k < nv; k++) arrays |= slope_problem_var(p, k, &sh, NULL) && sh.rank > 0;
+  if (arrays) {
+    slope_shape *shapes = lua_newuserdatauv(L, (size_t)nv * sizeof *shapes, 1);
+    lua_createtable(L, nv, 0);
+    for (int k = 0; k < nv; k++) {
+      lua_pushstring(L, slope_problem_var(p, k, &shapes[k], NULL));
+      lua_rawseti(L, -2, k + 1);
+    }
+    lua_setiuservalue(L, -2, 1);
+    lua_setiuservalue(L, -2, 2);
+    T->nvars = nv;
+  }
+}
+
+/* The point x of a row as a table: by named parameter with its shape, or
+** by flat name (the list at 'names'). */
+static void push_row_point(lua_State *L, ls_trace *T, int names, const double *x) {
+  int n = slope_trace_nparams(T->t);
+  if (T->nvars) {
+    lua_getiuservalue(L, 1, 2);
+    const slope_shape *shapes = lua_touserdata(L, -1);
+    lua_getiuservalue(L, -1, 1);
+    lua_createtable(L, 0, T->nvars);
+    for (int k = 0, off = 0; k < T->nvars; k++) {
+      ls_push_value(L, &shapes[k], x + off);
+      off += shapes[k].rank == 0 ? 1 : shapes[k].dim[0] * (shapes[k].rank == 2 ? shapes[k].dim[1] : 1);
+      lua_rawgeti(L, -3, k + 1);
+      lua_insert(L, -2);
+      lua_settable(L, -3);
+    }
+    lua_replace(L, -3);
+    lua_pop(L, 1);
+    return;
+  }
+  lua_createtable(L, 0, n);
+  for (int i = 0; i < n; i++) {
+    lua_pushnumber(L, x[i]);
+    lua_geti(L, names, i + 1);
+    lua_insert(L, -2);
+    lua_settable(L, -3);
+  }
 }
 
 static ls_trace *check_trace(lua_State *L) {
@@ -40,7 +87,8 @@ static int trace_len(lua_State *L) {
   return 1;
 }
 
-/* trace[k]: { step, f, lr, grad_norm, nfev, x = { name = value } } for k = 0..#trace, and
+/* trace[k]: { step, f, lr, grad_norm, nfev, x = { name = value } } for k = 0..#trace
+** (x shaped as r.x), and
 ** batch_f in a mini-batch run (where f and grad_norm are nan unless trace_full) */
 static int trace_index(lua_State *L) {
   ls_trace *T = check_trace(L);
@@ -69,13 +117,7 @@ static int trace_index(lua_State *L) {
     lua_pushnumber(L, slope_trace_batch_f(T->t, (size_t)k));
     lua_setfield(L, -2, "batch_f");
   }
-  lua_createtable(L, 0, n);
-  for (int i = 0; i < n; i++) {
-    lua_pushnumber(L, x[i]);
-    lua_geti(L, names, i + 1);
-    lua_insert(L, -2);
-    lua_settable(L, -3);
-  }
+  push_row_point(L, T, names, x);
   lua_setfield(L, -2, "x");
   return 1;
 }

@@ -51,6 +51,12 @@ uint32_t sx_p_product(struct sx_parser *P, uint32_t at, const char *z);
 uint32_t sx_p_neg(struct sx_parser *P, uint32_t e, const char *z);
 uint32_t sx_p_recip(struct sx_parser *P, uint32_t e, const char *z, const char *op);
 uint32_t sx_p_pow(struct sx_parser *P, uint32_t a, uint32_t b, const char *z);
+uint32_t sx_p_len(struct sx_parser *P, uint32_t e, const char *z);
+uint32_t sx_p_matmul(struct sx_parser *P, uint32_t a, uint32_t b, const char *z);
+uint32_t sx_p_index(struct sx_parser *P, uint32_t a, uint32_t i, uint32_t j, const char *z);
+uint32_t sx_p_slice(struct sx_parser *P, uint32_t a, uint32_t lo, uint32_t hi, const char *z);
+uint32_t sx_p_isum(struct sx_parser *P, const char *z, uint32_t n, const char *iz, uint32_t in,
+                   uint32_t lo, uint32_t hi, uint32_t body);
 void sx_p_bind(struct sx_parser *P, const char *z, uint32_t n, uint32_t e);
 void sx_p_result(struct sx_parser *P, uint32_t e);
 void sx_p_syntax(struct sx_parser *P);
@@ -103,26 +109,29 @@ static const char *quoted(char *buf, size_t cap, const char *z, size_t n) {
   return buf;
 }
 
-/* Line and column (1-based, in bytes) of byte 'off'; returns where its line starts. */
-static size_t locate(const struct sx_parser *P, size_t off, int *line, int *col) {
+/* Line and column (1-based, in bytes) of byte 'off' of 'src'; returns where its line starts. */
+static size_t locate_in(const char *src, size_t off, int *line, int *col) {
   size_t ls = 0;
   int ln = 1;
   for (size_t i = 0; i < off; i++)
-    if (P->src[i] == '\n') { ln++; ls = i + 1; }
+    if (src[i] == '\n') { ln++; ls = i + 1; }
   *line = ln;
   *col = (int)(off - ls + 1);
   return ls;
+}
+
+static size_t locate(const struct sx_parser *P, size_t off, int *line, int *col) {
+  return locate_in(P->src, off, line, col);
 }
 
 /*
 ** "L:C: msg", the source line holding 'off' (a window of it when long, with
 ** bytes that would garble a terminal shown as '?') and a caret under 'off'.
 */
-static void format_error(const struct sx_parser *P, size_t off, const char *msg,
-                         char *out, size_t cap, int *line, int *col) {
-  const char *s = P->src;
-  size_t ls = locate(P, off, line, col), le;
-  for (le = ls; le < P->len && s[le] != '\n'; le++) {}
+void sx_format_error(const char *s, size_t len, size_t off, const char *msg,
+                     char *out, size_t cap, int *line, int *col) {
+  size_t ls = locate_in(s, off, line, col), le;
+  for (le = ls; le < len && s[le] != '\n'; le++) {}
   if (le > ls && s[le - 1] == '\r' && off < le) le--;   /* CRLF: keep the CR out */
   size_t ws = ls, we = le;
   if (we - ws > EXCERPT) {
@@ -141,6 +150,11 @@ static void format_error(const struct sx_parser *P, size_t off, const char *msg,
   if (we < le) { memcpy(text + k, "...", 3); k += 3; }
   text[k] = '\0';
   snprintf(out, cap, "%d:%d: %s\n%s\n%*s^", *line, *col, msg, text, (int)caret, "");
+}
+
+static void format_error(const struct sx_parser *P, size_t off, const char *msg,
+                         char *out, size_t cap, int *line, int *col) {
+  sx_format_error(P->src, P->len, off, msg, out, cap, line, col);
 }
 
 /* Record an error at byte 'off' of the source (first error wins). */
@@ -176,10 +190,29 @@ static void place_error(struct sx_parser *P, size_t off) {
   S->erroffset = off;
 }
 
+/* Remember where node 'e' starts in the text, for errors found after the
+** parse (shapes, sx_node_error).  Without memory the position is dropped:
+** such an error then quotes the subexpression instead. */
+static void remember(slope_ctx *S, sx_id e, size_t off) {
+  if (!S->psrc || off > UINT32_MAX) return;
+  if (S->nppos == S->capppos) {
+    uint32_t cap = S->capppos ? 2 * S->capppos : 64;
+    struct sx_ppos *q = cap > S->capppos ? realloc(S->ppos, (size_t)cap * sizeof *q) : NULL;
+    if (!q) return;
+    S->ppos = q;
+    S->capppos = cap;
+  }
+  S->ppos[S->nppos++] = (struct sx_ppos){e, S->nodes[e].born, (uint32_t)off};
+}
+
 static sx_id placed(struct sx_parser *P, sx_id e, const char *z) {
   if (e == SX_NIL) place_error(P, (size_t)(z - P->src));
+  else remember(P->S, e, (size_t)(z - P->src));
   return e;
 }
+
+/* The closing bracket of the open one at 'off'. */
+static char closer(const struct sx_parser *P, size_t off) { return P->src[off] == '[' ? ']' : ')'; }
 
 static size_t offset_of(const struct sx_parser *P, const char *z) { return (size_t)(z - P->src); }
 
@@ -194,7 +227,9 @@ static const char *describe(int code, const char *z, size_t n, char *buf, size_t
   }
 }
 
-static int is_operand(int code) { return code == TK_NUM || code == TK_NAME || code == TK_RP; }
+static int is_operand(int code) {
+  return code == TK_NUM || code == TK_NAME || code == TK_RP || code == TK_RB;
+}
 
 #define EOI " (unexpected end of input)"
 
@@ -209,8 +244,10 @@ static void syntax_at_end(struct sx_parser *P) {
              quoted(q, sizeof q, P->prevz, P->prevn));
   } else if (P->nparen > 0) {
     int line, col;
-    locate(P, P->paren[P->nparen - 1], &line, &col);
-    error_at(P, off, SLOPE_ERRSYNTAX, "expected ')' to close '(' at %d:%d" EOI, line, col);
+    size_t at = P->paren[P->nparen - 1];
+    locate(P, at, &line, &col);
+    error_at(P, off, SLOPE_ERRSYNTAX, "expected '%c' to close '%c' at %d:%d" EOI, closer(P, at),
+             P->src[at], line, col);
   } else if (P->bindz) {
     error_at(P, off, SLOPE_ERRSYNTAX, "expected an expression after the binding of %s" EOI,
              quoted(q, sizeof q, P->bindz, P->bindn));
@@ -225,8 +262,14 @@ void sx_p_syntax(struct sx_parser *P) {
   size_t off = offset_of(P, P->z);
   char buf[SHOW + 24], q[SHOW + 8];
   const char *what = describe(P->tok, P->z, P->n, buf, sizeof buf);
-  if (P->tok == TK_RP && P->nparen == 0) {
-    error_at(P, off, SLOPE_ERRSYNTAX, "unmatched ')'");
+  if ((P->tok == TK_RP || P->tok == TK_RB) && P->nparen == 0) {
+    error_at(P, off, SLOPE_ERRSYNTAX, "unmatched '%c'", *P->z);
+  } else if ((P->tok == TK_RP || P->tok == TK_RB) && closer(P, P->paren[P->nparen - 1]) != *P->z) {
+    int line, col;
+    size_t at = P->paren[P->nparen - 1];
+    locate(P, at, &line, &col);
+    error_at(P, off, SLOPE_ERRSYNTAX, "expected '%c' to close '%c' at %d:%d, found '%c'",
+             closer(P, at), P->src[at], line, col, *P->z);
   } else if (P->prev == 0 || P->prev == TK_SEMI) {
     if (P->after_result)
       error_at(P, off, SLOPE_ERRSYNTAX, "unexpected %s after the result expression "
@@ -248,9 +291,10 @@ void sx_p_syntax(struct sx_parser *P) {
     error_at(P, off, SLOPE_ERRSYNTAX, "unexpected ',' outside the arguments of a function call");
   } else if (P->nparen > 0) {
     int line, col;
-    locate(P, P->paren[P->nparen - 1], &line, &col);
-    error_at(P, off, SLOPE_ERRSYNTAX, "expected ')' to close '(' at %d:%d, found %s",
-             line, col, what);
+    size_t at = P->paren[P->nparen - 1];
+    locate(P, at, &line, &col);
+    error_at(P, off, SLOPE_ERRSYNTAX, "expected '%c' to close '%c' at %d:%d, found %s",
+             closer(P, at), P->src[at], line, col, what);
   } else {
     error_at(P, off, SLOPE_ERRSYNTAX, "unexpected %s", what);
   }
@@ -464,7 +508,7 @@ uint32_t sx_p_call(struct sx_parser *P, const char *z, uint32_t n, uint32_t at) 
   if (at > P->nstk) at = P->nstk;
   uint32_t nargs = P->nstk - at;
   const sx_id *args = nargs ? P->stk + at : NULL;
-  const sx_fninfo *f = find_binding(P, z, n) || is_pi(z, n) ? NULL : sx_fn_lookup(z, n);
+  const sx_fninfo *f = find_binding(P, z, n) || is_pi(z, n) ? NULL : sx_fn_lookup_n(z, n, (int)nargs);
   sx_id e = SX_NIL;
   if (sx_failed(P->S)) {
     /* an argument failed; the error is already recorded */
@@ -507,6 +551,51 @@ uint32_t sx_p_pow(struct sx_parser *P, uint32_t a, uint32_t b, const char *z) {
   return placed(P, sx_pow(P->S, a, b), z);
 }
 
+/* ---- arrays ----------------------------------------------------------------- */
+
+uint32_t sx_p_len(struct sx_parser *P, uint32_t e, const char *z) {
+  return placed(P, sx_len(P->S, e), z);
+}
+
+uint32_t sx_p_matmul(struct sx_parser *P, uint32_t a, uint32_t b, const char *z) {
+  return placed(P, sx_matmul(P->S, a, b), z);
+}
+
+/* a[i] (j = 0) or a[i, j]. */
+uint32_t sx_p_index(struct sx_parser *P, uint32_t a, uint32_t i, uint32_t j, const char *z) {
+  sx_id idx[2] = {i, j};
+  if (a == SX_NIL || i == SX_NIL) return SX_NIL;
+  return placed(P, sx_index(P->S, a, idx, j ? 2 : 1), z);
+}
+
+uint32_t sx_p_slice(struct sx_parser *P, uint32_t a, uint32_t lo, uint32_t hi, const char *z) {
+  return placed(P, sx_slice(P->S, a, lo, hi), z);
+}
+
+/* name(i = lo..hi, body): only sum takes an index range. */
+uint32_t sx_p_isum(struct sx_parser *P, const char *z, uint32_t n, const char *iz, uint32_t in,
+                   uint32_t lo, uint32_t hi, uint32_t body) {
+  char q[SHOW + 8];
+  if (sx_failed(P->S)) return SX_NIL;
+  if (n != 3 || memcmp(z, "sum", 3) != 0) {
+    error_at(P, offset_of(P, z), SLOPE_ERRSYNTAX, "only sum takes an index range "
+             "(sum(i = 1..#x, x[i]^2)), not %s", quoted(q, sizeof q, z, n));
+    return SX_NIL;
+  }
+  if (is_pi(iz, in) || sx_fn_lookup(iz, in)) {
+    error_at(P, offset_of(P, iz), SLOPE_ERRNAME, "%s cannot be the index of a sum: it is a %s",
+             quoted(q, sizeof q, iz, in), is_pi(iz, in) ? "constant" : "function");
+    return SX_NIL;
+  }
+  sx_id i = placed(P, sx_mkvar(P->S, iz, in), iz);
+  sx_id e = placed(P, sx_isum(P->S, i, lo, hi, body), z);
+  /* the slices the rewriting made stand where the sum does (a node placed
+  ** earlier keeps its own position: the first one recorded is found) */
+  if (e != SX_NIL && sx_reach(P->S, e) == SLOPE_OK)
+    for (uint32_t j = 0; j < P->S->norder; j++) remember(P->S, P->S->order[j], offset_of(P, z));
+  return e;
+}
+
 /* ---- the driver ------------------------------------------------------------ */
 
 /*
@@ -518,13 +607,13 @@ uint32_t sx_p_pow(struct sx_parser *P, uint32_t a, uint32_t b, const char *z) {
 static int advance(struct sx_parser *P, int code) {
   int level = P->nparen;
   switch (code) {
-  case TK_LP:
+  case TK_LP: case TK_LB:
     P->paren[P->nparen] = offset_of(P, P->z);
     P->nparen++;
     P->pend[P->nparen] = 0;
     P->depth++;
     break;
-  case TK_RP:
+  case TK_RP: case TK_RB:
     P->depth -= P->pend[level];
     P->pend[level] = 0;
     if (P->nparen > 0) { P->nparen--; P->depth--; }
@@ -532,11 +621,12 @@ static int advance(struct sx_parser *P, int code) {
   case TK_PLUS: case TK_MINUS:
     if (!is_operand(P->prev)) { P->pend[level]++; P->depth++; break; }   /* unary */
     /* fall through - a binary operator ends the operands of pending ones */
-  case TK_STAR: case TK_SLASH: case TK_COMMA: case TK_SEMI: case TK_ASSIGN:
+  case TK_STAR: case TK_SLASH: case TK_COMMA: case TK_SEMI: case TK_ASSIGN: case TK_AT:
+  case TK_DOTDOT:
     P->depth -= P->pend[level];
     P->pend[level] = 0;
     break;
-  case TK_CARET:
+  case TK_CARET: case TK_HASH:
     P->pend[level]++;
     P->depth++;
     break;
@@ -577,6 +667,14 @@ sx_id sx_parse(slope_ctx *S, const char *src, size_t len) {
     error_at(&P, 0, SLOPE_ERRLIMIT, "input is too long (%zu bytes, limit %u)", len,
              (unsigned)SX_MAX_SOURCE);
     return SX_NIL;
+  }
+  /* the positions of this parse replace the last one's */
+  free(S->psrc);
+  S->nppos = 0;
+  if ((S->psrc = malloc(len + 1)) != NULL) {
+    memcpy(S->psrc, P.src, len);
+    S->psrc[len] = '\0';
+    S->plen = len;
   }
   void *engine = sxParserAlloc(malloc, &P);
   if (!engine) {

@@ -83,7 +83,8 @@ static int prec_of(const printer *P, sx_id e) {
   switch (sx_kind(S, e)) {
   case SX_NUM: return sx_num(S, e) < 0 ? P_PROD : P_ATOM;
   case SX_ADD: return P_SUM;
-  case SX_MUL: return P_PROD;
+  case SX_MUL: case SX_MATMUL: return P_PROD;
+  case SX_LEN: return P_POW;   /* like a unary minus that never prints first */
   case SX_POW:
     if (sx_is_den(S, e, NULL)) return P_PROD;
     if (sx_is_num(S, sx_kid(S, e, 1), 0.5)) return P_ATOM;   /* sqrt(...) */
@@ -230,6 +231,31 @@ static void p_call(printer *P, sx_id e) {
   sx_buf_puts(P->b, ")");
 }
 
+/* x[i], W[i, j], x[a..b]: the subscripts after the base. */
+static void p_index(printer *P, sx_id e, const char *sep) {
+  const slope_ctx *S = P->S;
+  p_wrap(P, sx_kid(S, e, 0), P_ATOM);
+  sx_buf_puts(P->b, "[");
+  for (uint32_t i = 1; i < sx_nkids(S, e); i++) {
+    if (i > 1) sx_buf_puts(P->b, sep);
+    p_expr(P, sx_kid(S, e, i));
+  }
+  sx_buf_puts(P->b, "]");
+}
+
+/* #x binds like a unary minus; a @ b like '*', left to right. */
+static void p_array_op(printer *P, sx_id e) {
+  const slope_ctx *S = P->S;
+  if (sx_kind(S, e) == SX_LEN) {
+    sx_buf_puts(P->b, "#");
+    p_wrap(P, sx_kid(S, e, 0), P_POW);
+    return;
+  }
+  p_wrap(P, sx_kid(S, e, 0), P_PROD);
+  sx_buf_puts(P->b, " @ ");
+  p_wrap(P, sx_kid(S, e, 1), P_POW);
+}
+
 /* Node 'e' itself, whether or not it has a binding. */
 static void p_node(printer *P, sx_id e) {
   const slope_ctx *S = P->S;
@@ -241,6 +267,9 @@ static void p_node(printer *P, sx_id e) {
   case SX_ADD: p_sum(P, e); break;
   case SX_MUL: p_product(P, e, sx_coef_of(S, e)); break;
   case SX_POW: p_pow(P, e); break;
+  case SX_INDEX: p_index(P, e, ", "); break;
+  case SX_SLICE: p_index(P, e, ".."); break;
+  case SX_LEN: case SX_MATMUL: p_array_op(P, e); break;
   default: p_call(P, e); break;
   }
 }

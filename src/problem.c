@@ -10,8 +10,8 @@
 #include "problem.h"
 #include "optim.h"
 #include "explain.h"
+#include "elements.h"
 #include "expr.h"
-#include "optim.h"
 
 /* Columns of the data set in the order the tape was compiled with. */
 static int bind_data(slope_problem *p, slope_tape *T) {
@@ -24,7 +24,51 @@ static int bind_data(slope_problem *p, slope_tape *T) {
   return rc;
 }
 
+/* Whether a parameter of p or a column of its data is an array. */
+static int has_arrays(const slope_problem *p) {
+  for (int k = 0; k < p->nvars; k++)
+    if (p->vars[k].shape.rank) return 1;
+  size_t len;
+  long idx[2];
+  for (int j = 0, nc = slope_data_ncols(p->data); j < nc; j++)
+    if (sx_element_parse(slope_data_name(p->data, j), &len, idx)) return 1;
+  return 0;
+}
+
+/* A tape of e over p's named parameters with their shapes and the data's
+** grouped columns (a vector column "x[1]" .. "x[k]" is x). */
+static slope_tape *compile_shaped(slope_problem *p, slope_expr e) {
+  int nv = p->nvars, nc = slope_data_ncols(p->data), ng = 0;
+  const char **params = malloc((size_t)nv * sizeof *params), **cols = malloc((size_t)(nc ? nc : 1) * sizeof *cols);
+  slope_shape *pshape = malloc((size_t)nv * sizeof *pshape), *cshape = malloc((size_t)(nc ? nc : 1) * sizeof *cshape);
+  sx_group *g = malloc((size_t)(nc ? nc : 1) * sizeof *g);
+  char *text = malloc((size_t)nc * (SX_MAX_NAME + 1) + 1);   /* the columns' grouped names */
+  slope_tape *T = NULL;
+  if (!params || !cols || !pshape || !cshape || !g || !text) {
+    sx_error(p->S, SLOPE_ERRMEM, "out of memory");
+    goto done;
+  }
+  for (int k = 0; k < nv; k++) params[k] = p->vars[k].name, pshape[k] = p->vars[k].shape;
+  for (int j = 0; j < nc; j++) cols[j] = slope_data_name(p->data, j);
+  ng = sx_element_groups(cols, nc, g);
+  for (int k = 0; k < ng; k++) {   /* consecutive flat columns: bind_data's pointers stay in order */
+    char *name = text + (size_t)k * (SX_MAX_NAME + 1);
+    snprintf(name, SX_MAX_NAME + 1, "%.*s", g[k].baselen, slope_data_name(p->data, g[k].first));
+    cols[k] = name;
+    cshape[k] = g[k].shape;
+  }
+  T = slope_compile_shaped(p->S, e, params, pshape, nv, cols, cshape, ng);
+  if (T && p->data && bind_data(p, T) != SLOPE_OK) {
+    slope_tape_free(T);
+    T = NULL;
+  }
+done:
+  free(params), free(cols), free(pshape), free(cshape), free(g), free(text);
+  return T;
+}
+
 static slope_tape *compile(slope_problem *p, slope_expr e) {
+  if (has_arrays(p)) return compile_shaped(p, e);
   int nc = p->data ? slope_data_ncols(p->data) : 0;
   const char **cols = malloc((size_t)(nc ? nc : 1) * sizeof *cols);
   if (!cols) return sx_error(p->S, SLOPE_ERRMEM, "out of memory"), NULL;
@@ -48,6 +92,22 @@ int sx_problem_check_optim(const slope_problem *p, const slope_optim *o, const c
   return SLOPE_OK;
 }
 
+/* The grouped view of p's flat names: "w[1]" .. "w[3]" are the vector w. */
+static int group_params(slope_problem *p) {
+  sx_group *g = malloc((size_t)p->n * sizeof *g);
+  if (!g) return SLOPE_ERRMEM;
+  int ng = sx_element_groups((const char *const *)p->names, p->n, g);
+  p->vars = calloc((size_t)ng, sizeof *p->vars);
+  for (int k = 0; p->vars && k < ng; k++) {
+    p->vars[k].shape = g[k].shape;
+    p->vars[k].offset = g[k].first;
+    if (!(p->vars[k].name = strndup(p->names[g[k].first], (size_t)g[k].baselen))) break;
+    p->nvars = k + 1;
+  }
+  free(g);
+  return p->nvars == ng ? SLOPE_OK : SLOPE_ERRMEM;
+}
+
 static slope_problem *alloc_problem(slope_ctx *S, int n, const char *const *names, const double *x0) {
   if (n < 1) return sx_error(S, SLOPE_ERRARG, "a problem needs at least one parameter"), NULL;
   if (n > SX_MAX_PARAMS)
@@ -65,6 +125,7 @@ static slope_problem *alloc_problem(slope_ctx *S, int n, const char *const *name
     if (!(p->names[i] = strdup(nm))) goto oom;
     p->x[i] = x0 ? x0[i] : 0;
   }
+  if (group_params(p) != SLOPE_OK) goto oom;
   return p;
 oom:
   slope_problem_free(p);
@@ -86,6 +147,67 @@ slope_problem *slope_problem_new(slope_ctx *S, slope_expr f, const char *const *
     return NULL;
   }
   if (slope_problem_batch(p, 0, 0, 0) != SLOPE_OK) {
+    slope_problem_free(p);
+    return NULL;
+  }
+  return p;
+}
+
+/* The flat names of the shaped parameters (n elements in all) into one
+** block: the array of pointers, then the texts.  NULL when out of memory. */
+static char **flat_names(const char *const *params, const slope_shape *shapes, int nparams, size_t n) {
+  size_t text = 0;
+  for (int k = 0; k < nparams; k++) text += sx_shape_count(&shapes[k]) * (strlen(params[k]) + 24);
+  char **names = malloc(n * sizeof *names + text);
+  if (!names) return NULL;
+  char *at = (char *)(names + n);
+  for (int k = 0, i = 0; k < nparams; k++)
+    for (size_t e = 0; e < sx_shape_count(&shapes[k]); e++, i++) {
+      sx_element_name(at, strlen(params[k]) + 24, params[k], &shapes[k], e);
+      names[i] = at;
+      at += strlen(at) + 1;
+    }
+  return names;
+}
+
+/* The arguments of slope_problem_new_shaped: names, shapes, their size in
+** all (into *n).  Records the error and returns it. */
+static int check_shaped(slope_ctx *S, const char *const *params, const slope_shape *shapes, int nparams, size_t *n) {
+  static const char *fn = "slope_problem_new_shaped";
+  if (!params) return sx_misuse(S, fn, "the parameter names 'params' are NULL");
+  if (nparams < 1) return sx_error(S, SLOPE_ERRARG, "a problem needs at least one parameter");
+  *n = 0;
+  for (int k = 0; k < nparams; k++) {
+    if (!params[k]) return sx_error(S, SLOPE_ERRARG, "%s: params[%d] is NULL (count from 0)", fn, k);
+    if (!sx_valid_name(params[k], strlen(params[k])))
+      return sx_error(S, SLOPE_ERRARG, "%s: params[%d] '%.40s' is not a name", fn, k, params[k]);
+    slope_shape one = {0, {1, 1}};
+    int rc = sx_check_shape(S, shapes ? &shapes[k] : &one, SX_MAX_PARAMS, fn, params[k]);
+    if (rc != SLOPE_OK) return rc;
+    if ((*n += sx_shape_count(shapes ? &shapes[k] : &one)) > SX_MAX_PARAMS)
+      return sx_error(S, SLOPE_ERRLIMIT, "a problem has at most %d parameters (elements), got more", SX_MAX_PARAMS);
+  }
+  return SLOPE_OK;
+}
+
+slope_problem *slope_problem_new_shaped(slope_ctx *S, slope_expr f, const char *const *params,
+                                        const slope_shape *shapes, const double *x0, int nparams,
+                                        const slope_data *data) {
+  SX_ENTER(S, NULL);
+  if (!sx_check_handle(S, f, "slope_problem_new_shaped")) return NULL;
+  SX_MISUSE_IF(S, data && sx_data_ctx(data) != S, NULL, "the data set was made from another context");
+  size_t n = 0;
+  if (check_shaped(S, params, shapes, nparams, &n) != SLOPE_OK) return NULL;
+  if (!shapes) return slope_problem_new(S, f, params, x0, nparams, data);
+  char **names = flat_names(params, shapes, nparams, n);
+  if (!names) return sx_error(S, SLOPE_ERRMEM, "out of memory"), NULL;
+  slope_problem *p = alloc_problem(S, (int)n, (const char *const *)names, x0);
+  free(names);
+  if (!p) return NULL;
+  p->f = f;
+  slope_keep(S, f);
+  p->data = data;
+  if (!(p->tape = compile(p, f)) || slope_problem_batch(p, 0, 0, 0) != SLOPE_OK) {
     slope_problem_free(p);
     return NULL;
   }
@@ -149,6 +271,8 @@ void slope_problem_free(slope_problem *p) {
   free(p->hess);
   if (p->names) for (int i = 0; i < p->n; i++) free(p->names[i]);
   free(p->names);
+  for (int k = 0; k < p->nvars; k++) free(p->vars[k].name);
+  free(p->vars);
   free(p->x);
   free(p->perm);
   free(p->all);
@@ -161,6 +285,14 @@ int slope_problem_nparams(const slope_problem *p) { return p ? p->n : 0; }
 const char *slope_problem_name(const slope_problem *p, int i) { return p && i >= 0 && i < p->n ? p->names[i] : NULL; }
 double *slope_problem_x(slope_problem *p) { return p ? p->x : NULL; }
 const slope_data *slope_problem_data(const slope_problem *p) { return p ? p->data : NULL; }
+int slope_problem_nvars(const slope_problem *p) { return p ? p->nvars : 0; }
+
+const char *slope_problem_var(const slope_problem *p, int k, slope_shape *shape, int *offset) {
+  if (!p || k < 0 || k >= p->nvars) return NULL;
+  if (shape) *shape = p->vars[k].shape;
+  if (offset) *offset = p->vars[k].offset;
+  return p->vars[k].name;
+}
 
 size_t sx_problem_rows(const slope_problem *p) {
   return p->data ? slope_data_rows(p->data) : p->nrows;
@@ -218,7 +350,7 @@ int sx_problem_next_batch(slope_problem *p) {
 
 int sx_problem_explain(slope_problem *p, const double *x, int i, char *out, size_t cap) {
   slope_ctx *S = p->S;
-  if (!p->f || sx_failed(S)) return 0;
+  if (!p->f || sx_failed(S) || has_arrays(p)) return 0;   /* explain walks scalar trees */
   sx_id e = p->f;
   if (i >= 0) {   /* the derivative the gradient entry came from */
     sx_id v = sx_mkvar(S, p->names[i], strlen(p->names[i]));
@@ -260,13 +392,86 @@ int slope_problem_eval(slope_problem *p, const double *x, double *f, double *g) 
   return eval_host(p, x, p->all, p->nrows, f, g);
 }
 
+/*
+** With arrays, one tape of the Hessian-vector product: s = the sum over
+** parameters w of sum(dw * u_w), where dw is the symbolic gradient (one
+** array expression, slope_diff_shaped) and u_w a direction of w's shape,
+** compiled as extra parameters.  The gradient of s with respect to w at
+** u = e_i is row i of the Hessian (exact: reverse mode over the symbolic
+** gradient), so n evaluations of one tape whose size does not grow with n.
+*/
+static slope_expr hvp_expr(slope_problem *p, struct sx_pvar *u, int nv) {
+  slope_ctx *S = p->S;
+  const char **names = malloc((size_t)nv * sizeof *names);
+  slope_shape *shapes = malloc((size_t)nv * sizeof *shapes);
+  slope_expr s = 0;
+  if (!names || !shapes) { free(names); free(shapes); return sx_error(S, SLOPE_ERRMEM, "out of memory"), 0; }
+  for (int k = 0; k < nv; k++) names[k] = p->vars[k].name, shapes[k] = p->vars[k].shape;
+  for (int k = 0; k < nv; k++) {
+    slope_expr d = slope_diff_shaped(S, p->f, names[k], names, shapes, nv), uk = slope_var(S, u[k].name);
+    slope_expr t = d && uk ? slope_mul(S, d, uk) : 0;
+    if (t && u[k].shape.rank) t = sx_apply(S, SX_SUM, &t, 1);   /* the sum of its elements */
+    s = !t ? 0 : k ? slope_add(S, s, t) : t;
+    if (!s) break;
+  }
+  free(names);
+  free(shapes);
+  return s;
+}
+
+static int hvp_compile(slope_problem *p) {
+  int nv = p->nvars;
+  struct sx_pvar *all = malloc(2 * (size_t)nv * sizeof *all), *keep = p->vars;
+  char *text = malloc((size_t)nv * (SX_MAX_NAME + 8));
+  if (!all || !text || !(p->hess = calloc((size_t)p->n, sizeof *p->hess))) {   /* [0] is used */
+    free(all), free(text);
+    return sx_error(p->S, SLOPE_ERRMEM, "out of memory");
+  }
+  for (int k = 0; k < nv; k++) {   /* the directions: __hvp_w for w */
+    all[k] = p->vars[k];
+    all[nv + k] = p->vars[k];
+    all[nv + k].name = text + (size_t)k * (SX_MAX_NAME + 8);
+    snprintf(all[nv + k].name, SX_MAX_NAME + 8, "__hvp_%s", p->vars[k].name);
+  }
+  slope_expr s = hvp_expr(p, all + nv, nv);
+  if (s) {   /* compile over the parameters and the directions, as the objective is */
+    p->vars = all;
+    p->nvars = 2 * nv;
+    p->hess[0] = compile(p, s);
+    p->vars = keep;
+    p->nvars = nv;
+  }
+  free(all);
+  free(text);
+  return p->hess[0] ? SLOPE_OK : p->S->errcode;
+}
+
+static int hvp_hessian(slope_problem *p, const double *x, double *H) {
+  int n = p->n, rc = SLOPE_OK;
+  if (!p->hess && (rc = hvp_compile(p)) != SLOPE_OK) return rc;
+  double *xu = calloc(4 * (size_t)n, sizeof *xu), f;
+  if (!xu) return sx_error(p->S, SLOPE_ERRMEM, "out of memory");
+  double *g = xu + 2 * (size_t)n;
+  memcpy(xu, x, (size_t)n * sizeof *xu);
+  for (int i = 0; i < n && rc == SLOPE_OK; i++) {
+    xu[n + i] = 1;
+    rc = p->batch ? slope_tape_grad(p->hess[0], xu, p->sel, p->nsel, &f, g)
+                  : slope_tape_grad(p->hess[0], xu, NULL, 0, &f, g);
+    memcpy(H + (size_t)i * n, g, (size_t)n * sizeof *H);
+    xu[n + i] = 0;
+  }
+  free(xu);
+  return rc;
+}
+
 /* Hessian rows are the gradients of the gradient's components, each compiled
-** once on first use. */
+** once on first use; with arrays, see hvp_hessian. */
 int sx_problem_hessian(slope_problem *p, const double *x, double *H) {
   if (!p->tape) {
     if (!p->host.hess) return sx_error(p->S, SLOPE_ERRARG, "this objective has no Hessian callback");
     return host_result(p, p->host.hess(p->host.ud, x, H), "Hessian");
   }
+  if (p->nvars && has_arrays(p)) return hvp_hessian(p, x, H);
   if (!p->hess) {
     if (!(p->hess = calloc((size_t)p->n, sizeof *p->hess))) return sx_error(p->S, SLOPE_ERRMEM, "out of memory");
     for (int i = 0; i < p->n; i++) {

@@ -31,6 +31,9 @@ struct slope_problem {
   slope_rng rng;           /* reshuffles, from the run's seed */
   double *g;               /* gradient scratch for slope_problem_step */
   int values_only;         /* the host gives values, no gradient (slope_problem_values) */
+  /* the grouped view of the flat names (elements.h): named parameters with shapes */
+  int nvars;
+  struct sx_pvar { char *name; slope_shape shape; int offset; } *vars;
 };
 
 /* The rows batches are cut from: the data set's, the host's of a callback

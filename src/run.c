@@ -35,6 +35,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "elements.h"
 #include "progress.h"
 #include "checkpoint.h"
 #include "trace.h"
@@ -273,6 +274,40 @@ static void add_parameter_noise(run *R, long t) {
   }
 }
 
+/* "  b = -0.3" for a scalar; "  w = [0.12, -0.3, 1]" for an array of at
+** most LOG_ELEMENTS elements (a matrix's rows separated by ';'), and a
+** summary of a longer one: "  w = [0.12, -0.3, ... 20 values]". */
+enum { LOG_ELEMENTS = 4, LOG_SHOWN = 2 };
+static void log_var(FILE *fp, const slope_problem *p, int k) {
+  const struct sx_pvar *v = &p->vars[k];
+  const double *x = p->x + v->offset;
+  if (v->shape.rank == 0) {
+    fprintf(fp, "  %s = %.4g", v->name, x[0]);
+    return;
+  }
+  size_t n = sx_shape_count(&v->shape), shown = n <= LOG_ELEMENTS ? n : LOG_SHOWN;
+  int cols = v->shape.rank == 2 ? v->shape.dim[1] : (int)n;
+  fprintf(fp, "  %s = [", v->name);
+  for (size_t e = 0; e < shown; e++)
+    fprintf(fp, "%s%.4g", e == 0 ? "" : e % (size_t)cols ? ", " : "; ", x[e]);
+  if (shown == n) fputc(']', fp);
+  else if (v->shape.rank == 1) fprintf(fp, ", ... %zu values]", n);
+  else fprintf(fp, ", ... %dx%d values]", v->shape.dim[0], v->shape.dim[1]);
+}
+
+/* The array parameter whose elements in order start list[0..n), or -1. */
+static int whole_var(const slope_problem *p, const int *list, int n) {
+  for (int k = 0; k < p->nvars; k++) {
+    const struct sx_pvar *v = &p->vars[k];
+    int count = (int)sx_shape_count(&v->shape);
+    if (v->shape.rank == 0 || list[0] != v->offset || count > n) continue;
+    int e = 1;
+    while (e < count && list[e] == v->offset + e) e++;
+    return e == count ? k : -1;
+  }
+  return -1;
+}
+
 /* "step 10  f = 0.5  w = 1.2  b = -0.3": f of step k and the point after it.
 ** A model past SLOPE_LOG_PARAMS parameters would print a wall of numbers on
 ** every line: it gets f, |g| and lr, and the first line says where the
@@ -281,12 +316,17 @@ static void log_line(run *R, const char *unit, long k) {
   const slope_run_opts *o = R->opt;
   FILE *fp = o->log_file ? o->log_file : stdout;
   fprintf(fp, "%s %ld  f = %.5g", unit, k, R->f);
-  int all = o->log_params > 0 || (o->log_params == 0 && R->n <= SLOPE_LOG_PARAMS);
+  int all = o->log_params > 0 || (o->log_params == 0 && R->p->nvars <= SLOPE_LOG_PARAMS);
   if (o->log_list) {
-    for (int j = 0; j < o->log_nlist; j++)
-      fprintf(fp, "  %s = %.4g", R->p->names[o->log_list[j]], R->p->x[o->log_list[j]]);
+    for (int j = 0; j < o->log_nlist; j++) {
+      int v = whole_var(R->p, o->log_list + j, o->log_nlist - j);
+      if (v >= 0) {
+        log_var(fp, R->p, v);
+        j += (int)sx_shape_count(&R->p->vars[v].shape) - 1;
+      } else fprintf(fp, "  %s = %.4g", R->p->names[o->log_list[j]], R->p->x[o->log_list[j]]);
+    }
   } else if (all) {
-    for (int i = 0; i < R->n; i++) fprintf(fp, "  %s = %.4g", R->p->names[i], R->p->x[i]);
+    for (int v = 0; v < R->p->nvars; v++) log_var(fp, R->p, v);
   } else {
     fprintf(fp, "  |g| = %.4g  lr = %.4g", R->gnorm, R->lr[0]);
     if (o->log_params == 0 && !R->logged)

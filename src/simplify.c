@@ -398,6 +398,7 @@ static const fold_rule fold_rules[SX_NKINDS] = { SX_FUNCTIONS(X) };
 sx_id sx_apply(slope_ctx *S, int kind, const sx_id *args, uint32_t n) {
   if (any_nil(args, n) || sx_failed(S)) return SX_NIL;
   if (kind == SX_POW) return n == 2 ? sx_pow(S, args[0], args[1]) : SX_NIL;
+  if (sx_is_array_kind(kind)) return sx_apply_array(S, kind, args, n);
   uint32_t arity = sx_is_fn2(kind) ? 2 : 1;
   if (n != arity || !(sx_is_fn1(kind) || sx_is_fn2(kind) || sx_is_reduce(kind)))
     return sx_error(S, SLOPE_ERRARG, "'%s' takes %u argument%s, got %u",

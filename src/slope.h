@@ -76,6 +76,9 @@ enum {
 
 typedef struct slope_ctx slope_ctx;
 typedef uint32_t slope_expr;          /* 0 means "no expression" (an error) */
+/* Arrays (issue 11): the shape of a value.  rank 0 is a scalar, 1 a vector
+** of dim[0] elements, 2 a dim[0] x dim[1] matrix; elements are row-major. */
+typedef struct slope_shape { int rank; int dim[2]; } slope_shape;
 
 /*
 ** Errors.  An error describes the call that failed and does not outlive it:
@@ -150,6 +153,14 @@ slope_expr slope_neg(slope_ctx *S, slope_expr a);
 /* Apply a function of the language by name ("sin", "atan2", "mean", ...). */
 slope_expr slope_call(slope_ctx *S, const char *fn, const slope_expr *args, int nargs);
 
+/* Arrays: a[i] (j = 0) or A[i, j], 1-based; v[lo..hi]; #a.  The functions
+** of arrays (dot, matmul, outer, transpose, softmax, log_softmax,
+** logsumexp, cross_entropy, onehot, norm, range, pad, sum_rows, mean_rows,
+** and max with one argument) go through slope_call. */
+slope_expr slope_index(slope_ctx *S, slope_expr a, slope_expr i, slope_expr j);
+slope_expr slope_slice(slope_ctx *S, slope_expr v, slope_expr lo, slope_expr hi);
+slope_expr slope_len(slope_ctx *S, slope_expr a);
+
 /* The functions of the language, for listing them: the i-th one's name as
 ** written ("sin", "atan2", "mean"), for i = 0, 1, ... until NULL.  '*arity'
 ** gets its number of arguments and '*reduces' 1 for the reductions over data
@@ -167,6 +178,14 @@ int slope_function_eval(const char *fn, const double *args, int nargs, double *r
 
 /* Derivative of 'e' with respect to variable 'var', simplified. */
 slope_expr slope_diff(slope_ctx *S, slope_expr e, const char *var);
+/* The same when names are arrays: names[i] has shape shapes[i] (only the
+** rank matters: the result is one expression for every length, with
+** lengths written #x).  With respect to an array name the derivative is one
+** expression of its shape (d dot(w, x)/dw is x; a scalar result stands for
+** that value in every element).  slope_diff takes a name's rank from its use
+** (x[i], #x, dot(x, y), A @ v, softmax(z), ...), else scalar. */
+slope_expr slope_diff_shaped(slope_ctx *S, slope_expr e, const char *var, const char *const *names,
+                             const slope_shape *shapes, int n);
 /* Replace every occurrence of variable 'var' by 'by'. */
 slope_expr slope_subs(slope_ctx *S, slope_expr e, const char *var, slope_expr by);
 /* The name of 'e' when it is a variable, else NULL (a handle that is not a
@@ -186,6 +205,17 @@ SLOPE_NODISCARD int slope_vars(slope_ctx *S, slope_expr e, const char **out, int
 ** one.  Reductions need data and fail here (use a tape). */
 SLOPE_NODISCARD int slope_eval(slope_ctx *S, slope_expr e, const char *const *names,
                                const double *values, int n, double *result);
+
+/* Value of an array expression: names[i] has shape shapes[i] (NULL: every
+** name a scalar) and its elements at the next positions of 'values' (flat,
+** each name's elements row-major, in order).  The result's shape goes to
+** '*outshape' (may be NULL) and its elements to out[0..outcap): SLOPE_ERRARG
+** when they do not fit (the shape is still stored).  Shapes that do not
+** fit, indices out of range and labels outside 1..n are errors naming
+** them, with the position in the text of the last parse. */
+SLOPE_NODISCARD int slope_eval_shaped(slope_ctx *S, slope_expr e, const char *const *names,
+                                      const slope_shape *shapes, const double *values, int n,
+                                      double *out, size_t outcap, slope_shape *outshape);
 
 /* Infix text that parses back to the same expression (borrowed string). */
 const char *slope_print(slope_ctx *S, slope_expr e);
@@ -232,7 +262,19 @@ typedef struct slope_tape slope_tape;
 SLOPE_NODISCARD slope_tape *slope_compile(slope_ctx *S, slope_expr e,
                                           const char *const *params, int nparams,
                                           const char *const *cols, int ncols);
+/* 'slope_compile' with shapes: 'pshape[i]' is parameter i's, 'cshape[j]'
+** data column j's (a vector column of k elements is a row's vector; NULL
+** shape lists make every name a scalar, which is 'slope_compile').  The
+** point x is every parameter's elements in order ('slope_tape_nparams'
+** doubles); a column of k elements takes k consecutive pointers in
+** 'slope_tape_bind' (cols[j][row] is element j of that row's vector). */
+SLOPE_NODISCARD slope_tape *slope_compile_shaped(slope_ctx *S, slope_expr e,
+                                                 const char *const *params,
+                                                 const slope_shape *pshape, int nparams,
+                                                 const char *const *cols,
+                                                 const slope_shape *cshape, int ncols);
 void slope_tape_free(slope_tape *T);
+/* Length of the point x: the number of parameters, or of their elements. */
 int slope_tape_nparams(const slope_tape *T);
 /* Bind data: 'cols[j]' points at 'nrows' doubles for column j (same order as
 ** at compile time).  The memory is borrowed and must outlive the evaluations. */
@@ -423,6 +465,13 @@ double slope_clip_norm(double *g, int n, double max_norm);
 /* Clamp every component of 'g' to [-limit, limit]. */
 void slope_clip_value(double *g, int n, double limit);
 
+/* ---- shapes ------------------------------------------------------------ */
+
+/* A parameter or data column has a shape (slope_shape, above: values
+** contiguous, row-major).  Flat lists (a problem's parameters, a data
+** set's columns, traces, checkpoints) name each element: "w[1]" .. "w[n]"
+** for a vector w, "W[1,1]", "W[1,2]", .. for a matrix W. */
+
 /* ---- data sets -------------------------------------------------------- */
 
 /* Named columns of doubles, all of one length, every value finite.  A data
@@ -484,6 +533,16 @@ const double *slope_data_find(const slope_data *d, const char *name);
 ** the same values).  SLOPE_ERRIO ("cannot open 'path': reason", "cannot
 ** write ...") or SLOPE_ERRMEM, recorded in the data set's context. */
 int slope_data_write_csv(const slope_data *d, const char *path);
+/* Add the vector column 'name' of k elements per row: 'v' holds rows x k
+** values, row-major (row i's vector is v[i*k .. i*k+k)).  It is stored as
+** the k columns "name[1]" .. "name[k]" (a CSV file whose header has those
+** names reads back as the same vector column).  Errors as slope_data_add;
+** SLOPE_ERRARG for k < 1 or a name that is not a name. */
+SLOPE_NODISCARD int slope_data_add_vector(slope_data *d, const char *name, const double *v, size_t rows, int k);
+/* The shape of column 'name' (a scalar column, or the vector column of
+** "name[1]" .. "name[k]") into *shape (may be NULL); returns the index of
+** its first flat column, or -1 (recording nothing) when there is none. */
+int slope_data_shape(const slope_data *d, const char *name, slope_shape *shape);
 
 /* ---- problems: what a run minimizes --------------------------------------- */
 
@@ -559,6 +618,25 @@ double *slope_problem_x(slope_problem *p);
 ** without data (and without rows, see slope_problem_callback_rows) has no
 ** epochs or batches. */
 const slope_data *slope_problem_data(const slope_problem *p);
+/* A problem whose parameters have shapes: params[k] has shapes[k] (NULL:
+** every one a scalar), and x0 holds every parameter's elements one after
+** the other, row-major (the flat point).  The problem's flat parameters
+** are named per element ("w[1]", "W[2,1]"): slope_problem_nparams counts
+** elements, and traces, checkpoints, bounds and learning rates work on the
+** flat point.  Vector columns of 'data' (slope_data_add_vector) are the
+** current row's vector inside f.  Errors as slope_problem_new; SLOPE_ERRARG
+** for a bad shape ("the shape of 'w' must have rank 0, 1 or 2") or a NULL
+** name. */
+SLOPE_NODISCARD slope_problem *slope_problem_new_shaped(slope_ctx *S, slope_expr f, const char *const *params,
+                                                        const slope_shape *shapes, const double *x0, int nparams,
+                                                        const slope_data *data);
+/* The grouped view of the flat parameters: how many named parameters there
+** are, and parameter k's name, shape and offset of its first element in the
+** flat point (either output may be NULL).  Element names of a problem made
+** otherwise ("w[1]" .. "w[3]" given to slope_problem_callback) group the
+** same way.  slope_problem_var gives NULL for k out of range. */
+int slope_problem_nvars(const slope_problem *p);
+const char *slope_problem_var(const slope_problem *p, int k, slope_shape *shape, int *offset);
 /* Objective and gradient ('g' may be NULL) at 'x' over all rows. */
 SLOPE_NODISCARD int slope_problem_eval(slope_problem *p, const double *x, double *f, double *g);
 /* One optimizer step on the next batch, for hand-written loops (PyTorch's

@@ -19,6 +19,7 @@
 
 #include "suggest.h"
 #include "tape.h"
+#include "tape_array.h"
 
 enum { PRE, ROW, POST, MIXED };          /* node classes; MIXED is an error */
 #define RB 0x80000000u                   /* register bit: a row register */
@@ -828,14 +829,28 @@ static int compile(build *b, slope_tape *T) {
   return finish(b, T);
 }
 
-slope_tape *slope_compile(slope_ctx *S, slope_expr e, const char *const *params, int nparams,
-                          const char *const *cols, int ncols) {
-  SX_ENTER(S, NULL);
-  if (!sx_check_handle(S, e, "slope_compile")) return NULL;
+/* The array tape (tape_array.c), with its column list sized by the shapes. */
+static slope_tape *compile_array(slope_tape *T, slope_expr e, const char *const *params,
+                                 const slope_shape *pshape, int nparams, const char *const *cols,
+                                 const slope_shape *cshape, int ncols) {
+  int rc = ta_compile(T, e, params, pshape, nparams, cols, cshape, ncols);
+  if (rc == SLOPE_OK && !(T->cols = calloc((size_t)T->ncols + 1, sizeof *T->cols)))
+    rc = sx_error(T->S, SLOPE_ERRMEM, "out of memory");
+  if (rc == SLOPE_OK) return T;
+  slope_tape_free(T);
+  return NULL;
+}
+
+static slope_tape *compile_any(slope_ctx *S, slope_expr e, const char *fn, const char *const *params,
+                               const slope_shape *pshape, int nparams, const char *const *cols,
+                               const slope_shape *cshape, int ncols) {
+  if (!sx_check_handle(S, e, fn)) return NULL;
   if (check_names(S, params, nparams, cols, ncols) != SLOPE_OK) return NULL;
   slope_tape *T = calloc(1, sizeof *T);
   if (!T) return sx_error(S, SLOPE_ERRMEM, "out of memory"), NULL;
   T->S = S;
+  if (ta_needed(S, e, pshape, nparams, cshape, ncols))
+    return compile_array(T, e, params, pshape, nparams, cols, cshape, ncols);
   T->nparams = nparams;
   T->ncols = ncols;
   T->cols = calloc((size_t)ncols + 1, sizeof *T->cols);
@@ -856,6 +871,19 @@ slope_tape *slope_compile(slope_ctx *S, slope_expr e, const char *const *params,
   return T;
 }
 
+slope_tape *slope_compile(slope_ctx *S, slope_expr e, const char *const *params, int nparams,
+                          const char *const *cols, int ncols) {
+  SX_ENTER(S, NULL);
+  return compile_any(S, e, "slope_compile", params, NULL, nparams, cols, NULL, ncols);
+}
+
+slope_tape *slope_compile_shaped(slope_ctx *S, slope_expr e, const char *const *params,
+                                 const slope_shape *pshape, int nparams, const char *const *cols,
+                                 const slope_shape *cshape, int ncols) {
+  SX_ENTER(S, NULL);
+  return compile_any(S, e, "slope_compile_shaped", params, pshape, nparams, cols, cshape, ncols);
+}
+
 void slope_tape_free(slope_tape *T) {
   if (!T) return;
   free(T->sv);
@@ -871,6 +899,7 @@ void slope_tape_free(slope_tape *T) {
   free(T->zero);
   free(T->cols);
   free(T->pool);
+  ta_free(T->arr);
   free(T);
 }
 
@@ -879,6 +908,9 @@ int slope_tape_nparams(const slope_tape *T) { return T ? T->nparams : 0; }
 int slope_tape_bind(slope_tape *T, const double *const *cols, size_t nrows) {
   SX_ENTER_OBJ(T, SLOPE_ERRMISUSE);
   SX_MISUSE_IF(T->S, T->ncols && !cols, SLOPE_ERRMISUSE, "the column list 'cols' is NULL");
+  int un = T->arr && nrows ? ta_unbound_column(T, cols) : -1;
+  SX_MISUSE_IF(T->S, un >= 0, SLOPE_ERRMISUSE, "cols[%d] is NULL (a column pointer counting from 0, "
+               "a vector column taking one per element, in the order compiled)", un);
   for (uint32_t c = 0; c < T->ncolreg; c++)
     SX_MISUSE_IF(T->S, nrows && !cols[T->colidx[c]], SLOPE_ERRMISUSE,
                  "cols[%u] is NULL (data column %u counting from 0, in the order compiled)",

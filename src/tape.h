@@ -14,6 +14,9 @@
 ** of selected rows (for sum of a row-independent term), then constants, then
 ** computed values.  Row registers are blocks of 'bs' doubles; a data column's
 ** register points straight into the bound column (or a gather buffer).
+**
+** An expression with vectors or matrices compiles to the array tape instead
+** ('arr', tape_array.h), which shares the block kernels below.
 */
 #ifndef SLOPE_TAPE_H
 #define SLOPE_TAPE_H
@@ -112,6 +115,7 @@ struct slope_tape {
   size_t nrows;
   int bound;
   double *pool;               /* one allocation behind the value and adjoint blocks */
+  struct tp_arr *arr;         /* the array tape (tape_array.h); NULL for a scalar one */
 };
 
 /* The evaluator (tape_eval.c). */
@@ -125,5 +129,43 @@ void tp_row_forward(slope_tape *T, size_t m);
 void tp_row_backward(slope_tape *T, const tp_red *r, size_t n, size_t m);
 /* Sum of the first 'n' values of 'x'. */
 double tp_sum(const double *x, size_t n);
+/* How many rows an evaluation covers, in '*count'; an error code otherwise. */
+int tp_selection(slope_tape *T, const size_t *rows, size_t nsel, size_t *count);
+
+/* The block kernels of the element-wise operations (tape_eval.c), by tp_op,
+** for the array tape too: forward (shape TP_VV, TP_VS or TP_SV), the adjoint
+** of a vector operand a or b ('set': assign, else add), the adjoint of a
+** scalar operand summed over rows [0, n); unary forward and adjoint. */
+typedef void fw2_fn(size_t, int, double *restrict, const double *restrict,
+                    const double *restrict, double, double);
+typedef void bw2_fn(size_t, int, int, const double *restrict, const double *restrict,
+                    const double *restrict, const double *restrict, double, double *restrict);
+typedef double sa_fn(size_t, const double *, const double *, double, const double *);
+typedef double sb_fn(size_t, const double *, const double *, const double *, double);
+typedef void fw1_fn(size_t, double *restrict, const double *restrict, double);
+typedef void bw1_fn(size_t, int, const double *restrict, const double *restrict,
+                    const double *restrict, double, double *restrict);
+extern fw2_fn *const tp_fw2[TP_NOPS];
+extern bw2_fn *const tp_bwa[TP_NOPS], *const tp_bwb[TP_NOPS];
+extern sa_fn *const tp_suma[TP_NOPS];
+extern sb_fn *const tp_sumb[TP_NOPS];
+extern fw1_fn *const tp_fw1[TP_NOPS];
+extern bw1_fn *const tp_bw1[TP_NOPS];
+
+/*
+** 'm' is a multiple of 4 by contract.  For gcc the body is written out four
+** times per trip: gcc -O2 (whose cost model assumes an epilogue for a loop of
+** unknown length) vectorizes four grouped statements but not a plain loop.
+** clang vectorizes the plain loop, and shuffles needlessly on the grouped one.
+*/
+#if defined(__clang__)
+#define LOOP4(m, BODY) for (size_t i = 0; i < (m); i++) { BODY; }
+#else
+#define LOOP4(m, BODY) \
+  for (size_t j_ = 0; j_ < (m); j_ += 4) { \
+    { size_t i = j_; BODY; } { size_t i = j_ + 1; BODY; } \
+    { size_t i = j_ + 2; BODY; } { size_t i = j_ + 3; BODY; } \
+  }
+#endif
 
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "tape.h"
+#include "tape_array.h"
 
 /* The integer exponent of POWI (only POWI reads it; others may be huge). */
 static inline int tp_ki(double k) { return fabs(k) <= 1024 ? (int)k : 0; }
@@ -128,22 +129,6 @@ void tp_backward(const tp_ins *p, uint32_t n, const double *v, double *gv) {
 }
 
 /* ---- block kernels (row section) ----------------------------------------- */
-
-/*
-** 'm' is a multiple of 4 by contract.  For gcc the body is written out four
-** times per trip: gcc -O2 (whose cost model assumes an epilogue for a loop of
-** unknown length) vectorizes four grouped statements but not a plain loop.
-** clang vectorizes the plain loop, and shuffles needlessly on the grouped one.
-*/
-#if defined(__clang__)
-#define LOOP4(m, BODY) for (size_t i = 0; i < (m); i++) { BODY; }
-#else
-#define LOOP4(m, BODY) \
-  for (size_t j_ = 0; j_ < (m); j_ += 4) { \
-    { size_t i = j_; BODY; } { size_t i = j_ + 1; BODY; } \
-    { size_t i = j_ + 2; BODY; } { size_t i = j_ + 3; BODY; } \
-  }
-#endif
 
 /* Sum of EXPR over rows [0, n) (never the padding), with eight accumulators
 ** written out, so the adds do not wait on each other and pair up in vectors. */
@@ -340,33 +325,23 @@ static void back3(slope_tape *T, const tp_ins *I, const tp_bwd *s, double *part,
 ** separate function whose restrict parameters the vectorizer trusts (inlined
 ** into one big switch, gcc -O2 leaves the loops scalar).
 */
-typedef void fw2_fn(size_t, int, double *restrict, const double *restrict,
-                    const double *restrict, double, double);
-typedef void bw2_fn(size_t, int, int, const double *restrict, const double *restrict,
-                    const double *restrict, const double *restrict, double, double *restrict);
-typedef double sa_fn(size_t, const double *, const double *, double, const double *);
-typedef double sb_fn(size_t, const double *, const double *, const double *, double);
-typedef void fw1_fn(size_t, double *restrict, const double *restrict, double);
-typedef void bw1_fn(size_t, int, const double *restrict, const double *restrict,
-                    const double *restrict, double, double *restrict);
-
 #define X(NAME, F, DA, DB) [TP_##NAME] = fw_##NAME,
-static fw2_fn *const fw2[TP_NOPS] = { TP_BINARY(X) };
+fw2_fn *const tp_fw2[TP_NOPS] = { TP_BINARY(X) };
 #undef X
 #define X(NAME, F, DA, DB) [TP_##NAME] = bwa_##NAME,
-static bw2_fn *const bwa[TP_NOPS] = { TP_BINARY(X) };
+bw2_fn *const tp_bwa[TP_NOPS] = { TP_BINARY(X) };
 #undef X
 #define X(NAME, F, DA, DB) [TP_##NAME] = bwb_##NAME,
-static bw2_fn *const bwb[TP_NOPS] = { TP_BINARY(X) };
+bw2_fn *const tp_bwb[TP_NOPS] = { TP_BINARY(X) };
 #undef X
 #define X(NAME, F, DA, DB) [TP_##NAME] = sa_##NAME,
-static sa_fn *const suma[TP_NOPS] = { TP_BINARY(X) };
+sa_fn *const tp_suma[TP_NOPS] = { TP_BINARY(X) };
 #undef X
 #define X(NAME, F, DA, DB) [TP_##NAME] = sb_##NAME,
-static sb_fn *const sumb[TP_NOPS] = { TP_BINARY(X) };
+sb_fn *const tp_sumb[TP_NOPS] = { TP_BINARY(X) };
 #undef X
 #define X(NAME, F, DA) [TP_##NAME] = fw_##NAME,
-static fw1_fn *const fw1[TP_NOPS] = { TP_UNARY(X) };
+fw1_fn *const tp_fw1[TP_NOPS] = { TP_UNARY(X) };
 #undef X
 typedef void fw3_fn(size_t, int, double *restrict, const double *restrict,
                     const double *restrict, const double *restrict, double, double);
@@ -374,7 +349,7 @@ typedef void fw3_fn(size_t, int, double *restrict, const double *restrict,
 static fw3_fn *const fw3[TP_NOPS] = { TP_TERNARY(X) };
 #undef X
 #define X(NAME, F, DA) [TP_##NAME] = bw_##NAME,
-static bw1_fn *const bw1[TP_NOPS] = { TP_UNARY(X) };
+bw1_fn *const tp_bw1[TP_NOPS] = { TP_UNARY(X) };
 #undef X
 
 /* Operand value of a row instruction: a block, or a broadcast scalar. */
@@ -385,13 +360,13 @@ void tp_row_forward(slope_tape *T, size_t m) {
   for (const tp_ins *I = T->ins + T->npre, *E = I + T->nrow; I < E; I++) {
     const double *A = VEC(T, I, a, TP_AV);
     if (tp_is_binary(I->op))
-      fw2[I->op](m, I->shape, T->rw[I->out], A, VEC(T, I, b, TP_BV),
+      tp_fw2[I->op](m, I->shape, T->rw[I->out], A, VEC(T, I, b, TP_BV),
                  SCA(T, I, a, TP_AV), SCA(T, I, b, TP_BV));
     else if (tp_is_ternary(I->op))
       fw3[I->op](m, I->shape, T->rw[I->out], A, VEC(T, I, b, TP_BV), VEC(T, I, c, TP_CV),
                  SCA(T, I, b, TP_BV), SCA(T, I, c, TP_CV));
     else
-      fw1[I->op](m, T->rw[I->out], A, I->k);
+      tp_fw1[I->op](m, T->rw[I->out], A, I->k);
   }
 }
 
@@ -404,7 +379,7 @@ void tp_row_backward(slope_tape *T, const tp_red *r, size_t n, size_t m) {
     const tp_ins *I = row + s->ins;
     const double *G = T->gb[s->go], *O = T->rv[I->out], *A = VEC(T, I, a, TP_AV);
     if (tp_is_unary(I->op)) {
-      bw1[I->op](m, s->flags & TP_SETA, G, O, A, I->k, T->gb[s->ga]);
+      tp_bw1[I->op](m, s->flags & TP_SETA, G, O, A, I->k, T->gb[s->ga]);
       continue;
     }
     if (tp_is_ternary(I->op)) {
@@ -414,12 +389,12 @@ void tp_row_backward(slope_tape *T, const tp_red *r, size_t n, size_t m) {
     const double *B = VEC(T, I, b, TP_BV);
     double sa = SCA(T, I, a, TP_AV), sb = SCA(T, I, b, TP_BV);
     if (s->flags & TP_DOA) {
-      if (I->shape & TP_AV) bwa[I->op](m, I->shape, s->flags & TP_SETA, G, O, A, B, sb, T->gb[s->ga]);
-      else part[s->ga] += suma[I->op](n, G, O, sa, B);
+      if (I->shape & TP_AV) tp_bwa[I->op](m, I->shape, s->flags & TP_SETA, G, O, A, B, sb, T->gb[s->ga]);
+      else part[s->ga] += tp_suma[I->op](n, G, O, sa, B);
     }
     if (s->flags & TP_DOB) {
-      if (I->shape & TP_BV) bwb[I->op](m, I->shape, s->flags & TP_SETB, G, O, A, B, sa, T->gb[s->gb]);
-      else part[s->gb] += sumb[I->op](n, G, O, A, sb);
+      if (I->shape & TP_BV) tp_bwb[I->op](m, I->shape, s->flags & TP_SETB, G, O, A, B, sa, T->gb[s->gb]);
+      else part[s->gb] += tp_sumb[I->op](n, G, O, A, sb);
     }
   }
 }
@@ -492,7 +467,7 @@ static void combine(slope_tape *T, size_t count) {
 }
 
 /* How many rows an evaluation covers, in '*count'; an error code otherwise. */
-static int selection(slope_tape *T, const size_t *rows, size_t nsel, size_t *count) {
+int tp_selection(slope_tape *T, const size_t *rows, size_t nsel, size_t *count) {
   if (!T->bound)
     return sx_error(T->S, SLOPE_ERRDATA, "no data bound: the expression has mean/sum, "
                     "bind data columns first");
@@ -515,9 +490,10 @@ int slope_tape_grad(slope_tape *T, const double *x, const size_t *rows,
                     size_t nsel, double *f, double *grad) {
   SX_ENTER_OBJ(T, SLOPE_ERRMISUSE);
   SX_MISUSE_IF(T->S, !x && T->nparams, SLOPE_ERRMISUSE, "the point 'x' is NULL");
+  if (T->arr) return ta_grad(T, x, rows, nsel, f, grad);
   size_t count = 0;
   if (T->has_reduce) {
-    int rc = selection(T, rows, nsel, &count);
+    int rc = tp_selection(T, rows, nsel, &count);
     if (rc != SLOPE_OK) return rc;
     T->sv[T->nparams] = (double)count;
   }

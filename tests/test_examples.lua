@@ -213,6 +213,56 @@ expect.flagship = { svgs = { "flagship_contour", "flagship_loss" }, check = func
   check.ok(best > 0, "annealing noise finds the global minimum in some runs")
 end }
 
+expect.polynomial = { svgs = { "polynomial_fit" }, check = function(out)
+  local grad = out:match("d loss / da = ([^\n]+)")
+  check.ok(grad and not grad:find("a%[") and grad:find("range(0, 5)", 1, true),
+    "polynomial: the gradient with respect to the vector a is one vector expression: " .. tostring(grad))
+  local truth = { 0.5, -1, 2, 0.3, -1.5, 0.8 }
+  for k = 0, 5 do
+    local fitted, ls = out:match(("x%%^%d%%s+[%%d.-]+%%s+([%%d.-]+)%%s+([%%d.-]+)"):format(k))
+    check.ok(fitted and math.abs(tonumber(fitted) - tonumber(ls)) < 1e-5,
+      ("polynomial: a[%d] agrees with the normal equations"):format(k + 1))
+    check.ok(fitted and math.abs(tonumber(fitted) - truth[k + 1]) < 0.1,
+      ("polynomial: a[%d] is near the true %g (noise 0.05)"):format(k + 1, truth[k + 1]))
+  end
+  local worst = num(out, "largest difference from the normal equations: ([%d.e+-]+)")
+  check.ok(worst and worst < 1e-6, "polynomial: L-BFGS reaches the least-squares coefficients")
+end }
+
+expect.classifier = { svgs = { "classifier_loss" }, check = function(out)
+  local grad = out:match("d loss/dW  = ([^\n]+)")
+  check.ok(grad and grad:find("outer(softmax(", 1, true) and grad:find("onehot(label", 1, true),
+    "classifier: the gradient in W is in matrix form: " .. tostring(grad))
+  local train, test = num(out, "train accuracy: ([%d.]+)%%"), num(out, "test accuracy:%s+([%d.]+)%%")
+  check.ok(train and train >= 95, "classifier: train accuracy >= 95% on well separated blobs")
+  check.ok(test and test >= 93, "classifier: test accuracy >= 93%")
+  check.ok(out:find("W = [", 1, true) and out:find("3x2 values]", 1, true), "classifier: log lines summarize W")
+end }
+
+expect.tiny_mlp = { svgs = { "tiny_mlp_sine", "tiny_mlp_loss" }, check = function(out)
+  local loss, from = out:match("2%-16%-1 on sin%(3t%): loss ([%d.e+-]+) after 1500 steps %(from ([%d.e+-]+)%)")
+  check.ok(loss and tonumber(loss) < 1e-3 and tonumber(from) > 0.5, "tiny_mlp: the 2-16-1 network fits the sine")
+  local worst = num(out, "largest error over the 64 points: ([%d.]+)")
+  check.ok(worst and worst < 0.05, "tiny_mlp: within 0.05 at every point")
+  local train, test = out:match("train accuracy: ([%d.]+)%%, test accuracy: ([%d.]+)%%")
+  check.ok(train and tonumber(train) >= 98 and tonumber(test) >= 95, "tiny_mlp: the moons are told apart")
+  local lr1, lr50, lrend = out:match("learning rate: ([%d.e+-]+) at step 1, ([%d.e+-]+) at step 50 %(warm%), ([%d.e+-]+) at the end")
+  check.ok(lr1 and math.abs(tonumber(lr1) - 0.05 * 0.01) < 1e-12, "tiny_mlp: warm-up starts at 1% of lr")
+  check.ok(lr50 and tonumber(lr50) > 0.045 and tonumber(lrend) < 1e-5, "tiny_mlp: warm by step 50, cosine to ~0 at the end")
+end }
+
+expect.rosenbrock_nd = { svgs = { "rosenbrock_nd" }, check = function(out)
+  local grad = out:match("df/dx  = ([^\n]+)")
+  check.ok(grad and #grad < 200 and grad:find("pad(", 1, true), "rosenbrock_nd: the gradient is one vector expression")
+  -- L-BFGS reaches f < 1e-8 for every n: each row has at least one cell "steps  time ms"
+  for _, n in ipairs { 2, 10, 100, 1000 } do
+    local row = out:match(("\n%%s+%d%%s+([^\n]+)"):format(n))
+    check.ok(row and row:find("%d+%s+[%d.]+ ms") ~= nil, "rosenbrock_nd: n = " .. n .. " reaches f < 1e-8 in time")
+  end
+  local adam2 = num(out, "\n%s+2%s+(%d+)%s+[%d.]+ ms")
+  check.ok(adam2 and adam2 > 1000, "rosenbrock_nd: Adam needs thousands of steps for n = 2")
+end }
+
 -- ---- run every example --------------------------------------------------------------------
 
 local names = {}

@@ -103,7 +103,9 @@ static void test_text(slope_ctx *S, const row *r) {
   const char *tex = slope_latex(S, n);
   CHECK(tex && !strstr(tex, "?") && strchr(tex, 'x') && strchr(tex, 'y'));
   /* the wrong number of arguments is an error that names the function */
-  snprintf(nested, sizeof nested, r->arity == 2 ? "%s(x)" : "%s(x, y)", r->name);
+  /* (max with one argument is the largest element of an array, issue 11) */
+  int amax = strcmp(r->name, "max") == 0;
+  snprintf(nested, sizeof nested, r->arity == 2 ? amax ? "%s(x, y, x)" : "%s(x)" : "%s(x, y)", r->name);
   CHECK(slope_parse(S, nested, strlen(nested)) == 0);
   CHECK(strstr(slope_error_get(S).message, r->name) != NULL);
   slope_clear_error(S);

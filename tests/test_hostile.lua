@@ -270,7 +270,7 @@ local range_cases = {
   { function() slope.data.regression{ n = -1 } end, "regression: n must be >= 1, got -1" },
   { function() slope.data.regression{ n = 1e12 } end, "more than half this machine's memory" },
   { function() ds:split(2) end, "split: 'fraction' must be in (0, 1), got 2" },
-  { function() slope.testfn.rosenbrock{ n = 0 } end, "slope.testfn.rosenbrock: n must be an integer in [1, 100], got 0" },
+  { function() slope.testfn.rosenbrock{ n = 0 } end, "slope.testfn.rosenbrock: n must be an integer >= 1, got 0" },
   { function() slope.minimize(x, { x = 1 }, { lr = -1 }) end, "sgd: lr must be >= 0, got -1" },
   { function() slope.minimize(x, { x = 1 }, { lr = 0.1, steps = -1 }) end, "minimize: steps must be a whole number >= 0, got -1" },
   { function() slope.minimize(x, { x = 1 }, { lr = 0.1, steps = 2.5 }) end, "minimize: steps must be a whole number >= 0, got 2.5" },

@@ -163,15 +163,22 @@ static void test_null_context(world *w) {
   SAFE(slope_neg(NULL, a) == 0, "slope_neg");
   SAFE(slope_call(NULL, "sin", &a, 1) == 0, "slope_call");
   SAFE(slope_diff(NULL, a, "x") == 0, "slope_diff");
+  SAFE(slope_index(NULL, a, a, 0) == 0, "slope_index");
+  SAFE(slope_slice(NULL, a, a, a) == 0, "slope_slice");
+  SAFE(slope_len(NULL, a) == 0, "slope_len");
+  SAFE(slope_diff_shaped(NULL, a, "x", NULL, NULL, 0) == 0, "slope_diff_shaped");
   SAFE(slope_subs(NULL, a, "x", a) == 0, "slope_subs");
   SAFE(slope_var_name(NULL, a) == NULL, "slope_var_name");
   SAFE(slope_size(NULL, a) == 0, "slope_size");
   SAFE(slope_vars(NULL, a, names, 4) == -1, "slope_vars");
   SAFE(slope_eval(NULL, a, XY, (double[]){1, 2}, 2, &v) == SLOPE_ERRMISUSE && v == 7, "slope_eval");
+  SAFE(slope_eval_shaped(NULL, a, XY, NULL, (double[]){1, 2}, 2, &v, 1, NULL) == SLOPE_ERRMISUSE && v == 7,
+       "slope_eval_shaped");
   SAFE(slope_print(NULL, a) == NULL, "slope_print");
   SAFE(slope_latex(NULL, a) == NULL, "slope_latex");
   SAFE(slope_ccode(NULL, a, "f", XY, 2) == NULL, "slope_ccode");
   SAFE(slope_compile(NULL, a, XY, 2, NULL, 0) == NULL, "slope_compile");
+  SAFE(slope_compile_shaped(NULL, a, XY, NULL, 2, NULL, NULL, 0) == NULL, "slope_compile_shaped");
   SAFE(slope_optim_new(NULL, "adam", 2) == NULL, "slope_optim_new");
   SAFE(slope_schedule_new(NULL, "cosine") == NULL, "slope_schedule_new");
   SAFE(slope_schedule_sequential(NULL, &w->sch, 1, NULL, 0) == NULL, "slope_schedule_sequential");
@@ -180,6 +187,7 @@ static void test_null_context(world *w) {
   SAFE(slope_data_csv(NULL, "tests/data/points.csv") == NULL, "slope_data_csv");
   SAFE(slope_data_regression(NULL, 10, (double[]){1}, 1, 0, 0, 1) == NULL, "slope_data_regression");
   SAFE(slope_problem_new(NULL, a, XY, NULL, 2, NULL) == NULL, "slope_problem_new");
+  SAFE(slope_problem_new_shaped(NULL, a, XY, NULL, NULL, 2, NULL) == NULL, "slope_problem_new_shaped");
   SAFE(slope_problem_callback(NULL, 1, NULL, NULL, (slope_objective){fg0, NULL, NULL}) == NULL,
        "slope_problem_callback");
   SAFE(slope_checkpoint_save(NULL, w->path, w->p, w->o2) == SLOPE_ERRMISUSE, "slope_checkpoint_save");
@@ -262,12 +270,16 @@ static void test_null_object(void) {
   SAFE(slope_data_name(NULL, 0) == NULL, "slope_data_name");
   SAFE(slope_data_column(NULL, 0) == NULL, "slope_data_column");
   SAFE(slope_data_find(NULL, "a") == NULL, "slope_data_find");
+  SAFE(slope_data_add_vector(NULL, "a", v, 1, 2) == SLOPE_ERRMISUSE, "slope_data_add_vector");
+  SAFE(slope_data_shape(NULL, "a", NULL) == -1, "slope_data_shape");
   SAFE(slope_data_write_csv(NULL, "/tmp/x.csv") == SLOPE_ERRMISUSE, "slope_data_write_csv");
   slope_problem_free(NULL);
   SAFE(1, "slope_problem_free");
   SAFE(slope_problem_batch(NULL, 1, 0, 1) == SLOPE_ERRMISUSE, "slope_problem_batch");
   SAFE(slope_problem_nparams(NULL) == 0, "slope_problem_nparams");
   SAFE(slope_problem_name(NULL, 0) == NULL, "slope_problem_name");
+  SAFE(slope_problem_nvars(NULL) == 0, "slope_problem_nvars");
+  SAFE(slope_problem_var(NULL, 0, NULL, NULL) == NULL, "slope_problem_var");
   SAFE(slope_problem_x(NULL) == NULL, "slope_problem_x");
   SAFE(slope_problem_data(NULL) == NULL, "slope_problem_data");
   SAFE(slope_problem_eval(NULL, v, &f, NULL) == SLOPE_ERRMISUSE && f == 7, "slope_problem_eval");
@@ -342,6 +354,28 @@ static void test_required_pointers(world *w) {
   MISUSE(S, slope_eval(S, f, XY, (double[]){1, 2}, -2, &r) == SLOPE_ERRMISUSE, "slope_eval", "(-2)");
   MISUSE(S, slope_eval(S, f, (const char *[]){"x", NULL}, (double[]){1, 2}, 2, &r) == SLOPE_ERRMISUSE,
          "slope_eval", "names[1] is NULL");
+  MISUSE(S, slope_eval_shaped(S, f, XY, NULL, (double[]){1, 2}, 2, NULL, 1, NULL) == SLOPE_ERRMISUSE,
+         "slope_eval_shaped", "'out' is NULL");
+  MISUSE(S, slope_eval_shaped(S, f, NULL, NULL, (double[]){1, 2}, 2, &r, 1, NULL) == SLOPE_ERRMISUSE,
+         "slope_eval_shaped", "'names' and 'values'");
+  MISUSE(S, slope_eval_shaped(S, f, XY, NULL, (double[]){1, 2}, -2, &r, 1, NULL) == SLOPE_ERRMISUSE,
+         "slope_eval_shaped", "(-2)");
+  MISUSE(S, slope_eval_shaped(S, f, (const char *[]){"x", NULL}, NULL, (double[]){1, 2}, 2, &r, 1, NULL) ==
+         SLOPE_ERRMISUSE, "slope_eval_shaped", "names[1] is NULL");
+  REFUSED(S, slope_eval_shaped(S, f, XY, (slope_shape[]){{3, {1, 1}}, {0, {1, 1}}}, (double[]){1, 2}, 2, &r, 1,
+                               NULL) == SLOPE_ERRARG, SLOPE_ERRARG, "slope_eval_shaped", "shapes[0] of 'x'");
+  REFUSED(S, slope_eval_shaped(S, f, XY, (slope_shape[]){{1, {0, 1}}, {0, {1, 1}}}, (double[]){1, 2}, 2, &r, 1,
+                               NULL) == SLOPE_ERRARG, SLOPE_ERRARG, "slope_eval_shaped", "is not a shape");
+  MISUSE(S, slope_diff_shaped(S, f, "x", NULL, (slope_shape[]){{1, {3, 1}}}, 1) == 0, "slope_diff_shaped",
+         "'names' and 'shapes'");
+  MISUSE(S, slope_diff_shaped(S, f, "x", XY, NULL, 2) == 0, "slope_diff_shaped", "'names' and 'shapes'");
+  MISUSE(S, slope_diff_shaped(S, f, "x", XY, NULL, -1) == 0, "slope_diff_shaped", "(-1)");
+  MISUSE(S, slope_diff_shaped(S, f, "x", (const char *[]){NULL}, (slope_shape[]){{1, {3, 1}}}, 1) == 0,
+         "slope_diff_shaped", "names[0] is NULL");
+  REFUSED(S, slope_diff_shaped(S, f, "x", XY, (slope_shape[]){{1, {-3, 1}}, {0, {1, 1}}}, 2) == 0, SLOPE_ERRARG,
+          "slope_diff_shaped", "shapes[0] of 'x' is not a shape");
+  REFUSED(S, slope_diff_shaped(S, f, NULL, NULL, NULL, 0) == 0, SLOPE_ERRARG, "slope_diff_shaped",
+          "no variable name");
   MISUSE(S, slope_ccode(S, f, "f", NULL, 2) == NULL, "slope_ccode", "'params'");
   MISUSE(S, slope_ccode(S, f, "f", XY, -1) == NULL, "slope_ccode", "'nparams' (-1)");
   /* the tape: columns a, b bound by pointer */
@@ -378,6 +412,12 @@ static void test_required_pointers(world *w) {
   REFUSED(S, slope_compile(S, f, XY, -1, NULL, 0) == NULL, SLOPE_ERRARG, "slope_compile", "counts must be >= 0");
   REFUSED(S, slope_compile(S, f, (const char *[]){"x", NULL}, 2, NULL, 0) == NULL, SLOPE_ERRARG,
           "slope_compile", "params[1] is NULL (counting from 0)");
+  REFUSED(S, slope_compile_shaped(S, f, XY, NULL, -1, NULL, NULL, 0) == NULL, SLOPE_ERRARG,
+          "slope_compile_shaped", "counts must be >= 0");
+  REFUSED(S, slope_compile_shaped(S, f, XY, (slope_shape[]){{1, {0, 1}}, {0, {1, 1}}}, 2, NULL, NULL, 0) == NULL,
+          SLOPE_ERRARG, "slope_compile_shaped", "bad shape of parameter 'x'");
+  REFUSED(S, slope_compile_shaped(S, f, XY, (slope_shape[]){{7, {1, 1}}, {0, {1, 1}}}, 2, NULL, NULL, 0) == NULL,
+          SLOPE_ERRARG, "slope_compile_shaped", "rank must be 0, 1 or 2");
   REFUSED(S, slope_parse(S, NULL, 3) == 0, SLOPE_ERRARG, "slope_parse", "no source text");
   REFUSED(S, slope_var(S, NULL) == 0, SLOPE_ERRARG, "slope_var", "no variable name");
   REFUSED(S, slope_diff(S, f, NULL) == 0, SLOPE_ERRARG, "slope_diff", "no variable name");
@@ -430,12 +470,32 @@ static void test_required_pointers(world *w) {
           "got -1");
   CHECK(slope_data_name(w->d, -1) == NULL && slope_data_column(w->d, 99) == NULL &&
         slope_data_find(w->d, NULL) == NULL);
+  REFUSED(S, slope_data_add_vector(w->d, "v", g, 3, 0) == SLOPE_ERRARG, SLOPE_ERRARG, "slope_data_add_vector",
+          "got 0");
+  REFUSED(S, slope_data_add_vector(w->d, "v[1]", g, 3, 1) == SLOPE_ERRARG, SLOPE_ERRARG, "slope_data_add_vector",
+          "is not a name");
+  REFUSED(S, slope_data_add_vector(w->d, "v", NULL, 3, 1) == SLOPE_ERRARG, SLOPE_ERRARG, "slope_data_add_vector",
+          "values are NULL");
+  CHECK(slope_data_shape(w->d, NULL, NULL) == -1 && slope_data_shape(w->d, "nothing", NULL) == -1);
   REFUSED(S, slope_problem_callback(S, 1, NULL, NULL, (slope_objective){NULL, NULL, NULL}) == NULL,
           SLOPE_ERRARG, "slope_problem_callback", "'fg' is NULL");
   REFUSED(S, slope_problem_callback(S, -5, NULL, NULL, (slope_objective){fg0, NULL, NULL}) == NULL,
           SLOPE_ERRARG, "slope_problem_callback", "at least one parameter");
   REFUSED(S, slope_problem_new(S, f, XY, NULL, -2, NULL) == NULL, SLOPE_ERRARG, "slope_problem_new",
           "at least one parameter");
+  REFUSED(S, slope_problem_new_shaped(S, f, XY, NULL, NULL, 0, NULL) == NULL, SLOPE_ERRARG,
+          "slope_problem_new_shaped", "at least one parameter");
+  MISUSE(S, slope_problem_new_shaped(S, f, NULL, NULL, NULL, 2, NULL) == NULL, "slope_problem_new_shaped",
+         "'params' are NULL");
+  REFUSED(S, slope_problem_new_shaped(S, f, XY, (slope_shape[]){{0, {1, 1}}, {3, {1, 1}}}, NULL, 2, NULL) == NULL,
+          SLOPE_ERRARG, "slope_problem_new_shaped", "rank 0, 1 or 2, got 3");
+  REFUSED(S, slope_problem_new_shaped(S, f, XY, (slope_shape[]){{1, {0, 1}}, {0, {1, 1}}}, NULL, 2, NULL) == NULL,
+          SLOPE_ERRARG, "slope_problem_new_shaped", "dimension 1 of 'x' must be >= 1, got 0");
+  REFUSED(S, slope_problem_new_shaped(S, f, (const char *[]){"x", NULL}, NULL, NULL, 2, NULL) == NULL,
+          SLOPE_ERRARG, "slope_problem_new_shaped", "params[1] is NULL");
+  REFUSED(S, slope_problem_new_shaped(S, f, XY, (slope_shape[]){{2, {1 << 15, 1 << 15}}, {0, {1, 1}}}, NULL, 2,
+                                      NULL) == NULL, SLOPE_ERRLIMIT, "slope_problem_new_shaped", "elements");
+  CHECK(slope_problem_var(w->p, -1, NULL, NULL) == NULL && slope_problem_var(w->p, 2, NULL, NULL) == NULL);
   REFUSED(S, slope_problem_batch(w->p, 5, 0, 1) == SLOPE_ERRARG, SLOPE_ERRARG, "slope_problem_batch",
           "needs data");
   CHECK(slope_problem_name(w->p, -1) == NULL && slope_problem_name(w->p, 2) == NULL);
@@ -513,6 +573,8 @@ static void test_two_contexts(world *w) {
   CHECK(slope_problem_x(w->p)[1] == 5);
   MISUSE(S, slope_problem_new(S, w->f, XY, NULL, 2, w->d2) == NULL, "slope_problem_new",
          "the data set was made from another context");
+  MISUSE(S, slope_problem_new_shaped(S, w->f, XY, NULL, NULL, 2, w->d2) == NULL, "slope_problem_new_shaped",
+         "the data set was made from another context");
   MISUSE(S, slope_schedule_sequential(S, (slope_schedule *[]){w->sch, w->sch2}, 2, (long[]){5}, 1) == NULL,
          "slope_schedule_sequential", "parts[1] was made from another context");
   MISUSE(S, slope_checkpoint_save(S, w->path, w->p2, NULL) == SLOPE_ERRMISUSE, "slope_checkpoint_save",
@@ -549,15 +611,23 @@ static int call_with(slope_ctx *S, const char *fn, slope_expr e, slope_expr ok) 
   if (!strcmp(fn, "slope_neg")) return slope_neg(S, e) == 0;
   if (!strcmp(fn, "slope_call")) return slope_call(S, "sin", args, 1) == 0;
   if (!strcmp(fn, "slope_diff")) return slope_diff(S, e, "x") == 0;
+  if (!strcmp(fn, "slope_index")) return slope_index(S, ok, e, 0) == 0;
+  if (!strcmp(fn, "slope_slice")) return slope_slice(S, ok, ok, e) == 0;
+  if (!strcmp(fn, "slope_len")) return slope_len(S, e) == 0;
+  if (!strcmp(fn, "slope_diff_shaped")) return slope_diff_shaped(S, e, "x", NULL, NULL, 0) == 0;
   if (!strcmp(fn, "slope_subs")) return slope_subs(S, ok, "x", e) == 0;
   if (!strcmp(fn, "slope_size")) return slope_size(S, e) == 0;
   if (!strcmp(fn, "slope_vars")) return slope_vars(S, e, out, 4) == -1;
   if (!strcmp(fn, "slope_eval")) return slope_eval(S, e, XY, (double[]){1, 2}, 2, &v) != SLOPE_OK && v == 7;
+  if (!strcmp(fn, "slope_eval_shaped"))
+    return slope_eval_shaped(S, e, XY, NULL, (double[]){1, 2}, 2, &v, 1, NULL) != SLOPE_OK && v == 7;
   if (!strcmp(fn, "slope_print")) return slope_print(S, e) == NULL;
   if (!strcmp(fn, "slope_latex")) return slope_latex(S, e) == NULL;
   if (!strcmp(fn, "slope_ccode")) return slope_ccode(S, e, "f", XY, 2) == NULL;
   if (!strcmp(fn, "slope_compile")) return slope_compile(S, e, XY, 2, NULL, 0) == NULL;
+  if (!strcmp(fn, "slope_compile_shaped")) return slope_compile_shaped(S, e, XY, NULL, 2, NULL, NULL, 0) == NULL;
   if (!strcmp(fn, "slope_problem_new")) return slope_problem_new(S, e, XY, NULL, 2, NULL) == NULL;
+  if (!strcmp(fn, "slope_problem_new_shaped")) return slope_problem_new_shaped(S, e, XY, NULL, NULL, 2, NULL) == NULL;
   if (!strcmp(fn, "slope_var_name")) return slope_var_name(S, e) == NULL;
   return 0;
 }
@@ -565,8 +635,10 @@ static int call_with(slope_ctx *S, const char *fn, slope_expr e, slope_expr ok) 
 static void test_handles(world *w) {
   static const char *const fns[] = {
     "slope_add", "slope_sub", "slope_mul", "slope_div", "slope_pow", "slope_neg", "slope_call",
-    "slope_diff", "slope_subs", "slope_size", "slope_vars", "slope_eval", "slope_print", "slope_latex",
+    "slope_diff", "slope_diff_shaped", "slope_index", "slope_slice", "slope_len", "slope_subs", "slope_size", "slope_vars", "slope_eval", "slope_eval_shaped", "slope_print", "slope_latex",
     "slope_ccode", "slope_compile", "slope_problem_new", "slope_var_name",
+    "slope_problem_new_shaped",
+    "slope_compile_shaped",
   };
   slope_ctx *S = w->S, *S2 = w->S2;
   slope_expr ok2 = slope_var(S2, "x");

@@ -275,7 +275,7 @@ static const struct { const char *src; int code; const char *first; } errors[] =
   {")", SLOPE_ERRSYNTAX, "1:1: unmatched ')'"},
   {"(x;", SLOPE_ERRSYNTAX, "1:3: expected ')' to close '(' at 1:1, found ';'"},
   {"x $", SLOPE_ERRSYNTAX, "1:3: unexpected character '$'"},
-  {"x @ y", SLOPE_ERRSYNTAX, "1:3: unexpected character '@'"},
+  {"x ` y", SLOPE_ERRSYNTAX, "1:3: unexpected character '`'"},   /* '@' is the matrix product now */
   {"x . y", SLOPE_ERRSYNTAX, "1:3: unexpected character '.'"},
   {"x \x01", SLOPE_ERRSYNTAX, "1:3: unexpected character '\\x01'"},
   {"x \x7f", SLOPE_ERRSYNTAX, "1:3: unexpected character '\\x7f'"},
@@ -604,7 +604,7 @@ static void test_hostile(void) {
     int printable = lcg(&seed) % 2;
     for (size_t j = 0; j < len; j++) {
       uint32_t r = lcg(&seed);
-      buf[j] = printable ? "xy1.2e+-*/^(),=;# \n\t_"[r % 22] : (char)(r & 0xff);
+      buf[j] = printable ? "xy1.2e+-*/^(),=;# \n\t_[]@"[r % 25] : (char)(r & 0xff);
     }
     ok &= survives(buf, len);
   }
@@ -613,6 +613,8 @@ static void test_hostile(void) {
     "x", "y", "z", "1", "2.5", ".5", "1e3", "pi", "sin", "atan2", "sqrt", "pow", "mean", "(", ")",
     ",", "+", "-", "*", "/", "^", "=", ";", "\n", " ", "#c\n", "a", "a =", "f(", "1e999", "$",
     "\t", "0", "max(", "1e300", "exp(", "\r\n", "step", "1e", "sine(",
+    /* arrays */
+    "[", "]", "..", "@", "#x", "#", "x[1]", "sum(i = 1..#x, ", "i", "dot(", "pad(", "range(",
   };
   ok = 1;
   for (int i = 0; i < 20000; i++) {

@@ -383,7 +383,7 @@ do -- 20 hand-written Adam steps equal slope.minimize's 20 steps bit for bit
   q.x.x = "a"
   check.err(function() return q.f end, "p.x.x = string: a parameter's value must be a number", "p.x.x = 'a'")
   check.eq(q.f, 1, "the problem is usable after that error, at its last point")
-  check.err(function() return p.nope end, "fields x, f and params", "p.nope")
+  check.err(function() return p.nope end, "fields x, f, g and params", "p.nope")
   check.ok(tostring(p):match("^slope%.Problem") ~= nil, "tostring(p)")
   -- with data and batches, opt:step walks the batches in order
   local ds = slope.data{ x = { 1, 2, 3, 4 } }

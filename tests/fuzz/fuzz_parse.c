@@ -5,7 +5,8 @@
 ** hang.  When it parses, the infix text must parse back to the same node
 ** (DESIGN.md: "infix with minimal parentheses that parses back to the same
 ** DAG") and print to the same text again; LaTeX and C source must come out
-** without error for an expression that has no reductions.
+** without error for an expression that has no reductions.  A derivative
+** reads back to the same node; evaluation with array values never crashes.
 ** Build and run with tests/fuzz/run.sh.
 */
 #include <stdint.h>
@@ -66,6 +67,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (nv < 0) nv = 0;   /* out of memory: ccode gets no parameters */
     (void)slope_ccode(S, e, "f", vars, nv);   /* may refuse reductions or extra names */
     (void)slope_size(S, e);
+    /* arrays: the derivative by the first name (reverse mode when it is an
+    ** array by use) reads back to the same node; evaluation with every
+    ** name a vector of 2 gives a value or a message, never a crash */
+    char *own[8];   /* the borrowed names, kept across calls that build */
+    int nown = nv;
+    for (int i = 0; i < nown; i++) own[i] = strdup(vars[i]);
+    for (int i = 0; i < nown; i++) if (!own[i]) nv = 0;
+    for (int i = 0; i < nv; i++) vars[i] = own[i];
+    if (nv > 0) {
+      slope_clear_error(S);
+      slope_expr d = slope_diff(S, e, vars[0]);
+      const char *dp = d ? slope_print(S, d) : NULL;
+      char *dtext = dp ? strdup(dp) : NULL;
+      slope_expr d2 = dtext ? slope_parse(S, dtext, strlen(dtext)) : 0;
+      if (dtext && d2 && d2 != d) broken("a derivative's text parses to another expression", dtext, slope_print(S, d2));
+      free(dtext);
+      slope_shape sh[8];
+      double vals[16], out[4];
+      for (int i = 0; i < nv; i++) sh[i] = (slope_shape){1, {2, 1}};
+      for (int i = 0; i < 16; i++) vals[i] = 0.25 * (i + 1);
+      slope_clear_error(S);
+      if (slope_eval_shaped(S, e, vars, sh, vals, nv, out, 4, NULL) != SLOPE_OK) check_message(S);
+    }
+    for (int i = 0; i < nown; i++) free(own[i]);
   }
   free(text);
   slope_free(S);

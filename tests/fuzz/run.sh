@@ -2,7 +2,7 @@
 # run.sh -- build the libFuzzer targets with clang and run each one.
 #
 #   sh tests/fuzz/run.sh                 every target for FUZZ_SECONDS (default 30)
-#   sh tests/fuzz/run.sh parse csv       only those targets (parse compile csv checkpoint)
+#   sh tests/fuzz/run.sh parse csv       only those targets (parse compile shaped csv checkpoint)
 #   FUZZ_SECONDS=20 sh tests/fuzz/run.sh
 #   FUZZ_SEED=1 sh tests/fuzz/run.sh     a repeatable run, as 'make test' does
 #   FUZZ_SEED=1 FUZZ_RUNS=1000 sh ...    the same with fewer inputs
@@ -29,7 +29,7 @@ SECONDS_EACH=${FUZZ_SECONDS:-30}
 SEED=${FUZZ_SEED:-0}
 CC=${FUZZ_CC:-clang}
 B=build/fuzz
-targets=${*:-parse compile csv checkpoint}
+targets=${*:-parse compile shaped csv checkpoint}
 pass=0 fail=0
 
 if ! command -v "$CC" >/dev/null 2>&1; then
