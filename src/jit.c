@@ -39,7 +39,7 @@
 extern char **environ;
 
 #define SJ_CACHE_MAX (64u << 20)    /* bytes of shared objects kept */
-#define SJ_AUTO_WORK 2e7            /* instructions interpreted before auto mode compiles */
+#define SJ_AUTO_WORK 1e8            /* instructions interpreted before auto mode compiles */
 #define SJ_FLAGS "-O2", "-fPIC", "-shared", "-ffp-contract=off", "-w"
 #define SJ_FLAGS_TEXT "-O2 -fPIC -shared -ffp-contract=off -w"
 #define SJ_VERSION "slope-jit-1"    /* bump when the generated code's contract changes */
@@ -145,8 +145,8 @@ static void trim(const char *dir) {
 static int load(sj_state *J, const char *path) {
   void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
   if (!h) return 0;
-  const char *key = dlsym(h, "slope_native_key");
-  void *fn = dlsym(h, "slope_native");
+  const char *key = dlsym(h, "tape_native_key");
+  void *fn = dlsym(h, "tape_native");
   if (!key || !fn || strcmp(key, J->key) != 0) {
     dlclose(h);
     return 0;
@@ -280,29 +280,6 @@ static void *builder(void *arg) {
 
 /* ---- the state of a tape ---------------------------------------------------- */
 
-static sj_state *attach(slope_tape *T) {
-  sj_state *J = calloc(1, sizeof *J);
-  if (!J) return NULL;
-  atomic_init(&J->refs, 1);
-  const char *env = getenv("SLOPE_JIT");
-  J->mode = SLOPE_JIT_AUTO;
-  int phase = SJ_IDLE;
-  if (env && strcmp(env, "0") == 0) {
-    phase = SJ_OFF;
-    why(J, "SLOPE_JIT=0", NULL);
-  } else if (env && strcmp(env, "1") == 0) {
-    J->verbose = 1;
-    J->mode = SLOPE_JIT_ON;
-  }
-  if (T->arr && phase != SJ_OFF) {
-    phase = SJ_OFF;
-    why(J, "native code covers tapes without vectors and matrices so far", NULL);
-  }
-  atomic_init(&J->phase, phase);
-  T->jit = J;
-  return J;
-}
-
 /* The source and its key line, made once. */
 static int make_source(slope_tape *T, sj_state *J) {
   if (J->src) return 1;
@@ -313,10 +290,36 @@ static int make_source(slope_tape *T, sj_state *J) {
   make_key(J, body);
   size_t n = strlen(body);
   J->src = malloc(n + 100);
-  if (J->src) snprintf(J->src, n + 100, "%sconst char slope_native_key[] = \"%s\";\n", body, J->key);
+  if (J->src) snprintf(J->src, n + 100, "%sconst char tape_native_key[] = \"%s\";\n", body, J->key);
   free(body);
   if (!J->src) why(J, "out of memory", NULL);
   return J->src != NULL;
+}
+
+static sj_state *attach(slope_tape *T) {
+  sj_state *J = calloc(1, sizeof *J);
+  if (!J) return NULL;
+  atomic_init(&J->refs, 1);
+  const char *env = getenv("SLOPE_JIT");
+  J->mode = SLOPE_JIT_AUTO;
+  int phase = SJ_IDLE;
+  if (env && strcmp(env, "0") == 0) {
+    phase = SJ_OFF;
+    why(J, "SLOPE_JIT=0", NULL);
+  } else if (env && strcmp(env, "1") == 0) {   /* asked for: compiled at once, waited for */
+    J->verbose = 1;
+    J->mode = SLOPE_JIT_WAIT;
+  }
+  if (T->arr && phase != SJ_OFF) {
+    phase = SJ_OFF;
+    why(J, "native code covers tapes without vectors and matrices so far", NULL);
+  }
+  atomic_init(&J->phase, phase);
+  T->jit = J;
+  const char *emit = getenv("SLOPE_EMIT_C");   /* slope --emit-c */
+  if (emit && strcmp(emit, "1") == 0 && !T->arr && make_source(T, J))
+    printf("/* ---- native code of a compiled function (%s.c) ---- */\n%s", J->key, J->src);
+  return J;
 }
 
 static void give_up(sj_state *J) {
@@ -361,8 +364,8 @@ int sj_slow(slope_tape *T, const size_t *rows, size_t nsel) {
       J->work += (double)(T->npre + T->npost) + (double)T->nrow * n;
       if (J->work < SJ_AUTO_WORK) return 0;
     }
-    start(T, J, 0);
-    return 0;
+    start(T, J, J->mode == SLOPE_JIT_WAIT);
+    return atomic_load_explicit(&J->phase, memory_order_acquire) == SJ_LOADED && J->mode != SLOPE_JIT_OFF;
   default:
     return 0;
   }

@@ -23,6 +23,7 @@ static const char *usage =
   "  -i           enter the REPL after running the script or -e code\n"
   "  -v, --version  print the version\n"
   "  -h, --help   print this help\n"
+  "  --emit-c     print the C source of each compiled function as it is first evaluated\n"
   "  -            run standard input as a script\n"
   "With no arguments, slope starts the REPL (or runs standard input when it is not a terminal).\n";
 
@@ -106,6 +107,7 @@ static int pmain(lua_State *L) {
       if (run_string(L, argv[i]) != LUA_OK) { a->status = 1; return 0; }
       ran = 1;
     } else if (strcmp(o, "-i") == 0) interactive = 1;
+    else if (strcmp(o, "--emit-c") == 0) setenv("SLOPE_EMIT_C", "1", 1);   /* read by jit.c */
     else if (strcmp(o, "-v") == 0 || strcmp(o, "--version") == 0) {
       printf("slope %s (%s)\n", slope_version(), LUA_RELEASE);
       ran = 1;

@@ -454,7 +454,7 @@ static void body(gen *G, tc_sums *sums) {
   const slope_tape *T = G->T;
   tc_buf *B = G->B;
   const tp_ins *pre = T->ins, *post = T->ins + T->npre + T->nrow;
-  put(B, "void slope_native(const double *x, const double *const *cols, const size_t *rows,\n"
+  put(B, "void tape_native(const double *x, const double *const *cols, const size_t *rows,\n"
          "                 size_t count, double *f, double *grad) {\n"
          "  (void)x; (void)cols; (void)rows;\n");
   declare(G);

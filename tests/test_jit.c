@@ -253,7 +253,7 @@ static void source(void) {
   int np;
   slope_tape *T = tape_of(S, "mean((w*cx + b - cy)^2)", &np);
   const char *src = slope_tape_csource(T);
-  CHECK(src && strstr(src, "void slope_native(") && strstr(src, "slope_native_key"));
+  CHECK(src && strstr(src, "void tape_native(") && strstr(src, "tape_native_key"));
   CHECK(src && strstr(src, "#include <math.h>"));
   slope_tape_free(T);
   slope_free(S);
