@@ -152,8 +152,8 @@ static sx_id isum_error(slope_ctx *S, sx_id e, const char *what) {
 }
 
 /*
-** The offset c of an index i + c (c free of i), or SX_NIL with an error.
-** 'dep' tells the nodes with i below them (the walk's second stamp).
+** The offset c of an index i + c (c free of i), or SX_NIL with an error
+** naming 'whole'.  The walk's second stamp marks the nodes with i below.
 */
 static sx_id offset_of(slope_ctx *S, sx_id i, sx_id idx, sx_id whole) {
   if (idx == i) return sx_mknum(S, 0);

@@ -98,7 +98,7 @@ static int implied(grad *G, sx_id id, uint32_t i) {
 static void rank_names(grad *G, const sx_id *vars, const int *vrank, int nv) {
   slope_ctx *S = G->S;
   uint8_t *given = calloc(S->nnodes, 1);
-  for (int i = 0; i < nv; i++)
+  for (int i = nv; i-- > 0;)   /* a name given twice: the first one */
     if (vars[i] < G->caprank && sx_kind(S, vars[i]) == SX_VAR) {
       G->rank[vars[i]] = (uint8_t)vrank[i];
       if (given) given[vars[i]] = 1;

@@ -133,9 +133,12 @@ static double *read_rows(lua_State *L, int idx, const char *name, size_t *len, i
   if (n > (lua_Integer)(((size_t)1 << 40) / (size_t)w)) luaL_error(L, "slope.data: column '%s' is too long", name);
   double *v = lua_newuserdatauv(L, (size_t)(n * w) * sizeof *v, 0);
   for (lua_Integer i = 1; i <= n; i++) {
-    if (lua_rawgeti(L, idx, i) != LUA_TTABLE || (lua_Integer)lua_rawlen(L, -1) != w)
+    if (lua_rawgeti(L, idx, i) != LUA_TTABLE)
+      luaL_error(L, "slope.data: column '%s' is a table of rows, but row %d is a %s", name, (int)i,
+                 luaL_typename(L, -1));
+    if ((lua_Integer)lua_rawlen(L, -1) != w)
       luaL_error(L, "slope.data: column '%s' has rows of different lengths: row %d has %d values, row 1 has %d",
-                 name, (int)i, lua_istable(L, -1) ? (int)lua_rawlen(L, -1) : 0, (int)w);
+                 name, (int)i, (int)lua_rawlen(L, -1), (int)w);
     for (lua_Integer j = 1; j <= w; j++) {
       if (lua_rawgeti(L, -1, j) != LUA_TNUMBER)
         luaL_error(L, "slope.data: column '%s', row %d, entry %d is a %s (expected a number)", name, (int)i,

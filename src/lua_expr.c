@@ -101,9 +101,10 @@ static int l_var(lua_State *L) {
   int dims[2] = {rank > 0 ? check_dim(L, 2) : 1, rank > 1 ? check_dim(L, 3) : 1};
   luaL_argcheck(L, lua_gettop(L) <= 3, 4, "slope.var takes a name and at most two lengths");
   slope_expr e = slope_var(S, name);
-  if (e && rank > 0) {
+  if (e) {   /* the latest slope.var of a name says its shape: slope.var "w" makes it a scalar again */
     push_shapes(L);
-    lua_createtable(L, rank, 0);
+    if (rank == 0) lua_pushnil(L);
+    else lua_createtable(L, rank, 0);
     for (int i = 0; i < rank; i++) {
       lua_pushinteger(L, dims[i]);
       lua_rawseti(L, -2, i + 1);

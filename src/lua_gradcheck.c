@@ -2,7 +2,9 @@
 ** lua_gradcheck.c -- slope.gradcheck(fun, point [, { tol = 1e-6 }]): a
 ** gradient written by hand in Lua, fun(point) -> value, { name = df/dname },
 ** checked against central differences by slope_gradcheck, which calls fun
-** through the same bridge as value-only objectives (lua_problem.c).  The
+** through the same bridge as value-only objectives (lua_problem.c): the
+** point may hold arrays and tables of rows, as a start value, and the
+** gradient table then has the same shapes.  The
 ** report is a table whose tostring reads as one line.
 */
 #include <math.h>
@@ -12,31 +14,6 @@
 #include "lua_slope.h"
 
 #define LS_GRADCHECK "slope.GradcheckReport"
-
-/* The keys of the point at 'idx', sorted, as a list pushed on the stack;
-** every value must be a finite number. */
-static int push_point_names(lua_State *L, int idx) {
-  lua_newtable(L);
-  int list = lua_gettop(L), n = 0;
-  lua_pushnil(L);
-  while (lua_next(L, idx)) {
-    if (lua_type(L, -2) != LUA_TSTRING)
-      luaL_error(L, "gradcheck: the point must map parameter names to numbers");
-    lua_Number v = lua_tonumber(L, -1);
-    if (lua_type(L, -1) != LUA_TNUMBER || !isfinite(v))
-      luaL_error(L, "gradcheck: the value of '%s' must be a finite number", lua_tostring(L, -2));
-    lua_pop(L, 1);
-    lua_pushvalue(L, -1);
-    lua_rawseti(L, list, ++n);
-  }
-  if (n == 0) luaL_error(L, "gradcheck: the point needs at least one parameter");
-  lua_getglobal(L, "table");
-  lua_getfield(L, -1, "sort");
-  lua_pushvalue(L, list);
-  lua_call(L, 1, 0);
-  lua_pop(L, 1);
-  return n;
-}
 
 /* "gradcheck ok: max error 2.1e-10 at 'x' (analytic 2, numeric 2), tol 1e-06" */
 static int report_tostring(lua_State *L) {
@@ -73,30 +50,18 @@ static int l_gradcheck(lua_State *L) {
     }
     lua_pop(L, 1);
   }
-  int n = push_point_names(L, 2), list = lua_gettop(L);
+  /* the point read as a start: numbers, arrays or tables of rows (a
+  ** Problem of the function, whose flat parameters are named per element) */
+  lua_settop(L, 2);
+  lua_newtable(L);
+  slope_problem *p = ls_push_problem(L, S, 3, 1, "gradcheck");
+  int n = slope_problem_nparams(p);
   const char **names = lua_newuserdatauv(L, (size_t)n * sizeof *names, 0);
-  double *x = lua_newuserdatauv(L, (size_t)n * sizeof *x, 0);
-  for (int i = 0; i < n; i++) {
-    lua_rawgeti(L, list, i + 1);
-    names[i] = lua_tostring(L, -1);   /* kept alive by the list */
-    lua_gettable(L, 2);
-    x[i] = lua_tonumber(L, -1);
-    lua_pop(L, 1);
-  }
-  ls_objective F;
-  ls_objective_init(L, &F, 1);
-  F.names = names;
-  F.n = n;
-  slope_objective obj = {ls_call_objective, NULL, &F};
+  for (int i = 0; i < n; i++) names[i] = slope_problem_name(p, i);
+  slope_objective obj = {ls_call_objective, NULL, ls_problem_function(L, 4)};
   slope_gradcheck_report r;
   r.size = sizeof r;
-  int rc = slope_gradcheck(S, obj, x, n, names, tol, &r);
-  if (rc != SLOPE_OK) {
-    luaL_unref(L, LUA_REGISTRYINDEX, F.fn);
-    ls_objective_raise(L, S, &F);
-    ls_raise(L, S);
-  }
-  ls_objective_release(L, &F);
+  if (slope_gradcheck(S, obj, slope_problem_x(p), n, names, tol, &r) != SLOPE_OK) ls_problem_raise(L, S, 4);
   lua_createtable(L, 0, 5);
   lua_pushboolean(L, r.ok); lua_setfield(L, -2, "ok");
   lua_pushnumber(L, r.max_error); lua_setfield(L, -2, "max_error");

@@ -14,9 +14,10 @@
 
 #include "lua_slope.h"
 
-/* Elements of one start value read before the C side checks its own limit
-** (slope_problem_new_shaped): only keeps rows * cols from overflowing. */
-#define MAX_ELEMENTS (1 << 28)
+/* Elements of one start value read (and made by slope.zeros, slope.randn):
+** 16 times what a problem can have (2^20, slope_problem_new_shaped checks
+** that), so a hostile size fails fast instead of filling the memory. */
+#define MAX_ELEMENTS (1 << 24)
 
 /* A Problem: the C problem, freed by __gc however the code using it ends;
 ** uservalue 1 keeps the data set alive as long as the problem.  Uservalues
@@ -724,6 +725,8 @@ static void push_view(lua_State *L, ls_problem *P, int idx) {
 
 slope_problem *ls_check_problem(lua_State *L, int idx) { return check_problem(L, idx)->p; }
 
+ls_objective *ls_problem_function(lua_State *L, int idx) { return &check_problem(L, idx)->fn; }
+
 int ls_problem_raise(lua_State *L, slope_ctx *S, int idx) {
   ls_problem *P = luaL_checkudata(L, idx, LS_PROBLEM);
   ls_objective_raise(L, S, &P->fn);
@@ -766,10 +769,22 @@ static int problem_newindex(lua_State *L) {
   return 0;
 }
 
+/* "slope.Problem(2 parameters)"; with arrays their shapes too:
+** "slope.Problem(8 parameters: W 2x2, b, w 3)" */
 static int problem_tostring(lua_State *L) {
   ls_problem *P = check_problem(L, 1);
-  int n = slope_problem_nparams(P->p);
-  lua_pushfstring(L, "slope.Problem(%d parameter%s)", n, n == 1 ? "" : "s");
+  int n = slope_problem_nparams(P->p), nv = slope_problem_nvars(P->p), parts = 1, arrays = 0;
+  slope_shape sh;
+  for (int k = 0; k < nv; k++) arrays |= slope_problem_var(P->p, k, &sh, NULL) && sh.rank > 0;
+  lua_pushfstring(L, "slope.Problem(%d parameter%s", n, n == 1 ? "" : "s");
+  for (int k = 0; arrays && k < nv && k < 8; k++, parts++) {
+    const char *name = slope_problem_var(P->p, k, &sh, NULL);
+    if (sh.rank == 0) lua_pushfstring(L, "%s%s", k ? ", " : ": ", name);
+    else if (sh.rank == 1) lua_pushfstring(L, "%s%s %d", k ? ", " : ": ", name, sh.dim[0]);
+    else lua_pushfstring(L, "%s%s %dx%d", k ? ", " : ": ", name, sh.dim[0], sh.dim[1]);
+  }
+  lua_pushstring(L, arrays && nv > 8 ? ", ...)" : ")");
+  lua_concat(L, parts + 1);
   return 1;
 }
 
@@ -783,9 +798,11 @@ static int check_dims(lua_State *L, const char *what, lua_Integer dim[2]) {
     int isint;
     dim[d] = lua_tointegerx(L, d + 1, &isint);
     if (!isint || dim[d] < 1 || dim[d] > MAX_ELEMENTS)
-      luaL_error(L, "%s: %s must be a whole number >= 1, got %s", what, d ? "m" : "n", luaL_tolstring(L, d + 1, NULL));
+      luaL_error(L, "%s: %s must be a whole number in [1, %d], got %s", what, d ? "m" : "n", MAX_ELEMENTS,
+                 luaL_tolstring(L, d + 1, NULL));
   }
-  if (dim[0] * dim[1] > MAX_ELEMENTS) luaL_error(L, "%s: %d x %d elements are too many", what, (int)dim[0], (int)dim[1]);
+  if (dim[0] * dim[1] > MAX_ELEMENTS)
+    luaL_error(L, "%s: %d x %d elements are too many (at most %d)", what, (int)dim[0], (int)dim[1], MAX_ELEMENTS);
   return rank;
 }
 

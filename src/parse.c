@@ -282,6 +282,10 @@ void sx_p_syntax(struct sx_parser *P) {
   } else if (!is_operand(P->prev)) {
     error_at(P, off, SLOPE_ERRSYNTAX, "expected an expression after %s, found %s",
              quoted(q, sizeof q, P->prevz, P->prevn), what);
+  } else if (P->tok == TK_HASH) {
+    /* "x^2 #square" was a comment before '#x' was the length of x */
+    error_at(P, off, SLOPE_ERRSYNTAX, "unexpected '#' after an expression ('#x' is the length of x; "
+             "a comment starts with '#' and a space)");
   } else if (P->tok == TK_NUM || P->tok == TK_NAME || P->tok == TK_LP) {
     error_at(P, off, SLOPE_ERRSYNTAX, "unexpected %s after an expression", what);
   } else if (P->tok == TK_ASSIGN) {

@@ -401,22 +401,22 @@ int slope_problem_eval(slope_problem *p, const double *x, double *f, double *g) 
 ** gradient), so n evaluations of one tape whose size does not grow with n.
 */
 static slope_expr hvp_expr(slope_problem *p, struct sx_pvar *u, int nv) {
-  slope_ctx *S = p->S;
-  const char **names = malloc((size_t)nv * sizeof *names);
-  slope_shape *shapes = malloc((size_t)nv * sizeof *shapes);
-  slope_expr s = 0;
-  if (!names || !shapes) { free(names); free(shapes); return sx_error(S, SLOPE_ERRMEM, "out of memory"), 0; }
-  for (int k = 0; k < nv; k++) names[k] = p->vars[k].name, shapes[k] = p->vars[k].shape;
-  for (int k = 0; k < nv; k++) {
-    slope_expr d = slope_diff_shaped(S, p->f, names[k], names, shapes, nv), uk = slope_var(S, u[k].name);
-    slope_expr t = d && uk ? slope_mul(S, d, uk) : 0;
-    if (t && u[k].shape.rank) t = sx_apply(S, SX_SUM, &t, 1);   /* the sum of its elements */
-    s = !t ? 0 : k ? slope_add(S, s, t) : t;
-    if (!s) break;
+  slope_ctx *S = p->S;   /* internal constructors only: the first error stays this call's */
+  sx_id *vars = malloc((size_t)nv * sizeof *vars), s = SX_NIL;
+  int *ranks = malloc((size_t)nv * sizeof *ranks);
+  if (!vars || !ranks) sx_error(S, SLOPE_ERRMEM, "out of memory");
+  for (int k = 0; k < nv && !sx_failed(S); k++) {
+    vars[k] = sx_mkvar(S, p->vars[k].name, strlen(p->vars[k].name));
+    ranks[k] = p->vars[k].shape.rank;
   }
-  free(names);
-  free(shapes);
-  return s;
+  for (int k = 0; k < nv && !sx_failed(S); k++) {
+    sx_id t = sx_mul(S, sx_grad(S, p->f, vars[k], vars, ranks, nv), sx_mkvar(S, u[k].name, strlen(u[k].name)));
+    if (u[k].shape.rank) t = sx_apply(S, SX_SUM, &t, 1);   /* the sum of its elements */
+    s = k ? sx_add(S, s, t) : t;
+  }
+  free(vars);
+  free(ranks);
+  return sx_failed(S) ? SX_NIL : s;
 }
 
 static int hvp_compile(slope_problem *p) {
@@ -443,7 +443,10 @@ static int hvp_compile(slope_problem *p) {
   }
   free(all);
   free(text);
-  return p->hess[0] ? SLOPE_OK : p->S->errcode;
+  if (p->hess[0]) return SLOPE_OK;
+  free(p->hess);   /* the next call tries again */
+  p->hess = NULL;
+  return p->S->errcode ? p->S->errcode : SLOPE_ERRMEM;
 }
 
 static int hvp_hessian(slope_problem *p, const double *x, double *H) {

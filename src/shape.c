@@ -93,7 +93,11 @@ static int wants(infer *I, sx_id id, const char *what, sx_shape got) {
 /* The whole number of scalar node 'k' (an index or a bound), or an error. */
 static int whole(infer *I, sx_id id, sx_id k, const char *what, long *out) {
   double v = I->iv[k];
-  if (I->sh[k].rank != 0 || isnan(v))
+  char t[48];
+  if (I->sh[k].rank != 0)
+    return sx_node_error(I->S, id, SLOPE_ERRARG, "%s must be a scalar, got %s", what,
+                         sx_shape_text(I->sh[k], t, sizeof t));
+  if (isnan(v))
     return sx_node_error(I->S, id, SLOPE_ERRARG, "%s must be a number known before evaluation "
                          "(numbers, #name and the index of a sum)", what);
   if (v != floor(v) || fabs(v) > 4e9)
@@ -250,7 +254,7 @@ int sx_infer(slope_ctx *S, sx_id root, const sx_id *vars, const sx_shape *vshape
     infer I = {S, out, iv};
     for (uint32_t j = 0; j < S->norder; j++)
       if (sx_kind(S, S->order[j]) == SX_VAR) { out[S->order[j]] = SX_SCALAR; iv[S->order[j]] = NAN; }
-    for (int i = 0; i < nv; i++)
+    for (int i = nv; i-- > 0;)   /* a name given twice: the first one, as evaluation reads it */
       if (vars[i] < S->nnodes && sx_kind(S, vars[i]) == SX_VAR) out[vars[i]] = vshape[i];
     for (uint32_t j = 0; j < S->norder && rc == SLOPE_OK; j++) rc = node_shape(&I, S->order[j]);
   }

@@ -15,10 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shape.h"
 #include "tape_array.h"
 
 enum { PRE, ROW, POST };
 #define TA_MAX_ELEMS (1u << 26)   /* elements of one register */
+#define TA_MAX_TOTAL (1u << 28)   /* elements of all registers of a section kind together */
 
 typedef struct insv { ta_ins *p; uint32_t n, cap; } insv;
 
@@ -36,8 +38,8 @@ typedef struct abuild {
   uint8_t *post;           /* per register: depends on a reduction's result */
   uint32_t capreg, cappost;
   insv sec[3];
-  double *init;            /* the initial image of 'val': constants */
-  uint32_t capinit;
+  struct cinit { uint32_t off, n; double v0; } *init;   /* constants: v0, v0 + 1, ... at off */
+  uint32_t ninit, capinit;
   uint32_t capred;
   int32_t *colreg;         /* per column: its register, -1 until used */
   int *coloff;             /* per column: its first pointer in cols */
@@ -67,26 +69,12 @@ static void shape_text(char *out, size_t cap, const ta_reg *R) {
   else snprintf(out, cap, "matrix(%ux%u)", (unsigned)R->rows, (unsigned)R->cols);
 }
 
-/* The node being lowered, printed short, for messages. */
-static const char *where(abuild *b, char *out, size_t cap) {
-  sx_buf t;
-  memset(&t, 0, sizeof t);
-  sx_print(b->S, b->cur, &t);
-  if (!t.p) snprintf(out, cap, "?");
-  else if (t.n > 60) snprintf(out, cap, "%.57s...", t.p);
-  else snprintf(out, cap, "%s", t.p);
-  sx_buf_free(&t);
-  return out;
-}
-
 static int shape_error(abuild *b, const char *op, const ta_reg *x, const ta_reg *y) {
-  char sx[48], sy[48], w[64];
+  char sx[48], sy[48];
   shape_text(sx, sizeof sx, x);
-  if (!y)
-    return sx_error(b->S, SLOPE_ERRARG, "%s of a %s is not defined, in %s", op, sx, where(b, w, sizeof w));
+  if (!y) return sx_node_error(b->S, b->cur, SLOPE_ERRARG, "%s of a %s is not defined", op, sx);
   shape_text(sy, sizeof sy, y);
-  return sx_error(b->S, SLOPE_ERRARG, "shapes do not fit in %s: %s and %s, in %s", op, sx, sy,
-                  where(b, w, sizeof w));
+  return sx_node_error(b->S, b->cur, SLOPE_ERRARG, "shapes do not fit in %s: %s and %s", op, sx, sy);
 }
 
 /* ---- registers and instructions --------------------------------------------------- */
@@ -100,6 +88,8 @@ static uint32_t new_reg(abuild *b, int rank, uint32_t rows, uint32_t cols, int r
   if (n == 0 || n > TA_MAX_ELEMS)
     return sx_error(b->S, SLOPE_ERRLIMIT, "an array of %llu elements (at most %u, at least 1)",
                     (unsigned long long)n, TA_MAX_ELEMS), 0;
+  if ((row ? A->nep : A->nval) + n + 4 > TA_MAX_TOTAL)
+    return sx_error(b->S, SLOPE_ERRLIMIT, "the compiled arrays would hold more than %u elements", TA_MAX_TOTAL), 0;
   if (!grow(b, (void **)&A->reg, &b->capreg, A->nreg + 1, sizeof *A->reg)) return 0;
   if (!grow(b, (void **)&b->post, &b->cappost, A->nreg + 1, 1)) return 0;
   uint32_t r = A->nreg++;
@@ -119,18 +109,19 @@ static uint32_t new_reg(abuild *b, int rank, uint32_t rows, uint32_t cols, int r
   } else {
     R->off = A->nval;
     uint32_t pn = (R->n + 3) & ~3u;
-    if (!grow(b, (void **)&b->init, &b->capinit, (size_t)A->nval + pn + 4, sizeof *b->init)) return 0;
-    memset(b->init + A->nval, 0, (pn + 4) * sizeof *b->init);
     A->nval += pn;
   }
   return r;
 }
 
-static uint32_t scalar_const(abuild *b, double v) {
-  uint32_t r = new_reg(b, 0, 1, 1, 0);
-  if (!sx_failed(b->S)) b->init[b->A->reg[r].off] = v;
+/* Register r holds the constants v0, v0 + 1, ... (written when laid out). */
+static uint32_t constant(abuild *b, uint32_t r, double v0) {
+  if (sx_failed(b->S) || !grow(b, (void **)&b->init, &b->capinit, (size_t)b->ninit + 1, sizeof *b->init)) return 0;
+  b->init[b->ninit++] = (struct cinit){b->A->reg[r].off, b->A->reg[r].n, v0};
   return r;
 }
+
+static uint32_t scalar_const(abuild *b, double v) { return constant(b, new_reg(b, 0, 1, 1, 0), v); }
 
 static int is_row(abuild *b, uint32_t r) { return b->A->reg[r].row; }
 
@@ -278,14 +269,12 @@ static int fn_op(int kind) {
 /* Kid 'i' of the node as a whole number known now, in [min, max]. */
 static int whole(abuild *b, uint32_t i, const char *what, long min, long max, long *out) {
   sx_id k = sx_kid(b->S, b->cur, i);
-  char w[64];
   if (!b->isc[k])
-    return sx_error(b->S, SLOPE_ERRARG, "the %s must be a whole number known before the data "
-                    "(numbers, #x and arithmetic of them), in %s", what, where(b, w, sizeof w));
+    return sx_node_error(b->S, b->cur, SLOPE_ERRARG, "the %s must be a whole number known before the "
+                         "data (numbers, #x and arithmetic of them)", what);
   double v = b->cv[k];
   if (v != floor(v) || v < (double)min || v > (double)max)
-    return sx_error(b->S, SLOPE_ERRARG, "the %s is %.17g, outside %ld..%ld, in %s", what, v, min,
-                    max, where(b, w, sizeof w));
+    return sx_node_error(b->S, b->cur, SLOPE_ERRARG, "the %s is %.17g, outside %ld..%ld", what, v, min, max);
   *out = (long)v;
   return SLOPE_OK;
 }
@@ -294,13 +283,9 @@ static uint32_t lower_index(abuild *b, sx_id id) {
   const ta_reg *X = &b->A->reg[b->reg[sx_kid(b->S, id, 0)]];
   uint32_t x = b->reg[sx_kid(b->S, id, 0)], nk = sx_nkids(b->S, id);
   long i, j;
-  if (X->rank == 0) return shape_error(b, "indexing", X, NULL), 0;
+  if (X->rank == 0 || X->rank != nk - 1) return shape_error(b, "indexing", X, NULL), 0;
   if (whole(b, 1, "index", 1, X->rows, &i) != SLOPE_OK) return 0;
-  if (X->rank == 1) {
-    if (nk != 2) return shape_error(b, "indexing with two indices", X, NULL), 0;
-    return view(b, x, (uint32_t)(i - 1), 0, 1, 1);
-  }
-  if (nk == 2) return view(b, x, (uint32_t)(i - 1) * X->cols, 1, X->cols, 1);   /* a row */
+  if (X->rank == 1) return view(b, x, (uint32_t)(i - 1), 0, 1, 1);
   if (whole(b, 2, "column index", 1, X->cols, &j) != SLOPE_OK) return 0;
   return view(b, x, (uint32_t)((i - 1) * (long)X->cols + j - 1), 0, 1, 1);
 }
@@ -309,13 +294,11 @@ static uint32_t lower_slice(abuild *b, sx_id id) {
   uint32_t x = b->reg[sx_kid(b->S, id, 0)];
   const ta_reg *X = &b->A->reg[x];
   long lo, hi;
-  if (X->rank == 0) return shape_error(b, "slicing", X, NULL), 0;
+  if (X->rank != 1) return shape_error(b, "slicing", X, NULL), 0;
   if (whole(b, 1, "slice start", 1, X->rows, &lo) != SLOPE_OK ||
       whole(b, 2, "slice end", lo, X->rows, &hi) != SLOPE_OK)
     return 0;
-  uint32_t len = (uint32_t)(hi - lo + 1);
-  if (X->rank == 1) return view(b, x, (uint32_t)(lo - 1), 1, len, 1);
-  return view(b, x, (uint32_t)(lo - 1) * X->cols, 2, len, X->cols);
+  return view(b, x, (uint32_t)(lo - 1), 1, (uint32_t)(hi - lo + 1), 1);
 }
 
 static uint32_t lower_range(abuild *b) {
@@ -323,11 +306,7 @@ static uint32_t lower_range(abuild *b) {
   if (whole(b, 0, "range start", -(long)TA_MAX_ELEMS, TA_MAX_ELEMS, &lo) != SLOPE_OK ||
       whole(b, 1, "range end", lo, lo + TA_MAX_ELEMS - 1, &hi) != SLOPE_OK)
     return 0;
-  uint32_t r = new_reg(b, 1, (uint32_t)(hi - lo + 1), 1, 0);
-  if (sx_failed(b->S)) return 0;
-  double *v = b->init + b->A->reg[r].off;
-  for (long i = lo; i <= hi; i++) v[i - lo] = (double)i;
-  return r;
+  return constant(b, new_reg(b, 1, (uint32_t)(hi - lo + 1), 1, 0), (double)lo);
 }
 
 static uint32_t lower_pad(abuild *b, sx_id id) {
@@ -714,17 +693,23 @@ static int layout(abuild *b, tp_arr *A) {
   A->bs = block_size(nblocks + 4);
   if (nscratch < 4 * (size_t)A->bs) nscratch = 4 * (size_t)A->bs;
   size_t nred = A->nred ? A->nred : 1;
+  /* blocks of rows, values, adjoints and each reduction's partials: memory, not address space */
+  if (nblocks * A->bs + (nred + 2) * ((size_t)A->nval + 4) + nscratch > TA_MAX_TOTAL)
+    return sx_error(b->S, SLOPE_ERRLIMIT, "the compiled arrays would hold more than %u doubles "
+                    "(%zu blocks of %u rows, %zu values, %zu reductions)", TA_MAX_TOTAL, nblocks, A->bs,
+                    (size_t)A->nval, (size_t)A->nred);
   A->pool = calloc(nblocks * A->bs + 1, sizeof *A->pool);
   A->val = calloc((size_t)A->nval + 4, sizeof *A->val);
   A->adj = calloc((size_t)A->nval + 4, sizeof *A->adj);
-  A->part = calloc(nred * ((size_t)A->nval + 4), sizeof *A->part);
+  A->part = calloc(A->nred ? nred * ((size_t)A->nval + 4) : 1, sizeof *A->part);   /* partials: per reduction */
   A->ep = calloc((size_t)A->nep + 1, sizeof *A->ep);
   A->gp = calloc((size_t)A->nep + 1, sizeof *A->gp);
   A->colreg = calloc((size_t)A->ncolreg + 1, sizeof *A->colreg);
   A->scratch = calloc(nscratch, sizeof *A->scratch);
   if (!A->scratch || !A->pool || !A->val || !A->adj || !A->part || !A->ep || !A->gp || !A->colreg)
     return oom(b);
-  memcpy(A->val, b->init, (size_t)A->nval * sizeof *A->val);
+  for (uint32_t i = 0; i < b->ninit; i++)
+    for (uint32_t e = 0; e < b->init[i].n; e++) A->val[b->init[i].off + e] = b->init[i].v0 + e;
   double *p = A->pool;
   uint32_t c = 0;
   for (uint32_t r = 0; r < A->nreg; r++) {
@@ -858,9 +843,39 @@ static int elements(abuild *b, const char *const *names, const slope_shape *shap
   return SLOPE_OK;
 }
 
+/* The shapes the language gives the expression (shape.c, shared with the
+** tree evaluator): mismatches and indices out of range are reported there
+** with their position in the text.  The lowering checks again for itself. */
+static int language_shapes(abuild *b, sx_id root) {
+  slope_ctx *S = b->S;
+  int n = b->np + b->nc, nv = 0;
+  sx_id *vars = malloc(((size_t)n + 1) * sizeof *vars);
+  sx_shape *vsh = malloc(((size_t)n + 1) * sizeof *vsh), *out = malloc(((size_t)S->nnodes + 1) * sizeof *out);
+  int rc = vars && vsh && out ? SLOPE_OK : oom(b);
+  for (int i = 0; i < n && rc == SLOPE_OK; i++) {
+    const char *name = i < b->np ? b->params[i] : b->cols[i - b->np];
+    const slope_shape *sh = i < b->np ? (b->pshape ? &b->pshape[i] : NULL) : (b->cshape ? &b->cshape[i - b->np] : NULL);
+    size_t len = strlen(name);
+    if (!sx_valid_name(name, len) || sx_fn_lookup(name, len) || strcmp(name, "pi") == 0) continue;   /* not in any text */
+    int rank;
+    uint32_t rows, cols;
+    if ((rc = shape_of(b, sh, i < b->np ? "parameter" : "data column", name, &rank, &rows, &cols)) != SLOPE_OK) break;
+    vars[nv] = sx_mkvar(S, name, len);
+    vsh[nv++] = (sx_shape){(uint8_t)rank, rows, cols};
+    if (sx_failed(S)) rc = S->errcode;
+  }
+  if (rc == SLOPE_OK) rc = sx_infer(S, root, vars, vsh, nv, out, NULL);
+  free(vars);
+  free(vsh);
+  free(out);
+  return rc;
+}
+
 static int ta_build(abuild *b, tp_arr *A, sx_id root) {
   slope_ctx *S = b->S;
-  int rc = sx_reach(S, root);
+  int rc = language_shapes(b, root);
+  if (rc != SLOPE_OK) return rc;
+  rc = sx_reach(S, root);
   if (rc != SLOPE_OK) return rc;
   size_t nn = S->nnodes;
   b->nids = S->norder;
@@ -890,7 +905,7 @@ static int ta_build(abuild *b, tp_arr *A, sx_id root) {
   if (R->rank) {
     char s[48];
     shape_text(s, sizeof s, R);
-    return sx_error(S, SLOPE_ERRARG, "the compiled expression must be a scalar, not a %s", s);
+    return sx_node_error(S, root, SLOPE_ERRARG, "the compiled expression must be a scalar, not a %s", s);
   }
   if ((rc = fuse(b)) != SLOPE_OK || (rc = prune(b)) != SLOPE_OK || (rc = pack(b, A)) != SLOPE_OK)
     return rc;

@@ -5,7 +5,8 @@
 ** An expression whose names are all scalars and which has no array node
 ** compiles to the scalar tape, unchanged.  Otherwise it compiles here, to
 ** array instructions: one instruction per array node, whatever the length, so
-** compile time and tape size do not grow with n.
+** compile time and tape size do not grow with n (values are laid out by
+** calloc; only constants are written).
 **
 ** Registers have a shape (rank, rows, cols; 'n' elements, row-major) and a
 ** section, as in the scalar tape.  A register outside the row section ('pre'
@@ -14,9 +15,14 @@
 ** instructions run the block kernels of tape_eval.c over its elements).  A
 ** row register holds a block of 'bs' data rows per element; its elements are
 ** reached through pointer tables 'ep' (values) and 'gp' (adjoints), so a
-** data column's elements point straight into the bound columns, and a slice,
-** an element or a matrix row of any register is a view: a register without
-** an instruction whose elements are those of its source.
+** data column's elements point straight into the bound columns, and a slice
+** or an element of any register is a view: a register without an
+** instruction whose elements are those of its source.
+**
+** Peephole, as in the scalar tape: (a - b)^2 is one instruction, dead
+** instructions are pruned, the only reader of x in x + y shares the sum's
+** adjoint, and outside the row section an adjoint's first write assigns,
+** so only the registers written otherwise are cleared per call.
 **
 ** A row instruction runs over a block of rows: an element-wise one calls the
 ** block kernel once per element, a dot product over 20 features is one

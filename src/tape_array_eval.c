@@ -18,6 +18,9 @@
 
 /* ---- lanes ------------------------------------------------------------------ */
 
+/* The register whose storage 'r' uses (itself, or a view's source). */
+static inline uint32_t root_reg(const tp_arr *A, uint32_t r) { return A->reg[r].view ? A->reg[r].src : r; }
+
 static inline double *VAL(const tp_arr *A, const ta_reg *R, uint32_t e) {
   return R->row ? A->ep[R->off + e] : A->val + R->off + e;
 }
@@ -97,10 +100,30 @@ static void ew_forward(tp_arr *A, const ta_ins *I, size_t m) {
     } \
   } while (0)
 
+/* Both adjoints of (x - y)^2 in one pass over exactly n elements (least
+** squares, Rosenbrock): d = 2*(x - y)*g goes to x and -d to y. */
+static void sqdiff_both(size_t n, const double *restrict G, const double *restrict X,
+                        const double *restrict Y, double *restrict GX, double *restrict GY, int sx, int sy) {
+  size_t n4 = n & ~(size_t)3;
+#define SQD(i) do { double d_ = 2 * (X[i] - Y[i]) * G[i]; \
+    if (sx) GX[i] = d_; else GX[i] += d_; if (sy) GY[i] = -d_; else GY[i] -= d_; } while (0)
+  if (sx && sy) { LOOP4(n4, double d = 2 * (X[i] - Y[i]) * G[i]; GX[i] = d; GY[i] = -d); }
+  else if (sx) { LOOP4(n4, double d = 2 * (X[i] - Y[i]) * G[i]; GX[i] = d; GY[i] -= d); }
+  else if (sy) { LOOP4(n4, double d = 2 * (X[i] - Y[i]) * G[i]; GX[i] += d; GY[i] = -d); }
+  else { LOOP4(n4, double d = 2 * (X[i] - Y[i]) * G[i]; GX[i] += d; GY[i] -= d); }
+  for (size_t i = n4; i < n; i++) SQD(i);
+#undef SQD
+}
+
 static void ew_backward_flat(tp_arr *A, const ta_ins *I, double *adj) {
   const ta_reg *O = &A->reg[I->out], *X = &A->reg[I->a], *Y = &A->reg[I->b];
   const double *g = adj + O->goff, *o = A->val + O->off, *x = A->val + X->off, *y = A->val + Y->off;
   double *gx = adj + X->goff, *gy = adj + Y->goff;
+  if (I->op == TA_EW2 && I->sub == TP_SQDIFF && I->gmask == 3 && X->n == O->n && Y->n == O->n &&
+      root_reg(A, I->a) != root_reg(A, I->b)) {
+    sqdiff_both(O->n, g, x, y, gx, gy, I->smask & 1, (I->smask & 2) != 0);
+    return;
+  }
   if (I->op == TA_EW1) {
     EXACT(X, gx, I->smask & 1, tp_bw1[I->sub](m_, s_, g + o_, o + o_, x + o_, I->k, d_));
     return;

@@ -141,6 +141,7 @@ static void test_parse(void) {
     {"f(1]", "1:4: expected ')' to close '(' at 1:2, found ']'"},
     {"x]", "1:2: unmatched ']'"},
     {"sum(pi = 1..2, x)", "'pi' cannot be the index of a sum"},
+    {"x^2 #square", "1:5: unexpected '#' after an expression ('#x' is the length of x; a comment starts with '#' and a space)"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     CHECK(sx_parse(S, bad[i].src, strlen(bad[i].src)) == SX_NIL);
@@ -238,6 +239,8 @@ static void test_eval(void) {
     {"sum(y)", "'sum' needs data"},
     {"x[0]", "1:1: index 0 is out of range 1..3"},
     {"x[k]", "1:1: an index must be a number known before evaluation"},
+    {"W[x, 1]", "1:1: an index must be a scalar, got a vector of 3"},
+    {"x[1..W]", "1:1: a slice's end must be a scalar, got a 2x3 matrix"},
     {"sum(i = 1..#x, x[i + 1])", "1:1: slice 2..4 is out of range 1..3"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

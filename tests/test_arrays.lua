@@ -67,4 +67,10 @@ check.err(function() return slope.expr("cross_entropy(z, 4)"):eval{ z = z } end,
 check.err(function() return slope.var("v", 0) end, "a length must be a whole number from 1", "slope.var length")
 check.err(function() return w[{}] end, "indexed by a number or an Expr", "w[table]")
 
+-- the latest slope.var of a name says its shape
+local v3 = slope.var("v", 3)
+check.eq(tostring(slope.diff(slope.sum(v3^2), "v")), "2*v", "v is a vector")
+slope.var "v"
+check.eq(tostring(slope.diff("sum(v^2)", "v")), "sum(2*v)", "v is a scalar again (a sum over data rows)")
+
 check.done()

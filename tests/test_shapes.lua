@@ -31,8 +31,13 @@ for i = 1, 200 do for j = 1, 50 do sum = sum + R[i][j]; sq = sq + R[i][j]^2 end 
 local mean, var = sum / 1e4, sq / 1e4 - (sum / 1e4)^2
 check.near(mean, 0, 0.04, "10^4 normal draws have mean 0 (4 standard errors)")
 check.near(var, 1, 0.06, "and variance 1")
-check.err(function() slope.zeros(0) end, P"zeros: n must be a whole number >= 1, got 0", "zeros(0)")
-check.err(function() slope.zeros(2, 1.5) end, P"zeros: m must be a whole number >= 1, got 1.5", "zeros(2, 1.5)")
+check.err(function() slope.zeros(0) end, P"zeros: n must be a whole number in [1, 16777216], got 0", "zeros(0)")
+check.err(function() slope.zeros(2, 1.5) end, P"zeros: m must be a whole number in [1, 16777216], got 1.5", "zeros(2, 1.5)")
+check.err(function() slope.randn(2^30) end, P"randn: n must be a whole number in [1, 16777216], got 1073741824", "randn(2^30)")
+check.err(function() slope.zeros(5000, 5000) end, P"zeros: 5000 x 5000 elements are too many (at most 16777216)",
+  "zeros(5000, 5000)")
+check.err(function() slope.minimize("sum(w^2)", { w = slope.zeros(2^20 + 1) }, { lr = 0.1 }) end,
+  P"'w' has 1048577 elements, at most 1048576 are allowed", "a start past the limit of parameters")
 check.err(function() slope.randn(2, { seeds = 1 }) end, P"did you mean 'seed'", "a misspelled randn option")
 check.err(function() slope.randn(2, { std = -1 }) end, P"randn: std must be a finite number >= 0", "std < 0")
 
@@ -56,6 +61,8 @@ local p = slope.problem(f, { w = { 0, 0, 0 }, b = 0, W = { { 0, 0 }, { 0, 0 } } 
 check.eq(p.params, { "W[1,1]", "W[1,2]", "W[2,1]", "W[2,2]", "b", "w[1]", "w[2]", "w[3]" },
   "the flat parameters are named per element")
 check.eq(p.x, { w = { 0, 0, 0 }, b = 0, W = { { 0, 0 }, { 0, 0 } } }, "p.x is grouped")
+check.eq(tostring(p), "slope.Problem(8 parameters: W 2x2, b, w 3)", "tostring(p) shows the shapes")
+check.eq(tostring(slope.problem(f, { w = { 0 } })), "slope.Problem(1 parameter: w 1)", "a vector of one is a vector")
 check.eq(p.f, hand({ 0, 0, 0 }, 0, { { 0, 0 }, { 0, 0 } }), "p.f at the start")
 local x = p.x
 x.w[2] = 2
@@ -96,6 +103,19 @@ check.err(function() slope.minimize(f, { W = { { 1 }, 2 } }, { optimizer = nm })
 check.err(function() slope.minimize(f, { w = {} }, { optimizer = nm }) end,
   P"minimize: the start value of 'w' must be a number, an array of numbers or a table of equal-length rows, got an empty table",
   "an empty start")
+
+-- slope.gradcheck takes the same points, and gradients of the same shapes
+local function gfun(q)
+  return q.w[1]^2 + q.w[2] * q.b + q.W[2][1]^3,
+    { w = { 2 * q.w[1], q.b }, b = q.w[2], W = { { 0 }, { 3 * q.W[2][1]^2 } } }
+end
+local rep = slope.gradcheck(gfun, { w = { 1, 2 }, b = 0.5, W = { { 1 }, { 2 } } })
+check.ok(rep.ok and rep.max_error < 1e-8, "gradcheck: a right gradient of arrays passes (" .. tostring(rep) .. ")")
+local wrong = slope.gradcheck(function(q) return q.w[1]^2 + q.w[2]^2, { w = { 2 * q.w[1], 3 * q.w[2] } } end, { w = { 1, 2 } })
+check.ok(not wrong.ok and wrong.worst.name == "w[2]", "gradcheck: a wrong element is named w[2]")
+check.near(wrong.worst.analytic, 6, 0, "and its analytic value is the one given")
+check.err(function() slope.gradcheck(function(q) return q.w[1], { w = 1 } end, { w = { 1 } }) end,
+  P"the objective function's gradient: w must be an array of 1 numbers", "a gradient of the wrong shape")
 
 -- ---- bounds, lr and log_params by name: every element -------------------------------------
 
@@ -173,6 +193,8 @@ check.eq(tostring(d), "slope.Data(3 rows: x, y)", "tostring lists it once")
 d:csv(dir .. "/d.csv")
 check.eq(io.open(dir .. "/d.csv"):read("l"), "x[1],x[2],y", "written with headers x[1], x[2]")
 check.eq(slope.data.csv(dir .. "/d.csv"):column("x"), d:column("x"), "which read back as the vector column")
+local tr, te = d:split(0.5, 1)
+check.ok(#tr + #te == 3 and tr:columns()[1] == "x" and #tr:column("x")[1] == 2, "ds:split keeps the vector column")
 local fh = io.open(dir .. "/g.csv", "w")
 fh:write("y,x1,x2,x3,x_10\n1,2,3,4,0\n5,6,7,8,0\n")
 fh:close()
@@ -188,6 +210,8 @@ check.err(function() slope.data.csv(dir .. "/g.csv", { group = { "z" } }) end,
   P"csv: group names 'z', but the file has no columns z1, z2, ...", "a group the file does not have")
 check.err(function() slope.data{ x = { { 1, 2 }, { 3 } } } end,
   P"slope.data: column 'x' has rows of different lengths: row 2 has 1 values, row 1 has 2", "ragged data rows")
+check.err(function() slope.data{ x = { { 1, 2 }, 3 } } end,
+  P"slope.data: column 'x' is a table of rows, but row 2 is a number", "a row that is a number")
 check.err(function() slope.data{ x = { { 1, 2 }, { 3, 0 / 0 } } } end,
   P"slope.data: column 'x', row 2, entry 2 is nan", "a NaN in a vector column")
 check.err(function() slope.data{ x = { 1, 2 }, ["x[1]"] = { 1, 2 } } end,

@@ -278,6 +278,18 @@ static void test_network(void) {
     }
     snprintf(ref, sizeof ref, "mean((%s + d - y)^2)", out);
     agree("network", e, ref, &P, 1e-11);
+    /* views of computed row registers: an element and a slice of W @ x + c */
+    sx_id z = sx_add(S, K2(SX_MATMUL, V("W"), V("x")), V("c"));
+    sx_id e2 = MEANA(sx_add(S, sx_pow(S, K2(SX_INDEX, z, N(1)), N(2)),
+                            sx_mul(S, V("y"), SUMA(F1(SX_TANH, SLICE(z, 1, h))))));
+    char th[8192] = "";
+    for (int i = 1; i <= h; i++) {
+      char t2[256];
+      snprintf(t2, sizeof t2, "%stanh(W_%d_1*x_1 + W_%d_2*x_2 + c_%d)", i > 1 ? " + " : "", i, i, i);
+      strcat(th, t2);
+    }
+    snprintf(ref, sizeof ref, "mean((W_1_1*x_1 + W_1_2*x_2 + c_1)^2 + y*(%s))", th);
+    agree("views of row registers", e2, ref, &P, 1e-11);
     data_free(&P);
   }
 }
@@ -304,9 +316,9 @@ static void test_products(void) {
     snprintf(t, sizeof t, "%ssin(u_1*A_1_%d + u_2*A_2_%d)*B_%d_1", j > 1 ? " + " : "", j, j, j);
     strcat(ref, t);
   }
-  sx_id tB = K1(SX_TRANSPOSE, B);
-  sx_id row1 = K2(SX_INDEX, tB, N(1));
-  agree("vecmat, transpose, row", K2(SX_DOT, F1(SX_SIN, K2(SX_MATMUL, u, A)), row1), ref, &P, 1e-12);
+  sx_id tB = K1(SX_TRANSPOSE, B);   /* B's first column: transpose(transpose(B)) @ onehot(1, 2) */
+  sx_id col1 = K2(SX_MATMUL, K1(SX_TRANSPOSE, tB), K2(SX_ONEHOT, N(1), N(2)));
+  agree("vecmat, transpose", K2(SX_DOT, F1(SX_SIN, K2(SX_MATMUL, u, A)), col1), ref, &P, 1e-12);
   /* sum(outer(u, range(1, 3)) * A) + A[2, 3]^3 + sum(pad(u, 1, 2)^3) + sum(A[2..2]) */
   ref[0] = 0;
   for (int i = 1; i <= 2; i++)
@@ -321,8 +333,8 @@ static void test_products(void) {
     SUMA(sx_mul(S, K2(SX_OUTER, u, K2(SX_RANGE, N(1), N(3))), A)),
     sx_pow(S, sx_intern(S, SX_INDEX, idx, 3), N(3)),
     SUMA(sx_pow(S, K3(SX_PAD, u, N(1), N(2)), N(3))),
-    SUMA(SLICE(A, 2, 2))}, 4);
-  agree("outer, range, element, pad, matrix slice", e, ref, &P, 1e-12);
+    SUMA(K2(SX_MATMUL, K2(SX_ONEHOT, N(2), N(2)), A))}, 4);
+  agree("outer, range, element, pad, a row", e, ref, &P, 1e-12);
   /* 1x1 and length 1 */
   prob Q = {.pn = {"M", "v"}, .ps = {MAT(1, 1), VEC(1)}, .np = 2};
   agree("1x1", sx_add(S, SUMA(K2(SX_MATMUL, V("M"), V("v"))), K1(SX_LOGSUMEXP, V("v"))),
@@ -347,11 +359,13 @@ static void test_errors(void) {
     K3(SX_PAD, w, N(-1), N(0)),
     K2(SX_ONEHOT, N(1), N(0)),
     w,                                   /* not a scalar */
-    sx_add(S, SUMA(w), K2(SX_DOT, w, K2(SX_INDEX, W, N(1)))),   /* fine: a control */
+    sx_add(S, SUMA(w), K3(SX_INDEX, W, N(1), N(2))),   /* fine: a control */
   };
-  const char *words[] = {"vector(3) and vector(4)", "matrix(2x3) and vector(3)", "dot",
-                         "matrix(2x3) and vector(4)", "outside 1..3", "outside 1..3", "is 1.5",
-                         "slice end", "slice end", "known before the data", "padding before",
+  const char *words[] = {"'+' of a vector of 3 and a vector of 4 (in 'w + x')",
+                         "'+' of a 2x3 matrix and a vector of 3", "dot",
+                         "'@' of a 2x3 matrix and a vector of 4", "index 4 is out of range 1..3 (in 'w[4]')",
+                         "index 0 is out of range 1..3", "whole number, got 1.5", "slice 2..5 is out of range 1..3",
+                         "slice end", "known before evaluation", "padding must not be negative",
                          "length of onehot", "must be a scalar", NULL};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     CHECK(bad[i] != SX_NIL);
@@ -361,9 +375,9 @@ static void test_errors(void) {
     if (!CHECK(strstr(err(), words[i]) != NULL)) fprintf(stderr, "  case %zu: %s\n", i, err());
   }
   /* a label outside 1..n at run time names the label and the row */
-  sx_id e = MEANA(K2(SX_XENT, K2(SX_MATMUL, W, K2(SX_SLICE, x, N(1))), V("label")));
-  e = MEANA(K2(SX_XENT, K2(SX_MATMUL, W, K3(SX_SLICE, x, N(1), N(3))), V("label")));
+  sx_id e = MEANA(K2(SX_XENT, K2(SX_MATMUL, W, K3(SX_SLICE, x, N(1), N(3))), V("label")));
   slope_tape *T = slope_compile_shaped(S, e, P.pn, P.ps, P.np, P.cn, P.cs, P.nc);
+  if (!T) fprintf(stderr, "  %s\n", err());
   if (CHECK(T != NULL)) {
     data(&P, 10, 2);
     P.cols[4][6] = 3;
@@ -392,7 +406,19 @@ static void test_errors(void) {
     T = slope_compile_shaped(S, sw, P.pn, ps, 2, NULL, NULL, 0);
     CHECK(T == NULL);
     if (!CHECK(strstr(err(), "bad shape of parameter 'w'") != NULL)) fprintf(stderr, "  %s\n", err());
-  }
+  }  /* memory past the limits: an error, not a huge allocation */
+  sx_enter(S);
+  sx_id v = V("v"), o = K2(SX_OUTER, v, v);
+  sx_id many = SUMA(sx_addn(S, (sx_id[]){F1(SX_SIN, o), F1(SX_COS, o), F1(SX_EXP, o), F1(SX_TANH, o),
+                                           F1(SX_ATAN, o)}, 5));
+  slope_shape vs = VEC(8000);
+  T = slope_compile_shaped(S, many, (const char *[]){"v"}, &vs, 1, NULL, NULL, 0);
+  CHECK(T == NULL && slope_error_get(S).code == SLOPE_ERRLIMIT);
+  sx_enter(S);
+  sx_id big = MEANA(sx_mul(S, SUMA(K2(SX_ONEHOT, V("label"), N(6e7))), V("b")));
+  T = slope_compile_shaped(S, big, (const char *[]){"b"}, NULL, 1, (const char *[]){"label"}, NULL, 1);
+  CHECK(T == NULL && slope_error_get(S).code == SLOPE_ERRLIMIT);
+
 }
 
 /*
@@ -515,6 +541,42 @@ static void test_hessian(void) {
   slope_problem_free(p);
 }
 
+/*
+** Array reductions over rows (mean_rows, which symbolic gradients write):
+** the classifier's gradient with respect to W, compiled as <dW, U>, has the
+** value of the tape's own gradient dotted with U, and its gradient with
+** respect to U is that gradient (the second pass over the rows).
+*/
+static void test_rows_arrays(void) {
+  sx_enter(S);
+  const char *t = "mean(cross_entropy(W @ x + b, label))";
+  slope_expr f = slope_parse(S, t, strlen(t));
+  prob P = {.pn = {"W", "b"}, .ps = {MAT(3, 2), VEC(3)}, .np = 2, .cn = {"x", "label"}, .cs = {VEC(2), SC}, .nc = 2};
+  data(&P, 300, 3);
+  const char *names[4] = {"W", "b", "x", "label"};
+  slope_shape sh[4] = {MAT(3, 2), VEC(3), VEC(2), SC};
+  slope_expr dW = slope_diff_shaped(S, f, "W", names, sh, 4);
+  if (!CHECK(dW != 0)) { fprintf(stderr, "  %s\n", err()); data_free(&P); return; }
+  slope_expr dot = slope_call(S, "sum", (slope_expr[]){slope_mul(S, dW, slope_var(S, "U"))}, 1);
+  if (!CHECK(dot != 0)) { fprintf(stderr, "  %s\n", err()); data_free(&P); return; }
+  slope_tape *T = slope_compile_shaped(S, f, P.pn, P.ps, 2, P.cn, P.cs, 2);
+  slope_tape *G = slope_compile_shaped(S, dot, (const char *[]){"W", "b", "U"},
+                                       (slope_shape[]){MAT(3, 2), VEC(3), MAT(3, 2)}, 3, P.cn, P.cs, 2);
+  if (!CHECK(T && G)) { fprintf(stderr, "  %s (%s)\n", err(), slope_print(S, dot)); data_free(&P); return; }
+  CHECK(slope_tape_bind(T, (const double *const *)P.cols, P.rows) == SLOPE_OK);
+  CHECK(slope_tape_bind(G, (const double *const *)P.cols, P.rows) == SLOPE_OK);
+  double x[15], g[9], gg[15], fv, v, want = 0;
+  for (int i = 0; i < 15; i++) x[i] = urand() - 0.5;
+  CHECK(slope_tape_grad(T, x, NULL, 0, &fv, g) == SLOPE_OK);
+  CHECK(slope_tape_grad(G, x, NULL, 0, &v, gg) == SLOPE_OK);
+  for (int i = 0; i < 6; i++) want += g[i] * x[9 + i];
+  CHECK_NEAR(v, want, 1e-13);
+  for (int i = 0; i < 6; i++) CHECK_NEAR(gg[9 + i], g[i], 1e-13);
+  slope_tape_free(T);
+  slope_tape_free(G);
+  data_free(&P);
+}
+
 /* Compile size does not grow with n: Rosenbrock of 10 and 10^5. */
 static void test_size(void) {
   sx_enter(S);
@@ -557,6 +619,7 @@ int main(void) {
   test_errors();
   test_tree();
   test_hessian();
+  test_rows_arrays();
   test_size();
   slope_free(S);
   return check_done();
