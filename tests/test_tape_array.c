@@ -355,7 +355,7 @@ static void test_errors(void) {
     K2(SX_INDEX, w, N(1.5)),
     SLICE(w, 2, 5),
     SLICE(w, 3, 2),
-    K2(SX_INDEX, w, V("w")),             /* not known at compile time */
+    K2(SX_INDEX, w, K3(SX_INDEX, W, N(1), N(1))),   /* not known at compile time */
     K3(SX_PAD, w, N(-1), N(0)),
     K2(SX_ONEHOT, N(1), N(0)),
     w,                                   /* not a scalar */
