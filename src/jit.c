@@ -42,7 +42,7 @@ extern char **environ;
 #define SJ_AUTO_WORK 1e8            /* instructions interpreted before auto mode compiles */
 #define SJ_FLAGS "-O2", "-fPIC", "-shared", "-ffp-contract=off", "-w"
 #define SJ_FLAGS_TEXT "-O2 -fPIC -shared -ffp-contract=off -w"
-#define SJ_VERSION "slope-jit-1"    /* bump when the generated code's contract changes */
+#define SJ_VERSION "slope-jit-2"    /* bump when the generated code's contract changes */
 
 static double now_ms(void) {
   struct timespec t;
@@ -263,6 +263,7 @@ static int build(sj_state *J) {
 static void release(sj_state *J) {
   if (atomic_fetch_sub(&J->refs, 1) != 1) return;
   if (J->handle) dlclose(J->handle);
+  free(J->blocks);
   free(J->src);
   free(J->cc);
   free(J);
@@ -285,7 +286,12 @@ static int make_source(slope_tape *T, sj_state *J) {
   if (J->src) return 1;
   const char *cc = getenv("CC");
   J->cc = strdup(cc && cc[0] ? cc : "cc");
-  char *body = tc_source(T);
+  J->blocks = malloc(((size_t)T->nrreg + T->ngb + 1) * sizeof *J->blocks);
+  if (J->blocks) {
+    for (uint32_t r = 0; r < T->nrreg; r++) J->blocks[r] = T->rw[r];
+    for (uint32_t b = 0; b < T->ngb; b++) J->blocks[T->nrreg + b] = T->gb[b];
+  }
+  char *body = J->blocks ? tc_source(T) : NULL;
   if (!J->cc || !body) { free(body); why(J, "out of memory", NULL); return 0; }
   make_key(J, body);
   size_t n = strlen(body);
@@ -389,7 +395,7 @@ static int check(slope_tape *T, sj_state *J, const double *x, const size_t *rows
   int rc = slope_tape_grad(T, x, rows, nsel, &fi, gi);
   J->busy = 0;
   if (rc != SLOPE_OK) { free(gi); return rc; }
-  J->fn(x, T->cols, rows, count, &fn, gn);
+  J->fn(x, T->cols, rows, count, &fn, gn, J->blocks);
   int ok = same(fi, fn);
   for (size_t i = 0; ok && i < n; i++) ok = same(gi[i], gn[i]);
   if (f) *f = fi;
@@ -415,7 +421,7 @@ int sj_grad(slope_tape *T, const double *x, const size_t *rows, size_t nsel, dou
   }
   if (!J->native) return check(T, J, x, rows, nsel, count, f, grad);
   double fv;
-  J->fn(x, T->cols, rows, count, f ? f : &fv, grad);
+  J->fn(x, T->cols, rows, count, f ? f : &fv, grad, J->blocks);
   return SLOPE_OK;
 }
 

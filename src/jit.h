@@ -18,9 +18,11 @@
 #include "tape.h"
 
 /* The generated function: value into *f, gradient into grad (when not NULL),
-** over 'count' rows (the selection 'rows', or the first 'count' rows). */
+** over 'count' rows (the selection 'rows', or the first 'count' rows);
+** 'work' is the tape's row blocks (T->rw, then T->gb), for code that runs
+** the row section instruction by instruction. */
 typedef void sj_fn(const double *x, const double *const *cols, const size_t *rows,
-                   size_t count, double *f, double *grad);
+                   size_t count, double *f, double *grad, double *const *work);
 
 /* Where a tape's native code stands. */
 enum { SJ_IDLE, SJ_BUILDING, SJ_LOADED, SJ_NATIVE, SJ_FAILED, SJ_OFF };
@@ -36,6 +38,7 @@ typedef struct sj_state {
   char *src;            /* the generated source, with its key line */
   char key[40];         /* content hash of the source and the compiler command */
   char *cc;             /* the compiler command ($CC or cc) */
+  double **blocks;      /* T->rw then T->gb, as the generated code wants them */
   sj_fn *fn;
   void *handle;
   double ms;            /* time to compile (or load from the cache), in ms */

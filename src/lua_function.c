@@ -56,8 +56,20 @@ static int out_table(lua_State *L, const ls_function *F, int want_grad) {
   return want_grad && F->n > 0 && top == F->n + 2 && lua_istable(L, top) ? top : 0;
 }
 
+/* The Function at 1; with its class's metatable as upvalue 2 (fn:grad) it is
+** compared directly, without looking the class up by name at every call. */
+static ls_function *check_function(lua_State *L) {
+  ls_function *F = lua_touserdata(L, 1);
+  if (F && lua_type(L, lua_upvalueindex(2)) == LUA_TTABLE && lua_getmetatable(L, 1)) {
+    int same = lua_rawequal(L, -1, lua_upvalueindex(2));
+    lua_pop(L, 1);
+    if (same) return F;
+  }
+  return luaL_checkudata(L, 1, LS_FUNCTION);
+}
+
 static int eval(lua_State *L, int want_grad) {
-  ls_function *F = luaL_checkudata(L, 1, LS_FUNCTION);
+  ls_function *F = check_function(L);
   if (!F->T) return luaL_error(L, "the function has been freed");
   double *x = F->mem, *g = F->mem + F->n, f;
   int out = out_table(L, F, want_grad);
@@ -290,6 +302,17 @@ void ls_open_function(lua_State *L, slope_ctx *S) {
   };
   static const luaL_Reg methods[] = {{"grad", fn_grad}, {"ccode", fn_ccode}, {NULL, NULL}};
   ls_newclass(L, S, LS_FUNCTION, meta, methods);
+  luaL_getmetatable(L, LS_FUNCTION);   /* fn:grad and fn(...) get the metatable as upvalue 2 */
+  lua_getfield(L, -1, "__index");
+  lua_pushlightuserdata(L, S);
+  lua_pushvalue(L, -3);
+  lua_pushcclosure(L, fn_grad, 2);
+  lua_setfield(L, -2, "grad");
+  lua_pushlightuserdata(L, S);
+  lua_pushvalue(L, -3);
+  lua_pushcclosure(L, fn_call, 2);
+  lua_setfield(L, -3, "__call");
+  lua_pop(L, 2);
   /* compile is a method of Expr (whose __index is a function: w[1]) */
   luaL_getmetatable(L, LS_EXPR);
   lua_getfield(L, -1, "methods");

@@ -112,6 +112,8 @@ typedef struct gen {
   tc_buf *B;
   uint8_t *computed;   /* scalar registers some instruction or reduction writes */
   uint32_t nsum8, nsum4;
+  int blocked;         /* the row section instruction by instruction (see row_blocked) */
+  uint32_t *colof;     /* row register -> its data column, or UINT32_MAX */
 } gen;
 
 /* A scalar register's value: a local, or the constant itself. */
@@ -122,8 +124,10 @@ static void sreg(gen *G, uint32_t r) {
 
 /* An operand of a row instruction: a row register's value or a scalar. */
 static void opnd(gen *G, const tp_ins *I, uint32_t r, int bit) {
-  if (I->shape & bit) put(G->B, "w%u", (unsigned)r);
-  else sreg(G, r);
+  if (!(I->shape & bit)) sreg(G, r);
+  else if (!G->blocked) put(G->B, "w%u", (unsigned)r);
+  else if (G->colof[r] != UINT32_MAX) put(G->B, "C%u[IX(i)]", (unsigned)G->colof[r]);
+  else put(G->B, "W%u[i]", (unsigned)r);
 }
 
 static void put_k(gen *G, const tp_ins *I) {
@@ -136,8 +140,8 @@ static void put_k(gen *G, const tp_ins *I) {
 static void forward(gen *G, const tp_ins *I, int row) {
   tc_buf *B = G->B;
   char out[24];
-  snprintf(out, sizeof out, "%c%u", row ? 'w' : 'v', (unsigned)I->out);
-  if (row) put(B, "double %s; ", out);
+  snprintf(out, sizeof out, row && G->blocked ? "W%u[i]" : row ? "w%u" : "v%u", (unsigned)I->out);
+  if (row && !G->blocked) put(B, "double %s; ", out);
   if (tp_is_ternary(I->op)) {
     int pa = I->op == TP_FNMA ? -1 : 1, pc = I->op == TP_FMS ? -1 : 1;
     put(B, "%s = %d * (", out, pa);
@@ -415,6 +419,163 @@ static void rows_section(gen *G, const tc_sums *sums, uint32_t nsum8, uint32_t n
         T->red[r].mean ? " / (double)count" : "");
 }
 
+/* ---- the row section, instruction by instruction ----
+**
+** With calls to libm in the row section, or many sums, one fused pass per
+** row keeps nothing in registers (a call clobbers them all) and leaves the
+** loops scalar; there the generated code runs like the interpreter, one
+** loop over the block per instruction (which gcc vectorizes), without its
+** dispatch, into the tape's own blocks (T->rw, T->gb).  The sums are
+** SUMROWS and sum_mul2 written out, so the results are the same bits. */
+
+/* The declarations of a, b, o, g (and k) at row i for a backward step. */
+static void step_binds(gen *G, const tp_ins *I, uint32_t go, tc_buf *out) {
+  tc_buf *keep = G->B;
+  G->B = out;
+  if (go == 0) put(out, "const double g = 1.0; ");
+  else put(out, "const double g = Q%u[i]; ", (unsigned)go);
+  put(out, "const double o = W%u[i]; (void)o; ", (unsigned)I->out);
+  bind(G, I, "a", I->a, TP_AV);
+  if (tp_is_unary(I->op)) { put(out, "const double b = 0; (void)b; "); put_k(G, I); }
+  else bind(G, I, "b", I->b, TP_BV);
+  G->B = keep;
+}
+
+/* target += sign (sum of expr over rows [0, n)), as SUMROWS adds. */
+static void sum8_loop(tc_buf *B, const char *binds, const char *expr, const char *target, int sign) {
+  put(B, "      { double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0; size_t j = 0;\n"
+         "        for (; j < n8; j += 8) {\n");
+  for (int k = 0; k < 8; k++) put(B, "          { size_t i = j + %d; %s s%d += (%s); }\n", k, binds, k, expr);
+  put(B, "        }\n        for (; j < n; j++) { size_t i = j; %s s0 += (%s); }\n", binds, expr);
+  put(B, "        %s += ", target);
+  if (sign) put(B, "%d.0 * ", sign);
+  put(B, "(((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))); }\n");
+}
+
+/* A loop over the block's rows assigning or adding 'expr' into Q<dst>. */
+static void adj_loop(tc_buf *B, const char *binds, uint32_t dst, int set, const char *expr) {
+  put(B, "      for (size_t i = 0; i < n; i++) { %s Q%u[i] %s (%s); }\n", binds, (unsigned)dst,
+      set ? "=" : "+=", expr);
+}
+
+static int blocked_step(gen *G, const tp_bwd *s, uint32_t ired) {
+  const slope_tape *T = G->T;
+  tc_buf *B = G->B, bb = {0};
+  const tp_ins *I = T->ins + T->npre + s->ins;
+  char target[48], ex[48];
+  step_binds(G, I, s->go, &bb);
+  if (bb.oom) return -1;
+  const char *binds = bb.p;
+  if (tp_is_unary(I->op)) {
+    adj_loop(B, binds, s->ga, s->flags & TP_SETA, rules[I->op].da);
+  } else if (tp_is_ternary(I->op)) {
+    int pa = I->op == TP_FNMA ? -1 : 1, pc = I->op == TP_FMS ? -1 : 1;
+    int bv = I->shape & TP_BV, cv = I->shape & TP_CV;
+    snprintf(ex, sizeof ex, "%d.0 * g * b", pa);
+    if (s->flags & TP_DOA) adj_loop(B, binds, s->ga, s->flags & TP_SETA, ex);
+    if ((s->flags & TP_DOB) && (s->flags & TP_DOC) && !bv && !cv) {   /* sum_mul2 */
+      put(B, "      { double t0 = 0, t1 = 0, t2 = 0, t3 = 0, u0 = 0, u1 = 0, u2 = 0, u3 = 0; size_t j = 0;\n"
+             "        for (; j < n4; j += 4) {\n");
+      for (int k = 0; k < 4; k++)
+        put(B, "          { size_t i = j + %d; %s t%d += g * a; u%d += g; }\n", k, binds, k, k);
+      put(B, "        }\n        for (; j < n; j++) { size_t i = j; %s t0 += g * a; u0 += g; }\n", binds);
+      put(B, "        p%u_%u += %d.0 * ((t0 + t1) + (t2 + t3));\n", (unsigned)ired, (unsigned)s->gb, pa);
+      put(B, "        p%u_%u += %d.0 * ((u0 + u1) + (u2 + u3)); }\n", (unsigned)ired, (unsigned)s->gc, pc);
+    } else {
+      if (s->flags & TP_DOB) {
+        snprintf(ex, sizeof ex, "%d.0 * g * a", pa);
+        snprintf(target, sizeof target, "p%u_%u", (unsigned)ired, (unsigned)s->gb);
+        if (bv) adj_loop(B, binds, s->gb, s->flags & TP_SETB, ex);
+        else sum8_loop(B, binds, "g * a", target, pa);
+      }
+      if (s->flags & TP_DOC) {
+        snprintf(ex, sizeof ex, "%d.0 * g", pc);
+        snprintf(target, sizeof target, "p%u_%u", (unsigned)ired, (unsigned)s->gc);
+        if (cv) adj_loop(B, binds, s->gc, s->flags & TP_SETC, ex);
+        else sum8_loop(B, binds, "g", target, pc);
+      }
+    }
+  } else {
+    if (s->flags & TP_DOA) {
+      snprintf(target, sizeof target, "p%u_%u", (unsigned)ired, (unsigned)s->ga);
+      if (I->shape & TP_AV) adj_loop(B, binds, s->ga, s->flags & TP_SETA, rules[I->op].da);
+      else sum8_loop(B, binds, rules[I->op].da, target, 0);
+    }
+    if (s->flags & TP_DOB) {
+      snprintf(target, sizeof target, "p%u_%u", (unsigned)ired, (unsigned)s->gb);
+      if (I->shape & TP_BV) adj_loop(B, binds, s->gb, s->flags & TP_SETB, rules[I->op].db);
+      else sum8_loop(B, binds, rules[I->op].db, target, 0);
+    }
+  }
+  free(bb.p);
+  return 0;
+}
+
+static int blocked_loop(gen *G, int grad) {
+  const slope_tape *T = G->T;
+  tc_buf *B = G->B;
+  const tp_ins *row = T->ins + T->npre;
+  put(B, "    for (size_t start = 0; start < count; start += %u) {\n", (unsigned)T->bs);
+  put(B, "      size_t n = count - start < %u ? count - start : %u;\n", (unsigned)T->bs, (unsigned)T->bs);
+  put(B, "      size_t n8 = n & ~(size_t)7, n4 = n & ~(size_t)3; (void)n8; (void)n4;\n");
+  for (uint32_t i = 0; i < T->nrow; i++) {
+    put(B, "      for (size_t i = 0; i < n; i++) { ");
+    forward(G, &row[i], 1);
+    put(B, " }\n");
+  }
+  for (uint32_t r = 0; r < T->nred; r++) {
+    const tp_red *R = &T->red[r];
+    char expr[48], target[24];
+    if (G->colof[R->arg] != UINT32_MAX) snprintf(expr, sizeof expr, "C%u[IX(i)]", (unsigned)G->colof[R->arg]);
+    else snprintf(expr, sizeof expr, "W%u[i]", (unsigned)R->arg);
+    snprintf(target, sizeof target, "acc%u", (unsigned)r);
+    sum8_loop(B, "", expr, target, 0);
+    if (!grad || !R->nbwd) continue;
+    for (const tp_bwd *s = T->bwd + R->bwd0 + R->nbwd; s-- > T->bwd + R->bwd0; )
+      if (blocked_step(G, s, r) < 0) return -1;
+  }
+  put(B, "    }\n");
+  return 0;
+}
+
+static int rows_blocked(gen *G) {
+  const slope_tape *T = G->T;
+  tc_buf *B = G->B;
+  put(B, "#define IX(i) (rows ? rows[start + (i)] : start + (i))\n");
+  for (uint32_t r = 0; r < T->nrreg; r++)
+    if (G->colof[r] == UINT32_MAX) put(B, "  double *restrict W%u = work[%u];\n", (unsigned)r, (unsigned)r);
+  for (uint32_t b = 1; b < T->ngb; b++) put(B, "  double *restrict Q%u = work[%u];\n", (unsigned)b, (unsigned)(T->nrreg + b));
+  for (uint32_t r = 0; r < T->nred; r++) put(B, "  double acc%u = 0;\n", (unsigned)r);
+  for (uint32_t r = 0; r < T->nred; r++) {
+    if (!T->red[r].nbwd) continue;
+    for (uint32_t j = 0; j < T->nrread; j++)
+      put(B, "  double p%u_%u = 0;\n", (unsigned)r, (unsigned)T->rread[j]);
+  }
+  put(B, "  if (grad) {\n");
+  if (blocked_loop(G, 1) < 0) return -1;
+  put(B, "  } else {\n");
+  if (blocked_loop(G, 0) < 0) return -1;
+  put(B, "  }\n#undef IX\n");
+  for (uint32_t r = 0; r < T->nred; r++)
+    put(B, "  v%u = acc%u%s;\n", (unsigned)T->red[r].out, (unsigned)r, T->red[r].mean ? " / (double)count" : "");
+  return 0;
+}
+
+/* Fused unless the row section calls libm or sums into many partials. */
+static int wants_blocked(const slope_tape *T) {
+  const tp_ins *row = T->ins + T->npre;
+  uint32_t nsums = 0;
+  for (uint32_t i = 0; i < T->nrow; i++) {
+    int op = row[i].op;
+    if (op == TP_POW || op == TP_POWK || (op > TP_POW && op < TP_SQDIFF) || op > TP_POWK) return 1;
+  }
+  for (uint32_t i = 0; i < T->nbwd; i++) {
+    const tp_ins *I = row + T->bwd[i].ins;
+    nsums += !(I->shape & TP_AV) + !(I->shape & TP_BV) + (tp_is_ternary(I->op) && !(I->shape & TP_CV));
+  }
+  return nsums > 8;
+}
+
 /* The reductions' partials into the scalar adjoints (tape_eval.c's combine). */
 static void combine(gen *G) {
   const slope_tape *T = G->T;
@@ -455,11 +616,12 @@ static void body(gen *G, tc_sums *sums) {
   tc_buf *B = G->B;
   const tp_ins *pre = T->ins, *post = T->ins + T->npre + T->nrow;
   put(B, "void tape_native(const double *x, const double *const *cols, const size_t *rows,\n"
-         "                 size_t count, double *f, double *grad) {\n"
-         "  (void)x; (void)cols; (void)rows;\n");
+         "                 size_t count, double *f, double *grad, double *const *work) {\n"
+         "  (void)x; (void)cols; (void)rows; (void)work;\n");
   declare(G);
   for (uint32_t i = 0; i < T->npre; i++) { put(B, "  "); forward(G, &pre[i], 0); put(B, "\n"); }
-  if (T->nred) rows_section(G, sums, G->nsum8, G->nsum4);
+  if (T->nred && G->blocked) { if (rows_blocked(G) < 0) B->oom = 1; }
+  else if (T->nred) rows_section(G, sums, G->nsum8, G->nsum4);
   for (uint32_t i = 0; i < T->npost; i++) { put(B, "  "); forward(G, &post[i], 0); put(B, "\n"); }
   put(B, "  *f = v%u;\n  if (!grad) return;\n  d%u = 1;\n", (unsigned)T->root, (unsigned)T->root);
   scalar_backward(G, post, T->npost);
@@ -473,17 +635,20 @@ static void body(gen *G, tc_sums *sums) {
 char *tc_source(const slope_tape *T) {
   if (!T || T->arr) return NULL;
   tc_buf B = {0};
-  gen G = { T, &B, calloc(T->nsreg + 1, 1), 0, 0 };
+  gen G = { T, &B, calloc(T->nsreg + 1, 1), 0, 0, wants_blocked(T), malloc((T->nrreg + 1) * sizeof(uint32_t)) };
   tc_sums sums = {0};
-  if (!G.computed) return NULL;
+  if (!G.computed || !G.colof) { free(G.computed); free(G.colof); return NULL; }
+  for (uint32_t r = 0; r < T->nrreg; r++) G.colof[r] = UINT32_MAX;
+  for (uint32_t c = 0; c < T->ncolreg; c++) G.colof[T->colreg[c]] = T->colidx[c];
   for (uint32_t i = 0; i < T->npre + T->nrow + T->npost; i++)
     if (i < T->npre || i >= T->npre + T->nrow) G.computed[T->ins[i].out] = 1;
   for (uint32_t r = 0; r < T->nred; r++) G.computed[T->red[r].out] = 1;
   put(&B, "/* generated by slope from a compiled tape: value and gradient */\n%s", prelude);
   int rc = 0;
-  if (T->nred) rc = row_macro(&G, 0, &sums) < 0 || row_macro(&G, 1, &sums) < 0 ? -1 : 0;
+  if (T->nred && !G.blocked) rc = row_macro(&G, 0, &sums) < 0 || row_macro(&G, 1, &sums) < 0 ? -1 : 0;
   if (rc == 0) body(&G, &sums);
   free(G.computed);
+  free(G.colof);
   free(sums.p);
   if (rc < 0 || B.oom) { free(B.p); return NULL; }
   return B.p;
