@@ -73,7 +73,10 @@ static const char prelude[] =
   "  while (u) { if (u & 1) r *= x; x *= x; u >>= 1; }\n"
   "  return n < 0 ? 1 / r : r;\n"
   "}\n"
-  "static inline double tc_bits(unsigned long long u) { double d; memcpy(&d, &u, sizeof d); return d; }\n";
+  "static inline double tc_bits(unsigned long long u) { double d; memcpy(&d, &u, sizeof d); return d; }\n"
+  "typedef double tc_v2 __attribute__((vector_size(16)));\n"
+  "#define LD2(C, j) (rows ? (tc_v2){C[rows[start + (j)]], C[rows[start + (j) + 1]]} \\\n"
+  "                      : (tc_v2){C[start + (j)], C[start + (j) + 1]})\n";
 
 /* ---- a growing text ------------------------------------------------------------ */
 
@@ -113,6 +116,8 @@ typedef struct gen {
   uint8_t *computed;   /* scalar registers some instruction or reduction writes */
   uint32_t nsum8, nsum4;
   int blocked;         /* the row section instruction by instruction (see row_blocked) */
+  int vec;             /* writing the two-row form of the fused pass (see row_macro_vec) */
+  int vecrows;         /* the fused pass has its two-row form */
   uint32_t *colof;     /* row register -> its data column, or UINT32_MAX */
 } gen;
 
@@ -123,8 +128,16 @@ static void sreg(gen *G, uint32_t r) {
 }
 
 /* An operand of a row instruction: a row register's value or a scalar. */
+static const char *ty(const gen *G) { return G->vec ? "tc_v2" : "double"; }
+
 static void opnd(gen *G, const tp_ins *I, uint32_t r, int bit) {
-  if (!(I->shape & bit)) sreg(G, r);
+  if (!(I->shape & bit) && G->vec) {   /* a scalar in both lanes */
+    put(G->B, "(tc_v2){");
+    sreg(G, r);
+    put(G->B, ", ");
+    sreg(G, r);
+    put(G->B, "}");
+  } else if (!(I->shape & bit)) sreg(G, r);
   else if (!G->blocked) put(G->B, "w%u", (unsigned)r);
   else if (G->colof[r] != UINT32_MAX) put(G->B, "C%u[IX(i)]", (unsigned)G->colof[r]);
   else put(G->B, "W%u[i]", (unsigned)r);
@@ -141,7 +154,7 @@ static void forward(gen *G, const tp_ins *I, int row) {
   tc_buf *B = G->B;
   char out[24];
   snprintf(out, sizeof out, row && G->blocked ? "W%u[i]" : row ? "w%u" : "v%u", (unsigned)I->out);
-  if (row && !G->blocked) put(B, "double %s; ", out);
+  if (row && !G->blocked) put(B, "%s %s; ", ty(G), out);
   if (tp_is_ternary(I->op)) {
     int pa = I->op == TP_FNMA ? -1 : 1, pc = I->op == TP_FMS ? -1 : 1;
     put(B, "%s = %d * (", out, pa);
@@ -153,7 +166,7 @@ static void forward(gen *G, const tp_ins *I, int row) {
     put(B, ";");
     return;
   }
-  put(B, "{ const double a = ");
+  put(B, "{ const %s a = ", row ? ty(G) : "double");
   if (row) opnd(G, I, I->a, TP_AV); else sreg(G, I->a);
   if (tp_is_binary(I->op)) {
     put(B, ", b = ");
@@ -242,14 +255,15 @@ static int add_sum(tc_sums *s, gen *G, uint32_t red, uint32_t reg, int four, int
 }
 
 /* Add 'val' (text) into accumulator set 'slot' for the current row. */
-static void acc8(tc_buf *B, int slot, const char *val) {
-  put(B, "S8[%d][s8_] += (%s); \\\n", slot, val);
+static void acc8(gen *G, int slot, const char *val) {
+  if (G->vec) put(G->B, "S8v[%d][kk_] += (%s); \\\n", slot, val);
+  else put(G->B, "S8[%d][s8_] += (%s); \\\n", slot, val);
 }
 
 /* The value of an operand inside the row macro's backward, as a
 ** declaration of 'name' (a row value or a scalar). */
 static void bind(gen *G, const tp_ins *I, const char *name, uint32_t r, int bit) {
-  put(G->B, "const double %s = ", name);
+  put(G->B, "const %s %s = ", ty(G), name);
   opnd(G, I, r, bit);
   put(G->B, "; (void)%s; ", name);
 }
@@ -260,7 +274,7 @@ static int row_backward(gen *G, const tp_red *R, uint32_t ired, tc_sums *sums) {
   const tp_ins *row = T->ins + T->npre;
   for (const tp_bwd *s = T->bwd + R->bwd0 + R->nbwd; s-- > T->bwd + R->bwd0; ) {
     const tp_ins *I = row + s->ins;
-    put(B, "  { const double g = q%u, o = w%u; (void)o; ", (unsigned)s->go, (unsigned)I->out);
+    put(B, "  { const %s g = q%u, o = w%u; (void)o; ", ty(G), (unsigned)s->go, (unsigned)I->out);
     if (tp_is_unary(I->op)) {
       bind(G, I, "a", I->a, TP_AV);
       put(B, "const double b = 0; (void)b; ");
@@ -278,7 +292,8 @@ static int row_backward(gen *G, const tp_red *R, uint32_t ired, tc_sums *sums) {
       if ((s->flags & TP_DOB) && (s->flags & TP_DOC) && !bv && !cv) {
         int k1 = add_sum(sums, G, ired, s->gb, 1, pa), k2 = add_sum(sums, G, ired, s->gc, 1, pc);
         if (k1 < 0 || k2 < 0) return -1;
-        put(B, "S4[%d][s4_] += g * a; S4[%d][s4_] += g; } \\\n", k1, k2);
+        if (G->vec) put(B, "S4v[%d][kk_ & 1] += g * a; S4v[%d][kk_ & 1] += g; } \\\n", k1, k2);
+        else put(B, "S4[%d][s4_] += g * a; S4[%d][s4_] += g; } \\\n", k1, k2);
         continue;
       }
       if (s->flags & TP_DOB) {
@@ -287,7 +302,7 @@ static int row_backward(gen *G, const tp_red *R, uint32_t ired, tc_sums *sums) {
         } else {
           int k = add_sum(sums, G, ired, s->gb, 0, pa);
           if (k < 0) return -1;
-          acc8(B, k, "g * a");
+          acc8(G, k, "g * a");
         }
       }
       if (s->flags & TP_DOC) {
@@ -296,7 +311,7 @@ static int row_backward(gen *G, const tp_red *R, uint32_t ired, tc_sums *sums) {
         } else {
           int k = add_sum(sums, G, ired, s->gc, 0, pc);
           if (k < 0) return -1;
-          acc8(B, k, "g");
+          acc8(G, k, "g");
         }
       }
       put(B, "} \\\n");
@@ -310,7 +325,7 @@ static int row_backward(gen *G, const tp_red *R, uint32_t ired, tc_sums *sums) {
       } else {
         int k = add_sum(sums, G, ired, s->ga, 0, 0);
         if (k < 0) return -1;
-        acc8(B, k, rules[I->op].da);
+        acc8(G, k, rules[I->op].da);
       }
     }
     if (s->flags & TP_DOB) {
@@ -319,7 +334,7 @@ static int row_backward(gen *G, const tp_red *R, uint32_t ired, tc_sums *sums) {
       } else {
         int k = add_sum(sums, G, ired, s->gb, 0, 0);
         if (k < 0) return -1;
-        acc8(B, k, rules[I->op].db);
+        acc8(G, k, rules[I->op].db);
       }
     }
     put(B, "} \\\n");
@@ -357,6 +372,57 @@ static int row_macro(gen *G, int grad, tc_sums *sums) {
   return 0;
 }
 
+/*
+** The two-row form of ROW<grad>: ROWV<grad>(j, kk) computes rows j and j + 1
+** in the two lanes of a vector (the same operations on each lane, so the
+** same bits), adding into lane pair kk of the accumulators: rows j + 2kk and
+** j + 2kk + 1 go to slots 2kk and 2kk + 1 of eight, and of four to slots
+** 2(kk & 1) and 2(kk & 1) + 1, as the scalar form and sum_mul2 do.  Only
+** for sections of plain arithmetic (no calls, no branches).
+*/
+static int row_macro_vec(gen *G, tc_sums *sums) {
+  const slope_tape *T = G->T;
+  tc_buf *B = G->B;
+  const tp_ins *row = T->ins + T->npre;
+  G->vec = 1;
+  put(B, "#define ROWV(j_, kk_) do { \\\n");
+  for (uint32_t c = 0; c < T->ncolreg; c++)
+    put(B, "  const tc_v2 w%u = LD2(C%u, j_); \\\n", (unsigned)T->colreg[c], (unsigned)T->colidx[c]);
+  for (uint32_t i = 0; i < T->nrow; i++) {
+    put(B, "  ");
+    forward(G, &row[i], 1);
+    put(B, " \\\n");
+  }
+  for (uint32_t r = 0; r < T->nred; r++) put(B, "  R8v[%u][kk_] += w%u; \\\n", (unsigned)r, (unsigned)T->red[r].arg);
+  if (T->ngb > 1) {
+    put(B, "  tc_v2 q1 = {0, 0}");
+    for (uint32_t b = 2; b < T->ngb; b++) put(B, ", q%u = {0, 0}", (unsigned)b);
+    put(B, "; \\\n");
+  }
+  put(B, "  const tc_v2 q0 = {1, 1}; (void)q0; \\\n");
+  int rc = 0;
+  for (uint32_t r = 0; r < T->nred && rc == 0; r++)
+    if (T->red[r].nbwd) rc = row_backward(G, &T->red[r], r, sums);
+  put(B, "} while (0)\n");
+  G->vec = 0;
+  return rc;
+}
+
+/* Whether the row section is plain arithmetic, for ROWV. */
+static int vec_ok(const slope_tape *T) {
+  const tp_ins *row = T->ins + T->npre;
+  for (uint32_t i = 0; i < T->nrow; i++) {
+    switch (row[i].op) {
+    case TP_ADD: case TP_SUB: case TP_MUL: case TP_DIV: case TP_SQDIFF: case TP_SQSUM:
+    case TP_FMA: case TP_FMS: case TP_FNMA: case TP_NEG: case TP_SQR: case TP_RECIP:
+      break;
+    default:
+      return 0;
+    }
+  }
+  return 1;
+}
+
 /* Sum of an accumulator set, as the interpreter combines its lanes. */
 static void put_sum8(tc_buf *B, const char *a, uint32_t k) {
   put(B, "(((%s[%u][0] + %s[%u][1]) + (%s[%u][2] + %s[%u][3])) + "
@@ -374,9 +440,22 @@ static void block_loop(gen *G, int grad, const tc_sums *sums, uint32_t nsum8, ui
   put(B, "      double R8[%u][8];\n      memset(R8, 0, sizeof R8);\n", (unsigned)T->nred);
   if (grad && nsum8) put(B, "      double S8[%u][8];\n      memset(S8, 0, sizeof S8);\n", (unsigned)nsum8);
   if (grad && nsum4) put(B, "      double S4[%u][4];\n      memset(S4, 0, sizeof S4);\n", (unsigned)nsum4);
-  put(B, "      for (; i < n8; i += 8) {\n");
-  for (int k = 0; k < 8; k++) put(B, "        ROW%d(i + %d, %d, %d);\n", grad, k, k, k & 3);
-  put(B, "      }\n");
+  if (grad && G->vecrows) {   /* two rows per vector, then the lanes into the slots */
+    put(B, "      tc_v2 R8v[%u][4];\n      memset(R8v, 0, sizeof R8v);\n", (unsigned)T->nred);
+    if (nsum8) put(B, "      tc_v2 S8v[%u][4];\n      memset(S8v, 0, sizeof S8v);\n", (unsigned)nsum8);
+    if (nsum4) put(B, "      tc_v2 S4v[%u][2];\n      memset(S4v, 0, sizeof S4v);\n", (unsigned)nsum4);
+    put(B, "      for (; i < n8; i += 8) { ROWV(i, 0); ROWV(i + 2, 1); ROWV(i + 4, 2); ROWV(i + 6, 3); }\n");
+    put(B, "      for (int k_ = 0; k_ < 8; k_++) {\n");
+    put(B, "        for (int r_ = 0; r_ < %u; r_++) R8[r_][k_] = R8v[r_][k_ / 2][k_ & 1];\n", (unsigned)T->nred);
+    if (nsum8) put(B, "        for (int r_ = 0; r_ < %u; r_++) S8[r_][k_] = S8v[r_][k_ / 2][k_ & 1];\n", (unsigned)nsum8);
+    if (nsum4) put(B, "        if (k_ < 4) for (int r_ = 0; r_ < %u; r_++) S4[r_][k_] = S4v[r_][k_ / 2][k_ & 1];\n",
+                   (unsigned)nsum4);
+    put(B, "      }\n");
+  } else {
+    put(B, "      for (; i < n8; i += 8) {\n");
+    for (int k = 0; k < 8; k++) put(B, "        ROW%d(i + %d, %d, %d);\n", grad, k, k, k & 3);
+    put(B, "      }\n");
+  }
   put(B, "      for (; i < n; i++) ROW%d(i, 0, i < n4 ? (i & 3) : 0);\n", grad);
   /* per reduction: its value, then its sweep's sums, as run_rows does */
   for (uint32_t r = 0; r < T->nred; r++) {
@@ -635,7 +714,7 @@ static void body(gen *G, tc_sums *sums) {
 char *tc_source(const slope_tape *T) {
   if (!T || T->arr) return NULL;
   tc_buf B = {0};
-  gen G = { T, &B, calloc(T->nsreg + 1, 1), 0, 0, wants_blocked(T), malloc((T->nrreg + 1) * sizeof(uint32_t)) };
+  gen G = { T, &B, calloc(T->nsreg + 1, 1), 0, 0, wants_blocked(T), 0, 0, malloc((T->nrreg + 1) * sizeof(uint32_t)) };
   tc_sums sums = {0};
   if (!G.computed || !G.colof) { free(G.computed); free(G.colof); return NULL; }
   for (uint32_t r = 0; r < T->nrreg; r++) G.colof[r] = UINT32_MAX;
@@ -645,7 +724,14 @@ char *tc_source(const slope_tape *T) {
   for (uint32_t r = 0; r < T->nred; r++) G.computed[T->red[r].out] = 1;
   put(&B, "/* generated by slope from a compiled tape: value and gradient */\n%s", prelude);
   int rc = 0;
-  if (T->nred && !G.blocked) rc = row_macro(&G, 0, &sums) < 0 || row_macro(&G, 1, &sums) < 0 ? -1 : 0;
+  if (T->nred && !G.blocked && (G.vecrows = vec_ok(T))) {
+    /* the same sums in the same slots as the scalar form, which follows */
+    uint32_t n8 = G.nsum8, n4 = G.nsum4, ns = sums.n;
+    rc = row_macro_vec(&G, &sums);
+    G.nsum8 = n8, G.nsum4 = n4, sums.n = ns;
+  }
+  if (rc == 0 && T->nred && !G.blocked)
+    rc = row_macro(&G, 0, &sums) < 0 || row_macro(&G, 1, &sums) < 0 ? -1 : 0;
   if (rc == 0) body(&G, &sums);
   free(G.computed);
   free(G.colof);
