@@ -411,8 +411,8 @@ static int check(slope_tape *T, sj_state *J, const double *x, const size_t *rows
   return SLOPE_OK;
 }
 
-int sj_grad(slope_tape *T, const double *x, const size_t *rows, size_t nsel, double *f,
-            double *grad) {
+int sj_grad_slow(slope_tape *T, const double *x, const size_t *rows, size_t nsel, double *f,
+                 double *grad) {
   sj_state *J = T->jit;
   size_t count = 0;
   if (T->has_reduce) {

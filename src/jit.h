@@ -57,9 +57,18 @@ static inline int sj_take(slope_tape *T, const size_t *rows, size_t nsel) {
   if (T->jit && T->jit->native) return 1;
   return sj_slow(T, rows, nsel);
 }
-/* slope_tape_grad through the native function (checking it first if new). */
-int sj_grad(slope_tape *T, const double *x, const size_t *rows, size_t nsel, double *f,
-            double *grad);
+/* slope_tape_grad through the native function (checking it first if new);
+** a checked function without data is called straight from here. */
+int sj_grad_slow(slope_tape *T, const double *x, const size_t *rows, size_t nsel, double *f,
+                 double *grad);
+static inline int sj_grad(slope_tape *T, const double *x, const size_t *rows, size_t nsel,
+                          double *f, double *grad) {
+  sj_state *J = T->jit;
+  if (!J->native || T->has_reduce) return sj_grad_slow(T, x, rows, nsel, f, grad);
+  double fv;
+  J->fn(x, T->cols, NULL, 0, f ? f : &fv, grad, J->blocks);
+  return SLOPE_OK;
+}
 void sj_free(sj_state *J);
 
 #endif
