@@ -42,7 +42,7 @@ extern char **environ;
 #define SJ_AUTO_WORK 1e8            /* instructions interpreted before auto mode compiles */
 #define SJ_FLAGS "-O2", "-fPIC", "-shared", "-ffp-contract=off", "-w"
 #define SJ_FLAGS_TEXT "-O2 -fPIC -shared -ffp-contract=off -w"
-#define SJ_VERSION "slope-jit-2"    /* bump when the generated code's contract changes */
+#define SJ_VERSION "slope-jit-3"    /* bump when the generated code's contract changes */
 
 static double now_ms(void) {
   struct timespec t;
@@ -286,10 +286,11 @@ static int make_source(slope_tape *T, sj_state *J) {
   if (J->src) return 1;
   const char *cc = getenv("CC");
   J->cc = strdup(cc && cc[0] ? cc : "cc");
-  J->blocks = malloc(((size_t)T->nrreg + T->ngb + 1) * sizeof *J->blocks);
-  if (J->blocks) {
+  J->blocks = malloc(((size_t)T->nrreg + T->ngb + T->ncolreg + 1) * sizeof *J->blocks);
+  if (J->blocks) {   /* row registers, adjoint buffers, gather buffers */
     for (uint32_t r = 0; r < T->nrreg; r++) J->blocks[r] = T->rw[r];
     for (uint32_t b = 0; b < T->ngb; b++) J->blocks[T->nrreg + b] = T->gb[b];
+    for (uint32_t c = 0; c < T->ncolreg; c++) J->blocks[T->nrreg + T->ngb + c] = T->gather + (size_t)c * T->bs;
   }
   char *body = J->blocks ? tc_source(T) : NULL;
   if (!J->cc || !body) { free(body); why(J, "out of memory", NULL); return 0; }
@@ -321,6 +322,7 @@ static sj_state *attach(slope_tape *T) {
     why(J, "native code covers tapes without vectors and matrices so far", NULL);
   }
   atomic_init(&J->phase, phase);
+  J->blocked = tc_blocked(T);
   T->jit = J;
   const char *emit = getenv("SLOPE_EMIT_C");   /* slope --emit-c */
   if (emit && strcmp(emit, "1") == 0 && !T->arr && make_source(T, J))
@@ -366,6 +368,7 @@ int sj_slow(slope_tape *T, const size_t *rows, size_t nsel) {
   case SJ_IDLE:
     if (J->mode == SLOPE_JIT_OFF) return 0;
     if (J->mode == SLOPE_JIT_AUTO) {
+      if (J->blocked) return 0;   /* measured no faster than the interpreter: no compiler for it */
       double n = T->has_reduce ? (double)(rows ? nsel : T->nrows) : 1;
       J->work += (double)(T->npre + T->npost) + (double)T->nrow * n;
       if (J->work < SJ_AUTO_WORK) return 0;
@@ -470,8 +473,11 @@ const char *slope_tape_jit_status(slope_tape *T, double *compile_ms) {
   if (compile_ms && (phase == SJ_LOADED || phase == SJ_NATIVE || phase == SJ_FAILED))
     *compile_ms = J->ms;
   switch (phase) {
-  case SJ_IDLE: return J->mode == SLOPE_JIT_OFF ? "interpreter: turned off"
-                                               : "interpreter: not compiled yet";
+  case SJ_IDLE:
+    if (J->mode == SLOPE_JIT_OFF) return "interpreter: turned off";
+    return J->mode == SLOPE_JIT_AUTO && J->blocked
+      ? "interpreter: native code would not be faster here (jit = true asks for it anyway)"
+      : "interpreter: not compiled yet";
   case SJ_BUILDING: return "compiling";
   case SJ_LOADED: return J->mode == SLOPE_JIT_OFF ? "interpreter: turned off"
                                                  : "loaded: checked at the next call";

@@ -19,8 +19,8 @@
 
 /* The generated function: value into *f, gradient into grad (when not NULL),
 ** over 'count' rows (the selection 'rows', or the first 'count' rows);
-** 'work' is the tape's row blocks (T->rw, then T->gb), for code that runs
-** the row section instruction by instruction. */
+** 'work' is the tape's row blocks (T->rw, T->gb, then T->gather's), for
+** code that runs the row section instruction by instruction. */
 typedef void sj_fn(const double *x, const double *const *cols, const size_t *rows,
                    size_t count, double *f, double *grad, double *const *work);
 
@@ -34,11 +34,12 @@ typedef struct sj_state {
   int mode;             /* SLOPE_JIT_* */
   int verbose;          /* SLOPE_JIT=1: one line on stderr when falling back */
   int busy;             /* the check is running the interpreter */
+  int blocked;          /* tc_blocked: auto mode does not compile it */
   double work;          /* instructions interpreted so far (auto mode) */
   char *src;            /* the generated source, with its key line */
   char key[40];         /* content hash of the source and the compiler command */
   char *cc;             /* the compiler command ($CC or cc) */
-  double **blocks;      /* T->rw then T->gb, as the generated code wants them */
+  double **blocks;      /* T->rw, T->gb, then the gather blocks, for the generated code */
   sj_fn *fn;
   void *handle;
   double ms;            /* time to compile (or load from the cache), in ms */
@@ -49,6 +50,9 @@ typedef struct sj_state {
 /* The C source of a scalar tape ('T->arr' NULL), malloc'd; NULL when out
 ** of memory or for an array tape. */
 char *tc_source(const slope_tape *T);
+/* Whether that source runs the row section instruction by instruction (no
+** faster than the interpreter so far: auto mode leaves such tapes alone). */
+int tc_blocked(const slope_tape *T);
 
 /* Whether this call goes to the native function (slope_tape_grad's first
 ** question); the slow path counts work and starts or checks compilation. */

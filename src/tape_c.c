@@ -139,7 +139,7 @@ static void opnd(gen *G, const tp_ins *I, uint32_t r, int bit) {
     put(G->B, "}");
   } else if (!(I->shape & bit)) sreg(G, r);
   else if (!G->blocked) put(G->B, "w%u", (unsigned)r);
-  else if (G->colof[r] != UINT32_MAX) put(G->B, "C%u[IX(i)]", (unsigned)G->colof[r]);
+  else if (G->colof[r] != UINT32_MAX) put(G->B, "X%u[i]", (unsigned)r);
   else put(G->B, "W%u[i]", (unsigned)r);
 }
 
@@ -531,10 +531,21 @@ static void sum8_loop(tc_buf *B, const char *binds, const char *expr, const char
   put(B, "(((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))); }\n");
 }
 
-/* A loop over the block's rows assigning or adding 'expr' into Q<dst>. */
+/* A loop over the block's rows and its padding, four at a time as LOOP4
+** writes it (gcc -O2 vectorizes the four statements, not a plain loop). */
+static void loop4(tc_buf *B, const char *body) {
+  put(B, "      for (size_t j_ = 0; j_ < m; j_ += 4) {");
+  for (int k = 0; k < 4; k++) put(B, " { size_t i = j_ + %d; %s }", k, body);
+  put(B, " }\n");
+}
+
+/* A loop over the block assigning or adding 'expr' into Q<dst>. */
 static void adj_loop(tc_buf *B, const char *binds, uint32_t dst, int set, const char *expr) {
-  put(B, "      for (size_t i = 0; i < n; i++) { %s Q%u[i] %s (%s); }\n", binds, (unsigned)dst,
-      set ? "=" : "+=", expr);
+  tc_buf t = {0};
+  put(&t, "%s Q%u[i] %s (%s);", binds, (unsigned)dst, set ? "=" : "+=", expr);
+  if (!t.oom) loop4(B, t.p);
+  else B->oom = 1;
+  free(t.p);
 }
 
 static int blocked_step(gen *G, const tp_bwd *s, uint32_t ired) {
@@ -596,16 +607,29 @@ static int blocked_loop(gen *G, int grad) {
   const tp_ins *row = T->ins + T->npre;
   put(B, "    for (size_t start = 0; start < count; start += %u) {\n", (unsigned)T->bs);
   put(B, "      size_t n = count - start < %u ? count - start : %u;\n", (unsigned)T->bs, (unsigned)T->bs);
-  put(B, "      size_t n8 = n & ~(size_t)7, n4 = n & ~(size_t)3; (void)n8; (void)n4;\n");
+  put(B, "      size_t n8 = n & ~(size_t)7, n4 = n & ~(size_t)3, m = (n + 3) & ~(size_t)3; (void)n8; (void)n4;\n");
+  /* the columns in place, or gathered and padded with the last row (load_block) */
+  for (uint32_t c = 0; c < T->ncolreg; c++) {
+    unsigned r = (unsigned)T->colreg[c], ci = (unsigned)T->colidx[c];
+    put(B, "      const double *restrict X%u = C%u + start;\n", r, ci);
+    put(B, "      if (rows || n != m) {\n"
+           "        for (size_t i = 0; i < n; i++) GX%u[i] = C%u[IX(i)];\n"
+           "        for (size_t i = n; i < m; i++) GX%u[i] = GX%u[n - 1];\n"
+           "        X%u = GX%u;\n      }\n", r, ci, r, r, r, r);
+  }
   for (uint32_t i = 0; i < T->nrow; i++) {
-    put(B, "      for (size_t i = 0; i < n; i++) { ");
+    tc_buf t = {0}, *keep = G->B;
+    G->B = &t;
     forward(G, &row[i], 1);
-    put(B, " }\n");
+    G->B = keep;
+    if (t.oom) { free(t.p); return -1; }
+    loop4(B, t.p);
+    free(t.p);
   }
   for (uint32_t r = 0; r < T->nred; r++) {
     const tp_red *R = &T->red[r];
     char expr[48], target[24];
-    if (G->colof[R->arg] != UINT32_MAX) snprintf(expr, sizeof expr, "C%u[IX(i)]", (unsigned)G->colof[R->arg]);
+    if (G->colof[R->arg] != UINT32_MAX) snprintf(expr, sizeof expr, "X%u[i]", (unsigned)R->arg);
     else snprintf(expr, sizeof expr, "W%u[i]", (unsigned)R->arg);
     snprintf(target, sizeof target, "acc%u", (unsigned)r);
     sum8_loop(B, "", expr, target, 0);
@@ -624,6 +648,8 @@ static int rows_blocked(gen *G) {
   for (uint32_t r = 0; r < T->nrreg; r++)
     if (G->colof[r] == UINT32_MAX) put(B, "  double *restrict W%u = work[%u];\n", (unsigned)r, (unsigned)r);
   for (uint32_t b = 1; b < T->ngb; b++) put(B, "  double *restrict Q%u = work[%u];\n", (unsigned)b, (unsigned)(T->nrreg + b));
+  for (uint32_t c = 0; c < T->ncolreg; c++)
+    put(B, "  double *restrict GX%u = work[%u];\n", (unsigned)T->colreg[c], (unsigned)(T->nrreg + T->ngb + c));
   for (uint32_t r = 0; r < T->nred; r++) put(B, "  double acc%u = 0;\n", (unsigned)r);
   for (uint32_t r = 0; r < T->nred; r++) {
     if (!T->red[r].nbwd) continue;
@@ -710,6 +736,8 @@ static void body(gen *G, tc_sums *sums) {
   for (int i = 0; i < T->nparams; i++) put(B, "  grad[%d] = d%d;\n", i, i);
   put(B, "}\n");
 }
+
+int tc_blocked(const slope_tape *T) { return T && !T->arr && T->nred && wants_blocked(T); }
 
 char *tc_source(const slope_tape *T) {
   if (!T || T->arr) return NULL;
