@@ -300,6 +300,8 @@ $(B)/tests/test_oom: TEST_LIBS := $(WRAP_ALLOC)
 $(B)/tests/test_oom: tests/fail_alloc.h
 $(B)/tests/test_oom_array: TEST_LIBS := $(WRAP_ALLOC)
 $(B)/tests/test_oom_array: tests/fail_alloc.h
+$(B)/tests/test_oom_shapes: TEST_LIBS := $(WRAP_ALLOC)
+$(B)/tests/test_oom_shapes: tests/fail_alloc.h
 
 # test_oom_lua runs the Lua binding in its own lua_State
 $(B)/tests/test_oom_lua: tests/test_oom_lua.c tests/check.h tests/fail_alloc.h $(LUA_OBJ) $(B)/libslope_core.a | $(B)/tests

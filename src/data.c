@@ -86,9 +86,14 @@ static int check_new_name(slope_data *d, const char *name) {
   char base[SX_MAX_NAME + 1];
   snprintf(base, sizeof base, "%.*s", (int)(sx_element_parse(name, &bl, idx) ? bl : strlen(name)), name);
   slope_shape sh;
-  if (slope_data_shape(d, base, &sh) >= 0 && (sh.rank == 0) != (strcmp(base, name) == 0))
+  int at = slope_data_shape(d, base, &sh);
+  if (at >= 0 && (sh.rank == 0) != (strcmp(base, name) == 0))
     return sx_error(d->S, SLOPE_ERRNAME, "data: column '%s' and the %s column '%s' would share the name '%s'",
                     name, sh.rank ? "vector" : "scalar", base, base);
+  /* a vector column's elements stand side by side in order: x[k] right after x[k-1] */
+  if (strcmp(base, name) != 0 && idx[0] > 1 && !(at >= 0 && at + sh.dim[0] == d->ncols && sh.dim[0] == idx[0] - 1))
+    return sx_error(d->S, SLOPE_ERRDATA, "data: column '%s' must come right after '%s[%ld]' (the elements of a "
+                    "vector column stand side by side, from %s[1])", name, base, idx[0] - 1, base);
   return SLOPE_OK;
 }
 

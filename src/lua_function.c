@@ -28,8 +28,7 @@ static int fn_gc(lua_State *L) {
 }
 
 /* Read the parameter values: fn(1, 2), fn{1, 2} or fn{ x = 1, y = 2 }. */
-static void read_point(lua_State *L, ls_function *F, double *x) {
-  int top = lua_gettop(L);
+static void read_point(lua_State *L, ls_function *F, double *x, int top) {
   if (top == 2 && lua_istable(L, 2)) {
     for (int i = 0; i < F->n; i++) {
       int t = lua_geti(L, 2, i + 1);
@@ -42,19 +41,44 @@ static void read_point(lua_State *L, ls_function *F, double *x) {
   }
   if (top - 1 != F->n)
     luaL_error(L, "the function takes %d parameter%s, got %d", F->n, F->n == 1 ? "" : "s", top - 1);
-  for (int i = 0; i < F->n; i++) x[i] = luaL_checknumber(L, i + 2);
+  for (int i = 0; i < F->n; i++) {   /* the common case without a call per number */
+    int isnum;
+    x[i] = lua_tonumberx(L, i + 2, &isnum);
+    if (!isnum) x[i] = luaL_checknumber(L, i + 2);
+  }
+}
+
+/* fn:grad(x, y, g): a table after the parameters receives the gradient, so
+** a loop makes no table per call.  (With no parameters a lone table is the
+** point, fn:grad{}.) */
+static int out_table(lua_State *L, const ls_function *F, int want_grad) {
+  int top = lua_gettop(L);
+  return want_grad && F->n > 0 && top == F->n + 2 && lua_istable(L, top) ? top : 0;
+}
+
+/* The Function at 1; with its class's metatable as upvalue 2 (fn:grad) it is
+** compared directly, without looking the class up by name at every call. */
+static ls_function *check_function(lua_State *L) {
+  ls_function *F = lua_touserdata(L, 1);
+  if (F && lua_type(L, lua_upvalueindex(2)) == LUA_TTABLE && lua_getmetatable(L, 1)) {
+    int same = lua_rawequal(L, -1, lua_upvalueindex(2));
+    lua_pop(L, 1);
+    if (same) return F;
+  }
+  return luaL_checkudata(L, 1, LS_FUNCTION);
 }
 
 static int eval(lua_State *L, int want_grad) {
-  ls_function *F = luaL_checkudata(L, 1, LS_FUNCTION);
+  ls_function *F = check_function(L);
   if (!F->T) return luaL_error(L, "the function has been freed");
   double *x = F->mem, *g = F->mem + F->n, f;
-  read_point(L, F, x);
-  slope_ctx *S = ls_ctx(L);
-  if (slope_tape_grad(F->T, x, NULL, 0, &f, want_grad ? g : NULL) != SLOPE_OK) ls_raise(L, S);
+  int out = out_table(L, F, want_grad);
+  read_point(L, F, x, out ? out - 1 : lua_gettop(L));
+  if (slope_tape_grad(F->T, x, NULL, 0, &f, want_grad ? g : NULL) != SLOPE_OK) ls_raise(L, ls_ctx(L));
   lua_pushnumber(L, f);
   if (!want_grad) return 1;
-  lua_createtable(L, F->n, 0);
+  if (out) lua_pushvalue(L, out);
+  else lua_createtable(L, F->n, 0);
   for (int i = 0; i < F->n; i++) {
     lua_pushnumber(L, g[i]);
     lua_rawseti(L, -2, i + 1);
@@ -69,6 +93,61 @@ static int fn_tostring(lua_State *L) {
   ls_function *F = luaL_checkudata(L, 1, LS_FUNCTION);
   lua_pushfstring(L, "slope.Function(%d parameter%s, %d data column%s)", F->n,
                   F->n == 1 ? "" : "s", F->ncols, F->ncols == 1 ? "" : "s");
+  return 1;
+}
+
+/* The 'jit' option of compile: false, true or "wait" (-1: not given). */
+static int jit_option(lua_State *L, int opts) {
+  int t = lua_getfield(L, opts, "jit"), mode = -1;
+  if (t == LUA_TBOOLEAN) mode = lua_toboolean(L, -1) ? SLOPE_JIT_ON : SLOPE_JIT_OFF;
+  else if (t == LUA_TSTRING && strcmp(lua_tostring(L, -1), "wait") == 0) mode = SLOPE_JIT_WAIT;
+  else if (t != LUA_TNIL)
+    return luaL_error(L, "compile: jit must be false, true or \"wait\", got %s%s%s",
+                      t == LUA_TSTRING ? "\"" : "", t == LUA_TSTRING ? lua_tostring(L, -1)
+                      : luaL_typename(L, -1), t == LUA_TSTRING ? "\"" : "");
+  lua_pop(L, 1);
+  return mode;
+}
+
+static void apply_jit(lua_State *L, slope_ctx *S, slope_tape *T, int mode) {
+  if (mode >= 0 && slope_tape_jit(T, mode) != SLOPE_OK) ls_raise(L, S);
+}
+
+/* fn:ccode{ gradient = true }: the C source of the function's native code. */
+static int fn_ccode(lua_State *L) {
+  ls_function *F = luaL_checkudata(L, 1, LS_FUNCTION);
+  if (!F->T) return luaL_error(L, "the function has been freed");
+  if (!lua_isnoneornil(L, 2)) {
+    luaL_checktype(L, 2, LUA_TTABLE);
+    static const char *const opts[] = {"gradient", NULL};
+    ls_check_options(L, 2, "ccode", opts, 0);
+    int t = lua_getfield(L, 2, "gradient");
+    if (t != LUA_TNIL && !(t == LUA_TBOOLEAN && lua_toboolean(L, -1)))
+      return luaL_error(L, "ccode: gradient must be true (the native code computes value and "
+                        "gradient in one function), got %s", luaL_tolstring(L, -1, NULL));
+    lua_pop(L, 1);
+  }
+  const char *src = slope_tape_csource(F->T);
+  if (!src) return ls_raise(L, ls_ctx(L));
+  lua_pushstring(L, src);
+  return 1;
+}
+
+/* slope.jit(fn): { native = bool, status = text, compile_ms = number }. */
+static int l_jit(lua_State *L) {
+  ls_function *F = luaL_testudata(L, 1, LS_FUNCTION);
+  if (!F) return luaL_error(L, "slope.jit: expected a compiled function (f:compile{...}), got %s",
+                            luaL_typename(L, 1));
+  if (!F->T) return luaL_error(L, "the function has been freed");
+  double ms = 0;
+  const char *st = slope_tape_jit_status(F->T, &ms);
+  lua_createtable(L, 0, 3);
+  lua_pushboolean(L, strncmp(st, "native", 6) == 0);
+  lua_setfield(L, -2, "native");
+  lua_pushstring(L, st);
+  lua_setfield(L, -2, "status");
+  lua_pushnumber(L, ms);
+  lua_setfield(L, -2, "compile_ms");
   return 1;
 }
 
@@ -112,7 +191,7 @@ slope_tape *ls_compile_over(lua_State *L, slope_ctx *S, slope_expr e, const char
 
 /* f:compile({ "w", "b" }, ds) with a slope.Data: its columns are used where
 ** they are, and the Function keeps the data set alive. */
-static int compile_over_data(lua_State *L, slope_ctx *S, slope_expr e, int data) {
+static int compile_over_data(lua_State *L, slope_ctx *S, slope_expr e, int data, int jit) {
   const slope_data *d = ls_check_data(L, data);
   int n = (int)luaL_len(L, 2);
   ls_function *F = lua_newuserdatauv(L, sizeof *F, 1);
@@ -139,6 +218,7 @@ static int compile_over_data(lua_State *L, slope_ctx *S, slope_expr e, int data)
   lua_pop(L, 1);   /* the names table */
   F->T = ls_compile_over(L, S, e, F->names, n, d);
   if (!F->T) ls_raise(L, S);
+  apply_jit(L, S, F->T, jit);
   return 1;
 }
 
@@ -149,12 +229,13 @@ static int m_compile(lua_State *L) {
   slope_ctx *S = ls_ctx(L);
   slope_expr e = *(slope_expr *)luaL_checkudata(L, 1, LS_EXPR);
   luaL_checktype(L, 2, LUA_TTABLE);
-  static const char *const opts[] = {"data", NULL};
+  static const char *const opts[] = {"data", "jit", NULL};
   ls_check_options(L, 2, "compile", opts, 1);
+  int jit = jit_option(L, 2);
   if (lua_isnoneornil(L, 3)) lua_getfield(L, 2, "data");
   else lua_pushvalue(L, 3);
   int data = lua_gettop(L);
-  if (luaL_testudata(L, data, LS_DATA)) return compile_over_data(L, S, e, data);
+  if (luaL_testudata(L, data, LS_DATA)) return compile_over_data(L, S, e, data, jit);
   if (!lua_isnil(L, data) && !lua_istable(L, data))
     return luaL_error(L, "compile: data must be a slope.Data or a table of columns, got %s",
                       luaL_typename(L, data));
@@ -210,6 +291,7 @@ static int m_compile(lua_State *L) {
   }
   free(cols);
   if (!F->T) ls_raise(L, S);
+  apply_jit(L, S, F->T, jit);
   return 1;
 }
 
@@ -218,8 +300,19 @@ void ls_open_function(lua_State *L, slope_ctx *S) {
     {"__call", fn_call}, {"__gc", fn_gc}, {"__close", fn_gc},
     {"__tostring", fn_tostring}, {NULL, NULL}
   };
-  static const luaL_Reg methods[] = {{"grad", fn_grad}, {NULL, NULL}};
+  static const luaL_Reg methods[] = {{"grad", fn_grad}, {"ccode", fn_ccode}, {NULL, NULL}};
   ls_newclass(L, S, LS_FUNCTION, meta, methods);
+  luaL_getmetatable(L, LS_FUNCTION);   /* fn:grad and fn(...) get the metatable as upvalue 2 */
+  lua_getfield(L, -1, "__index");
+  lua_pushlightuserdata(L, S);
+  lua_pushvalue(L, -3);
+  lua_pushcclosure(L, fn_grad, 2);
+  lua_setfield(L, -2, "grad");
+  lua_pushlightuserdata(L, S);
+  lua_pushvalue(L, -3);
+  lua_pushcclosure(L, fn_call, 2);
+  lua_setfield(L, -3, "__call");
+  lua_pop(L, 2);
   /* compile is a method of Expr (whose __index is a function: w[1]) */
   luaL_getmetatable(L, LS_EXPR);
   lua_getfield(L, -1, "methods");
@@ -227,4 +320,6 @@ void ls_open_function(lua_State *L, slope_ctx *S) {
   lua_pushcclosure(L, m_compile, 1);
   lua_setfield(L, -2, "compile");
   lua_pop(L, 2);
+  lua_pushcfunction(L, l_jit);   /* slope.jit(fn): native code in use? */
+  lua_setfield(L, -2, "jit");
 }

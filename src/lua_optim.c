@@ -178,6 +178,15 @@ static int opt_index(lua_State *L) {
   return luaL_error(L, "%s has no field '%s'", O->kind, k);
 }
 
+/* __index with the methods table as upvalue 2: opt:step in a loop finds its
+** method by one raw lookup of the key Lua already holds (no string made). */
+static int opt_index_methods(lua_State *L) {
+  lua_pushvalue(L, 2);
+  if (lua_rawget(L, lua_upvalueindex(2)) != LUA_TNIL) return 1;
+  lua_pop(L, 1);
+  return opt_index(L);
+}
+
 static int opt_newindex(lua_State *L) {
   ls_optimizer *O = ls_check_optimizer(L, 1);
   set_hyper(L, ls_ctx(L), O, luaL_checkstring(L, 2), 3);
@@ -416,11 +425,21 @@ static int sched_tostring(lua_State *L) {
 
 /* ---- optimizers at work: a step on a problem, a checkpoint ------------------------- */
 
+/* The optimizer at 1 for opt:step, whose upvalue 2 is the class's metatable:
+** compared directly, without looking the class up by name at every step. */
+static ls_optimizer *step_optimizer(lua_State *L) {
+  ls_optimizer *O = lua_touserdata(L, 1);
+  if (!O || !lua_getmetatable(L, 1)) return ls_check_optimizer(L, 1);
+  int same = lua_rawequal(L, -1, lua_upvalueindex(2));
+  lua_pop(L, 1);
+  return same && O->o ? O : ls_check_optimizer(L, 1);
+}
+
 /* opt:step(p): one update in C on the next batch; returns f before it. */
 static int opt_step(lua_State *L) {
   slope_ctx *S = ls_ctx(L);
-  ls_optimizer *O = ls_check_optimizer(L, 1);
-  slope_problem *p = ls_check_problem(L, 2);
+  ls_optimizer *O = step_optimizer(L);
+  slope_problem *p = ls_check_problem_mt(L, 2, lua_upvalueindex(3));
   int n = slope_problem_nparams(p);
   slope_optim *o = ls_optimizer_for(L, S, O, n);
   const double *lo = ls_problem_box(L, 2);   /* the problem's box, or none */
@@ -536,6 +555,20 @@ void ls_open_optim(lua_State *L, slope_ctx *S) {
   };
   ls_newclass(L, S, LS_OPTIMIZER, ometa, omethods);
   ls_newclass(L, S, LS_SCHEDULE, smeta, NULL);
+  /* the hot path of a loop of opt:step(p): __index and step see the methods
+  ** table and the metatable as upvalues */
+  luaL_getmetatable(L, LS_OPTIMIZER);
+  lua_getfield(L, -1, "methods");
+  lua_pushlightuserdata(L, S);
+  lua_pushvalue(L, -2);
+  lua_pushcclosure(L, opt_index_methods, 2);
+  lua_setfield(L, -3, "__index");
+  lua_pushlightuserdata(L, S);
+  lua_pushvalue(L, -3);
+  luaL_newmetatable(L, LS_PROBLEM);   /* made here if lua_problem.c has not yet: it fills it */
+  lua_pushcclosure(L, opt_step, 3);
+  lua_setfield(L, -2, "step");
+  lua_pop(L, 2);
 
   lua_newtable(L);
   static const registry optimizers = {slope_optim_kinds, slope_optim_about, slope_optim_hyper_at, l_optimizer};

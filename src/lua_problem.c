@@ -725,6 +725,19 @@ static void push_view(lua_State *L, ls_problem *P, int idx) {
 
 slope_problem *ls_check_problem(lua_State *L, int idx) { return check_problem(L, idx)->p; }
 
+/* ls_check_problem for a hot loop (opt:step): the class's metatable is at
+** 'mt' (an upvalue), compared directly instead of looked up by name. */
+slope_problem *ls_check_problem_mt(lua_State *L, int idx, int mt) {
+  ls_problem *P = lua_touserdata(L, idx);
+  if (!P || !lua_getmetatable(L, idx)) return ls_check_problem(L, idx);
+  int same = lua_rawequal(L, -1, mt);
+  lua_pop(L, 1);
+  if (!same || !P->p) return ls_check_problem(L, idx);
+  P->fn.L = L;
+  take_view(L, P, lua_absindex(L, idx));
+  return P->p;
+}
+
 ls_objective *ls_problem_function(lua_State *L, int idx) { return &check_problem(L, idx)->fn; }
 
 int ls_problem_raise(lua_State *L, slope_ctx *S, int idx) {

@@ -148,6 +148,8 @@ int ls_objective_raise(lua_State *L, slope_ctx *S, ls_objective *F);
 slope_problem *ls_push_problem(lua_State *L, slope_ctx *S, int opts, int values_ok, const char *what);
 /* The C problem of the Problem at 'idx'; raises if it is not one. */
 slope_problem *ls_check_problem(lua_State *L, int idx);
+/* The same, with the Problem metatable at index 'mt' (opt:step's upvalue). */
+slope_problem *ls_check_problem_mt(lua_State *L, int idx, int mt);
 /* The Lua function objective of the Problem at 'idx' (for ls_call_objective). */
 ls_objective *ls_problem_function(lua_State *L, int idx);
 /* bounds = { x = { 0, 1 } } of the option table at 'opts', for the

@@ -26,6 +26,7 @@ static const char *usage =
   "  --trial N    run trial N of the script's sweep alone (a job array; also SLOPE_TRIAL=N)\n"
   "  -v, --version  print the version\n"
   "  -h, --help   print this help\n"
+  "  --emit-c     print the C source of each compiled function as it is first evaluated\n"
   "  -            run standard input as a script\n"
   "With no arguments, slope starts the REPL (or runs standard input when it is not a terminal).\n";
 
@@ -138,6 +139,7 @@ static int pmain(lua_State *L) {
       }
       setenv("SLOPE_TRIAL", argv[++i], 1);   /* the sweep of the script reads it */
     } else if (strcmp(o, "-i") == 0) interactive = 1;
+    else if (strcmp(o, "--emit-c") == 0) setenv("SLOPE_EMIT_C", "1", 1);   /* read by jit.c */
     else if (strcmp(o, "-v") == 0 || strcmp(o, "--version") == 0) {
       printf("slope %s (%s, %s)\n", slope_version(), LUA_RELEASE, slope_cli_mpi_about());
       ran = 1;

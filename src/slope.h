@@ -285,6 +285,26 @@ SLOPE_NODISCARD int slope_tape_bind(slope_tape *T, const double *const *cols, si
 SLOPE_NODISCARD int slope_tape_grad(slope_tape *T, const double *x, const size_t *rows,
                                     size_t nsel, double *f, double *grad);
 
+/* Native code for a tape: its C source compiled by the system's C compiler
+** ($CC, default cc) and loaded, used after it gave the interpreter's results
+** bit for bit at one point.  Every failure (no compiler, a failed compile, a
+** cache that cannot be written, SLOPE_JIT=0 in the environment) leaves the
+** interpreter serving with the same results.  Modes: OFF never; AUTO (the
+** default) compiles in the background once the tape has interpreted enough
+** work to pay; ON starts compiling now, in the background; WAIT compiles now
+** and returns when the native code is loaded (or has failed). */
+enum { SLOPE_JIT_OFF = 0, SLOPE_JIT_AUTO = 1, SLOPE_JIT_ON = 2, SLOPE_JIT_WAIT = 3 };
+SLOPE_NODISCARD int slope_tape_jit(slope_tape *T, int mode);
+/* Where the tape's native code stands: "native", "native (from the cache)",
+** "compiling", "loaded: checked at the next call", or "interpreter: ..." /
+** a reason why not; '*compile_ms' (may be NULL) the time compiling (or
+** loading from the cache) took.  The text lives as long as the tape. */
+const char *slope_tape_jit_status(slope_tape *T, double *compile_ms);
+/* The C source of the tape's native code (NULL with the error set for a tape
+** with vectors or matrices, which native code does not cover yet).  The text
+** lives as long as the tape. */
+const char *slope_tape_csource(slope_tape *T);
+
 
 /* ---- random numbers ---------------------------------------------------- */
 

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jit.h"
 #include "suggest.h"
 #include "tape.h"
 #include "tape_array.h"
@@ -886,6 +887,7 @@ slope_tape *slope_compile_shaped(slope_ctx *S, slope_expr e, const char *const *
 
 void slope_tape_free(slope_tape *T) {
   if (!T) return;
+  sj_free(T->jit);
   free(T->sv);
   free(T->sg);
   free(T->ins);

@@ -116,6 +116,7 @@ struct slope_tape {
   int bound;
   double *pool;               /* one allocation behind the value and adjoint blocks */
   struct tp_arr *arr;         /* the array tape (tape_array.h); NULL for a scalar one */
+  struct sj_state *jit;       /* native code (jit.h); NULL until the first evaluation */
 };
 
 /* The evaluator (tape_eval.c). */

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "jit.h"
 #include "tape.h"
 #include "tape_array.h"
 
@@ -490,6 +491,7 @@ int slope_tape_grad(slope_tape *T, const double *x, const size_t *rows,
                     size_t nsel, double *f, double *grad) {
   SX_ENTER_OBJ(T, SLOPE_ERRMISUSE);
   SX_MISUSE_IF(T->S, !x && T->nparams, SLOPE_ERRMISUSE, "the point 'x' is NULL");
+  if (sj_take(T, rows, nsel)) return sj_grad(T, x, rows, nsel, f, grad);   /* native code */
   if (T->arr) return ta_grad(T, x, rows, nsel, f, grad);
   size_t count = 0;
   if (T->has_reduce) {

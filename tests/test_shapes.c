@@ -140,6 +140,20 @@ static void test_vector_columns(void) {
   CHECK_INT(slope_data_shape(e, "x", &sh), 1);
   CHECK(sh.rank == 1 && sh.dim[0] == 2 && slope_data_find(e, "x[1]")[2] == 5);
   slope_data_free(e);
+  /* elements out of order, or not side by side, are refused with the line */
+  FILE *fo = fopen(path, "w");
+  fputs("x[2],x[1]\n1,2\n", fo);
+  fclose(fo);
+  CHECK(slope_data_csv(S, path) == NULL && strstr(slope_error_get(S).message, "'x[2]' must come right after 'x[1]'"));
+  slope_clear_error(S);
+  slope_data *e2 = slope_data_new(S);
+  CHECK(slope_data_add(e2, "x[1]", y, 3) == SLOPE_OK && slope_data_add(e2, "y", y, 3) == SLOPE_OK);
+  CHECK(slope_data_add(e2, "x[2]", y, 3) == SLOPE_ERRDATA);
+  CHECK(slope_data_add(e2, "z[1]", y, 3) == SLOPE_OK && slope_data_add(e2, "z[2]", y, 3) == SLOPE_OK);
+  slope_shape zs;
+  CHECK(slope_data_shape(e2, "z", &zs) == 2 && zs.rank == 1 && zs.dim[0] == 2);
+  slope_clear_error(S);
+  slope_data_free(e2);
   /* headers that name a vector wrongly: x[0] and x[a] are not names */
   FILE *fp = fopen(path, "w");
   fputs("x[0],y\n1,2\n", fp);

@@ -17,6 +17,19 @@
 
 static double sink;   /* results go here so nothing is optimized away */
 
+/* Interpreter timings first (native code off), then native code compiled
+** before timing ("wait") and checked by one call; 0 when it is not there
+** (no C compiler), with the reason printed. */
+static int go_native(slope_tape *T, const double *p, double *ms) {
+  double f;
+  if (slope_tape_jit(T, SLOPE_JIT_WAIT) != SLOPE_OK || slope_tape_grad(T, p, NULL, 0, &f, NULL) != SLOPE_OK)
+    return 0;
+  const char *st = slope_tape_jit_status(T, ms);
+  if (strncmp(st, "native", 6) == 0) return 1;
+  printf("  (native code not used: %s)\n", st);
+  return 0;
+}
+
 static sx_id var(slope_ctx *S, const char *n) { return sx_mkvar(S, n, strlen(n)); }
 
 /* ---- mean squared error --------------------------------------------------- */
@@ -54,12 +67,19 @@ static int bench_mse(void) {
     fprintf(stderr, "mse: %s\n", slope_error_get(S).message);
     return 1;
   }
-  double p[2] = {2.9, 1.1}, f = 0, g[2], fh = 0, gh[2], ts, th;
+  double p[2] = {2.9, 1.1}, f = 0, g[2], fh = 0, gh[2], ts, th, ms;
+  if (slope_tape_jit(T, SLOPE_JIT_OFF) != SLOPE_OK) return 1;
   BENCH_PAIR(REPS, ts, { int rc = slope_tape_grad(T, p, NULL, 0, &f, g); sink += f + g[0] + rc; },
              th, { fh = mse_hand(x, y, N, p[0], p[1], gh); sink += fh + gh[0]; });
   printf("mse 1e6 rows: slope %.2f ms, hand %.2f ms, ratio %.2f (target <= 1.5)  "
          "[%.2f vs %.2f ns/row; |df| %.1e]\n", ts * 1e3, th * 1e3, ts / th, ts * 1e9 / N,
          th * 1e9 / N, fabs(f - fh) / fh);
+  if (go_native(T, p, &ms)) {
+    BENCH_PAIR(REPS, ts, { int rc = slope_tape_grad(T, p, NULL, 0, &f, g); sink += f + g[0] + rc; },
+               th, { fh = mse_hand(x, y, N, p[0], p[1], gh); sink += fh + gh[0]; });
+    printf("mse 1e6 rows, native: slope %.2f ms, hand %.2f ms, ratio %.2f (target <= 1.1)  "
+           "[compiled in %.0f ms]\n", ts * 1e3, th * 1e3, ts / th, ms);
+  }
   slope_tape_free(T);
   slope_free(S);
   free(x);
@@ -118,10 +138,18 @@ static int bench_logistic(void) {
   }
   double p[NF + 1], g[NF + 1], gh[NF + 1], f = 0, fh = 0, ts, th;
   for (int j = 0; j <= NF; j++) p[j] = 0.1 * (j % 5) - 0.2;
+  double ms;
+  if (slope_tape_jit(T, SLOPE_JIT_OFF) != SLOPE_OK) return 1;
   BENCH_PAIR(REPS, ts, { int rc = slope_tape_grad(T, p, NULL, 0, &f, g); sink += f + g[0] + rc; },
              th, { fh = logistic_hand(cols, cols[NF], N, p, p[NF], gh); sink += fh + gh[0]; });
   printf("logistic %d features, 1e5 rows: slope %.1f ns/row, hand %.1f ns/row, ratio %.2f  "
          "[|df| %.1e]\n", NF, ts * 1e9 / N, th * 1e9 / N, ts / th, fabs(f - fh) / fh);
+  if (go_native(T, p, &ms)) {
+    BENCH_PAIR(REPS, ts, { int rc = slope_tape_grad(T, p, NULL, 0, &f, g); sink += f + g[0] + rc; },
+               th, { fh = logistic_hand(cols, cols[NF], N, p, p[NF], gh); sink += fh + gh[0]; });
+    printf("logistic %d features, 1e5 rows, native: slope %.1f ns/row, hand %.1f ns/row, "
+           "ratio %.2f  [compiled in %.0f ms]\n", NF, ts * 1e9 / N, th * 1e9 / N, ts / th, ms);
+  }
   slope_tape_free(T);
   /* the vector form mean(softplus(-y*(dot(w, x) + b))): the same columns, x as one vector
   ** column, the point w then b */
@@ -171,6 +199,7 @@ static int bench_rosenbrock(void) {
   ** into the loop, as the tape cannot be */
   double (*volatile hand)(const double *, double *) = rosen_hand;
   double p[2] = {-1.2, 1}, f, g[2], ts, th;
+  if (slope_tape_jit(T, SLOPE_JIT_OFF) != SLOPE_OK) return 1;
   BENCH_PAIR(REPS, ts, for (int i = 0; i < CALLS; i++) {
     p[0] += 1e-9;
     int rc = slope_tape_grad(T, p, NULL, 0, &f, g);   /* rc is 0; adding it keeps the call's result used */
@@ -182,6 +211,20 @@ static int bench_rosenbrock(void) {
   });
   printf("rosenbrock 1e6 calls: slope %.1f ns/call, hand %.1f ns/call, ratio %.2f "
          "(target <= 10)\n", ts * 1e9 / CALLS, th * 1e9 / CALLS, ts / th);
+  double ms;
+  if (go_native(T, p, &ms)) {
+    BENCH_PAIR(REPS, ts, for (int i = 0; i < CALLS; i++) {
+      p[0] += 1e-9;
+      int rc = slope_tape_grad(T, p, NULL, 0, &f, g);
+      sink += f + g[0] + rc;
+    }, th, for (int i = 0; i < CALLS; i++) {
+      p[0] += 1e-9;
+      f = hand(p, g);
+      sink += f + g[0];
+    });
+    printf("rosenbrock 1e6 calls, native: slope %.1f ns/call, hand %.1f ns/call, ratio %.2f "
+           "(target <= 1.5)  [compiled in %.0f ms]\n", ts * 1e9 / CALLS, th * 1e9 / CALLS, ts / th, ms);
+  }
   slope_tape_free(T);
   slope_free(S);
   return 0;
@@ -257,10 +300,15 @@ static int bench_diff(void) {
 
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
+  /* a cache of its own, so the compile times printed are compiles, not loads */
+  char cache[] = "/tmp/slope-bench-XXXXXX", cmd[64];
+  if (mkdtemp(cache)) setenv("XDG_CACHE_HOME", cache, 1);
   int rc = bench_mse();
   rc |= bench_logistic();
   rc |= bench_rosenbrock();
   rc |= bench_diff();
+  snprintf(cmd, sizeof cmd, "rm -rf %s", cache);
+  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", cache);
   if (sink == 12345.678) printf("%g\n", sink);
   return rc;
 }
