@@ -72,6 +72,8 @@ endif
 DEB_PACKAGES := build-essential pkg-config liblua5.4-dev lua5.4 re2c lemon libedit-dev
 # what 'make test' needs beyond the build: sanitizers, libFuzzer, valgrind
 TEST_PACKAGES := clang libclang-rt-14-dev valgrind luarocks
+# PNG, PDF and GIF pictures and the tools their tests read them with; Open MPI
+TEST_PACKAGES += libcairo2-dev libgif-dev fonts-noto-cjk libxml2-utils poppler-utils chromium openmpi-bin libopenmpi-dev
 define need
 $(if $(shell command -v $(1) 2>/dev/null),,$(1))
 endef
