@@ -2,14 +2,17 @@
 ** tape_array.c -- compiling an expression with vectors and matrices to the
 ** array tape (see tape_array.h).
 **
-** One walk over the nodes, children first, gives each node its register:
-** its shape follows from its children's (a mismatch is an error naming both
-** shapes and the operation), its section too (a data column makes it a row
-** register, a reduction over the rows a 'post' one).  Index and slice bounds
-** are whole numbers known at compile time (numbers, #x and arithmetic of
-** them), folded as the walk meets them.  Then 'finish' marks the registers
-** that carry a derivative, builds each reduction's backward sweep over the
-** row section and lays out the memory; nothing is allocated per call.
+** The language's shapes come first (sx_infer, shape.c: mismatches and
+** indices out of range reported with their place in the text).  Then one
+** walk over the nodes, children first, gives each node its register: its
+** shape follows from its children's, its section too (a data column makes
+** it a row register, a reduction over the rows a 'post' one).  Index and
+** slice bounds are whole numbers known at compile time (numbers, #x and
+** arithmetic of them), folded as the walk meets them.  The peephole fuses
+** and prunes; then the registers that carry a derivative are marked, each
+** reduction's backward sweep over the row section is built, adjoints are
+** shared or assigned on first write, and the memory is laid out: nothing
+** is allocated per call.
 */
 #include <math.h>
 #include <stdlib.h>

@@ -59,9 +59,9 @@ static double dotsum(size_t n, const double *X, const double *Y) {
 
 /* ---- element-wise ----------------------------------------------------------- */
 
-static int shape_of(const ta_reg *a, const ta_reg *b, int row) {
-  if (row) return (a->row ? TP_AV : 0) | (b->row ? TP_BV : 0);
-  return 0;
+/* The kernel shape of a row instruction: which operands are blocks of rows. */
+static int row_shape(const ta_reg *a, const ta_reg *b) {
+  return (a->row ? TP_AV : 0) | (b->row ? TP_BV : 0);
 }
 
 static void ew_forward(tp_arr *A, const ta_ins *I, size_t m) {
@@ -74,7 +74,7 @@ static void ew_forward(tp_arr *A, const ta_ins *I, size_t m) {
     tp_fw2[I->sub](pn, sh, o, sh & TP_AV ? x : NULL, sh & TP_BV ? y : NULL, x[0], y[0]);
     return;
   }
-  int sh = shape_of(X, Y, 1);
+  int sh = row_shape(X, Y);
   for (uint32_t e = 0; e < O->n; e++) {
     double *o = A->ep[O->off + e];
     const double *x = VAL(A, X, X->n == 1 ? 0 : e);
@@ -88,7 +88,7 @@ static void ew_forward(tp_arr *A, const ta_ins *I, size_t m) {
 ** Adjoint kernel CALL of an operand outside the row section, run over lanes
 ** [o_, o_ + m_) into d_ (assigning when s_).  A view's lanes past its end
 ** are its source's next elements, so for a view the multiple of 4 goes in
-** place and the tail through four lanes of scratch; others take their
+** place and the tail through four lanes on the stack; others take their
 ** padding.  SET: the first write of the adjoint, assigning (tape_array.c).
 */
 #define EXACT(X, T, SET, CALL) do { \
@@ -148,7 +148,7 @@ static void ew_backward_flat(tp_arr *A, const ta_ins *I, double *adj) {
 static void ew_backward(tp_arr *A, const ta_ins *I, size_t n, size_t m, double *nadj) {
   if (!I->row) { ew_backward_flat(A, I, nadj); return; }
   const ta_reg *O = &A->reg[I->out], *X = &A->reg[I->a], *Y = &A->reg[I->b];
-  int sh = shape_of(X, Y, 1);
+  int sh = row_shape(X, Y);
   for (uint32_t e = 0; e < O->n; e++) {
     const double *g = A->gp[O->off + e], *o = A->ep[O->off + e];
     uint32_t ex = X->n == 1 ? 0 : e, ey = Y->n == 1 ? 0 : e;
