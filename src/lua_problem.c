@@ -260,7 +260,6 @@ static void get_elements(lua_State *L, int idx, const slope_shape *sh, double *o
 static void read_value(lua_State *L, int idx, const char *name, const slope_shape *sh, double *out,
                        const char *prefix) {
   idx = lua_absindex(L, idx);
-  static const char *const kinds[] = {"a number", "an array of %d numbers", "a table of %d rows of %d numbers"};
   int ok = sh->rank == 0 ? lua_type(L, idx) == LUA_TNUMBER
          : lua_type(L, idx) == LUA_TTABLE && (int)lua_rawlen(L, idx) == sh->dim[0];
   for (int i = 0; ok && sh->rank && i < sh->dim[0]; i++) {
@@ -274,7 +273,12 @@ static void read_value(lua_State *L, int idx, const char *name, const slope_shap
     lua_pop(L, 1);
   }
   if (!ok) {
-    lua_pushfstring(L, kinds[sh->rank], sh->dim[0], sh->dim[1]);
+#define PLURAL(n) ((n) == 1 ? "" : "s")
+    if (sh->rank == 0) lua_pushliteral(L, "a number");
+    else if (sh->rank == 1) lua_pushfstring(L, "an array of %d number%s", sh->dim[0], PLURAL(sh->dim[0]));
+    else lua_pushfstring(L, "a table of %d row%s of %d number%s", sh->dim[0], PLURAL(sh->dim[0]), sh->dim[1],
+                         PLURAL(sh->dim[1]));
+#undef PLURAL
     luaL_error(L, "%s%s must be %s (the shape of '%s'), got %s", prefix, name, lua_tostring(L, -1), name,
                luaL_typename(L, idx));
   }

@@ -14,6 +14,7 @@
 */
 #include <math.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "check.h"
@@ -187,7 +188,8 @@ static void test_scipy(slope_ctx *S) {
 /* Run case c with a checkpoint every 10 steps, then resume from the last
 ** one (mid-run) in a new problem and optimizer: the same rows bit for bit. */
 static void test_resume(slope_ctx *S, const qn_case *c) {
-  const char *ck = "/tmp/slope_test_qn.ck";
+  char ck[64];   /* one file per process: the plain and sanitized suites may run at once */
+  snprintf(ck, sizeof ck, "/tmp/slope_test_qn_%ld.ck", (long)getpid());
   slope_problem *p = problem_for(S, c, NULL), *q = problem_for(S, c, NULL);
   slope_optim *o = optim_for(S, c, 0), *o2 = optim_for(S, c, 0);
   slope_trace *t = NULL, *t2 = NULL;

@@ -115,7 +115,7 @@ local wrong = slope.gradcheck(function(q) return q.w[1]^2 + q.w[2]^2, { w = { 2 
 check.ok(not wrong.ok and wrong.worst.name == "w[2]", "gradcheck: a wrong element is named w[2]")
 check.near(wrong.worst.analytic, 6, 0, "and its analytic value is the one given")
 check.err(function() slope.gradcheck(function(q) return q.w[1], { w = 1 } end, { w = { 1 } }) end,
-  P"the objective function's gradient: w must be an array of 1 numbers", "a gradient of the wrong shape")
+  P"the objective function's gradient: w must be an array of 1 number (the shape", "a gradient of the wrong shape")
 
 -- ---- bounds, lr and log_params by name: every element -------------------------------------
 
