@@ -274,6 +274,15 @@ do -- on_step every 4 steps, stopping at step 12
   check.eq(r3.status, "stopped", "time limit: stopped")
   check.ok(r3.message:find("time limit", 1, true) ~= nil, "time limit message: " .. r3.message)
   check.ok(r3.steps > 0 and os.clock() - t0 < 5, "time limit: made steps, and stopped soon")
+  -- slow steps (an objective that takes 10 ms of CPU) are not run 64 at a time past the limit
+  local function slow(p)
+    local t = os.clock()
+    while os.clock() - t < 0.01 do end
+    return p.x^2
+  end
+  local r4 = slope.minimize(slow, { x = 10 }, { optimizer = slope.optim.anneal{}, steps = 1000, time = 0.05, trace = false })
+  check.eq(r4.status, "stopped", "time limit with slow steps: stopped")
+  check.ok(r4.steps >= 1 and r4.steps <= 10, "time limit with slow steps: about 5 steps of 10 ms, got " .. r4.steps)
 end
 
 -- ---- 8. errors from Lua name the thing -------------------------------------------------
