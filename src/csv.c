@@ -227,12 +227,24 @@ static int read_file(csv_reader *R) {
   return SLOPE_OK;
 }
 
+/* The data set refused a column of the header (x[3] not right after x[2]):
+** its message, said of the file, as every error of a load is. */
+static void header_refused(csv_reader *R) {
+  slope_error err = slope_error_get(R->S);
+  char msg[512];
+  const char *m = err.message ? err.message : "";
+  snprintf(msg, sizeof msg, "%s", strncmp(m, "data: ", 6) == 0 ? m + 6 : m);
+  slope_clear_error(R->S);
+  sx_error(R->S, err.code, "%s: header: %s", R->path, msg);
+}
+
 /* Hand the columns over one by one, freeing each after its copy, so the peak
 ** is the data plus one column. */
 static slope_data *build(csv_reader *R) {
   slope_data *d = slope_data_new(R->S);
   for (int j = 0; d && j < R->ncols; j++) {
     if (slope_data_add(d, R->names[j], R->cols[j], R->rows) != SLOPE_OK) {
+      header_refused(R);
       slope_data_free(d);
       d = NULL;
     }

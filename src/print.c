@@ -247,8 +247,17 @@ static void p_index(printer *P, sx_id e, const char *sep) {
 static void p_array_op(printer *P, sx_id e) {
   const slope_ctx *S = P->S;
   if (sx_kind(S, e) == SX_LEN) {
+    /* '#' reads as the length only before a name or '(' (elsewhere it starts
+    ** a comment), so anything but a name is parenthesized: #(97.4), not
+    ** #97.4 (found by fuzz_parse in '#pi^2^2') */
+    sx_id a = sx_kid(S, e, 0);
     sx_buf_puts(P->b, "#");
-    p_wrap(P, sx_kid(S, e, 0), P_POW);
+    if (sx_kind(S, a) == SX_VAR) p_expr(P, a);
+    else {
+      sx_buf_puts(P->b, "(");
+      p_expr(P, a);
+      sx_buf_puts(P->b, ")");
+    }
     return;
   }
   p_wrap(P, sx_kid(S, e, 0), P_PROD);

@@ -145,6 +145,8 @@ static void test_vector_columns(void) {
   fputs("x[2],x[1]\n1,2\n", fo);
   fclose(fo);
   CHECK(slope_data_csv(S, path) == NULL && strstr(slope_error_get(S).message, "'x[2]' must come right after 'x[1]'"));
+  CHECK(strncmp(slope_error_get(S).message, path, strlen(path)) == 0
+        && strstr(slope_error_get(S).message, ": header: column 'x[2]'"));   /* said of the file (fuzz_csv) */
   slope_clear_error(S);
   slope_data *e2 = slope_data_new(S);
   CHECK(slope_data_add(e2, "x[1]", y, 3) == SLOPE_OK && slope_data_add(e2, "y", y, 3) == SLOPE_OK);
