@@ -627,10 +627,63 @@ static void combine(agen *G) {
   }
 }
 
+/* ---- fused element-wise runs ----
+**
+** Consecutive element-wise instructions of the scalar sections over the
+** same number of lanes run as one loop, each lane computing every
+** instruction in order: the same operations on the same values, one pass
+** over the elements instead of one per instruction.  An operand made inside
+** the run must be read as it is (not a view, not broadcast), so that lane i
+** reads what lane i of the run wrote. */
+
+static size_t lanes_of(const tp_arr *A, const ta_ins *I) { return ((size_t)A->reg[I->out].n + 3) & ~(size_t)3; }
+
+static int fusable(const ta_ins *I) { return (I->op == TA_EW1 || I->op == TA_EW2) && !I->row; }
+
+/* Whether p[j] joins the run p[i0..j): its operands made in the run are read plainly. */
+static int joins(const tp_arr *A, const ta_ins *p, uint32_t i0, uint32_t j) {
+  const ta_ins *J = &p[j];
+  if (!fusable(J) || lanes_of(A, J) != lanes_of(A, &p[i0])) return 0;
+  const ta_reg *O = &A->reg[J->out];
+  for (int w = 0; w < (J->op == TA_EW2 ? 2 : 1); w++) {
+    uint32_t r = w ? J->b : J->a;
+    for (uint32_t k = i0; k < j; k++) {
+      if (root_reg(A, r) != p[k].out) continue;
+      if (r != p[k].out || A->reg[r].n != O->n) return 0;
+    }
+  }
+  return 1;
+}
+
+static void fused_forward(agen *G, const ta_ins *p, uint32_t i0, uint32_t i1) {
+  const tp_arr *A = G->A;
+  P("  for (size_t i = 0; i < %zu; i++) {\n", lanes_of(A, &p[i0]));
+  for (uint32_t j = i0; j < i1; j++) {
+    const ta_ins *I = &p[j];
+    const ta_reg *O = &A->reg[I->out], *X = &A->reg[I->a], *Y = &A->reg[I->b];
+    P("    { ");
+    put_k(G, I->k);
+    P("const double a = V[%u + %s], b = ", (unsigned)X->off, X->n == O->n ? "i" : "0");
+    if (I->op == TA_EW1) P("0");
+    else P("V[%u + %s]", (unsigned)Y->off, Y->n == O->n ? "i" : "0");
+    P("; (void)b; V[%u + i] = (%s); }\n", (unsigned)O->off, tc_rules[I->sub].f);
+  }
+  P("  }\n");
+}
+
 static void section(agen *G, const ta_ins *p, uint32_t n, int back) {
   P("  { const size_t m = 1, n = 1; (void)m; (void)n;\n");
-  if (!back) for (uint32_t i = 0; i < n; i++) forward(G, &p[i]);
-  else for (uint32_t i = n; i-- > 0; ) if (p[i].gmask) backward(G, &p[i], "D");
+  if (back) {
+    for (uint32_t i = n; i-- > 0; ) if (p[i].gmask) backward(G, &p[i], "D");
+  } else {
+    for (uint32_t i = 0; i < n; ) {
+      uint32_t j = i + 1;
+      if (fusable(&p[i])) while (j < n && joins(G->A, p, i, j)) j++;
+      if (j - i > 1) fused_forward(G, p, i, j);
+      else forward(G, &p[i]);
+      i = j;
+    }
+  }
   P("  }\n");
 }
 
