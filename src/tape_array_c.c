@@ -227,14 +227,19 @@ static void ew_backward_row(agen *G, const ta_ins *I, const char *nadj) {
 
 /* ---- products ---- */
 
+/* The elements of (M x K) @ (K x N) at i_, j_, l_: of the result, of a, of b. */
+static void mm_index(const ta_ins *I, char eo[40], char ex[40], char ey[40]) {
+  snprintf(eo, 40, "i_ * %u + j_", (unsigned)I->i2);
+  snprintf(ex, 40, "i_ * %u + l_", (unsigned)I->i1);
+  snprintf(ey, 40, "l_ * %u + j_", (unsigned)I->i2);
+}
+
 static void mm_forward(agen *G, const ta_ins *I, const char *m) {
   const tp_arr *A = G->A;
   const ta_reg *O = &A->reg[I->out], *X = &A->reg[I->a], *Y = &A->reg[I->b];
   unsigned M = I->i0, K = I->i1, N = I->i2;
   char eo[40], ex[40], ey[40];
-  snprintf(eo, sizeof eo, "i_ * %u + j_", N);
-  snprintf(ex, sizeof ex, "i_ * %u + l_", K);
-  snprintf(ey, sizeof ey, "l_ * %u + j_", N);
+  mm_index(I, eo, ex, ey);
   P("  for (uint32_t i_ = 0; i_ < %u; i_++) for (uint32_t j_ = 0; j_ < %u; j_++) {\n    double *o = ", M, N);
   val(G, O, eo);
   P("; VFILL(%s, o, 0);\n    for (uint32_t l_ = 0; l_ < %u; l_++) { const double *x = ", m, K);
@@ -269,9 +274,7 @@ static void mm_backward(agen *G, const ta_ins *I, const char *nadj) {
   const ta_reg *O = &A->reg[I->out], *X = &A->reg[I->a], *Y = &A->reg[I->b];
   unsigned M = I->i0, K = I->i1, N = I->i2;
   char eo[40], ex[40], ey[40];
-  snprintf(eo, sizeof eo, "i_ * %u + j_", N);
-  snprintf(ex, sizeof ex, "i_ * %u + l_", K);
-  snprintf(ey, sizeof ey, "l_ * %u + j_", N);
+  mm_index(I, eo, ex, ey);
   P("  for (uint32_t i_ = 0; i_ < %u; i_++) for (uint32_t j_ = 0; j_ < %u; j_++) {\n    const double *g = ", M, N);
   adj(G, O, eo, nadj);
   P(";\n    for (uint32_t l_ = 0; l_ < %u; l_++) { ", K);
@@ -671,10 +674,110 @@ static void fused_forward(agen *G, const ta_ins *p, uint32_t i0, uint32_t i1) {
   P("  }\n");
 }
 
+/*
+** Backward, a run of element-wise adjoints runs as one loop too, each
+** instruction k on element i - s[k] at trip i.  The skews s keep every
+** adjoint element's reads and writes in the interpreter's order: when an
+** earlier instruction w and a later one m touch the same adjoint element
+** (one of them writing), w's trip must not come after m's, so
+** s[m] >= s[w] + off_m - off_w for the offsets of the two accesses.  Then
+** each element receives the same additions in the same order: same bits.
+*/
+typedef struct acc { uint32_t off; int write; } acc;
+
+/* The adjoint accesses of a backward member (its g read first), or 0 when it cannot join. */
+static int accesses(const tp_arr *A, const ta_ins *I, acc *a) {
+  const ta_reg *O = &A->reg[I->out], *X = &A->reg[I->a], *Y = &A->reg[I->b];
+  if (!fusable(I) || !I->gmask) return 0;
+  int k = 0;
+  a[k++] = (acc){O->goff, 0};
+  int wa = I->op == TA_EW1 || ((I->gmask & 1) && !(I->smask & 4));
+  int wb = I->op == TA_EW2 && (I->gmask & 2) && !(I->smask & 8);
+  if (wa) { if (X->n != O->n) return 0; a[k++] = (acc){X->goff, 1}; }
+  if (wb) { if (Y->n != O->n) return 0; a[k++] = (acc){Y->goff, 1}; }
+  for (int i = 1; i < k; i++)   /* its own accesses apart: no order inside one instruction */
+    for (int j = 0; j < i; j++)
+      if (a[i].off < a[j].off + O->n && a[j].off < a[i].off + O->n) return 0;
+  return k;
+}
+
+/* One element j of a member's adjoints (ew_backward_flat, element by element). */
+static void member(agen *G, const ta_ins *I, long skew) {
+  const tp_arr *A = G->A;
+  const ta_reg *O = &A->reg[I->out], *X = &A->reg[I->a], *Y = &A->reg[I->b];
+  const tc_rule *R = &tc_rules[I->sub];
+  P("    { const size_t j = i - %ld; ", skew);
+  put_k(G, I->k);
+  if (I->op == TA_EW2 && I->sub == TP_SQDIFF && I->gmask == 3 && X->n == O->n && Y->n == O->n &&
+      root_reg(A, I->a) != root_reg(A, I->b)) {
+    P("double d = 2 * (V[%u + j] - V[%u + j]) * D[%u + j]; D[%u + j] %s d; D[%u + j] %s d; }\n",
+      (unsigned)X->off, (unsigned)Y->off, (unsigned)O->goff, (unsigned)X->goff, I->smask & 1 ? "=" : "+=",
+      (unsigned)Y->goff, I->smask & 2 ? "= -" : "-=");
+    return;
+  }
+  P("const double a = V[%u + %s], b = ", (unsigned)X->off, X->n == O->n ? "j" : "0");
+  if (I->op == TA_EW1) P("0");
+  else P("V[%u + %s]", (unsigned)Y->off, Y->n == O->n ? "j" : "0");
+  P(", g = D[%u + j], o = V[%u + j]; (void)a; (void)b; (void)g; (void)o; ", (unsigned)O->goff, (unsigned)O->off);
+  if (I->op == TA_EW1 || ((I->gmask & 1) && !(I->smask & 4)))
+    P("D[%u + j] %s (%s); ", (unsigned)X->goff, I->smask & 1 ? "=" : "+=", R->da);
+  if (I->op == TA_EW2 && (I->gmask & 2) && !(I->smask & 8))
+    P("D[%u + j] %s (%s); ", (unsigned)Y->goff, I->smask & 2 ? "=" : "+=", R->db);
+  P("}\n");
+}
+
+enum { MAXRUN = 64 };
+
+/* The run of backward members from p[i0] down; its length, skews in s. */
+static uint32_t back_run(const tp_arr *A, const ta_ins *p, uint32_t i0, const ta_ins **mem, long *s) {
+  acc a[MAXRUN][3];
+  int na[MAXRUN];
+  uint32_t k = 0, n = A->reg[p[i0].out].n;
+  for (uint32_t i = i0 + 1; i-- > 0 && k < MAXRUN; ) {
+    if (!p[i].gmask) continue;
+    if (A->reg[p[i].out].n != n || !(na[k] = accesses(A, &p[i], a[k]))) break;
+    long sk = 0;
+    for (uint32_t w = 0; w < k; w++)
+      for (int x = 0; x < na[w]; x++)
+        for (int y = 0; y < na[k]; y++) {
+          const acc *aw = &a[w][x], *am = &a[k][y];
+          if ((aw->write || am->write) && aw->off < am->off + n && am->off < aw->off + n &&
+              s[w] + (long)am->off - (long)aw->off > sk)
+            sk = s[w] + (long)am->off - (long)aw->off;
+        }
+    if (sk >= (long)n) break;
+    mem[k] = &p[i];
+    s[k++] = sk;
+  }
+  return k;
+}
+
+static void fused_backward(agen *G, const ta_ins *const *mem, const long *s, uint32_t k) {
+  uint32_t n = G->A->reg[mem[0]->out].n;
+  long lo = 0;
+  for (uint32_t m = 0; m < k; m++) if (s[m] > lo) lo = s[m];
+  /* the first trips and the last, guarded; the middle, where every member runs, not */
+  P("  for (size_t i = 0; i < %ld; i++) {\n", lo);
+  for (uint32_t m = 0; m < k; m++) { P("    if (i >= %ld)", s[m]); member(G, mem[m], s[m]); }
+  P("  }\n  for (size_t i = %ld; i < %u; i++) {\n", lo, (unsigned)n);
+  for (uint32_t m = 0; m < k; m++) member(G, mem[m], s[m]);
+  P("  }\n  for (size_t i = %u; i < %ld; i++) {\n", (unsigned)n, lo + (long)n);
+  for (uint32_t m = 0; m < k; m++) { P("    if (i < %ld)", s[m] + (long)n); member(G, mem[m], s[m]); }
+  P("  }\n");
+}
+
 static void section(agen *G, const ta_ins *p, uint32_t n, int back) {
   P("  { const size_t m = 1, n = 1; (void)m; (void)n;\n");
   if (back) {
-    for (uint32_t i = n; i-- > 0; ) if (p[i].gmask) backward(G, &p[i], "D");
+    const ta_ins *mem[MAXRUN];
+    long s[MAXRUN];
+    for (uint32_t i = n; i-- > 0; ) {
+      if (!p[i].gmask) continue;
+      uint32_t k = back_run(G->A, p, i, mem, s);
+      if (k < 2) { backward(G, &p[i], "D"); continue; }
+      fused_backward(G, mem, s, k);
+      i = (uint32_t)(mem[k - 1] - p);
+    }
   } else {
     for (uint32_t i = 0; i < n; ) {
       uint32_t j = i + 1;

@@ -170,6 +170,11 @@ static const aexpr arrays[] = {
   {"sum(mean(outer(softmax(W @ cx + b) - onehot(klabel, 3), cx)))", "W:3x4 b:3", "cx:4 klabel"},
   {"mean(dot(w, cx))", "w:1", "cx:1"},
   {"sum(softmax(w) * log_softmax(w)) + sum(w / (1 + w^2))", "w:5", ""},
+  /* fused runs over views at several offsets (skewed backward loops) */
+  {"sum(x[1..#x-2]*x[3..#x] + x[2..#x-1]^3) + sum((x[2..#x] - x[1..#x-1])^2)", "x:9", ""},
+  {"sum(x[1..#x-2]*x[3..#x] + x[2..#x-1]^3) + sum((x[2..#x] - x[1..#x-1])^2)", "x:3", ""},
+  {"sum(exp(x[2..#x]) * x[1..#x-1] - y*x[2..#x] + y^2) + dot(y, y)", "x:6 y:5", ""},
+  {"sum(x + y*x - x/y + (x - y)^2 + (x + y)^2)", "x:7 y:7", ""},
 };
 
 /* Names and shapes from a spec "a:3 B:2x4 c"; their element counts in *nel. */
