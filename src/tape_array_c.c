@@ -675,13 +675,15 @@ static void fused_forward(agen *G, const ta_ins *p, uint32_t i0, uint32_t i1) {
 }
 
 /*
-** Backward, a run of element-wise adjoints runs as one loop too, each
-** instruction k on element i - s[k] at trip i.  The skews s keep every
-** adjoint element's reads and writes in the interpreter's order: when an
-** earlier instruction w and a later one m touch the same adjoint element
-** (one of them writing), w's trip must not come after m's, so
-** s[m] >= s[w] + off_m - off_w for the offsets of the two accesses.  Then
-** each element receives the same additions in the same order: same bits.
+** Backward, a run of element-wise adjoints runs as one loop too, when each
+** adjoint element the run touches (one instruction writing it) is touched
+** by all of them at the same index: trip i then does every instruction's
+** element i in the interpreter's order, so each element receives the same
+** additions in the same order (same bits).  Runs whose instructions meet
+** at different offsets (x[2..n] and x[1..n-1]) stay apart: skewing their
+** trips would keep the order, but the vector loop then reads what the
+** previous trip stored at an offset of one element, and stalls (measured
+** twice slower than the loops apart).
 */
 typedef struct acc { uint32_t off; int write; } acc;
 
@@ -702,11 +704,11 @@ static int accesses(const tp_arr *A, const ta_ins *I, acc *a) {
 }
 
 /* One element j of a member's adjoints (ew_backward_flat, element by element). */
-static void member(agen *G, const ta_ins *I, long skew) {
+static void member(agen *G, const ta_ins *I) {
   const tp_arr *A = G->A;
   const ta_reg *O = &A->reg[I->out], *X = &A->reg[I->a], *Y = &A->reg[I->b];
   const tc_rule *R = &tc_rules[I->sub];
-  P("    { const size_t j = i - %ld; ", skew);
+  P("    { const size_t j = i; ");
   put_k(G, I->k);
   if (I->op == TA_EW2 && I->sub == TP_SQDIFF && I->gmask == 3 && X->n == O->n && Y->n == O->n &&
       root_reg(A, I->a) != root_reg(A, I->b)) {
@@ -728,41 +730,31 @@ static void member(agen *G, const ta_ins *I, long skew) {
 
 enum { MAXRUN = 64 };
 
-/* The run of backward members from p[i0] down; its length, skews in s. */
-static uint32_t back_run(const tp_arr *A, const ta_ins *p, uint32_t i0, const ta_ins **mem, long *s) {
+/* The run of backward members from p[i0] down, into mem; its length. */
+static uint32_t back_run(const tp_arr *A, const ta_ins *p, uint32_t i0, const ta_ins **mem) {
   acc a[MAXRUN][3];
   int na[MAXRUN];
   uint32_t k = 0, n = A->reg[p[i0].out].n;
   for (uint32_t i = i0 + 1; i-- > 0 && k < MAXRUN; ) {
     if (!p[i].gmask) continue;
     if (A->reg[p[i].out].n != n || !(na[k] = accesses(A, &p[i], a[k]))) break;
-    long sk = 0;
+    int apart = 0;
     for (uint32_t w = 0; w < k; w++)
       for (int x = 0; x < na[w]; x++)
         for (int y = 0; y < na[k]; y++) {
           const acc *aw = &a[w][x], *am = &a[k][y];
-          if ((aw->write || am->write) && aw->off < am->off + n && am->off < aw->off + n &&
-              s[w] + (long)am->off - (long)aw->off > sk)
-            sk = s[w] + (long)am->off - (long)aw->off;
+          apart |= (aw->write || am->write) && aw->off != am->off && aw->off < am->off + n &&
+                   am->off < aw->off + n;
         }
-    if (sk >= (long)n) break;
-    mem[k] = &p[i];
-    s[k++] = sk;
+    if (apart) break;
+    mem[k++] = &p[i];
   }
   return k;
 }
 
-static void fused_backward(agen *G, const ta_ins *const *mem, const long *s, uint32_t k) {
-  uint32_t n = G->A->reg[mem[0]->out].n;
-  long lo = 0;
-  for (uint32_t m = 0; m < k; m++) if (s[m] > lo) lo = s[m];
-  /* the first trips and the last, guarded; the middle, where every member runs, not */
-  P("  for (size_t i = 0; i < %ld; i++) {\n", lo);
-  for (uint32_t m = 0; m < k; m++) { P("    if (i >= %ld)", s[m]); member(G, mem[m], s[m]); }
-  P("  }\n  for (size_t i = %ld; i < %u; i++) {\n", lo, (unsigned)n);
-  for (uint32_t m = 0; m < k; m++) member(G, mem[m], s[m]);
-  P("  }\n  for (size_t i = %u; i < %ld; i++) {\n", (unsigned)n, lo + (long)n);
-  for (uint32_t m = 0; m < k; m++) { P("    if (i < %ld)", s[m] + (long)n); member(G, mem[m], s[m]); }
+static void fused_backward(agen *G, const ta_ins *const *mem, uint32_t k) {
+  P("  for (size_t i = 0; i < %u; i++) {\n", (unsigned)G->A->reg[mem[0]->out].n);
+  for (uint32_t m = 0; m < k; m++) member(G, mem[m]);
   P("  }\n");
 }
 
@@ -770,12 +762,11 @@ static void section(agen *G, const ta_ins *p, uint32_t n, int back) {
   P("  { const size_t m = 1, n = 1; (void)m; (void)n;\n");
   if (back) {
     const ta_ins *mem[MAXRUN];
-    long s[MAXRUN];
     for (uint32_t i = n; i-- > 0; ) {
       if (!p[i].gmask) continue;
-      uint32_t k = back_run(G->A, p, i, mem, s);
+      uint32_t k = back_run(G->A, p, i, mem);
       if (k < 2) { backward(G, &p[i], "D"); continue; }
-      fused_backward(G, mem, s, k);
+      fused_backward(G, mem, k);
       i = (uint32_t)(mem[k - 1] - p);
     }
   } else {
@@ -800,7 +791,7 @@ char *tac_source(const slope_tape *T) {
   P("void tape_native(const double *x, const double *const *cols, const size_t *rows,\n"
     "                 size_t count, double *f, double *grad, double *const *work) {\n"
     "  (void)x; (void)cols; (void)rows; (void)count;\n"
-    "  double *V = work[%d], *D = work[%d], *PA = work[%d], *SC = work[%d], *FL = work[%d];\n"
+    "  double *restrict V = work[%d], *restrict D = work[%d], *restrict PA = work[%d], *restrict SC = work[%d], *FL = work[%d];\n"
     "  (void)V; (void)D; (void)PA; (void)SC; (void)FL;\n"
     "  double *EP[%u]; double *const *GP = work + %u; (void)GP;\n"
     "  memcpy(EP, work + %d, sizeof EP);\n", W_VAL, W_ADJ, W_PART, W_SCRATCH, W_FLAG,
