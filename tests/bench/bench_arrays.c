@@ -232,8 +232,9 @@ static int bench_mlp(void) {
   slope_optim *o = slope_optim_new(S, "adam", NP);
   if (!T || !o || slope_tape_bind(T, cols, N) != SLOPE_OK)
     return fprintf(stderr, "mlp: %s\n", slope_error_get(S).message), 1;
-  double p[NP], q[NP], g[NP], gh[NP], f = 0, fh = 0, ts, th;
+  double p[NP], q[NP], g[NP], gh[NP], f = 0, fh = 0, ts, th, tn, th2, ms = 0;
   for (int i = 0; i < NP; i++) p[i] = q[i] = 0.3 * sin(1.7 * i);
+  if (slope_tape_jit(T, SLOPE_JIT_OFF) != SLOPE_OK) return 1;
   double f0, g0[NP], g1[NP], dg = 0;   /* the same function: value and gradient at the start */
   if (slope_tape_grad(T, p, NULL, 0, &f0, g0) != SLOPE_OK) return 1;
   double fh0 = mlp_hand(cols[0], cols[1], cols[2], N, p, g1);
@@ -251,6 +252,18 @@ static int bench_mlp(void) {
   printf("mlp 2-64-1 tanh, 1e4 rows, value, gradient and one Adam step: slope %.3f ms, hand %.3f ms, "
          "ratio %.2f (PyTorch: python3 tests/bench/torch_arrays.py; target 3x faster than it)  "
          "[|df| %.1e, |dg| %.1e]\n", ts * 1e3, th * 1e3, ts / th, fabs(f0 - fh0) / fh0, dg);
+  if (go_native(T, p, &ms)) {
+    BENCH_PAIR(REPS, tn, {
+      int rc = slope_tape_grad(T, p, NULL, 0, &f, g);
+      rc |= slope_optim_step(o, p, f, g, NULL, NULL, NULL);
+      sink += f + rc;
+    }, th2, {
+      fh = mlp_hand(cols[0], cols[1], cols[2], N, q, gh);
+      sink += fh + slope_optim_step(oh, q, fh, gh, NULL, NULL, NULL);
+    });
+    printf("  native: %.3f ms, hand %.3f ms, ratio %.2f (interpreter %.2f)  [C compiled in %.0f ms]\n",
+           tn * 1e3, th2 * 1e3, tn / th2, ts / th, ms);
+  }
   slope_optim_free(oh);
   slope_optim_free(o);
   slope_tape_free(T);
