@@ -1,8 +1,8 @@
 /*
-** test_jit.c -- native code for tapes (jit.c, tape_c.c): the generated code
-** against the interpreter, bit for bit, on the test suite's expressions and
-** the fuzz corpus, with data (every row, several blocks, a ragged tail, a
-** mini-batch) and without; and every fallback: no compiler, a failing
+** test_jit.c -- native code for tapes (jit.c, tape_c.c, tape_array_c.c): the
+** generated code against the interpreter, bit for bit, on the test suite's
+** expressions (scalar and array) and the fuzz corpus, with data (every row,
+** several blocks, a ragged tail, a mini-batch) and without; and every fallback: no compiler, a failing
 ** compiler, a corrupt cache file, a cache that cannot be written,
 ** SLOPE_JIT=0, two processes compiling the same function at once.
 **
@@ -249,6 +249,31 @@ static void compare_array(const aexpr *a) {
   slope_free(S);
 }
 
+/* An array tape falls back as a scalar one: a compiler that fails, SLOPE_JIT=0. */
+static void array_fallback(void) {
+  static const char *const env[][2] = {{"CC", "false"}, {"SLOPE_JIT", "0"}};
+  static const char *const want[] = {"the C compiler 'false' failed", "SLOPE_JIT=0"};
+  for (int k = 0; k < 2; k++) {
+    setenv(env[k][0], env[k][1], 1);
+    slope_ctx *S = slope_new();
+    const char *text = "sum(100*(x[2..#x] - x[1..#x-1]^2)^2 + (1 - x[1..#x-1])^2)";
+    slope_expr e = slope_parse(S, text, strlen(text));
+    slope_shape sh = {1, {5, 1}};
+    slope_tape *T = slope_compile_shaped(S, e, (const char *[]){"x"}, &sh, 1, NULL, NULL, 0);
+    double x[5] = {0.5, -1, 2, 0.25, 3}, f1, g1[5], f2, g2[5];
+    CHECK(T && slope_tape_jit(T, SLOPE_JIT_OFF) == SLOPE_OK);
+    CHECK(slope_tape_grad(T, x, NULL, 0, &f1, g1) == SLOPE_OK);
+    CHECK(slope_tape_jit(T, SLOPE_JIT_WAIT) == SLOPE_OK);
+    CHECK(slope_tape_grad(T, x, NULL, 0, &f2, g2) == SLOPE_OK);
+    CHECK(same(f1, f2) && same(g1[0], g2[0]) && same(g1[4], g2[4]));
+    const char *st = slope_tape_jit_status(T, NULL);
+    if (!CHECK(starts(st, want[k]))) fprintf(stderr, "    %s\n", st);
+    slope_tape_free(T);
+    slope_free(S);
+    unsetenv(env[k][0]);
+  }
+}
+
 /* A label outside 1..3 in the native code: the interpreter's error, then
 ** the native code serves again. */
 static void bad_label(void) {
@@ -420,6 +445,7 @@ int main(void) {
   for (int i = 0; i < NROWS; i++) labels[i] = 1 + (i * 7 + i / 3) % 3;
   for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++) compare_array(&arrays[i]);
   bad_label();
+  array_fallback();
   if (have_cc) printf("compared %d expressions natively, bit for bit\n", ncompared);
   fallbacks();
   cleanup();
