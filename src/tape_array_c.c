@@ -685,30 +685,54 @@ static void fused_forward(agen *G, const ta_ins *p, uint32_t i0, uint32_t i1) {
 ** previous trip stored at an offset of one element, and stalls (measured
 ** twice slower than the loops apart).
 */
-typedef struct acc { uint32_t off; int write; } acc;
+typedef struct acc { uint32_t off, len; int write; } acc;
+
+/* A sum of the elements of a flat register: its backward gives each the same value. */
+static int flat_esum(const tp_arr *A, const ta_ins *I) {
+  return I->op == TA_ESUM && !I->row && !A->reg[I->a].row;
+}
+
+/* The elements a backward member runs over. */
+static uint32_t run_len(const tp_arr *A, const ta_ins *I) {
+  return flat_esum(A, I) ? A->reg[I->a].n : A->reg[I->out].n;
+}
+
+/* Whether two accesses touch a common element. */
+static int overlap(const acc *a, const acc *b) { return a->off < b->off + b->len && b->off < a->off + a->len; }
 
 /* The adjoint accesses of a backward member (its g read first), or 0 when it cannot join. */
 static int accesses(const tp_arr *A, const ta_ins *I, acc *a) {
   const ta_reg *O = &A->reg[I->out], *X = &A->reg[I->a], *Y = &A->reg[I->b];
+  if (flat_esum(A, I)) {   /* its one g, read by every element: apart from every write */
+    a[0] = (acc){O->goff, 1, 0};
+    a[1] = (acc){X->goff, X->n, 1};
+    return overlap(&a[0], &a[1]) ? 0 : 2;
+  }
   if (!fusable(I) || !I->gmask) return 0;
   int k = 0;
-  a[k++] = (acc){O->goff, 0};
+  a[k++] = (acc){O->goff, O->n, 0};
   int wa = I->op == TA_EW1 || ((I->gmask & 1) && !(I->smask & 4));
   int wb = I->op == TA_EW2 && (I->gmask & 2) && !(I->smask & 8);
-  if (wa) { if (X->n != O->n) return 0; a[k++] = (acc){X->goff, 1}; }
-  if (wb) { if (Y->n != O->n) return 0; a[k++] = (acc){Y->goff, 1}; }
+  if (wa) { if (X->n != O->n) return 0; a[k++] = (acc){X->goff, O->n, 1}; }
+  if (wb) { if (Y->n != O->n) return 0; a[k++] = (acc){Y->goff, O->n, 1}; }
   for (int i = 1; i < k; i++)   /* its own accesses apart: no order inside one instruction */
     for (int j = 0; j < i; j++)
-      if (a[i].off < a[j].off + O->n && a[j].off < a[i].off + O->n) return 0;
+      if (overlap(&a[i], &a[j])) return 0;
   return k;
 }
 
 /* One element j of a member's adjoints (ew_backward_flat, element by element). */
-static void member(agen *G, const ta_ins *I) {
+static void member(agen *G, const ta_ins *I, uint32_t m) {
   const tp_arr *A = G->A;
   const ta_reg *O = &A->reg[I->out], *X = &A->reg[I->a], *Y = &A->reg[I->b];
   const tc_rule *R = &tc_rules[I->sub];
   P("    { const size_t j = i; ");
+  if (flat_esum(A, I)) {   /* lane_backward's d = k * g[0], to every element */
+    P("D[%u + j] %s ", (unsigned)X->goff, I->smask & 1 ? "=" : "+=");
+    tc_put_num(G->B, I->k);
+    P(" * gs%u; }\n", (unsigned)m);   /* read before the loop: no member writes it */
+    return;
+  }
   put_k(G, I->k);
   if (I->op == TA_EW2 && I->sub == TP_SQDIFF && I->gmask == 3 && X->n == O->n && Y->n == O->n &&
       root_reg(A, I->a) != root_reg(A, I->b)) {
@@ -734,17 +758,17 @@ enum { MAXRUN = 64 };
 static uint32_t back_run(const tp_arr *A, const ta_ins *p, uint32_t i0, const ta_ins **mem) {
   acc a[MAXRUN][3];
   int na[MAXRUN];
-  uint32_t k = 0, n = A->reg[p[i0].out].n;
+  uint32_t k = 0, n = run_len(A, &p[i0]);
   for (uint32_t i = i0 + 1; i-- > 0 && k < MAXRUN; ) {
     if (!p[i].gmask) continue;
-    if (A->reg[p[i].out].n != n || !(na[k] = accesses(A, &p[i], a[k]))) break;
+    if (run_len(A, &p[i]) != n || !(na[k] = accesses(A, &p[i], a[k]))) break;
     int apart = 0;
     for (uint32_t w = 0; w < k; w++)
       for (int x = 0; x < na[w]; x++)
         for (int y = 0; y < na[k]; y++) {
           const acc *aw = &a[w][x], *am = &a[k][y];
-          apart |= (aw->write || am->write) && aw->off != am->off && aw->off < am->off + n &&
-                   am->off < aw->off + n;
+          apart |= (aw->write || am->write) && overlap(aw, am) &&
+                   (aw->off != am->off || aw->len != am->len);
         }
     if (apart) break;
     mem[k++] = &p[i];
@@ -753,9 +777,12 @@ static uint32_t back_run(const tp_arr *A, const ta_ins *p, uint32_t i0, const ta
 }
 
 static void fused_backward(agen *G, const ta_ins *const *mem, uint32_t k) {
-  P("  for (size_t i = 0; i < %u; i++) {\n", (unsigned)G->A->reg[mem[0]->out].n);
-  for (uint32_t m = 0; m < k; m++) member(G, mem[m]);
-  P("  }\n");
+  P("  {\n");
+  for (uint32_t m = 0; m < k; m++)
+    if (flat_esum(G->A, mem[m])) P("  const double gs%u = D[%u];\n", (unsigned)m, (unsigned)G->A->reg[mem[m]->out].goff);
+  P("  for (size_t i = 0; i < %u; i++) {\n", (unsigned)run_len(G->A, mem[0]));
+  for (uint32_t m = 0; m < k; m++) member(G, mem[m], m);
+  P("  }\n  }\n");
 }
 
 static void section(agen *G, const ta_ins *p, uint32_t n, int back) {
