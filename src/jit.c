@@ -286,8 +286,10 @@ static int make_source(slope_tape *T, sj_state *J) {
   if (J->src) return 1;
   const char *cc = getenv("CC");
   J->cc = strdup(cc && cc[0] ? cc : "cc");
-  J->blocks = malloc(((size_t)T->nrreg + T->ngb + T->ncolreg + 1) * sizeof *J->blocks);
-  if (J->blocks) {   /* row registers, adjoint buffers, gather buffers */
+  size_t nw = T->arr ? tac_nwork(T) : (size_t)T->nrreg + T->ngb + T->ncolreg + 1;
+  J->blocks = malloc(nw * sizeof *J->blocks);
+  if (J->blocks && T->arr) tac_work(T, J->blocks, &J->flag);   /* the array tape's own memory */
+  else if (J->blocks) {   /* row registers, adjoint buffers, gather buffers */
     for (uint32_t r = 0; r < T->nrreg; r++) J->blocks[r] = T->rw[r];
     for (uint32_t b = 0; b < T->ngb; b++) J->blocks[T->nrreg + b] = T->gb[b];
     for (uint32_t c = 0; c < T->ncolreg; c++) J->blocks[T->nrreg + T->ngb + c] = T->gather + (size_t)c * T->bs;
@@ -317,15 +319,11 @@ static sj_state *attach(slope_tape *T) {
     J->verbose = 1;
     J->mode = SLOPE_JIT_WAIT;
   }
-  if (T->arr && phase != SJ_OFF) {
-    phase = SJ_OFF;
-    why(J, "native code covers tapes without vectors and matrices so far", NULL);
-  }
   atomic_init(&J->phase, phase);
   J->blocked = tc_blocked(T);
   T->jit = J;
   const char *emit = getenv("SLOPE_EMIT_C");   /* slope --emit-c */
-  if (emit && strcmp(emit, "1") == 0 && !T->arr && make_source(T, J))
+  if (emit && strcmp(emit, "1") == 0 && make_source(T, J))
     printf("/* ---- native code of a compiled function (%s.c) ---- */\n%s", J->key, J->src);
   return J;
 }
@@ -370,7 +368,8 @@ int sj_slow(slope_tape *T, const size_t *rows, size_t nsel) {
     if (J->mode == SLOPE_JIT_AUTO) {
       if (J->blocked) return 0;   /* measured no faster than the interpreter: no compiler for it */
       double n = T->has_reduce ? (double)(rows ? nsel : T->nrows) : 1;
-      J->work += (double)(T->npre + T->npost) + (double)T->nrow * n;
+      if (T->arr) J->work += (double)T->arr->nval + (double)T->arr->nep * n;   /* elements */
+      else J->work += (double)(T->npre + T->npost) + (double)T->nrow * n;
       if (J->work < SJ_AUTO_WORK) return 0;
     }
     start(T, J, J->mode == SLOPE_JIT_WAIT);
@@ -399,7 +398,8 @@ static int check(slope_tape *T, sj_state *J, const double *x, const size_t *rows
   J->busy = 0;
   if (rc != SLOPE_OK) { free(gi); return rc; }
   J->fn(x, T->cols, rows, count, &fn, gn, J->blocks);
-  int ok = same(fi, fn);
+  int ok = J->flag == 0 && same(fi, fn);
+  J->flag = 0;
   for (size_t i = 0; ok && i < n; i++) ok = same(gi[i], gn[i]);
   if (f) *f = fi;
   if (grad) memcpy(grad, gi, n * sizeof *grad);
@@ -425,6 +425,10 @@ int sj_grad_slow(slope_tape *T, const double *x, const size_t *rows, size_t nsel
   if (!J->native) return check(T, J, x, rows, nsel, count, f, grad);
   double fv;
   J->fn(x, T->cols, rows, count, f ? f : &fv, grad, J->blocks);
+  if (J->flag != 0) {   /* a label out of range: the interpreter says which */
+    J->flag = 0;
+    return ta_grad(T, x, rows, nsel, f, grad);
+  }
   return SLOPE_OK;
 }
 
@@ -442,7 +446,7 @@ int slope_tape_jit(slope_tape *T, int mode) {
   sj_state *J = T->jit ? T->jit : attach(T);
   if (!J) return sx_error(T->S, SLOPE_ERRMEM, "out of memory");
   int phase = atomic_load(&J->phase);
-  if (phase == SJ_OFF) return SLOPE_OK;   /* SLOPE_JIT=0 or an array tape */
+  if (phase == SJ_OFF) return SLOPE_OK;   /* SLOPE_JIT=0 */
   if (mode == SLOPE_JIT_OFF) {
     J->native = 0;
     J->mode = mode;
@@ -467,8 +471,7 @@ const char *slope_tape_jit_status(slope_tape *T, double *compile_ms) {
   if (compile_ms) *compile_ms = 0;
   if (!T) return "no tape";
   sj_state *J = T->jit;
-  if (!J) return T->arr ? "interpreter: native code covers tapes without vectors and matrices "
-                          "so far" : "interpreter: not compiled yet";
+  if (!J) return "interpreter: not compiled yet";
   int phase = atomic_load_explicit(&J->phase, memory_order_acquire);
   if (compile_ms && (phase == SJ_LOADED || phase == SJ_NATIVE || phase == SJ_FAILED))
     *compile_ms = J->ms;
@@ -491,11 +494,6 @@ const char *slope_tape_csource(slope_tape *T) {
   SX_ENTER_OBJ(T, NULL);
   sj_state *J = T->jit ? T->jit : attach(T);
   if (!J) return sx_error(T->S, SLOPE_ERRMEM, "out of memory"), NULL;
-  if (T->arr) {
-    sx_error(T->S, SLOPE_ERRARG, "no C source: native code covers tapes without vectors and "
-             "matrices so far");
-    return NULL;
-  }
   if (!make_source(T, J)) return sx_error(T->S, SLOPE_ERRMEM, "out of memory"), NULL;
   return J->src;
 }

@@ -40,6 +40,7 @@ typedef struct sj_state {
   char key[40];         /* content hash of the source and the compiler command */
   char *cc;             /* the compiler command ($CC or cc) */
   double **blocks;      /* T->rw, T->gb, then the gather blocks, for the generated code */
+  double flag;          /* array tapes: set by the generated code on a label out of range */
   sj_fn *fn;
   void *handle;
   double ms;            /* time to compile (or load from the cache), in ms */
@@ -47,9 +48,23 @@ typedef struct sj_state {
   char why[256];        /* why the interpreter serves */
 } sj_state;
 
-/* The C source of a scalar tape ('T->arr' NULL), malloc'd; NULL when out
-** of memory or for an array tape. */
+/* The C source of a tape, malloc'd; NULL when out of memory.  An array
+** tape's comes from tape_array_c.c (tac_source). */
 char *tc_source(const slope_tape *T);
+
+/* What the two generators share (tape_c.c): a growing text, a double as
+** exact C text, the rules of each operation as text, the common prelude. */
+typedef struct tc_buf { char *p; size_t n, cap; int oom; } tc_buf;
+typedef struct tc_rule { const char *f, *da, *db; } tc_rule;
+void tc_put(tc_buf *B, const char *fmt, ...);
+void tc_put_num(tc_buf *B, double x);
+extern const tc_rule tc_rules[TP_NOPS];
+extern const char tc_prelude[];
+char *tac_source(const slope_tape *T);
+/* The array tape's generated code reads and writes the tape's own memory,
+** passed in 'work' (see tac_source): how many pointers, and filling them. */
+size_t tac_nwork(const slope_tape *T);
+void tac_work(const slope_tape *T, double **work, double *flag);
 /* Whether that source runs the row section instruction by instruction (no
 ** faster than the interpreter so far: auto mode leaves such tapes alone). */
 int tc_blocked(const slope_tape *T);
@@ -68,7 +83,7 @@ int sj_grad_slow(slope_tape *T, const double *x, const size_t *rows, size_t nsel
 static inline int sj_grad(slope_tape *T, const double *x, const size_t *rows, size_t nsel,
                           double *f, double *grad) {
   sj_state *J = T->jit;
-  if (!J->native || T->has_reduce) return sj_grad_slow(T, x, rows, nsel, f, grad);
+  if (!J->native || T->has_reduce || T->arr) return sj_grad_slow(T, x, rows, nsel, f, grad);
   double fv;
   J->fn(x, T->cols, NULL, 0, f ? f : &fv, grad, J->blocks);
   return SLOPE_OK;

@@ -30,10 +30,9 @@
 
 /* ---- the rules as text ------------------------------------------------------ */
 
-typedef struct tc_rule { const char *f, *da, *db; } tc_rule;
 
 #define TC_FN(NAME, name, ar, VALUE, DA, DB, ...) [TP_##NAME] = { #VALUE, #DA, #DB },
-static const tc_rule rules[TP_NOPS] = {
+const tc_rule tc_rules[TP_NOPS] = {
   /* as in tape_eval.c's TP_BINARY and TP_UNARY (ORDER FN) */
   [TP_ADD] = { "a + b", "g", "g" },
   [TP_SUB] = { "a - b", "g", "-g" },
@@ -58,7 +57,7 @@ static const tc_rule rules[TP_NOPS] = {
 
 /* What the rules use beyond <math.h>: the constants and helpers of
 ** functions.h and tape_eval.c's integer power. */
-static const char prelude[] =
+const char tc_prelude[] =
   "#include <math.h>\n"
   "#include <stddef.h>\n"
   "#include <string.h>\n"
@@ -80,9 +79,8 @@ static const char prelude[] =
 
 /* ---- a growing text ------------------------------------------------------------ */
 
-typedef struct tc_buf { char *p; size_t n, cap; int oom; } tc_buf;
 
-static void put(tc_buf *B, const char *fmt, ...) {
+void tc_put(tc_buf *B, const char *fmt, ...) {
   if (B->oom) return;
   for (;;) {
     va_list ap;
@@ -101,11 +99,11 @@ static void put(tc_buf *B, const char *fmt, ...) {
 }
 
 /* A double as exact C text: hexadecimal, or its bits when not finite. */
-static void put_num(tc_buf *B, double x) {
-  if (x - x == 0) { put(B, "%a", x); return; }
+void tc_put_num(tc_buf *B, double x) {
+  if (x - x == 0) { tc_put(B, "%a", x); return; }
   unsigned long long u;
   memcpy(&u, &x, sizeof u);
-  put(B, "tc_bits(0x%llxULL)", u);
+  tc_put(B, "tc_bits(0x%llxULL)", u);
 }
 
 /* ---- the generator ------------------------------------------------------------- */
@@ -123,8 +121,8 @@ typedef struct gen {
 
 /* A scalar register's value: a local, or the constant itself. */
 static void sreg(gen *G, uint32_t r) {
-  if (G->computed[r] || r <= (uint32_t)G->T->nparams) put(G->B, "v%u", (unsigned)r);
-  else put_num(G->B, G->T->sv[r]);
+  if (G->computed[r] || r <= (uint32_t)G->T->nparams) tc_put(G->B, "v%u", (unsigned)r);
+  else tc_put_num(G->B, G->T->sv[r]);
 }
 
 /* An operand of a row instruction: a row register's value or a scalar. */
@@ -132,21 +130,21 @@ static const char *ty(const gen *G) { return G->vec ? "tc_v2" : "double"; }
 
 static void opnd(gen *G, const tp_ins *I, uint32_t r, int bit) {
   if (!(I->shape & bit) && G->vec) {   /* a scalar in both lanes */
-    put(G->B, "(tc_v2){");
+    tc_put(G->B, "(tc_v2){");
     sreg(G, r);
-    put(G->B, ", ");
+    tc_put(G->B, ", ");
     sreg(G, r);
-    put(G->B, "}");
+    tc_put(G->B, "}");
   } else if (!(I->shape & bit)) sreg(G, r);
-  else if (!G->blocked) put(G->B, "w%u", (unsigned)r);
-  else if (G->colof[r] != UINT32_MAX) put(G->B, "X%u[i]", (unsigned)r);
-  else put(G->B, "W%u[i]", (unsigned)r);
+  else if (!G->blocked) tc_put(G->B, "w%u", (unsigned)r);
+  else if (G->colof[r] != UINT32_MAX) tc_put(G->B, "X%u[i]", (unsigned)r);
+  else tc_put(G->B, "W%u[i]", (unsigned)r);
 }
 
 static void put_k(gen *G, const tp_ins *I) {
-  put(G->B, "const double k = ");
-  put_num(G->B, I->k);
-  put(G->B, "; (void)k; ");
+  tc_put(G->B, "const double k = ");
+  tc_put_num(G->B, I->k);
+  tc_put(G->B, "; (void)k; ");
 }
 
 /* Forward of one instruction, scalar (v<out>) or row (w<out>, declared). */
@@ -154,77 +152,77 @@ static void forward(gen *G, const tp_ins *I, int row) {
   tc_buf *B = G->B;
   char out[24];
   snprintf(out, sizeof out, row && G->blocked ? "W%u[i]" : row ? "w%u" : "v%u", (unsigned)I->out);
-  if (row && !G->blocked) put(B, "%s %s; ", ty(G), out);
+  if (row && !G->blocked) tc_put(B, "%s %s; ", ty(G), out);
   if (tp_is_ternary(I->op)) {
     int pa = I->op == TP_FNMA ? -1 : 1, pc = I->op == TP_FMS ? -1 : 1;
-    put(B, "%s = %d * (", out, pa);
+    tc_put(B, "%s = %d * (", out, pa);
     if (row) opnd(G, I, I->a, TP_AV); else sreg(G, I->a);
-    put(B, " * ");
+    tc_put(B, " * ");
     if (row) opnd(G, I, I->b, TP_BV); else sreg(G, I->b);
-    put(B, ") + %d * ", pc);
+    tc_put(B, ") + %d * ", pc);
     if (row) opnd(G, I, I->c, TP_CV); else sreg(G, I->c);
-    put(B, ";");
+    tc_put(B, ";");
     return;
   }
-  put(B, "{ const %s a = ", row ? ty(G) : "double");
+  tc_put(B, "{ const %s a = ", row ? ty(G) : "double");
   if (row) opnd(G, I, I->a, TP_AV); else sreg(G, I->a);
   if (tp_is_binary(I->op)) {
-    put(B, ", b = ");
+    tc_put(B, ", b = ");
     if (row) opnd(G, I, I->b, TP_BV); else sreg(G, I->b);
-    put(B, "; (void)b; ");
+    tc_put(B, "; (void)b; ");
   } else {
-    put(B, "; ");
+    tc_put(B, "; ");
     put_k(G, I);
   }
-  put(B, "%s = (%s); }", out, rules[I->op].f);
+  tc_put(B, "%s = (%s); }", out, tc_rules[I->op].f);
 }
 
 /* ---- the scalar sections ---- */
 
 static void adj(tc_buf *B, int flags, int DO, int SET, uint32_t dst, const char *val) {
   if (!(flags & DO)) return;
-  put(B, "d%u %s (%s); ", (unsigned)dst, flags & SET ? "=" : "+=", val);
+  tc_put(B, "d%u %s (%s); ", (unsigned)dst, flags & SET ? "=" : "+=", val);
 }
 
 static void scalar_backward(gen *G, const tp_ins *p, uint32_t n) {
   tc_buf *B = G->B;
   for (const tp_ins *I = p + n; I-- > p; ) {
     if (!I->flags) continue;
-    put(B, "  { ");
+    tc_put(B, "  { ");
     if (tp_is_ternary(I->op)) {
       int pa = I->op == TP_FNMA ? -1 : 1, pc = I->op == TP_FMS ? -1 : 1;
       char t[96];
-      put(B, "const double g = d%u; ", (unsigned)I->out);
+      tc_put(B, "const double g = d%u; ", (unsigned)I->out);
       if (I->flags & TP_DOA) {
-        put(B, "d%u %s %d * g * ", (unsigned)I->a, I->flags & TP_SETA ? "=" : "+=", pa);
+        tc_put(B, "d%u %s %d * g * ", (unsigned)I->a, I->flags & TP_SETA ? "=" : "+=", pa);
         sreg(G, I->b);
-        put(B, "; ");
+        tc_put(B, "; ");
       }
       if (I->flags & TP_DOB) {
-        put(B, "d%u %s %d * g * ", (unsigned)I->b, I->flags & TP_SETB ? "=" : "+=", pa);
+        tc_put(B, "d%u %s %d * g * ", (unsigned)I->b, I->flags & TP_SETB ? "=" : "+=", pa);
         sreg(G, I->a);
-        put(B, "; ");
+        tc_put(B, "; ");
       }
       snprintf(t, sizeof t, "%d * g", pc);
       adj(B, I->flags, TP_DOC, TP_SETC, I->c, t);
-      put(B, "}\n");
+      tc_put(B, "}\n");
       continue;
     }
-    put(B, "const double a = ");
+    tc_put(B, "const double a = ");
     sreg(G, I->a);
     if (tp_is_binary(I->op)) {
-      put(B, ", b = ");
+      tc_put(B, ", b = ");
       sreg(G, I->b);
-      put(B, "; ");
+      tc_put(B, "; ");
     } else {
-      put(B, ", b = 0; ");
+      tc_put(B, ", b = 0; ");
       put_k(G, I);
     }
-    put(B, "const double o = v%u, g = d%u; (void)a; (void)b; (void)o; (void)g; ",
+    tc_put(B, "const double o = v%u, g = d%u; (void)a; (void)b; (void)o; (void)g; ",
         (unsigned)I->out, (unsigned)I->out);
-    adj(B, I->flags, TP_DOA, TP_SETA, I->a, rules[I->op].da);
-    if (tp_is_binary(I->op)) adj(B, I->flags, TP_DOB, TP_SETB, I->b, rules[I->op].db);
-    put(B, "}\n");
+    adj(B, I->flags, TP_DOA, TP_SETA, I->a, tc_rules[I->op].da);
+    if (tp_is_binary(I->op)) adj(B, I->flags, TP_DOB, TP_SETB, I->b, tc_rules[I->op].db);
+    tc_put(B, "}\n");
   }
 }
 
@@ -256,16 +254,16 @@ static int add_sum(tc_sums *s, gen *G, uint32_t red, uint32_t reg, int four, int
 
 /* Add 'val' (text) into accumulator set 'slot' for the current row. */
 static void acc8(gen *G, int slot, const char *val) {
-  if (G->vec) put(G->B, "S8v[%d][kk_] += (%s); \\\n", slot, val);
-  else put(G->B, "S8[%d][s8_] += (%s); \\\n", slot, val);
+  if (G->vec) tc_put(G->B, "S8v[%d][kk_] += (%s); \\\n", slot, val);
+  else tc_put(G->B, "S8[%d][s8_] += (%s); \\\n", slot, val);
 }
 
 /* The value of an operand inside the row macro's backward, as a
 ** declaration of 'name' (a row value or a scalar). */
 static void bind(gen *G, const tp_ins *I, const char *name, uint32_t r, int bit) {
-  put(G->B, "const %s %s = ", ty(G), name);
+  tc_put(G->B, "const %s %s = ", ty(G), name);
   opnd(G, I, r, bit);
-  put(G->B, "; (void)%s; ", name);
+  tc_put(G->B, "; (void)%s; ", name);
 }
 
 static int row_backward(gen *G, const tp_red *R, uint32_t ired, tc_sums *sums) {
@@ -274,12 +272,12 @@ static int row_backward(gen *G, const tp_red *R, uint32_t ired, tc_sums *sums) {
   const tp_ins *row = T->ins + T->npre;
   for (const tp_bwd *s = T->bwd + R->bwd0 + R->nbwd; s-- > T->bwd + R->bwd0; ) {
     const tp_ins *I = row + s->ins;
-    put(B, "  { const %s g = q%u, o = w%u; (void)o; ", ty(G), (unsigned)s->go, (unsigned)I->out);
+    tc_put(B, "  { const %s g = q%u, o = w%u; (void)o; ", ty(G), (unsigned)s->go, (unsigned)I->out);
     if (tp_is_unary(I->op)) {
       bind(G, I, "a", I->a, TP_AV);
-      put(B, "const double b = 0; (void)b; ");
+      tc_put(B, "const double b = 0; (void)b; ");
       put_k(G, I);
-      put(B, "q%u %s (%s); } \\\n", (unsigned)s->ga, s->flags & TP_SETA ? "=" : "+=", rules[I->op].da);
+      tc_put(B, "q%u %s (%s); } \\\n", (unsigned)s->ga, s->flags & TP_SETA ? "=" : "+=", tc_rules[I->op].da);
       continue;
     }
     if (tp_is_ternary(I->op)) {
@@ -288,17 +286,17 @@ static int row_backward(gen *G, const tp_red *R, uint32_t ired, tc_sums *sums) {
       bind(G, I, "a", I->a, TP_AV);
       bind(G, I, "b", I->b, TP_BV);
       if (s->flags & TP_DOA)   /* adj_mul: s * G[i] * Y[i] or s * G[i] * y */
-        put(B, "q%u %s %d.0 * g * b; ", (unsigned)s->ga, s->flags & TP_SETA ? "=" : "+=", pa);
+        tc_put(B, "q%u %s %d.0 * g * b; ", (unsigned)s->ga, s->flags & TP_SETA ? "=" : "+=", pa);
       if ((s->flags & TP_DOB) && (s->flags & TP_DOC) && !bv && !cv) {
         int k1 = add_sum(sums, G, ired, s->gb, 1, pa), k2 = add_sum(sums, G, ired, s->gc, 1, pc);
         if (k1 < 0 || k2 < 0) return -1;
-        if (G->vec) put(B, "S4v[%d][kk_ & 1] += g * a; S4v[%d][kk_ & 1] += g; } \\\n", k1, k2);
-        else put(B, "S4[%d][s4_] += g * a; S4[%d][s4_] += g; } \\\n", k1, k2);
+        if (G->vec) tc_put(B, "S4v[%d][kk_ & 1] += g * a; S4v[%d][kk_ & 1] += g; } \\\n", k1, k2);
+        else tc_put(B, "S4[%d][s4_] += g * a; S4[%d][s4_] += g; } \\\n", k1, k2);
         continue;
       }
       if (s->flags & TP_DOB) {
         if (bv) {
-          put(B, "q%u %s %d.0 * g * a; ", (unsigned)s->gb, s->flags & TP_SETB ? "=" : "+=", pa);
+          tc_put(B, "q%u %s %d.0 * g * a; ", (unsigned)s->gb, s->flags & TP_SETB ? "=" : "+=", pa);
         } else {
           int k = add_sum(sums, G, ired, s->gb, 0, pa);
           if (k < 0) return -1;
@@ -307,37 +305,37 @@ static int row_backward(gen *G, const tp_red *R, uint32_t ired, tc_sums *sums) {
       }
       if (s->flags & TP_DOC) {
         if (cv) {
-          put(B, "q%u %s %d.0 * g; ", (unsigned)s->gc, s->flags & TP_SETC ? "=" : "+=", pc);
+          tc_put(B, "q%u %s %d.0 * g; ", (unsigned)s->gc, s->flags & TP_SETC ? "=" : "+=", pc);
         } else {
           int k = add_sum(sums, G, ired, s->gc, 0, pc);
           if (k < 0) return -1;
           acc8(G, k, "g");
         }
       }
-      put(B, "} \\\n");
+      tc_put(B, "} \\\n");
       continue;
     }
     bind(G, I, "a", I->a, TP_AV);
     bind(G, I, "b", I->b, TP_BV);
     if (s->flags & TP_DOA) {
       if (I->shape & TP_AV) {
-        put(B, "q%u %s (%s); ", (unsigned)s->ga, s->flags & TP_SETA ? "=" : "+=", rules[I->op].da);
+        tc_put(B, "q%u %s (%s); ", (unsigned)s->ga, s->flags & TP_SETA ? "=" : "+=", tc_rules[I->op].da);
       } else {
         int k = add_sum(sums, G, ired, s->ga, 0, 0);
         if (k < 0) return -1;
-        acc8(G, k, rules[I->op].da);
+        acc8(G, k, tc_rules[I->op].da);
       }
     }
     if (s->flags & TP_DOB) {
       if (I->shape & TP_BV) {
-        put(B, "q%u %s (%s); ", (unsigned)s->gb, s->flags & TP_SETB ? "=" : "+=", rules[I->op].db);
+        tc_put(B, "q%u %s (%s); ", (unsigned)s->gb, s->flags & TP_SETB ? "=" : "+=", tc_rules[I->op].db);
       } else {
         int k = add_sum(sums, G, ired, s->gb, 0, 0);
         if (k < 0) return -1;
-        acc8(G, k, rules[I->op].db);
+        acc8(G, k, tc_rules[I->op].db);
       }
     }
-    put(B, "} \\\n");
+    tc_put(B, "} \\\n");
   }
   return 0;
 }
@@ -348,27 +346,27 @@ static int row_macro(gen *G, int grad, tc_sums *sums) {
   const slope_tape *T = G->T;
   tc_buf *B = G->B;
   const tp_ins *row = T->ins + T->npre;
-  put(B, "#define ROW%d(i_, s8_, s4_) do { \\\n", grad);
-  put(B, "  size_t ix_ = rows ? rows[start + (i_)] : start + (i_); (void)ix_; \\\n");
+  tc_put(B, "#define ROW%d(i_, s8_, s4_) do { \\\n", grad);
+  tc_put(B, "  size_t ix_ = rows ? rows[start + (i_)] : start + (i_); (void)ix_; \\\n");
   for (uint32_t c = 0; c < T->ncolreg; c++)
-    put(B, "  const double w%u = C%u[ix_]; \\\n", (unsigned)T->colreg[c], (unsigned)T->colidx[c]);
+    tc_put(B, "  const double w%u = C%u[ix_]; \\\n", (unsigned)T->colreg[c], (unsigned)T->colidx[c]);
   for (uint32_t i = 0; i < T->nrow; i++) {
-    put(B, "  ");
+    tc_put(B, "  ");
     forward(G, &row[i], 1);
-    put(B, " \\\n");
+    tc_put(B, " \\\n");
   }
-  for (uint32_t r = 0; r < T->nred; r++) put(B, "  R8[%u][s8_] += w%u; \\\n", (unsigned)r, (unsigned)T->red[r].arg);
+  for (uint32_t r = 0; r < T->nred; r++) tc_put(B, "  R8[%u][s8_] += w%u; \\\n", (unsigned)r, (unsigned)T->red[r].arg);
   if (grad) {
     if (T->ngb > 1) {
-      put(B, "  double q1 = 0");
-      for (uint32_t b = 2; b < T->ngb; b++) put(B, ", q%u = 0", (unsigned)b);
-      put(B, "; \\\n");
+      tc_put(B, "  double q1 = 0");
+      for (uint32_t b = 2; b < T->ngb; b++) tc_put(B, ", q%u = 0", (unsigned)b);
+      tc_put(B, "; \\\n");
     }
-    put(B, "  const double q0 = 1; (void)q0; \\\n");
+    tc_put(B, "  const double q0 = 1; (void)q0; \\\n");
     for (uint32_t r = 0; r < T->nred; r++)
       if (T->red[r].nbwd && row_backward(G, &T->red[r], r, sums) < 0) return -1;
   }
-  put(B, "} while (0)\n");
+  tc_put(B, "} while (0)\n");
   return 0;
 }
 
@@ -385,25 +383,25 @@ static int row_macro_vec(gen *G, tc_sums *sums) {
   tc_buf *B = G->B;
   const tp_ins *row = T->ins + T->npre;
   G->vec = 1;
-  put(B, "#define ROWV(j_, kk_) do { \\\n");
+  tc_put(B, "#define ROWV(j_, kk_) do { \\\n");
   for (uint32_t c = 0; c < T->ncolreg; c++)
-    put(B, "  const tc_v2 w%u = LD2(C%u, j_); \\\n", (unsigned)T->colreg[c], (unsigned)T->colidx[c]);
+    tc_put(B, "  const tc_v2 w%u = LD2(C%u, j_); \\\n", (unsigned)T->colreg[c], (unsigned)T->colidx[c]);
   for (uint32_t i = 0; i < T->nrow; i++) {
-    put(B, "  ");
+    tc_put(B, "  ");
     forward(G, &row[i], 1);
-    put(B, " \\\n");
+    tc_put(B, " \\\n");
   }
-  for (uint32_t r = 0; r < T->nred; r++) put(B, "  R8v[%u][kk_] += w%u; \\\n", (unsigned)r, (unsigned)T->red[r].arg);
+  for (uint32_t r = 0; r < T->nred; r++) tc_put(B, "  R8v[%u][kk_] += w%u; \\\n", (unsigned)r, (unsigned)T->red[r].arg);
   if (T->ngb > 1) {
-    put(B, "  tc_v2 q1 = {0, 0}");
-    for (uint32_t b = 2; b < T->ngb; b++) put(B, ", q%u = {0, 0}", (unsigned)b);
-    put(B, "; \\\n");
+    tc_put(B, "  tc_v2 q1 = {0, 0}");
+    for (uint32_t b = 2; b < T->ngb; b++) tc_put(B, ", q%u = {0, 0}", (unsigned)b);
+    tc_put(B, "; \\\n");
   }
-  put(B, "  const tc_v2 q0 = {1, 1}; (void)q0; \\\n");
+  tc_put(B, "  const tc_v2 q0 = {1, 1}; (void)q0; \\\n");
   int rc = 0;
   for (uint32_t r = 0; r < T->nred && rc == 0; r++)
     if (T->red[r].nbwd) rc = row_backward(G, &T->red[r], r, sums);
-  put(B, "} while (0)\n");
+  tc_put(B, "} while (0)\n");
   G->vec = 0;
   return rc;
 }
@@ -425,7 +423,7 @@ static int vec_ok(const slope_tape *T) {
 
 /* Sum of an accumulator set, as the interpreter combines its lanes. */
 static void put_sum8(tc_buf *B, const char *a, uint32_t k) {
-  put(B, "(((%s[%u][0] + %s[%u][1]) + (%s[%u][2] + %s[%u][3])) + "
+  tc_put(B, "(((%s[%u][0] + %s[%u][1]) + (%s[%u][2] + %s[%u][3])) + "
       "((%s[%u][4] + %s[%u][5]) + (%s[%u][6] + %s[%u][7])))",
       a, k, a, k, a, k, a, k, a, k, a, k, a, k, a, k);
 }
@@ -434,67 +432,67 @@ static void put_sum8(tc_buf *B, const char *a, uint32_t k) {
 static void block_loop(gen *G, int grad, const tc_sums *sums, uint32_t nsum8, uint32_t nsum4) {
   const slope_tape *T = G->T;
   tc_buf *B = G->B;
-  put(B, "    for (size_t start = 0; start < count; start += %u) {\n", (unsigned)T->bs);
-  put(B, "      size_t n = count - start < %u ? count - start : %u;\n", (unsigned)T->bs, (unsigned)T->bs);
-  put(B, "      size_t n8 = n & ~(size_t)7, n4 = n & ~(size_t)3, i = 0; (void)n4;\n");
-  put(B, "      double R8[%u][8];\n      memset(R8, 0, sizeof R8);\n", (unsigned)T->nred);
-  if (grad && nsum8) put(B, "      double S8[%u][8];\n      memset(S8, 0, sizeof S8);\n", (unsigned)nsum8);
-  if (grad && nsum4) put(B, "      double S4[%u][4];\n      memset(S4, 0, sizeof S4);\n", (unsigned)nsum4);
+  tc_put(B, "    for (size_t start = 0; start < count; start += %u) {\n", (unsigned)T->bs);
+  tc_put(B, "      size_t n = count - start < %u ? count - start : %u;\n", (unsigned)T->bs, (unsigned)T->bs);
+  tc_put(B, "      size_t n8 = n & ~(size_t)7, n4 = n & ~(size_t)3, i = 0; (void)n4;\n");
+  tc_put(B, "      double R8[%u][8];\n      memset(R8, 0, sizeof R8);\n", (unsigned)T->nred);
+  if (grad && nsum8) tc_put(B, "      double S8[%u][8];\n      memset(S8, 0, sizeof S8);\n", (unsigned)nsum8);
+  if (grad && nsum4) tc_put(B, "      double S4[%u][4];\n      memset(S4, 0, sizeof S4);\n", (unsigned)nsum4);
   if (grad && G->vecrows) {   /* two rows per vector, then the lanes into the slots */
-    put(B, "      tc_v2 R8v[%u][4];\n      memset(R8v, 0, sizeof R8v);\n", (unsigned)T->nred);
-    if (nsum8) put(B, "      tc_v2 S8v[%u][4];\n      memset(S8v, 0, sizeof S8v);\n", (unsigned)nsum8);
-    if (nsum4) put(B, "      tc_v2 S4v[%u][2];\n      memset(S4v, 0, sizeof S4v);\n", (unsigned)nsum4);
-    put(B, "      for (; i < n8; i += 8) { ROWV(i, 0); ROWV(i + 2, 1); ROWV(i + 4, 2); ROWV(i + 6, 3); }\n");
-    put(B, "      for (int k_ = 0; k_ < 8; k_++) {\n");
-    put(B, "        for (int r_ = 0; r_ < %u; r_++) R8[r_][k_] = R8v[r_][k_ / 2][k_ & 1];\n", (unsigned)T->nred);
-    if (nsum8) put(B, "        for (int r_ = 0; r_ < %u; r_++) S8[r_][k_] = S8v[r_][k_ / 2][k_ & 1];\n", (unsigned)nsum8);
-    if (nsum4) put(B, "        if (k_ < 4) for (int r_ = 0; r_ < %u; r_++) S4[r_][k_] = S4v[r_][k_ / 2][k_ & 1];\n",
+    tc_put(B, "      tc_v2 R8v[%u][4];\n      memset(R8v, 0, sizeof R8v);\n", (unsigned)T->nred);
+    if (nsum8) tc_put(B, "      tc_v2 S8v[%u][4];\n      memset(S8v, 0, sizeof S8v);\n", (unsigned)nsum8);
+    if (nsum4) tc_put(B, "      tc_v2 S4v[%u][2];\n      memset(S4v, 0, sizeof S4v);\n", (unsigned)nsum4);
+    tc_put(B, "      for (; i < n8; i += 8) { ROWV(i, 0); ROWV(i + 2, 1); ROWV(i + 4, 2); ROWV(i + 6, 3); }\n");
+    tc_put(B, "      for (int k_ = 0; k_ < 8; k_++) {\n");
+    tc_put(B, "        for (int r_ = 0; r_ < %u; r_++) R8[r_][k_] = R8v[r_][k_ / 2][k_ & 1];\n", (unsigned)T->nred);
+    if (nsum8) tc_put(B, "        for (int r_ = 0; r_ < %u; r_++) S8[r_][k_] = S8v[r_][k_ / 2][k_ & 1];\n", (unsigned)nsum8);
+    if (nsum4) tc_put(B, "        if (k_ < 4) for (int r_ = 0; r_ < %u; r_++) S4[r_][k_] = S4v[r_][k_ / 2][k_ & 1];\n",
                    (unsigned)nsum4);
-    put(B, "      }\n");
+    tc_put(B, "      }\n");
   } else {
-    put(B, "      for (; i < n8; i += 8) {\n");
-    for (int k = 0; k < 8; k++) put(B, "        ROW%d(i + %d, %d, %d);\n", grad, k, k, k & 3);
-    put(B, "      }\n");
+    tc_put(B, "      for (; i < n8; i += 8) {\n");
+    for (int k = 0; k < 8; k++) tc_put(B, "        ROW%d(i + %d, %d, %d);\n", grad, k, k, k & 3);
+    tc_put(B, "      }\n");
   }
-  put(B, "      for (; i < n; i++) ROW%d(i, 0, i < n4 ? (i & 3) : 0);\n", grad);
+  tc_put(B, "      for (; i < n; i++) ROW%d(i, 0, i < n4 ? (i & 3) : 0);\n", grad);
   /* per reduction: its value, then its sweep's sums, as run_rows does */
   for (uint32_t r = 0; r < T->nred; r++) {
-    put(B, "      acc%u += ", (unsigned)r);
+    tc_put(B, "      acc%u += ", (unsigned)r);
     put_sum8(B, "R8", r);
-    put(B, ";\n");
+    tc_put(B, ";\n");
     if (!grad) continue;
     for (uint32_t j = 0; j < sums->n; j++) {
       const tc_sum *s = &sums->p[j];
       if (s->red != r) continue;
-      put(B, "      p%u_%u += ", (unsigned)r, (unsigned)s->reg);
-      if (s->sign) put(B, "%d.0 * ", s->sign);
+      tc_put(B, "      p%u_%u += ", (unsigned)r, (unsigned)s->reg);
+      if (s->sign) tc_put(B, "%d.0 * ", s->sign);
       if (s->four)
-        put(B, "((S4[%u][0] + S4[%u][1]) + (S4[%u][2] + S4[%u][3]))",
+        tc_put(B, "((S4[%u][0] + S4[%u][1]) + (S4[%u][2] + S4[%u][3]))",
             (unsigned)s->slot, (unsigned)s->slot, (unsigned)s->slot, (unsigned)s->slot);
       else
         put_sum8(B, "S8", s->slot);
-      put(B, ";\n");
+      tc_put(B, ";\n");
     }
   }
-  put(B, "    }\n");
+  tc_put(B, "    }\n");
 }
 
 static void rows_section(gen *G, const tc_sums *sums, uint32_t nsum8, uint32_t nsum4) {
   const slope_tape *T = G->T;
   tc_buf *B = G->B;
-  for (uint32_t r = 0; r < T->nred; r++) put(B, "  double acc%u = 0;\n", (unsigned)r);
+  for (uint32_t r = 0; r < T->nred; r++) tc_put(B, "  double acc%u = 0;\n", (unsigned)r);
   for (uint32_t r = 0; r < T->nred; r++) {
     if (!T->red[r].nbwd) continue;
     for (uint32_t j = 0; j < T->nrread; j++)
-      put(B, "  double p%u_%u = 0;\n", (unsigned)r, (unsigned)T->rread[j]);
+      tc_put(B, "  double p%u_%u = 0;\n", (unsigned)r, (unsigned)T->rread[j]);
   }
-  put(B, "  if (grad) {\n");
+  tc_put(B, "  if (grad) {\n");
   block_loop(G, 1, sums, nsum8, nsum4);
-  put(B, "  } else {\n");
+  tc_put(B, "  } else {\n");
   block_loop(G, 0, sums, nsum8, nsum4);
-  put(B, "  }\n");
+  tc_put(B, "  }\n");
   for (uint32_t r = 0; r < T->nred; r++)
-    put(B, "  v%u = acc%u%s;\n", (unsigned)T->red[r].out, (unsigned)r,
+    tc_put(B, "  v%u = acc%u%s;\n", (unsigned)T->red[r].out, (unsigned)r,
         T->red[r].mean ? " / (double)count" : "");
 }
 
@@ -511,38 +509,38 @@ static void rows_section(gen *G, const tc_sums *sums, uint32_t nsum8, uint32_t n
 static void step_binds(gen *G, const tp_ins *I, uint32_t go, tc_buf *out) {
   tc_buf *keep = G->B;
   G->B = out;
-  if (go == 0) put(out, "const double g = 1.0; ");
-  else put(out, "const double g = Q%u[i]; ", (unsigned)go);
-  put(out, "const double o = W%u[i]; (void)o; ", (unsigned)I->out);
+  if (go == 0) tc_put(out, "const double g = 1.0; ");
+  else tc_put(out, "const double g = Q%u[i]; ", (unsigned)go);
+  tc_put(out, "const double o = W%u[i]; (void)o; ", (unsigned)I->out);
   bind(G, I, "a", I->a, TP_AV);
-  if (tp_is_unary(I->op)) { put(out, "const double b = 0; (void)b; "); put_k(G, I); }
+  if (tp_is_unary(I->op)) { tc_put(out, "const double b = 0; (void)b; "); put_k(G, I); }
   else bind(G, I, "b", I->b, TP_BV);
   G->B = keep;
 }
 
 /* target += sign (sum of expr over rows [0, n)), as SUMROWS adds. */
 static void sum8_loop(tc_buf *B, const char *binds, const char *expr, const char *target, int sign) {
-  put(B, "      { double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0; size_t j = 0;\n"
+  tc_put(B, "      { double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0; size_t j = 0;\n"
          "        for (; j < n8; j += 8) {\n");
-  for (int k = 0; k < 8; k++) put(B, "          { size_t i = j + %d; %s s%d += (%s); }\n", k, binds, k, expr);
-  put(B, "        }\n        for (; j < n; j++) { size_t i = j; %s s0 += (%s); }\n", binds, expr);
-  put(B, "        %s += ", target);
-  if (sign) put(B, "%d.0 * ", sign);
-  put(B, "(((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))); }\n");
+  for (int k = 0; k < 8; k++) tc_put(B, "          { size_t i = j + %d; %s s%d += (%s); }\n", k, binds, k, expr);
+  tc_put(B, "        }\n        for (; j < n; j++) { size_t i = j; %s s0 += (%s); }\n", binds, expr);
+  tc_put(B, "        %s += ", target);
+  if (sign) tc_put(B, "%d.0 * ", sign);
+  tc_put(B, "(((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))); }\n");
 }
 
 /* A loop over the block's rows and its padding, four at a time as LOOP4
 ** writes it (gcc -O2 vectorizes the four statements, not a plain loop). */
 static void loop4(tc_buf *B, const char *body) {
-  put(B, "      for (size_t j_ = 0; j_ < m; j_ += 4) {");
-  for (int k = 0; k < 4; k++) put(B, " { size_t i = j_ + %d; %s }", k, body);
-  put(B, " }\n");
+  tc_put(B, "      for (size_t j_ = 0; j_ < m; j_ += 4) {");
+  for (int k = 0; k < 4; k++) tc_put(B, " { size_t i = j_ + %d; %s }", k, body);
+  tc_put(B, " }\n");
 }
 
 /* A loop over the block assigning or adding 'expr' into Q<dst>. */
 static void adj_loop(tc_buf *B, const char *binds, uint32_t dst, int set, const char *expr) {
   tc_buf t = {0};
-  put(&t, "%s Q%u[i] %s (%s);", binds, (unsigned)dst, set ? "=" : "+=", expr);
+  tc_put(&t, "%s Q%u[i] %s (%s);", binds, (unsigned)dst, set ? "=" : "+=", expr);
   if (!t.oom) loop4(B, t.p);
   else B->oom = 1;
   free(t.p);
@@ -557,20 +555,20 @@ static int blocked_step(gen *G, const tp_bwd *s, uint32_t ired) {
   if (bb.oom) return -1;
   const char *binds = bb.p;
   if (tp_is_unary(I->op)) {
-    adj_loop(B, binds, s->ga, s->flags & TP_SETA, rules[I->op].da);
+    adj_loop(B, binds, s->ga, s->flags & TP_SETA, tc_rules[I->op].da);
   } else if (tp_is_ternary(I->op)) {
     int pa = I->op == TP_FNMA ? -1 : 1, pc = I->op == TP_FMS ? -1 : 1;
     int bv = I->shape & TP_BV, cv = I->shape & TP_CV;
     snprintf(ex, sizeof ex, "%d.0 * g * b", pa);
     if (s->flags & TP_DOA) adj_loop(B, binds, s->ga, s->flags & TP_SETA, ex);
     if ((s->flags & TP_DOB) && (s->flags & TP_DOC) && !bv && !cv) {   /* sum_mul2 */
-      put(B, "      { double t0 = 0, t1 = 0, t2 = 0, t3 = 0, u0 = 0, u1 = 0, u2 = 0, u3 = 0; size_t j = 0;\n"
+      tc_put(B, "      { double t0 = 0, t1 = 0, t2 = 0, t3 = 0, u0 = 0, u1 = 0, u2 = 0, u3 = 0; size_t j = 0;\n"
              "        for (; j < n4; j += 4) {\n");
       for (int k = 0; k < 4; k++)
-        put(B, "          { size_t i = j + %d; %s t%d += g * a; u%d += g; }\n", k, binds, k, k);
-      put(B, "        }\n        for (; j < n; j++) { size_t i = j; %s t0 += g * a; u0 += g; }\n", binds);
-      put(B, "        p%u_%u += %d.0 * ((t0 + t1) + (t2 + t3));\n", (unsigned)ired, (unsigned)s->gb, pa);
-      put(B, "        p%u_%u += %d.0 * ((u0 + u1) + (u2 + u3)); }\n", (unsigned)ired, (unsigned)s->gc, pc);
+        tc_put(B, "          { size_t i = j + %d; %s t%d += g * a; u%d += g; }\n", k, binds, k, k);
+      tc_put(B, "        }\n        for (; j < n; j++) { size_t i = j; %s t0 += g * a; u0 += g; }\n", binds);
+      tc_put(B, "        p%u_%u += %d.0 * ((t0 + t1) + (t2 + t3));\n", (unsigned)ired, (unsigned)s->gb, pa);
+      tc_put(B, "        p%u_%u += %d.0 * ((u0 + u1) + (u2 + u3)); }\n", (unsigned)ired, (unsigned)s->gc, pc);
     } else {
       if (s->flags & TP_DOB) {
         snprintf(ex, sizeof ex, "%d.0 * g * a", pa);
@@ -588,13 +586,13 @@ static int blocked_step(gen *G, const tp_bwd *s, uint32_t ired) {
   } else {
     if (s->flags & TP_DOA) {
       snprintf(target, sizeof target, "p%u_%u", (unsigned)ired, (unsigned)s->ga);
-      if (I->shape & TP_AV) adj_loop(B, binds, s->ga, s->flags & TP_SETA, rules[I->op].da);
-      else sum8_loop(B, binds, rules[I->op].da, target, 0);
+      if (I->shape & TP_AV) adj_loop(B, binds, s->ga, s->flags & TP_SETA, tc_rules[I->op].da);
+      else sum8_loop(B, binds, tc_rules[I->op].da, target, 0);
     }
     if (s->flags & TP_DOB) {
       snprintf(target, sizeof target, "p%u_%u", (unsigned)ired, (unsigned)s->gb);
-      if (I->shape & TP_BV) adj_loop(B, binds, s->gb, s->flags & TP_SETB, rules[I->op].db);
-      else sum8_loop(B, binds, rules[I->op].db, target, 0);
+      if (I->shape & TP_BV) adj_loop(B, binds, s->gb, s->flags & TP_SETB, tc_rules[I->op].db);
+      else sum8_loop(B, binds, tc_rules[I->op].db, target, 0);
     }
   }
   free(bb.p);
@@ -605,14 +603,14 @@ static int blocked_loop(gen *G, int grad) {
   const slope_tape *T = G->T;
   tc_buf *B = G->B;
   const tp_ins *row = T->ins + T->npre;
-  put(B, "    for (size_t start = 0; start < count; start += %u) {\n", (unsigned)T->bs);
-  put(B, "      size_t n = count - start < %u ? count - start : %u;\n", (unsigned)T->bs, (unsigned)T->bs);
-  put(B, "      size_t n8 = n & ~(size_t)7, n4 = n & ~(size_t)3, m = (n + 3) & ~(size_t)3; (void)n8; (void)n4;\n");
+  tc_put(B, "    for (size_t start = 0; start < count; start += %u) {\n", (unsigned)T->bs);
+  tc_put(B, "      size_t n = count - start < %u ? count - start : %u;\n", (unsigned)T->bs, (unsigned)T->bs);
+  tc_put(B, "      size_t n8 = n & ~(size_t)7, n4 = n & ~(size_t)3, m = (n + 3) & ~(size_t)3; (void)n8; (void)n4;\n");
   /* the columns in place, or gathered and padded with the last row (load_block) */
   for (uint32_t c = 0; c < T->ncolreg; c++) {
     unsigned r = (unsigned)T->colreg[c], ci = (unsigned)T->colidx[c];
-    put(B, "      const double *restrict X%u = C%u + start;\n", r, ci);
-    put(B, "      if (rows || n != m) {\n"
+    tc_put(B, "      const double *restrict X%u = C%u + start;\n", r, ci);
+    tc_put(B, "      if (rows || n != m) {\n"
            "        for (size_t i = 0; i < n; i++) GX%u[i] = C%u[IX(i)];\n"
            "        for (size_t i = n; i < m; i++) GX%u[i] = GX%u[n - 1];\n"
            "        X%u = GX%u;\n      }\n", r, ci, r, r, r, r);
@@ -637,32 +635,32 @@ static int blocked_loop(gen *G, int grad) {
     for (const tp_bwd *s = T->bwd + R->bwd0 + R->nbwd; s-- > T->bwd + R->bwd0; )
       if (blocked_step(G, s, r) < 0) return -1;
   }
-  put(B, "    }\n");
+  tc_put(B, "    }\n");
   return 0;
 }
 
 static int rows_blocked(gen *G) {
   const slope_tape *T = G->T;
   tc_buf *B = G->B;
-  put(B, "#define IX(i) (rows ? rows[start + (i)] : start + (i))\n");
+  tc_put(B, "#define IX(i) (rows ? rows[start + (i)] : start + (i))\n");
   for (uint32_t r = 0; r < T->nrreg; r++)
-    if (G->colof[r] == UINT32_MAX) put(B, "  double *restrict W%u = work[%u];\n", (unsigned)r, (unsigned)r);
-  for (uint32_t b = 1; b < T->ngb; b++) put(B, "  double *restrict Q%u = work[%u];\n", (unsigned)b, (unsigned)(T->nrreg + b));
+    if (G->colof[r] == UINT32_MAX) tc_put(B, "  double *restrict W%u = work[%u];\n", (unsigned)r, (unsigned)r);
+  for (uint32_t b = 1; b < T->ngb; b++) tc_put(B, "  double *restrict Q%u = work[%u];\n", (unsigned)b, (unsigned)(T->nrreg + b));
   for (uint32_t c = 0; c < T->ncolreg; c++)
-    put(B, "  double *restrict GX%u = work[%u];\n", (unsigned)T->colreg[c], (unsigned)(T->nrreg + T->ngb + c));
-  for (uint32_t r = 0; r < T->nred; r++) put(B, "  double acc%u = 0;\n", (unsigned)r);
+    tc_put(B, "  double *restrict GX%u = work[%u];\n", (unsigned)T->colreg[c], (unsigned)(T->nrreg + T->ngb + c));
+  for (uint32_t r = 0; r < T->nred; r++) tc_put(B, "  double acc%u = 0;\n", (unsigned)r);
   for (uint32_t r = 0; r < T->nred; r++) {
     if (!T->red[r].nbwd) continue;
     for (uint32_t j = 0; j < T->nrread; j++)
-      put(B, "  double p%u_%u = 0;\n", (unsigned)r, (unsigned)T->rread[j]);
+      tc_put(B, "  double p%u_%u = 0;\n", (unsigned)r, (unsigned)T->rread[j]);
   }
-  put(B, "  if (grad) {\n");
+  tc_put(B, "  if (grad) {\n");
   if (blocked_loop(G, 1) < 0) return -1;
-  put(B, "  } else {\n");
+  tc_put(B, "  } else {\n");
   if (blocked_loop(G, 0) < 0) return -1;
-  put(B, "  }\n#undef IX\n");
+  tc_put(B, "  }\n#undef IX\n");
   for (uint32_t r = 0; r < T->nred; r++)
-    put(B, "  v%u = acc%u%s;\n", (unsigned)T->red[r].out, (unsigned)r, T->red[r].mean ? " / (double)count" : "");
+    tc_put(B, "  v%u = acc%u%s;\n", (unsigned)T->red[r].out, (unsigned)r, T->red[r].mean ? " / (double)count" : "");
   return 0;
 }
 
@@ -687,10 +685,10 @@ static void combine(gen *G) {
   for (uint32_t r = 0; r < T->nred; r++) {
     const tp_red *R = &T->red[r];
     if (!R->nbwd) continue;
-    put(G->B, "  { double c = d%u;%s\n", (unsigned)R->out, R->mean ? " c /= (double)count;" : "");
+    tc_put(G->B, "  { double c = d%u;%s\n", (unsigned)R->out, R->mean ? " c /= (double)count;" : "");
     for (uint32_t j = 0; j < T->nrread; j++)
-      put(G->B, "    d%u += c * p%u_%u;\n", (unsigned)T->rread[j], (unsigned)r, (unsigned)T->rread[j]);
-    put(G->B, "  }\n");
+      tc_put(G->B, "    d%u += c * p%u_%u;\n", (unsigned)T->rread[j], (unsigned)r, (unsigned)T->rread[j]);
+    tc_put(G->B, "  }\n");
   }
 }
 
@@ -698,21 +696,21 @@ static void declare(gen *G) {
   const slope_tape *T = G->T;
   tc_buf *B = G->B;
   if (!G->computed[T->root] && T->root > (uint32_t)T->nparams) {   /* a constant result */
-    put(B, "  double v%u = ", (unsigned)T->root);
-    put_num(B, T->sv[T->root]);
-    put(B, ", d%u = 0;\n", (unsigned)T->root);
+    tc_put(B, "  double v%u = ", (unsigned)T->root);
+    tc_put_num(B, T->sv[T->root]);
+    tc_put(B, ", d%u = 0;\n", (unsigned)T->root);
   }
   for (uint32_t r = 0; r < T->nsreg; r++) {
     if (!G->computed[r] && r > (uint32_t)T->nparams) continue;
-    put(B, "  double v%u = 0, d%u = 0; (void)v%u; (void)d%u;\n", (unsigned)r, (unsigned)r,
+    tc_put(B, "  double v%u = 0, d%u = 0; (void)v%u; (void)d%u;\n", (unsigned)r, (unsigned)r,
         (unsigned)r, (unsigned)r);
   }
-  for (int i = 0; i < T->nparams; i++) put(B, "  v%d = x[%d];\n", i, i);
-  put(B, "  v%d = (double)count;\n", T->nparams);
+  for (int i = 0; i < T->nparams; i++) tc_put(B, "  v%d = x[%d];\n", i, i);
+  tc_put(B, "  v%d = (double)count;\n", T->nparams);
   for (uint32_t c = 0; c < (uint32_t)T->ncols; c++) {
     int used = 0;
     for (uint32_t k = 0; k < T->ncolreg; k++) used |= T->colidx[k] == c;
-    if (used) put(B, "  const double *C%u = cols[%u];\n", (unsigned)c, (unsigned)c);
+    if (used) tc_put(B, "  const double *C%u = cols[%u];\n", (unsigned)c, (unsigned)c);
   }
 }
 
@@ -720,27 +718,28 @@ static void body(gen *G, tc_sums *sums) {
   const slope_tape *T = G->T;
   tc_buf *B = G->B;
   const tp_ins *pre = T->ins, *post = T->ins + T->npre + T->nrow;
-  put(B, "void tape_native(const double *x, const double *const *cols, const size_t *rows,\n"
+  tc_put(B, "void tape_native(const double *x, const double *const *cols, const size_t *rows,\n"
          "                 size_t count, double *f, double *grad, double *const *work) {\n"
          "  (void)x; (void)cols; (void)rows; (void)work;\n");
   declare(G);
-  for (uint32_t i = 0; i < T->npre; i++) { put(B, "  "); forward(G, &pre[i], 0); put(B, "\n"); }
+  for (uint32_t i = 0; i < T->npre; i++) { tc_put(B, "  "); forward(G, &pre[i], 0); tc_put(B, "\n"); }
   if (T->nred && G->blocked) { if (rows_blocked(G) < 0) B->oom = 1; }
   else if (T->nred) rows_section(G, sums, G->nsum8, G->nsum4);
-  for (uint32_t i = 0; i < T->npost; i++) { put(B, "  "); forward(G, &post[i], 0); put(B, "\n"); }
-  put(B, "  *f = v%u;\n  if (!grad) return;\n  d%u = 1;\n", (unsigned)T->root, (unsigned)T->root);
+  for (uint32_t i = 0; i < T->npost; i++) { tc_put(B, "  "); forward(G, &post[i], 0); tc_put(B, "\n"); }
+  tc_put(B, "  *f = v%u;\n  if (!grad) return;\n  d%u = 1;\n", (unsigned)T->root, (unsigned)T->root);
   scalar_backward(G, post, T->npost);
-  for (uint32_t i = 0; i < T->nzero; i++) put(B, "  d%u = 0;\n", (unsigned)T->zero[i]);
+  for (uint32_t i = 0; i < T->nzero; i++) tc_put(B, "  d%u = 0;\n", (unsigned)T->zero[i]);
   combine(G);
   scalar_backward(G, pre, T->npre);
-  for (int i = 0; i < T->nparams; i++) put(B, "  grad[%d] = d%d;\n", i, i);
-  put(B, "}\n");
+  for (int i = 0; i < T->nparams; i++) tc_put(B, "  grad[%d] = d%d;\n", i, i);
+  tc_put(B, "}\n");
 }
 
 int tc_blocked(const slope_tape *T) { return T && !T->arr && T->nred && wants_blocked(T); }
 
 char *tc_source(const slope_tape *T) {
-  if (!T || T->arr) return NULL;
+  if (!T) return NULL;
+  if (T->arr) return tac_source(T);
   tc_buf B = {0};
   gen G = { T, &B, calloc(T->nsreg + 1, 1), 0, 0, wants_blocked(T), 0, 0, malloc((T->nrreg + 1) * sizeof(uint32_t)) };
   tc_sums sums = {0};
@@ -750,7 +749,7 @@ char *tc_source(const slope_tape *T) {
   for (uint32_t i = 0; i < T->npre + T->nrow + T->npost; i++)
     if (i < T->npre || i >= T->npre + T->nrow) G.computed[T->ins[i].out] = 1;
   for (uint32_t r = 0; r < T->nred; r++) G.computed[T->red[r].out] = 1;
-  put(&B, "/* generated by slope from a compiled tape: value and gradient */\n%s", prelude);
+  tc_put(&B, "/* generated by slope from a compiled tape: value and gradient */\n%s", tc_prelude);
   int rc = 0;
   if (T->nred && !G.blocked && (G.vecrows = vec_ok(T))) {
     /* the same sums in the same slots as the scalar form, which follows */

@@ -1,8 +1,8 @@
 /*
-** test_jit.c -- native code for tapes (jit.c, tape_c.c): the generated code
-** against the interpreter, bit for bit, on the test suite's expressions and
-** the fuzz corpus, with data (every row, several blocks, a ragged tail, a
-** mini-batch) and without; and every fallback: no compiler, a failing
+** test_jit.c -- native code for tapes (jit.c, tape_c.c, tape_array_c.c): the
+** generated code against the interpreter, bit for bit, on the test suite's
+** expressions (scalar and array) and the fuzz corpus, with data (every row,
+** several blocks, a ragged tail, a mini-batch) and without; and every fallback: no compiler, a failing
 ** compiler, a corrupt cache file, a cache that cannot be written,
 ** SLOPE_JIT=0, two processes compiling the same function at once.
 **
@@ -129,6 +129,176 @@ static void corpus(void) {
     if (strlen(text) == n) compare(text);
   }
   closedir(d);
+}
+
+/* ---- array tapes ----
+**
+** The array test expressions (tests/test_tape_array.c, tests/test_arrays.c),
+** written as text with their shapes: "name:3" a vector, "name:2x3" a matrix,
+** "name" a scalar; columns named k* hold labels 1..3.  Native code against
+** the array interpreter, bit for bit, with data (every row, several blocks,
+** a ragged tail, a mini-batch) and without, shapes 1x1 and length 1 too. */
+
+typedef struct aexpr { const char *text, *params, *cols; } aexpr;
+
+static const aexpr arrays[] = {
+  {"sum(w^2*b + sin(w)/b)", "w:3 b", ""},
+  {"sum(w^2*b + sin(w)/b)", "w:1 b", ""},
+  {"mean(exp(w - b)) - norm(w) + max(w)", "w:7 b", ""},
+  {"mean(exp(w - b)) - norm(w)", "w:1 b", ""},
+  {"sum(100*(x[2..#x] - x[1..#x-1]^2)^2 + (1 - x[1..#x-1])^2)", "x:10", ""},
+  {"sum(100*(x[2..#x] - x[1..#x-1]^2)^2 + (1 - x[1..#x-1])^2)", "x:2", ""},
+  {"sum(i = 1..#x-1, 100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2)", "x:1000", ""},
+  {"mean(softplus(-cy*(dot(w, cx) + b)))", "w:4 b", "cx:4 cy"},
+  {"mean(softplus(-cy*(dot(w, cx) + b)))", "w:1 b", "cx:1 cy"},
+  {"mean(cross_entropy(W @ cx + b, klabel))", "W:3x4 b:3", "cx:4 klabel"},
+  {"mean(cross_entropy(W @ cx + b, klabel))", "W:3x1 b:3", "cx:1 klabel"},
+  {"mean(-dot(onehot(klabel, 3), log_softmax(W @ cx + b)))", "W:3x4 b:3", "cx:4 klabel"},
+  {"mean(-log(dot(onehot(klabel, 3), softmax(W @ cx + b))))", "W:3x4 b:3", "cx:4 klabel"},
+  {"mean(logsumexp(W @ cx + b) - dot(onehot(klabel, 3), W @ cx + b))", "W:3x4 b:3", "cx:4 klabel"},
+  {"mean((dot(v, tanh(W @ cx + c)) + d - cy)^2)", "W:5x2 c:5 v:5 d", "cx:2 cy"},
+  {"mean((dot(v, tanh(W @ cx + c)) + d - cy)^2)", "W:1x2 c:1 v:1 d", "cx:2 cy"},
+  {"mean((W @ cx + c)[1]^2 + cy*sum(tanh((W @ cx + c)[1..2])))", "W:3x2 c:3", "cx:2 cy"},
+  {"sum((A @ B)^2) + sum(u @ A) + sum(outer(u, u)) + sum(transpose(A)*B) + dot(A @ v[1..3], u + 1) + A[2, 3]*v[4]",
+   "A:2x3 B:3x2 u:2 v:4", ""},
+  {"sum(A @ B) + A[1, 1]*B[1, 1]", "A:1x1 B:1x1", ""},
+  {"sum(pad(u, 1, 2)*range(1, 6)) + max(u)", "u:3", ""},
+  {"mean(norm(cx - w)) + sum(w)", "w:3", "cx:3"},
+  {"mean(norm(cx*w)) + mean(sum(cx)^2)", "w:3", "cx:3"},
+  {"mean(max(cx*w)) + logsumexp(w)", "w:3", "cx:3"},
+  {"mean(cross_entropy(w, klabel)) + mean(cross_entropy(cx, klabel))", "w:3", "cx:3 klabel"},
+  {"sum(mean(outer(softmax(W @ cx + b) - onehot(klabel, 3), cx)))", "W:3x4 b:3", "cx:4 klabel"},
+  {"mean(dot(w, cx))", "w:1", "cx:1"},
+  {"sum(softmax(w) * log_softmax(w)) + sum(w / (1 + w^2))", "w:5", ""},
+  /* fused runs over views at several offsets (skewed backward loops) */
+  {"sum(x[1..#x-2]*x[3..#x] + x[2..#x-1]^3) + sum((x[2..#x] - x[1..#x-1])^2)", "x:9", ""},
+  {"sum(x[1..#x-2]*x[3..#x] + x[2..#x-1]^3) + sum((x[2..#x] - x[1..#x-1])^2)", "x:3", ""},
+  {"sum(exp(x[2..#x]) * x[1..#x-1] - y*x[2..#x] + y^2) + dot(y, y)", "x:6 y:5", ""},
+  {"sum(x + y*x - x/y + (x - y)^2 + (x + y)^2)", "x:7 y:7", ""},
+};
+
+/* Names and shapes from a spec "a:3 B:2x4 c"; their element counts in *nel. */
+static int shapes_of(const char *spec, char names[][16], slope_shape *sh, int *nel) {
+  int n = 0;
+  *nel = 0;
+  for (const char *p = spec; *p && n < MAXN; ) {
+    while (*p == ' ') p++;
+    if (!*p) break;
+    int len = 0, r = 0, c = 0;
+    while (p[len] && p[len] != ' ' && p[len] != ':' && len < 15) len++;
+    memcpy(names[n], p, (size_t)len);
+    names[n][len] = 0;
+    p += len;
+    sh[n] = (slope_shape){0, {1, 1}};
+    if (*p == ':') {
+      r = (int)strtol(p + 1, (char **)&p, 10);
+      sh[n] = (slope_shape){1, {r, 1}};
+      if (*p == 'x') { c = (int)strtol(p + 1, (char **)&p, 10); sh[n] = (slope_shape){2, {r, c}}; }
+    }
+    *nel += sh[n].rank == 0 ? 1 : sh[n].rank == 1 ? sh[n].dim[0] : sh[n].dim[0] * sh[n].dim[1];
+    n++;
+  }
+  return n;
+}
+
+#define MAXEL 1100
+static double labels[NROWS];
+
+static void compare_array(const aexpr *a) {
+  slope_ctx *S = slope_new();
+  slope_expr e = slope_parse(S, a->text, strlen(a->text));
+  char pn[MAXN][16], cn[MAXN][16];
+  slope_shape ps[MAXN], cs[MAXN];
+  int npt, ncp;
+  int np = shapes_of(a->params, pn, ps, &npt), nc = shapes_of(a->cols, cn, cs, &ncp);
+  const char *pp[MAXN], *cp[MAXN];
+  for (int i = 0; i < np; i++) pp[i] = pn[i];
+  for (int i = 0; i < nc; i++) cp[i] = cn[i];
+  slope_tape *T = e ? slope_compile_shaped(S, e, pp, ps, np, cp, cs, nc) : NULL;
+  if (!CHECK(T != NULL)) { fprintf(stderr, "    %s: %s\n", a->text, slope_error_get(S).message); slope_free(S); return; }
+  const double *colp[MAXN];
+  for (int j = 0, k = 0; j < nc; j++) {
+    int n = cs[j].rank == 0 ? 1 : cs[j].rank == 1 ? cs[j].dim[0] : cs[j].dim[0] * cs[j].dim[1];
+    for (int q = 0; q < n; q++, k++) colp[k] = cn[j][0] == 'k' ? labels : data[k];
+  }
+  if (nc) CHECK(slope_tape_bind(T, colp, NROWS) == SLOPE_OK);
+  static const size_t batch[] = {999, 3, 3, 0, 511, 256, 257, 42, 7, 8, 9, 10, 700};
+  static double x[2][MAXEL], gi[4][MAXEL], gn[4][MAXEL];
+  for (int i = 0; i < npt; i++) { x[0][i] = 0.3 + 0.017 * i; x[1][i] = -1.1 + 0.029 * (i % 97); }
+  double fi[4], fn[4];
+  int rci[4], rcn[4], calls = nc ? 4 : 2;
+  CHECK(slope_tape_jit(T, SLOPE_JIT_OFF) == SLOPE_OK);
+  for (int k = 0; k < calls; k++)
+    rci[k] = slope_tape_grad(T, x[k & 1], k < 2 ? NULL : batch, k < 2 ? 0 : 13, &fi[k], gi[k]);
+  CHECK(slope_tape_jit(T, SLOPE_JIT_WAIT) == SLOPE_OK);
+  for (int k = 0; k < calls; k++)
+    rcn[k] = slope_tape_grad(T, x[k & 1], k < 2 ? NULL : batch, k < 2 ? 0 : 13, &fn[k], gn[k]);
+  const char *st = slope_tape_jit_status(T, NULL);
+  if (have_cc) {
+    ncompared++;
+    if (!CHECK(starts(st, "native"))) fprintf(stderr, "    %s: %s\n", a->text, st);
+  }
+  int ok = 1;
+  for (int k = 0; k < calls; k++) {
+    ok &= rci[k] == SLOPE_OK && rcn[k] == SLOPE_OK && same(fi[k], fn[k]);
+    for (int i = 0; i < npt; i++) ok &= same(gi[k][i], gn[k][i]);
+    if (!ok) { fprintf(stderr, "    %s: call %d: %.17g vs %.17g\n", a->text, k, fi[k], fn[k]); break; }
+  }
+  CHECK(ok);
+  slope_tape_free(T);
+  slope_free(S);
+}
+
+/* An array tape falls back as a scalar one: a compiler that fails, SLOPE_JIT=0. */
+static void array_fallback(void) {
+  static const char *const env[][2] = {{"CC", "false"}, {"SLOPE_JIT", "0"}};
+  static const char *const want[] = {"the C compiler 'false' failed", "SLOPE_JIT=0"};
+  for (int k = 0; k < 2; k++) {
+    setenv(env[k][0], env[k][1], 1);
+    slope_ctx *S = slope_new();
+    const char *text = "sum(100*(x[2..#x] - x[1..#x-1]^2)^2 + (1 - x[1..#x-1])^2)";
+    slope_expr e = slope_parse(S, text, strlen(text));
+    slope_shape sh = {1, {5, 1}};
+    slope_tape *T = slope_compile_shaped(S, e, (const char *[]){"x"}, &sh, 1, NULL, NULL, 0);
+    double x[5] = {0.5, -1, 2, 0.25, 3}, f1, g1[5], f2, g2[5];
+    CHECK(T && slope_tape_jit(T, SLOPE_JIT_OFF) == SLOPE_OK);
+    CHECK(slope_tape_grad(T, x, NULL, 0, &f1, g1) == SLOPE_OK);
+    CHECK(slope_tape_jit(T, SLOPE_JIT_WAIT) == SLOPE_OK);
+    CHECK(slope_tape_grad(T, x, NULL, 0, &f2, g2) == SLOPE_OK);
+    CHECK(same(f1, f2) && same(g1[0], g2[0]) && same(g1[4], g2[4]));
+    const char *st = slope_tape_jit_status(T, NULL);
+    if (!CHECK(starts(st, want[k]))) fprintf(stderr, "    %s\n", st);
+    slope_tape_free(T);
+    slope_free(S);
+    unsetenv(env[k][0]);
+  }
+}
+
+/* A label outside 1..3 in the native code: the interpreter's error, then
+** the native code serves again. */
+static void bad_label(void) {
+  slope_ctx *S = slope_new();
+  const char *text = "mean(cross_entropy(W @ cx + b, klabel))";
+  slope_expr e = slope_parse(S, text, strlen(text));
+  slope_shape ps[2] = {{2, {3, 2}}, {1, {3, 1}}}, cs[2] = {{1, {2, 1}}, {0, {1, 1}}};
+  slope_tape *T = slope_compile_shaped(S, e, (const char *[]){"W", "b"}, ps, 2,
+                                       (const char *[]){"cx", "klabel"}, cs, 2);
+  static double lab[NROWS];
+  for (int i = 0; i < NROWS; i++) lab[i] = labels[i];
+  const double *colp[3] = {data[0], data[1], lab};
+  CHECK(T && slope_tape_bind(T, colp, NROWS) == SLOPE_OK);
+  double x[9] = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9}, f1, g1[9], f2, g2[9];
+  CHECK(slope_tape_jit(T, SLOPE_JIT_WAIT) == SLOPE_OK);
+  CHECK(slope_tape_grad(T, x, NULL, 0, &f1, g1) == SLOPE_OK);
+  lab[500] = 4;
+  CHECK(slope_tape_grad(T, x, NULL, 0, &f2, g2) == SLOPE_ERRDATA);
+  CHECK(strstr(slope_error_get(S).message, "data row 501") != NULL);
+  lab[500] = labels[500];
+  CHECK(slope_tape_grad(T, x, NULL, 0, &f2, g2) == SLOPE_OK);
+  CHECK(same(f1, f2) && same(g1[8], g2[8]));
+  if (have_cc) CHECK(starts(slope_tape_jit_status(T, NULL), "native"));
+  slope_tape_free(T);
+  slope_free(S);
 }
 
 /* ---- fallbacks ---- */
@@ -272,6 +442,10 @@ int main(void) {
   source();
   for (size_t i = 0; i < sizeof exprs / sizeof *exprs; i++) compare(exprs[i]);
   corpus();
+  for (int i = 0; i < NROWS; i++) labels[i] = 1 + (i * 7 + i / 3) % 3;
+  for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++) compare_array(&arrays[i]);
+  bad_label();
+  array_fallback();
   if (have_cc) printf("compared %d expressions natively, bit for bit\n", ncompared);
   fallbacks();
   cleanup();

@@ -23,6 +23,19 @@
 
 static double sink;   /* results go here so nothing is optimized away */
 
+/* Interpreter timings first (native code off), then native code compiled
+** before timing ("wait") and checked by one call; 0 when it is not there
+** (no C compiler), with the reason printed.  *ms: its compile time. */
+static int go_native(slope_tape *T, const double *p, double *ms) {
+  double f;
+  if (slope_tape_jit(T, SLOPE_JIT_WAIT) != SLOPE_OK || slope_tape_grad(T, p, NULL, 0, &f, NULL) != SLOPE_OK)
+    return 0;
+  const char *st = slope_tape_jit_status(T, ms);
+  if (strncmp(st, "native", 6) == 0) return 1;
+  printf("  (native code not used: %s)\n", st);
+  return 0;
+}
+
 static sx_id var(slope_ctx *S, const char *n) { return sx_mkvar(S, n, strlen(n)); }
 static sx_id num(slope_ctx *S, double v) { return sx_mknum(S, v); }
 static sx_id node(slope_ctx *S, int kind, sx_id a, sx_id b) {
@@ -60,8 +73,9 @@ static int bench_rosenbrock_nd(void) {
   double tc = bench_now() - t0;
   if (!T) return fprintf(stderr, "rosenbrock_nd: %s\n", slope_error_get(S).message), 1;
   double (*volatile hand)(const double *, int, double *) = rosen_nd_hand;
-  double p[NX], g[NX], gh[NX], f = 0, fh = 0, ts, th;
+  double p[NX], g[NX], gh[NX], f = 0, fh = 0, ts, th, tn, th2, ms = 0;
   for (int i = 0; i < NX; i++) p[i] = cos(i);
+  if (slope_tape_jit(T, SLOPE_JIT_OFF) != SLOPE_OK) return 1;
   BENCH_PAIR(REPS, ts, for (int i = 0; i < CALLS; i++) {
     p[0] += 1e-12;
     int rc = slope_tape_grad(T, p, NULL, 0, &f, g);
@@ -76,6 +90,19 @@ static int bench_rosenbrock_nd(void) {
   printf("rosenbrock n=1000, value and gradient: slope %.2f us, hand %.2f us, ratio %.2f "
          "(target <= 2)  [compiled in %.0f us; |df| %.1e, |dg| %.1e]\n", ts * 1e6 / CALLS,
          th * 1e6 / CALLS, ts / th, tc * 1e6, fabs(f - fh) / fh, dg);
+  if (go_native(T, p, &ms)) {
+    BENCH_PAIR(REPS, tn, for (int i = 0; i < CALLS; i++) {
+      p[0] += 1e-12;
+      int rc = slope_tape_grad(T, p, NULL, 0, &f, g);
+      sink += f + g[0] + rc;
+    }, th2, for (int i = 0; i < CALLS; i++) {
+      p[0] += 1e-12;
+      fh = hand(p, NX, gh);
+      sink += fh + gh[0];
+    });
+    printf("  native: %.2f us, hand %.2f us, ratio %.2f (interpreter %.2f)  [C compiled in %.0f ms]\n",
+           tn * 1e6 / CALLS, th2 * 1e6 / CALLS, tn / th2, ts / th, ms);
+  }
   slope_tape_free(T);
   slope_free(S);
   return 0;
@@ -131,8 +158,9 @@ static int bench_classifier(void) {
                                        (const char *[]){"x", "label"}, cs, 2);
   if (!T || slope_tape_bind(T, cols, N) != SLOPE_OK)
     return fprintf(stderr, "classifier: %s\n", slope_error_get(S).message), 1;
-  double p[NP], g[NP], gh[NP], f = 0, fh = 0, ts, th;
+  double p[NP], g[NP], gh[NP], f = 0, fh = 0, ts, th, tn, th2, ms = 0;
   for (int i = 0; i < NP; i++) p[i] = 0.01 * ((i * 7) % 13 - 6);
+  if (slope_tape_jit(T, SLOPE_JIT_OFF) != SLOPE_OK) return 1;
   BENCH_PAIR(REPS, ts, { int rc = slope_tape_grad(T, p, NULL, 0, &f, g); sink += f + g[0] + rc; },
              th, { fh = classifier_hand(cols, cols[NF], N, p, p + NC * NF, gh); sink += fh + gh[0]; });
   double dg = 0;
@@ -140,6 +168,12 @@ static int bench_classifier(void) {
   printf("classifier 10 classes, 50 features, 1e5 rows, value and gradient: slope %.1f ms, "
          "hand %.1f ms, ratio %.2f (target <= 1.5)  [|df| %.1e, |dg| %.1e]\n", ts * 1e3, th * 1e3,
          ts / th, fabs(f - fh) / fh, dg);
+  if (go_native(T, p, &ms)) {
+    BENCH_PAIR(REPS, tn, { int rc = slope_tape_grad(T, p, NULL, 0, &f, g); sink += f + g[0] + rc; },
+               th2, { fh = classifier_hand(cols, cols[NF], N, p, p + NC * NF, gh); sink += fh + gh[0]; });
+    printf("  native: %.1f ms, hand %.1f ms, ratio %.2f (interpreter %.2f)  [C compiled in %.0f ms]\n",
+           tn * 1e3, th2 * 1e3, tn / th2, ts / th, ms);
+  }
   slope_tape_free(T);
   slope_free(S);
   free(mem);
@@ -198,8 +232,9 @@ static int bench_mlp(void) {
   slope_optim *o = slope_optim_new(S, "adam", NP);
   if (!T || !o || slope_tape_bind(T, cols, N) != SLOPE_OK)
     return fprintf(stderr, "mlp: %s\n", slope_error_get(S).message), 1;
-  double p[NP], q[NP], g[NP], gh[NP], f = 0, fh = 0, ts, th;
+  double p[NP], q[NP], g[NP], gh[NP], f = 0, fh = 0, ts, th, tn, th2, ms = 0;
   for (int i = 0; i < NP; i++) p[i] = q[i] = 0.3 * sin(1.7 * i);
+  if (slope_tape_jit(T, SLOPE_JIT_OFF) != SLOPE_OK) return 1;
   double f0, g0[NP], g1[NP], dg = 0;   /* the same function: value and gradient at the start */
   if (slope_tape_grad(T, p, NULL, 0, &f0, g0) != SLOPE_OK) return 1;
   double fh0 = mlp_hand(cols[0], cols[1], cols[2], N, p, g1);
@@ -217,6 +252,18 @@ static int bench_mlp(void) {
   printf("mlp 2-64-1 tanh, 1e4 rows, value, gradient and one Adam step: slope %.3f ms, hand %.3f ms, "
          "ratio %.2f (PyTorch: python3 tests/bench/torch_arrays.py; target 3x faster than it)  "
          "[|df| %.1e, |dg| %.1e]\n", ts * 1e3, th * 1e3, ts / th, fabs(f0 - fh0) / fh0, dg);
+  if (go_native(T, p, &ms)) {
+    BENCH_PAIR(REPS, tn, {
+      int rc = slope_tape_grad(T, p, NULL, 0, &f, g);
+      rc |= slope_optim_step(o, p, f, g, NULL, NULL, NULL);
+      sink += f + rc;
+    }, th2, {
+      fh = mlp_hand(cols[0], cols[1], cols[2], N, q, gh);
+      sink += fh + slope_optim_step(oh, q, fh, gh, NULL, NULL, NULL);
+    });
+    printf("  native: %.3f ms, hand %.3f ms, ratio %.2f (interpreter %.2f)  [C compiled in %.0f ms]\n",
+           tn * 1e3, th2 * 1e3, tn / th2, ts / th, ms);
+  }
   slope_optim_free(oh);
   slope_optim_free(o);
   slope_tape_free(T);
@@ -229,10 +276,15 @@ static int bench_mlp(void) {
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   const char *only = argc > 1 ? argv[1] : "";
+  /* a cache of its own, so the compile times printed are compiles, not loads */
+  char cache[] = "/tmp/slope-bench-XXXXXX", cmd[64];
+  if (mkdtemp(cache)) setenv("XDG_CACHE_HOME", cache, 1);
   int rc = 0;
   if (!*only || !strcmp(only, "rosenbrock")) rc |= bench_rosenbrock_nd();
   if (!*only || !strcmp(only, "classifier")) rc |= bench_classifier();
   if (!*only || !strcmp(only, "mlp")) rc |= bench_mlp();
+  snprintf(cmd, sizeof cmd, "rm -rf %s", cache);
+  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", cache);
   if (sink == 12345.678) printf("%g\n", sink);
   return rc;
 }
