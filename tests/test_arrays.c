@@ -120,7 +120,7 @@ static void test_parse(void) {
   round_trip(S, "dot(x, w)", "dot(w, x)");
   round_trip(S, "max(v) + max(a, b)", "max(a, b) + max(v)");
   round_trip(S, "softmax(W @ x + b)[2]", "softmax(b + W @ x)[2]");
-  round_trip(S, "(#x)^2 + 2^#x - #x^2", "(#x)^2 - #x^2 + 2^#x");
+  round_trip(S, "(#x)^2 + 2^#x - #x^2", "(#x)^2 - #(x^2) + 2^#x");
   round_trip(S, "x[1..3][2..3] + x[1..3][2]", "x[2] + x[2..3]");
   round_trip(S, "cross_entropy(z, k) + sum(onehot(k, 3)) + norm(pad(x, 1, 2))",
              "norm(pad(x, 1, 2)) + cross_entropy(z, k) + sum(onehot(k, 3))");
