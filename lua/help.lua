@@ -175,7 +175,7 @@ docs.jit = "slope.jit(fn) -> { native = true/false, status = text, compile_ms = 
   .. "f:compile{ ..., jit = false | true | \"wait\" }; SLOPE_JIT=0 turns it off, SLOPE_JIT=1 says why not."
 docs.jit = docs.jit .. "\nf:compile{ ..., fast_math = true } (or slope.minimize{ ..., fast_math = true }):\n"
   .. "exp, log, log1p, expm1, tanh, sigmoid, softplus over rows by vector functions (libmvec),\n"
-  .. "within 4 ulp of the exact ones; slope.jit(fn).fast_math -> lanes in use (0: exact)."
+  .. "within 4 ulp (sigmoid, softplus 6); slope.jit(fn).fast_math -> lanes in use (0: exact)."
 docs.optimizer = "opt:step(p) -> f before the step (one step on problem p, in C); opt.lr = 0.01 and\n"
   .. "the other hyperparameters can be set between steps; opt:hypers() -> their table;\n"
   .. "opt:reset() forgets the state; opt:save(path [, p]) (help(slope.load))."

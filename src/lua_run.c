@@ -555,6 +555,9 @@ static void read_fast_math(lua_State *L, slope_ctx *S, int opts, slope_problem *
   if (!on) return;
   if (!p->tape)
     luaL_error(L, "%s: fast_math speeds up an expression's tape: give the objective as an expression", what);
+  if (lua_getfield(L, opts, "threads") != LUA_TNIL)
+    luaL_error(L, "%s: fast_math does not reach the threads' tapes yet: leave out one of them", what);
+  lua_pop(L, 1);
   if (slope_tape_fast_math(p->tape, 1) != SLOPE_OK) ls_raise(L, S);
 }
 
@@ -570,9 +573,6 @@ static int run(lua_State *L, int maximize) {
   int problem = lua_gettop(L);
   int has_data = slope_problem_data(p) != NULL, quiet = 0, top = lua_gettop(L);
   read_fast_math(L, S, 3, p, what);
-  if (slope_tape_fast_math_lanes(p->tape) && !lua_isnil(L, (lua_getfield(L, 3, "threads"), -1)))
-    luaL_error(L, "%s: fast_math does not reach the threads' tapes yet: leave out one of them", what);
-  lua_pop(L, 1);
   slope_problem *p1 = ls_distributed(L, S, 3, p, what, &quiet);
   int shard = p1 != p ? top + 1 : 0;
   p = read_threads(L, S, 3, p1, what);

@@ -41,7 +41,9 @@ static void *sym(void *h, const char *abi, const char *name) {
   return dlsym(h, s);
 }
 
-vm_lib *vm_open(void) {
+vm_lib *vm_open(void) { return vm_open_lanes(4); }
+
+vm_lib *vm_open_lanes(int lanes) {
   vm_lib *L = calloc(1, sizeof *L);
   if (!L) return NULL;
   L->handle = dlopen("libmvec.so.1", RTLD_NOW | RTLD_LOCAL);
@@ -50,7 +52,7 @@ vm_lib *vm_open(void) {
     return NULL;
   }
   __builtin_cpu_init();
-  int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  int avx2 = lanes >= 4 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   for (int k = 0; k < VM_NFN; k++) {
     void *p2 = sym(L->handle, "bN2", vm_names[k]), *p4 = avx2 ? sym(L->handle, "dN4", vm_names[k]) : NULL;
     if (!p2) {   /* an older libmvec without this function: no fast_math */

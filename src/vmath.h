@@ -21,6 +21,8 @@ typedef struct vm_lib vm_lib;
 
 /* libmvec's kernels for this CPU, or NULL where it cannot be loaded. */
 vm_lib *vm_open(void);
+/* The same with at most 'lanes' lanes (2: the SSE2 variants; for the tests). */
+vm_lib *vm_open_lanes(int lanes);
 void vm_close(vm_lib *L);
 /* Lanes of the widest variant in use (4 with AVX2, else 2). */
 int vm_lanes(const vm_lib *L);

@@ -7,8 +7,9 @@
 ** underflow), over random bit patterns (every exponent, both signs) and
 ** over dense uniform ranges where the functions are used.  A result must be
 ** NaN where the scalar one is NaN, equal to it where either is infinite or
-** zero, and otherwise within VM_ULPS units in the last place of it (the
-** bound docs/reference.md states).  Then a tape with fast_math against the
+** zero, and otherwise within VM_ULPS units in the last place of it
+** (VM_ULPS_COMPOSED for sigmoid and softplus: the bounds docs/reference.md
+** states).  Then a tape with fast_math against the
 ** exact tape, and fast_math switched off again giving the exact bits.
 */
 #include <float.h>
@@ -22,8 +23,11 @@
 #include "slope.h"
 #include "vmath.h"
 
-/* The bound docs/reference.md states for fast_math, in ulp of <math.h>'s result. */
+/* The bounds docs/reference.md states for fast_math, in ulp of <math.h>'s
+** result: libmvec's own functions, and sigmoid and softplus, composed of its
+** exp and log1p and a division or an addition. */
 #define VM_ULPS 4
+#define VM_ULPS_COMPOSED 6
 
 /* Distance in ulp: the doubles' places in the ordered line of all doubles. */
 static int64_t ordered(double x) {
@@ -79,6 +83,7 @@ static double softplus(double a) { return sx_softplus(a); }
 /* One kernel over the inputs; the largest distance it showed, in ulp. */
 static double check_kernel(const vm_lib *L, const char *name, int fn, scalar_fn *ref, double lo, double hi) {
   size_t n = inputs(lo, hi), bad = 0;
+  double bound = fn < 0 ? VM_ULPS_COMPOSED : VM_ULPS;
   if (fn == -1) vm_sigmoid(L, n, Y, X);
   else if (fn == -2) vm_softplus(L, n, Y, X);
   else vm_map(L, fn, n, Y, X);
@@ -89,11 +94,11 @@ static double check_kernel(const vm_lib *L, const char *name, int fn, scalar_fn 
     else if (isinf(r) || isinf(v) || r == 0 || v == 0) d = r == v ? 0 : INFINITY;
     else d = ulps(v, r);
     if (d > worst) { worst = d; at = X[i]; }
-    if (d > VM_ULPS && bad++ < 5)
+    if (d > bound && bad++ < 5)
       printf("  %s(%.17g): vector %.17g, scalar %.17g (%g ulp)\n", name, X[i], v, r, d);
   }
   printf("%-8s worst %g ulp (at %.17g) over %zu inputs\n", name, worst, at, n);
-  CHECK(worst <= VM_ULPS);
+  CHECK(worst <= bound);
   return worst;
 }
 
@@ -172,10 +177,12 @@ static void check_array_tape(slope_ctx *S) {
 }
 
 int main(void) {
-  vm_lib *L = vm_open();
-  if (!L) {
-    printf("libmvec cannot be loaded here: fast_math stays exact; kernels not tested\n");
-  } else {
+  for (int lanes = 4; lanes >= 2; lanes -= 2) {   /* AVX2 where the CPU has it, then SSE2 */
+    vm_lib *L = vm_open_lanes(lanes);
+    if (!L) {
+      printf("libmvec cannot be loaded here: fast_math stays exact; kernels not tested\n");
+      break;
+    }
     printf("libmvec, %d lanes\n", vm_lanes(L));
     check_kernel(L, "exp", VM_EXP, exp, -745, 710);
     check_kernel(L, "log", VM_LOG, log, 0, 1e6);
