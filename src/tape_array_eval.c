@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "tape_array.h"
+#include "vmath.h"
 
 /* ---- lanes ------------------------------------------------------------------ */
 
@@ -237,6 +238,18 @@ static void move_backward(tp_arr *A, const ta_ins *I, size_t m, double *nadj) {
 
 /* ---- reductions of elements and classifiers, lane by lane ----------------------- */
 
+/* fast_math: S[r] += exp(x[r] - M[r]) by the vector exp, through a chunk on the stack. */
+static void lse_add_vm(const vm_lib *vm, size_t m, const double *x, const double *M, double *S) {
+  enum { CHUNK = 64 };
+  double t[CHUNK];
+  for (size_t j = 0; j < m; j += CHUNK) {
+    size_t k = m - j < CHUNK ? m - j : CHUNK;
+    for (size_t i = 0; i < k; i++) t[i] = x[j + i] - M[j + i];
+    vm_map(vm, VM_EXP, k, t, t);
+    for (size_t i = 0; i < k; i++) S[j + i] += t[i];
+  }
+}
+
 /* Lanes: M[r] = the largest element, S[r] = sum of exp(a - M[r]). */
 static void lse_parts(tp_arr *A, const ta_reg *X, size_t m, size_t sx, double *M, double *S) {
   for (size_t r = 0; r < m; r++) { M[r] = -INFINITY; S[r] = 0; }
@@ -246,6 +259,7 @@ static void lse_parts(tp_arr *A, const ta_reg *X, size_t m, size_t sx, double *M
   }
   for (uint32_t e = 0; e < X->n; e++) {
     const double *x = VAL(A, X, e);
+    if (A->vm && sx == 1) { lse_add_vm(A->vm, m, x, M, S); continue; }
     for (size_t r = 0; r < m; r++) S[r] += exp(x[r * sx] - M[r]);
   }
 }

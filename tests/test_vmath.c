@@ -156,7 +156,8 @@ static void check_array_tape(slope_ctx *S) {
   enum { N = 517 };
   static double x0[N], x1[N], y[N];
   for (int i = 0; i < N; i++) { x0[i] = sin(i); x1[i] = cos(1.3 * i); y[i] = sin(2.0 * i); }
-  const char *src = "mean((dot(v, tanh(W @ x + c)) + d - y)^2) + mean(softplus(y * d) + exp(y * d))";
+  const char *src = "mean((dot(v, tanh(W @ x + c)) + d - y)^2) + mean(softplus(y * d) + exp(y * d))"
+                    " + mean(logsumexp(W @ x))";
   slope_expr e = slope_parse(S, src, strlen(src));
   const char *params[] = {"W", "c", "v", "d"}, *cols[] = {"x", "y"};
   slope_shape ps[4] = {{2, {8, 2}}, {1, {8, 1}}, {1, {8, 1}}, {0, {1, 1}}};
