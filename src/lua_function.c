@@ -113,6 +113,20 @@ static void apply_jit(lua_State *L, slope_ctx *S, slope_tape *T, int mode) {
   if (mode >= 0 && slope_tape_jit(T, mode) != SLOPE_OK) ls_raise(L, S);
 }
 
+/* The 'fast_math' option of compile: true or false (-1: not given). */
+static int fast_option(lua_State *L, int opts) {
+  int t = lua_getfield(L, opts, "fast_math");
+  if (t != LUA_TNIL && t != LUA_TBOOLEAN)
+    return luaL_error(L, "compile: fast_math must be true or false, got %s", luaL_tolstring(L, -1, NULL));
+  int on = t == LUA_TNIL ? -1 : lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  return on;
+}
+
+static void apply_fast(lua_State *L, slope_ctx *S, slope_tape *T, int on) {
+  if (on >= 0 && slope_tape_fast_math(T, on) != SLOPE_OK) ls_raise(L, S);
+}
+
 /* fn:ccode{ gradient = true }: the C source of the function's native code. */
 static int fn_ccode(lua_State *L) {
   ls_function *F = luaL_checkudata(L, 1, LS_FUNCTION);
@@ -141,9 +155,12 @@ static int l_jit(lua_State *L) {
   if (!F->T) return luaL_error(L, "the function has been freed");
   double ms = 0;
   const char *st = slope_tape_jit_status(F->T, &ms);
-  lua_createtable(L, 0, 3);
-  lua_pushboolean(L, strncmp(st, "native", 6) == 0);
+  int lanes = slope_tape_fast_math_lanes(F->T);   /* fast_math runs the interpreter */
+  lua_createtable(L, 0, 4);
+  lua_pushboolean(L, strncmp(st, "native", 6) == 0 && !lanes);
   lua_setfield(L, -2, "native");
+  lua_pushinteger(L, lanes);
+  lua_setfield(L, -2, "fast_math");
   lua_pushstring(L, st);
   lua_setfield(L, -2, "status");
   lua_pushnumber(L, ms);
@@ -191,7 +208,7 @@ slope_tape *ls_compile_over(lua_State *L, slope_ctx *S, slope_expr e, const char
 
 /* f:compile({ "w", "b" }, ds) with a slope.Data: its columns are used where
 ** they are, and the Function keeps the data set alive. */
-static int compile_over_data(lua_State *L, slope_ctx *S, slope_expr e, int data, int jit) {
+static int compile_over_data(lua_State *L, slope_ctx *S, slope_expr e, int data, int jit, int fast) {
   const slope_data *d = ls_check_data(L, data);
   int n = (int)luaL_len(L, 2);
   ls_function *F = lua_newuserdatauv(L, sizeof *F, 1);
@@ -219,6 +236,7 @@ static int compile_over_data(lua_State *L, slope_ctx *S, slope_expr e, int data,
   F->T = ls_compile_over(L, S, e, F->names, n, d);
   if (!F->T) ls_raise(L, S);
   apply_jit(L, S, F->T, jit);
+  apply_fast(L, S, F->T, fast);
   return 1;
 }
 
@@ -229,13 +247,14 @@ static int m_compile(lua_State *L) {
   slope_ctx *S = ls_ctx(L);
   slope_expr e = *(slope_expr *)luaL_checkudata(L, 1, LS_EXPR);
   luaL_checktype(L, 2, LUA_TTABLE);
-  static const char *const opts[] = {"data", "jit", NULL};
+  static const char *const opts[] = {"data", "jit", "fast_math", NULL};
   ls_check_options(L, 2, "compile", opts, 1);
   int jit = jit_option(L, 2);
+  int fast = fast_option(L, 2);
   if (lua_isnoneornil(L, 3)) lua_getfield(L, 2, "data");
   else lua_pushvalue(L, 3);
   int data = lua_gettop(L);
-  if (luaL_testudata(L, data, LS_DATA)) return compile_over_data(L, S, e, data, jit);
+  if (luaL_testudata(L, data, LS_DATA)) return compile_over_data(L, S, e, data, jit, fast);
   if (!lua_isnil(L, data) && !lua_istable(L, data))
     return luaL_error(L, "compile: data must be a slope.Data or a table of columns, got %s",
                       luaL_typename(L, data));
@@ -292,6 +311,7 @@ static int m_compile(lua_State *L) {
   free(cols);
   if (!F->T) ls_raise(L, S);
   apply_jit(L, S, F->T, jit);
+  apply_fast(L, S, F->T, fast);
   return 1;
 }
 

@@ -10,13 +10,15 @@
 #include <unistd.h>
 
 #include "lua_slope.h"
+#include "problem.h"
 
 /* ---- reading run options ------------------------------------------------------ */
 
 static const char *const run_options[] = {
   "optimizer", "steps", "epochs", "data", "batch", "shuffle", "seed", "schedule",
   "noise", "clip", "tol", "log", "trace", "every", "on_step", "lr", "params", "time",
-  "checkpoint", "resume", "trace_full", "log_params", "bounds", "eval", "threads", "distributed", NULL
+  "checkpoint", "resume", "trace_full", "log_params", "bounds", "eval", "threads", "distributed",
+  "fast_math", NULL
 };
 
 /* The first optimizer kind that has a hyperparameter 'name' (the one of
@@ -542,6 +544,23 @@ static void push_result(lua_State *L, slope_problem *p, const slope_result *r, s
 /* A Lua schedule function raised an error during the run. */
 static int fn_failed(const ls_schedule *H) { return H && H->fn && H->fn->failed; }
 
+/* fast_math = true: the run's tape evaluates exp, log, tanh and their kin
+** with the vector functions (slope_tape_fast_math). */
+static void read_fast_math(lua_State *L, slope_ctx *S, int opts, slope_problem *p, const char *what) {
+  int t = lua_getfield(L, opts, "fast_math");
+  if (t != LUA_TNIL && t != LUA_TBOOLEAN)
+    luaL_error(L, "%s: fast_math must be true or false, got %s", what, luaL_tolstring(L, -1, NULL));
+  int on = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  if (!on) return;
+  if (!p->tape)
+    luaL_error(L, "%s: fast_math speeds up an expression's tape: give the objective as an expression", what);
+  if (lua_getfield(L, opts, "threads") != LUA_TNIL)
+    luaL_error(L, "%s: fast_math does not reach the threads' tapes yet: leave out one of them", what);
+  lua_pop(L, 1);
+  if (slope_tape_fast_math(p->tape, 1) != SLOPE_OK) ls_raise(L, S);
+}
+
 static int run(lua_State *L, int maximize) {
   slope_ctx *S = ls_ctx(L);
   const char *what = maximize ? "maximize" : "minimize";
@@ -553,6 +572,7 @@ static int run(lua_State *L, int maximize) {
   slope_problem *p = ls_push_problem(L, S, 3, values_ok(L, 3), what);   /* owned by the Problem on the stack */
   int problem = lua_gettop(L);
   int has_data = slope_problem_data(p) != NULL, quiet = 0, top = lua_gettop(L);
+  read_fast_math(L, S, 3, p, what);
   slope_problem *p1 = ls_distributed(L, S, 3, p, what, &quiet);
   int shard = p1 != p ? top + 1 : 0;
   p = read_threads(L, S, 3, p1, what);

@@ -300,6 +300,14 @@ SLOPE_NODISCARD int slope_tape_jit(slope_tape *T, int mode);
 ** a reason why not; '*compile_ms' (may be NULL) the time compiling (or
 ** loading from the cache) took.  The text lives as long as the tape. */
 const char *slope_tape_jit_status(slope_tape *T, double *compile_ms);
+/* fast_math: 'on' 1 evaluates exp, log, log1p, expm1, tanh, sigmoid and
+** softplus over the tape's row blocks with glibc's vector functions
+** (libmvec, loaded at run time), a few ulp from <math.h>'s (the bound is in
+** docs/reference.md); 0 (the default) is exact.  Native code is not used
+** while it is on.  Where libmvec cannot be loaded the tape stays exact:
+** 'slope_tape_fast_math_lanes' says which (0 exact, else 2 or 4 lanes). */
+SLOPE_NODISCARD int slope_tape_fast_math(slope_tape *T, int on);
+int slope_tape_fast_math_lanes(const slope_tape *T);
 /* The C source of the tape's native code (NULL with the error set for a tape
 ** with vectors or matrices, which native code does not cover yet).  The text
 ** lives as long as the tape. */

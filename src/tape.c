@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "jit.h"
+#include "vmath.h"
 #include "suggest.h"
 #include "tape.h"
 #include "tape_array.h"
@@ -888,6 +889,7 @@ slope_tape *slope_compile_shaped(slope_ctx *S, slope_expr e, const char *const *
 void slope_tape_free(slope_tape *T) {
   if (!T) return;
   sj_free(T->jit);
+  vm_close(T->vm);
   free(T->sv);
   free(T->sg);
   free(T->ins);

@@ -117,6 +117,7 @@ struct slope_tape {
   double *pool;               /* one allocation behind the value and adjoint blocks */
   struct tp_arr *arr;         /* the array tape (tape_array.h); NULL for a scalar one */
   struct sj_state *jit;       /* native code (jit.h); NULL until the first evaluation */
+  struct vm_lib *vm;          /* fast_math: libmvec's kernels (vmath.h); NULL: exact */
 };
 
 /* The evaluator (tape_eval.c). */
@@ -152,6 +153,12 @@ extern sa_fn *const tp_suma[TP_NOPS];
 extern sb_fn *const tp_sumb[TP_NOPS];
 extern fw1_fn *const tp_fw1[TP_NOPS];
 extern bw1_fn *const tp_bw1[TP_NOPS];
+/* The unary kernels with fast_math: libmvec's for the operations it covers
+** when 'vm' is not NULL, tp_fw1 and tp_bw1 otherwise. */
+void tp_fw1_vm(const struct vm_lib *vm, int op, size_t m, double *restrict O,
+               const double *restrict A, double k);
+void tp_bw1_vm(const struct vm_lib *vm, int op, size_t m, int set, const double *restrict G,
+               const double *restrict O, const double *restrict A, double k, double *restrict GA);
 
 /*
 ** 'm' is a multiple of 4 by contract.  For gcc the body is written out four

@@ -115,6 +115,7 @@ typedef struct tp_arr {
   /* the block being evaluated, for error messages */
   const size_t *rows;
   size_t start;
+  const struct vm_lib *vm;         /* fast_math (vmath.h): the tape's, set at each evaluation */
 } tp_arr;
 
 /* Compiling (tape_array.c): the array tape of 'e' into T->arr; SLOPE_OK or

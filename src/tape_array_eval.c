@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "tape_array.h"
+#include "vmath.h"
 
 /* ---- lanes ------------------------------------------------------------------ */
 
@@ -69,7 +70,7 @@ static void ew_forward(tp_arr *A, const ta_ins *I, size_t m) {
   if (!I->row) {   /* the elements are the lanes */
     size_t pn = (O->n + 3) & ~(size_t)3;
     double *o = A->val + O->off, *x = A->val + X->off, *y = A->val + Y->off;
-    if (I->op == TA_EW1) { tp_fw1[I->sub](pn, o, x, I->k); return; }
+    if (I->op == TA_EW1) { tp_fw1_vm(A->vm, I->sub, pn, o, x, I->k); return; }
     int sh = (X->n == O->n ? TP_AV : 0) | (Y->n == O->n ? TP_BV : 0);
     tp_fw2[I->sub](pn, sh, o, sh & TP_AV ? x : NULL, sh & TP_BV ? y : NULL, x[0], y[0]);
     return;
@@ -78,7 +79,7 @@ static void ew_forward(tp_arr *A, const ta_ins *I, size_t m) {
   for (uint32_t e = 0; e < O->n; e++) {
     double *o = A->ep[O->off + e];
     const double *x = VAL(A, X, X->n == 1 ? 0 : e);
-    if (I->op == TA_EW1) { tp_fw1[I->sub](m, o, x, I->k); continue; }
+    if (I->op == TA_EW1) { tp_fw1_vm(A->vm, I->sub, m, o, x, I->k); continue; }
     const double *y = VAL(A, Y, Y->n == 1 ? 0 : e);
     tp_fw2[I->sub](m, sh, o, X->row ? x : NULL, Y->row ? y : NULL, x[0], y[0]);
   }
@@ -125,7 +126,7 @@ static void ew_backward_flat(tp_arr *A, const ta_ins *I, double *adj) {
     return;
   }
   if (I->op == TA_EW1) {
-    EXACT(X, gx, I->smask & 1, tp_bw1[I->sub](m_, s_, g + o_, o + o_, x + o_, I->k, d_));
+    EXACT(X, gx, I->smask & 1, tp_bw1_vm(A->vm, I->sub, m_, s_, g + o_, o + o_, x + o_, I->k, d_));
     return;
   }
   int sh = (X->n == O->n ? TP_AV : 0) | (Y->n == O->n ? TP_BV : 0);
@@ -153,7 +154,7 @@ static void ew_backward(tp_arr *A, const ta_ins *I, size_t n, size_t m, double *
     const double *g = A->gp[O->off + e], *o = A->ep[O->off + e];
     uint32_t ex = X->n == 1 ? 0 : e, ey = Y->n == 1 ? 0 : e;
     const double *x = VAL(A, X, ex), *y = VAL(A, Y, ey);
-    if (I->op == TA_EW1) { tp_bw1[I->sub](m, 0, g, o, x, I->k, A->gp[X->off + ex]); continue; }
+    if (I->op == TA_EW1) { tp_bw1_vm(A->vm, I->sub, m, 0, g, o, x, I->k, A->gp[X->off + ex]); continue; }
     if (I->gmask & 1) {
       if (X->row) tp_bwa[I->sub](m, sh, 0, g, o, x, Y->row ? y : NULL, y[0], A->gp[X->off + ex]);
       else nadj[X->goff + ex] += tp_suma[I->sub](n, g, o, x[0], y);
@@ -237,6 +238,18 @@ static void move_backward(tp_arr *A, const ta_ins *I, size_t m, double *nadj) {
 
 /* ---- reductions of elements and classifiers, lane by lane ----------------------- */
 
+/* fast_math: S[r] += exp(x[r] - M[r]) by the vector exp, through a chunk on the stack. */
+static void lse_add_vm(const vm_lib *vm, size_t m, const double *x, const double *M, double *S) {
+  enum { CHUNK = 64 };
+  double t[CHUNK];
+  for (size_t j = 0; j < m; j += CHUNK) {
+    size_t k = m - j < CHUNK ? m - j : CHUNK;
+    for (size_t i = 0; i < k; i++) t[i] = x[j + i] - M[j + i];
+    vm_map(vm, VM_EXP, k, t, t);
+    for (size_t i = 0; i < k; i++) S[j + i] += t[i];
+  }
+}
+
 /* Lanes: M[r] = the largest element, S[r] = sum of exp(a - M[r]). */
 static void lse_parts(tp_arr *A, const ta_reg *X, size_t m, size_t sx, double *M, double *S) {
   for (size_t r = 0; r < m; r++) { M[r] = -INFINITY; S[r] = 0; }
@@ -246,6 +259,7 @@ static void lse_parts(tp_arr *A, const ta_reg *X, size_t m, size_t sx, double *M
   }
   for (uint32_t e = 0; e < X->n; e++) {
     const double *x = VAL(A, X, e);
+    if (A->vm && sx == 1) { lse_add_vm(A->vm, m, x, M, S); continue; }
     for (size_t r = 0; r < m; r++) S[r] += exp(x[r * sx] - M[r]);
   }
 }
@@ -522,6 +536,7 @@ int ta_grad(slope_tape *T, const double *x, const size_t *rows, size_t nsel, dou
   tp_arr *A = T->arr;
   size_t count = 0;
   int rc;
+  A->vm = T->vm;
   if (A->count != UINT32_MAX) {
     if ((rc = tp_selection(T, rows, nsel, &count)) != SLOPE_OK) return rc;
     A->val[A->reg[A->count].off] = (double)count;

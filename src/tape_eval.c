@@ -15,6 +15,7 @@
 #include "jit.h"
 #include "tape.h"
 #include "tape_array.h"
+#include "vmath.h"
 
 /* The integer exponent of POWI (only POWI reads it; others may be huge). */
 static inline int tp_ki(double k) { return fabs(k) <= 1024 ? (int)k : 0; }
@@ -353,6 +354,43 @@ static fw3_fn *const fw3[TP_NOPS] = { TP_TERNARY(X) };
 bw1_fn *const tp_bw1[TP_NOPS] = { TP_UNARY(X) };
 #undef X
 
+/*
+** fast_math: the unary operations libmvec covers, over a block.  Forward,
+** the value; backward, the adjoints whose rule calls exp (softplus's
+** sigmoid, expm1's exp), through a chunk on the stack.  The others (exp's
+** g*o, log's g/a, tanh's g*(1 - o*o)) have no transcendental to speed up.
+*/
+void tp_fw1_vm(const vm_lib *vm, int op, size_t m, double *restrict O,
+               const double *restrict A, double k) {
+  switch (vm ? op : -1) {
+  case TP_EXP: vm_map(vm, VM_EXP, m, O, A); return;
+  case TP_LOG: vm_map(vm, VM_LOG, m, O, A); return;
+  case TP_LOG1P: vm_map(vm, VM_LOG1P, m, O, A); return;
+  case TP_EXPM1: vm_map(vm, VM_EXPM1, m, O, A); return;
+  case TP_TANH: vm_map(vm, VM_TANH, m, O, A); return;
+  case TP_SIGMOID: vm_sigmoid(vm, m, O, A); return;
+  case TP_SOFTPLUS: vm_softplus(vm, m, O, A); return;
+  default: tp_fw1[op](m, O, A, k); return;
+  }
+}
+
+void tp_bw1_vm(const vm_lib *vm, int op, size_t m, int set, const double *restrict G,
+               const double *restrict O, const double *restrict A, double k, double *restrict GA) {
+  if (!vm || (op != TP_SOFTPLUS && op != TP_EXPM1)) {
+    tp_bw1[op](m, set, G, O, A, k, GA);
+    return;
+  }
+  enum { CHUNK = 64 };
+  double d[CHUNK];
+  for (size_t j = 0; j < m; j += CHUNK) {
+    size_t n = m - j < CHUNK ? m - j : CHUNK;
+    if (op == TP_SOFTPLUS) vm_sigmoid(vm, n, d, A + j);
+    else vm_map(vm, VM_EXP, n, d, A + j);
+    if (set) for (size_t i = 0; i < n; i++) GA[j + i] = G[j + i] * d[i];
+    else for (size_t i = 0; i < n; i++) GA[j + i] += G[j + i] * d[i];
+  }
+}
+
 /* Operand value of a row instruction: a block, or a broadcast scalar. */
 #define VEC(T, I, x, bit) (((I)->shape & (bit)) ? (T)->rv[(I)->x] : NULL)
 #define SCA(T, I, x, bit) (((I)->shape & (bit)) ? 0.0 : (T)->sv[(I)->x])
@@ -367,7 +405,7 @@ void tp_row_forward(slope_tape *T, size_t m) {
       fw3[I->op](m, I->shape, T->rw[I->out], A, VEC(T, I, b, TP_BV), VEC(T, I, c, TP_CV),
                  SCA(T, I, b, TP_BV), SCA(T, I, c, TP_CV));
     else
-      tp_fw1[I->op](m, T->rw[I->out], A, I->k);
+      tp_fw1_vm(T->vm, I->op, m, T->rw[I->out], A, I->k);
   }
 }
 
@@ -380,7 +418,7 @@ void tp_row_backward(slope_tape *T, const tp_red *r, size_t n, size_t m) {
     const tp_ins *I = row + s->ins;
     const double *G = T->gb[s->go], *O = T->rv[I->out], *A = VEC(T, I, a, TP_AV);
     if (tp_is_unary(I->op)) {
-      tp_bw1[I->op](m, s->flags & TP_SETA, G, O, A, I->k, T->gb[s->ga]);
+      tp_bw1_vm(T->vm, I->op, m, s->flags & TP_SETA, G, O, A, I->k, T->gb[s->ga]);
       continue;
     }
     if (tp_is_ternary(I->op)) {
@@ -491,7 +529,7 @@ int slope_tape_grad(slope_tape *T, const double *x, const size_t *rows,
                     size_t nsel, double *f, double *grad) {
   SX_ENTER_OBJ(T, SLOPE_ERRMISUSE);
   SX_MISUSE_IF(T->S, !x && T->nparams, SLOPE_ERRMISUSE, "the point 'x' is NULL");
-  if (sj_take(T, rows, nsel)) return sj_grad(T, x, rows, nsel, f, grad);   /* native code */
+  if (!T->vm && sj_take(T, rows, nsel)) return sj_grad(T, x, rows, nsel, f, grad);   /* native code */
   if (T->arr) return ta_grad(T, x, rows, nsel, f, grad);
   size_t count = 0;
   if (T->has_reduce) {

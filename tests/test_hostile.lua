@@ -180,7 +180,7 @@ local typo_cases = {
   { function() slope.schedule.cosine{ Tmax = 10 } end, "cosine has no argument 'Tmax' (it has: T_max, eta_min); did you mean 'T_max'?" },
   { function() slope.schedule.sequential{ schedules = {}, milestones = {}, extra = 1 } end, "sequential: unknown option 'extra'" },
   { function() slope.noise.gaussian{ sdt = 1 } end, "slope.noise.gaussian: unknown option 'sdt'" },
-  { function() x:compile{ "x", dtaa = ds } end, "compile: unknown option 'dtaa' (options: data, jit)" },
+  { function() x:compile{ "x", dtaa = ds } end, "compile: unknown option 'dtaa' (options: data, jit, fast_math)" },
   { function() x:ccode{ nmae = "f" } end, "ccode: unknown option 'nmae' (options: name, params); did you mean 'name'?" },
   { function() slope.plot.curve{ titel = "t" } end, "slope.plot.curve: unknown option 'titel'" },
   { function() slope.testfn.rosenbrock{ m = 2 } end, "slope.testfn.rosenbrock: unknown option 'm' (options: n)" },

@@ -211,6 +211,8 @@ static void test_null_object(void) {
   SAFE(slope_tape_jit(NULL, SLOPE_JIT_ON) == SLOPE_ERRMISUSE, "slope_tape_jit");
   SAFE(strcmp(slope_tape_jit_status(NULL, NULL), "no tape") == 0, "slope_tape_jit_status");
   SAFE(slope_tape_csource(NULL) == NULL, "slope_tape_csource");
+  SAFE(slope_tape_fast_math(NULL, 1) == SLOPE_ERRMISUSE, "slope_tape_fast_math");
+  SAFE(slope_tape_fast_math_lanes(NULL) == 0, "slope_tape_fast_math_lanes");
   slope_optim_free(NULL);
   SAFE(1, "slope_optim_free");
   SAFE(slope_optim_kind(NULL) == NULL, "slope_optim_kind");
@@ -407,6 +409,7 @@ static void test_required_pointers(world *w) {
   CHECK(slope_tape_bind(w->T, (const double *[]){a, b}, 3) == SLOPE_OK);
   MISUSE(S, slope_tape_jit(w->T, 7) == SLOPE_ERRMISUSE, "slope_tape_jit", "mode 7 is not a native code mode");
   MISUSE(S, slope_tape_jit(w->T, -1) == SLOPE_ERRMISUSE, "slope_tape_jit", "mode -1");
+  MISUSE(S, slope_tape_fast_math(w->T, 2) == SLOPE_ERRMISUSE, "slope_tape_fast_math", "on 2 is not 0");
   MISUSE(S, slope_tape_grad(w->T, NULL, NULL, 0, &r, g) == SLOPE_ERRMISUSE, "slope_tape_grad", "'x'");
   /* mean((a*x - b)^2) at x = 1: mean(1, 4, 9) = 14/3, gradient mean(2a(ax-b)) = -28/3 */
   CHECK(slope_tape_grad(w->T, (double[]){1}, NULL, 0, &r, g) == SLOPE_OK);

@@ -232,7 +232,7 @@ static int bench_mlp(void) {
   slope_optim *o = slope_optim_new(S, "adam", NP);
   if (!T || !o || slope_tape_bind(T, cols, N) != SLOPE_OK)
     return fprintf(stderr, "mlp: %s\n", slope_error_get(S).message), 1;
-  double p[NP], q[NP], g[NP], gh[NP], f = 0, fh = 0, ts, th, tn, th2, ms = 0;
+  double p[NP], q[NP], g[NP], gh[NP], f = 0, fh = 0, ts, th, tn, ms = 0;
   for (int i = 0; i < NP; i++) p[i] = q[i] = 0.3 * sin(1.7 * i);
   if (slope_tape_jit(T, SLOPE_JIT_OFF) != SLOPE_OK) return 1;
   double f0, g0[NP], g1[NP], dg = 0;   /* the same function: value and gradient at the start */
@@ -241,29 +241,34 @@ static int bench_mlp(void) {
   for (int i = 0; i < NP; i++) dg = fmax(dg, fabs(g0[i] - g1[i]));
   slope_optim *oh = slope_optim_new(S, "adam", NP);   /* the hand loop steps with the same Adam */
   if (!oh) return 1;
-  BENCH_PAIR(REPS, ts, {
-    int rc = slope_tape_grad(T, p, NULL, 0, &f, g);
-    rc |= slope_optim_step(o, p, f, g, NULL, NULL, NULL);
-    sink += f + rc;
-  }, th, {
-    fh = mlp_hand(cols[0], cols[1], cols[2], N, q, gh);
-    sink += fh + slope_optim_step(oh, q, fh, gh, NULL, NULL, NULL);
-  });
+  /* one step of each, timed in pairs (exact, then with fast_math) */
+#define MLP_PAIR(t) BENCH_PAIR(REPS, t, { \
+    int rc = slope_tape_grad(T, p, NULL, 0, &f, g); \
+    rc |= slope_optim_step(o, p, f, g, NULL, NULL, NULL); \
+    sink += f + rc; \
+  }, th, { \
+    fh = mlp_hand(cols[0], cols[1], cols[2], N, q, gh); \
+    sink += fh + slope_optim_step(oh, q, fh, gh, NULL, NULL, NULL); \
+  })
+  MLP_PAIR(ts);
   printf("mlp 2-64-1 tanh, 1e4 rows, value, gradient and one Adam step: slope %.3f ms, hand %.3f ms, "
          "ratio %.2f (PyTorch: python3 tests/bench/torch_arrays.py; target 3x faster than it)  "
          "[|df| %.1e, |dg| %.1e]\n", ts * 1e3, th * 1e3, ts / th, fabs(f0 - fh0) / fh0, dg);
   if (go_native(T, p, &ms)) {
-    BENCH_PAIR(REPS, tn, {
-      int rc = slope_tape_grad(T, p, NULL, 0, &f, g);
-      rc |= slope_optim_step(o, p, f, g, NULL, NULL, NULL);
-      sink += f + rc;
-    }, th2, {
-      fh = mlp_hand(cols[0], cols[1], cols[2], N, q, gh);
-      sink += fh + slope_optim_step(oh, q, fh, gh, NULL, NULL, NULL);
-    });
+    MLP_PAIR(tn);
     printf("  native: %.3f ms, hand %.3f ms, ratio %.2f (interpreter %.2f)  [C compiled in %.0f ms]\n",
-           tn * 1e3, th2 * 1e3, tn / th2, ts / th, ms);
+           tn * 1e3, th * 1e3, tn / th, ts / th, ms);
   }
+  /* the same step with fast_math (tanh by libmvec), in the same run */
+  double tf, ff0 = 0, gf[NP];
+  if (slope_tape_fast_math(T, 1) != SLOPE_OK || slope_tape_grad(T, q, NULL, 0, &ff0, gf) != SLOPE_OK) return 1;
+  if (slope_tape_fast_math(T, 0) != SLOPE_OK || slope_tape_grad(T, q, NULL, 0, &f0, g0) != SLOPE_OK) return 1;
+  if (slope_tape_fast_math(T, 1) != SLOPE_OK) return 1;
+  MLP_PAIR(tf);
+#undef MLP_PAIR
+  printf("mlp 2-64-1 tanh, 1e4 rows, one Adam step, fast_math (%d lanes): slope %.3f ms (exact %.3f), "
+         "hand %.3f ms, ratio %.2f, exact/fast %.2f  [|df| %.1e vs exact]\n", slope_tape_fast_math_lanes(T),
+         tf * 1e3, ts * 1e3, th * 1e3, tf / th, ts / tf, fabs(ff0 - f0) / f0);
   slope_optim_free(oh);
   slope_optim_free(o);
   slope_tape_free(T);

@@ -109,8 +109,26 @@ static double logistic_hand(const double *const *x, const double *y, size_t n,
   return s / (double)n;
 }
 
-static int bench_logistic(void) {
-  enum { N = 100000, REPS = 11 };
+/* Over N rows (named 'rows' in the output); with 'fast', exact against
+** fast_math too, and no native code. */
+/* The same tape with fast_math, in the run that timed it exact ('te') and
+** by hand ('th'); the tape is left exact. */
+static void bench_fast_math(slope_tape *T, const double *p, size_t N, const char *rows, double te,
+                            double th, const double *const *cols, const char *form) {
+  double f = 0, fe = 0, g[NF + 1], ge[NF + 1], gh[NF + 1], tf, th2;
+  if (slope_tape_grad(T, p, NULL, 0, &fe, ge) != SLOPE_OK || slope_tape_fast_math(T, 1) != SLOPE_OK) return;
+  BENCH_PAIR(11, tf, { int rc = slope_tape_grad(T, p, NULL, 0, &f, g); sink += f + g[0] + rc; },
+             th2, { double fh = logistic_hand(cols, cols[NF], N, p, p[NF], gh); sink += fh + gh[0]; });
+  printf("logistic %d features%s, %s rows, fast_math (%d lanes): slope %.1f ns/row (exact %.1f), "
+         "hand %.1f ns/row, ratio %.2f, exact/fast %.2f  [|df| %.1e vs exact]\n", NF, form, rows,
+         slope_tape_fast_math_lanes(T), tf * 1e9 / N, te * 1e9 / N, th2 * 1e9 / N, tf / th2, te / tf,
+         fabs(f - fe) / fabs(fe));
+  (void)th;
+  if (slope_tape_fast_math(T, 0) != SLOPE_OK) return;
+}
+
+static int bench_logistic(size_t N, const char *rows, int fast) {
+  enum { REPS = 11 };
   slope_ctx *S = slope_new();
   double *mem = malloc((size_t)(NF + 1) * N * sizeof *mem);
   if (!S || !mem) return 1;
@@ -142,13 +160,14 @@ static int bench_logistic(void) {
   if (slope_tape_jit(T, SLOPE_JIT_OFF) != SLOPE_OK) return 1;
   BENCH_PAIR(REPS, ts, { int rc = slope_tape_grad(T, p, NULL, 0, &f, g); sink += f + g[0] + rc; },
              th, { fh = logistic_hand(cols, cols[NF], N, p, p[NF], gh); sink += fh + gh[0]; });
-  printf("logistic %d features, 1e5 rows: slope %.1f ns/row, hand %.1f ns/row, ratio %.2f  "
-         "[|df| %.1e]\n", NF, ts * 1e9 / N, th * 1e9 / N, ts / th, fabs(f - fh) / fh);
-  if (go_native(T, p, &ms)) {
+  printf("logistic %d features, %s rows: slope %.1f ns/row, hand %.1f ns/row, ratio %.2f  "
+         "[|df| %.1e]\n", NF, rows, ts * 1e9 / N, th * 1e9 / N, ts / th, fabs(f - fh) / fh);
+  if (fast) bench_fast_math(T, p, N, rows, ts, th, cols, "");
+  if (!fast && go_native(T, p, &ms)) {
     BENCH_PAIR(REPS, ts, { int rc = slope_tape_grad(T, p, NULL, 0, &f, g); sink += f + g[0] + rc; },
                th, { fh = logistic_hand(cols, cols[NF], N, p, p[NF], gh); sink += fh + gh[0]; });
-    printf("logistic %d features, 1e5 rows, native: slope %.1f ns/row, hand %.1f ns/row, "
-           "ratio %.2f  [compiled in %.0f ms]\n", NF, ts * 1e9 / N, th * 1e9 / N, ts / th, ms);
+    printf("logistic %d features, %s rows, native: slope %.1f ns/row, hand %.1f ns/row, "
+           "ratio %.2f  [compiled in %.0f ms]\n", NF, rows, ts * 1e9 / N, th * 1e9 / N, ts / th, ms);
   }
   slope_tape_free(T);
   /* the vector form mean(softplus(-y*(dot(w, x) + b))): the same columns, x as one vector
@@ -164,9 +183,10 @@ static int bench_logistic(void) {
   }
   BENCH_PAIR(REPS, ts, { int rc = slope_tape_grad(T, p, NULL, 0, &f, g); sink += f + g[0] + rc; },
              th, { fh = logistic_hand(cols, cols[NF], N, p, p[NF], gh); sink += fh + gh[0]; });
-  printf("logistic %d features as dot(w, x), 1e5 rows: slope %.1f ns/row, hand %.1f ns/row, "
-         "ratio %.2f (target <= 1.0)  [|df| %.1e]\n", NF, ts * 1e9 / N, th * 1e9 / N, ts / th,
+  printf("logistic %d features as dot(w, x), %s rows: slope %.1f ns/row, hand %.1f ns/row, "
+         "ratio %.2f (target <= 1.0)  [|df| %.1e]\n", NF, rows, ts * 1e9 / N, th * 1e9 / N, ts / th,
          fabs(f - fh) / fh);
+  if (fast) bench_fast_math(T, p, N, rows, ts, th, cols, " as dot(w, x)");
   slope_tape_free(T);
   slope_free(S);
   free(mem);
@@ -304,7 +324,8 @@ int main(void) {
   char cache[] = "/tmp/slope-bench-XXXXXX", cmd[64];
   if (mkdtemp(cache)) setenv("XDG_CACHE_HOME", cache, 1);
   int rc = bench_mse();
-  rc |= bench_logistic();
+  rc |= bench_logistic(100000, "1e5", 0);
+  rc |= bench_logistic(1000000, "1e6", 1);   /* exact against fast_math */
   rc |= bench_rosenbrock();
   rc |= bench_diff();
   snprintf(cmd, sizeof cmd, "rm -rf %s", cache);
