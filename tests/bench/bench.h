@@ -8,7 +8,11 @@
 #ifndef SLOPE_BENCH_H
 #define SLOPE_BENCH_H
 
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
+
+#include "slope.h"
 
 static inline double bench_now(void) {
   struct timespec ts;
@@ -41,5 +45,19 @@ static inline double bench_now(void) {
       if (bench_t2_ - bench_t1_ < (best_b)) (best_b) = bench_t2_ - bench_t1_; \
     } \
   } while (0)
+
+/* For tape benchmarks: interpreter timings come first (native code off),
+** then native code compiled before timing ("wait") and checked by one call;
+** 0 when it is not there (no C compiler), with the reason printed.  *ms: its
+** compile time. */
+static inline int go_native(slope_tape *T, const double *p, double *ms) {
+  double f;
+  if (slope_tape_jit(T, SLOPE_JIT_WAIT) != SLOPE_OK || slope_tape_grad(T, p, NULL, 0, &f, NULL) != SLOPE_OK)
+    return 0;
+  const char *st = slope_tape_jit_status(T, ms);
+  if (strncmp(st, "native", 6) == 0) return 1;
+  printf("  (native code not used: %s)\n", st);
+  return 0;
+}
 
 #endif

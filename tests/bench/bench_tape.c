@@ -17,19 +17,6 @@
 
 static double sink;   /* results go here so nothing is optimized away */
 
-/* Interpreter timings first (native code off), then native code compiled
-** before timing ("wait") and checked by one call; 0 when it is not there
-** (no C compiler), with the reason printed. */
-static int go_native(slope_tape *T, const double *p, double *ms) {
-  double f;
-  if (slope_tape_jit(T, SLOPE_JIT_WAIT) != SLOPE_OK || slope_tape_grad(T, p, NULL, 0, &f, NULL) != SLOPE_OK)
-    return 0;
-  const char *st = slope_tape_jit_status(T, ms);
-  if (strncmp(st, "native", 6) == 0) return 1;
-  printf("  (native code not used: %s)\n", st);
-  return 0;
-}
-
 static sx_id var(slope_ctx *S, const char *n) { return sx_mkvar(S, n, strlen(n)); }
 
 /* ---- mean squared error --------------------------------------------------- */
