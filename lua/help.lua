@@ -206,7 +206,7 @@ do
   docs.optim = table.concat(lines, "\n")
 end
 
--- arrays (issue 11): the functions of arrays share one text
+-- arrays: the functions of arrays share one text
 local array_functions = { "dot", "matmul", "outer", "transpose", "softmax", "log_softmax", "logsumexp",
   "cross_entropy", "onehot", "norm", "range", "pad", "sum_rows", "mean_rows" }
 docs.arrays = "Arrays: slope.var(\"w\", 3) is a vector of 3, slope.var(\"W\", 2, 3) a 2x3 matrix.\n"

@@ -76,7 +76,7 @@ enum {
 
 typedef struct slope_ctx slope_ctx;
 typedef uint32_t slope_expr;          /* 0 means "no expression" (an error) */
-/* Arrays (issue 11): the shape of a value.  rank 0 is a scalar, 1 a vector
+/* Arrays: the shape of a value.  rank 0 is a scalar, 1 a vector
 ** of dim[0] elements, 2 a dim[0] x dim[1] matrix; elements are row-major. */
 typedef struct slope_shape { int rank; int dim[2]; } slope_shape;
 
