@@ -10,6 +10,7 @@
 */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "optim.h"
@@ -88,6 +89,49 @@ static void closed_form(slope_ctx *S) {
     CHECK_NEAR(x, 10 * pow(0.8, k), 1e-13);
   }
   slope_optim_free(o);
+}
+
+/* ---- long runs: bias corrections past the steps where they reach 1 -------------- */
+
+/* Adam's rule as torch.optim writes it, pow at every step; slope stops calling
+** pow once 1 - beta^t is exactly 1 (optim_adam.c), so 60,000 steps on the
+** second reference problem, through both betas' saturation (t = 382 and
+** 38,200 for the defaults, 3,800 for beta2 = 0.99), must give these bits. */
+static void hand_adam(double *x, long steps, double b1, double b2) {
+  const double lr = 1e-3, eps = 1e-8;
+  double m[3] = {0, 0, 0}, v[3] = {0, 0, 0}, g[3];
+  for (long k = 1; k <= steps; k++) {
+    gradient(1, x, g);
+    double bc1 = 1 - pow(b1, (double)k), bc2_sqrt = sqrt(1 - pow(b2, (double)k));
+    for (int i = 0; i < 3; i++) {
+      m[i] = m[i] * b1 + (1 - b1) * g[i];
+      v[i] = v[i] * b2 + (1 - b2) * g[i] * g[i];
+      x[i] += -(lr / bc1) * (m[i] / (sqrt(v[i]) / bc2_sqrt + eps));
+    }
+  }
+}
+
+static void long_adam(slope_ctx *S) {
+  static const double betas[][2] = {{0.9, 0.999}, {0.5, 0.99}, {0, 0.9999}};
+  for (int c = 0; c < 3; c++) {
+    double x[3] = {1.5, -1, 0.5}, y[3] = {1.5, -1, 0.5}, g[3];
+    slope_optim *o = slope_optim_new(S, "adam", 3);
+    CHECK_INT(slope_optim_set(o, "betas", betas[c], 2), SLOPE_OK);
+    for (long k = 1; k <= 60000; k++) {
+      gradient(1, x, g);
+      if (slope_optim_step(o, x, 0, g, NULL, NULL, NULL) != SLOPE_OK) break;
+    }
+    hand_adam(y, 60000, betas[c][0], betas[c][1]);
+    for (int i = 0; i < 3; i++) CHECK(memcmp(&x[i], &y[i], sizeof x[i]) == 0);
+    slope_optim_free(o);
+  }
+  /* the claim itself: past t*(b - 1) <= -38.2, 1 - pow(b, t) is exactly 1 */
+  static const double bs[] = {0, 0.1, 0.5, 0.9, 0.99, 0.999, 0.9999, 0.99999};
+  int wrong = 0;
+  for (int j = 0; j < 8; j++)
+    for (double t = ceil(-38.2 / (bs[j] - 1)); t < 4e6; t = t < 1e5 ? t + 1 : t * 1.001)
+      wrong += 1 - pow(bs[j], t) != 1;
+  CHECK_INT(wrong, 0);
 }
 
 /* ---- the hyperparameter tables ----------------------------------------------- */
@@ -387,6 +431,7 @@ int main(void) {
   slope_ctx *S = slope_new();
   reference_cases(S);
   closed_form(S);
+  long_adam(S);
   hyper_tables(S);
   errors(S);
   reset_and_lr(S);
