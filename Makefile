@@ -350,10 +350,11 @@ $(B)/bench/%: tests/bench/%.c tests/bench/*.h $(B)/libslope_core.a | $(B)/bench
 	$(call say,CC,$<)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/bench -o $@ $< $(B)/libslope_core.a $(ALL_LDFLAGS) -lm
 
-# bench_lua embeds the Lua binding, as a host program would
+# bench_lua embeds the Lua binding as a host program would, with the Lua the
+# slope command links (the static library where there is one): what scripts meet
 $(B)/bench/bench_lua: tests/bench/bench_lua.c tests/bench/*.h $(LUA_OBJ) $(B)/libslope_core.a | $(B)/bench
 	$(call say,CC,$<)
-	$(Q)$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) -Itests/bench -o $@ $< $(LUA_OBJ) $(B)/libslope_core.a $(ALL_LDFLAGS) $(LUA_LIBS) $(EDIT_LIBS) -lm
+	$(Q)$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) -Itests/bench -o $@ $< $(LUA_OBJ) $(B)/libslope_core.a $(ALL_LDFLAGS) $(LUA_BIN_LIBS) $(EDIT_LIBS) -lm
 
 bench: all $(BENCH_BIN)
 	$(Q)for b in $(BENCH_BIN); do SLOPE=$(B)/slope $$b || exit 1; done

@@ -168,6 +168,7 @@ docs.trace = "r.trace, what a run recorded: t[0] is the start, t[1] .. t[#t] the
 docs.compiled = "fn = f:compile({ \"x\", \"y\" } [, data]): fn(1, 2) -> value;\n"
   .. "fn:grad(1, 2) -> value, { df/dx, df/dy } by reverse mode on the native tape."
 docs.compiled = docs.compiled .. "\nfn:grad(1, 2, g) fills the table g (no table per call).\n"
+  .. "fn:grad_values(1, 2) -> value, df/dx, df/dy as separate results (no table at all).\n"
   .. "f:compile{ \"x\", \"y\", jit = false | true | \"wait\" }: native code (C compiled by $CC);\n"
   .. "slope.jit(fn) -> { native, status, compile_ms }; fn:ccode{ gradient = true } -> its C source."
 docs.jit = "slope.jit(fn) -> { native = true/false, status = text, compile_ms = ms }: whether native\n"

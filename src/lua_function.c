@@ -68,15 +68,25 @@ static ls_function *check_function(lua_State *L) {
   return luaL_checkudata(L, 1, LS_FUNCTION);
 }
 
-static int eval(lua_State *L, int want_grad) {
+/* What a call returns: the value; the value and the gradient as a table
+** (fn:grad); or the value and the gradient's components as results of their
+** own (fn:grad_values: no table to make or fill, the fastest from a loop). */
+enum { VALUE, GRAD_TABLE, GRAD_VALUES };
+
+static int eval(lua_State *L, int want) {
   ls_function *F = check_function(L);
   if (!F->T) return luaL_error(L, "the function has been freed");
   double *x = F->mem, *g = F->mem + F->n, f;
-  int out = out_table(L, F, want_grad);
+  int out = out_table(L, F, want == GRAD_TABLE);
   read_point(L, F, x, out ? out - 1 : lua_gettop(L));
-  if (slope_tape_grad(F->T, x, NULL, 0, &f, want_grad ? g : NULL) != SLOPE_OK) ls_raise(L, ls_ctx(L));
+  if (slope_tape_grad(F->T, x, NULL, 0, &f, want != VALUE ? g : NULL) != SLOPE_OK) ls_raise(L, ls_ctx(L));
   lua_pushnumber(L, f);
-  if (!want_grad) return 1;
+  if (want == VALUE) return 1;
+  if (want == GRAD_VALUES) {
+    luaL_checkstack(L, F->n, "fn:grad_values: too many parameters to return one by one (use fn:grad)");
+    for (int i = 0; i < F->n; i++) lua_pushnumber(L, g[i]);
+    return F->n + 1;
+  }
   if (out) lua_pushvalue(L, out);
   else lua_createtable(L, F->n, 0);
   for (int i = 0; i < F->n; i++) {
@@ -86,8 +96,9 @@ static int eval(lua_State *L, int want_grad) {
   return 2;
 }
 
-static int fn_call(lua_State *L) { return eval(L, 0); }
-static int fn_grad(lua_State *L) { return eval(L, 1); }
+static int fn_call(lua_State *L) { return eval(L, VALUE); }
+static int fn_grad(lua_State *L) { return eval(L, GRAD_TABLE); }
+static int fn_grad_values(lua_State *L) { return eval(L, GRAD_VALUES); }
 
 static int fn_tostring(lua_State *L) {
   ls_function *F = luaL_checkudata(L, 1, LS_FUNCTION);
@@ -328,6 +339,10 @@ void ls_open_function(lua_State *L, slope_ctx *S) {
   lua_pushvalue(L, -3);
   lua_pushcclosure(L, fn_grad, 2);
   lua_setfield(L, -2, "grad");
+  lua_pushlightuserdata(L, S);
+  lua_pushvalue(L, -3);
+  lua_pushcclosure(L, fn_grad_values, 2);
+  lua_setfield(L, -2, "grad_values");
   lua_pushlightuserdata(L, S);
   lua_pushvalue(L, -3);
   lua_pushcclosure(L, fn_call, 2);

@@ -28,7 +28,9 @@
 enum { UV_DATA = 1, UV_VIEW, UV_VIEW_COPY, UV_BOX, UV_COUNT = UV_BOX };
 typedef struct ls_problem {
   slope_problem *p;
-  ls_objective fn;   /* the Lua function of a problem known by its values */
+  ls_objective fn;      /* the Lua function of a problem known by its values */
+  int view_out;         /* a p.x table is out (UV_VIEW): take_view reads it back */
+  const double *box;    /* the bounds (lo, then hi), in the UV_BOX userdata, or NULL */
 } ls_problem;
 
 /* ---- Lua functions as objectives ------------------------------------------------- */
@@ -634,6 +636,8 @@ static ls_problem *new_problem_udata(lua_State *L) {
   ls_problem *P = lua_newuserdatauv(L, sizeof *P, UV_COUNT);
   P->p = NULL;
   P->fn.fn = P->fn.err = LUA_NOREF;
+  P->view_out = 0;
+  P->box = NULL;
   luaL_setmetatable(L, LS_PROBLEM);
   return P;
 }
@@ -667,16 +671,15 @@ static int l_problem(lua_State *L) {
         snprintf(got, sizeof got, "%g, outside its bounds [%g, %g]", x[i], lo[i], hi[i]);
         luaL_error(L, "problem: the start of '%s' is %s", slope_problem_name(p, i), got);
       }
-    lua_setiuservalue(L, -2, UV_BOX);
+    lua_setiuservalue(L, -2, UV_BOX);   /* keeps 'lo' alive */
+    ((ls_problem *)lua_touserdata(L, -1))->box = lo;
   }
   return 1;
 }
 
+/* The bounds of the Problem at 'idx' (checked by the caller), or NULL. */
 const double *ls_problem_box(lua_State *L, int idx) {
-  lua_getiuservalue(L, idx, UV_BOX);
-  const double *lo = lua_touserdata(L, -1);   /* NULL when there is none */
-  lua_pop(L, 1);   /* the Problem keeps it alive */
-  return lo;
+  return ((const ls_problem *)lua_touserdata(L, idx))->box;
 }
 
 /*
@@ -686,6 +689,8 @@ const double *ls_problem_box(lua_State *L, int idx) {
 ** point) count, so reading p.x changes nothing.
 */
 static void take_view(lua_State *L, ls_problem *P, int idx) {
+  if (!P->view_out) return;   /* the common case, without touching the uservalues */
+  P->view_out = 0;
   if (lua_getiuservalue(L, idx, UV_VIEW) != LUA_TTABLE) { lua_pop(L, 1); return; }
   lua_getiuservalue(L, idx, UV_VIEW_COPY);
   const double *copy = lua_touserdata(L, -1);
@@ -725,6 +730,7 @@ static void push_view(lua_State *L, ls_problem *P, int idx) {
   lua_setiuservalue(L, idx, UV_VIEW_COPY);
   lua_pushvalue(L, -1);
   lua_setiuservalue(L, idx, UV_VIEW);
+  P->view_out = 1;
 }
 
 slope_problem *ls_check_problem(lua_State *L, int idx) { return check_problem(L, idx)->p; }

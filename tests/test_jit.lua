@@ -72,6 +72,22 @@ check.eq(select("#", fn:grad(-1.2, 1)), 2, "fn:grad(x, y) still returns the valu
 check.err(function() fn:grad(-1.2, 1, 2) end, plain("the function takes 2 parameters, got 3"),
   "a number after the point is not an output table")
 
+-- fn:grad_values(x, y): the value and the gradient's components as results,
+-- against Rosenbrock's gradient written out by hand
+do
+  local x, y = -1.2, 1
+  local r = { fn:grad_values(x, y) }
+  check.eq(#r, 3, "fn:grad_values(x, y): three results")
+  check.eq(r[1], (1 - x)^2 + 100 * (y - x^2)^2, "fn:grad_values: the value")
+  check.near(r[2], -2 * (1 - x) - 400 * x * (y - x^2), 1e-12, "fn:grad_values: df/dx")
+  check.near(r[3], 200 * (y - x^2), 1e-12, "fn:grad_values: df/dy")
+  check.eq({ r[2], r[3] }, g4, "fn:grad_values: the bits fn:grad gives")
+  check.err(function() fn:grad_values(1) end, plain("the function takes 2 parameters, got 1"),
+    "fn:grad_values counts the parameters")
+  check.err(function() fn.grad_values(rosen, 1, 2) end, "Function expected",
+    "fn.grad_values on something else names what it wanted")
+end
+
 -- the C source
 local src = fn:ccode{ gradient = true }
 check.ok(src:find("void tape_native(", 1, true) ~= nil, "fn:ccode{ gradient = true }: the function")

@@ -52,6 +52,9 @@ static const char lua_src[] =
   "function M.grad_into(n) local s, g = 0, {}; for i = 1, n do fn:grad(-1.2 + i*1e-9, 1, g); s = s + g[1] end; return s, 0 end\n"
   "function M.plain(n) local s = 0; for i = 1, n do local v, g = plain(-1.2 + i*1e-9, 1); s = s + g[1] end; return s, 0 end\n"
   "function M.plain_into(n) local s, g = 0, {}; for i = 1, n do plain_into(-1.2 + i*1e-9, 1, g); s = s + g[1] end; return s, 0 end\n"
+  "local function plain_values(x, y) local a, b = 1 - x, y - x*x; return a*a + 100*b*b, -2*a - 400*x*b, 200*b end\n"
+  "function M.grad_values(n) local s = 0; for i = 1, n do local v, gx = fn:grad_values(-1.2 + i*1e-9, 1); s = s + gx end; return s, 0 end\n"
+  "function M.plain_values(n) local s = 0; for i = 1, n do local v, gx = plain_values(-1.2 + i*1e-9, 1); s = s + gx end; return s, 0 end\n"
   "function M.native() fn = f:compile{ 'x', 'y', jit = 'wait' }; fn(0, 0); return slope.jit(fn).native and 1 or 0, 0 end\n"
   "return M\n";
 
@@ -147,21 +150,27 @@ int main(void) {
     return 1;
   }
   int mod = lua_gettop(L), bad = 0;
-  /* fn:grad(x, y) and fn:grad(x, y, g) against plain Lua, interpreted and native */
-  double tg[2][2] = {{1e300, 1e300}, {1e300, 1e300}}, tp[2] = {1e300, 1e300}, xn[2] = {0, 0};
-  static const char *const gname[2][2] = {{"grad", "grad_into"}, {"plain", "plain_into"}};
+  /* fn:grad(x, y), fn:grad(x, y, g) and fn:grad_values(x, y) against plain
+  ** Lua doing the same, interpreted and native */
+  double tg[2][3] = {{1e300, 1e300, 1e300}, {1e300, 1e300, 1e300}}, tp[3] = {1e300, 1e300, 1e300};
+  double xn[2] = {0, 0};
+  static const char *const gname[2][3] = {{"grad", "grad_into", "grad_values"},
+                                          {"plain", "plain_into", "plain_values"}};
   for (int native = 0; native < 2 && !bad; native++) {
     if (native && (call(L, mod, "native", -1, xn) || xn[0] != 1)) break;
     for (int r = 0; r < REPS && !bad; r++)
-      for (int k = 0; k < 2; k++) {
+      for (int k = 0; k < 3; k++) {
         bad |= time_lua(L, mod, gname[0][k], &tg[native][k], NULL);
         if (!native) bad |= time_lua(L, mod, gname[1][k], &tp[k], NULL);
       }
   }
   printf("lua fn:grad(x, y) rosenbrock: interpreted %.1f ns, native %.1f ns; plain Lua returning a "
          "table %.1f ns\n", tg[0][0] * 1e9 / STEPS, tg[1][0] * 1e9 / STEPS, tp[0] * 1e9 / STEPS);
-  printf("lua fn:grad(x, y, g) rosenbrock: interpreted %.1f ns, native %.1f ns (target <= 60); plain "
+  printf("lua fn:grad(x, y, g) rosenbrock: interpreted %.1f ns, native %.1f ns; plain "
          "Lua filling a table %.1f ns\n", tg[0][1] * 1e9 / STEPS, tg[1][1] * 1e9 / STEPS, tp[1] * 1e9 / STEPS);
+  printf("lua fn:grad_values(x, y) rosenbrock: interpreted %.1f ns, native %.1f ns (target <= 60); plain "
+         "Lua returning three numbers %.1f ns\n", tg[0][2] * 1e9 / STEPS, tg[1][2] * 1e9 / STEPS,
+         tp[2] * 1e9 / STEPS);
   /* opt:step and slope.minimize interpreted (SLOPE_JIT=0), then with native
   ** code compiled at the first evaluation (SLOPE_JIT=1) */
   for (int native = 0; native < 2 && !bad; native++) {
