@@ -40,6 +40,10 @@ extern char **environ;
 
 #define SJ_CACHE_MAX (64u << 20)    /* bytes of shared objects kept */
 #define SJ_AUTO_WORK 1e8            /* instructions interpreted before auto mode compiles */
+#define SJ_CALL_WORK 16             /* a call's fixed cost in the interpreter in instructions
+                                    ** (about 15 ns of the 19 a 2-D Rosenbrock costs): a loop
+                                    ** of fn:grad on a small function pays for compiling long
+                                    ** before its instructions alone say so */
 #define SJ_FLAGS "-O2", "-fPIC", "-shared", "-ffp-contract=off", "-w"
 #define SJ_FLAGS_TEXT "-O2 -fPIC -shared -ffp-contract=off -w"
 #define SJ_VERSION "slope-jit-3"    /* bump when the generated code's contract changes */
@@ -370,6 +374,7 @@ int sj_slow(slope_tape *T, const size_t *rows, size_t nsel) {
       double n = T->has_reduce ? (double)(rows ? nsel : T->nrows) : 1;
       if (T->arr) J->work += (double)T->arr->nval + (double)T->arr->nep * n;   /* elements */
       else J->work += (double)(T->npre + T->npost) + (double)T->nrow * n;
+      J->work += SJ_CALL_WORK;
       if (J->work < SJ_AUTO_WORK) return 0;
     }
     start(T, J, J->mode == SLOPE_JIT_WAIT);
