@@ -51,7 +51,7 @@ LUA_A = $(wildcard $(shell pkg-config --variable=libdir $(LUA_PKG) 2>/dev/null)/
 LUA_BIN_LIBS = $(if $(LUA_A),-rdynamic $(LUA_A) -ldl,$(LUA_LIBS))
 SLOPE_CFLAGS := $(WARN) $(OPT) -g -fPIC -D_POSIX_C_SOURCE=200809L -Isrc -I$(B)/gen
 ifneq ($(SANITIZE),)
-SLOPE_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+SLOPE_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -DSLOPE_JIT_SANITIZE='"$(SANITIZE)"'
 SLOPE_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 # slope_parallel (threads = k) runs threads

@@ -44,8 +44,18 @@ extern char **environ;
                                     ** (about 15 ns of the 19 a 2-D Rosenbrock costs): a loop
                                     ** of fn:grad on a small function pays for compiling long
                                     ** before its instructions alone say so */
-#define SJ_FLAGS "-O2", "-fPIC", "-shared", "-ffp-contract=off", "-w"
-#define SJ_FLAGS_TEXT "-O2 -fPIC -shared -ffp-contract=off -w"
+/* A sanitized build (make SANITIZE=...) compiles its native code with the
+** same sanitizers, so ASan and UBSan watch the generated code as they watch
+** the rest; $CC must then be the compiler that built it (tests/sanitize.sh). */
+#ifdef SLOPE_JIT_SANITIZE
+#define SJ_SAN_FLAGS , "-fsanitize=" SLOPE_JIT_SANITIZE, "-fno-omit-frame-pointer"
+#define SJ_SAN_TEXT " -fsanitize=" SLOPE_JIT_SANITIZE " -fno-omit-frame-pointer"
+#else
+#define SJ_SAN_FLAGS
+#define SJ_SAN_TEXT ""
+#endif
+#define SJ_FLAGS "-O2", "-fPIC", "-shared", "-ffp-contract=off", "-w" SJ_SAN_FLAGS
+#define SJ_FLAGS_TEXT "-O2 -fPIC -shared -ffp-contract=off -w" SJ_SAN_TEXT
 #define SJ_VERSION "slope-jit-3"    /* bump when the generated code's contract changes */
 
 static double now_ms(void) {

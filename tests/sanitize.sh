@@ -54,6 +54,8 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1:detec
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export LSAN_OPTIONS=print_suppressions=0
 
+# native code is compiled with the same sanitizers (jit.c), so by the same compiler
+export CC="$cc"
 lua=$(for t in tests/test_*.lua; do printf 'lua:%s ' "$t"; done)
 # shellcheck disable=SC2086
 SLOPE=$B/slope exec sh tests/run.sh $tests $lua sh:tests/test_interrupt.sh

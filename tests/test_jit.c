@@ -24,6 +24,7 @@
 #define NROWS 1000
 
 static int have_cc;       /* a C compiler works here */
+static char *cc_at_start; /* $CC as the test began: a sanitized build's compiler (sanitize.sh) */
 static int ncompared;     /* expressions compared natively */
 static double data[MAXN][NROWS];
 
@@ -249,6 +250,12 @@ static void compare_array(const aexpr *a) {
   slope_free(S);
 }
 
+/* Undo a setenv of the tests: $CC as it was at the start, anything else unset. */
+static void put_back(const char *name) {
+  if (strcmp(name, "CC") == 0 && cc_at_start) setenv("CC", cc_at_start, 1);
+  else unsetenv(name);
+}
+
 /* An array tape falls back as a scalar one: a compiler that fails, SLOPE_JIT=0. */
 static void array_fallback(void) {
   static const char *const env[][2] = {{"CC", "false"}, {"SLOPE_JIT", "0"}};
@@ -270,7 +277,7 @@ static void array_fallback(void) {
     if (!CHECK(starts(st, want[k]))) fprintf(stderr, "    %s\n", st);
     slope_tape_free(T);
     slope_free(S);
-    unsetenv(env[k][0]);
+    put_back(env[k][0]);
   }
 }
 
@@ -371,7 +378,7 @@ static void fallbacks(void) {
   setenv("CC", "false", 1);
   st = fallback(rosen, NULL);
   if (!CHECK(starts(st, "the C compiler 'false' failed"))) fprintf(stderr, "    %s\n", st);
-  unsetenv("CC");
+  put_back("CC");
   CHECK_INT(count_files(sub, ".so"), 0);
   if (!have_cc) return;
 
@@ -437,6 +444,7 @@ int main(void) {
   mkdir(cachedir, 0755);
   setenv("XDG_CACHE_HOME", cachedir, 1);
   unsetenv("SLOPE_JIT");
+  cc_at_start = getenv("CC") ? strdup(getenv("CC")) : NULL;
   have_cc = system("${CC:-cc} --version >/dev/null 2>&1") == 0;
   if (!have_cc) printf("note: no C compiler here: native comparisons skipped, fallbacks checked\n");
   source();
@@ -449,5 +457,6 @@ int main(void) {
   if (have_cc) printf("compared %d expressions natively, bit for bit\n", ncompared);
   fallbacks();
   cleanup();
+  free(cc_at_start);
   return check_done();
 }
