@@ -98,6 +98,9 @@ local argument_cases = {
   { function() fn("a") end, "number expected, got string" },
   { function() fn:grad(1, 2) end, "the function takes 1 parameter, got 2" },
   { function() fn.grad(1) end, badarg(1, "grad", "slope.Function", "number") },
+  { function() fn.grad_values(1) end, badarg(1, "grad_values", "slope.Function", "number") },
+  { function() fn:grad_values("a") end, "number expected, got string" },
+  { function() fn:grad_values(1, 2) end, "the function takes 1 parameter, got 2" },
   -- data sets
   { function() ds:split() end, badarg(1, "split", "number", "no value") },
   { function() ds:split("half") end, badarg(1, "split", "number", "string") },
