@@ -12,7 +12,7 @@
 ** Each thread owns a context of its own with the objective parsed from its
 ** printed text and compiled to its own tape: threads share no mutable state
 ** (the chunks' results go to disjoint slots), which ThreadSanitizer checks
-** (tests/tsan_parallel.sh).  A contiguous run of rows is bound directly (no
+** (tests/test_tsan.sh).  A contiguous run of rows is bound directly (no
 ** copy); any other selection (a shuffled mini-batch) goes through the
 ** tape's row list.
 **
