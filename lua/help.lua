@@ -177,6 +177,8 @@ docs.jit = "slope.jit(fn) -> { native = true/false, status = text, compile_ms = 
 docs.jit = docs.jit .. "\nf:compile{ ..., fast_math = true } (or slope.minimize{ ..., fast_math = true }):\n"
   .. "exp, log, log1p, expm1, tanh, sigmoid, softplus over rows by vector functions (libmvec),\n"
   .. "within 4 ulp (sigmoid, softplus 6); slope.jit(fn).fast_math -> lanes in use (0: exact)."
+docs.jit = docs.jit .. "\nWith threads = k, every thread's tape takes fast_math; the run stays the same bit for\n"
+  .. "bit for any k. Thread 0 compiles native code; the others load it from the cache."
 docs.optimizer = "opt:step(p) -> f before the step (one step on problem p, in C); opt.lr = 0.01 and\n"
   .. "the other hyperparameters can be set between steps; opt:hypers() -> their table;\n"
   .. "opt:reset() forgets the state; opt:save(path [, p]) (help(slope.load))."

@@ -480,8 +480,10 @@ static int threaded_gc(lua_State *L) {
 ** whose evaluations slope_parallel shares out over k threads, with the
 ** batching of 'p' (the same batches, slope.h says); 'p' still gives the names,
 ** the start and the checks it made of the options.  Returns 'p' without it.
+** 'fast_math' 1 turns it on in every thread's tape, as on p's.
 */
-static slope_problem *read_threads(lua_State *L, slope_ctx *S, int opts, slope_problem *p, const char *what) {
+static slope_problem *read_threads(lua_State *L, slope_ctx *S, int opts, slope_problem *p, int fast_math,
+                                   const char *what) {
   int ty = lua_getfield(L, opts, "threads");
   if (ty == LUA_TNIL) { lua_pop(L, 1); return p; }
   if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > 256)
@@ -503,6 +505,7 @@ static slope_problem *read_threads(lua_State *L, slope_ctx *S, int opts, slope_p
   lua_setfield(L, -2, "__gc");
   lua_setmetatable(L, -2);
   if (!(t->P = slope_parallel_new(S, f, names, n, data, k))) ls_raise(L, S);
+  if (fast_math && slope_parallel_fast_math(t->P, 1) != SLOPE_OK) ls_raise(L, S);
   t->q = slope_problem_callback_rows(S, n, names, slope_problem_x(p), slope_data_rows(data), slope_parallel_eval, t->P);
   if (!t->q) ls_raise(L, S);
   ls_batch_as_options(L, S, opts, t->q);
@@ -545,20 +548,19 @@ static void push_result(lua_State *L, slope_problem *p, const slope_result *r, s
 static int fn_failed(const ls_schedule *H) { return H && H->fn && H->fn->failed; }
 
 /* fast_math = true: the run's tape evaluates exp, log, tanh and their kin
-** with the vector functions (slope_tape_fast_math). */
-static void read_fast_math(lua_State *L, slope_ctx *S, int opts, slope_problem *p, const char *what) {
+** with the vector functions (slope_tape_fast_math); 1 when it is on, for
+** the threads' tapes (read_threads). */
+static int read_fast_math(lua_State *L, slope_ctx *S, int opts, slope_problem *p, const char *what) {
   int t = lua_getfield(L, opts, "fast_math");
   if (t != LUA_TNIL && t != LUA_TBOOLEAN)
     luaL_error(L, "%s: fast_math must be true or false, got %s", what, luaL_tolstring(L, -1, NULL));
   int on = lua_toboolean(L, -1);
   lua_pop(L, 1);
-  if (!on) return;
+  if (!on) return 0;
   if (!p->tape)
     luaL_error(L, "%s: fast_math speeds up an expression's tape: give the objective as an expression", what);
-  if (lua_getfield(L, opts, "threads") != LUA_TNIL)
-    luaL_error(L, "%s: fast_math does not reach the threads' tapes yet: leave out one of them", what);
-  lua_pop(L, 1);
   if (slope_tape_fast_math(p->tape, 1) != SLOPE_OK) ls_raise(L, S);
+  return 1;
 }
 
 static int run(lua_State *L, int maximize) {
@@ -572,10 +574,10 @@ static int run(lua_State *L, int maximize) {
   slope_problem *p = ls_push_problem(L, S, 3, values_ok(L, 3), what);   /* owned by the Problem on the stack */
   int problem = lua_gettop(L);
   int has_data = slope_problem_data(p) != NULL, quiet = 0, top = lua_gettop(L);
-  read_fast_math(L, S, 3, p, what);
+  int fast_math = read_fast_math(L, S, 3, p, what);
   slope_problem *p1 = ls_distributed(L, S, 3, p, what, &quiet);
   int shard = p1 != p ? top + 1 : 0;
-  p = read_threads(L, S, 3, p1, what);
+  p = read_threads(L, S, 3, p1, fast_math, what);
   slope_run_opts o;
   slope_run_defaults(&o);
   o.maximize = maximize;

@@ -12,7 +12,7 @@
 ** Each thread owns a context of its own with the objective parsed from its
 ** printed text and compiled to its own tape: threads share no mutable state
 ** (the chunks' results go to disjoint slots), which ThreadSanitizer checks
-** (tests/tsan_parallel.sh).  A contiguous run of rows is bound directly (no
+** (tests/test_tsan.sh).  A contiguous run of rows is bound directly (no
 ** copy); any other selection (a shuffled mini-batch) goes through the
 ** tape's row list.
 **
@@ -20,6 +20,18 @@
 ** the parameters alone; for anything else (log of a mean, a sum) the first
 ** evaluation over several chunks also evaluates one tape over all the rows
 ** and refuses the objective when the two disagree.
+**
+** fast_math (slope_parallel_fast_math) is turned on in every worker's tape
+** at once, and only when all of them load libmvec with the same number of
+** lanes: a row's value then does not depend on the worker that computes it
+** (vmath.c gives every element the same vector code), and chunks start at
+** multiples of the tapes' block size, so k = 1, 2, 3 stay equal bit for bit.
+**
+** Native code (jit.c): the tapes give the interpreter's bits, so which
+** workers run native changes no result.  Only worker 0 (which every
+** evaluation uses) compiles, in the default auto mode; the others are held
+** off until it runs native and then load the same shared object from the
+** cache in the background, instead of k compilers of one text at once.
 */
 #include <math.h>
 #include <pthread.h>
@@ -57,6 +69,7 @@ struct slope_parallel {
   double *part;                    /* per chunk: f, then n gradient values */
   size_t cap;                      /* chunks 'part' holds */
   int checked;                     /* the mean-over-rows check has been made */
+  int shared;                      /* workers 1.. were told to load worker 0's native code */
 };
 
 static void free_workers(slope_parallel *P) {
@@ -83,7 +96,7 @@ static int make_worker(slope_parallel *P, int t, const char *text, const char *c
   if (!(w->S = slope_new())) return sx_error(P->S, SLOPE_ERRMEM, "out of memory");
   slope_expr e = slope_parse(w->S, text, strlen(text));
   if (e) w->T = slope_compile(w->S, e, params, P->n, names, P->ncols);
-  if (!w->T) {
+  if (!w->T || (t > 0 && slope_tape_jit(w->T, SLOPE_JIT_OFF) != SLOPE_OK)) {   /* worker 0 compiles */
     slope_error err = slope_error_get(w->S);
     return sx_error(P->S, err.code ? err.code : SLOPE_ERRMEM, "threads: %s", err.message);
   }
@@ -124,6 +137,44 @@ slope_parallel *slope_parallel_new(slope_ctx *S, slope_expr f, const char *const
 }
 
 int slope_parallel_threads(const slope_parallel *P) { return P ? P->k : 0; }
+
+int slope_parallel_fast_math(slope_parallel *P, int on) {
+  SX_ENTER_OBJ(P, SLOPE_ERRMISUSE);
+  SX_MISUSE_IF(P->S, on != 0 && on != 1, SLOPE_ERRMISUSE, "on %d is not 0 (exact, the default) or 1 (fast_math)", on);
+  int lanes = -1, same = 1;
+  for (int t = 0; t < P->k; t++) {
+    if (slope_tape_fast_math(P->w[t].T, on) != SLOPE_OK)
+      return sx_error(P->S, SLOPE_ERRMEM, "threads: %s", slope_error_get(P->w[t].S).message);
+    int l = slope_tape_fast_math_lanes(P->w[t].T);
+    same = same && (lanes < 0 || l == lanes);
+    lanes = l;
+  }
+  /* workers with different vector code would make the result depend on k: all exact then */
+  for (int t = 0; !same && t < P->k; t++)
+    if (slope_tape_fast_math(P->w[t].T, 0) != SLOPE_OK) return sx_error(P->S, SLOPE_ERRMEM, "out of memory");
+  return SLOPE_OK;
+}
+
+int slope_parallel_fast_math_lanes(const slope_parallel *P) {
+  return P ? slope_tape_fast_math_lanes(P->w[0].T) : 0;
+}
+
+slope_tape *slope_parallel_tape(slope_parallel *P, int t) {
+  SX_ENTER_OBJ(P, NULL);
+  SX_MISUSE_IF(P->S, t < 0 || t >= P->k, NULL, "thread %d is not one of the evaluator's (0 to %d)", t, P->k - 1);
+  return P->w[t].T;
+}
+
+/* Once worker 0 runs native code, the others load it too (from the cache, in
+** the background).  Called between evaluations, when no worker runs. */
+static void share_native(slope_parallel *P) {
+  if (P->shared) return;
+  const char *st = slope_tape_jit_status(P->w[0].T, NULL);
+  if (strncmp(st, "native", 6) != 0) return;
+  P->shared = 1;
+  for (int t = 1; t < P->k; t++)
+    if (slope_tape_jit(P->w[t].T, SLOPE_JIT_ON) != SLOPE_OK) slope_clear_error(P->w[t].S);   /* it stays interpreted */
+}
 
 /* Whether rows[0..n) are consecutive (then they are bound as they lie). */
 static int contiguous(const size_t *rows, size_t n) {
@@ -222,6 +273,7 @@ int slope_parallel_eval(void *ud, const double *x, const size_t *rows, size_t ns
   P->x = x; P->rows = rows; P->nsel = nsel; P->want_grad = g != NULL;
   int rc = run_chunks(P, nchunks);
   if (rc != SLOPE_OK) return rc;
+  share_native(P);
   /* chunk c's mean weighs its rows; in chunk order, so any k sums alike */
   size_t stride = (size_t)(1 + P->n);
   if (nchunks == 1) {

@@ -705,6 +705,19 @@ int slope_parallel_threads(const slope_parallel *P);
 ** or 'f', or nsel outside 1..rows. */
 SLOPE_NODISCARD int slope_parallel_eval(void *P, const double *x, const size_t *rows, size_t nsel,
                                         double *f, double *g);
+/* fast_math (slope_tape_fast_math) on every thread's tape: 'on' 1 or 0.  It
+** is turned on only where every thread loads the same vector code, so the
+** results stay the same bit for bit for any number of threads (within the
+** ulp bound of docs/reference.md of the exact ones); 'lanes' says which
+** (0 exact, else 2 or 4; 0 for NULL).  SLOPE_ERRMISUSE for a NULL evaluator
+** or 'on' not 0 or 1. */
+SLOPE_NODISCARD int slope_parallel_fast_math(slope_parallel *P, int on);
+int slope_parallel_fast_math_lanes(const slope_parallel *P);
+/* Thread t's tape (0 <= t < threads), borrowed: to read its native code
+** status (slope_tape_jit_status) or lanes between evaluations.  Thread 0
+** compiles native code; the others load it once thread 0 runs it.  NULL
+** with SLOPE_ERRMISUSE for a NULL evaluator or t out of range. */
+slope_tape *slope_parallel_tape(slope_parallel *P, int t);
 
 /* ---- runs ---------------------------------------------------------------- */
 

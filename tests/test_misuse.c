@@ -241,6 +241,9 @@ static void test_null_object(void) {
   SAFE(slope_parallel_new(NULL, 1, (const char *[]){"x"}, 1, NULL, 1) == NULL, "slope_parallel_new");
   SAFE(slope_parallel_eval(NULL, v, NULL, 0, &f, NULL) == SLOPE_ERRMISUSE, "slope_parallel_eval");
   SAFE(slope_parallel_threads(NULL) == 0, "slope_parallel_threads");
+  SAFE(slope_parallel_fast_math(NULL, 1) == SLOPE_ERRMISUSE, "slope_parallel_fast_math");
+  SAFE(slope_parallel_fast_math_lanes(NULL) == 0, "slope_parallel_fast_math_lanes");
+  SAFE(slope_parallel_tape(NULL, 0) == NULL, "slope_parallel_tape");
   slope_parallel_free(NULL);
   SAFE(1, "slope_parallel_free");
   SAFE(slope_noise_kinds() != NULL && slope_noise_about(NULL) == NULL && slope_noise_hyper_at(NULL, 0) == NULL &&
@@ -364,6 +367,10 @@ static void test_required_pointers(world *w) {
          "the point 'x' and the output 'f' must not be NULL");
   MISUSE(S, slope_parallel_eval(par, g, (const size_t[]){0}, 9, &r, NULL) == SLOPE_ERRMISUSE, "slope_parallel_eval",
          "nsel must be from 1 to 3 rows, got 9");
+  MISUSE(S, slope_parallel_fast_math(par, 2) == SLOPE_ERRMISUSE, "slope_parallel_fast_math",
+         "on 2 is not 0 (exact, the default) or 1 (fast_math)");
+  MISUSE(S, slope_parallel_tape(par, 2) == NULL, "slope_parallel_tape", "thread 2 is not one of the evaluator's (0 to 1)");
+  MISUSE(S, slope_parallel_tape(par, -1) == NULL, "slope_parallel_tape", "thread -1 is not one of the evaluator's");
   slope_parallel_free(par);
   slope_gradcheck_report rep = {0};
   REFUSED(S, slope_gradcheck(S, (slope_objective){NULL, NULL, NULL}, g, 2, NULL, 0, &rep) != SLOPE_OK, SLOPE_ERRARG,

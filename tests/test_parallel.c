@@ -6,9 +6,22 @@
 ** with one tape over all the rows to 1e-12; an objective that is not a mean
 ** over rows is refused; misuse is reported.  Built with -fsanitize=thread
 ** by tests/test_tsan.sh, which finds any data race between the threads.
+**
+** fast_math on every thread's tape (slope_parallel_fast_math): every thread
+** has the same lanes, and 1, 2 and 3 threads give the same bits; against
+** the exact evaluator (the same chunks and sums, only the vector functions
+** differ) and against one fast_math tape over the same rows (the same
+** functions, another order of the sums) to the stated tolerance; over one
+** chunk, bit for bit that tape's.  Native code under threads: thread 0
+** compiles, the others load its shared object from the cache, the results
+** stay the same bits.
 */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "slope.h"
@@ -33,7 +46,156 @@ static void hand(const double *x, const double *y, size_t n, const size_t *rows,
   g[1] = (double)(gb / n);
 }
 
+/* softplus, tanh and exp: the functions fast_math changes */
+static const char fm_src[] = "mean(softplus(w*x + b) - y*tanh(w*x + b) + exp(-(w*x)^2)) + 0.01*w^2";
+
+/* mean over the selection of the absolute terms of fm_src: the scale of its rounding */
+static double fm_scale(const double *x, const double *y, const size_t *rows, size_t n, const double *p) {
+  long double s = 0;
+  for (size_t i = 0; i < n; i++) {
+    size_t r = rows ? rows[i] : i;
+    double z = p[0] * x[r] + p[1];
+    s += fabs(log1p(exp(-fabs(z))) + (z > 0 ? z : 0)) + fabs(y[r] * tanh(z)) + exp(-(p[0] * x[r]) * (p[0] * x[r]));
+  }
+  return (double)(s / n);
+}
+
+static int near_rel(double a, double b, double tol, double scale) { return fabs(a - b) <= tol * scale; }
+
+/* One tape of fm_src over every row of d, fast_math 'on'. */
+static slope_tape *fm_tape(slope_ctx *S, const slope_data *d, int on) {
+  const char *names[] = {"x", "y"};
+  slope_tape *T = slope_compile(S, slope_parse(S, fm_src, sizeof fm_src - 1), params, 2, names, 2);
+  const double *cols[] = {slope_data_find(d, "x"), slope_data_find(d, "y")};
+  if (T && (slope_tape_fast_math(T, on) != SLOPE_OK || slope_tape_bind(T, cols, slope_data_rows(d)) != SLOPE_OK)) {
+    slope_tape_free(T);
+    return NULL;
+  }
+  return T;
+}
+
+/*
+** The tolerances.  Each function fast_math changes is within 6 ulp of the
+** exact one (docs/reference.md), so each term moves by at most about 16 ulp
+** of the terms' magnitudes and the mean by 16 * 2^-52 * scale = 3.6e-15 of
+** 'scale' (the mean of the absolute terms); the sums themselves round
+** differently once the terms differ, a few ulp of the scale more.  Allowed:
+** 1e-14 * scale for the value, 1e-14 * max(1, |g|) for the gradient (the
+** largest seen here: 7e-17 * scale and 4.4e-16).  Bit
+** for bit where the same operations meet the same values in the same order:
+** any number of threads (fixed chunks, every row through the same vector
+** code), and one chunk against one tape over the same rows.
+*/
+static void fast_math_points(slope_ctx *S, const slope_data *d, const size_t *const *sels, const size_t *counts) {
+  slope_expr f = slope_parse(S, fm_src, sizeof fm_src - 1);
+  slope_parallel *E = slope_parallel_new(S, f, params, 2, d, 2), *F[4] = {NULL};
+  slope_tape *T = fm_tape(S, d, 1), *T0 = fm_tape(S, d, 0);
+  CHECK(E && T && T0);
+  int lanes = slope_tape_fast_math_lanes(T);
+  if (lanes == 0) printf("note: libmvec not loaded: fast_math stays exact here\n");
+  for (int k = 1; k <= 3; k++) {
+    F[k] = slope_parallel_new(S, f, params, 2, d, k);
+    CHECK(F[k] && slope_parallel_fast_math(F[k], 1) == SLOPE_OK);
+    CHECK_INT(slope_parallel_fast_math_lanes(F[k]), lanes);
+    for (int t = 0; F[k] && t < k; t++) CHECK_INT(slope_tape_fast_math_lanes(slope_parallel_tape(F[k], t)), lanes);
+  }
+  if (!E || !T || !T0 || !F[1] || !F[2] || !F[3]) return;
+  const double *xc = slope_data_find(d, "x"), *yc = slope_data_find(d, "y");
+  double pt[2] = {0.7, -0.3};
+  int moved = 0;
+  for (int s = 0; s < 3; s++) {
+    double fk[4], gk[4][2], fe, ge[2], ft, gt[2];
+    for (int k = 1; k <= 3; k++) CHECK_INT(slope_parallel_eval(F[k], pt, sels[s], counts[s], &fk[k], gk[k]), SLOPE_OK);
+    CHECK(fk[1] == fk[2] && fk[1] == fk[3]);   /* bit for bit */
+    CHECK(gk[1][0] == gk[2][0] && gk[1][0] == gk[3][0] && gk[1][1] == gk[2][1] && gk[1][1] == gk[3][1]);
+    CHECK_INT(slope_parallel_eval(E, pt, sels[s], counts[s], &fe, ge), SLOPE_OK);
+    CHECK_INT(slope_tape_grad(T, pt, sels[s], sels[s] ? counts[s] : 0, &ft, gt), SLOPE_OK);
+    double scale = fm_scale(xc, yc, sels[s], counts[s], pt);
+    CHECK(near_rel(fk[2], fe, 1e-14, scale) && near_rel(fk[2], ft, 1e-14, scale));
+    for (int i = 0; i < 2; i++) {
+      CHECK(near_rel(gk[2][i], ge[i], 1e-14, fmax(1, fabs(ge[i]))));
+      CHECK(near_rel(gk[2][i], gt[i], 1e-14, fmax(1, fabs(gt[i]))));
+    }
+    moved += fk[2] != fe || gk[2][0] != ge[0] || gk[2][1] != ge[1];
+  }
+  CHECK(lanes == 0 || moved > 0);   /* the vector functions did reach the threads' tapes */
+  /* one chunk: the calling thread's tape over those rows, bit for bit a fast_math tape's */
+  size_t one[5000];
+  for (size_t i = 0; i < 5000; i++) one[i] = 3 * i + 1;
+  double f1, g1[2], ft, gt[2];
+  CHECK_INT(slope_parallel_eval(F[3], pt, one, 5000, &f1, g1), SLOPE_OK);
+  CHECK_INT(slope_tape_grad(T, pt, one, 5000, &ft, gt), SLOPE_OK);
+  CHECK(f1 == ft && g1[0] == gt[0] && g1[1] == gt[1]);
+  /* turned off again: exact, the exact evaluator's bits */
+  double fe, ge[2];
+  CHECK_INT(slope_parallel_fast_math(F[2], 0), SLOPE_OK);
+  CHECK_INT(slope_parallel_fast_math_lanes(F[2]), 0);
+  CHECK_INT(slope_parallel_eval(F[2], pt, NULL, 0, &f1, g1), SLOPE_OK);
+  CHECK_INT(slope_parallel_eval(E, pt, NULL, 0, &fe, ge), SLOPE_OK);
+  CHECK(f1 == fe && g1[0] == ge[0] && g1[1] == ge[1]);
+  /* misuse */
+  CHECK_INT(slope_parallel_fast_math(F[2], 2), SLOPE_ERRMISUSE);
+  CHECK(strstr(slope_error_get(S).message, "on 2 is not 0 (exact, the default) or 1 (fast_math)") != NULL);
+  CHECK_INT(slope_parallel_fast_math(NULL, 1), SLOPE_ERRMISUSE);
+  CHECK_INT(slope_parallel_fast_math_lanes(NULL), 0);
+  CHECK(slope_parallel_tape(F[2], 2) == NULL);
+  CHECK(strstr(slope_error_get(S).message, "thread 2 is not one of the evaluator's (0 to 1)") != NULL);
+  CHECK(slope_parallel_tape(NULL, 0) == NULL);
+  for (int k = 1; k <= 3; k++) slope_parallel_free(F[k]);
+  slope_parallel_free(E);
+  slope_tape_free(T);
+  slope_tape_free(T0);
+}
+
+static int starts(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
+
+/*
+** Native code under threads: thread 0 compiles (asked to wait here, as
+** jit = "wait" does), the others are held off until it runs native code and
+** then load the same shared object from the cache: one shared object in the
+** cache, not three.  The results stay those of the interpreting evaluator
+** bit for bit all along.  Skipped without a C compiler.
+*/
+static void native_shared(slope_ctx *S, const slope_data *d, const char *cachedir) {
+  if (system("${CC:-cc} --version >/dev/null 2>&1") != 0) {
+    printf("note: no C compiler here: native code under threads not checked\n");
+    return;
+  }
+  slope_expr f = slope_parse(S, fm_src, sizeof fm_src - 1);
+  slope_parallel *N = slope_parallel_new(S, f, params, 2, d, 3), *I = slope_parallel_new(S, f, params, 2, d, 3);
+  CHECK(N && I);
+  if (!N || !I) return;
+  for (int t = 0; t < 3; t++) CHECK_INT(slope_tape_jit(slope_parallel_tape(I, t), SLOPE_JIT_OFF), SLOPE_OK);
+  CHECK_STR(slope_tape_jit_status(slope_parallel_tape(N, 1), NULL), "interpreter: turned off");   /* held off */
+  CHECK_INT(slope_tape_jit(slope_parallel_tape(N, 0), SLOPE_JIT_WAIT), SLOPE_OK);
+  double pt[2] = {0.7, -0.3}, fn, gn[2], fi, gi[2];
+  int all = 0, same = 1;
+  for (int round = 0; round < 400 && !all; round++) {
+    pt[0] += 0.001;
+    CHECK_INT(slope_parallel_eval(N, pt, NULL, 0, &fn, gn), SLOPE_OK);
+    CHECK_INT(slope_parallel_eval(I, pt, NULL, 0, &fi, gi), SLOPE_OK);
+    same = same && fn == fi && gn[0] == gi[0] && gn[1] == gi[1];
+    all = 1;
+    for (int t = 0; t < 3; t++) all = all && starts(slope_tape_jit_status(slope_parallel_tape(N, t), NULL), "native");
+    if (!all) nanosleep(&(struct timespec){0, 5000000}, NULL);
+  }
+  CHECK(same);
+  if (!CHECK(all))
+    for (int t = 0; t < 3; t++) fprintf(stderr, "thread %d: %s\n", t, slope_tape_jit_status(slope_parallel_tape(N, t), NULL));
+  CHECK_STR(slope_tape_jit_status(slope_parallel_tape(N, 2), NULL), "native (from the cache)");
+  char cmd[300];
+  snprintf(cmd, sizeof cmd, "test $(ls '%s'/slope/*.so | wc -l) -eq 1", cachedir);
+  CHECK(system(cmd) == 0);   /* compiled once */
+  slope_parallel_free(N);
+  slope_parallel_free(I);
+}
+
 int main(void) {
+  char cachedir[64];   /* native code goes to a cache of this test's own */
+  snprintf(cachedir, sizeof cachedir, "/tmp/slope-test-parallel-%ld", (long)getpid());
+  mkdir(cachedir, 0755);
+  setenv("XDG_CACHE_HOME", cachedir, 1);
+  unsetenv("SLOPE_JIT");
   slope_ctx *S = slope_new();
   double wts[1] = {2};
   slope_data *d = slope_data_regression(S, ROWS, wts, 1, 0.5, 0.3, 7);
@@ -128,6 +290,12 @@ int main(void) {
   CHECK_INT(slope_parallel_eval(P[1], pt, sel, ROWS + 1, &fq, NULL), SLOPE_ERRMISUSE);
   CHECK_INT(slope_parallel_threads(NULL), 0);
   slope_parallel_free(NULL);
+
+  fast_math_points(S, d, sels, counts);
+  native_shared(S, d, cachedir);
+  char cmd[100];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", cachedir);
+  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", cachedir);
 
   for (int k = 1; k <= 3; k++) slope_parallel_free(P[k]);
   free(sel);
