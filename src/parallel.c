@@ -34,11 +34,11 @@
 ** cache in the background, instead of k compilers of one text at once.
 */
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctx.h"
+#include "pool.h"
 #include "slope.h"
 
 #define SX_CHUNK ((size_t)65536)   /* rows per chunk: a multiple of any tape block size */
@@ -46,7 +46,6 @@
 typedef struct worker {
   slope_ctx *S;
   slope_tape *T;
-  pthread_t thread;
   int rc;
   char msg[256];
   /* the job of one evaluation */
@@ -61,6 +60,7 @@ struct slope_parallel {
   const double **shifted;          /* k * ncols: each worker's columns moved to its chunk */
   size_t nrows;
   worker *w;
+  sx_pool *pool;                   /* threads for workers 1..k-1, kept between evaluations */
   /* one evaluation */
   const double *x;
   const size_t *rows;
@@ -72,6 +72,8 @@ struct slope_parallel {
   int shared;                      /* workers 1.. were told to load worker 0's native code */
 };
 
+static void run_worker(void *ctx, int t);   /* the pool's job: worker t's chunks */
+
 static void free_workers(slope_parallel *P) {
   for (int t = 0; t < P->k; t++) {
     slope_tape_free(P->w[t].T);
@@ -81,6 +83,7 @@ static void free_workers(slope_parallel *P) {
 
 void slope_parallel_free(slope_parallel *P) {
   if (!P) return;
+  sx_pool_free(P->pool);
   if (P->w) free_workers(P);
   free(P->w);
   free(P->cols);
@@ -122,8 +125,9 @@ slope_parallel *slope_parallel_new(slope_ctx *S, slope_expr f, const char *const
     P->w = calloc((size_t)threads, sizeof *P->w);
     P->cols = malloc((size_t)(nc ? nc : 1) * sizeof *P->cols);
     P->shifted = malloc((size_t)threads * (size_t)(nc ? nc : 1) * sizeof *P->shifted);
+    P->pool = sx_pool_new(threads - 1, run_worker, P);
   }
-  if (!text || !P || !names || !P->w || !P->cols || !P->shifted) {
+  if (!text || !P || !names || !P->w || !P->cols || !P->shifted || !P->pool) {
     free(text); free(names); slope_parallel_free(P);
     return sx_error(S, SLOPE_ERRMEM, "out of memory"), NULL;
   }
@@ -200,8 +204,8 @@ static int eval_chunk(worker *w, size_t c) {
   return slope_tape_grad(w->T, P->x, sel, m, out, P->want_grad ? out + 1 : NULL);
 }
 
-static void *run_worker(void *arg) {
-  worker *w = arg;
+static void run_worker(void *ctx, int t) {
+  worker *w = &((slope_parallel *)ctx)->w[t];
   w->rc = SLOPE_OK;
   for (size_t c = w->c0; c < w->c1 && w->rc == SLOPE_OK; c++) w->rc = eval_chunk(w, c);
   if (w->rc != SLOPE_OK) {
@@ -211,23 +215,18 @@ static void *run_worker(void *arg) {
     memcpy(w->msg, err.message, len);
     w->msg[len] = '\0';
   }
-  return NULL;
 }
 
 /* Share chunks [0, nchunks) out in contiguous runs, worker 0 on this thread. */
 static int run_chunks(slope_parallel *P, size_t nchunks) {
-  int k = (size_t)P->k < nchunks ? P->k : (int)nchunks, started = 0, rc = SLOPE_OK;
+  int k = (size_t)P->k < nchunks ? P->k : (int)nchunks, rc = SLOPE_OK;
   for (int t = 0; t < k; t++) {
     worker *w = &P->w[t];
     w->P = P;
     w->c0 = nchunks * (size_t)t / (size_t)k;
     w->c1 = nchunks * (size_t)(t + 1) / (size_t)k;
   }
-  for (int t = 1; t < k; t++, started++)
-    if (pthread_create(&P->w[t].thread, NULL, run_worker, &P->w[t]) != 0) break;
-  run_worker(&P->w[0]);
-  for (int t = 1; t <= started; t++) pthread_join(P->w[t].thread, NULL);
-  for (int t = started + 1; t < k; t++) run_worker(&P->w[t]);   /* a thread that could not start */
+  sx_pool_run(P->pool, k);
   for (int t = 0; t < k && rc == SLOPE_OK; t++)
     if (P->w[t].rc != SLOPE_OK) rc = sx_error(P->S, P->w[t].rc, "threads: %s", P->w[t].msg);
   return rc;

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -267,6 +268,23 @@ int main(void) {
   CHECK_NEAR(xs[1][0], xs[0][0], 1e-12);
   CHECK_NEAR(xs[1][1], xs[0][1], 1e-12);
   CHECK_NEAR(fs[1], fs[0], 1e-12);
+
+  /* the threads stay between evaluations (pool.c); after a fork the child's
+  ** evaluator starts threads of its own and gives the parent's bits */
+  {
+    double fa, ga[2], fb, gb[2];
+    CHECK_INT(slope_parallel_eval(P[3], pt, NULL, 0, &fa, ga), SLOPE_OK);
+    pid_t kid = fork();
+    if (kid == 0) {
+      int ok = slope_parallel_eval(P[3], pt, NULL, 0, &fb, gb) == SLOPE_OK && fb == fa && gb[0] == ga[0] &&
+               gb[1] == ga[1] && slope_parallel_eval(P[3], pt, sel, nsel, &fb, gb) == SLOPE_OK;
+      _exit(ok ? 0 : 1);
+    }
+    int st = 0;
+    CHECK(kid > 0 && waitpid(kid, &st, 0) == kid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    CHECK_INT(slope_parallel_eval(P[3], pt, NULL, 0, &fb, gb), SLOPE_OK);   /* the parent's threads still serve */
+    CHECK(fb == fa && gb[0] == ga[0] && gb[1] == ga[1]);
+  }
 
   /* not a mean over rows: refused at the first evaluation over several chunks */
   static const char bad[] = "log(mean((w*x + b - y)^2))";
