@@ -173,6 +173,16 @@ static void put_k(gen *G, const tp_ins *I) {
   tc_put(G->B, "; (void)k; ");
 }
 
+/* The signs of the fused ternaries: pa * (a * b) + pc * c (tape_eval.c's back3). */
+static int sign_a(int op) { return op == TP_FNMA ? -1 : 1; }
+static int sign_c(int op) { return op == TP_FMS ? -1 : 1; }
+
+/* Operand r of I in a row instruction (opnd) or a scalar one (sreg). */
+static void operand(gen *G, const tp_ins *I, uint32_t r, int bit, int row) {
+  if (row) opnd(G, I, r, bit);
+  else sreg(G, r);
+}
+
 /* Forward of one instruction, scalar (v<out>) or row (w<out>, declared). */
 static void forward(gen *G, const tp_ins *I, int row) {
   tc_buf *B = G->B;
@@ -180,21 +190,21 @@ static void forward(gen *G, const tp_ins *I, int row) {
   snprintf(out, sizeof out, row && G->blocked ? "W%u[i]" : row ? "w%u" : "v%u", (unsigned)I->out);
   if (row && !G->blocked) tc_put(B, "%s %s; ", ty(G), out);
   if (tp_is_ternary(I->op)) {
-    int pa = I->op == TP_FNMA ? -1 : 1, pc = I->op == TP_FMS ? -1 : 1;
+    int pa = sign_a(I->op), pc = sign_c(I->op);
     tc_put(B, "%s = %d * (", out, pa);
-    if (row) opnd(G, I, I->a, TP_AV); else sreg(G, I->a);
+    operand(G, I, I->a, TP_AV, row);
     tc_put(B, " * ");
-    if (row) opnd(G, I, I->b, TP_BV); else sreg(G, I->b);
+    operand(G, I, I->b, TP_BV, row);
     tc_put(B, ") + %d * ", pc);
-    if (row) opnd(G, I, I->c, TP_CV); else sreg(G, I->c);
+    operand(G, I, I->c, TP_CV, row);
     tc_put(B, ";");
     return;
   }
   tc_put(B, "{ const %s a = ", row ? ty(G) : "double");
-  if (row) opnd(G, I, I->a, TP_AV); else sreg(G, I->a);
+  operand(G, I, I->a, TP_AV, row);
   if (tp_is_binary(I->op)) {
     tc_put(B, ", b = ");
-    if (row) opnd(G, I, I->b, TP_BV); else sreg(G, I->b);
+    operand(G, I, I->b, TP_BV, row);
     tc_put(B, "; (void)b; ");
   } else {
     tc_put(B, "; ");
@@ -216,7 +226,7 @@ static void scalar_backward(gen *G, const tp_ins *p, uint32_t n) {
     if (!I->flags) continue;
     tc_put(B, "  { ");
     if (tp_is_ternary(I->op)) {
-      int pa = I->op == TP_FNMA ? -1 : 1, pc = I->op == TP_FMS ? -1 : 1;
+      int pa = sign_a(I->op), pc = sign_c(I->op);
       char t[96];
       tc_put(B, "const double g = d%u; ", (unsigned)I->out);
       if (I->flags & TP_DOA) {
@@ -321,7 +331,7 @@ static int row_backward(gen *G, const tp_red *R, uint32_t ired, tc_sums *sums) {
       put_k(G, I);
       rc = row_adj(G, sums, ired, s->ga, s->flags & TP_SETA, 1, 0, tc_rules[I->op].da);
     } else if (tp_is_ternary(I->op)) {
-      int pa = I->op == TP_FNMA ? -1 : 1, pc = I->op == TP_FMS ? -1 : 1;
+      int pa = sign_a(I->op), pc = sign_c(I->op);
       int bv = I->shape & TP_BV, cv = I->shape & TP_CV;
       bind(G, I, "b", I->b, TP_BV);
       if (s->flags & TP_DOA)   /* adj_mul: s * G[i] * Y[i] or s * G[i] * y */
@@ -533,7 +543,7 @@ static int blocked_step(gen *G, const tp_bwd *s, uint32_t ired) {
   if (tp_is_unary(I->op)) {
     blocked_adj(B, binds, ired, s->ga, s->flags & TP_SETA, 1, 0, tc_rules[I->op].da);
   } else if (tp_is_ternary(I->op)) {
-    int pa = I->op == TP_FNMA ? -1 : 1, pc = I->op == TP_FMS ? -1 : 1;
+    int pa = sign_a(I->op), pc = sign_c(I->op);
     int bv = I->shape & TP_BV, cv = I->shape & TP_CV;
     if (s->flags & TP_DOA) blocked_adj(B, binds, ired, s->ga, s->flags & TP_SETA, 1, pa, "g * b");
     if ((s->flags & TP_DOB) && (s->flags & TP_DOC) && !bv && !cv) {   /* sum_mul2 */
