@@ -233,11 +233,6 @@ static slope_shape start_shape(lua_State *L, int idx, const char *name, const ch
   return sh;
 }
 
-/* The number of elements of a shape. */
-static size_t shape_count(const slope_shape *sh) {
-  return (size_t)sh->dim[0] * (size_t)(sh->rank == 2 ? sh->dim[1] : 1);
-}
-
 /* The elements of the value at 'idx' (checked by start_shape, or read by
 ** read_value) into out[], row-major. */
 static void get_elements(lua_State *L, int idx, const slope_shape *sh, double *out) {
@@ -357,7 +352,7 @@ static size_t read_start(lua_State *L, int list, int start, int n, const char **
     lua_getfield(L, start, names[i]);
     shapes[i] = start_shape(L, lua_gettop(L), names[i], "start");
     if (x0) get_elements(L, lua_gettop(L), &shapes[i], x0 + total);
-    total += shape_count(&shapes[i]);
+    total += slope_shape_size(&shapes[i]);
     lua_pop(L, 2);
   }
   return total;
@@ -416,7 +411,7 @@ int ls_var_at(slope_problem *p, const char *name, int *count) {
   int off;
   for (int k = 0, n = slope_problem_nvars(p); k < n; k++)
     if (strcmp(name, slope_problem_var(p, k, &sh, &off)) == 0) {
-      *count = (int)shape_count(&sh);
+      *count = (int)slope_shape_size(&sh);
       return off;
     }
   for (int i = 0, n = slope_problem_nparams(p); i < n; i++)   /* an element by its name: "w[2]" */
@@ -498,7 +493,7 @@ static const char **element_names(lua_State *L, const char **names, const slope_
   const char **flat = lua_newuserdatauv(L, total * sizeof *flat, 1);
   lua_createtable(L, (int)total, 0);
   for (int k = 0, i = 0; k < n; k++)
-    for (size_t e = 0; e < shape_count(&shapes[k]); e++, i++) {
+    for (size_t e = 0; e < slope_shape_size(&shapes[k]); e++, i++) {
       if (shapes[k].rank == 0) lua_pushstring(L, names[k]);
       else if (shapes[k].rank == 1) lua_pushfstring(L, "%s[%d]", names[k], (int)e + 1);
       else lua_pushfstring(L, "%s[%d,%d]", names[k], (int)e / shapes[k].dim[1] + 1, (int)e % shapes[k].dim[1] + 1);

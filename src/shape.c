@@ -1,7 +1,8 @@
 /*
 ** shape.c -- shape inference: the shape of every node of an expression
 ** from the shapes of its names, bottom-up in one walk, with the errors a
-** user sees for shapes that do not fit and indices out of range.
+** user sees for shapes that do not fit and indices out of range; and the
+** public count of a shape's elements (slope_shape_size).
 **
 ** Index, slice, range, pad and onehot bounds are scalar expressions of
 ** numbers and lengths ('#x - 1'); their values are known here, before any
@@ -13,7 +14,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "elements.h"
 #include "shape.h"
+
+/* The public count of a shape's elements: sx_shape_count, for a shape
+** checked first (it comes from the host). */
+size_t slope_shape_size(const slope_shape *s) {
+  if (!s || s->rank < 0 || s->rank > 2) return 0;
+  for (int d = 0; d < s->rank; d++)
+    if (s->dim[d] < 1) return 0;
+  if (s->rank == 2 && (size_t)s->dim[0] > SIZE_MAX / (size_t)s->dim[1]) return 0;
+  return sx_shape_count(s);
+}
 
 const char *sx_shape_text(sx_shape s, char *buf, size_t cap) {
   if (s.rank == 0) snprintf(buf, cap, "a scalar");

@@ -79,6 +79,11 @@ typedef uint32_t slope_expr;          /* 0 means "no expression" (an error) */
 /* Arrays: the shape of a value.  rank 0 is a scalar, 1 a vector
 ** of dim[0] elements, 2 a dim[0] x dim[1] matrix; elements are row-major. */
 typedef struct slope_shape { int rank; int dim[2]; } slope_shape;
+/* The number of elements of '*s': 1 for a scalar, dim[0] for a vector (dim[1]
+** unread), dim[0] * dim[1] for a matrix; 0 for NULL, a rank outside 0..2, a
+** dimension below 1 or a count size_t cannot hold (no context: nothing is
+** recorded). */
+size_t slope_shape_size(const slope_shape *s);
 
 /*
 ** Errors.  An error describes the call that failed and does not outlive it:

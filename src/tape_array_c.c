@@ -100,6 +100,23 @@ static void decl_val(agen *G, const char *name, const ta_reg *R, const char *e) 
   P("; (void)%s; ", name);
 }
 
+/* The pointers a loop over the elements binds at element e: a value or an
+** adjoint of a register, read-only or written. */
+typedef struct ebind { const char *name; const ta_reg *R; int adj, out; } ebind;
+
+/* "for (uint32_t e = 0; e < n; e++) { <the bindings>; " (the caller writes
+** the body and the closing brace). */
+static void each(agen *G, uint32_t n, const char *nadj, const ebind *b, int nb) {
+  P("  for (uint32_t e = 0; e < %u; e++) { ", (unsigned)n);
+  for (int i = 0; i < nb; i++) {
+    if (i == 0 || b[i].out != b[i - 1].out) P("%s%s *%s = ", i ? "; " : "", b[i].out ? "double" : "const double", b[i].name);
+    else P(", *%s = ", b[i].name);
+    if (b[i].adj) adj(G, b[i].R, "e", nadj);
+    else val(G, b[i].R, "e");
+  }
+  P("; ");
+}
+
 static void put_k(agen *G, double k) {
   P("const double k = ");
   tc_put_num(G->B, k);
@@ -139,6 +156,20 @@ static void ew_forward(agen *G, const ta_ins *I, const char *m) {
 
 static uint32_t root_reg(const tp_arr *A, uint32_t r) { return A->reg[r].view ? A->reg[r].src : r; }
 
+/* (x - y)^2 of two registers that do not overlap, both adjoints wanted: one
+** d = 2 (x - y) g each, added to x's and taken from y's. */
+static int sqdiff_apart(const tp_arr *A, const ta_ins *I) {
+  const ta_reg *O = &A->reg[I->out], *X = &A->reg[I->a], *Y = &A->reg[I->b];
+  return I->op == TA_EW2 && I->sub == TP_SQDIFF && I->gmask == 3 && X->n == O->n && Y->n == O->n &&
+         root_reg(A, I->a) != root_reg(A, I->b);
+}
+
+/* Whether a flat element-wise instruction adds to operand w's adjoint (0 a, 1 b). */
+static int ew_wants(const ta_ins *I, int w) {
+  if (w) return I->op == TA_EW2 && (I->gmask & 2) && !(I->smask & 8);
+  return I->op == TA_EW1 || ((I->gmask & 1) && !(I->smask & 4));
+}
+
 /* Adjoint loop over exactly the elements [0, n) of a flat register: GD (=|+=) EXPR. */
 static void flat_adj(agen *G, size_t n, uint32_t goff, int set, const char *load, const char *expr) {
   P("    for (size_t i = 0; i < %zu; i++) { %s D[%u + i] %s (%s); }\n", n, load, (unsigned)goff,
@@ -153,8 +184,7 @@ static void ew_backward_flat(agen *G, const ta_ins *I) {
     (unsigned)O->goff, (unsigned)O->off, (unsigned)X->off, (unsigned)Y->off);
   put_k(G, I->k);
   P("\n");
-  if (I->op == TA_EW2 && I->sub == TP_SQDIFF && I->gmask == 3 && X->n == O->n && Y->n == O->n &&
-      root_reg(A, I->a) != root_reg(A, I->b)) {
+  if (sqdiff_apart(A, I)) {
     int sx = I->smask & 1, sy = (I->smask & 2) != 0;
     P("    for (size_t i = 0; i < %u; i++) { double d = 2 * (X[i] - Y[i]) * Gp[i]; D[%u + i] %s d; D[%u + i] %s d; }\n  }\n",
       (unsigned)O->n, (unsigned)X->goff, sx ? "=" : "+=", (unsigned)Y->goff, sy ? "= -" : "-=");
@@ -164,22 +194,15 @@ static void ew_backward_flat(agen *G, const ta_ins *I) {
   char load[200];
   snprintf(load, sizeof load, "const double a = %s, b = %s, g = Gp[i], o = Op[i]; (void)a; (void)b; (void)o; (void)g;",
            av ? "X[i]" : "X[0]", I->op == TA_EW1 ? "0" : bv ? "Y[i]" : "Y[0]");
-  if (I->op == TA_EW1) {
-    flat_adj(G, X->n, X->goff, I->smask & 1, load, R->da);
-    P("  }\n");
-    return;
-  }
-  if ((I->gmask & 1) && !(I->smask & 4)) {
-    if (av) flat_adj(G, X->n, X->goff, I->smask & 1, load, R->da);
-    else P("    { double s; SUMROWS(%u, const double a = X[0]; const double b = Y[i]; const double o = Op[i]; "
+  for (int w = 0; w < 2; w++) {
+    const ta_reg *Z = w ? Y : X;
+    int set = (I->smask & (1 << w)) != 0;
+    if (!ew_wants(I, w)) continue;
+    if (w ? bv : av) flat_adj(G, Z->n, Z->goff, set, load, w ? R->db : R->da);
+    else P("    { double s; SUMROWS(%u, const double a = %s; const double b = %s; const double o = Op[i]; "
            "const double g = Gp[i]; (void)a; (void)b; (void)o; (void)g, (%s), s); D[%u] %s s; }\n",
-           (unsigned)O->n, R->da, (unsigned)X->goff, I->smask & 1 ? "=" : "+=");
-  }
-  if ((I->gmask & 2) && !(I->smask & 8)) {
-    if (bv) flat_adj(G, Y->n, Y->goff, (I->smask & 2) != 0, load, R->db);
-    else P("    { double s; SUMROWS(%u, const double a = X[i]; const double b = Y[0]; const double o = Op[i]; "
-           "const double g = Gp[i]; (void)a; (void)b; (void)o; (void)g, (%s), s); D[%u] %s s; }\n",
-           (unsigned)O->n, R->db, (unsigned)Y->goff, I->smask & 2 ? "=" : "+=");
+           (unsigned)O->n, w ? "X[i]" : "X[0]", w ? "Y[0]" : "Y[i]", w ? R->db : R->da, (unsigned)Z->goff,
+           set ? "=" : "+=");
   }
   P("  }\n");
 }
@@ -234,26 +257,6 @@ static void mm_index(const ta_ins *I, char eo[40], char ex[40], char ey[40]) {
   snprintf(ey, 40, "l_ * %u + j_", (unsigned)I->i2);
 }
 
-static void mm_forward(agen *G, const ta_ins *I, const char *m) {
-  const tp_arr *A = G->A;
-  const ta_reg *O = &A->reg[I->out], *X = &A->reg[I->a], *Y = &A->reg[I->b];
-  unsigned M = I->i0, K = I->i1, N = I->i2;
-  char eo[40], ex[40], ey[40];
-  mm_index(I, eo, ex, ey);
-  P("  for (uint32_t i_ = 0; i_ < %u; i_++) for (uint32_t j_ = 0; j_ < %u; j_++) {\n    double *o = ", M, N);
-  val(G, O, eo);
-  P("; VFILL(%s, o, 0);\n    for (uint32_t l_ = 0; l_ < %u; l_++) { const double *x = ", m, K);
-  val(G, X, ex);
-  P(", *y = ");
-  val(G, Y, ey);
-  P("; ");
-  if (X->row && Y->row) P("vmuladd(%s, o, x, y);", m);
-  else if (X->row) P("vaxpy(%s, o, y[0], x);", m);
-  else if (Y->row) P("vaxpy(%s, o, x[0], y);", m);
-  else P("o[0] += x[0] * y[0];");
-  P(" }\n  }\n");
-}
-
 /* The adjoint of one operand P of a product (mm_adjoint). */
 static void mm_adjoint(agen *G, const ta_reg *Pr, const ta_reg *Q, const char *ep, const char *eq,
                        const char *nadj) {
@@ -269,18 +272,36 @@ static void mm_adjoint(agen *G, const ta_reg *Pr, const ta_reg *Q, const char *e
   P(" } ");
 }
 
-static void mm_backward(agen *G, const ta_ins *I, const char *nadj) {
+/* The product, forward (o = sum over l of x * y) or backward (each
+** operand's adjoint from g), over the same loops of i_, j_, l_. */
+static void mm(agen *G, const ta_ins *I, int back, const char *m, const char *nadj) {
   const tp_arr *A = G->A;
   const ta_reg *O = &A->reg[I->out], *X = &A->reg[I->a], *Y = &A->reg[I->b];
   unsigned M = I->i0, K = I->i1, N = I->i2;
   char eo[40], ex[40], ey[40];
   mm_index(I, eo, ex, ey);
-  P("  for (uint32_t i_ = 0; i_ < %u; i_++) for (uint32_t j_ = 0; j_ < %u; j_++) {\n    const double *g = ", M, N);
-  adj(G, O, eo, nadj);
-  P(";\n    for (uint32_t l_ = 0; l_ < %u; l_++) { ", K);
-  if (I->gmask & 1) mm_adjoint(G, X, Y, ex, ey, nadj);
-  if (I->gmask & 2) mm_adjoint(G, Y, X, ey, ex, nadj);
-  P("}\n  }\n");
+  P("  for (uint32_t i_ = 0; i_ < %u; i_++) for (uint32_t j_ = 0; j_ < %u; j_++) {\n    ", M, N);
+  if (back) {
+    P("const double *g = ");
+    adj(G, O, eo, nadj);
+    P(";\n    for (uint32_t l_ = 0; l_ < %u; l_++) { ", K);
+    if (I->gmask & 1) mm_adjoint(G, X, Y, ex, ey, nadj);
+    if (I->gmask & 2) mm_adjoint(G, Y, X, ey, ex, nadj);
+    P("}\n  }\n");
+    return;
+  }
+  P("double *o = ");
+  val(G, O, eo);
+  P("; VFILL(%s, o, 0);\n    for (uint32_t l_ = 0; l_ < %u; l_++) { const double *x = ", m, K);
+  val(G, X, ex);
+  P(", *y = ");
+  val(G, Y, ey);
+  P("; ");
+  if (X->row && Y->row) P("vmuladd(%s, o, x, y);", m);
+  else if (X->row) P("vaxpy(%s, o, y[0], x);", m);
+  else if (Y->row) P("vaxpy(%s, o, x[0], y);", m);
+  else P("o[0] += x[0] * y[0];");
+  P(" }\n  }\n");
 }
 
 /* ---- pad, transpose: element by element, the source fixed ---- */
@@ -342,12 +363,11 @@ static void move(agen *G, const ta_ins *I, int back, const char *m, const char *
 /* M[r], S[r] of lse_parts, for X read with lane stride 'sx'. */
 static void lse_parts(agen *G, const ta_reg *X, int sx) {
   P("  for (size_t r = 0; r < m; r++) { M[r] = -INFINITY; S[r] = 0; }\n");
-  P("  for (uint32_t e = 0; e < %u; e++) { const double *x = ", (unsigned)X->n);
-  val(G, X, "e");
-  P("; for (size_t r = 0; r < m; r++) if (x[r * %d] > M[r] || isnan(x[r * %d])) M[r] = x[r * %d]; }\n", sx, sx, sx);
-  P("  for (uint32_t e = 0; e < %u; e++) { const double *x = ", (unsigned)X->n);
-  val(G, X, "e");
-  P("; for (size_t r = 0; r < m; r++) S[r] += exp(x[r * %d] - M[r]); }\n", sx);
+  const ebind x[] = {{"x", X, 0, 0}};
+  each(G, X->n, NULL, x, 1);
+  P("for (size_t r = 0; r < m; r++) if (x[r * %d] > M[r] || isnan(x[r * %d])) M[r] = x[r * %d]; }\n", sx, sx, sx);
+  each(G, X->n, NULL, x, 1);
+  P("for (size_t r = 0; r < m; r++) S[r] += exp(x[r * %d] - M[r]); }\n", sx);
 }
 
 /* The label of lane r into kk, or the flag and out (label_at). */
@@ -376,9 +396,9 @@ static void lane_forward(agen *G, const ta_ins *I) {
     if (I->k != 1) { P("  for (size_t r = 0; r < m; r++) o[r] *= "); tc_put_num(G->B, I->k); P(";\n"); }
     break;
   case TA_NORM:
-    P("  VFILL(m, o, 0);\n  for (uint32_t e = 0; e < %u; e++) { const double *x = ", (unsigned)X->n);
-    val(G, X, "e");
-    P("; vmuladd(m, o, x, x); }\n  for (size_t r = 0; r < m; r++) o[r] = sqrt(o[r]);\n");
+    P("  VFILL(m, o, 0);\n");
+    each(G, X->n, NULL, (const ebind[]){{"x", X, 0, 0}}, 1);
+    P("vmuladd(m, o, x, x); }\n  for (size_t r = 0; r < m; r++) o[r] = sqrt(o[r]);\n");
     break;
   case TA_AMAX:
     lse_parts(G, X, sx);
@@ -391,11 +411,8 @@ static void lane_forward(agen *G, const ta_ins *I) {
   case TA_SOFTMAX: case TA_LOGSOFTMAX:
     lse_parts(G, X, sx);
     P("  for (size_t r = 0; r < m; r++) S[r] = %s;\n", I->op == TA_SOFTMAX ? "1 / S[r]" : "M[r] + log(S[r])");
-    P("  for (uint32_t e = 0; e < %u; e++) { const double *x = ", (unsigned)X->n);
-    val(G, X, "e");
-    P("; double *y = ");
-    val(G, O, "e");
-    P("; for (size_t r = 0; r < m; r++) y[r] = %s; }\n",
+    each(G, X->n, NULL, (const ebind[]){{"x", X, 0, 0}, {"y", O, 0, 1}}, 2);
+    P("for (size_t r = 0; r < m; r++) y[r] = %s; }\n",
       I->op == TA_SOFTMAX ? "exp(x[r] - M[r]) * S[r]" : "x[r] - S[r]");
     break;
   case TA_XENT: {
@@ -430,6 +447,7 @@ static void lane_backward(agen *G, const ta_ins *I, const char *nadj) {
   P(", *g = ");
   adj(G, O, "0", nadj);
   P("; double *Dl = SC; (void)o; (void)g; (void)Dl;\n");
+  const ebind xgx[] = {{"x", X, 0, 0}, {"gx", X, 1, 1}}, ygy[] = {{"y", O, 0, 0}, {"gy", O, 1, 0}, {"gx", X, 1, 1}};
   switch (I->op) {
   case TA_ESUM:
     if (!X->row) {
@@ -446,40 +464,24 @@ static void lane_backward(agen *G, const ta_ins *I, const char *nadj) {
     P(", g);\n");
     break;
   case TA_NORM:
-    P("  for (uint32_t e = 0; e < %u; e++) { const double *x = ", (unsigned)X->n);
-    val(G, X, "e");
-    P("; double *gx = ");
-    adj(G, X, "e", nadj);
-    P("; for (size_t r = 0; r < m; r++) if (o[r] > 0) gx[r] += g[r] * x[r] / o[r]; }\n");
+    each(G, X->n, nadj, xgx, 2);
+    P("for (size_t r = 0; r < m; r++) if (o[r] > 0) gx[r] += g[r] * x[r] / o[r]; }\n");
     break;
   case TA_AMAX:
     P("  for (size_t r = 0; r < m; r++) Dl[r] = g[r];\n");
-    P("  for (uint32_t e = 0; e < %u; e++) { const double *x = ", (unsigned)X->n);
-    val(G, X, "e");
-    P("; double *gx = ");
-    adj(G, X, "e", nadj);
-    P("; for (size_t r = 0; r < m; r++) if (x[r] == o[r]) { gx[r] += Dl[r]; Dl[r] = 0; } }\n");
+    each(G, X->n, nadj, xgx, 2);
+    P("for (size_t r = 0; r < m; r++) if (x[r] == o[r]) { gx[r] += Dl[r]; Dl[r] = 0; } }\n");
     break;
   case TA_LOGSUMEXP:
-    P("  for (uint32_t e = 0; e < %u; e++) { const double *x = ", (unsigned)X->n);
-    val(G, X, "e");
-    P("; double *gx = ");
-    adj(G, X, "e", nadj);
-    P("; for (size_t r = 0; r < m; r++) gx[r] += g[r] * exp(x[r] - o[r]); }\n");
+    each(G, X->n, nadj, xgx, 2);
+    P("for (size_t r = 0; r < m; r++) gx[r] += g[r] * exp(x[r] - o[r]); }\n");
     break;
   case TA_SOFTMAX: case TA_LOGSOFTMAX:
-    P("  VFILL(m, Dl, 0);\n  for (uint32_t e = 0; e < %u; e++) { const double *y = ", (unsigned)X->n);
-    val(G, O, "e");
-    P(", *gy = ");
-    adj(G, O, "e", nadj);
-    P("; (void)y; %s; }\n", I->op == TA_SOFTMAX ? "vmuladd(m, Dl, gy, y)" : "vaxpy(m, Dl, 1, gy)");
-    P("  for (uint32_t e = 0; e < %u; e++) { const double *y = ", (unsigned)X->n);
-    val(G, O, "e");
-    P(", *gy = ");
-    adj(G, O, "e", nadj);
-    P("; double *gx = ");
-    adj(G, X, "e", nadj);
-    P("; for (size_t r = 0; r < m; r++) gx[r] += %s; }\n",
+    P("  VFILL(m, Dl, 0);\n");
+    each(G, X->n, nadj, ygy, 2);
+    P("(void)y; %s; }\n", I->op == TA_SOFTMAX ? "vmuladd(m, Dl, gy, y)" : "vaxpy(m, Dl, 1, gy)");
+    each(G, X->n, nadj, ygy, 3);
+    P("for (size_t r = 0; r < m; r++) gx[r] += %s; }\n",
       I->op == TA_SOFTMAX ? "y[r] * (gy[r] - Dl[r])" : "gy[r] - exp(y[r]) * Dl[r]");
     break;
   case TA_XENT: {
@@ -501,24 +503,20 @@ static void lane_backward(agen *G, const ta_ins *I, const char *nadj) {
   P("  }\n");
 }
 
-static void forward(agen *G, const ta_ins *I) {
-  switch (I->op) {
-  case TA_EW1: case TA_EW2: ew_forward(G, I, "m"); return;
-  case TA_MATMUL: mm_forward(G, I, "m"); return;
-  case TA_PAD: case TA_TRANSPOSE: move(G, I, 0, "m", "D"); return;
-  default: lane_forward(G, I); return;
-  }
-}
-
-static void backward(agen *G, const ta_ins *I, const char *nadj) {
+/* One instruction, forward or (with 'back') backward. */
+static void step(agen *G, const ta_ins *I, int back, const char *nadj) {
   switch (I->op) {
   case TA_EW1: case TA_EW2:
-    if (I->row) ew_backward_row(G, I, nadj);
+    if (!back) ew_forward(G, I, "m");
+    else if (I->row) ew_backward_row(G, I, nadj);
     else ew_backward_flat(G, I);
     return;
-  case TA_MATMUL: mm_backward(G, I, nadj); return;
-  case TA_PAD: case TA_TRANSPOSE: move(G, I, 1, "m", nadj); return;
-  default: lane_backward(G, I, nadj); return;
+  case TA_MATMUL: mm(G, I, back, "m", nadj); return;
+  case TA_PAD: case TA_TRANSPOSE: move(G, I, back, "m", nadj); return;
+  default:
+    if (back) lane_backward(G, I, nadj);
+    else lane_forward(G, I);
+    return;
   }
 }
 
@@ -543,7 +541,7 @@ static void sweep(agen *G, const ta_red *R, const char *seed, const char *nadj) 
   }
   P("  for (uint32_t e = 0; e < %u; e++) VADD(m, GP[%u + e], %s);\n", (unsigned)X->n, (unsigned)X->off,
     seed ? seed : "1");
-  for (uint32_t s = R->sw0; s < R->sw0 + R->nsw; s++) backward(G, &row[A->sweep[s]], nadj);
+  for (uint32_t s = R->sw0; s < R->sw0 + R->nsw; s++) step(G, &row[A->sweep[s]], 1, nadj);
 }
 
 static void load_block(agen *G) {
@@ -585,7 +583,7 @@ static void rows(agen *G) {
     (unsigned)A->bs, (unsigned)A->bs);
   load_block(G);
   const ta_ins *row = A->ins + A->npre;
-  for (uint32_t i = 0; i < A->nrow; i++) forward(G, &row[i]);
+  for (uint32_t i = 0; i < A->nrow; i++) step(G, &row[i], 0, "D");
   for (uint32_t r = 0; r < A->nred; r++) {
     const ta_red *R = &A->red[r];
     const ta_reg *X = &A->reg[R->arg], *O = &A->reg[R->out];
@@ -711,10 +709,8 @@ static int accesses(const tp_arr *A, const ta_ins *I, acc *a) {
   if (!fusable(I) || !I->gmask) return 0;
   int k = 0;
   a[k++] = (acc){O->goff, O->n, 0};
-  int wa = I->op == TA_EW1 || ((I->gmask & 1) && !(I->smask & 4));
-  int wb = I->op == TA_EW2 && (I->gmask & 2) && !(I->smask & 8);
-  if (wa) { if (X->n != O->n) return 0; a[k++] = (acc){X->goff, O->n, 1}; }
-  if (wb) { if (Y->n != O->n) return 0; a[k++] = (acc){Y->goff, O->n, 1}; }
+  if (ew_wants(I, 0)) { if (X->n != O->n) return 0; a[k++] = (acc){X->goff, O->n, 1}; }
+  if (ew_wants(I, 1)) { if (Y->n != O->n) return 0; a[k++] = (acc){Y->goff, O->n, 1}; }
   for (int i = 1; i < k; i++)   /* its own accesses apart: no order inside one instruction */
     for (int j = 0; j < i; j++)
       if (overlap(&a[i], &a[j])) return 0;
@@ -734,8 +730,7 @@ static void member(agen *G, const ta_ins *I, uint32_t m) {
     return;
   }
   put_k(G, I->k);
-  if (I->op == TA_EW2 && I->sub == TP_SQDIFF && I->gmask == 3 && X->n == O->n && Y->n == O->n &&
-      root_reg(A, I->a) != root_reg(A, I->b)) {
+  if (sqdiff_apart(A, I)) {
     P("double d = 2 * (V[%u + j] - V[%u + j]) * D[%u + j]; D[%u + j] %s d; D[%u + j] %s d; }\n",
       (unsigned)X->off, (unsigned)Y->off, (unsigned)O->goff, (unsigned)X->goff, I->smask & 1 ? "=" : "+=",
       (unsigned)Y->goff, I->smask & 2 ? "= -" : "-=");
@@ -745,9 +740,9 @@ static void member(agen *G, const ta_ins *I, uint32_t m) {
   if (I->op == TA_EW1) P("0");
   else P("V[%u + %s]", (unsigned)Y->off, Y->n == O->n ? "j" : "0");
   P(", g = D[%u + j], o = V[%u + j]; (void)a; (void)b; (void)g; (void)o; ", (unsigned)O->goff, (unsigned)O->off);
-  if (I->op == TA_EW1 || ((I->gmask & 1) && !(I->smask & 4)))
+  if (ew_wants(I, 0))
     P("D[%u + j] %s (%s); ", (unsigned)X->goff, I->smask & 1 ? "=" : "+=", R->da);
-  if (I->op == TA_EW2 && (I->gmask & 2) && !(I->smask & 8))
+  if (ew_wants(I, 1))
     P("D[%u + j] %s (%s); ", (unsigned)Y->goff, I->smask & 2 ? "=" : "+=", R->db);
   P("}\n");
 }
@@ -792,7 +787,7 @@ static void section(agen *G, const ta_ins *p, uint32_t n, int back) {
     for (uint32_t i = n; i-- > 0; ) {
       if (!p[i].gmask) continue;
       uint32_t k = back_run(G->A, p, i, mem);
-      if (k < 2) { backward(G, &p[i], "D"); continue; }
+      if (k < 2) { step(G, &p[i], 1, "D"); continue; }
       fused_backward(G, mem, k);
       i = (uint32_t)(mem[k - 1] - p);
     }
@@ -801,7 +796,7 @@ static void section(agen *G, const ta_ins *p, uint32_t n, int back) {
       uint32_t j = i + 1;
       if (fusable(&p[i])) while (j < n && joins(G->A, p, i, j)) j++;
       if (j - i > 1) fused_forward(G, p, i, j);
-      else forward(G, &p[i]);
+      else step(G, &p[i], 0, "D");
       i = j;
     }
   }

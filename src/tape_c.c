@@ -114,7 +114,7 @@ typedef struct gen {
   uint8_t *computed;   /* scalar registers some instruction or reduction writes */
   uint32_t nsum8, nsum4;
   int blocked;         /* the row section instruction by instruction (see row_blocked) */
-  int vec;             /* writing the two-row form of the fused pass (see row_macro_vec) */
+  int vec;             /* writing the two-row form of the fused pass (see tc_lanes) */
   int vecrows;         /* the fused pass has its two-row form */
   uint32_t *colof;     /* row register -> its data column, or UINT32_MAX */
 } gen;
@@ -125,8 +125,34 @@ static void sreg(gen *G, uint32_t r) {
   else tc_put_num(G->B, G->T->sv[r]);
 }
 
+/*
+** The two forms of the fused pass's row macro, which differ only in these
+** words: ROW<grad>(i, s8, s4) computes one row in doubles, adding into slot
+** s8 of eight accumulators and s4 of four; ROWV(j, kk) computes rows j and
+** j + 1 in the two lanes of a vector (the same operations on each lane, so
+** the same bits), adding into lane pair kk: rows j + 2kk and j + 2kk + 1 go
+** to slots 2kk and 2kk + 1 of eight, and of four to slots 2(kk & 1) and
+** 2(kk & 1) + 1, as the scalar form and sum_mul2 do.  block_loop copies the
+** lane pairs into the scalar form's slots before its tail.
+*/
+typedef struct tc_lanes {
+  const char *type, *zero, *one;   /* a value, 0 and 1 in it */
+  const char *args;                /* the macro's parameters */
+  const char *at;                  /* the row's index, before the columns are read */
+  const char *ld, *ld_end;         /* column c read as ld c ld_end */
+  const char *acc;                 /* suffix of the accumulators' names */
+  const char *slot8, *slot4;       /* the slot of eight and of four */
+} tc_lanes;
+
+static const tc_lanes tc_lane[2] = {
+  { "double", "0", "1", "(i_, s8_, s4_)",
+    "  size_t ix_ = rows ? rows[start + (i_)] : start + (i_); (void)ix_; \\\n",
+    "C", "[ix_]", "", "s8_", "s4_" },
+  { "tc_v2", "{0, 0}", "{1, 1}", "(j_, kk_)", "", "LD2(C", ", j_)", "v", "kk_", "kk_ & 1" },
+};
+
 /* An operand of a row instruction: a row register's value or a scalar. */
-static const char *ty(const gen *G) { return G->vec ? "tc_v2" : "double"; }
+static const char *ty(const gen *G) { return tc_lane[G->vec].type; }
 
 static void opnd(gen *G, const tp_ins *I, uint32_t r, int bit) {
   if (!(I->shape & bit) && G->vec) {   /* a scalar in both lanes */
@@ -147,6 +173,16 @@ static void put_k(gen *G, const tp_ins *I) {
   tc_put(G->B, "; (void)k; ");
 }
 
+/* The signs of the fused ternaries: pa * (a * b) + pc * c (tape_eval.c's back3). */
+static int sign_a(int op) { return op == TP_FNMA ? -1 : 1; }
+static int sign_c(int op) { return op == TP_FMS ? -1 : 1; }
+
+/* Operand r of I in a row instruction (opnd) or a scalar one (sreg). */
+static void operand(gen *G, const tp_ins *I, uint32_t r, int bit, int row) {
+  if (row) opnd(G, I, r, bit);
+  else sreg(G, r);
+}
+
 /* Forward of one instruction, scalar (v<out>) or row (w<out>, declared). */
 static void forward(gen *G, const tp_ins *I, int row) {
   tc_buf *B = G->B;
@@ -154,21 +190,21 @@ static void forward(gen *G, const tp_ins *I, int row) {
   snprintf(out, sizeof out, row && G->blocked ? "W%u[i]" : row ? "w%u" : "v%u", (unsigned)I->out);
   if (row && !G->blocked) tc_put(B, "%s %s; ", ty(G), out);
   if (tp_is_ternary(I->op)) {
-    int pa = I->op == TP_FNMA ? -1 : 1, pc = I->op == TP_FMS ? -1 : 1;
+    int pa = sign_a(I->op), pc = sign_c(I->op);
     tc_put(B, "%s = %d * (", out, pa);
-    if (row) opnd(G, I, I->a, TP_AV); else sreg(G, I->a);
+    operand(G, I, I->a, TP_AV, row);
     tc_put(B, " * ");
-    if (row) opnd(G, I, I->b, TP_BV); else sreg(G, I->b);
+    operand(G, I, I->b, TP_BV, row);
     tc_put(B, ") + %d * ", pc);
-    if (row) opnd(G, I, I->c, TP_CV); else sreg(G, I->c);
+    operand(G, I, I->c, TP_CV, row);
     tc_put(B, ";");
     return;
   }
   tc_put(B, "{ const %s a = ", row ? ty(G) : "double");
-  if (row) opnd(G, I, I->a, TP_AV); else sreg(G, I->a);
+  operand(G, I, I->a, TP_AV, row);
   if (tp_is_binary(I->op)) {
     tc_put(B, ", b = ");
-    if (row) opnd(G, I, I->b, TP_BV); else sreg(G, I->b);
+    operand(G, I, I->b, TP_BV, row);
     tc_put(B, "; (void)b; ");
   } else {
     tc_put(B, "; ");
@@ -190,7 +226,7 @@ static void scalar_backward(gen *G, const tp_ins *p, uint32_t n) {
     if (!I->flags) continue;
     tc_put(B, "  { ");
     if (tp_is_ternary(I->op)) {
-      int pa = I->op == TP_FNMA ? -1 : 1, pc = I->op == TP_FMS ? -1 : 1;
+      int pa = sign_a(I->op), pc = sign_c(I->op);
       char t[96];
       tc_put(B, "const double g = d%u; ", (unsigned)I->out);
       if (I->flags & TP_DOA) {
@@ -254,8 +290,8 @@ static int add_sum(tc_sums *s, gen *G, uint32_t red, uint32_t reg, int four, int
 
 /* Add 'val' (text) into accumulator set 'slot' for the current row. */
 static void acc8(gen *G, int slot, const char *val) {
-  if (G->vec) tc_put(G->B, "S8v[%d][kk_] += (%s); \\\n", slot, val);
-  else tc_put(G->B, "S8[%d][s8_] += (%s); \\\n", slot, val);
+  const tc_lanes *L = &tc_lane[G->vec];
+  tc_put(G->B, "S8%s[%d][%s] += (%s); \\\n", L->acc, slot, L->slot8, val);
 }
 
 /* The value of an operand inside the row macro's backward, as a
@@ -266,141 +302,95 @@ static void bind(gen *G, const tp_ins *I, const char *name, uint32_t r, int bit)
   tc_put(G->B, "; (void)%s; ", name);
 }
 
+/* One adjoint of the current row's backward step: 'expr' (times 'sign'
+** when not 0) into row buffer q<dst> when the operand is a row value
+** ('rowv'), else into an accumulator set summed into the partial of 'dst'
+** at the end of the block (add_sum). */
+static int row_adj(gen *G, tc_sums *sums, uint32_t ired, uint32_t dst, int set, int rowv, int sign,
+                   const char *expr) {
+  if (rowv && sign) tc_put(G->B, "q%u %s %d.0 * %s; ", (unsigned)dst, set ? "=" : "+=", sign, expr);
+  else if (rowv) tc_put(G->B, "q%u %s (%s); ", (unsigned)dst, set ? "=" : "+=", expr);
+  if (rowv) return 0;
+  int k = add_sum(sums, G, ired, dst, 0, sign);
+  if (k < 0) return -1;
+  acc8(G, k, expr);
+  return 0;
+}
+
 static int row_backward(gen *G, const tp_red *R, uint32_t ired, tc_sums *sums) {
   const slope_tape *T = G->T;
   tc_buf *B = G->B;
   const tp_ins *row = T->ins + T->npre;
   for (const tp_bwd *s = T->bwd + R->bwd0 + R->nbwd; s-- > T->bwd + R->bwd0; ) {
     const tp_ins *I = row + s->ins;
+    int rc = 0;
     tc_put(B, "  { const %s g = q%u, o = w%u; (void)o; ", ty(G), (unsigned)s->go, (unsigned)I->out);
+    bind(G, I, "a", I->a, TP_AV);
     if (tp_is_unary(I->op)) {
-      bind(G, I, "a", I->a, TP_AV);
       tc_put(B, "const double b = 0; (void)b; ");
       put_k(G, I);
-      tc_put(B, "q%u %s (%s); } \\\n", (unsigned)s->ga, s->flags & TP_SETA ? "=" : "+=", tc_rules[I->op].da);
-      continue;
-    }
-    if (tp_is_ternary(I->op)) {
-      int pa = I->op == TP_FNMA ? -1 : 1, pc = I->op == TP_FMS ? -1 : 1;
+      rc = row_adj(G, sums, ired, s->ga, s->flags & TP_SETA, 1, 0, tc_rules[I->op].da);
+    } else if (tp_is_ternary(I->op)) {
+      int pa = sign_a(I->op), pc = sign_c(I->op);
       int bv = I->shape & TP_BV, cv = I->shape & TP_CV;
-      bind(G, I, "a", I->a, TP_AV);
       bind(G, I, "b", I->b, TP_BV);
       if (s->flags & TP_DOA)   /* adj_mul: s * G[i] * Y[i] or s * G[i] * y */
-        tc_put(B, "q%u %s %d.0 * g * b; ", (unsigned)s->ga, s->flags & TP_SETA ? "=" : "+=", pa);
-      if ((s->flags & TP_DOB) && (s->flags & TP_DOC) && !bv && !cv) {
+        rc = row_adj(G, sums, ired, s->ga, s->flags & TP_SETA, 1, pa, "g * b");
+      if ((s->flags & TP_DOB) && (s->flags & TP_DOC) && !bv && !cv) {   /* sum_mul2 */
         int k1 = add_sum(sums, G, ired, s->gb, 1, pa), k2 = add_sum(sums, G, ired, s->gc, 1, pc);
         if (k1 < 0 || k2 < 0) return -1;
-        if (G->vec) tc_put(B, "S4v[%d][kk_ & 1] += g * a; S4v[%d][kk_ & 1] += g; } \\\n", k1, k2);
-        else tc_put(B, "S4[%d][s4_] += g * a; S4[%d][s4_] += g; } \\\n", k1, k2);
-        continue;
-      }
-      if (s->flags & TP_DOB) {
-        if (bv) {
-          tc_put(B, "q%u %s %d.0 * g * a; ", (unsigned)s->gb, s->flags & TP_SETB ? "=" : "+=", pa);
-        } else {
-          int k = add_sum(sums, G, ired, s->gb, 0, pa);
-          if (k < 0) return -1;
-          acc8(G, k, "g * a");
-        }
-      }
-      if (s->flags & TP_DOC) {
-        if (cv) {
-          tc_put(B, "q%u %s %d.0 * g; ", (unsigned)s->gc, s->flags & TP_SETC ? "=" : "+=", pc);
-        } else {
-          int k = add_sum(sums, G, ired, s->gc, 0, pc);
-          if (k < 0) return -1;
-          acc8(G, k, "g");
-        }
-      }
-      tc_put(B, "} \\\n");
-      continue;
-    }
-    bind(G, I, "a", I->a, TP_AV);
-    bind(G, I, "b", I->b, TP_BV);
-    if (s->flags & TP_DOA) {
-      if (I->shape & TP_AV) {
-        tc_put(B, "q%u %s (%s); ", (unsigned)s->ga, s->flags & TP_SETA ? "=" : "+=", tc_rules[I->op].da);
+        const tc_lanes *L = &tc_lane[G->vec];
+        tc_put(B, "S4%s[%d][%s] += g * a; S4%s[%d][%s] += g; ", L->acc, k1, L->slot4, L->acc, k2, L->slot4);
       } else {
-        int k = add_sum(sums, G, ired, s->ga, 0, 0);
-        if (k < 0) return -1;
-        acc8(G, k, tc_rules[I->op].da);
+        if (rc == 0 && (s->flags & TP_DOB)) rc = row_adj(G, sums, ired, s->gb, s->flags & TP_SETB, bv, pa, "g * a");
+        if (rc == 0 && (s->flags & TP_DOC)) rc = row_adj(G, sums, ired, s->gc, s->flags & TP_SETC, cv, pc, "g");
       }
+    } else {
+      bind(G, I, "b", I->b, TP_BV);
+      if (s->flags & TP_DOA)
+        rc = row_adj(G, sums, ired, s->ga, s->flags & TP_SETA, I->shape & TP_AV, 0, tc_rules[I->op].da);
+      if (rc == 0 && (s->flags & TP_DOB))
+        rc = row_adj(G, sums, ired, s->gb, s->flags & TP_SETB, I->shape & TP_BV, 0, tc_rules[I->op].db);
     }
-    if (s->flags & TP_DOB) {
-      if (I->shape & TP_BV) {
-        tc_put(B, "q%u %s (%s); ", (unsigned)s->gb, s->flags & TP_SETB ? "=" : "+=", tc_rules[I->op].db);
-      } else {
-        int k = add_sum(sums, G, ired, s->gb, 0, 0);
-        if (k < 0) return -1;
-        acc8(G, k, tc_rules[I->op].db);
-      }
-    }
+    if (rc < 0) return -1;
     tc_put(B, "} \\\n");
   }
   return 0;
 }
 
-/* The macro ROW<grad>(i, s8_, s4_): one row of the block, forward and
-** (with 'grad') every reduction's backward sweep. */
-static int row_macro(gen *G, int grad, tc_sums *sums) {
+/* The row macro of the fused pass in form 'vec' (tc_lanes): one row (or
+** two) of the block, forward and (with 'grad') every reduction's backward
+** sweep.  The two-row form is only written with 'grad', and only for
+** sections of plain arithmetic (no calls, no branches: vec_ok). */
+static int row_macro(gen *G, int vec, int grad, tc_sums *sums) {
   const slope_tape *T = G->T;
   tc_buf *B = G->B;
   const tp_ins *row = T->ins + T->npre;
-  tc_put(B, "#define ROW%d(i_, s8_, s4_) do { \\\n", grad);
-  tc_put(B, "  size_t ix_ = rows ? rows[start + (i_)] : start + (i_); (void)ix_; \\\n");
+  const tc_lanes *L = &tc_lane[vec];
+  G->vec = vec;
+  if (vec) tc_put(B, "#define ROWV%s do { \\\n", L->args);
+  else tc_put(B, "#define ROW%d%s do { \\\n", grad, L->args);
+  tc_put(B, "%s", L->at);
   for (uint32_t c = 0; c < T->ncolreg; c++)
-    tc_put(B, "  const double w%u = C%u[ix_]; \\\n", (unsigned)T->colreg[c], (unsigned)T->colidx[c]);
+    tc_put(B, "  const %s w%u = %s%u%s; \\\n", L->type, (unsigned)T->colreg[c], L->ld, (unsigned)T->colidx[c], L->ld_end);
   for (uint32_t i = 0; i < T->nrow; i++) {
     tc_put(B, "  ");
     forward(G, &row[i], 1);
     tc_put(B, " \\\n");
   }
-  for (uint32_t r = 0; r < T->nred; r++) tc_put(B, "  R8[%u][s8_] += w%u; \\\n", (unsigned)r, (unsigned)T->red[r].arg);
+  for (uint32_t r = 0; r < T->nred; r++)
+    tc_put(B, "  R8%s[%u][%s] += w%u; \\\n", L->acc, (unsigned)r, L->slot8, (unsigned)T->red[r].arg);
+  int rc = 0;
   if (grad) {
     if (T->ngb > 1) {
-      tc_put(B, "  double q1 = 0");
-      for (uint32_t b = 2; b < T->ngb; b++) tc_put(B, ", q%u = 0", (unsigned)b);
+      tc_put(B, "  %s q1 = %s", L->type, L->zero);
+      for (uint32_t b = 2; b < T->ngb; b++) tc_put(B, ", q%u = %s", (unsigned)b, L->zero);
       tc_put(B, "; \\\n");
     }
-    tc_put(B, "  const double q0 = 1; (void)q0; \\\n");
-    for (uint32_t r = 0; r < T->nred; r++)
-      if (T->red[r].nbwd && row_backward(G, &T->red[r], r, sums) < 0) return -1;
+    tc_put(B, "  const %s q0 = %s; (void)q0; \\\n", L->type, L->one);
+    for (uint32_t r = 0; r < T->nred && rc == 0; r++)
+      if (T->red[r].nbwd) rc = row_backward(G, &T->red[r], r, sums);
   }
-  tc_put(B, "} while (0)\n");
-  return 0;
-}
-
-/*
-** The two-row form of ROW<grad>: ROWV<grad>(j, kk) computes rows j and j + 1
-** in the two lanes of a vector (the same operations on each lane, so the
-** same bits), adding into lane pair kk of the accumulators: rows j + 2kk and
-** j + 2kk + 1 go to slots 2kk and 2kk + 1 of eight, and of four to slots
-** 2(kk & 1) and 2(kk & 1) + 1, as the scalar form and sum_mul2 do.  Only
-** for sections of plain arithmetic (no calls, no branches).
-*/
-static int row_macro_vec(gen *G, tc_sums *sums) {
-  const slope_tape *T = G->T;
-  tc_buf *B = G->B;
-  const tp_ins *row = T->ins + T->npre;
-  G->vec = 1;
-  tc_put(B, "#define ROWV(j_, kk_) do { \\\n");
-  for (uint32_t c = 0; c < T->ncolreg; c++)
-    tc_put(B, "  const tc_v2 w%u = LD2(C%u, j_); \\\n", (unsigned)T->colreg[c], (unsigned)T->colidx[c]);
-  for (uint32_t i = 0; i < T->nrow; i++) {
-    tc_put(B, "  ");
-    forward(G, &row[i], 1);
-    tc_put(B, " \\\n");
-  }
-  for (uint32_t r = 0; r < T->nred; r++) tc_put(B, "  R8v[%u][kk_] += w%u; \\\n", (unsigned)r, (unsigned)T->red[r].arg);
-  if (T->ngb > 1) {
-    tc_put(B, "  tc_v2 q1 = {0, 0}");
-    for (uint32_t b = 2; b < T->ngb; b++) tc_put(B, ", q%u = {0, 0}", (unsigned)b);
-    tc_put(B, "; \\\n");
-  }
-  tc_put(B, "  const tc_v2 q0 = {1, 1}; (void)q0; \\\n");
-  int rc = 0;
-  for (uint32_t r = 0; r < T->nred && rc == 0; r++)
-    if (T->red[r].nbwd) rc = row_backward(G, &T->red[r], r, sums);
   tc_put(B, "} while (0)\n");
   G->vec = 0;
   return rc;
@@ -477,25 +467,6 @@ static void block_loop(gen *G, int grad, const tc_sums *sums, uint32_t nsum8, ui
   tc_put(B, "    }\n");
 }
 
-static void rows_section(gen *G, const tc_sums *sums, uint32_t nsum8, uint32_t nsum4) {
-  const slope_tape *T = G->T;
-  tc_buf *B = G->B;
-  for (uint32_t r = 0; r < T->nred; r++) tc_put(B, "  double acc%u = 0;\n", (unsigned)r);
-  for (uint32_t r = 0; r < T->nred; r++) {
-    if (!T->red[r].nbwd) continue;
-    for (uint32_t j = 0; j < T->nrread; j++)
-      tc_put(B, "  double p%u_%u = 0;\n", (unsigned)r, (unsigned)T->rread[j]);
-  }
-  tc_put(B, "  if (grad) {\n");
-  block_loop(G, 1, sums, nsum8, nsum4);
-  tc_put(B, "  } else {\n");
-  block_loop(G, 0, sums, nsum8, nsum4);
-  tc_put(B, "  }\n");
-  for (uint32_t r = 0; r < T->nred; r++)
-    tc_put(B, "  v%u = acc%u%s;\n", (unsigned)T->red[r].out, (unsigned)r,
-        T->red[r].mean ? " / (double)count" : "");
-}
-
 /* ---- the row section, instruction by instruction ----
 **
 ** With calls to libm in the row section, or many sums, one fused pass per
@@ -546,21 +517,35 @@ static void adj_loop(tc_buf *B, const char *binds, uint32_t dst, int set, const 
   free(t.p);
 }
 
+/* One adjoint of a backward step over the block, as row_adj: 'expr' (times
+** 'sign' when not 0) into Q<dst> row by row, or summed into the partial. */
+static void blocked_adj(tc_buf *B, const char *binds, uint32_t ired, uint32_t dst, int set, int rowv, int sign,
+                        const char *expr) {
+  char t[48];
+  if (rowv && sign) {
+    snprintf(t, sizeof t, "%d.0 * %s", sign, expr);
+    adj_loop(B, binds, dst, set, t);
+  } else if (rowv) {
+    adj_loop(B, binds, dst, set, expr);
+  } else {
+    snprintf(t, sizeof t, "p%u_%u", (unsigned)ired, (unsigned)dst);
+    sum8_loop(B, binds, expr, t, sign);
+  }
+}
+
 static int blocked_step(gen *G, const tp_bwd *s, uint32_t ired) {
   const slope_tape *T = G->T;
   tc_buf *B = G->B, bb = {0};
   const tp_ins *I = T->ins + T->npre + s->ins;
-  char target[48], ex[48];
   step_binds(G, I, s->go, &bb);
   if (bb.oom) return -1;
   const char *binds = bb.p;
   if (tp_is_unary(I->op)) {
-    adj_loop(B, binds, s->ga, s->flags & TP_SETA, tc_rules[I->op].da);
+    blocked_adj(B, binds, ired, s->ga, s->flags & TP_SETA, 1, 0, tc_rules[I->op].da);
   } else if (tp_is_ternary(I->op)) {
-    int pa = I->op == TP_FNMA ? -1 : 1, pc = I->op == TP_FMS ? -1 : 1;
+    int pa = sign_a(I->op), pc = sign_c(I->op);
     int bv = I->shape & TP_BV, cv = I->shape & TP_CV;
-    snprintf(ex, sizeof ex, "%d.0 * g * b", pa);
-    if (s->flags & TP_DOA) adj_loop(B, binds, s->ga, s->flags & TP_SETA, ex);
+    if (s->flags & TP_DOA) blocked_adj(B, binds, ired, s->ga, s->flags & TP_SETA, 1, pa, "g * b");
     if ((s->flags & TP_DOB) && (s->flags & TP_DOC) && !bv && !cv) {   /* sum_mul2 */
       tc_put(B, "      { double t0 = 0, t1 = 0, t2 = 0, t3 = 0, u0 = 0, u1 = 0, u2 = 0, u3 = 0; size_t j = 0;\n"
              "        for (; j < n4; j += 4) {\n");
@@ -570,30 +555,14 @@ static int blocked_step(gen *G, const tp_bwd *s, uint32_t ired) {
       tc_put(B, "        p%u_%u += %d.0 * ((t0 + t1) + (t2 + t3));\n", (unsigned)ired, (unsigned)s->gb, pa);
       tc_put(B, "        p%u_%u += %d.0 * ((u0 + u1) + (u2 + u3)); }\n", (unsigned)ired, (unsigned)s->gc, pc);
     } else {
-      if (s->flags & TP_DOB) {
-        snprintf(ex, sizeof ex, "%d.0 * g * a", pa);
-        snprintf(target, sizeof target, "p%u_%u", (unsigned)ired, (unsigned)s->gb);
-        if (bv) adj_loop(B, binds, s->gb, s->flags & TP_SETB, ex);
-        else sum8_loop(B, binds, "g * a", target, pa);
-      }
-      if (s->flags & TP_DOC) {
-        snprintf(ex, sizeof ex, "%d.0 * g", pc);
-        snprintf(target, sizeof target, "p%u_%u", (unsigned)ired, (unsigned)s->gc);
-        if (cv) adj_loop(B, binds, s->gc, s->flags & TP_SETC, ex);
-        else sum8_loop(B, binds, "g", target, pc);
-      }
+      if (s->flags & TP_DOB) blocked_adj(B, binds, ired, s->gb, s->flags & TP_SETB, bv, pa, "g * a");
+      if (s->flags & TP_DOC) blocked_adj(B, binds, ired, s->gc, s->flags & TP_SETC, cv, pc, "g");
     }
   } else {
-    if (s->flags & TP_DOA) {
-      snprintf(target, sizeof target, "p%u_%u", (unsigned)ired, (unsigned)s->ga);
-      if (I->shape & TP_AV) adj_loop(B, binds, s->ga, s->flags & TP_SETA, tc_rules[I->op].da);
-      else sum8_loop(B, binds, tc_rules[I->op].da, target, 0);
-    }
-    if (s->flags & TP_DOB) {
-      snprintf(target, sizeof target, "p%u_%u", (unsigned)ired, (unsigned)s->gb);
-      if (I->shape & TP_BV) adj_loop(B, binds, s->gb, s->flags & TP_SETB, tc_rules[I->op].db);
-      else sum8_loop(B, binds, tc_rules[I->op].db, target, 0);
-    }
+    if (s->flags & TP_DOA)
+      blocked_adj(B, binds, ired, s->ga, s->flags & TP_SETA, I->shape & TP_AV, 0, tc_rules[I->op].da);
+    if (s->flags & TP_DOB)
+      blocked_adj(B, binds, ired, s->gb, s->flags & TP_SETB, I->shape & TP_BV, 0, tc_rules[I->op].db);
   }
   free(bb.p);
   return 0;
@@ -639,15 +608,27 @@ static int blocked_loop(gen *G, int grad) {
   return 0;
 }
 
-static int rows_blocked(gen *G) {
+/* ---- the row section, either form ---- */
+
+static int rows_loop(gen *G, int grad, const tc_sums *sums) {
+  if (G->blocked) return blocked_loop(G, grad);
+  block_loop(G, grad, sums, G->nsum8, G->nsum4);
+  return 0;
+}
+
+/* The reductions' sums and partials, the loop over the blocks with and
+** without the gradient, the reductions' values. */
+static int rows_section(gen *G, const tc_sums *sums) {
   const slope_tape *T = G->T;
   tc_buf *B = G->B;
-  tc_put(B, "#define IX(i) (rows ? rows[start + (i)] : start + (i))\n");
-  for (uint32_t r = 0; r < T->nrreg; r++)
-    if (G->colof[r] == UINT32_MAX) tc_put(B, "  double *restrict W%u = work[%u];\n", (unsigned)r, (unsigned)r);
-  for (uint32_t b = 1; b < T->ngb; b++) tc_put(B, "  double *restrict Q%u = work[%u];\n", (unsigned)b, (unsigned)(T->nrreg + b));
-  for (uint32_t c = 0; c < T->ncolreg; c++)
-    tc_put(B, "  double *restrict GX%u = work[%u];\n", (unsigned)T->colreg[c], (unsigned)(T->nrreg + T->ngb + c));
+  if (G->blocked) {   /* the tape's blocks */
+    tc_put(B, "#define IX(i) (rows ? rows[start + (i)] : start + (i))\n");
+    for (uint32_t r = 0; r < T->nrreg; r++)
+      if (G->colof[r] == UINT32_MAX) tc_put(B, "  double *restrict W%u = work[%u];\n", (unsigned)r, (unsigned)r);
+    for (uint32_t b = 1; b < T->ngb; b++) tc_put(B, "  double *restrict Q%u = work[%u];\n", (unsigned)b, (unsigned)(T->nrreg + b));
+    for (uint32_t c = 0; c < T->ncolreg; c++)
+      tc_put(B, "  double *restrict GX%u = work[%u];\n", (unsigned)T->colreg[c], (unsigned)(T->nrreg + T->ngb + c));
+  }
   for (uint32_t r = 0; r < T->nred; r++) tc_put(B, "  double acc%u = 0;\n", (unsigned)r);
   for (uint32_t r = 0; r < T->nred; r++) {
     if (!T->red[r].nbwd) continue;
@@ -655,10 +636,10 @@ static int rows_blocked(gen *G) {
       tc_put(B, "  double p%u_%u = 0;\n", (unsigned)r, (unsigned)T->rread[j]);
   }
   tc_put(B, "  if (grad) {\n");
-  if (blocked_loop(G, 1) < 0) return -1;
+  if (rows_loop(G, 1, sums) < 0) return -1;
   tc_put(B, "  } else {\n");
-  if (blocked_loop(G, 0) < 0) return -1;
-  tc_put(B, "  }\n#undef IX\n");
+  if (rows_loop(G, 0, sums) < 0) return -1;
+  tc_put(B, "  }\n%s", G->blocked ? "#undef IX\n" : "");
   for (uint32_t r = 0; r < T->nred; r++)
     tc_put(B, "  v%u = acc%u%s;\n", (unsigned)T->red[r].out, (unsigned)r, T->red[r].mean ? " / (double)count" : "");
   return 0;
@@ -723,8 +704,7 @@ static void body(gen *G, tc_sums *sums) {
          "  (void)x; (void)cols; (void)rows; (void)work;\n");
   declare(G);
   for (uint32_t i = 0; i < T->npre; i++) { tc_put(B, "  "); forward(G, &pre[i], 0); tc_put(B, "\n"); }
-  if (T->nred && G->blocked) { if (rows_blocked(G) < 0) B->oom = 1; }
-  else if (T->nred) rows_section(G, sums, G->nsum8, G->nsum4);
+  if (T->nred && rows_section(G, sums) < 0) B->oom = 1;
   for (uint32_t i = 0; i < T->npost; i++) { tc_put(B, "  "); forward(G, &post[i], 0); tc_put(B, "\n"); }
   tc_put(B, "  *f = v%u;\n  if (!grad) return;\n  d%u = 1;\n", (unsigned)T->root, (unsigned)T->root);
   scalar_backward(G, post, T->npost);
@@ -754,11 +734,11 @@ char *tc_source(const slope_tape *T) {
   if (T->nred && !G.blocked && (G.vecrows = vec_ok(T))) {
     /* the same sums in the same slots as the scalar form, which follows */
     uint32_t n8 = G.nsum8, n4 = G.nsum4, ns = sums.n;
-    rc = row_macro_vec(&G, &sums);
+    rc = row_macro(&G, 1, 1, &sums);
     G.nsum8 = n8, G.nsum4 = n4, sums.n = ns;
   }
   if (rc == 0 && T->nred && !G.blocked)
-    rc = row_macro(&G, 0, &sums) < 0 || row_macro(&G, 1, &sums) < 0 ? -1 : 0;
+    rc = row_macro(&G, 0, 0, &sums) < 0 || row_macro(&G, 0, 1, &sums) < 0 ? -1 : 0;
   if (rc == 0) body(&G, &sums);
   free(G.computed);
   free(G.colof);

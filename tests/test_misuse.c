@@ -335,6 +335,11 @@ static void test_null_object(void) {
   SAFE(slope_schedule_kinds() != NULL, "slope_schedule_kinds");
   SAFE(strcmp(slope_status_name(-1), "") != 0 || 1, "slope_status_name");
   SAFE(strcmp(slope_version(), SLOPE_VERSION) == 0, "slope_version");
+  SAFE(slope_shape_size(NULL) == 0, "slope_shape_size");
+  SAFE(slope_shape_size(&(slope_shape){3, {2, 2}}) == 0 && slope_shape_size(&(slope_shape){-1, {1, 1}}) == 0,
+       "slope_shape_size");
+  SAFE(slope_shape_size(&(slope_shape){1, {0, 1}}) == 0 && slope_shape_size(&(slope_shape){2, {2, -3}}) == 0 &&
+       slope_shape_size(&(slope_shape){2, {-5, -5}}) == 0, "slope_shape_size");
   slope_ctx *S = slope_new();
   SAFE(S != NULL, "slope_new");
   slope_free(S);

@@ -9,6 +9,7 @@
 ** Shapes include 1x1 matrices and vectors of length 1.  Hostile shapes,
 ** indices and labels must give errors, never crashes.
 */
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,8 +48,6 @@ typedef struct prob {
   int ncols;                  /* flat */
 } prob;
 
-static int numel(slope_shape s) { return s.rank == 0 ? 1 : s.rank == 1 ? s.dim[0] : s.dim[0] * s.dim[1]; }
-
 static uint64_t rng = 88172645463325252ull;
 static double urand(void) {
   rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
@@ -59,7 +58,7 @@ static double urand(void) {
 static int flat_names(const char *const *names, const slope_shape *sh, int n, char **out) {
   int k = 0;
   for (int i = 0; i < n; i++) {
-    for (int e = 0; e < numel(sh[i]); e++) {
+    for (int e = 0; e < (int)slope_shape_size(&sh[i]); e++) {
       char buf[64];
       if (sh[i].rank == 0) snprintf(buf, sizeof buf, "%s", names[i]);
       else if (sh[i].rank == 1) snprintf(buf, sizeof buf, "%s_%d", names[i], e + 1);
@@ -131,7 +130,7 @@ static void data(prob *P, size_t rows, int nclass) {
   P->rows = rows;
   P->ncols = 0;
   for (int j = 0; j < P->nc; j++)
-    for (int e = 0; e < numel(P->cs[j]); e++) {
+    for (int e = 0; e < (int)slope_shape_size(&P->cs[j]); e++) {
       double *c = malloc(rows * sizeof *c);
       for (size_t i = 0; i < rows; i++)
         c[i] = strcmp(P->cn[j], "label") == 0 ? (double)(1 + (int)(urand() * nclass) % nclass)
@@ -457,11 +456,11 @@ static void test_tree(void) {
     CHECK(slope_eval_shaped(S, e, names, sh, x, 4, &fr, 1, &os) == SLOPE_OK);
     if (!check_close(f, fr, 1e-12)) fprintf(stderr, "  value of %s\n", texts[t]);
     CHECK_NEAR(f, fr, 1e-12);
-    for (int k = 0, o = 0; k < 4; o += numel(sh[k]), k++) {
+    for (int k = 0, o = 0; k < 4; o += (int)slope_shape_size(&sh[k]), k++) {
       slope_expr d = slope_diff_shaped(S, e, names[k], names, sh, 4);
       if (!CHECK(d != 0)) { fprintf(stderr, "  d/d%s of %s: %s\n", names[k], texts[t], err()); continue; }
       if (!CHECK(slope_eval_shaped(S, d, names, sh, x, 4, gr, 16, &os) == SLOPE_OK)) continue;
-      for (int i = 0; i < numel(sh[k]); i++) {
+      for (int i = 0; i < (int)slope_shape_size(&sh[k]); i++) {
         double want = os.rank == 0 ? gr[0] : gr[i];   /* a scalar stands for every element */
         if (!check_close(g[o + i], want, 1e-11))
           fprintf(stderr, "  d/d%s[%d] of %s (%s)\n", names[k], i + 1, texts[t], slope_print(S, d));
@@ -608,8 +607,23 @@ static void test_size(void) {
   CHECK(nins[0] == nins[1]);
 }
 
+/* slope_shape_size, which the tests above count elements with: every rank,
+** the dimensions a rank does not read left alone, the largest int matrix. */
+static void test_shape_size(void) {
+  static const struct { slope_shape s; size_t n; } t[] = {
+    {{0, {1, 1}}, 1}, {{0, {7, 0}}, 1}, {{1, {5, 1}}, 5}, {{1, {5, -9}}, 5}, {{1, {1, 1}}, 1},
+    {{2, {3, 4}}, 12}, {{2, {1, 1}}, 1}, {{2, {4, 1}}, 4},
+    {{2, {INT_MAX, 2}}, SIZE_MAX / 2 >= INT_MAX ? (size_t)INT_MAX * 2 : 0},
+  };
+  for (size_t i = 0; i < sizeof t / sizeof *t; i++)
+    if (!CHECK(slope_shape_size(&t[i].s) == t[i].n))
+      fprintf(stderr, "    shape %d {%d, %d}: %zu, want %zu\n", t[i].s.rank, t[i].s.dim[0], t[i].s.dim[1],
+              slope_shape_size(&t[i].s), t[i].n);
+}
+
 int main(void) {
   S = slope_new();
+  test_shape_size();
   test_elementwise();
   test_rosenbrock();
   test_logistic();

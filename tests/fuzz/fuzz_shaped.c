@@ -36,8 +36,6 @@ static void expect_error(slope_ctx *S, const char *where) {
   if (err.code == SLOPE_OK || !err.message || !err.message[0]) broken("failure without an error", where, 0, 0);
 }
 
-static int numel(slope_shape s) { return s.rank == 0 ? 1 : s.rank == 1 ? s.dim[0] : s.dim[0] * s.dim[1]; }
-
 static void run(slope_ctx *S, slope_expr e) {
   const char *names[MAXN];
   int nn = slope_vars(S, e, names, MAXN);
@@ -49,12 +47,12 @@ static void run(slope_ctx *S, slope_expr e) {
     const char *n = names[i];
     if (n[0] == 'c') {
       cs[nc] = n[1] == 'v' ? (slope_shape){1, {3, 1}} : (slope_shape){0, {1, 1}};
-      ncol += numel(cs[nc]);
+      ncol += (int)slope_shape_size(&cs[nc]);
       cn[nc++] = n;
     } else {
       ps[np] = n[0] == 'v' ? (slope_shape){1, {3, 1}} : n[0] == 'M' ? (slope_shape){2, {2, 3}}
                                                                     : (slope_shape){0, {1, 1}};
-      npoint += numel(ps[np]);
+      npoint += (int)slope_shape_size(&ps[np]);
       pn[np++] = n;
     }
   }
