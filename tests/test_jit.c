@@ -196,7 +196,7 @@ static int shapes_of(const char *spec, char names[][16], slope_shape *sh, int *n
       sh[n] = (slope_shape){1, {r, 1}};
       if (*p == 'x') { c = (int)strtol(p + 1, (char **)&p, 10); sh[n] = (slope_shape){2, {r, c}}; }
     }
-    *nel += sh[n].rank == 0 ? 1 : sh[n].rank == 1 ? sh[n].dim[0] : sh[n].dim[0] * sh[n].dim[1];
+    *nel += (int)slope_shape_size(&sh[n]);
     n++;
   }
   return n;
@@ -219,7 +219,7 @@ static void compare_array(const aexpr *a) {
   if (!CHECK(T != NULL)) { fprintf(stderr, "    %s: %s\n", a->text, slope_error_get(S).message); slope_free(S); return; }
   const double *colp[MAXN];
   for (int j = 0, k = 0; j < nc; j++) {
-    int n = cs[j].rank == 0 ? 1 : cs[j].rank == 1 ? cs[j].dim[0] : cs[j].dim[0] * cs[j].dim[1];
+    int n = (int)slope_shape_size(&cs[j]);
     for (int q = 0; q < n; q++, k++) colp[k] = cn[j][0] == 'k' ? labels : data[k];
   }
   if (nc) CHECK(slope_tape_bind(T, colp, NROWS) == SLOPE_OK);
