@@ -54,15 +54,22 @@ typedef struct build {
 
 static int oom(build *b) { return sx_error(b->S, SLOPE_ERRMEM, "out of memory"); }
 
-static int grow(build *b, void **p, uint32_t *cap, uint32_t need, size_t elem) {
+int tp_grow(void **p, uint32_t *cap, size_t need, size_t elem) {
   if (need <= *cap) return 1;
+  if (need > 0x7fffffffu) return 0;
   uint32_t c = *cap ? *cap : 16;
   while (c < need) c *= 2;
   void *q = realloc(*p, (size_t)c * elem);
-  if (!q) return oom(b), 0;
+  if (!q) return 0;
   *p = q;
   *cap = c;
   return 1;
+}
+
+static int grow(build *b, void **p, uint32_t *cap, uint32_t need, size_t elem) {
+  if (tp_grow(p, cap, need, elem)) return 1;
+  oom(b);
+  return 0;
 }
 
 /* ---- registers and instructions ------------------------------------------ */

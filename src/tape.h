@@ -120,6 +120,11 @@ struct slope_tape {
   struct vm_lib *vm;          /* fast_math: libmvec's kernels (vmath.h); NULL: exact */
 };
 
+/* Make '*p' (an array of '*cap' elements of 'elem' bytes) hold at least
+** 'need', doubling from 16; 0 when out of memory or past 2^31 elements, with
+** '*p' unchanged.  For the two compilers' growing arrays (tape.c). */
+int tp_grow(void **p, uint32_t *cap, size_t need, size_t elem);
+
 /* The evaluator (tape_eval.c). */
 void tp_forward(const tp_ins *p, uint32_t n, double *v);
 void tp_backward(const tp_ins *p, uint32_t n, const double *v, double *g);

@@ -53,15 +53,9 @@ static int oom(abuild *b) { return sx_error(b->S, SLOPE_ERRMEM, "out of memory")
 static uint32_t *readers(abuild *b);
 
 static int grow(abuild *b, void **p, uint32_t *cap, size_t need, size_t elem) {
-  if (need <= *cap) return 1;
-  if (need > 0x7fffffffu) return oom(b), 0;
-  uint32_t c = *cap ? *cap : 16;
-  while (c < need) c *= 2;
-  void *q = realloc(*p, (size_t)c * elem);
-  if (!q) return oom(b), 0;
-  *p = q;
-  *cap = c;
-  return 1;
+  if (tp_grow(p, cap, need, elem)) return 1;
+  oom(b);
+  return 0;
 }
 
 /* ---- shapes and messages ------------------------------------------------------ */
