@@ -93,29 +93,74 @@ static int implied(grad *G, sx_id id, uint32_t i) {
   }
 }
 
+/* Whether kind 'k' works element by element (its rank is its children's). */
+static int elementwise(int k) {
+  return k == SX_ADD || k == SX_MUL || k == SX_POW || sx_is_fn1(k) || sx_is_fn2(k);
+}
+
+/*
+** A use that needs an array (dot(a*z, y), softmax(a*z)) of an element-wise
+** expression: the names below it, through element-wise operations, whose
+** rank nobody gave are arrays of rank 'r' -- all but 'var' (a name
+** differentiated for stays a scalar unless its use says otherwise), and
+** 'var' only when no other name could be (dot(2*w, x) with respect to w).
+** 'seen' (by node id) keeps a shared subexpression from being walked twice.
+*/
+static int imply_below(grad *G, sx_id n, int r, const uint8_t *given, uint8_t *seen, int with_var) {
+  slope_ctx *S = G->S;
+  if (seen[n]) return 0;
+  seen[n] = 1;
+  int k = sx_kind(S, n), marked = 0;
+  if (k == SX_VAR) {
+    if (given[n] || (n == G->var && !with_var)) return 0;
+    if (r > G->rank[n]) G->rank[n] = (uint8_t)r;
+    return 1;
+  }
+  if (!elementwise(k)) return 0;
+  for (uint32_t i = 0; i < sx_nkids(S, n); i++) marked += imply_below(G, sx_kid(S, n, i), r, given, seen, with_var);
+  return marked;
+}
+
+static void imply(grad *G, sx_id n, int r, const uint8_t *given, uint8_t *seen) {
+  size_t bytes = G->S->nnodes;
+  memset(seen, 0, bytes);
+  if (imply_below(G, n, r, given, seen, 0)) return;
+  memset(seen, 0, bytes);
+  imply_below(G, n, r, given, seen, 1);
+}
+
 /* Ranks of every node below 'e' (the last walk lists them): the caller's
 ** for its names, else implied by use, else scalar. */
 static void rank_names(grad *G, const sx_id *vars, const int *vrank, int nv) {
   slope_ctx *S = G->S;
-  uint8_t *given = calloc(S->nnodes, 1);
+  uint8_t *given = calloc(S->nnodes, 1), *seen = malloc(S->nnodes);
+  if (!given || !seen) {
+    free(given);
+    free(seen);
+    sx_error(S, SLOPE_ERRMEM, "out of memory");
+    return;
+  }
   for (int i = nv; i-- > 0;)   /* a name given twice: the first one */
     if (vars[i] < G->caprank && sx_kind(S, vars[i]) == SX_VAR) {
       G->rank[vars[i]] = (uint8_t)vrank[i];
-      if (given) given[vars[i]] = 1;
+      given[vars[i]] = 1;
     }
   for (uint32_t j = 0; j < S->norder; j++) {
     sx_id id = S->order[j];
     if (sx_kind(S, id) == SX_VAR) {
-      if (!given || !given[id]) G->rank[id] = 0;
+      if (!given[id]) G->rank[id] = 0;
       continue;
     }
     for (uint32_t i = 0; i < sx_nkids(S, id); i++) {
       sx_id k = sx_kid(S, id, i);
       int r = implied(G, id, i);
-      if (sx_kind(S, k) == SX_VAR && (!given || !given[k]) && r > G->rank[k]) G->rank[k] = (uint8_t)r;
+      if (r == 0) continue;
+      if (sx_kind(S, k) == SX_VAR && !given[k] && r > G->rank[k]) G->rank[k] = (uint8_t)r;
+      else if (elementwise(sx_kind(S, k))) imply(G, k, r, given, seen);
     }
   }
   free(given);
+  free(seen);
 }
 
 /* ---- building adjoints ------------------------------------------------------ */

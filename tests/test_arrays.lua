@@ -31,6 +31,20 @@ check.ok(slope.expr(tostring(g)) == g, "to the same node")
 -- a scalar expression of scalars: as before
 check.eq(tostring(slope.expr "(a*z + b - y)^2":diff "a"), "2*z*(a*z + b - y)", "scalar derivatives unchanged")
 
+-- a scalar name inside what must be an array (dot(a*z, y), softmax(a*z)):
+-- the names beside it are the arrays, and its derivative is a scalar
+check.eq(tostring(slope.diff("dot(a*z, y)", "a")), "sum(y*z)", "d dot(a*z, y)/da: z is a vector")
+check.eq(tostring(slope.diff("dot(2*w, x)", "w")), "2*x", "d dot(2*w, x)/dw: only w can be the vector")
+do
+  local f = slope.expr "dot(softmax(a*z), y) + logsumexp(a*z + b)"
+  local d = f:diff "a"
+  local at = { a = 0.7, z = { 1, 2, 3 }, y = { 0.5, -1, 2 }, b = { 0.1, 0, -0.3 } }
+  local function fa(a) at.a = a; return f:eval(at) end
+  local h, v = 1e-5, d:eval(at)
+  check.eq(type(v), "number", "d/da of a scalar with vectors inside is a number")
+  check.near(v, (fa(0.7 + h) - fa(0.7 - h)) / (2 * h), 1e-8, "d/da through softmax and logsumexp: central differences")
+end
+
 -- eval with Lua arrays, against hand loops
 local pt = { x = { 0.3, -1.2, 2.0, 0.5 } }
 local want = 0
