@@ -356,8 +356,15 @@ $(B)/bench/bench_lua: tests/bench/bench_lua.c tests/bench/*.h $(LUA_OBJ) $(B)/li
 	$(call say,CC,$<)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) -Itests/bench -o $@ $< $(LUA_OBJ) $(B)/libslope_core.a $(ALL_LDFLAGS) $(LUA_BIN_LIBS) $(EDIT_LIBS) -lm
 
+# the C benches append their figures here for bench_python.py (PyTorch and numpy
+# on the same work, plainly and with jemalloc; never a failure when missing)
+bench: export SLOPE_BENCH_FIGURES := $(abspath $(B))/bench/figures.txt
 bench: all $(BENCH_BIN)
+	$(Q)rm -f $(SLOPE_BENCH_FIGURES)
 	$(Q)for b in $(BENCH_BIN); do SLOPE=$(B)/slope $$b || exit 1; done
+	$(Q)if [ -x /usr/bin/python3 ]; then /usr/bin/python3 tests/bench/bench_python.py $(SLOPE_BENCH_FIGURES) \
+	  || echo "python: tests/bench/bench_python.py failed (not counted)"; \
+	else echo "python: /usr/bin/python3 is missing, PyTorch and numpy not measured (apt-get install python3-torch python3-numpy libjemalloc2)"; fi
 
 demo: all
 	$(Q)$(B)/slope examples/flagship.lua $(B)

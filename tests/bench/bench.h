@@ -9,6 +9,7 @@
 #define SLOPE_BENCH_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -45,6 +46,17 @@ static inline double bench_now(void) {
       if (bench_t2_ - bench_t1_ < (best_b)) (best_b) = bench_t2_ - bench_t1_; \
     } \
   } while (0)
+
+/* Appends "key value" to the file $SLOPE_BENCH_FIGURES names (make bench sets
+** it), so tests/bench/bench_python.py prints slope's figures of this run next
+** to PyTorch's and numpy's on the same work. */
+static inline void bench_figure(const char *key, double value) {
+  const char *path = getenv("SLOPE_BENCH_FIGURES");
+  FILE *fp = path && *path ? fopen(path, "a") : NULL;
+  if (!fp) return;
+  fprintf(fp, "%s %.17g\n", key, value);
+  fclose(fp);
+}
 
 /* For tape benchmarks: interpreter timings come first (native code off),
 ** then native code compiled before timing ("wait") and checked by one call;

@@ -9,8 +9,10 @@
 **   mlp:           mean((dot(v, tanh(W @ x + c)) + d - y)^2), 2-64-1, 10^4
 **                  rows, value, gradient and one Adam step (the hand loop steps
 **                  with the same Adam)
-** The PyTorch figures for the same work come from tests/bench/torch_arrays.py
-** (run by hand: python3 tests/bench/torch_arrays.py).
+** The PyTorch and numpy figures for the same work (Rosenbrock, the
+** classifier) come from tests/bench/bench_python.py, which make bench runs
+** after these with the figures they write (bench_figure); the network's from
+** tests/bench/torch_arrays.py, run by hand.
 */
 #include <math.h>
 #include <stdint.h>
@@ -62,7 +64,8 @@ static int bench_rosenbrock_nd(void) {
   double (*volatile hand)(const double *, int, double *) = rosen_nd_hand;
   double p[NX], g[NX], gh[NX], f = 0, fh = 0, ts, th, tn, th2, ms = 0;
   for (int i = 0; i < NX; i++) p[i] = cos(i);
-  if (slope_tape_jit(T, SLOPE_JIT_OFF) != SLOPE_OK) return 1;
+  if (slope_tape_jit(T, SLOPE_JIT_OFF) != SLOPE_OK || slope_tape_grad(T, p, NULL, 0, &f, g) != SLOPE_OK) return 1;
+  bench_figure("rosenbrock_nd.f", f);   /* at the start point, before the loops move it */
   BENCH_PAIR(REPS, ts, for (int i = 0; i < CALLS; i++) {
     p[0] += 1e-12;
     int rc = slope_tape_grad(T, p, NULL, 0, &f, g);
@@ -77,6 +80,8 @@ static int bench_rosenbrock_nd(void) {
   printf("rosenbrock n=1000, value and gradient: slope %.2f us, hand %.2f us, ratio %.2f "
          "(target <= 2)  [compiled in %.0f us; |df| %.1e, |dg| %.1e]\n", ts * 1e6 / CALLS,
          th * 1e6 / CALLS, ts / th, tc * 1e6, fabs(f - fh) / fh, dg);
+  bench_figure("rosenbrock_nd.interp", ts * 1e6 / CALLS);
+
   if (go_native(T, p, &ms)) {
     BENCH_PAIR(REPS, tn, for (int i = 0; i < CALLS; i++) {
       p[0] += 1e-12;
@@ -89,6 +94,8 @@ static int bench_rosenbrock_nd(void) {
     });
     printf("  native: %.2f us, hand %.2f us, ratio %.2f (interpreter %.2f)  [C compiled in %.0f ms]\n",
            tn * 1e6 / CALLS, th2 * 1e6 / CALLS, tn / th2, ts / th, ms);
+    bench_figure("rosenbrock_nd.native", tn * 1e6 / CALLS);
+    bench_figure("rosenbrock_nd.compile_ms", ms);
   }
   slope_tape_free(T);
   slope_free(S);
@@ -155,12 +162,24 @@ static int bench_classifier(void) {
   printf("classifier 10 classes, 50 features, 1e5 rows, value and gradient: slope %.1f ms, "
          "hand %.1f ms, ratio %.2f (target <= 1.5)  [|df| %.1e, |dg| %.1e]\n", ts * 1e3, th * 1e3,
          ts / th, fabs(f - fh) / fh, dg);
+  bench_figure("classifier.interp", ts * 1e3);
+  bench_figure("classifier.f", f);
   if (go_native(T, p, &ms)) {
     BENCH_PAIR(REPS, tn, { int rc = slope_tape_grad(T, p, NULL, 0, &f, g); sink += f + g[0] + rc; },
                th2, { fh = classifier_hand(cols, cols[NF], N, p, p + NC * NF, gh); sink += fh + gh[0]; });
     printf("  native: %.1f ms, hand %.1f ms, ratio %.2f (interpreter %.2f)  [C compiled in %.0f ms]\n",
            tn * 1e3, th2 * 1e3, tn / th2, ts / th, ms);
+    bench_figure("classifier.native", tn * 1e3);
+    bench_figure("classifier.compile_ms", ms);
   }
+  /* with fast_math (the sums of exp in cross_entropy by libmvec), in the same run */
+  double tf, ff = 0, fe = f;
+  if (slope_tape_fast_math(T, 1) != SLOPE_OK) return 1;
+  BENCH_PAIR(REPS, tf, { int rc = slope_tape_grad(T, p, NULL, 0, &ff, g); sink += ff + g[0] + rc; },
+             th2, { fh = classifier_hand(cols, cols[NF], N, p, p + NC * NF, gh); sink += fh + gh[0]; });
+  printf("  fast_math (%d lanes): %.1f ms, hand %.1f ms, ratio %.2f (exact %.2f)  [|df| %.1e vs exact]\n",
+         slope_tape_fast_math_lanes(T), tf * 1e3, th2 * 1e3, tf / th2, ts / th, fabs(ff - fe) / fe);
+  bench_figure("classifier.fast", tf * 1e3);
   slope_tape_free(T);
   slope_free(S);
   free(mem);

@@ -96,8 +96,6 @@ static double logistic_hand(const double *const *x, const double *y, size_t n,
   return s / (double)n;
 }
 
-/* Over N rows (named 'rows' in the output); with 'fast', exact against
-** fast_math too, and no native code. */
 /* The same tape with fast_math, in the run that timed it exact ('te') and
 ** by hand ('th'); the tape is left exact. */
 static void bench_fast_math(slope_tape *T, const double *p, size_t N, const char *rows, double te,
@@ -110,10 +108,14 @@ static void bench_fast_math(slope_tape *T, const double *p, size_t N, const char
          "hand %.1f ns/row, ratio %.2f, exact/fast %.2f  [|df| %.1e vs exact]\n", NF, form, rows,
          slope_tape_fast_math_lanes(T), tf * 1e9 / N, te * 1e9 / N, th2 * 1e9 / N, tf / th2, te / tf,
          fabs(f - fe) / fabs(fe));
+  bench_figure(*form ? "logistic_dot.fast" : "logistic.fast", tf * 1e9 / N);
   (void)th;
   if (slope_tape_fast_math(T, 0) != SLOPE_OK) return;
 }
 
+/* Over N rows (named 'rows' in the output); with 'fast', exact against
+** fast_math too, and the figures for bench_python.py (the compile time is the
+** first run's: this one loads the same code from the cache). */
 static int bench_logistic(size_t N, const char *rows, int fast) {
   enum { REPS = 11 };
   slope_ctx *S = slope_new();
@@ -149,12 +151,19 @@ static int bench_logistic(size_t N, const char *rows, int fast) {
              th, { fh = logistic_hand(cols, cols[NF], N, p, p[NF], gh); sink += fh + gh[0]; });
   printf("logistic %d features, %s rows: slope %.1f ns/row, hand %.1f ns/row, ratio %.2f  "
          "[|df| %.1e]\n", NF, rows, ts * 1e9 / N, th * 1e9 / N, ts / th, fabs(f - fh) / fh);
-  if (fast) bench_fast_math(T, p, N, rows, ts, th, cols, "");
-  if (!fast && go_native(T, p, &ms)) {
+  if (fast) {
+    bench_figure("logistic.interp", ts * 1e9 / N);
+    bench_figure("logistic.f", f);
+    bench_fast_math(T, p, N, rows, ts, th, cols, "");
+  }
+  if (go_native(T, p, &ms)) {
     BENCH_PAIR(REPS, ts, { int rc = slope_tape_grad(T, p, NULL, 0, &f, g); sink += f + g[0] + rc; },
                th, { fh = logistic_hand(cols, cols[NF], N, p, p[NF], gh); sink += fh + gh[0]; });
+    int cached = strstr(slope_tape_jit_status(T, NULL), "cache") != NULL;
     printf("logistic %d features, %s rows, native: slope %.1f ns/row, hand %.1f ns/row, "
-           "ratio %.2f  [compiled in %.0f ms]\n", NF, rows, ts * 1e9 / N, th * 1e9 / N, ts / th, ms);
+           "ratio %.2f  [%s in %.0f ms]\n", NF, rows, ts * 1e9 / N, th * 1e9 / N, ts / th,
+           cached ? "loaded from the cache" : "compiled", ms);
+    bench_figure(fast ? "logistic.native" : "logistic.compile_ms", fast ? ts * 1e9 / N : ms);
   }
   slope_tape_free(T);
   /* the vector form mean(softplus(-y*(dot(w, x) + b))): the same columns, x as one vector
@@ -173,7 +182,10 @@ static int bench_logistic(size_t N, const char *rows, int fast) {
   printf("logistic %d features as dot(w, x), %s rows: slope %.1f ns/row, hand %.1f ns/row, "
          "ratio %.2f (target <= 1.0)  [|df| %.1e]\n", NF, rows, ts * 1e9 / N, th * 1e9 / N, ts / th,
          fabs(f - fh) / fh);
-  if (fast) bench_fast_math(T, p, N, rows, ts, th, cols, " as dot(w, x)");
+  if (fast) {
+    bench_figure("logistic_dot.interp", ts * 1e9 / N);
+    bench_fast_math(T, p, N, rows, ts, th, cols, " as dot(w, x)");
+  }
   slope_tape_free(T);
   slope_free(S);
   free(mem);

@@ -2,25 +2,20 @@
 # torch_arrays.py -- PyTorch (eager, one thread, float64) doing the work of
 # tests/bench/bench_arrays.c and the vector logistic regression of
 # bench_tape.c, on the same data, for the ratios reported with issue 11.
-# Run by hand (not by make test or make bench):
+# Run by hand (not by make test; make bench runs bench_python.py, which
+# covers the logistic regression, Rosenbrock and the classifier with numpy too):
 #     /usr/bin/python3 tests/bench/torch_arrays.py
 # Times are the best of several repetitions, like bench.h.
 import math
-import time
+import sys
 
 import torch
 
+sys.dont_write_bytecode = True   # no __pycache__ in the tree
+from bench_python import best   # noqa: E402 (warmed up, then the best of 'reps')
+
 torch.set_num_threads(1)
 torch.set_default_dtype(torch.float64)
-
-
-def best(reps, fn):
-    t = 1e300
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        t = min(t, time.perf_counter() - t0)
-    return t
 
 
 def logistic(n=100000, rows="1e5"):
