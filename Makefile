@@ -90,16 +90,26 @@ CLI_OBJ := $(B)/main.o $(B)/repl.o
 .DEFAULT_GOAL := all
 # ---- MPI: the slope command only (hosts of libslope never link it) ----------------
 # on when pkg-config finds Open MPI (ompi-c); MPI=0 builds without it.  Without
-# it the command still recognises a launch by mpirun and says what to do.
+# it the command still recognises a launch by mpirun and says what to do.  Open
+# MPI lives in the plugin slope-mpi.so (src/mpi/), which the command opens only
+# when a launcher started it: a plain start does not load the MPI runtime.
 MPI_PKG := ompi-c
 MPI_FOUND := $(if $(filter 0,$(MPI)),,$(shell pkg-config --exists $(MPI_PKG) 2>/dev/null && echo yes))
-MPI_CFLAGS := $(if $(MPI_FOUND),-DSLOPE_MPI $(shell pkg-config --cflags $(MPI_PKG)))
+MPI_CFLAGS := $(if $(MPI_FOUND),-DSLOPE_MPI)
 MPI_LIBS := $(if $(MPI_FOUND),$(shell pkg-config --libs $(MPI_PKG)))
 CORE_SRC := $(filter-out src/mpi.c,$(CORE_SRC))
 CORE_OBJ := $(filter-out $(B)/mpi.o,$(CORE_OBJ))
 CLI_OBJ += $(B)/mpi.o
 $(B)/mpi.o: ALL_CFLAGS += $(MPI_CFLAGS)
-$(B)/slope: ALL_LDFLAGS += $(MPI_LIBS)
+PLUGINS := $(if $(MPI_FOUND),$(B)/slope-mpi.so)
+$(B)/mpi/world.o: src/mpi/world.c src/mpi/world.h src/lua_slope.h | $(B)/gen
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(B)/mpi
+	$(Q)$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) $(shell pkg-config --cflags $(MPI_PKG)) -c -o $@ $<
+# its Lua symbols come from the program that opens it
+$(B)/slope-mpi.so: $(B)/mpi/world.o
+	$(call say,LINK,$@)
+	$(Q)$(CC) -shared $(ALL_LDFLAGS) -o $@ $< $(MPI_LIBS)
 ifeq ($(filter-out all,$(MAKECMDGOALS)),)
 $(info MPI: $(if $(MPI_FOUND),on (Open MPI: mpirun -n 4 build/slope script.lua),off (apt-get install libopenmpi-dev for sweeps and runs over MPI ranks)))
 endif
@@ -107,6 +117,9 @@ endif
 $(B)/mpi.o: $(B)/gen/mpi_setting
 $(B)/gen/mpi_setting: FORCE | $(B)/gen
 	$(Q)echo '$(MPI_CFLAGS)' | cmp -s - $@ || echo '$(MPI_CFLAGS)' > $@
+# the slope program's plugins: next to it in the build folder, in ../lib/slope
+# from its bin folder once installed (lua_plugin.c looks in both)
+PLUGIN_DIR = $(PREFIX)/lib/slope
 LUA_FILES := $(sort $(wildcard lua/*.lua))
 EDIT_LIBS := -ledit
 TEST_SRC := $(wildcard tests/test_*.c)
@@ -193,9 +206,10 @@ $(B)/slope.so: $(LUA_OBJ) $(CORE_OBJ)
 	$(Q)$(CC) -shared $(ALL_LDFLAGS) -o $@ $^ -lm
 
 # PNG, PDF and GIF plots (src/render/): cairo and giflib when the machine has
-# them, linked into the slope program and slope.so only; lua_render.c reaches
-# them through a weak symbol, so without them (or in a host linking the binding
-# alone) everything builds and such a file is a clear error naming the packages
+# them, linked into slope.so and into the plugin the slope program opens;
+# lua_render.c reaches them through a weak symbol or the plugin, so without
+# them (or in a host linking the binding alone) everything builds and such a
+# file is a clear error naming the packages
 RENDER_OK := $(shell pkg-config --exists cairo fontconfig 2>/dev/null && printf '\043include <gif_lib.h>\n' | $(CC) -E - >/dev/null 2>&1 && echo y)
 ifeq ($(RENDER_OK),y)
 RENDER_OBJ := $(B)/render/cairo.o $(B)/render/gif.o
@@ -205,8 +219,13 @@ $(B)/render:
 $(B)/render/%.o: src/render/%.c src/render/render.h | $(B)/render
 	$(call say,CC,$<)
 	$(Q)$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cairo fontconfig) -c -o $@ $<
-$(B)/slope: $(RENDER_OBJ)
-$(B)/slope: ALL_LDFLAGS += $(RENDER_OBJ) $(RENDER_LIBS)
+# the slope program opens them from the plugin slope-render.so when a script
+# first draws such a file (lua_plugin.c): cairo's libraries would slow every start
+PLUGINS += $(B)/slope-render.so
+$(B)/lua_render.o: ALL_CFLAGS += -DSLOPE_RENDER_PLUGIN
+$(B)/slope-render.so: $(RENDER_OBJ)
+	$(call say,LINK,$@)
+	$(Q)$(CC) -shared $(ALL_LDFLAGS) -o $@ $(RENDER_OBJ) $(RENDER_LIBS)
 # slope.so's recipe puts its flags before the objects, where a linker with
 # --as-needed drops libraries nothing has asked for yet: the libraries go in
 # as files after the objects, through the prerequisites ($^)
@@ -216,6 +235,11 @@ $(B)/slope.so: ALL_LDFLAGS += $(filter-out /%,$(RENDER_FILES:lib%.so=-l%))
 else
 $(info slope: cairo or giflib not found: plots as PNG, PDF and GIF are off (apt-get install libcairo2-dev libgif-dev, then make clean all))
 endif
+all: $(PLUGINS)
+# whether the plugin is built is compiled into lua_render.o: rebuild it when that changes
+$(B)/lua_render.o: $(B)/gen/render_setting
+$(B)/gen/render_setting: FORCE | $(B)/gen
+	$(Q)echo '$(RENDER_OK)' | cmp -s - $@ || echo '$(RENDER_OK)' > $@
 
 # the README's pictures, drawn by the tutorials' examples: 'make docs' runs
 # them into build/docs and copies the pictures the README shows to DOCS_IMG
@@ -267,6 +291,7 @@ $(B)/slope-lua.pc: $(B)/prefix.stamp src/slope.h
 install: all $(B)/slope.pc $(B)/slope-lua.pc $(B)/libslope_lua.a
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LUA_CMOD) $(DESTDIR)$(PCDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(MAN3DIR)
 	install -m 755 $(B)/slope $(DESTDIR)$(BINDIR)/slope
+	$(if $(PLUGINS),install -d $(DESTDIR)$(PLUGIN_DIR) && install -m 755 $(PLUGINS) $(DESTDIR)$(PLUGIN_DIR)/)
 	install -m 644 src/slope.h $(DESTDIR)$(INCDIR)/slope.h
 	install -m 644 $(B)/libslope.a $(DESTDIR)$(LIBDIR)/libslope.a
 	install -m 755 $(B)/$(SONAME_FULL) $(DESTDIR)$(LIBDIR)/$(SONAME_FULL)
@@ -283,7 +308,9 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/slope $(DESTDIR)$(INCDIR)/slope.h $(DESTDIR)$(LIBDIR)/libslope.a \
 	  $(DESTDIR)$(LIBDIR)/$(SONAME_FULL) $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libslope.so \
 	  $(DESTDIR)$(LUA_CMOD)/slope.so $(DESTDIR)$(PCDIR)/slope.pc $(DESTDIR)$(MANDIR)/slope.1 $(DESTDIR)$(MAN3DIR)/slope.3 \
-	  $(DESTDIR)$(PCDIR)/slope-lua.pc $(DESTDIR)$(LIBDIR)/libslope_lua.a
+	  $(DESTDIR)$(PCDIR)/slope-lua.pc $(DESTDIR)$(LIBDIR)/libslope_lua.a \
+	  $(DESTDIR)$(PLUGIN_DIR)/slope-render.so $(DESTDIR)$(PLUGIN_DIR)/slope-mpi.so
+	-rmdir $(DESTDIR)$(PLUGIN_DIR) 2>/dev/null
 
 $(B)/gen $(B)/tests $(B)/bench:
 	$(Q)mkdir -p $@

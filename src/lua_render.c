@@ -3,11 +3,14 @@
 ** (lua/plot_raster.lua walks a plot's scene and calls these), as private
 ** helpers: private.canvas(kind, w, h [, path]) and private.gif(path, w, h).
 **
-** The drawing itself is src/render/ (cairo and giflib), reached through the
-** weak symbol 'sr_backend': the slope program and slope.so link it in when
-** the build found cairo and giflib; a build without them, or a host linking
-** the binding alone, gets a clear error naming the packages to install.
+** The drawing itself is src/render/ (cairo and giflib), reached through its
+** table of functions 'sr_backend': slope.so links it in (a weak symbol here)
+** when the build found cairo and giflib, and the slope program opens it from
+** the plugin slope-render.so when a script first draws such a file (see
+** lua_plugin.c).  A build without them, or a host linking the binding alone,
+** gets a clear error naming the packages to install.
 */
+#include <stdio.h>
 #include <string.h>
 
 #include "lua_slope.h"
@@ -20,41 +23,70 @@
 #define NO_BACKEND "PNG, PDF and GIF files need cairo and giflib, and this slope was built without " \
   "them (install the Debian packages libcairo2-dev and libgif-dev, then rebuild slope)"
 
-typedef struct { sr_canvas *c; } ls_canvas;
-typedef struct { sr_gif *g; int w, h; } ls_gif;
+/* LeakSanitizer's built-in suppressions, read from the program when slope
+** runs under it (make SANITIZE=address), so they live here rather than in
+** the plugin: cairo 1.16 loses a block in cairo_surface_finish when a PDF
+** embeds a subset of an OpenType/CFF font such as Noto Sans CJK
+** (tests/valgrind.supp says the same to valgrind).  Without symbols for
+** cairo the only handle is its library's name. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void) { return "leak:libcairo.so\n"; }
 
-static const sr_ops *backend(lua_State *L) {
-  const sr_ops *ops = &sr_backend;
-  if (!ops) luaL_error(L, "%s", NO_BACKEND);
-  return ops;
-}
+typedef struct { sr_canvas *c; const sr_ops *ops; } ls_canvas;
+typedef struct { sr_gif *g; int w, h; const sr_ops *ops; } ls_gif;
 
-/* Whether this Lua state has drawn (a userdata in the registry): its first
-** canvas registers the state as a user of the back end, and the state's
-** close, collecting this record after every canvas, unregisters it. */
+/* This Lua state's back end (a userdata in the registry): found at the first
+** canvas or GIF, linked in or from the plugin.  The first canvas registers
+** the state as a user of the back end, and the state's close, collecting
+** this record after every canvas, unregisters it. */
 #define LS_RENDER_USE "slope.render.use"
 
+typedef struct {
+  const sr_ops *ops;    /* NULL: not looked for yet, or not there */
+  int tried, used;
+  char why[512];        /* why there is none */
+} render_state;
+
 static int use_gc(lua_State *L) {
-  int *used = lua_touserdata(L, 1);
-  if (*used) sr_backend.unuse();
-  *used = 0;
+  render_state *R = lua_touserdata(L, 1);
+  if (R->used) R->ops->unuse();
+  R->used = 0;
   return 0;
 }
 
-static void mark_used(lua_State *L) {
+static render_state *find_backend(lua_State *L) {
   lua_getfield(L, LUA_REGISTRYINDEX, LS_RENDER_USE);
-  int *used = lua_touserdata(L, -1);
-  if (used && !*used) {
-    *used = 1;
-    sr_backend.use();
-  }
+  render_state *R = lua_touserdata(L, -1);
   lua_pop(L, 1);
+  if (R->tried) return R;
+  R->tried = 1;
+  R->ops = &sr_backend;
+  char why[256];
+  if (!R->ops && !(R->ops = ls_plugin_open("slope-render.so", "sr_backend", 0, why, sizeof why)))
+#ifdef SLOPE_RENDER_PLUGIN   /* built with cairo and giflib: the plugin went missing */
+    snprintf(R->why, sizeof R->why, "PNG, PDF and GIF files need slope's picture plugin, and %s "
+             "(reinstall slope: make install)", why);
+#else
+    snprintf(R->why, sizeof R->why, "%s", NO_BACKEND);
+#endif
+  return R;
 }
 
-static sr_canvas *check_canvas(lua_State *L) {
+/* The back end, registered as used by this state; raises when there is none. */
+static const sr_ops *backend(lua_State *L) {
+  render_state *R = find_backend(L);
+  if (!R->ops) luaL_error(L, "%s", R->why);
+  if (!R->used) {
+    R->used = 1;
+    R->ops->use();
+  }
+  return R->ops;
+}
+
+static ls_canvas *check_canvas(lua_State *L) {
   ls_canvas *C = luaL_checkudata(L, 1, LS_CANVAS);
   if (!C->c) luaL_error(L, "the canvas is closed");
-  return C->c;
+  return C;
 }
 
 /* private.canvas("image" | "pdf", w, h [, path]) */
@@ -63,11 +95,11 @@ static int canvas_new(lua_State *L) {
   int kind = luaL_checkoption(L, 1, NULL, kinds);
   double w = luaL_checknumber(L, 2), h = luaL_checknumber(L, 3);
   const char *path = kind == SR_PDF ? luaL_checkstring(L, 4) : NULL;
-  const sr_ops *ops = backend(L);
   if (!(w >= 1 && w <= 20000 && h >= 1 && h <= 20000)) return luaL_error(L, "canvas size out of range");
-  mark_used(L);
+  const sr_ops *ops = backend(L);
   ls_canvas *C = lua_newuserdatauv(L, sizeof *C, 0);
   C->c = NULL;
+  C->ops = ops;
   luaL_setmetatable(L, LS_CANVAS);
   char err[256];
   C->c = ops->create(kind, path, w, h, err, sizeof err);
@@ -77,21 +109,21 @@ static int canvas_new(lua_State *L) {
 
 static int canvas_gc(lua_State *L) {
   ls_canvas *C = luaL_checkudata(L, 1, LS_CANVAS);
-  if (C->c) sr_backend.destroy(C->c);
+  if (C->c) C->ops->destroy(C->c);
   C->c = NULL;
   return 0;
 }
 
 static int canvas_color(lua_State *L) {
-  sr_canvas *c = check_canvas(L);
-  sr_backend.color(c, luaL_checknumber(L, 2), luaL_checknumber(L, 3), luaL_checknumber(L, 4),
+  ls_canvas *C = check_canvas(L);
+  C->ops->color(C->c, luaL_checknumber(L, 2), luaL_checknumber(L, 3), luaL_checknumber(L, 4),
                    luaL_optnumber(L, 5, 1));
   return 0;
 }
 
 /* c:path(flat list {x1, y1, x2, y2, ...} [, closed]): a polyline added to the current path */
 static int canvas_path(lua_State *L) {
-  sr_canvas *c = check_canvas(L);
+  ls_canvas *C = check_canvas(L);
   luaL_checktype(L, 2, LUA_TTABLE);
   lua_Integer n = luaL_len(L, 2);
   for (lua_Integer i = 1; i + 1 <= n; i += 2) {
@@ -99,39 +131,43 @@ static int canvas_path(lua_State *L) {
     lua_rawgeti(L, 2, i + 1);
     double x = lua_tonumber(L, -2), y = lua_tonumber(L, -1);
     lua_pop(L, 2);
-    (i == 1 ? sr_backend.move : sr_backend.line)(c, x, y);
+    (i == 1 ? C->ops->move : C->ops->line)(C->c, x, y);
   }
-  if (lua_toboolean(L, 3)) sr_backend.close(c);
+  if (lua_toboolean(L, 3)) C->ops->close(C->c);
   return 0;
 }
 
 static int canvas_circle(lua_State *L) {
-  sr_backend.circle(check_canvas(L), luaL_checknumber(L, 2), luaL_checknumber(L, 3), luaL_checknumber(L, 4));
+  ls_canvas *C = check_canvas(L);
+  C->ops->circle(C->c, luaL_checknumber(L, 2), luaL_checknumber(L, 3), luaL_checknumber(L, 4));
   return 0;
 }
 
 static int canvas_rect(lua_State *L) {
-  sr_backend.rect(check_canvas(L), luaL_checknumber(L, 2), luaL_checknumber(L, 3),
+  ls_canvas *C = check_canvas(L);
+  C->ops->rect(C->c, luaL_checknumber(L, 2), luaL_checknumber(L, 3),
                   luaL_checknumber(L, 4), luaL_checknumber(L, 5));
   return 0;
 }
 
 /* c:stroke(width, round, keep) */
 static int canvas_stroke(lua_State *L) {
-  sr_backend.stroke(check_canvas(L), luaL_checknumber(L, 2), lua_toboolean(L, 3), lua_toboolean(L, 4));
+  ls_canvas *C = check_canvas(L);
+  C->ops->stroke(C->c, luaL_checknumber(L, 2), lua_toboolean(L, 3), lua_toboolean(L, 4));
   return 0;
 }
 
 static int canvas_fill(lua_State *L) {
-  sr_backend.fill(check_canvas(L), lua_toboolean(L, 2));
+  ls_canvas *C = check_canvas(L);
+  C->ops->fill(C->c, lua_toboolean(L, 2));
   return 0;
 }
 
 /* c:text(x, y, s, size, bold, anchor ("start"|"middle"|"end"), angle, measure) -> advance */
 static int canvas_text(lua_State *L) {
   static const char *const anchors[] = {"start", "middle", "end", NULL};
-  sr_canvas *c = check_canvas(L);
-  double adv = sr_backend.text(c, luaL_checknumber(L, 2), luaL_checknumber(L, 3), luaL_checkstring(L, 4),
+  ls_canvas *C = check_canvas(L);
+  double adv = C->ops->text(C->c, luaL_checknumber(L, 2), luaL_checknumber(L, 3), luaL_checkstring(L, 4),
                                luaL_checknumber(L, 5), lua_toboolean(L, 6),
                                luaL_checkoption(L, 7, "start", anchors), luaL_optnumber(L, 8, 0),
                                lua_toboolean(L, 9));
@@ -140,16 +176,16 @@ static int canvas_text(lua_State *L) {
 }
 
 static int canvas_png(lua_State *L) {
-  sr_canvas *c = check_canvas(L);
+  ls_canvas *C = check_canvas(L);
   char err[256];
-  if (!sr_backend.write_png(c, luaL_checkstring(L, 2), err, sizeof err)) return luaL_error(L, "%s", err);
+  if (!C->ops->write_png(C->c, luaL_checkstring(L, 2), err, sizeof err)) return luaL_error(L, "%s", err);
   return 0;
 }
 
 static int canvas_finish(lua_State *L) {
-  sr_canvas *c = check_canvas(L);
+  ls_canvas *C = check_canvas(L);
   char err[256];
-  int ok = sr_backend.pdf_finish(c, err, sizeof err);
+  int ok = C->ops->pdf_finish(C->c, err, sizeof err);
   canvas_gc(L);
   if (!ok) return luaL_error(L, "%s", err);
   return 0;
@@ -159,10 +195,11 @@ static int canvas_finish(lua_State *L) {
 static int gif_new(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   lua_Integer w = luaL_checkinteger(L, 2), h = luaL_checkinteger(L, 3);
-  const sr_ops *ops = backend(L);
   if (w < 1 || w > 20000 || h < 1 || h > 20000) return luaL_error(L, "GIF size out of range");
+  const sr_ops *ops = backend(L);
   ls_gif *G = lua_newuserdatauv(L, sizeof *G, 0);
   G->g = NULL;
+  G->ops = ops;
   G->w = (int)w, G->h = (int)h;
   luaL_setmetatable(L, LS_GIF);
   char err[256];
@@ -183,11 +220,11 @@ static int gif_frame(lua_State *L) {
   ls_canvas *C = luaL_checkudata(L, 2, LS_CANVAS);
   int delay = (int)luaL_checkinteger(L, 3);
   int w, h, stride;
-  const unsigned char *px = C->c ? sr_backend.pixels(C->c, &w, &h, &stride) : NULL;
+  const unsigned char *px = C->c ? C->ops->pixels(C->c, &w, &h, &stride) : NULL;
   if (!px) return luaL_error(L, "a GIF frame needs an image canvas");
   if (w != G->w || h != G->h) return luaL_error(L, "a GIF frame must be %d x %d, got %d x %d", G->w, G->h, w, h);
   char err[256];
-  if (!sr_backend.gif_frame(G->g, px, stride, delay, err, sizeof err)) return luaL_error(L, "%s", err);
+  if (!G->ops->gif_frame(G->g, px, stride, delay, err, sizeof err)) return luaL_error(L, "%s", err);
   return 0;
 }
 
@@ -195,7 +232,7 @@ static int gif_close(lua_State *L) {
   ls_gif *G = luaL_checkudata(L, 1, LS_GIF);
   if (!G->g) return 0;
   char err[256];
-  int ok = sr_backend.gif_close(G->g, err, sizeof err);
+  int ok = G->ops->gif_close(G->g, err, sizeof err);
   G->g = NULL;
   if (!ok) return luaL_error(L, "%s", err);
   return 0;
@@ -204,16 +241,16 @@ static int gif_close(lua_State *L) {
 static int gif_gc(lua_State *L) {
   ls_gif *G = luaL_checkudata(L, 1, LS_GIF);
   char err[256];
-  if (G->g) sr_backend.gif_close(G->g, err, sizeof err);   /* after an error: the caller removes the file */
+  if (G->g) G->ops->gif_close(G->g, err, sizeof err);   /* after an error: the caller removes the file */
   G->g = NULL;
   return 0;
 }
 
 /* private.render_available() -> true when PNG, PDF and GIF can be written, else false and why */
 static int available(lua_State *L) {
-  const sr_ops *ops = &sr_backend;
-  lua_pushboolean(L, ops != NULL);
-  lua_pushstring(L, ops ? "" : NO_BACKEND);
+  render_state *R = find_backend(L);
+  lua_pushboolean(L, R->ops != NULL);
+  lua_pushstring(L, R->ops ? "" : R->why);
   return 2;
 }
 
@@ -234,8 +271,8 @@ void ls_open_render(lua_State *L) {
     {"finish", canvas_finish}, {"close", canvas_gc}, {NULL, NULL}};
   static const luaL_Reg gif_methods[] = {{"frame", gif_frame}, {"close", gif_close}, {NULL, NULL}};
   /* made before any canvas, so the state's close collects it after them */
-  int *used = lua_newuserdatauv(L, sizeof *used, 0);
-  *used = 0;
+  render_state *R = lua_newuserdatauv(L, sizeof *R, 0);
+  memset(R, 0, sizeof *R);
   lua_newtable(L);
   lua_pushcfunction(L, use_gc);
   lua_setfield(L, -2, "__gc");

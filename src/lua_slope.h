@@ -239,4 +239,12 @@ void ls_require(lua_State *L, const char *name);
 /* Add canvas, gif and render_available to the private table at the top. */
 void ls_open_render(lua_State *L);
 
+/* ---- lua_plugin.c: the program's optional parts (pictures, MPI) ---------------------- */
+
+/* The address of 'symbol' in the plugin 'file' (next to the program, else in
+** ../lib/slope from the program's folder, where make install puts it), opened with its libraries' symbols global
+** when 'global' (Open MPI's components need that); NULL with the reason in
+** 'why' when there is none. */
+void *ls_plugin_open(const char *file, const char *symbol, int global, char *why, size_t len);
+
 #endif

@@ -57,6 +57,17 @@ files="usr/bin/slope usr/include/slope.h usr/lib/libslope.a usr/lib/libslope.so.
 missing=
 for f in $files; do [ -e "$root/$f" ] || missing="$missing $f"; done
 if [ -z "$missing" ]; then ok "installed every file"; else bad "installed every file: missing$missing"; fi
+# the program's plugins go to lib/slope, found from its bin folder wherever the tree is
+for p in slope-render.so slope-mpi.so; do
+  if [ -f build/$p ] && [ ! -f "$root/usr/lib/slope/$p" ]; then bad "installed the plugin usr/lib/slope/$p"; fi
+done
+if [ -f build/slope-render.so ]; then
+  out=$("$root/usr/bin/slope" -e "slope.plot.fn1d{ f = 'x^2', range = {-1, 1}, file = '$root/p.png' }" 2>&1)
+  if [ "$(head -c 4 "$root/p.png" 2>/dev/null | od -An -c | tr -d ' ')" = '211PNG' ]; then
+    ok "the installed slope (moved under DESTDIR) draws a PNG with its installed plugin"
+  else bad "the installed slope draws a PNG" "$out"; fi
+  rm -f "$root/p.png"
+fi
 if [ "$(readlink "$lib/libslope.so")" = libslope.so.0.2.0 ] && [ "$(readlink "$lib/libslope.so.0.2")" = libslope.so.0.2.0 ]
 then ok "libslope.so and libslope.so.0.2 link to libslope.so.0.2.0"
 else bad "libslope.so symlinks" "$(ls -l "$lib")"; fi

@@ -5,8 +5,9 @@
 # every rank returns the same result; 2- and 4-rank distributed runs (full
 # batch and shuffled mini-batches) match the one-process run to 1e-12 with
 # the same parameters on every rank; a script error on the ranks ends the
-# job instead of hanging it.  Also: a slope built without MPI refuses an
-# mpirun launch and says what to do.  Skipped where there is no mpirun or
+# job instead of hanging it.  Also: a slope built without MPI, or one whose
+# MPI plugin (slope-mpi.so) is missing, refuses an mpirun launch and says
+# what to do.  Skipped where there is no mpirun or
 # slope was built without MPI.
 . tests/check.sh
 S=${SLOPE:-build/slope}
@@ -29,6 +30,18 @@ if [ -f build/main.o ] && [ -f build/repl.o ]; then
     has "$(OMPI_COMM_WORLD_SIZE=1 "$tmp/slope-nompi" -e 'print("ran")' 2>&1)" "ran" "without MPI: one rank runs as usual"
     case $("$tmp/slope-nompi" -v) in *", without MPI)") ok "without MPI: -v says so" ;; *) bad "without MPI: -v" ;; esac
   else bad "a slope without MPI does not link" "$(cat "$tmp/err")"; fi
+fi
+
+# ---- a slope with MPI whose plugin is missing (copied alone) ----------------------------
+if $S -v | grep -q "with MPI"; then
+  mkdir "$tmp/lone" && cp "$S" "$tmp/lone/slope"
+  out=$(OMPI_COMM_WORLD_SIZE=4 "$tmp/lone/slope" -e 'print("ran")' 2>&1); rc=$?
+  case $out in
+    *"started as one of 4 MPI ranks (mpirun or srun), but its MPI part is missing"*"slope-mpi.so is neither next to the program"*)
+      [ $rc -eq 1 ] && ok "no slope-mpi.so: an mpirun launch is refused, naming the plugin" || bad "no plugin: status $rc" "$out" ;;
+    *) bad "no slope-mpi.so: an mpirun launch" "$out" ;;
+  esac
+  has "$("$tmp/lone/slope" -e 'print("ran")' 2>&1)" "ran" "no slope-mpi.so: a plain start runs as usual"
 fi
 
 if ! command -v mpirun >/dev/null 2>&1 || ! $S -v | grep -q "with MPI"; then

@@ -178,14 +178,6 @@ static void unuse(void) {
   }
 }
 
-/* LeakSanitizer's built-in suppressions, read when slope runs under it
-** (make SANITIZE=address): cairo 1.16 loses a block in cairo_surface_finish
-** when a PDF embeds a subset of an OpenType/CFF font such as Noto Sans CJK
-** (tests/valgrind.supp says the same to valgrind).  Without symbols for
-** cairo the only handle is its library's name. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void) { return "leak:libcairo.so\n"; }
-
 const sr_ops sr_backend = {
   create, destroy, color, move, line, close_path, circle, rect, stroke, fill, text,
   write_png, pdf_finish, pixels, sr_gif_open, sr_gif_frame, sr_gif_close, use, unuse,
