@@ -40,8 +40,9 @@ const sx_fninfo sx_array_functions[] = {
 
 static const sx_fninfo *lookup_in(const sx_fninfo *t, const char *name, size_t len, int nargs) {
   const sx_fninfo *any = NULL;
-  for (const sx_fninfo *f = t; f->name; f++)
-    if (strlen(f->name) == len && memcmp(f->name, name, len) == 0) {
+  if (len == 0) return NULL;
+  for (const sx_fninfo *f = t; f->name; f++)   /* the first letter first: every new name asks */
+    if (f->name[0] == name[0] && strncmp(f->name, name, len) == 0 && f->name[len] == '\0') {
       if (nargs < 0 || f->arity == nargs) return f;
       if (!any) any = f;
     }
@@ -399,8 +400,19 @@ static int walk_scratch(slope_ctx *S) {
 
 /* Order the (born, id) pairs of S->sortbuf[0, n) by birth: a radix sort on
 ** the stamp's bytes, skipping a byte all pairs share (usually the high
-** ones), so ordering costs a few passes over the list, not n log n calls. */
+** ones), so ordering costs a few passes over the list, not n log n calls.
+** Birth stamps are unique, so ordering the whole pairs is the same order. */
 static int sort_by_birth(slope_ctx *S, uint32_t n) {
+  if (n <= 32) {   /* a small expression: insertion sort beats clearing 257 counters four times */
+    uint64_t *a = S->sortbuf;
+    for (uint32_t i = 1; i < n; i++) {
+      uint64_t v = a[i];
+      uint32_t j = i;
+      for (; j > 0 && a[j - 1] > v; j--) a[j] = a[j - 1];
+      a[j] = v;
+    }
+    return 1;
+  }
   if (!scratch(S, (void **)&S->sorttmp, &S->capsorttmp, n, sizeof *S->sorttmp)) return 0;
   for (int shift = 32; shift < 64; shift += 8) {
     uint32_t at[257] = {0};

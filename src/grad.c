@@ -26,13 +26,70 @@
 
 #define UNKNOWN 255u
 
+/*
+** Per-node values (ranks, adjoints, marks) live in small hash tables keyed
+** by node id rather than in arrays as long as the context's store, so a
+** gradient costs what its expression costs, however many nodes the context
+** holds; they also take the nodes the passes build.
+*/
+typedef struct nodemap {
+  sx_id *key;        /* SX_NIL: a free slot */
+  uint32_t *val;
+  uint32_t cap, n;   /* cap a power of two, at most half full */
+} nodemap;
+
+static uint32_t nm_get(const nodemap *m, sx_id id, uint32_t absent) {
+  for (uint32_t h = (id * 2654435761u) & (m->cap - 1);; h = (h + 1) & (m->cap - 1)) {
+    if (m->key[h] == id) return m->val[h];
+    if (m->key[h] == SX_NIL) return absent;
+  }
+}
+
+static int nm_init(nodemap *m, uint32_t expect) {
+  m->cap = 16;
+  while (m->cap < 2 * expect + 2) m->cap *= 2;
+  m->n = 0;
+  m->key = calloc(m->cap, sizeof *m->key);
+  m->val = malloc(m->cap * sizeof *m->val);
+  return m->key && m->val;
+}
+
+static void nm_free(nodemap *m) {
+  free(m->key);
+  free(m->val);
+  m->key = NULL;
+  m->val = NULL;
+}
+
+/* Sets id's value; 0 when memory runs out (the context's error is set). */
+static int nm_set(slope_ctx *S, nodemap *m, sx_id id, uint32_t v) {
+  if (2 * (m->n + 1) > m->cap) {
+    nodemap big;
+    if (!nm_init(&big, m->cap)) {
+      nm_free(&big);
+      return sx_error(S, SLOPE_ERRMEM, "out of memory"), 0;
+    }
+    for (uint32_t i = 0; i < m->cap; i++)
+      if (m->key[i] != SX_NIL) nm_set(S, &big, m->key[i], m->val[i]);
+    nm_free(m);
+    *m = big;
+  }
+  uint32_t h = (id * 2654435761u) & (m->cap - 1);
+  while (m->key[h] != SX_NIL && m->key[h] != id) h = (h + 1) & (m->cap - 1);
+  if (m->key[h] == SX_NIL) m->n++;
+  m->key[h] = id;
+  m->val[h] = v;
+  return 1;
+}
+
 typedef struct grad {
   slope_ctx *S;
   sx_id var;
-  uint8_t *rank;     /* by node id; UNKNOWN for nodes built during the passes */
-  uint32_t caprank;
+  nodemap rank;      /* by node id; absent (UNKNOWN) until asked for */
   int inrows;        /* in the pass of a reduction over rows */
 } grad;
+
+static int known_rank(const grad *G, sx_id id) { return (int)nm_get(&G->rank, id, UNKNOWN); }
 
 static int rank_of(grad *G, sx_id id);
 
@@ -60,19 +117,13 @@ static int node_rank(grad *G, sx_id id) {
   }
 }
 
-/* Memoized by node id; the table grows with the nodes the passes build. */
+/* Memoized by node id, the nodes the passes build included. */
 static int rank_of(grad *G, sx_id id) {
-  if (id >= G->caprank) {
-    uint32_t cap = G->caprank;
-    while (cap <= id) cap *= 2;
-    uint8_t *r = realloc(G->rank, cap);
-    if (!r) return sx_error(G->S, SLOPE_ERRMEM, "out of memory"), 0;
-    memset(r + G->caprank, UNKNOWN, cap - G->caprank);
-    G->rank = r;
-    G->caprank = cap;
-  }
-  if (G->rank[id] == UNKNOWN) G->rank[id] = (uint8_t)node_rank(G, id);
-  return G->rank[id];
+  int r = known_rank(G, id);
+  if (r != (int)UNKNOWN) return r;
+  r = node_rank(G, id);
+  nm_set(G->S, &G->rank, id, (uint32_t)r);
+  return r;
 }
 
 /* What the use of child 'i' of node 'id' implies for the rank of a name. */
@@ -87,7 +138,7 @@ static int implied(grad *G, sx_id id, uint32_t i) {
   case SX_MATMUL: {   /* A @ v unless the left one is known to be a vector */
     sx_id a = sx_kid(S, id, 0);
     if (i == 0) return 2;
-    return sx_kind(S, a) == SX_VAR && G->rank[a] == 1 ? 2 : 1;
+    return sx_kind(S, a) == SX_VAR && known_rank(G, a) == 1 ? 2 : 1;
   }
   default: return 0;
   }
@@ -104,63 +155,66 @@ static int elementwise(int k) {
 ** rank nobody gave are arrays of rank 'r' -- all but 'var' (a name
 ** differentiated for stays a scalar unless its use says otherwise), and
 ** 'var' only when no other name could be (dot(2*w, x) with respect to w).
-** 'seen' (by node id) keeps a shared subexpression from being walked twice.
+** A node seen in the current walk (its mark in 'seen' is the walk's number)
+** is not walked twice.
 */
-static int imply_below(grad *G, sx_id n, int r, const uint8_t *given, uint8_t *seen, int with_var) {
+typedef struct naming {
+  nodemap given;   /* names whose rank the caller gave */
+  nodemap seen;    /* by node id: the last walk that saw it */
+  uint32_t walk;
+} naming;
+
+static int imply_below(grad *G, naming *N, sx_id n, int r, int with_var) {
   slope_ctx *S = G->S;
-  if (seen[n]) return 0;
-  seen[n] = 1;
+  if (nm_get(&N->seen, n, 0) == N->walk || !nm_set(S, &N->seen, n, N->walk)) return 0;
   int k = sx_kind(S, n), marked = 0;
   if (k == SX_VAR) {
-    if (given[n] || (n == G->var && !with_var)) return 0;
-    if (r > G->rank[n]) G->rank[n] = (uint8_t)r;
+    if (nm_get(&N->given, n, 0) || (n == G->var && !with_var)) return 0;
+    if (r > known_rank(G, n)) nm_set(S, &G->rank, n, (uint32_t)r);
     return 1;
   }
   if (!elementwise(k)) return 0;
-  for (uint32_t i = 0; i < sx_nkids(S, n); i++) marked += imply_below(G, sx_kid(S, n, i), r, given, seen, with_var);
+  for (uint32_t i = 0; i < sx_nkids(S, n); i++) marked += imply_below(G, N, sx_kid(S, n, i), r, with_var);
   return marked;
 }
 
-static void imply(grad *G, sx_id n, int r, const uint8_t *given, uint8_t *seen) {
-  size_t bytes = G->S->nnodes;
-  memset(seen, 0, bytes);
-  if (imply_below(G, n, r, given, seen, 0)) return;
-  memset(seen, 0, bytes);
-  imply_below(G, n, r, given, seen, 1);
+static void imply(grad *G, naming *N, sx_id n, int r) {
+  N->walk++;
+  if (imply_below(G, N, n, r, 0)) return;
+  N->walk++;
+  imply_below(G, N, n, r, 1);
 }
 
 /* Ranks of every node below 'e' (the last walk lists them): the caller's
 ** for its names, else implied by use, else scalar. */
 static void rank_names(grad *G, const sx_id *vars, const int *vrank, int nv) {
   slope_ctx *S = G->S;
-  uint8_t *given = calloc(S->nnodes, 1), *seen = malloc(S->nnodes);
-  if (!given || !seen) {
-    free(given);
-    free(seen);
+  naming N = {.walk = 0};
+  if (!nm_init(&N.given, (uint32_t)nv) || !nm_init(&N.seen, S->norder)) {
+    nm_free(&N.given);
+    nm_free(&N.seen);
     sx_error(S, SLOPE_ERRMEM, "out of memory");
     return;
   }
   for (int i = nv; i-- > 0;)   /* a name given twice: the first one */
-    if (vars[i] < G->caprank && sx_kind(S, vars[i]) == SX_VAR) {
-      G->rank[vars[i]] = (uint8_t)vrank[i];
-      given[vars[i]] = 1;
-    }
-  for (uint32_t j = 0; j < S->norder; j++) {
+    if (vars[i] != SX_NIL && vars[i] < S->nnodes && sx_kind(S, vars[i]) == SX_VAR)
+      if (!nm_set(S, &G->rank, vars[i], (uint32_t)vrank[i]) || !nm_set(S, &N.given, vars[i], 1)) break;
+  for (uint32_t j = 0; j < S->norder && !sx_failed(S); j++) {
     sx_id id = S->order[j];
     if (sx_kind(S, id) == SX_VAR) {
-      if (!given[id]) G->rank[id] = 0;
+      if (!nm_get(&N.given, id, 0)) nm_set(S, &G->rank, id, 0);
       continue;
     }
     for (uint32_t i = 0; i < sx_nkids(S, id); i++) {
       sx_id k = sx_kid(S, id, i);
       int r = implied(G, id, i);
       if (r == 0) continue;
-      if (sx_kind(S, k) == SX_VAR && !given[k] && r > G->rank[k]) G->rank[k] = (uint8_t)r;
-      else if (elementwise(sx_kind(S, k))) imply(G, k, r, given, seen);
+      if (sx_kind(S, k) == SX_VAR && !nm_get(&N.given, k, 0) && r > known_rank(G, k)) nm_set(S, &G->rank, k, (uint32_t)r);
+      else if (elementwise(sx_kind(S, k))) imply(G, &N, k, r);
     }
   }
-  free(given);
-  free(seen);
+  nm_free(&N.given);
+  nm_free(&N.seen);
 }
 
 /* ---- building adjoints ------------------------------------------------------ */
@@ -229,14 +283,15 @@ static sx_id unbroadcast(grad *G, sx_id c, sx_id k, sx_id n) {
 }
 
 typedef struct adjoints {
-  sx_id *adj;       /* by node id of the pass's walk */
-  uint8_t *has;     /* by node id: 'var' is below */
+  nodemap adj;      /* by node id of the pass's walk: the adjoint so far */
+  nodemap has;      /* by node id: 1 when 'var' is below */
   sx_id result;     /* the gradient so far */
 } adjoints;
 
 static void give(grad *G, adjoints *A, sx_id k, sx_id c) {
-  if (c == SX_NIL || !A->has[k] || sx_is_num(G->S, c, 0)) return;
-  A->adj[k] = A->adj[k] ? sx_add(G->S, A->adj[k], c) : c;
+  if (c == SX_NIL || !nm_get(&A->has, k, 0) || sx_is_num(G->S, c, 0)) return;
+  sx_id old = nm_get(&A->adj, k, SX_NIL);
+  nm_set(G->S, &A->adj, k, old ? sx_add(G->S, old, c) : c);
 }
 
 static sx_id pass(grad *G, sx_id root, sx_id seed);
@@ -362,7 +417,7 @@ static void rule(grad *G, adjoints *A, sx_id id, sx_id g) {
   }
   for (uint32_t i = 0; i < n; i++) {
     sx_id kid = sx_kid(S, id, i), c = SX_NIL;
-    if (!A->has[kid]) continue;
+    if (!nm_get(&A->has, kid, 0)) continue;
     if (k == SX_ADD) c = g;
     else if (k == SX_MUL) {
       sx_id local[16], *f = n <= 16 ? local : malloc(n * sizeof *f);
@@ -384,29 +439,30 @@ static void rule(grad *G, adjoints *A, sx_id id, sx_id g) {
 static sx_id pass(grad *G, sx_id root, sx_id seed) {
   slope_ctx *S = G->S;
   if (sx_reach(S, root) != SLOPE_OK) return SX_NIL;
-  uint32_t n = S->norder, ids = S->nnodes;
-  adjoints A = {calloc(ids, sizeof *A.adj), calloc(ids, 1), sx_mknum(S, 0)};
+  uint32_t n = S->norder;
+  adjoints A = {.result = sx_mknum(S, 0)};
   sx_id *list = malloc((size_t)(n ? n : 1) * sizeof *list);
-  if (!A.adj || !A.has || !list) {
+  if (!nm_init(&A.adj, n) || !nm_init(&A.has, n) || !list) {
     sx_error(S, SLOPE_ERRMEM, "out of memory");
     n = 0;
   } else memcpy(list, S->order, (size_t)n * sizeof *list);
   for (uint32_t j = 0; j < n; j++) {   /* which nodes have 'var' below them */
     sx_id id = list[j];
-    A.has[id] = id == G->var;
-    for (uint32_t i = 0; i < sx_nkids(S, id) && !A.has[id] && sx_kind(S, id) != SX_VAR; i++)
-      A.has[id] = A.has[sx_kid(S, id, i)];
+    int has = id == G->var;
+    for (uint32_t i = 0; i < sx_nkids(S, id) && !has && sx_kind(S, id) != SX_VAR; i++)
+      has = (int)nm_get(&A.has, sx_kid(S, id, i), 0);
+    if (has && !nm_set(S, &A.has, id, 1)) n = 0;
   }
-  if (n && A.has[root]) A.adj[root] = seed;
+  if (n && nm_get(&A.has, root, 0)) nm_set(S, &A.adj, root, seed);
   for (uint32_t j = n; j-- > 0 && !sx_failed(S);) {
-    sx_id id = list[j], g = A.adj[id];
+    sx_id id = list[j], g = nm_get(&A.adj, id, SX_NIL);
     if (!g) continue;
     if (id == G->var) A.result = sx_add(S, A.result, g);
     else rule(G, &A, id, g);
   }
   sx_id r = sx_failed(S) ? SX_NIL : A.result;
-  free(A.adj);
-  free(A.has);
+  nm_free(&A.adj);
+  nm_free(&A.has);
   free(list);
   return r;
 }
@@ -416,9 +472,11 @@ sx_id sx_grad(slope_ctx *S, sx_id e, sx_id var, const sx_id *vars, const int *vr
   if (sx_kind(S, var) != SX_VAR)
     return sx_error(S, SLOPE_ERRARG, "can only differentiate with respect to a variable"), SX_NIL;
   if (sx_reach(S, e) != SLOPE_OK) return SX_NIL;
-  grad G = {S, var, malloc(S->nnodes), S->nnodes, 0};
-  if (!G.rank) return sx_error(S, SLOPE_ERRMEM, "out of memory"), SX_NIL;
-  memset(G.rank, UNKNOWN, G.caprank);
+  grad G = {.S = S, .var = var};
+  if (!nm_init(&G.rank, S->norder)) {
+    nm_free(&G.rank);
+    return sx_error(S, SLOPE_ERRMEM, "out of memory"), SX_NIL;
+  }
   rank_names(&G, vars, vrank, nv);
   int arrays = 0;   /* any array below e: reverse mode */
   for (uint32_t j = 0; j < S->norder; j++) {
@@ -434,6 +492,6 @@ sx_id sx_grad(slope_ctx *S, sx_id e, sx_id var, const sx_id *vars, const int *vr
     r = SX_NIL;
   }
   else r = pass(&G, e, sx_mknum(S, 1));
-  free(G.rank);
+  nm_free(&G.rank);
   return r;
 }

@@ -60,7 +60,7 @@ static const char lua_src[] =
   "  r = slope.minimize(f, { x = -1.2, y = 1 }, { optimizer = opt, steps = n, trace = false })\n"
   "  return r.x.x, r.x.y\n"
   "end\n"
-  "local fn = f:compile{ 'x', 'y' }\n"
+  "local fn = f:compile{ 'x', 'y', jit = false }   -- interpreted until M.native()\n"
   "local function plain(x, y) local a, b = 1 - x, y - x*x; return a*a + 100*b*b, { -2*a - 400*x*b, 200*b } end\n"
   "local function plain_into(x, y, g) local a, b = 1 - x, y - x*x; g[1], g[2] = -2*a - 400*x*b, 200*b; return a*a + 100*b*b end\n"
   "function M.grad(n) local s = 0; for i = 1, n do local v, g = fn:grad(-1.2 + i*1e-9, 1); s = s + g[1] end; return s, 0 end\n"
