@@ -52,15 +52,17 @@ static void read_point(lua_State *L, ls_function *F, double *x, int top) {
 ** a loop makes no table per call.  (With no parameters a lone table is the
 ** point, fn:grad{}.) */
 static int out_table(lua_State *L, const ls_function *F, int want_grad) {
+  if (!want_grad || F->n == 0) return 0;
   int top = lua_gettop(L);
-  return want_grad && F->n > 0 && top == F->n + 2 && lua_istable(L, top) ? top : 0;
+  return top == F->n + 2 && lua_istable(L, top) ? top : 0;
 }
 
 /* The Function at 1; with its class's metatable as upvalue 2 (fn:grad) it is
-** compared directly, without looking the class up by name at every call. */
+** compared directly, without looking the class up by name at every call
+** (without that upvalue lua_rawequal says 0 and the class is looked up). */
 static ls_function *check_function(lua_State *L) {
   ls_function *F = lua_touserdata(L, 1);
-  if (F && lua_type(L, lua_upvalueindex(2)) == LUA_TTABLE && lua_getmetatable(L, 1)) {
+  if (F && lua_getmetatable(L, 1)) {
     int same = lua_rawequal(L, -1, lua_upvalueindex(2));
     lua_pop(L, 1);
     if (same) return F;
@@ -83,7 +85,9 @@ static int eval(lua_State *L, int want) {
   lua_pushnumber(L, f);
   if (want == VALUE) return 1;
   if (want == GRAD_VALUES) {
-    luaL_checkstack(L, F->n, "fn:grad_values: too many parameters to return one by one (use fn:grad)");
+    /* a C function has LUA_MINSTACK slots: the arguments and f hold F->n + 2 of them */
+    if (F->n + 2 + F->n > LUA_MINSTACK)
+      luaL_checkstack(L, F->n, "fn:grad_values: too many parameters to return one by one (use fn:grad)");
     for (int i = 0; i < F->n; i++) lua_pushnumber(L, g[i]);
     return F->n + 1;
   }
