@@ -102,9 +102,10 @@ CORE_OBJ := $(filter-out $(B)/mpi.o,$(CORE_OBJ))
 CLI_OBJ += $(B)/mpi.o
 $(B)/mpi.o: ALL_CFLAGS += $(MPI_CFLAGS)
 PLUGINS := $(if $(MPI_FOUND),$(B)/slope-mpi.so)
-$(B)/mpi/world.o: src/mpi/world.c src/mpi/world.h src/lua_slope.h | $(B)/gen
+$(B)/mpi:
+	$(Q)mkdir -p $@
+$(B)/mpi/world.o: src/mpi/world.c src/mpi/world.h src/lua_slope.h src/slope.h | $(B)/mpi
 	$(call say,CC,$<)
-	$(Q)mkdir -p $(B)/mpi
 	$(Q)$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) $(shell pkg-config --cflags $(MPI_PKG)) -c -o $@ $<
 # its Lua symbols come from the program that opens it
 $(B)/slope-mpi.so: $(B)/mpi/world.o

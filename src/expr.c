@@ -42,7 +42,7 @@ static const sx_fninfo *lookup_in(const sx_fninfo *t, const char *name, size_t l
   const sx_fninfo *any = NULL;
   if (len == 0) return NULL;
   for (const sx_fninfo *f = t; f->name; f++)   /* the first letter first: every new name asks */
-    if (f->name[0] == name[0] && strncmp(f->name, name, len) == 0 && f->name[len] == '\0') {
+    if (f->name[0] == name[0] && strlen(f->name) == len && memcmp(f->name, name, len) == 0) {
       if (nargs < 0 || f->arity == nargs) return f;
       if (!any) any = f;
     }

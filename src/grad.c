@@ -45,15 +45,6 @@ static uint32_t nm_get(const nodemap *m, sx_id id, uint32_t absent) {
   }
 }
 
-static int nm_init(nodemap *m, uint32_t expect) {
-  m->cap = 16;
-  while (m->cap < 2 * expect + 2) m->cap *= 2;
-  m->n = 0;
-  m->key = calloc(m->cap, sizeof *m->key);
-  m->val = malloc(m->cap * sizeof *m->val);
-  return m->key && m->val;
-}
-
 static void nm_free(nodemap *m) {
   free(m->key);
   free(m->val);
@@ -61,14 +52,23 @@ static void nm_free(nodemap *m) {
   m->val = NULL;
 }
 
+/* An empty table for about 'expect' ids; 0 (and nothing to free) without memory. */
+static int nm_init(nodemap *m, uint32_t expect) {
+  m->cap = 16;
+  while (m->cap < 2 * expect + 2) m->cap *= 2;
+  m->n = 0;
+  m->key = calloc(m->cap, sizeof *m->key);
+  m->val = malloc(m->cap * sizeof *m->val);
+  if (m->key && m->val) return 1;
+  nm_free(m);
+  return 0;
+}
+
 /* Sets id's value; 0 when memory runs out (the context's error is set). */
 static int nm_set(slope_ctx *S, nodemap *m, sx_id id, uint32_t v) {
   if (2 * (m->n + 1) > m->cap) {
     nodemap big;
-    if (!nm_init(&big, m->cap)) {
-      nm_free(&big);
-      return sx_error(S, SLOPE_ERRMEM, "out of memory"), 0;
-    }
+    if (!nm_init(&big, m->cap)) return sx_error(S, SLOPE_ERRMEM, "out of memory"), 0;
     for (uint32_t i = 0; i < m->cap; i++)
       if (m->key[i] != SX_NIL) nm_set(S, &big, m->key[i], m->val[i]);
     nm_free(m);
@@ -473,10 +473,7 @@ sx_id sx_grad(slope_ctx *S, sx_id e, sx_id var, const sx_id *vars, const int *vr
     return sx_error(S, SLOPE_ERRARG, "can only differentiate with respect to a variable"), SX_NIL;
   if (sx_reach(S, e) != SLOPE_OK) return SX_NIL;
   grad G = {.S = S, .var = var};
-  if (!nm_init(&G.rank, S->norder)) {
-    nm_free(&G.rank);
-    return sx_error(S, SLOPE_ERRMEM, "out of memory"), SX_NIL;
-  }
+  if (!nm_init(&G.rank, S->norder)) return sx_error(S, SLOPE_ERRMEM, "out of memory"), SX_NIL;
   rank_names(&G, vars, vrank, nv);
   int arrays = 0;   /* any array below e: reverse mode */
   for (uint32_t j = 0; j < S->norder; j++) {

@@ -32,6 +32,7 @@
 const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void) { return "leak:libcairo.so\n"; }
 
+/* each object keeps its back end: no registry lookup per drawing call */
 typedef struct { sr_canvas *c; const sr_ops *ops; } ls_canvas;
 typedef struct { sr_gif *g; int w, h; const sr_ops *ops; } ls_gif;
 
@@ -42,9 +43,9 @@ typedef struct { sr_gif *g; int w, h; const sr_ops *ops; } ls_gif;
 #define LS_RENDER_USE "slope.render.use"
 
 typedef struct {
-  const sr_ops *ops;    /* NULL: not looked for yet, or not there */
-  int tried, used;
-  char why[512];        /* why there is none */
+  const sr_ops *ops;    /* NULL: not looked for yet, or (with 'why') not there */
+  int used;
+  char why[512];        /* why there is none; "" until looked for */
 } render_state;
 
 static int use_gc(lua_State *L) {
@@ -58,8 +59,7 @@ static render_state *find_backend(lua_State *L) {
   lua_getfield(L, LUA_REGISTRYINDEX, LS_RENDER_USE);
   render_state *R = lua_touserdata(L, -1);
   lua_pop(L, 1);
-  if (R->tried) return R;
-  R->tried = 1;
+  if (R->ops || R->why[0]) return R;
   R->ops = &sr_backend;
   char why[256];
   if (!R->ops && !(R->ops = ls_plugin_open("slope-render.so", "sr_backend", 0, why, sizeof why)))

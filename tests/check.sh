@@ -26,6 +26,15 @@ near() {
 }
 # field TEXT NAME: the value of the line "NAME = value"
 field() { printf '%s\n' "$1" | sed -n "s/^$2 = //p" | head -n 1; }
+# png_size FILE: "WIDTHxHEIGHT" of a PNG file (its signature and IHDR), else nothing
+png_size() {
+  b=$(od -An -tu1 -N24 "$1" 2>/dev/null | tr -s ' \n' ' ')
+  # shellcheck disable=SC2086
+  set -- $b
+  [ "$#" -eq 24 ] && [ "$1 $2 $3 $4 $5 $6 $7 $8" = "137 80 78 71 13 10 26 10" ] || return 0
+  shift 16
+  echo "$(( ($1 << 24) | ($2 << 16) | ($3 << 8) | $4 ))x$(( ($5 << 24) | ($6 << 16) | ($7 << 8) | $8 ))"
+}
 checks_done() {
   echo "$pass passed, $fail failed"
   [ "$fail" -eq 0 ]

@@ -68,24 +68,5 @@ if command -v script >/dev/null 2>&1; then
 else
   echo "skip the REPL display: script(1) (util-linux) is not installed"
 fi
-# ---- pictures without the render plugin (slope copied alone) -------------------------------
-# The program opens slope-render.so (cairo, giflib) only when a script draws a
-# PNG, PDF or GIF: without it SVG still works and a PNG is a clear error.
-if [ -f build/slope-render.so ]; then
-  mkdir "$tmp/lone" && cp "$S" "$tmp/lone/slope"
-  out=$(cd "$tmp" && lone/slope -e 'print(slope.plot.fn1d{ f = "x^2", range = {-1, 1}, file = "a.svg" } ~= nil)
-    slope.plot.fn1d{ f = "x^2", range = {-1, 1}, file = "a.png" }' 2>&1); rc=$?
-  case $out in
-    true*"PNG, PDF and GIF files need slope's picture plugin, and slope-render.so is neither next to the program"*"make install"*)
-      if [ $rc -ne 0 ] && [ ! -e "$tmp/a.png" ]; then pass=$((pass + 1)); echo "ok   no slope-render.so: SVG works, a PNG is a clear error naming the plugin"
-      else fail=$((fail + 1)); echo "FAIL no slope-render.so: status $rc, or a PNG was written: $out"; fi ;;
-    *) fail=$((fail + 1)); echo "FAIL no slope-render.so: a PNG:"; printf '%s\n' "$out" | sed 's/^/     | /' ;;
-  esac
-  out=$(cd "$tmp" && "$OLDPWD/build/slope" -e 'slope.plot.fn1d{ f = "x^2", range = {-1, 1}, file = "b.png" }' 2>&1)
-  if [ "$(head -c 4 "$tmp/b.png" 2>/dev/null | od -An -c | tr -d ' ')" = '211PNG' ]; then
-    pass=$((pass + 1)); echo "ok   with slope-render.so next to it: a PNG is written"
-  else fail=$((fail + 1)); echo "FAIL with slope-render.so: a PNG: $out"; fi
-fi
-
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
